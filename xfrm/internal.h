@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Internals shared by the xfrm/ files: the handle, the bounds-checked cursor, the request helpers.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <libmnl/libmnl.h>
+
+#include "xfrm/xfrm.h"
+
+/* Request buffers: fixed and aligned; MNL_SOCKET_BUFFER_SIZE would call sysconf. */
+#define XFRM_REQ_BUF 8192
+/* Receive buffer: the kernel's dump skbs are at most 32 KiB; events are far smaller. */
+#define XFRM_RECV_BUF 65536
+/* Bound on entries collected by xfrm_flush_owned() per table. */
+#define XFRM_FLUSH_MAX 1000000
+
+struct xfrm_handle {
+	struct mnl_socket *nl;
+	uint32_t portid;
+	uint32_t seq;
+	char errmsg[256];
+	char kmsg[128]; /* the kernel's extended-ack text for the last error, or "" */
+	uint8_t *rbuf;	/* XFRM_RECV_BUF bytes, wiped after every receive */
+};
+
+/* A request under construction: a fixed, aligned buffer plus a sticky overflow flag. */
+struct xfrm_req {
+	union {
+		uint8_t buf[XFRM_REQ_BUF];
+		struct nlmsghdr align;
+	};
+	struct nlmsghdr *nlh;
+	bool overflow;
+};
+
+/* Bounds-checked reader: once bad it stays bad, so a run of reads needs one check at the end. */
+struct xfrm_cur {
+	const uint8_t *p;
+	size_t left;
+	bool bad;
+};
+
+/* Returns n bytes and advances, or NULL and marks the cursor bad. */
+static inline const uint8_t *xfrm_cur_take(struct xfrm_cur *c, size_t n)
+{
+	if (c->bad || c->left < n) {
+		c->bad = true;
+		return NULL;
+	}
+	const uint8_t *p = c->p;
+	c->p += n;
+	c->left -= n;
+	return p;
+}
+
+/* Copies n bytes into dst (zeroes it on a short buffer). */
+static inline void xfrm_cur_copy(struct xfrm_cur *c, void *dst, size_t n)
+{
+	const uint8_t *p = xfrm_cur_take(c, n);
+	if (p)
+		memcpy(dst, p, n);
+	else
+		memset(dst, 0, n);
+}
+
+/* Skips up to n bytes (padding at the end of a message may be missing). */
+static inline void xfrm_cur_skip_pad(struct xfrm_cur *c, size_t n)
+{
+	if (n > c->left)
+		n = c->left;
+	c->p += n;
+	c->left -= n;
+}
+
+/* Sets h's message (printf-style) and returns err (a -errno) for tail calls. */
+int xfrm_fail(struct xfrm_handle *h, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Starts a request of the given type; the NLM_F_REQUEST | NLM_F_ACK flags are always set. */
+struct nlmsghdr *xfrm_req_start(struct xfrm_handle *h, struct xfrm_req *req, uint16_t type,
+				uint16_t flags);
+/* Appends a fixed header of len bytes; returns it zeroed, or NULL (and sets overflow). */
+void *xfrm_req_extra(struct xfrm_req *req, size_t len);
+/* Appends an attribute of len bytes and returns its zeroed payload, or NULL (overflow). */
+void *xfrm_req_attr(struct xfrm_req *req, uint16_t type, size_t len);
+/* Appends an attribute copied from data. */
+void xfrm_req_put(struct xfrm_req *req, uint16_t type, size_t len, const void *data);
+
+/* Reply handler for data messages: return MNL_CB_OK, MNL_CB_STOP or MNL_CB_ERROR (errno set). */
+typedef int (*xfrm_reply_cb)(const struct nlmsghdr *nlh, void *arg);
+
+/*
+ * Sends req, wipes it, and reads replies through mnl_cb_run2 (seq and portid checked) until the
+ * ACK, an error or NLMSG_DONE. Returns 0 or -errno; the kernel's ext-ack text lands in h->kmsg.
+ */
+int xfrm_req_run(struct xfrm_handle *h, struct xfrm_req *req, xfrm_reply_cb cb, void *arg);
+
+/* Kernel struct <-> neutral struct conversions. */
+void xfrm_addr_to_kernel(const struct xfrm_ipaddr *a, xfrm_address_t *k);
+void xfrm_addr_from_kernel(uint16_t family, const xfrm_address_t *k, struct xfrm_ipaddr *a);
+int xfrm_sel_to_kernel(const struct xfrm_sel *s, struct xfrm_selector *k);
+void xfrm_mark_put(struct xfrm_req *req, uint32_t v, uint32_t m);
+
+/*
+ * Parses the payload of one XFRM message (after the nlmsghdr) into ev. Returns 1 if it is an event
+ * type, 0 for a type that is none, -EBADMSG if malformed.
+ */
+int xfrm_parse_msg(uint16_t type, const uint8_t *payload, size_t len, struct xfrm_event *ev);
