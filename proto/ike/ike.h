@@ -1,0 +1,337 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The IKEv1 exchange engine (RFC 2409 Main, Aggressive, Quick and Informational exchanges with
+ * pre-shared keys, RFC 2408 ISAKMP SA handling). Pure proto/ code: no sockets, no clock, no
+ * globals; randomness, time and logging come from the struct proto_env given at creation, policy
+ * (connections, PSKs, inbound SPIs) from the struct proto_ike_policy callbacks.
+ *
+ * How the daemon drives it (all calls on one thread, the event-loop thread):
+ *
+ *   e = proto_ike_engine_new(env, policy)
+ *   on a datagram:        proto_ike_input(e, bytes, len, local, peer, natt)
+ *   to start a tunnel:    proto_ike_initiate(e, conn, local, peer, &sa_id)
+ *   when a timer fires:   proto_ike_timer(e, sa_id)
+ *   a DH job:             proto_ike_dh_run(job) on a worker (touches only the job), then
+ *                         proto_ike_dh_done(e, job) back on the loop thread (frees the job)
+ *   after each call:      while (proto_ike_next_action(e, &a)) { ...; proto_ike_action_release(&a);
+ * }
+ *
+ * Actions (struct proto_ike_action) are: a datagram to send, a timer to (re)arm or cancel for one
+ * SA (the engine decides the retransmission schedule: PROTO_IKE_RETRANSMIT_BASE_MS doubling, at
+ * most PROTO_IKE_RETRANSMIT_TRIES sends), a DH job to run, and events (phase 1 up / failed, phase
+ * 2 up / failed, delete received, INITIAL-CONTACT received, notify received, SA gone).
+ *
+ * SAs are named by a 64-bit id that is never reused: a timer or job for an SA that is gone is
+ * ignored, so the daemon never holds a dangling pointer.
+ *
+ * Secrets: key material lives in wiped buffers; the phase-2 event carries the KEYMAT (the daemon
+ * needs it for xfrm) and proto_ike_action_release() wipes it. Nothing secret is ever logged; at
+ * debug level the engine logs the first 4 bytes of SHA-256(KEYMAT) so both sides can be compared.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "proto/env.h"
+
+struct crypto_dh;
+
+/* Bounds: every count a peer or the config controls. */
+#define PROTO_IKE_HALF_OPEN_MAX	     1024  /* responder SAs not yet established, all peers */
+#define PROTO_IKE_HALF_OPEN_PEER_MAX 16	   /* ... from one peer address */
+#define PROTO_IKE_SAS_MAX	     16384 /* ISAKMP SAs in all */
+#define PROTO_IKE_QM_MAX	     16	   /* Quick Modes in progress per ISAKMP SA */
+#define PROTO_IKE_P1_PROPS_MAX	     16	   /* phase-1 transforms a conn offers / accepts */
+#define PROTO_IKE_P2_PROPS_MAX	     16	   /* phase-2 proposals a conn offers / accepts */
+#define PROTO_IKE_CONSIDER_MAX	     64	   /* peer proposals/transforms looked at per SA payload */
+#define PROTO_IKE_TS_MAX	     8	   /* traffic selectors per side of a conn */
+#define PROTO_IKE_ID_MAX	     255   /* ID data bytes */
+#define PROTO_IKE_PSK_MAX	     256   /* pre-shared key bytes */
+#define PROTO_IKE_ACTIONS_MAX	     1024  /* queued actions; beyond, sends are dropped (counted) */
+#define PROTO_IKE_DELETE_SPIS_MAX    32	   /* SPIs reported per delete event */
+#define PROTO_IKE_KEYMAT_MAX	     128   /* KEYMAT bytes per direction */
+#define PROTO_IKE_MSG_MAX	     8192  /* largest datagram built or accepted */
+#define PROTO_IKE_RETRANSMIT_BASE_MS 1000u
+#define PROTO_IKE_RETRANSMIT_TRIES   5u /* sends of one message, the first included */
+/* A duplicate is answered with the cached reply at most this often and RETRANSMIT_TRIES times,
+ * so that two peers cannot keep answering each other's duplicates. */
+#define PROTO_IKE_DUP_INTERVAL_MS      500u
+#define PROTO_IKE_HALF_OPEN_TIMEOUT_MS 30000u /* responder gives up a silent negotiation */
+
+struct proto_ike_engine;
+
+/* An IP address (network byte order) and UDP port (host order). */
+struct proto_ike_addr {
+	int family; /* AF_INET or AF_INET6 */
+	uint8_t addr[16];
+	uint16_t port;
+};
+
+/* A phase-1 or phase-2 identity (RFC 2407 §4.6.2.1): type and the ID data as on the wire. */
+struct proto_ike_id {
+	uint8_t type; /* ID_IPV4_ADDR, ID_IPV6_ADDR, ID_FQDN, ID_USER_FQDN; 0 = any (responder) */
+	uint8_t len;
+	uint8_t data[PROTO_IKE_ID_MAX];
+};
+
+/* A traffic selector: address range [from, to] (prefix >= 0 when it is a subnet), protocol, port.
+ */
+struct proto_ike_ts {
+	int family;
+	uint8_t from[16];
+	uint8_t to[16];
+	int prefix;    /* 0..32/128, or -1 for a range */
+	uint8_t proto; /* 0 = any */
+	uint16_t port; /* 0 = any */
+};
+
+/* One phase-1 transform (RFC 2409 App. A values; PSK authentication is implied). */
+struct proto_ike_p1_prop {
+	uint16_t encr;	   /* IKE_ENCR_AES_CBC, IKE_ENCR_3DES_CBC */
+	uint16_t key_bits; /* 0 when the cipher has a fixed key length */
+	uint16_t hash;	   /* IKE_HASH_* (the PRF is HMAC with it) */
+	uint16_t group;	   /* IKE_GROUP_* */
+};
+
+/* One phase-2 proposal: one protocol with one transform (RFC 2407 §4.4, §4.5 values). */
+struct proto_ike_p2_prop {
+	uint8_t protocol;  /* PROTO_IPSEC_ESP or PROTO_IPSEC_AH */
+	uint8_t transform; /* ESP_* or AH_* */
+	uint16_t key_bits; /* ESP cipher key length, 0 if fixed */
+	uint16_t auth;	   /* AUTH_HMAC_*; 0 = none (combined-mode ESP) */
+};
+
+/* The neutral description of a connection, filled by the daemon from its config. The engine
+ * copies it when an SA starts, so the daemon may change or free its own afterwards. */
+struct proto_ike_conn {
+	uint64_t handle; /* the daemon's own name for the conn; echoed in events */
+	uint32_t reqid;
+	char name[64];
+	struct proto_ike_id local_id, remote_id;	      /* remote type 0: accept any ID */
+	struct proto_ike_p1_prop ike[PROTO_IKE_P1_PROPS_MAX]; /* in preference order */
+	unsigned n_ike;
+	struct proto_ike_p2_prop esp[PROTO_IKE_P2_PROPS_MAX]; /* ESP and AH, in preference order */
+	unsigned n_esp;
+	uint32_t ike_lifetime_s;
+	uint32_t ipsec_lifetime_s;
+	uint32_t ipsec_lifetime_kb; /* 0 = none */
+	uint16_t pfs_group;	    /* 0 = no PFS */
+	uint8_t mode;		    /* ENCAP_TUNNEL or ENCAP_TRANSPORT */
+	bool aggressive;	    /* initiate with, and accept, Aggressive Mode */
+	bool initial_contact;	    /* send INITIAL-CONTACT when initiating */
+	bool commit;		    /* set the commit bit in Quick Mode (ask for CONNECTED) */
+	struct proto_ike_ts local_ts[PROTO_IKE_TS_MAX];
+	unsigned n_local_ts; /* 0: the local host address */
+	struct proto_ike_ts remote_ts[PROTO_IKE_TS_MAX];
+	unsigned n_remote_ts; /* 0: the peer's host address */
+};
+
+/*
+ * Policy callbacks, all on the loop thread. Each returns 0 on success or a negative errno.
+ * find_p1:  the conn for a phase-1 negotiation with peer; peer_id is NULL while the peer's ID is
+ *           not yet known (Main Mode responder before message 5), else the ID it sent.
+ * find_p2:  the conn for a Quick Mode whose selectors are local_ts/remote_ts (from our point of
+ *           view) inside phase-1 conn p1 (a copy the engine keeps).
+ * get_psk:  the PSK for (local ID, remote ID) of conn; remote is NULL when not known yet. Writes
+ *           at most cap bytes; the engine wipes them.
+ * alloc_spi: an inbound SPI (host order) for protocol from peer to local.
+ */
+struct proto_ike_policy {
+	void *ctx;
+	int (*find_p1)(void *ctx, const struct proto_ike_addr *local,
+		       const struct proto_ike_addr *peer, const struct proto_ike_id *peer_id,
+		       struct proto_ike_conn *ret);
+	int (*find_p2)(void *ctx, const struct proto_ike_conn *p1,
+		       const struct proto_ike_ts *local_ts, const struct proto_ike_ts *remote_ts,
+		       struct proto_ike_conn *ret);
+	int (*get_psk)(void *ctx, const struct proto_ike_conn *conn,
+		       const struct proto_ike_id *local, const struct proto_ike_id *remote,
+		       uint8_t *buf, size_t cap, size_t *ret_len);
+	int (*alloc_spi)(void *ctx, const struct proto_ike_conn *conn, uint8_t protocol,
+			 const struct proto_ike_addr *local, const struct proto_ike_addr *peer,
+			 uint32_t *ret_spi);
+};
+
+/* Why a negotiation failed (events carry one, with a human sentence in text). */
+#define PROTO_IKE_REASONS(X)                                                                       \
+	X(PROTO_IKE_OK, "ok")                                                                      \
+	X(PROTO_IKE_E_NO_PROPOSAL, "no proposal chosen")                                           \
+	X(PROTO_IKE_E_AUTH, "authentication failed")                                               \
+	X(PROTO_IKE_E_ID, "invalid ID")                                                            \
+	X(PROTO_IKE_E_TIMEOUT, "peer not responding")                                              \
+	X(PROTO_IKE_E_PEER_NOTIFY, "peer sent an error notify")                                    \
+	X(PROTO_IKE_E_POLICY, "no matching connection")                                            \
+	X(PROTO_IKE_E_AGGRESSIVE, "aggressive mode refused")                                       \
+	X(PROTO_IKE_E_DH, "Diffie-Hellman failed")                                                 \
+	X(PROTO_IKE_E_INTERNAL, "internal error")                                                  \
+	X(PROTO_IKE_E_DELETED, "deleted")
+
+#define PROTO_IKE_X_REASON(sym, text) sym,
+enum proto_ike_reason { PROTO_IKE_REASONS(PROTO_IKE_X_REASON) PROTO_IKE_REASON__MAX };
+
+/* Static description of a reason. */
+const char *proto_ike_reason_str(enum proto_ike_reason r);
+
+enum proto_ike_event_type {
+	PROTO_IKE_EV_P1_UP,	      /* ISAKMP SA established: u.p1 */
+	PROTO_IKE_EV_P1_FAILED,	      /* reason, text; the SA is gone */
+	PROTO_IKE_EV_P2_UP,	      /* IPsec SA pair negotiated: u.child (program xfrm) */
+	PROTO_IKE_EV_P2_FAILED,	      /* reason, text */
+	PROTO_IKE_EV_DELETE,	      /* peer deleted IPsec SAs: u.del */
+	PROTO_IKE_EV_INITIAL_CONTACT, /* peer rebooted: remove its old SAs */
+	PROTO_IKE_EV_NOTIFY,	      /* any other authenticated notify: u.notify */
+	PROTO_IKE_EV_SA_GONE,	      /* ISAKMP SA freed (deleted by us or by the peer) */
+};
+
+/* Phase-1 result. */
+struct proto_ike_p1_info {
+	struct proto_ike_p1_prop prop;
+	uint8_t exchange; /* ISAKMP_XCHG_IDPROT or ISAKMP_XCHG_AGGRESSIVE */
+	uint32_t lifetime_s;
+	struct proto_ike_id peer_id;
+	bool peer_dpd, peer_natt; /* vendor IDs seen */
+};
+
+/* Everything the daemon needs to install one IPsec SA pair. */
+struct proto_ike_child {
+	uint8_t protocol; /* PROTO_IPSEC_ESP or PROTO_IPSEC_AH */
+	uint8_t transform;
+	uint16_t key_bits;
+	uint16_t auth;
+	uint8_t mode;		  /* ENCAP_TUNNEL or ENCAP_TRANSPORT */
+	uint32_t spi_in, spi_out; /* host order */
+	uint8_t keymat_in[PROTO_IKE_KEYMAT_MAX], keymat_out[PROTO_IKE_KEYMAT_MAX];
+	size_t enc_key_len, auth_key_len; /* keymat = enc key (incl. salt) | auth key */
+	uint32_t lifetime_s, lifetime_kb;
+	uint16_t pfs_group; /* 0 without PFS */
+	struct proto_ike_ts local_ts, remote_ts;
+	bool natt; /* UDP encapsulation (RFC 3948) */
+	uint16_t encap_sport, encap_dport;
+	uint32_t msgid;
+};
+
+struct proto_ike_event {
+	enum proto_ike_event_type type;
+	uint64_t sa_id;
+	uint64_t conn_handle;
+	uint32_t reqid;
+	bool initiator;
+	struct proto_ike_addr local, peer;
+	enum proto_ike_reason reason;
+	char text[256];
+	union {
+		struct proto_ike_p1_info p1;
+		struct proto_ike_child child;
+		struct {
+			uint8_t protocol;
+			unsigned n_spis;
+			uint32_t spis[PROTO_IKE_DELETE_SPIS_MAX];
+		} del;
+		struct {
+			uint16_t type;
+			uint8_t protocol;
+			uint32_t spi;
+		} notify;
+	} u;
+};
+
+/* A Diffie-Hellman computation. Fields are private to the engine except user, which the daemon may
+ * use freely (e.g. to link its own job wrapper). */
+struct proto_ike_dh_job {
+	void *user;
+	unsigned group;
+	/* private */
+	uint64_t sa_id;
+	uint32_t msgid; /* 0 for phase 1 */
+	struct crypto_dh *dh;
+	uint8_t peer[1024];
+	size_t peer_len;
+	uint8_t shared[1024];
+	size_t shared_len;
+	int result;
+};
+
+enum proto_ike_action_type {
+	PROTO_IKE_ACT_SEND, /* data/len from src to dst; natt: send on the NAT-T socket (add marker)
+			     */
+	PROTO_IKE_ACT_TIMER, /* (re)arm the timer of sa_id at deadline_ms; 0 = cancel it */
+	PROTO_IKE_ACT_DH,    /* run job on a worker, then proto_ike_dh_done() */
+	PROTO_IKE_ACT_EVENT, /* event */
+};
+
+struct proto_ike_action {
+	enum proto_ike_action_type type;
+	uint64_t sa_id;
+	uint8_t *data;
+	size_t len;
+	struct proto_ike_addr src, dst;
+	bool natt;
+	uint64_t deadline_ms;
+	struct proto_ike_dh_job *job; /* owned by the daemon until proto_ike_dh_done() */
+	struct proto_ike_event *event;
+};
+
+/* Counters, for status output and tests. */
+struct proto_ike_stats {
+	uint64_t rx, tx, retransmits;
+	uint64_t drop_malformed, drop_unknown_sa, drop_msgid, drop_state, drop_half_open;
+	uint64_t duplicates, drop_actions;
+	unsigned sas, half_open;
+};
+
+/* Creates an engine: draws the cookie secret from env->random. NULL on allocation failure. env
+ * and policy are copied. */
+struct proto_ike_engine *proto_ike_engine_new(const struct proto_env *env,
+					      const struct proto_ike_policy *policy);
+/* Frees every SA (wiping keys) and queued action. Accepts NULL. DH jobs the daemon still holds
+ * must be freed with proto_ike_dh_free() afterwards (or delivered before). */
+void proto_ike_engine_free(struct proto_ike_engine *e);
+/* Draws a new cookie secret (RFC 2408 §2.5.3) for the responder cookies of new SAs; existing SAs
+ * keep theirs (they are looked up by the cookies they hold). */
+void proto_ike_rotate_secret(struct proto_ike_engine *e);
+
+/* Results of proto_ike_input: what happened to the datagram (details are counted and logged). */
+enum proto_ike_input_result {
+	PROTO_IKE_IN_OK,	/* processed (a state may have changed) */
+	PROTO_IKE_IN_DUPLICATE, /* a retransmission: the cached reply was resent */
+	PROTO_IKE_IN_DROPPED,	/* malformed, unknown SA, wrong state or message ID */
+};
+
+/* Processes one received datagram (without the NAT-T non-ESP marker). */
+enum proto_ike_input_result proto_ike_input(struct proto_ike_engine *e, const uint8_t *buf,
+					    size_t len, const struct proto_ike_addr *local,
+					    const struct proto_ike_addr *peer, bool natt);
+
+/*
+ * Starts a phase 1 (Main Mode, or Aggressive Mode if conn->aggressive) towards peer, followed by
+ * one Quick Mode per (local_ts, remote_ts) pair once it is up. Returns 0 and the SA id, or
+ * -ENOMEM / -EAGAIN (limit) / -EINVAL (conn without proposals).
+ */
+int proto_ike_initiate(struct proto_ike_engine *e, const struct proto_ike_conn *conn,
+		       const struct proto_ike_addr *local, const struct proto_ike_addr *peer,
+		       uint64_t *ret_sa_id);
+
+/* The timer of sa_id fired (unknown ids are ignored). */
+void proto_ike_timer(struct proto_ike_engine *e, uint64_t sa_id);
+
+/* Runs a DH job (keygen and/or shared secret). Thread-safe: touches only the job. */
+void proto_ike_dh_run(struct proto_ike_dh_job *job);
+/* Delivers a finished job (loop thread) and frees it; ran = false if it was cancelled unrun. */
+void proto_ike_dh_done(struct proto_ike_engine *e, struct proto_ike_dh_job *job, bool ran);
+/* Frees a job without delivering it (e.g. the engine is already gone); wipes its secrets. */
+void proto_ike_dh_free(struct proto_ike_dh_job *job);
+
+/* Sends an Informational DELETE for an IPsec SA we own (spi_in: our inbound SPI). 0 or -ENOENT. */
+int proto_ike_delete_child(struct proto_ike_engine *e, uint64_t sa_id, uint8_t protocol,
+			   uint32_t spi_in);
+/* Sends an ISAKMP DELETE (if established) and frees the SA. 0 or -ENOENT. */
+int proto_ike_delete_sa(struct proto_ike_engine *e, uint64_t sa_id);
+
+/* Pops the next action; false when none is queued. */
+bool proto_ike_next_action(struct proto_ike_engine *e, struct proto_ike_action *ret);
+/* Frees an action's data and event (wiping KEYMAT); a DH job is NOT freed (see dh_done). */
+void proto_ike_action_release(struct proto_ike_action *a);
+
+void proto_ike_get_stats(const struct proto_ike_engine *e, struct proto_ike_stats *ret);

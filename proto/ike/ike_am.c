@@ -1,0 +1,208 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Aggressive Mode with pre-shared keys (RFC 2409 §5, §5.4), initiator and responder:
+ *
+ *   Initiator                                 Responder
+ *   HDR, SA, KE, Ni, IDii                -->
+ *                                        <--  HDR, SA, KE, Nr, IDir, HASH_R
+ *   HDR, HASH_I                          -->
+ *
+ * The responder refuses Aggressive Mode unless the conn opts in: its second message carries
+ * HASH_R, computed from the PSK and values an eavesdropper sees, which allows an offline
+ * dictionary attack on the PSK. The KE is sent before the group is agreed, so the initiator only
+ * offers the transforms of its first proposal's group. RFC 2409 §5.4 draws the third message
+ * without encryption, but deployed implementations send it encrypted (HDR*) with the new keys; we
+ * do too (it then carries INITIAL-CONTACT), and accept it either way.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "proto/ike/ike_int.h"
+
+/* ---- initiator ---- */
+
+/* our key pair first (the KE goes in the first message) */
+static enum ike_ret am_i_start_dh(struct ike_ctx *c)
+{
+	c->sa->prop.group = c->sa->conn.ike[0].group;
+	return ike_dh_start(c, c->sa->prop.group, NULL, NULL, 0) < 0 ? IKE_DROP : IKE_WAIT;
+}
+
+/* --> HDR, SA, KE, Ni, IDii */
+static enum ike_ret am_i_dh_send_i1(struct ike_ctx *c)
+{
+	struct ike_sa *sa = c->sa;
+	struct proto_builder b;
+	if (!ike_take_public(c, sa->gxi))
+		return IKE_FAIL;
+	sa->dh = c->job->dh;
+	c->job->dh = NULL;
+	sa->ni_len = IKE_NONCE_LEN;
+	ike_random(c->e, sa->ni, sa->ni_len);
+	ike_set_own_id(sa, sa->idi_b, &sa->idi_b_len);
+	ike_msg_begin(c, &b, false);
+	size_t sa_off = b.len;
+	ike_put_p1_sa(&b, &sa->conn, sa->prop.group);
+	proto_put_ke(&b, sa->gxi, sa->gx_len);
+	proto_put_nonce(&b, sa->ni, sa->ni_len);
+	proto_put_id(&b, sa->idi_b[0], 0, 0, sa->idi_b + 4, sa->idi_b_len - 4);
+	ike_vid_put(&b);
+	if (!ike_msg_end(c, &b))
+		return IKE_DROP;
+	size_t sa_len = (size_t)c->x->out[sa_off + 2] << 8 | c->x->out[sa_off + 3];
+	ike_save_sai(sa, c->x->out + sa_off + PROTO_GENERIC_LEN, sa_len - PROTO_GENERIC_LEN);
+	return IKE_NEXT;
+}
+
+/* HDR, SA, KE, Nr, IDir, HASH_R <-- : g^xy */
+static enum ike_ret am_i_recv_r1_start_dh(struct ike_ctx *c)
+{
+	struct ike_sa *sa = c->sa;
+	const struct proto_payload *pl = proto_msg_find(c->msg, ISAKMP_PL_SA, 0);
+	const struct proto_payload *h = proto_msg_find(c->msg, ISAKMP_PL_HASH, 0);
+	uint16_t group = sa->prop.group;
+	if (!ike_take_nonce(c, sa->nr, &sa->nr_len) || h->u.data.len > sizeof(sa->hash_peer))
+		return IKE_DROP;
+	if (!ike_p1_reply_ok(c, &pl->u.sa))
+		return IKE_FAIL;
+	if (sa->prop.group != group) {
+		ike_fail(c, PROTO_IKE_E_NO_PROPOSAL, "the responder chose another DH group");
+		return IKE_FAIL;
+	}
+	if (!ike_take_peer_ke(c, sa->gxr) || !ike_take_peer_id(c, sa->idr_b, &sa->idr_b_len))
+		return IKE_FAIL;
+	ike_vid_scan(sa, c->msg);
+	memcpy(sa->hash_peer, h->u.data.p, h->u.data.len);
+	sa->hash_peer_len = h->u.data.len;
+	struct crypto_dh *dh = sa->dh;
+	sa->dh = NULL;
+	return ike_dh_start(c, group, dh, sa->gxr, sa->gx_len) < 0 ? IKE_DROP : IKE_WAIT;
+}
+
+/* --> HDR*, HASH_I [, N(INITIAL-CONTACT)] */
+static enum ike_ret am_i_dh_send_i3(struct ike_ctx *c)
+{
+	struct ike_sa *sa = c->sa;
+	struct proto_builder b;
+	uint8_t hash[CRYPTO_HASH_MAX_LEN], spi[16];
+	if (!ike_take_shared(c) || !ike_psk_keys(c, &sa->peer_id) ||
+	    !ike_check_auth(c, sa->hash_peer, sa->hash_peer_len, false))
+		return IKE_FAIL;
+	if (!ike_auth_hash(sa, true, hash))
+		return IKE_DROP;
+	ike_msg_begin(c, &b, true);
+	proto_put_hash(&b, hash, sa->keys.prf_len);
+	if (sa->conn.initial_contact) {
+		memcpy(spi, sa->icookie, 8);
+		memcpy(spi + 8, sa->rcookie, 8);
+		proto_put_notify(&b, ISAKMP_DOI_IPSEC, PROTO_ISAKMP, ISAKMP_N_INITIAL_CONTACT, spi,
+				 16, NULL, 0);
+	}
+	explicit_bzero(hash, sizeof(hash));
+	return ike_msg_end(c, &b) ? IKE_DONE : IKE_DROP;
+}
+
+/* ---- responder ---- */
+
+/* HDR, SA, KE, Ni, IDii <-- : policy, then our key pair and g^xy */
+static enum ike_ret am_r_recv_i1_start_dh(struct ike_ctx *c)
+{
+	struct ike_sa *sa = c->sa;
+	const struct proto_payload *pl = proto_msg_find(c->msg, ISAKMP_PL_SA, 0);
+	const struct proto_payload *idp = proto_msg_find(c->msg, ISAKMP_PL_ID, 0);
+	struct proto_ike_id id;
+	if (!ike_take_nonce(c, sa->ni, &sa->ni_len))
+		return IKE_DROP;
+	if (!ike_id_from_payload(idp, &id) || !c->e->pol.find_p1 ||
+	    c->e->pol.find_p1(c->e->pol.ctx, &sa->local, &sa->peer, &id, &sa->conn) < 0) {
+		c->notify = ISAKMP_N_INVALID_ID_INFORMATION;
+		ike_fail(c, PROTO_IKE_E_POLICY, "no connection for this peer and ID");
+		return IKE_FAIL;
+	}
+	if (!sa->conn.aggressive) {
+		c->notify = ISAKMP_N_NO_PROPOSAL_CHOSEN;
+		ike_fail(c, PROTO_IKE_E_AGGRESSIVE,
+			 "aggressive mode refused for \"%s\": with a pre-shared key it hands an "
+			 "eavesdropper a hash for an offline dictionary attack on the key "
+			 "(set aggressive=yes on the connection to allow it)",
+			 sa->conn.name);
+		return IKE_FAIL;
+	}
+	if (!ike_select_p1(c, &pl->u.sa) || !ike_take_peer_ke(c, sa->gxi) ||
+	    !ike_take_peer_id(c, sa->idi_b, &sa->idi_b_len))
+		return IKE_FAIL;
+	ike_vid_scan(sa, c->msg);
+	ike_save_sai(sa, pl->body.p, pl->body.len);
+	return ike_dh_start(c, sa->prop.group, NULL, sa->gxi, sa->gx_len) < 0 ? IKE_DROP : IKE_WAIT;
+}
+
+/* --> HDR, SA, KE, Nr, IDir, HASH_R */
+static enum ike_ret am_r_dh_send_r2(struct ike_ctx *c)
+{
+	struct ike_sa *sa = c->sa;
+	struct proto_builder b;
+	uint8_t hash[CRYPTO_HASH_MAX_LEN];
+	if (!ike_take_public(c, sa->gxr) || !ike_take_shared(c))
+		return IKE_FAIL;
+	sa->nr_len = IKE_NONCE_LEN;
+	ike_random(c->e, sa->nr, sa->nr_len);
+	if (!ike_psk_keys(c, &sa->peer_id))
+		return IKE_FAIL;
+	ike_set_own_id(sa, sa->idr_b, &sa->idr_b_len);
+	if (!ike_auth_hash(sa, false, hash))
+		return IKE_DROP;
+	ike_msg_begin(c, &b, false);
+	ike_put_p1_reply(sa, &b);
+	proto_put_ke(&b, sa->gxr, sa->gx_len);
+	proto_put_nonce(&b, sa->nr, sa->nr_len);
+	proto_put_id(&b, sa->idr_b[0], 0, 0, sa->idr_b + 4, sa->idr_b_len - 4);
+	proto_put_hash(&b, hash, sa->keys.prf_len);
+	ike_vid_put(&b);
+	explicit_bzero(hash, sizeof(hash));
+	return ike_msg_end(c, &b) ? IKE_NEXT : IKE_DROP;
+}
+
+/* HDR*, HASH_I <-- : established */
+static enum ike_ret am_r_recv_i3_done(struct ike_ctx *c)
+{
+	const struct proto_payload *h = proto_msg_find(c->msg, ISAKMP_PL_HASH, 0);
+	const struct proto_payload *n;
+	if (!ike_check_auth(c, h->u.data.p, h->u.data.len, true))
+		return IKE_FAIL;
+	crypto_iv_state_commit(&c->x->iv); /* when it came encrypted */
+	for (unsigned i = 0; (n = proto_msg_find(c->msg, ISAKMP_PL_N, i)); i++)
+		if (n->u.n.type == ISAKMP_N_INITIAL_CONTACT)
+			c->sa->peer_initial_contact = true;
+	return IKE_DONE;
+}
+
+#define AM1  (PL(ISAKMP_PL_SA) | PL(ISAKMP_PL_KE) | PL(ISAKMP_PL_NONCE) | PL(ISAKMP_PL_ID))
+#define VIDS (PL(ISAKMP_PL_VID) | PL(ISAKMP_PL_NAT_D))
+
+static const struct ike_row am_i_rows[] = {
+	/* our key pair for the first message */
+	{S_AM_I_START, S_AM_I0_DH, EV_START, 0, 0, NULL, am_i_start_dh, false},
+	/* --> HDR, SA, KE, Ni, IDii */
+	{S_AM_I0_DH, S_AM_I1_SENT, EV_DH, 0, 0, NULL, am_i_dh_send_i1, true},
+	/* HDR, SA, KE, Nr, IDir, HASH_R <-- */
+	{S_AM_I1_SENT, S_AM_I2_DH, EV_RECV, AM1 | PL(ISAKMP_PL_HASH), VIDS, NULL,
+	 am_i_recv_r1_start_dh, false},
+	/* --> HDR*, HASH_I */
+	{S_AM_I2_DH, S_P1_UP, EV_DH, 0, 0, NULL, am_i_dh_send_i3, false},
+};
+
+static const struct ike_row am_r_rows[] = {
+	/* HDR, SA, KE, Ni, IDii <-- */
+	{S_AM_R_START, S_AM_R1_DH, EV_RECV, AM1, VIDS, NULL, am_r_recv_i1_start_dh, false},
+	/* --> HDR, SA, KE, Nr, IDir, HASH_R */
+	{S_AM_R1_DH, S_AM_R2_SENT, EV_DH, 0, 0, NULL, am_r_dh_send_r2, true},
+	/* HDR*, HASH_I <-- (or HDR, HASH_I) */
+	{S_AM_R2_SENT, S_P1_UP, EV_RECV, PL(ISAKMP_PL_HASH), VIDS | PL(ISAKMP_PL_N), NULL,
+	 am_r_recv_i3_done, false},
+};
+
+const struct ike_table ike_am_i_table = {"AM-I", am_i_rows,
+					 sizeof(am_i_rows) / sizeof(am_i_rows[0])};
+const struct ike_table ike_am_r_table = {"AM-R", am_r_rows,
+					 sizeof(am_r_rows) / sizeof(am_r_rows[0])};

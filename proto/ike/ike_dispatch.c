@@ -1,0 +1,375 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The table dispatcher that runs every exchange (one const table per exchange and role, see
+ * ike_int.h for the handler results), the retransmission timers and the DH jobs.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "proto/ike/ike_int.h"
+
+/* ---- timers ---- */
+
+void ike_sa_update_timer(struct ike_sa *sa)
+{
+	uint64_t t = sa->p1.deadline;
+	if (sa->half_open && sa->expire && (!t || sa->expire < t))
+		t = sa->expire;
+	for (unsigned i = 0; i < PROTO_IKE_QM_MAX; i++)
+		if (sa->qm[i].used && sa->qm[i].deadline && (!t || sa->qm[i].deadline < t))
+			t = sa->qm[i].deadline;
+	if (t == sa->timer_armed)
+		return;
+	struct proto_ike_action *a = ike_q_push(sa->e);
+	if (!a)
+		return;
+	a->type = PROTO_IKE_ACT_TIMER;
+	a->sa_id = sa->id;
+	a->deadline_ms = t;
+	sa->timer_armed = t;
+}
+
+static void fail_p1(struct ike_sa *sa, enum proto_ike_reason r, const char *text)
+{
+	struct proto_ike_event *ev = ike_event_new(sa, PROTO_IKE_EV_P1_FAILED);
+	/* The failure event carries the text; the daemon logs it at warning level. */
+	ike_log(sa->e, PROTO_LOG_DEBUG, "\"%s\" #%llu: phase 1 failed: %s", sa->conn.name,
+		(unsigned long long)sa->id, text);
+	if (ev) {
+		ev->reason = r;
+		snprintf(ev->text, sizeof(ev->text), "%s", text);
+	}
+	ike_push_event(sa->e, ev);
+	ike_sa_free(sa);
+}
+
+/* Resends the cached message of x or gives up after PROTO_IKE_RETRANSMIT_TRIES sends. Returns
+ * false if the SA was freed. */
+static bool xchg_timeout(struct ike_sa *sa, struct ike_xchg *x, uint64_t now)
+{
+	if (x->state == S_QM_I_DONE || x->state == S_QM_R_DONE || !x->last_sent) {
+		if (x == &sa->p1)
+			x->deadline = 0;
+		else
+			ike_xchg_retire(sa, x);
+		return true;
+	}
+	if (x->tries >= PROTO_IKE_RETRANSMIT_TRIES) {
+		char text[160];
+		snprintf(text, sizeof(text), "no reply from the peer after %u transmissions in %s",
+			 x->tries, ike_state_name(x->state));
+		if (x == &sa->p1) {
+			fail_p1(sa, PROTO_IKE_E_TIMEOUT, text);
+			return false;
+		}
+		struct proto_ike_event *ev = ike_event_new(sa, PROTO_IKE_EV_P2_FAILED);
+		if (ev) {
+			ev->reason = PROTO_IKE_E_TIMEOUT;
+			snprintf(ev->text, sizeof(ev->text), "%s", text);
+		}
+		ike_push_event(sa->e, ev);
+		ike_xchg_clear(x);
+		return true;
+	}
+	ike_push_send(sa, x->last_sent, x->last_len);
+	sa->e->st.retransmits++;
+	x->deadline = now + ((uint64_t)PROTO_IKE_RETRANSMIT_BASE_MS << x->tries);
+	x->tries++;
+	return true;
+}
+
+void proto_ike_timer(struct proto_ike_engine *e, uint64_t sa_id)
+{
+	struct ike_sa *sa = ike_sa_by_id(e, sa_id);
+	if (!sa)
+		return;
+	uint64_t now = ike_now(e);
+	sa->timer_armed = 0; /* it fired */
+	if (sa->half_open && sa->expire && sa->expire <= now) {
+		fail_p1(sa, PROTO_IKE_E_TIMEOUT, "half-open negotiation timed out");
+		return;
+	}
+	if (sa->p1.deadline && sa->p1.deadline <= now && !xchg_timeout(sa, &sa->p1, now))
+		return;
+	for (unsigned i = 0; i < PROTO_IKE_QM_MAX; i++)
+		if (sa->qm[i].used && sa->qm[i].deadline && sa->qm[i].deadline <= now)
+			xchg_timeout(sa, &sa->qm[i], now);
+	ike_sa_update_timer(sa);
+}
+
+/* ---- failures, DH jobs ---- */
+
+void ike_fail(struct ike_ctx *c, enum proto_ike_reason r, const char *fmt, ...)
+{
+	struct ike_sa *sa = c->sa;
+	bool p1 = c->x == &sa->p1;
+	char text[256];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	if (p1) {
+		if (c->notify)
+			ike_send_notify_plain(sa, c->notify);
+		fail_p1(sa, r, text);
+		c->sa = NULL;
+		return;
+	}
+	ike_log(sa->e, PROTO_LOG_DEBUG, "\"%s\" #%llu: quick mode %08x failed: %s",
+		c->x->conn.name, (unsigned long long)sa->id, c->x->msgid, text);
+	if (c->notify && !c->x->initiator) {
+		uint8_t spi[4];
+		uint32_t v = c->x->chosen.spi_out;
+		for (int k = 0; k < 4; k++)
+			spi[k] = (uint8_t)(v >> (24 - 8 * k));
+		ike_send_info(sa, ISAKMP_PL_N,
+			      c->x->chosen.prop.protocol ? c->x->chosen.prop.protocol
+							 : PROTO_IPSEC_ESP,
+			      c->notify, spi, 4, 0, NULL, 0);
+	}
+	struct proto_ike_event *ev = ike_event_new(sa, PROTO_IKE_EV_P2_FAILED);
+	if (ev) {
+		ev->reason = r;
+		ev->conn_handle = c->x->conn.handle;
+		snprintf(ev->text, sizeof(ev->text), "%s", text);
+	}
+	ike_push_event(sa->e, ev);
+}
+
+int ike_dh_start(struct ike_ctx *c, unsigned group, struct crypto_dh *dh, const uint8_t *peer,
+		 size_t peer_len)
+{
+	struct proto_ike_dh_job *job = calloc(1, sizeof(*job));
+	struct proto_ike_action *a;
+	if (!job || peer_len > sizeof(job->peer))
+		goto fail;
+	if (!(a = ike_q_push(c->e)))
+		goto fail;
+	job->group = group;
+	job->sa_id = c->sa->id;
+	job->msgid = c->x->msgid;
+	job->dh = dh;
+	if (peer_len)
+		memcpy(job->peer, peer, peer_len);
+	job->peer_len = peer_len;
+	a->type = PROTO_IKE_ACT_DH;
+	a->sa_id = c->sa->id;
+	a->job = job;
+	return 0;
+fail:
+	free(job);
+	crypto_dh_free(dh);
+	return -ENOMEM;
+}
+
+void proto_ike_dh_run(struct proto_ike_dh_job *job)
+{
+	int r = 0;
+	if (!job->dh)
+		r = crypto_dh_new(job->group, &job->dh);
+	if (r == 0 && job->peer_len)
+		r = crypto_dh_shared(job->dh, job->peer, job->peer_len, job->shared,
+				     sizeof(job->shared), &job->shared_len);
+	job->result = r;
+}
+
+void proto_ike_dh_free(struct proto_ike_dh_job *job)
+{
+	if (!job)
+		return;
+	crypto_dh_free(job->dh);
+	explicit_bzero(job, sizeof(*job));
+	free(job);
+}
+
+void proto_ike_dh_done(struct proto_ike_engine *e, struct proto_ike_dh_job *job, bool ran)
+{
+	struct ike_sa *sa = ike_sa_by_id(e, job->sa_id);
+	struct ike_xchg *x = NULL;
+	if (sa)
+		x = job->msgid ? ike_qm_find(sa, job->msgid) : &sa->p1;
+	if (!x) {
+		proto_ike_dh_free(job);
+		return;
+	}
+	if (!ran)
+		job->result = -ECANCELED;
+	struct ike_ctx c = {.e = e, .sa = sa, .x = x, .job = job};
+	ike_dispatch(&c, EV_DH);
+	proto_ike_dh_free(job);
+}
+
+/* ---- dispatcher ---- */
+
+static const struct ike_table *table_of(const struct ike_sa *sa, const struct ike_xchg *x)
+{
+	switch (x->type) {
+	case ISAKMP_XCHG_IDPROT:
+		return sa->initiator ? &ike_mm_i_table : &ike_mm_r_table;
+	case ISAKMP_XCHG_AGGRESSIVE:
+		return sa->initiator ? &ike_am_i_table : &ike_am_r_table;
+	case ISAKMP_XCHG_QUICK:
+		return x->initiator ? &ike_qm_i_table : &ike_qm_r_table;
+	}
+	return NULL;
+}
+
+/* Checks the payload set of a message against a row: every required type present, nothing
+ * outside allowed (unknown non-critical payloads were skipped by the decoder). */
+static bool payloads_ok(struct ike_sa *sa, const struct ike_row *row, const struct proto_msg *m)
+{
+	uint64_t seen = 0;
+	for (unsigned i = 0; i < m->n; i++) {
+		const struct proto_payload *p = &m->pl[i];
+		if (!p->known)
+			continue;
+		uint64_t bit = p->type < 64 ? PL(p->type) : 0;
+		if (!(bit & (row->allowed | row->required))) {
+			ike_log(sa->e, PROTO_LOG_INFO, "#%llu: unexpected %s payload in %s",
+				(unsigned long long)sa->id,
+				proto_name(PROTO_NAMES_PAYLOAD, p->type),
+				ike_state_name(row->from));
+			return false;
+		}
+		seen |= bit;
+	}
+	if ((seen & row->required) != row->required) {
+		ike_log(sa->e, PROTO_LOG_INFO, "#%llu: a required payload is missing in %s",
+			(unsigned long long)sa->id, ike_state_name(row->from));
+		return false;
+	}
+	return true;
+}
+
+/* Sends the message the handler built and caches it for retransmission and duplicates. */
+static void send_out(struct ike_ctx *c, const struct ike_row *row, enum ike_ev ev)
+{
+	struct ike_xchg *x = c->x;
+	if (!x->out_ready)
+		return;
+	free(x->last_sent);
+	x->last_sent = x->out;
+	x->last_len = x->out_len;
+	x->out = NULL;
+	x->out_ready = false;
+	x->reply_to_rx = ev != EV_START;
+	ike_push_send(c->sa, x->last_sent, x->last_len);
+	x->tries = 1;
+	x->deadline = row->arm ? ike_now(c->e) + PROTO_IKE_RETRANSMIT_BASE_MS : 0;
+}
+
+void ike_dispatch(struct ike_ctx *c, enum ike_ev ev)
+{
+	struct ike_sa *sa = c->sa;
+	struct ike_xchg *x = c->x;
+	const struct ike_table *t = table_of(sa, x);
+	const struct ike_row *row = NULL;
+	for (size_t i = 0; t && i < t->n; i++)
+		if (!row && t->rows[i].from == x->state && t->rows[i].ev == ev &&
+		    (!t->rows[i].when || t->rows[i].when(c)))
+			row = &t->rows[i];
+	if (!row || (ev == EV_RECV && !payloads_ok(sa, row, c->msg))) {
+		if (x->has_iv)
+			crypto_iv_state_discard(&x->iv);
+		c->e->st.drop_state++;
+		if (!row)
+			ike_log(c->e, PROTO_LOG_DEBUG, "#%llu: nothing to do in %s",
+				(unsigned long long)sa->id, ike_state_name(x->state));
+		return;
+	}
+	enum ike_state from = x->state;
+	enum ike_ret r = row->handler(c);
+	if (r == IKE_GONE)
+		return;
+	if (r == IKE_FAIL) {
+		if (c->sa && x != &sa->p1)
+			ike_xchg_clear(x);
+		if (c->sa)
+			ike_sa_update_timer(sa);
+		return;
+	}
+	if (x->has_iv)
+		crypto_iv_state_discard(&x->iv); /* no-op once committed */
+	if (r == IKE_DROP) {
+		c->e->st.drop_state++;
+		return;
+	}
+	x->state = row->to;
+	ike_log(c->e, PROTO_LOG_DEBUG, "#%llu: %s %08x: %s -> %s", (unsigned long long)sa->id,
+		t->name, x->msgid, ike_state_name(from), ike_state_name(row->to));
+	if (r == IKE_WAIT)
+		x->deadline = 0;
+	else
+		send_out(c, row, ev);
+	if (r == IKE_DONE)
+		x->deadline = 0;
+	if (r == IKE_DONE && x == &sa->p1)
+		ike_established(c);
+	else if (r == IKE_DONE && x->initiator) {
+		x->deadline = ike_now(c->e) + IKE_QM_LINGER_MS;
+		ike_start_qms(sa); /* pairs that waited for a free slot */
+	} else if (r == IKE_DONE)
+		ike_xchg_retire(sa, x);
+	ike_sa_update_timer(sa);
+}
+
+void ike_established(struct ike_ctx *c)
+{
+	struct ike_sa *sa = c->sa;
+	char buf[96], id[128], peer[64];
+	sa->established = true;
+	if (sa->half_open) {
+		sa->half_open = false;
+		c->e->st.half_open--;
+	}
+	ike_p1_str(&sa->prop, buf, sizeof(buf));
+	ike_id_str(&sa->peer_id, id, sizeof(id));
+	ike_addr_str(&sa->peer, peer, sizeof(peer));
+	ike_log(c->e, PROTO_LOG_INFO,
+		"\"%s\" #%llu: ISAKMP SA established (%s mode) with %s, ID %s, as %s, %s",
+		sa->conn.name, (unsigned long long)sa->id,
+		sa->p1.type == ISAKMP_XCHG_AGGRESSIVE ? "aggressive" : "main", peer, id,
+		sa->initiator ? "initiator" : "responder", buf);
+	struct proto_ike_event *ev = ike_event_new(sa, PROTO_IKE_EV_P1_UP);
+	if (ev) {
+		ev->u.p1.prop = sa->prop;
+		ev->u.p1.exchange = sa->p1.type;
+		ev->u.p1.lifetime_s = sa->lifetime_s;
+		ev->u.p1.peer_id = sa->peer_id;
+		ev->u.p1.peer_dpd = sa->peer_dpd;
+		ev->u.p1.peer_natt = sa->peer_natt;
+	}
+	ike_push_event(c->e, ev);
+	if (sa->peer_initial_contact)
+		ike_push_event(c->e, ike_event_new(sa, PROTO_IKE_EV_INITIAL_CONTACT));
+	if (sa->initiator)
+		ike_start_qms(sa);
+}
+
+void ike_start_qms(struct ike_sa *sa)
+{
+	unsigned nl = sa->conn.n_local_ts ? sa->conn.n_local_ts : 1;
+	unsigned nr = sa->conn.n_remote_ts ? sa->conn.n_remote_ts : 1;
+	for (; sa->qm_next_pair < nl * nr; sa->qm_next_pair++) {
+		uint32_t msgid = 0;
+		while (msgid == 0 || ike_qm_find(sa, msgid) || ike_msgid_done(sa, msgid))
+			ike_random(sa->e, (uint8_t *)&msgid, sizeof(msgid));
+		struct ike_xchg *x = ike_qm_new(sa, msgid, true);
+		if (!x)
+			break; /* PROTO_IKE_QM_MAX in flight: the rest start as these finish */
+		unsigned li = sa->qm_next_pair / nr, ri = sa->qm_next_pair % nr;
+		if (sa->conn.n_local_ts)
+			x->ts_i = sa->conn.local_ts[li];
+		else
+			ike_ts_host(&sa->local, &x->ts_i);
+		if (sa->conn.n_remote_ts)
+			x->ts_r = sa->conn.remote_ts[ri];
+		else
+			ike_ts_host(&sa->peer, &x->ts_r);
+		struct ike_ctx c = {.e = sa->e, .sa = sa, .x = x};
+		ike_dispatch(&c, EV_START);
+	}
+}

@@ -1,0 +1,305 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Internals of the IKEv1 engine shared by its files: the SA and exchange objects, the state
+ * table rows and the dispatcher's contract with the handlers.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "crypto/cipher.h"
+#include "crypto/dh.h"
+#include "crypto/ike.h"
+#include "crypto/prf.h"
+#include "proto/codec.h"
+#include "proto/consts.h"
+#include "proto/env.h"
+#include "proto/ike/ike.h"
+
+#define IKE_NONCE_LEN	 32
+#define IKE_SA_BUCKETS	 256
+#define IKE_QM_LINGER_MS 30000u
+#define IKE_DONE_MSGIDS	 32 /* an initiator keeps a finished QM to answer a resent QM2 */
+
+/* Every state of every exchange and role. The *_DH states wait for a DH job. */
+#define IKE_STATES(X)                                                                              \
+	X(S_NONE)                                                                                  \
+	X(S_MM_I_START)                                                                            \
+	X(S_MM_I1_SENT)                                                                            \
+	X(S_MM_I2_DH)                                                                              \
+	X(S_MM_I3_SENT) X(S_MM_I4_DH) X(S_MM_I5_SENT) X(S_MM_R_START) X(S_MM_R2_SENT)              \
+		X(S_MM_R3_DH) X(S_MM_R4_SENT) X(S_AM_I_START) X(S_AM_I0_DH) X(S_AM_I1_SENT)        \
+			X(S_AM_I2_DH) X(S_AM_R_START) X(S_AM_R1_DH) X(S_AM_R2_SENT) X(S_P1_UP)     \
+				X(S_QM_I_START) X(S_QM_I0_DH) X(S_QM_I1_SENT) X(S_QM_I2_DH)        \
+					X(S_QM_I_DONE) X(S_QM_R_START) X(S_QM_R1_DH)               \
+						X(S_QM_R2_SENT) X(S_QM_R_DONE)
+
+#define IKE_X_STATE(s) s,
+enum ike_state { IKE_STATES(IKE_X_STATE) S__MAX };
+
+const char *ike_state_name(enum ike_state s);
+
+/* What woke the dispatcher. */
+enum ike_ev {
+	EV_START, /* we initiate */
+	EV_RECV,  /* a message arrived (x->msg decoded) */
+	EV_DH,	  /* the exchange's DH job finished (x->job) */
+};
+
+/*
+ * Handler results. The dispatcher applies them:
+ *   result     | state           | reply                        | timer          | IV
+ *   IKE_NEXT   | row.to          | x->out sent, cached          | row.arm: retx  | committed
+ *   IKE_WAIT   | row.to (a _DH)  | none                         | unchanged      | committed
+ *   IKE_DONE   | row.to          | x->out sent if built, cached | linger/none    | committed
+ *   IKE_DROP   | unchanged       | none                         | unchanged      | discarded
+ *   IKE_FAIL   | exchange freed  | an error notify if set       | cancelled      | discarded
+ *   IKE_GONE   | SA freed by the handler (delete received)      | -              | -
+ * IKE_FAIL of a phase-1 exchange frees the SA and emits P1_FAILED; of a QM, frees the QM and
+ * emits P2_FAILED (reason and text from the handler via ike_fail()).
+ */
+enum ike_ret {
+	IKE_NEXT,
+	IKE_WAIT,
+	IKE_DONE,
+	IKE_DROP,
+	IKE_FAIL,
+	IKE_GONE,
+};
+
+/* Payload sets are bit masks over payload types 0..63. */
+#define PL(t)	   (UINT64_C(1) << (t))
+#define PL_ANY_VID PL(ISAKMP_PL_VID)
+
+struct ike_sa;
+struct ike_xchg;
+
+/* The arguments of one handler call. */
+struct ike_ctx {
+	struct proto_ike_engine *e;
+	struct ike_sa *sa;
+	struct ike_xchg *x;
+	const struct proto_msg *msg;  /* EV_RECV */
+	const uint8_t *body;	      /* decrypted body (EV_RECV) */
+	size_t body_len;	      /* without padding */
+	struct proto_ike_dh_job *job; /* EV_DH */
+	uint16_t notify;	      /* IKE_FAIL: notify type to send, 0 = none */
+	uint8_t flags;		      /* ISAKMP header flags of the message (EV_RECV) */
+};
+
+struct ike_row {
+	enum ike_state from, to;
+	enum ike_ev ev;
+	uint64_t required, allowed;	       /* payloads (allowed includes required) */
+	bool (*when)(const struct ike_ctx *c); /* guard; NULL = always */
+	enum ike_ret (*handler)(struct ike_ctx *c);
+	bool arm; /* arm the retransmission timer after sending */
+};
+
+struct ike_table {
+	const char *name;
+	const struct ike_row *rows;
+	size_t n;
+};
+
+/* A chosen or offered phase-2 proposal (one protocol, one transform). */
+struct ike_p2_choice {
+	struct proto_ike_p2_prop prop;
+	uint8_t number, xf_number;
+	uint32_t offered_life_s, offered_life_kb; /* as the initiator sent them (echoed) */
+	uint32_t spi_in, spi_out;
+	uint32_t lifetime_s, lifetime_kb;
+	uint16_t group;
+	uint16_t mode;
+	bool valid;
+};
+
+/* One exchange: phase 1 (msgid 0) or a Quick Mode. */
+struct ike_xchg {
+	bool used;
+	bool initiator;
+	uint8_t type; /* ISAKMP_XCHG_* */
+	uint32_t msgid;
+	enum ike_state state;
+	struct crypto_iv_state iv;
+	bool has_iv;
+	/* retransmission and duplicate detection */
+	uint8_t *last_sent;
+	size_t last_len;
+	unsigned tries;
+	uint64_t deadline; /* 0 = no timer */
+	uint8_t rx_digest[32];
+	bool has_rx;
+	bool reply_to_rx;     /* last_sent answers the message of rx_digest */
+	unsigned dup_resends; /* cached replies resent for this rx_digest */
+	uint64_t dup_resent_at;
+	/* the message being built */
+	uint8_t *out;
+	size_t out_len;
+	bool out_ready;
+	/* Quick Mode */
+	uint8_t ni[PROTO_NONCE_MAX], nr[PROTO_NONCE_MAX];
+	size_t ni_len, nr_len;
+	struct crypto_dh *dh;
+	uint8_t gqm[CRYPTO_DH_SHARED_MAX];
+	size_t gqm_len;
+	uint8_t peer_ke[CRYPTO_DH_PUBLIC_MAX];
+	size_t peer_ke_len;
+	struct proto_ike_conn conn;	/* the QM's conn (responder: from find_p2) */
+	struct proto_ike_ts ts_i, ts_r; /* IDci / IDcr */
+	struct ike_p2_choice offer[PROTO_IKE_P2_PROPS_MAX];
+	unsigned n_offer;
+	struct ike_p2_choice chosen;
+	bool resp_lifetime; /* responder shortened the lifetime */
+	bool commit;	    /* RFC 2408 §3.1 commit bit: a 4th message, CONNECTED */
+	bool send_ids;	    /* responder: the initiator sent IDci/IDcr */
+};
+
+struct ike_sa {
+	uint64_t id;
+	struct ike_sa *next; /* hash chain by icookie */
+	struct proto_ike_engine *e;
+	bool initiator;
+	bool half_open; /* responder, not established: counted against the caps */
+	bool established;
+	uint8_t icookie[8], rcookie[8];
+	struct proto_ike_addr local, peer;
+	bool natt;
+	struct proto_ike_conn conn;
+	/* negotiated */
+	struct proto_ike_p1_prop prop;
+	uint32_t lifetime_s, peer_life_s;
+	uint8_t prop_number, xf_number;
+	uint8_t *sai_b; /* initiator's SA payload body */
+	size_t sai_b_len;
+	uint8_t ni[PROTO_NONCE_MAX], nr[PROTO_NONCE_MAX];
+	size_t ni_len, nr_len;
+	uint8_t gxi[CRYPTO_DH_PUBLIC_MAX], gxr[CRYPTO_DH_PUBLIC_MAX];
+	size_t gx_len;
+	struct crypto_dh *dh;
+	uint8_t gxy[CRYPTO_DH_SHARED_MAX];
+	size_t gxy_len;
+	struct crypto_ike_keys keys;
+	struct crypto_cipher cipher;
+	bool keys_ready;
+	struct proto_ike_id peer_id; /* as received */
+	uint8_t idi_b[4 + PROTO_IKE_ID_MAX],
+		idr_b[4 + PROTO_IKE_ID_MAX]; /* ID bodies for HASH_I/R */
+	size_t idi_b_len, idr_b_len;
+	uint8_t hash_peer[CRYPTO_HASH_MAX_LEN]; /* AM: HASH_R as received */
+	size_t hash_peer_len;
+	bool peer_dpd, peer_natt, peer_initial_contact;
+	uint64_t expire; /* half-open give-up time */
+	uint64_t timer_armed;
+	struct ike_xchg p1;
+	struct ike_xchg qm[PROTO_IKE_QM_MAX];
+	unsigned qm_next_pair; /* initiator: next (local, remote) ts pair to negotiate */
+	uint32_t done_msgids[IKE_DONE_MSGIDS]; /* finished exchanges: a replay is not a new one */
+	unsigned done_next;
+};
+
+struct ike_action_q {
+	struct proto_ike_action *v;
+	size_t head, n;
+};
+
+struct proto_ike_engine {
+	struct proto_env env;
+	struct proto_ike_policy pol;
+	uint8_t secret[32], old_secret[32];
+	uint64_t next_id;
+	struct ike_sa *buckets[IKE_SA_BUCKETS];
+	struct ike_action_q q;
+	struct proto_ike_stats st;
+};
+
+/* ike_sa.c and ike_dispatch.c */
+uint64_t ike_now(struct proto_ike_engine *e);
+void ike_log(struct proto_ike_engine *e, enum proto_log_level l, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+struct ike_sa *ike_sa_new(struct proto_ike_engine *e, bool initiator,
+			  const struct proto_ike_addr *local, const struct proto_ike_addr *peer);
+void ike_sa_free(struct ike_sa *sa);
+struct ike_sa *ike_sa_by_id(struct proto_ike_engine *e, uint64_t id);
+struct ike_xchg *ike_qm_new(struct ike_sa *sa, uint32_t msgid, bool initiator);
+struct ike_xchg *ike_qm_find(struct ike_sa *sa, uint32_t msgid);
+bool ike_msgid_done(const struct ike_sa *sa, uint32_t msgid);
+struct proto_ike_action *ike_q_push(struct proto_ike_engine *e);
+void ike_xchg_clear(struct ike_xchg *x);
+void ike_xchg_retire(struct ike_sa *sa, struct ike_xchg *x);
+void ike_sa_update_timer(struct ike_sa *sa);
+void ike_fail(struct ike_ctx *c, enum proto_ike_reason r, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+struct proto_ike_event *ike_event_new(struct ike_sa *sa, enum proto_ike_event_type t);
+void ike_push_event(struct proto_ike_engine *e, struct proto_ike_event *ev);
+void ike_push_send(struct ike_sa *sa, const uint8_t *buf, size_t len);
+int ike_dh_start(struct ike_ctx *c, unsigned group, struct crypto_dh *dh, const uint8_t *peer,
+		 size_t peer_len);
+void ike_dispatch(struct ike_ctx *c, enum ike_ev ev);
+void ike_start_qms(struct ike_sa *sa);
+void ike_established(struct ike_ctx *c);
+void ike_random(struct proto_ike_engine *e, uint8_t *buf, size_t n);
+
+/* ike_crypt.c: building, encrypting, decrypting */
+void ike_msg_begin(struct ike_ctx *c, struct proto_builder *b, bool encrypt);
+bool ike_msg_end(struct ike_ctx *c, struct proto_builder *b);
+bool ike_msg_end_hash(struct ike_ctx *c, struct proto_builder *b, size_t hash_off, int kind);
+int ike_decrypt(struct ike_sa *sa, struct crypto_iv_state *iv, uint8_t *body, size_t len);
+bool ike_iv_phase2(struct ike_sa *sa, uint32_t msgid, struct crypto_iv_state *ret);
+bool ike_qm_verify_hash(struct ike_ctx *c, int kind);
+bool ike_keys_derive(struct ike_ctx *c, const uint8_t *psk, size_t psk_len);
+void ike_send_notify_plain(struct ike_sa *sa, uint16_t type);
+int ike_send_info(struct ike_sa *sa, uint8_t pl_type, uint8_t protocol, uint16_t type,
+		  const uint8_t *spis, uint8_t spi_size, uint16_t count, const uint8_t *data,
+		  size_t data_len);
+bool ike_auth_hash(struct ike_sa *sa, bool hash_i, uint8_t *out);
+void ike_save_sai(struct ike_sa *sa, const uint8_t *p, size_t len);
+void ike_keymat_digest(const uint8_t *km, size_t len, char out[9]);
+enum { IKE_HASH1 = 1, IKE_HASH2 = 2, IKE_HASH_INFO = 4 };
+
+/* ike_prop.c */
+void ike_put_p1_sa(struct proto_builder *b, const struct proto_ike_conn *conn, uint16_t only_group);
+bool ike_select_p1(struct ike_ctx *c, const struct proto_sa *sa);
+void ike_put_p1_reply(const struct ike_sa *sa, struct proto_builder *b);
+bool ike_p1_reply_ok(struct ike_ctx *c, const struct proto_sa *sa);
+void ike_put_p2_sa(struct ike_ctx *c, struct proto_builder *b);
+bool ike_select_p2(struct ike_ctx *c, const struct proto_sa *sa, bool has_ke);
+void ike_put_p2_reply(struct ike_ctx *c, struct proto_builder *b);
+bool ike_p2_reply_ok(struct ike_ctx *c, const struct proto_sa *sa);
+size_t ike_enc_key_len(const struct proto_ike_p2_prop *p);
+size_t ike_auth_key_len(const struct proto_ike_p2_prop *p);
+void ike_p1_str(const struct proto_ike_p1_prop *p, char *buf, size_t len);
+void ike_p2_str(const struct proto_ike_p2_prop *p, char *buf, size_t len);
+
+/* ike_id.c */
+void ike_local_id(const struct ike_sa *sa, struct proto_ike_id *ret);
+size_t ike_id_body(const struct proto_ike_id *id, uint8_t *out, size_t cap);
+bool ike_id_from_payload(const struct proto_payload *pl, struct proto_ike_id *ret);
+bool ike_id_match(const struct proto_ike_id *want, const struct proto_ike_id *got);
+void ike_id_str(const struct proto_ike_id *id, char *buf, size_t len);
+void ike_put_ts(struct proto_builder *b, const struct proto_ike_ts *ts);
+bool ike_ts_from_payload(const struct proto_payload *pl, struct proto_ike_ts *ret);
+void ike_ts_host(const struct proto_ike_addr *a, struct proto_ike_ts *ret);
+void ike_ts_str(const struct proto_ike_ts *ts, char *buf, size_t len);
+void ike_addr_str(const struct proto_ike_addr *a, char *buf, size_t len);
+
+/* ike_mm.c: phase-1 steps shared with Aggressive Mode */
+bool ike_take_public(struct ike_ctx *c, uint8_t *gx);
+bool ike_take_peer_ke(struct ike_ctx *c, uint8_t *gx);
+bool ike_take_nonce(struct ike_ctx *c, uint8_t *out, size_t *ret_len);
+bool ike_take_shared(struct ike_ctx *c);
+bool ike_psk_keys(struct ike_ctx *c, const struct proto_ike_id *remote);
+void ike_set_own_id(struct ike_sa *sa, uint8_t *out, size_t *ret_len);
+bool ike_take_peer_id(struct ike_ctx *c, uint8_t *id_b, size_t *ret_len);
+bool ike_check_auth(struct ike_ctx *c, const uint8_t *got, size_t len, bool hash_i);
+
+/* the tables (ike_mm.c, ike_am.c, ike_qm.c) */
+extern const struct ike_table ike_mm_i_table, ike_mm_r_table, ike_am_i_table, ike_am_r_table,
+	ike_qm_i_table, ike_qm_r_table;
+
+/* ike_info.c */
+void ike_info_input(struct ike_sa *sa, const struct proto_header *h, uint8_t *body, size_t len);
+void ike_vid_put(struct proto_builder *b);
+void ike_vid_scan(struct ike_sa *sa, const struct proto_msg *m);

@@ -1,0 +1,495 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Proposals: building our SA payloads and choosing from the peer's (RFC 2408 §3.4-3.6, RFC 2409
+ * App. A attributes for phase 1, RFC 2407 §4.5 for phase 2). The responder picks by ITS OWN
+ * preference order: for each of its proposals in turn, the first matching peer transform wins.
+ * At most PROTO_IKE_CONSIDER_MAX peer transforms are looked at.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "proto/ike/ike_int.h"
+
+#define IPSEC_LIFETIME_DEFAULT 28800u /* RFC 2407 §4.5 */
+#define IKE_LIFETIME_DEFAULT   28800u /* RFC 2407 §4.6.1 */
+
+/* ---- phase 1 ---- */
+
+struct p1_xf {
+	struct proto_ike_p1_prop p;
+	uint16_t auth;
+	uint32_t life_s;
+	uint8_t number;
+	bool ok; /* only known attributes */
+};
+
+void ike_p1_str(const struct proto_ike_p1_prop *p, char *buf, size_t len)
+{
+	char a[24], b[24], d[24];
+	snprintf(buf, len, "%s-%u/%s/%s",
+		 proto_name_buf(PROTO_NAMES_IKE_ENCR, p->encr, a, sizeof(a)), p->key_bits,
+		 proto_name_buf(PROTO_NAMES_IKE_HASH, p->hash, b, sizeof(b)),
+		 proto_name_buf(PROTO_NAMES_IKE_GROUP, p->group, d, sizeof(d)));
+}
+
+/* Our phase-1 offer; only_group != 0 keeps the transforms of that group (Aggressive Mode sends
+ * its KE before a group is chosen). */
+void ike_put_p1_sa(struct proto_builder *b, const struct proto_ike_conn *conn, uint16_t only_group)
+{
+	proto_put_sa(b, ISAKMP_DOI_IPSEC, IPSEC_SIT_IDENTITY_ONLY);
+	proto_put_proposal(b, 1, PROTO_ISAKMP, NULL, 0);
+	for (unsigned i = 0; i < conn->n_ike && i < PROTO_IKE_P1_PROPS_MAX; i++) {
+		const struct proto_ike_p1_prop *p = &conn->ike[i];
+		if (only_group && p->group != only_group)
+			continue;
+		proto_put_transform(b, (uint8_t)(i + 1), KEY_IKE);
+		proto_put_attr_tv(b, IKE_ATTR_ENCRYPTION_ALGORITHM, p->encr);
+		if (p->key_bits)
+			proto_put_attr_tv(b, IKE_ATTR_KEY_LENGTH, p->key_bits);
+		proto_put_attr_tv(b, IKE_ATTR_HASH_ALGORITHM, p->hash);
+		proto_put_attr_tv(b, IKE_ATTR_AUTHENTICATION_METHOD, IKE_AUTH_PSK);
+		proto_put_attr_tv(b, IKE_ATTR_GROUP_DESCRIPTION, p->group);
+		proto_put_attr_tv(b, IKE_ATTR_LIFE_TYPE, LIFE_SECONDS);
+		proto_put_attr(b, IKE_ATTR_LIFE_DURATION,
+			       conn->ike_lifetime_s ? conn->ike_lifetime_s : IKE_LIFETIME_DEFAULT);
+	}
+}
+
+static void parse_p1_xf(const struct proto_transform *t, struct p1_xf *ret)
+{
+	struct proto_iter it;
+	struct proto_attr a;
+	uint16_t life_type = 0;
+	uint32_t v;
+	memset(ret, 0, sizeof(*ret));
+	ret->number = t->number;
+	ret->ok = t->id == KEY_IKE;
+	proto_attrs_begin(&it, t->attrs);
+	while (ret->ok && proto_attrs_next(&it, &a)) {
+		if (proto_attr_u32(&a, &v) != PROTO_OK ||
+		    (a.type != IKE_ATTR_LIFE_DURATION && v > 0xffff)) {
+			ret->ok = false;
+			break;
+		}
+		switch (a.type) {
+		case IKE_ATTR_ENCRYPTION_ALGORITHM:
+			ret->p.encr = (uint16_t)v;
+			break;
+		case IKE_ATTR_HASH_ALGORITHM:
+			ret->p.hash = (uint16_t)v;
+			break;
+		case IKE_ATTR_AUTHENTICATION_METHOD:
+			ret->auth = (uint16_t)v;
+			break;
+		case IKE_ATTR_GROUP_DESCRIPTION:
+			ret->p.group = (uint16_t)v;
+			break;
+		case IKE_ATTR_KEY_LENGTH:
+			ret->p.key_bits = (uint16_t)v;
+			break;
+		case IKE_ATTR_LIFE_TYPE:
+			life_type = (uint16_t)v;
+			break;
+		case IKE_ATTR_LIFE_DURATION:
+			if (life_type == LIFE_SECONDS)
+				ret->life_s = v;
+			break;
+		default:
+			ret->ok = false; /* group types, PRF, ...: not supported */
+		}
+	}
+	if (it.err != PROTO_OK)
+		ret->ok = false;
+}
+
+static bool p1_eq(const struct proto_ike_p1_prop *a, const struct proto_ike_p1_prop *b)
+{
+	return a->encr == b->encr && a->hash == b->hash && a->group == b->group &&
+	       a->key_bits == b->key_bits;
+}
+
+/* Collects up to PROTO_IKE_CONSIDER_MAX ISAKMP transforms of the peer's SA. */
+static unsigned collect_p1(const struct proto_sa *sa, struct p1_xf *xf, uint8_t *ret_prop_number)
+{
+	struct proto_iter pi, ti;
+	struct proto_proposal p;
+	struct proto_transform t;
+	unsigned n = 0;
+	proto_proposals_begin(&pi, sa);
+	while (n < PROTO_IKE_CONSIDER_MAX && proto_proposals_next(&pi, &p)) {
+		if (p.protocol != PROTO_ISAKMP)
+			continue;
+		proto_transforms_begin(&ti, &p);
+		while (n < PROTO_IKE_CONSIDER_MAX && proto_transforms_next(&ti, &t)) {
+			parse_p1_xf(&t, &xf[n]);
+			*ret_prop_number = p.number;
+			n++;
+		}
+		break; /* one ISAKMP proposal (RFC 2409 §5: a single proposal in phase 1) */
+	}
+	return n;
+}
+
+static void p1_offer_str(const struct p1_xf *xf, unsigned n, char *buf, size_t len)
+{
+	size_t at = 0;
+	buf[0] = '\0';
+	for (unsigned i = 0; i < n && at + 1 < len; i++) {
+		char one[96];
+		if (!xf[i].ok)
+			snprintf(one, sizeof(one), "(unsupported attributes)");
+		else if (xf[i].auth != IKE_AUTH_PSK)
+			snprintf(one, sizeof(one), "(auth %u)", xf[i].auth);
+		else
+			ike_p1_str(&xf[i].p, one, sizeof(one));
+		int w = snprintf(buf + at, len - at, "%s%s", i ? ", " : "", one);
+		if (w < 0)
+			break;
+		at += (size_t)w;
+	}
+}
+
+/* The responder's choice; puts the reply SA into b if respond. Fails the SA with the offer. */
+bool ike_select_p1(struct ike_ctx *c, const struct proto_sa *sa)
+{
+	struct ike_sa *s = c->sa;
+	struct p1_xf xf[PROTO_IKE_CONSIDER_MAX];
+	uint8_t pnum = 0;
+	unsigned n = collect_p1(sa, xf, &pnum);
+	for (unsigned j = 0; j < s->conn.n_ike; j++) {
+		for (unsigned i = 0; i < n; i++) {
+			if (!xf[i].ok || xf[i].auth != IKE_AUTH_PSK ||
+			    !p1_eq(&xf[i].p, &s->conn.ike[j]))
+				continue;
+			s->prop = xf[i].p;
+			s->lifetime_s = xf[i].life_s ? xf[i].life_s : IKE_LIFETIME_DEFAULT;
+			if (s->conn.ike_lifetime_s && s->lifetime_s > s->conn.ike_lifetime_s)
+				s->lifetime_s = s->conn.ike_lifetime_s;
+			s->prop_number = pnum;
+			s->xf_number = xf[i].number;
+			s->peer_life_s = xf[i].life_s;
+			return true;
+		}
+	}
+	char offered[512], ours[512];
+	struct p1_xf own[PROTO_IKE_P1_PROPS_MAX];
+	for (unsigned j = 0; j < s->conn.n_ike && j < PROTO_IKE_P1_PROPS_MAX; j++)
+		own[j] = (struct p1_xf){.p = s->conn.ike[j], .auth = IKE_AUTH_PSK, .ok = true};
+	p1_offer_str(xf, n, offered, sizeof(offered));
+	p1_offer_str(own, s->conn.n_ike, ours, sizeof(ours));
+	c->notify = ISAKMP_N_NO_PROPOSAL_CHOSEN;
+	ike_fail(c, PROTO_IKE_E_NO_PROPOSAL, "no proposal chosen: peer offered %s, we accept %s",
+		 offered, ours);
+	return false;
+}
+
+/* The responder's SA: the chosen transform with the initiator's values echoed. */
+void ike_put_p1_reply(const struct ike_sa *sa, struct proto_builder *b)
+{
+	const struct proto_ike_p1_prop *p = &sa->prop;
+	proto_put_sa(b, ISAKMP_DOI_IPSEC, IPSEC_SIT_IDENTITY_ONLY);
+	proto_put_proposal(b, sa->prop_number, PROTO_ISAKMP, NULL, 0);
+	proto_put_transform(b, sa->xf_number, KEY_IKE);
+	proto_put_attr_tv(b, IKE_ATTR_ENCRYPTION_ALGORITHM, p->encr);
+	if (p->key_bits)
+		proto_put_attr_tv(b, IKE_ATTR_KEY_LENGTH, p->key_bits);
+	proto_put_attr_tv(b, IKE_ATTR_HASH_ALGORITHM, p->hash);
+	proto_put_attr_tv(b, IKE_ATTR_AUTHENTICATION_METHOD, IKE_AUTH_PSK);
+	proto_put_attr_tv(b, IKE_ATTR_GROUP_DESCRIPTION, p->group);
+	if (sa->peer_life_s) {
+		proto_put_attr_tv(b, IKE_ATTR_LIFE_TYPE, LIFE_SECONDS);
+		proto_put_attr(b, IKE_ATTR_LIFE_DURATION, sa->peer_life_s);
+	}
+}
+
+/* The initiator checks the responder's single transform is one it offered. */
+bool ike_p1_reply_ok(struct ike_ctx *c, const struct proto_sa *sa)
+{
+	struct ike_sa *s = c->sa;
+	struct p1_xf xf[PROTO_IKE_CONSIDER_MAX];
+	uint8_t pnum = 0;
+	unsigned n = collect_p1(sa, xf, &pnum);
+	if (n == 1 && xf[0].ok && xf[0].auth == IKE_AUTH_PSK)
+		for (unsigned j = 0; j < s->conn.n_ike; j++)
+			if (p1_eq(&xf[0].p, &s->conn.ike[j])) {
+				s->prop = xf[0].p;
+				s->lifetime_s = xf[0].life_s ? xf[0].life_s : IKE_LIFETIME_DEFAULT;
+				return true;
+			}
+	ike_fail(c, PROTO_IKE_E_NO_PROPOSAL,
+		 "the responder chose a transform we did not offer (%u transforms in its reply)",
+		 n);
+	return false;
+}
+
+/* ---- phase 2 ---- */
+
+size_t ike_enc_key_len(const struct proto_ike_p2_prop *p)
+{
+	unsigned bits = p->key_bits ? p->key_bits : 128;
+	if (p->protocol != PROTO_IPSEC_ESP)
+		return 0;
+	switch (p->transform) {
+	case ESP_3DES:
+		return 24;
+	case ESP_AES_CBC:
+		return bits / 8;
+	case ESP_AES_CTR:
+	case ESP_AES_GCM_8:
+	case ESP_AES_GCM_12:
+	case ESP_AES_GCM_16:
+	case ESP_NULL_AUTH_AES_GMAC:
+		return bits / 8 + 4; /* + salt, RFC 3686 / RFC 4106 §8.1 */
+	case ESP_AES_CCM_8:
+	case ESP_AES_CCM_12:
+	case ESP_AES_CCM_16:
+		return bits / 8 + 3; /* RFC 4309 §7.1 */
+	default:
+		return 0;
+	}
+}
+
+size_t ike_auth_key_len(const struct proto_ike_p2_prop *p)
+{
+	switch (p->auth) {
+	case AUTH_HMAC_MD5:
+		return 16;
+	case AUTH_HMAC_SHA1:
+		return 20;
+	case AUTH_HMAC_SHA2_256:
+		return 32;
+	case AUTH_HMAC_SHA2_384:
+		return 48;
+	case AUTH_HMAC_SHA2_512:
+		return 64;
+	default:
+		return 0;
+	}
+}
+
+void ike_p2_str(const struct proto_ike_p2_prop *p, char *buf, size_t len)
+{
+	char a[32], b[32];
+	enum proto_names t = p->protocol == PROTO_IPSEC_AH ? PROTO_NAMES_AH_TRANSFORM
+							   : PROTO_NAMES_ESP_TRANSFORM;
+	snprintf(buf, len, "%s-%u/%s", proto_name_buf(t, p->transform, a, sizeof(a)), p->key_bits,
+		 p->auth ? proto_name_buf(PROTO_NAMES_IPSEC_AUTH, p->auth, b, sizeof(b)) : "none");
+}
+
+static void put_be32(uint8_t *o, uint32_t v)
+{
+	o[0] = (uint8_t)(v >> 24);
+	o[1] = (uint8_t)(v >> 16);
+	o[2] = (uint8_t)(v >> 8);
+	o[3] = (uint8_t)v;
+}
+
+static void put_p2_attrs(struct proto_builder *b, const struct ike_p2_choice *ch)
+{
+	proto_put_attr_tv(b, IPSEC_ATTR_SA_LIFE_TYPE, LIFE_SECONDS);
+	proto_put_attr(b, IPSEC_ATTR_SA_LIFE_DURATION, ch->offered_life_s);
+	if (ch->offered_life_kb) {
+		proto_put_attr_tv(b, IPSEC_ATTR_SA_LIFE_TYPE, LIFE_KILOBYTES);
+		proto_put_attr(b, IPSEC_ATTR_SA_LIFE_DURATION, ch->offered_life_kb);
+	}
+	if (ch->group)
+		proto_put_attr_tv(b, IPSEC_ATTR_GROUP_DESCRIPTION, ch->group);
+	proto_put_attr_tv(b, IPSEC_ATTR_ENCAPSULATION_MODE, ch->mode);
+	if (ch->prop.auth)
+		proto_put_attr_tv(b, IPSEC_ATTR_AUTHENTICATION_ALGORITHM, ch->prop.auth);
+	if (ch->prop.key_bits)
+		proto_put_attr_tv(b, IPSEC_ATTR_KEY_LENGTH, ch->prop.key_bits);
+}
+
+/* The initiator's offer: one proposal per conn entry, SPIs from x->offer (filled by the QM). */
+void ike_put_p2_sa(struct ike_ctx *c, struct proto_builder *b)
+{
+	struct ike_xchg *x = c->x;
+	uint8_t spi[4];
+	proto_put_sa(b, ISAKMP_DOI_IPSEC, IPSEC_SIT_IDENTITY_ONLY);
+	for (unsigned i = 0; i < x->n_offer; i++) {
+		const struct ike_p2_choice *o = &x->offer[i];
+		put_be32(spi, o->spi_in);
+		proto_put_proposal(b, o->number, o->prop.protocol, spi, 4);
+		proto_put_transform(b, 1, o->prop.transform);
+		put_p2_attrs(b, o);
+	}
+}
+
+/* Reads one phase-2 transform; false if it has an attribute we do not know. */
+static bool parse_p2_xf(const struct proto_proposal *p, const struct proto_transform *t,
+			struct ike_p2_choice *ret)
+{
+	struct proto_iter it;
+	struct proto_attr a;
+	uint16_t life_type = 0;
+	uint32_t v;
+	memset(ret, 0, sizeof(*ret));
+	ret->number = p->number;
+	ret->xf_number = t->number;
+	ret->prop.protocol = p->protocol;
+	ret->prop.transform = t->id;
+	if (p->spi.len != 4)
+		return false;
+	ret->spi_out = (uint32_t)p->spi.p[0] << 24 | (uint32_t)p->spi.p[1] << 16 |
+		       (uint32_t)p->spi.p[2] << 8 | p->spi.p[3];
+	proto_attrs_begin(&it, t->attrs);
+	while (proto_attrs_next(&it, &a)) {
+		if (proto_attr_u32(&a, &v) != PROTO_OK)
+			return false;
+		switch (a.type) {
+		case IPSEC_ATTR_SA_LIFE_TYPE:
+			life_type = (uint16_t)v;
+			break;
+		case IPSEC_ATTR_SA_LIFE_DURATION:
+			if (life_type == LIFE_SECONDS)
+				ret->offered_life_s = v;
+			else if (life_type == LIFE_KILOBYTES)
+				ret->offered_life_kb = v;
+			else
+				return false;
+			break;
+		case IPSEC_ATTR_GROUP_DESCRIPTION:
+			ret->group = (uint16_t)v;
+			break;
+		case IPSEC_ATTR_ENCAPSULATION_MODE:
+			ret->mode = (uint8_t)v;
+			break;
+		case IPSEC_ATTR_AUTHENTICATION_ALGORITHM:
+			ret->prop.auth = (uint16_t)v;
+			break;
+		case IPSEC_ATTR_KEY_LENGTH:
+			ret->prop.key_bits = (uint16_t)v;
+			break;
+		default:
+			return false;
+		}
+	}
+	if (it.err != PROTO_OK)
+		return false;
+	/* RFC 3947 §5.1: the UDP-encapsulated modes stand for the plain ones over NAT-T */
+	if (ret->mode == ENCAP_UDP_TUNNEL || ret->mode == ENCAP_UDP_TUNNEL_DRAFT)
+		ret->mode = ENCAP_TUNNEL;
+	else if (ret->mode == ENCAP_UDP_TRANSPORT || ret->mode == ENCAP_UDP_TRANSPORT_DRAFT)
+		ret->mode = ENCAP_TRANSPORT;
+	else if (ret->mode == 0)
+		ret->mode = ENCAP_TUNNEL; /* RFC 2407 §4.5: unspecified */
+	return true;
+}
+
+static bool p2_eq(const struct proto_ike_p2_prop *a, const struct proto_ike_p2_prop *b)
+{
+	return a->protocol == b->protocol && a->transform == b->transform &&
+	       a->key_bits == b->key_bits && a->auth == b->auth;
+}
+
+/* Collects the peer's phase-2 transforms, skipping bundles (several proposals sharing a number,
+ * RFC 2408 §4.2 "AND"), which we do not support. */
+static unsigned collect_p2(const struct proto_sa *sa, struct ike_p2_choice *out)
+{
+	struct proto_iter pi, ti;
+	struct proto_proposal p;
+	struct proto_transform t;
+	unsigned n = 0;
+	uint8_t counts[256] = {0};
+	proto_proposals_begin(&pi, sa);
+	while (proto_proposals_next(&pi, &p))
+		counts[p.number]++;
+	proto_proposals_begin(&pi, sa);
+	while (n < PROTO_IKE_CONSIDER_MAX && proto_proposals_next(&pi, &p)) {
+		if (counts[p.number] != 1 ||
+		    (p.protocol != PROTO_IPSEC_ESP && p.protocol != PROTO_IPSEC_AH))
+			continue;
+		proto_transforms_begin(&ti, &p);
+		while (n < PROTO_IKE_CONSIDER_MAX && proto_transforms_next(&ti, &t))
+			if (parse_p2_xf(&p, &t, &out[n]))
+				n++;
+	}
+	return n;
+}
+
+bool ike_select_p2(struct ike_ctx *c, const struct proto_sa *sa, bool has_ke)
+{
+	struct ike_xchg *x = c->x;
+	struct ike_p2_choice peer[PROTO_IKE_CONSIDER_MAX];
+	unsigned n = collect_p2(sa, peer);
+	uint16_t want_group = has_ke ? x->conn.pfs_group : 0;
+	for (unsigned j = 0; j < x->conn.n_esp; j++) {
+		for (unsigned i = 0; i < n; i++) {
+			struct ike_p2_choice *p = &peer[i];
+			if (!p2_eq(&p->prop, &x->conn.esp[j]) || p->mode != x->conn.mode ||
+			    p->group != want_group || has_ke != (x->conn.pfs_group != 0))
+				continue;
+			x->chosen = *p;
+			x->chosen.valid = true;
+			uint32_t own = x->conn.ipsec_lifetime_s ? x->conn.ipsec_lifetime_s
+								: IPSEC_LIFETIME_DEFAULT;
+			uint32_t offered =
+				p->offered_life_s ? p->offered_life_s : IPSEC_LIFETIME_DEFAULT;
+			x->chosen.lifetime_s = offered < own ? offered : own;
+			x->chosen.lifetime_kb = p->offered_life_kb;
+			if (x->conn.ipsec_lifetime_kb &&
+			    (!p->offered_life_kb || p->offered_life_kb > x->conn.ipsec_lifetime_kb))
+				x->chosen.lifetime_kb = x->conn.ipsec_lifetime_kb;
+			x->resp_lifetime = x->chosen.lifetime_s != offered ||
+					   x->chosen.lifetime_kb != p->offered_life_kb;
+			return true;
+		}
+	}
+	char offered[512] = "", ours[512] = "";
+	size_t at = 0;
+	for (unsigned i = 0; i < n && at + 1 < sizeof(offered); i++) {
+		char one[80];
+		ike_p2_str(&peer[i].prop, one, sizeof(one));
+		int w = snprintf(offered + at, sizeof(offered) - at, "%s%s%s", i ? ", " : "", one,
+				 peer[i].group ? "+pfs" : "");
+		at += w > 0 ? (size_t)w : 0;
+	}
+	at = 0;
+	for (unsigned j = 0; j < x->conn.n_esp && at + 1 < sizeof(ours); j++) {
+		char one[80];
+		ike_p2_str(&x->conn.esp[j], one, sizeof(one));
+		int w = snprintf(ours + at, sizeof(ours) - at, "%s%s", j ? ", " : "", one);
+		at += w > 0 ? (size_t)w : 0;
+	}
+	c->notify = ISAKMP_N_NO_PROPOSAL_CHOSEN;
+	ike_fail(c, PROTO_IKE_E_NO_PROPOSAL,
+		 "no proposal chosen: peer offered %s%s, we accept %s (%s, pfs group %u)",
+		 n ? offered : "nothing usable", has_ke ? " with PFS" : "", ours,
+		 x->conn.mode == ENCAP_TRANSPORT ? "transport" : "tunnel", x->conn.pfs_group);
+	return false;
+}
+
+/* The responder's SA: the chosen proposal with our SPI and the initiator's attributes echoed. */
+void ike_put_p2_reply(struct ike_ctx *c, struct proto_builder *b)
+{
+	struct ike_p2_choice *ch = &c->x->chosen;
+	uint8_t spi[4];
+	put_be32(spi, ch->spi_in);
+	proto_put_sa(b, ISAKMP_DOI_IPSEC, IPSEC_SIT_IDENTITY_ONLY);
+	proto_put_proposal(b, ch->number, ch->prop.protocol, spi, 4);
+	proto_put_transform(b, ch->xf_number, ch->prop.transform);
+	put_p2_attrs(b, ch);
+}
+
+/* The initiator checks the responder's choice is one of its offers and takes its SPI. */
+bool ike_p2_reply_ok(struct ike_ctx *c, const struct proto_sa *sa)
+{
+	struct ike_xchg *x = c->x;
+	struct ike_p2_choice got[PROTO_IKE_CONSIDER_MAX];
+	unsigned n = collect_p2(sa, got);
+	for (unsigned i = 0; n == 1 && i < x->n_offer; i++) {
+		const struct ike_p2_choice *o = &x->offer[i];
+		if (o->number != got[0].number || !p2_eq(&o->prop, &got[0].prop) ||
+		    o->mode != got[0].mode || o->group != got[0].group)
+			continue;
+		x->chosen = *o;
+		x->chosen.valid = true;
+		x->chosen.spi_out = got[0].spi_out;
+		x->chosen.lifetime_s = o->offered_life_s;
+		x->chosen.lifetime_kb = o->offered_life_kb;
+		return true;
+	}
+	ike_fail(c, PROTO_IKE_E_NO_PROPOSAL, "the responder chose a proposal we did not offer");
+	return false;
+}

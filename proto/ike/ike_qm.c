@@ -1,0 +1,567 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Quick Mode (RFC 2409 §5.5), initiator and responder, with and without PFS:
+ *
+ *   Initiator                                  Responder
+ *   HDR*, HASH(1), SA, Ni [, KE] [, IDci, IDcr] -->
+ *                          <-- HDR*, HASH(2), SA, Nr [, KE] [, IDci, IDcr] [,
+ * N(RESPONDER-LIFETIME)] HDR*, HASH(3)                               -->
+ *
+ * With the commit bit (RFC 2408 §3.1, set by an initiator whose conn asks for it, echoed by the
+ * responder), the responder ends with a fourth message in the same exchange:
+ *                                         <-- HDR*, HASH, N(CONNECTED)
+ * HASH being prf(SKEYID_a, M-ID | N), computed like HASH(1). We report the SA pair after QM3 on
+ * both sides and take CONNECTED as a confirmation (logged); we do not hold back the SA until it
+ * arrives.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "proto/ike/ike_int.h"
+
+static bool has_pfs(const struct ike_ctx *c)
+{
+	return c->x->conn.pfs_group != 0;
+}
+
+static bool no_pfs(const struct ike_ctx *c)
+{
+	return !has_pfs(c);
+}
+
+static bool msg_has_ke(const struct ike_ctx *c)
+{
+	return proto_msg_count(c->msg, ISAKMP_PL_KE) > 0;
+}
+
+static bool msg_no_ke(const struct ike_ctx *c)
+{
+	return !msg_has_ke(c);
+}
+
+static uint32_t alloc_spi(struct ike_ctx *c, uint8_t protocol)
+{
+	uint32_t spi = 0;
+	struct ike_sa *sa = c->sa;
+	if (!c->e->pol.alloc_spi ||
+	    c->e->pol.alloc_spi(c->e->pol.ctx, &c->x->conn, protocol, &sa->local, &sa->peer, &spi) <
+		    0 ||
+	    spi < 256) /* RFC 4303 §2.1: 1..255 are reserved */
+		return 0;
+	return spi;
+}
+
+/* The initiator's offer: SPIs (one per protocol) and the proposals in the conn's order. */
+static bool qm_i_prepare(struct ike_ctx *c)
+{
+	struct ike_xchg *x = c->x;
+	uint32_t spi_esp = 0, spi_ah = 0;
+	x->n_offer = 0;
+	for (unsigned i = 0; i < x->conn.n_esp && i < PROTO_IKE_P2_PROPS_MAX; i++) {
+		const struct proto_ike_p2_prop *p = &x->conn.esp[i];
+		uint32_t *spi = p->protocol == PROTO_IPSEC_AH ? &spi_ah : &spi_esp;
+		if (!*spi && !(*spi = alloc_spi(c, p->protocol))) {
+			ike_fail(c, PROTO_IKE_E_INTERNAL, "could not allocate an inbound SPI");
+			return false;
+		}
+		struct ike_p2_choice *o = &x->offer[x->n_offer++];
+		memset(o, 0, sizeof(*o));
+		o->prop = *p;
+		o->number = (uint8_t)(i + 1);
+		o->xf_number = 1;
+		o->spi_in = *spi;
+		o->mode = x->conn.mode ? x->conn.mode : ENCAP_TUNNEL;
+		o->group = x->conn.pfs_group;
+		o->offered_life_s = x->conn.ipsec_lifetime_s ? x->conn.ipsec_lifetime_s : 28800;
+		o->offered_life_kb = x->conn.ipsec_lifetime_kb;
+	}
+	x->commit = x->conn.commit;
+	x->ni_len = IKE_NONCE_LEN;
+	ike_random(c->e, x->ni, x->ni_len);
+	return true;
+}
+
+/* The peer's nonce into x->nr (or x->ni for the responder). */
+static bool qm_take_nonce(struct ike_ctx *c, uint8_t *out, size_t *ret_len)
+{
+	const struct proto_payload *n = proto_msg_find(c->msg, ISAKMP_PL_NONCE, 0);
+	if (!n || n->u.data.len < PROTO_NONCE_MIN || n->u.data.len > PROTO_NONCE_MAX)
+		return false;
+	memcpy(out, n->u.data.p, n->u.data.len);
+	*ret_len = n->u.data.len;
+	return true;
+}
+
+static bool qm_take_ke(struct ike_ctx *c)
+{
+	const struct proto_payload *ke = proto_msg_find(c->msg, ISAKMP_PL_KE, 0);
+	struct ike_xchg *x = c->x;
+	if (!ke || ke->u.data.len != crypto_dh_public_len(x->conn.pfs_group))
+		return false;
+	memcpy(x->peer_ke, ke->u.data.p, ke->u.data.len);
+	x->peer_ke_len = ke->u.data.len;
+	return true;
+}
+
+/* Builds and sends QM1 (own KE from x->dh when PFS). */
+static enum ike_ret qm_i_send_i1(struct ike_ctx *c)
+{
+	struct ike_xchg *x = c->x;
+	struct proto_builder b;
+	uint8_t zero[CRYPTO_HASH_MAX_LEN] = {0}, ke[CRYPTO_DH_PUBLIC_MAX];
+	ike_msg_begin(c, &b, true);
+	size_t hoff = proto_put_hash(&b, zero, c->sa->keys.prf_len);
+	ike_put_p2_sa(c, &b);
+	proto_put_nonce(&b, x->ni, x->ni_len);
+	if (x->dh) {
+		size_t n = crypto_dh_public_len(x->conn.pfs_group);
+		crypto_dh_public(x->dh, ke, n);
+		proto_put_ke(&b, ke, n);
+	}
+	ike_put_ts(&b, &x->ts_i);
+	ike_put_ts(&b, &x->ts_r);
+	return ike_msg_end_hash(c, &b, hoff, IKE_HASH1) ? IKE_NEXT : IKE_DROP;
+}
+
+/* The child event with the KEYMAT of both directions (RFC 2409 §5.5). */
+static enum ike_ret qm_established(struct ike_ctx *c)
+{
+	struct ike_sa *sa = c->sa;
+	struct ike_xchg *x = c->x;
+	struct ike_p2_choice *ch = &x->chosen;
+	struct proto_ike_event *ev = ike_event_new(sa, PROTO_IKE_EV_P2_UP);
+	struct crypto_buf gqm = {x->gqm, x->gqm_len};
+	struct crypto_buf ni = {x->ni, x->ni_len}, nr = {x->nr, x->nr_len};
+	char din[9], dout[9], alg[80], tsl[100], tsr[100], peer[64];
+	if (!ev)
+		return IKE_DROP;
+	struct proto_ike_child *k = &ev->u.child;
+	ev->conn_handle = x->conn.handle;
+	ev->reqid = x->conn.reqid;
+	k->protocol = ch->prop.protocol;
+	k->transform = ch->prop.transform;
+	k->key_bits = ch->prop.key_bits;
+	k->auth = ch->prop.auth;
+	k->mode = ch->mode;
+	k->spi_in = ch->spi_in;
+	k->spi_out = ch->spi_out;
+	k->enc_key_len = ike_enc_key_len(&ch->prop);
+	k->auth_key_len = ike_auth_key_len(&ch->prop);
+	k->lifetime_s = ch->lifetime_s;
+	k->lifetime_kb = ch->lifetime_kb;
+	k->pfs_group = ch->group;
+	k->local_ts = x->initiator ? x->ts_i : x->ts_r;
+	k->remote_ts = x->initiator ? x->ts_r : x->ts_i;
+	k->natt = sa->natt;
+	k->encap_sport = sa->natt ? sa->local.port : 0;
+	k->encap_dport = sa->natt ? sa->peer.port : 0;
+	k->msgid = x->msgid;
+	size_t len = k->enc_key_len + k->auth_key_len;
+	if (len == 0 || len > PROTO_IKE_KEYMAT_MAX ||
+	    crypto_ike_keymat(&sa->keys, gqm, k->protocol, k->spi_in, ni, nr, k->keymat_in, len) <
+		    0 ||
+	    crypto_ike_keymat(&sa->keys, gqm, k->protocol, k->spi_out, ni, nr, k->keymat_out, len) <
+		    0) {
+		explicit_bzero(ev, sizeof(*ev));
+		free(ev);
+		ike_fail(c, PROTO_IKE_E_INTERNAL, "KEYMAT derivation failed");
+		return IKE_FAIL;
+	}
+	explicit_bzero(x->gqm, sizeof(x->gqm));
+	ike_keymat_digest(k->keymat_in, len, din);
+	ike_keymat_digest(k->keymat_out, len, dout);
+	ike_p2_str(&ch->prop, alg, sizeof(alg));
+	ike_ts_str(&k->local_ts, tsl, sizeof(tsl));
+	ike_ts_str(&k->remote_ts, tsr, sizeof(tsr));
+	ike_addr_str(&sa->peer, peer, sizeof(peer));
+	/* The daemon logs the one info line per child, once the kernel has it. */
+	ike_log(c->e, PROTO_LOG_DEBUG,
+		"\"%s\" #%llu: IPsec SA negotiated with %s: %s %s, %s === %s, SPIs in %08x out "
+		"%08x%s%s, lifetime %us",
+		x->conn.name, (unsigned long long)sa->id, peer, alg,
+		k->mode == ENCAP_TRANSPORT ? "transport" : "tunnel", tsl, tsr, k->spi_in,
+		k->spi_out, k->pfs_group ? ", PFS " : "",
+		k->pfs_group ? proto_name(PROTO_NAMES_IKE_GROUP, k->pfs_group) ?: "?" : "",
+		k->lifetime_s);
+	ike_log(c->e, PROTO_LOG_DEBUG, "#%llu: keymat digest in %s out %s",
+		(unsigned long long)sa->id, din, dout);
+	ike_push_event(c->e, ev);
+	return IKE_DONE;
+}
+
+/* ---- initiator ---- */
+
+/* start with PFS: our QM key pair first */
+static enum ike_ret qm_i_start_dh(struct ike_ctx *c)
+{
+	if (!qm_i_prepare(c))
+		return IKE_FAIL;
+	return ike_dh_start(c, c->x->conn.pfs_group, NULL, NULL, 0) < 0 ? IKE_DROP : IKE_WAIT;
+}
+
+/* --> HDR*, HASH(1), SA, Ni, IDci, IDcr */
+static enum ike_ret qm_i_start_send_i1(struct ike_ctx *c)
+{
+	if (!qm_i_prepare(c))
+		return IKE_FAIL;
+	return qm_i_send_i1(c);
+}
+
+/* --> HDR*, HASH(1), SA, Ni, KE, IDci, IDcr */
+static enum ike_ret qm_i_dh_send_i1(struct ike_ctx *c)
+{
+	if (c->job->result < 0) {
+		ike_fail(c, PROTO_IKE_E_DH, "Diffie-Hellman key generation failed");
+		return IKE_FAIL;
+	}
+	c->x->dh = c->job->dh;
+	c->job->dh = NULL;
+	return qm_i_send_i1(c);
+}
+
+/* Applies a RESPONDER-LIFETIME notify (RFC 2407 §4.6.3.1) to the chosen SA. */
+static void obey_responder_lifetime(struct ike_ctx *c)
+{
+	const struct proto_payload *n;
+	struct ike_p2_choice *ch = &c->x->chosen;
+	for (unsigned i = 0; (n = proto_msg_find(c->msg, ISAKMP_PL_N, i)); i++) {
+		struct proto_iter it;
+		struct proto_attr a;
+		uint16_t type = 0;
+		uint32_t v;
+		if (n->u.n.type != ISAKMP_N_RESPONDER_LIFETIME)
+			continue;
+		proto_attrs_begin(&it, n->u.n.data);
+		while (proto_attrs_next(&it, &a)) {
+			if (proto_attr_u32(&a, &v) != PROTO_OK)
+				break;
+			if (a.type == IPSEC_ATTR_SA_LIFE_TYPE)
+				type = (uint16_t)v;
+			else if (a.type == IPSEC_ATTR_SA_LIFE_DURATION && type == LIFE_SECONDS &&
+				 v && v < ch->lifetime_s)
+				ch->lifetime_s = v;
+			else if (a.type == IPSEC_ATTR_SA_LIFE_DURATION && type == LIFE_KILOBYTES &&
+				 v && (!ch->lifetime_kb || v < ch->lifetime_kb))
+				ch->lifetime_kb = v;
+		}
+	}
+}
+
+/* The responder's QM2: HASH(2), its choice, nonce and (if present) the echoed IDs. */
+static bool qm_i_check_r1(struct ike_ctx *c)
+{
+	struct ike_xchg *x = c->x;
+	if (!qm_take_nonce(c, x->nr, &x->nr_len) || !ike_qm_verify_hash(c, IKE_HASH2))
+		return false;
+	crypto_iv_state_commit(&x->iv);
+	return true;
+}
+
+static enum ike_ret qm_i_finish(struct ike_ctx *c)
+{
+	struct ike_xchg *x = c->x;
+	struct proto_builder b;
+	uint8_t h3[CRYPTO_HASH_MAX_LEN];
+	struct crypto_buf ni = {x->ni, x->ni_len}, nr = {x->nr, x->nr_len};
+	if (crypto_ike_qm_hash3(&c->sa->keys, x->msgid, ni, nr, h3) < 0)
+		return IKE_DROP;
+	ike_msg_begin(c, &b, true);
+	proto_put_hash(&b, h3, c->sa->keys.prf_len);
+	if (!ike_msg_end(c, &b))
+		return IKE_DROP;
+	return qm_established(c);
+}
+
+/* Common checks of QM2 after HASH(2): the choice, the IDs, the lifetime. */
+static bool qm_i_take_r1(struct ike_ctx *c)
+{
+	struct ike_xchg *x = c->x;
+	const struct proto_payload *sa = proto_msg_find(c->msg, ISAKMP_PL_SA, 0);
+	struct proto_ike_ts ti, tr;
+	if (!ike_p2_reply_ok(c, &sa->u.sa))
+		return false;
+	if (proto_msg_count(c->msg, ISAKMP_PL_ID) == 2 &&
+	    (!ike_ts_from_payload(proto_msg_find(c->msg, ISAKMP_PL_ID, 0), &ti) ||
+	     !ike_ts_from_payload(proto_msg_find(c->msg, ISAKMP_PL_ID, 1), &tr) ||
+	     memcmp(&ti, &x->ts_i, sizeof(ti)) != 0 || memcmp(&tr, &x->ts_r, sizeof(tr)) != 0)) {
+		ike_fail(c, PROTO_IKE_E_ID, "the responder changed the traffic selectors");
+		return false;
+	}
+	obey_responder_lifetime(c);
+	return true;
+}
+
+/* HDR*, HASH(2), SA, Nr, IDci, IDcr <-- --> HDR*, HASH(3) */
+static enum ike_ret qm_i_recv_r1_send_i3(struct ike_ctx *c)
+{
+	if (!qm_i_check_r1(c))
+		return IKE_DROP;
+	if (msg_has_ke(c) || !qm_i_take_r1(c))
+		return msg_has_ke(c) ? IKE_DROP : IKE_FAIL;
+	return qm_i_finish(c);
+}
+
+/* HDR*, HASH(2), SA, Nr, KE, IDci, IDcr <-- : g(qm)^xy */
+static enum ike_ret qm_i_recv_r1_start_dh(struct ike_ctx *c)
+{
+	struct ike_xchg *x = c->x;
+	if (!qm_i_check_r1(c))
+		return IKE_DROP;
+	if (!qm_i_take_r1(c))
+		return IKE_FAIL;
+	if (!qm_take_ke(c)) {
+		ike_fail(c, PROTO_IKE_E_NO_PROPOSAL,
+			 "PFS requested but the responder's KE is "
+			 "missing or of the wrong size");
+		return IKE_FAIL;
+	}
+	struct crypto_dh *dh = x->dh;
+	x->dh = NULL;
+	return ike_dh_start(c, x->conn.pfs_group, dh, x->peer_ke, x->peer_ke_len) < 0 ? IKE_DROP
+										      : IKE_WAIT;
+}
+
+/* --> HDR*, HASH(3) (after the PFS DH) */
+static enum ike_ret qm_i_dh_send_i3(struct ike_ctx *c)
+{
+	struct ike_xchg *x = c->x;
+	if (c->job->result < 0 || c->job->shared_len > sizeof(x->gqm)) {
+		ike_fail(c, PROTO_IKE_E_DH, "PFS Diffie-Hellman failed: invalid peer value");
+		return IKE_FAIL;
+	}
+	memcpy(x->gqm, c->job->shared, c->job->shared_len);
+	x->gqm_len = c->job->shared_len;
+	return qm_i_finish(c);
+}
+
+/* ---- responder ---- */
+
+/* The protocol and SPI of the initiator's first proposal: an error notify names them so the
+ * initiator knows which Quick Mode failed. */
+static void first_peer_spi(const struct proto_sa *sa, struct ike_p2_choice *ret)
+{
+	struct proto_iter it;
+	struct proto_proposal p;
+	proto_proposals_begin(&it, sa);
+	if (proto_proposals_next(&it, &p) && p.spi.len == 4) {
+		ret->prop.protocol = p.protocol;
+		ret->spi_out = (uint32_t)p.spi.p[0] << 24 | (uint32_t)p.spi.p[1] << 16 |
+			       (uint32_t)p.spi.p[2] << 8 | p.spi.p[3];
+	}
+}
+
+/* QM1 after HASH(1): selectors, conn, proposal, SPI. */
+static bool qm_r_take_i1(struct ike_ctx *c)
+{
+	struct ike_sa *sa = c->sa;
+	struct ike_xchg *x = c->x;
+	const struct proto_payload *pl = proto_msg_find(c->msg, ISAKMP_PL_SA, 0);
+	char a[100], b[100];
+	unsigned nid = proto_msg_count(c->msg, ISAKMP_PL_ID);
+	if (!qm_take_nonce(c, x->ni, &x->ni_len)) {
+		c->notify = ISAKMP_N_PAYLOAD_MALFORMED;
+		ike_fail(c, PROTO_IKE_E_NO_PROPOSAL, "nonce of a bad size in quick mode");
+		return false;
+	}
+	x->send_ids = nid == 2;
+	x->commit = c->flags & ISAKMP_FLAG_C;
+	if (nid == 2) {
+		if (!ike_ts_from_payload(proto_msg_find(c->msg, ISAKMP_PL_ID, 0), &x->ts_i) ||
+		    !ike_ts_from_payload(proto_msg_find(c->msg, ISAKMP_PL_ID, 1), &x->ts_r)) {
+			c->notify = ISAKMP_N_INVALID_ID_INFORMATION;
+			ike_fail(c, PROTO_IKE_E_ID, "unusable client IDs in quick mode");
+			return false;
+		}
+	} else {
+		ike_ts_host(&sa->peer, &x->ts_i);
+		ike_ts_host(&sa->local, &x->ts_r);
+	}
+	if (!c->e->pol.find_p2 ||
+	    c->e->pol.find_p2(c->e->pol.ctx, &sa->conn, &x->ts_r, &x->ts_i, &x->conn) < 0) {
+		ike_ts_str(&x->ts_i, a, sizeof(a));
+		ike_ts_str(&x->ts_r, b, sizeof(b));
+		c->notify = ISAKMP_N_INVALID_ID_INFORMATION;
+		ike_fail(c, PROTO_IKE_E_POLICY, "no connection for %s === %s", b, a);
+		return false;
+	}
+	first_peer_spi(&pl->u.sa, &x->chosen);
+	if (!ike_select_p2(c, &pl->u.sa, msg_has_ke(c)))
+		return false;
+	if (!(x->chosen.spi_in = alloc_spi(c, x->chosen.prop.protocol))) {
+		ike_fail(c, PROTO_IKE_E_INTERNAL, "could not allocate an inbound SPI");
+		return false;
+	}
+	if (msg_has_ke(c) && !qm_take_ke(c)) {
+		c->notify = ISAKMP_N_INVALID_KEY_INFORMATION;
+		ike_fail(c, PROTO_IKE_E_DH, "KE payload of the wrong size for group %u",
+			 x->conn.pfs_group);
+		return false;
+	}
+	x->nr_len = IKE_NONCE_LEN;
+	ike_random(c->e, x->nr, x->nr_len);
+	return true;
+}
+
+/* RFC 2407 §4.5 attributes of a RESPONDER-LIFETIME notify (TV, or TLV for long durations). */
+static size_t lifetime_attrs(const struct ike_p2_choice *ch, uint8_t *out)
+{
+	size_t n = 0;
+	uint32_t vals[2] = {ch->lifetime_s, ch->lifetime_kb};
+	for (unsigned i = 0; i < 2; i++) {
+		if (!vals[i])
+			continue;
+		uint16_t type = (uint16_t)(i ? LIFE_KILOBYTES : LIFE_SECONDS);
+		out[n++] = 0x80;
+		out[n++] = IPSEC_ATTR_SA_LIFE_TYPE;
+		out[n++] = (uint8_t)(type >> 8);
+		out[n++] = (uint8_t)type;
+		out[n++] = 0;
+		out[n++] = IPSEC_ATTR_SA_LIFE_DURATION;
+		out[n++] = 0;
+		out[n++] = 4;
+		for (int k = 3; k >= 0; k--)
+			out[n++] = (uint8_t)(vals[i] >> (8 * k));
+	}
+	return n;
+}
+
+/* --> HDR*, HASH(2), SA, Nr [, KE], IDci, IDcr [, N(RESPONDER-LIFETIME)] */
+static enum ike_ret qm_r_send_r2(struct ike_ctx *c)
+{
+	struct ike_xchg *x = c->x;
+	struct proto_builder b;
+	uint8_t zero[CRYPTO_HASH_MAX_LEN] = {0}, ke[CRYPTO_DH_PUBLIC_MAX], spi[4], attrs[24];
+	ike_msg_begin(c, &b, true);
+	size_t hoff = proto_put_hash(&b, zero, c->sa->keys.prf_len);
+	ike_put_p2_reply(c, &b);
+	proto_put_nonce(&b, x->nr, x->nr_len);
+	if (x->chosen.group && c->job) {
+		size_t n = crypto_dh_public_len(x->chosen.group);
+		crypto_dh_public(c->job->dh, ke, n);
+		proto_put_ke(&b, ke, n);
+	}
+	if (x->send_ids) {
+		ike_put_ts(&b, &x->ts_i);
+		ike_put_ts(&b, &x->ts_r);
+	}
+	if (x->resp_lifetime) {
+		for (int k = 0; k < 4; k++)
+			spi[k] = (uint8_t)(x->chosen.spi_in >> (24 - 8 * k));
+		proto_put_notify(&b, ISAKMP_DOI_IPSEC, x->chosen.prop.protocol,
+				 ISAKMP_N_RESPONDER_LIFETIME, spi, 4, attrs,
+				 lifetime_attrs(&x->chosen, attrs));
+	}
+	return ike_msg_end_hash(c, &b, hoff, IKE_HASH2) ? IKE_NEXT : IKE_DROP;
+}
+
+/* HDR*, HASH(1), SA, Ni, IDci, IDcr <-- --> QM2 */
+static enum ike_ret qm_r_recv_i1_send_r2(struct ike_ctx *c)
+{
+	if (!ike_qm_verify_hash(c, IKE_HASH1))
+		return IKE_DROP;
+	crypto_iv_state_commit(&c->x->iv);
+	if (!qm_r_take_i1(c))
+		return IKE_FAIL;
+	return qm_r_send_r2(c);
+}
+
+/* HDR*, HASH(1), SA, Ni, KE, IDci, IDcr <-- : our key pair and g(qm)^xy */
+static enum ike_ret qm_r_recv_i1_start_dh(struct ike_ctx *c)
+{
+	struct ike_xchg *x = c->x;
+	if (!ike_qm_verify_hash(c, IKE_HASH1))
+		return IKE_DROP;
+	crypto_iv_state_commit(&x->iv);
+	if (!qm_r_take_i1(c))
+		return IKE_FAIL;
+	return ike_dh_start(c, x->conn.pfs_group, NULL, x->peer_ke, x->peer_ke_len) < 0 ? IKE_DROP
+											: IKE_WAIT;
+}
+
+/* --> QM2 with our KE */
+static enum ike_ret qm_r_dh_send_r2(struct ike_ctx *c)
+{
+	struct ike_xchg *x = c->x;
+	if (c->job->result < 0 || c->job->shared_len > sizeof(x->gqm)) {
+		ike_fail(c, PROTO_IKE_E_DH, "PFS Diffie-Hellman failed: invalid peer value");
+		return IKE_FAIL;
+	}
+	memcpy(x->gqm, c->job->shared, c->job->shared_len);
+	x->gqm_len = c->job->shared_len;
+	return qm_r_send_r2(c);
+}
+
+/* HDR*, HASH(3) <-- : established [ --> HDR*, HASH, N(CONNECTED) ] */
+static enum ike_ret qm_r_recv_i3_done(struct ike_ctx *c)
+{
+	struct ike_xchg *x = c->x;
+	struct proto_builder b;
+	uint8_t zero[CRYPTO_HASH_MAX_LEN] = {0}, spi[4];
+	if (!ike_qm_verify_hash(c, 3))
+		return IKE_DROP;
+	crypto_iv_state_commit(&x->iv);
+	enum ike_ret r = qm_established(c);
+	if (r != IKE_DONE || !x->commit)
+		return r;
+	for (int k = 0; k < 4; k++)
+		spi[k] = (uint8_t)(x->chosen.spi_in >> (24 - 8 * k));
+	ike_msg_begin(c, &b, true);
+	size_t hoff = proto_put_hash(&b, zero, c->sa->keys.prf_len);
+	proto_put_notify(&b, ISAKMP_DOI_IPSEC, x->chosen.prop.protocol, ISAKMP_N_CONNECTED, spi, 4,
+			 NULL, 0);
+	ike_msg_end_hash(c, &b, hoff, IKE_HASH1);
+	return IKE_DONE;
+}
+
+/* HDR*, HASH, N(CONNECTED) <-- : the responder confirms the commit */
+static enum ike_ret qm_i_recv_connected(struct ike_ctx *c)
+{
+	const struct proto_payload *n = proto_msg_find(c->msg, ISAKMP_PL_N, 0);
+	if (!c->x->commit || !ike_qm_verify_hash(c, IKE_HASH1) || n->u.n.type != ISAKMP_N_CONNECTED)
+		return IKE_DROP;
+	crypto_iv_state_commit(&c->x->iv);
+	ike_log(c->e, PROTO_LOG_INFO, "\"%s\" #%llu: quick mode %08x: CONNECTED received",
+		c->x->conn.name, (unsigned long long)c->sa->id, c->x->msgid);
+	return IKE_NEXT;
+}
+
+#define QM1_REQ (PL(ISAKMP_PL_HASH) | PL(ISAKMP_PL_SA) | PL(ISAKMP_PL_NONCE))
+#define QM_OPT	(PL(ISAKMP_PL_ID) | PL(ISAKMP_PL_N) | PL(ISAKMP_PL_NAT_OA))
+
+static const struct ike_row qm_i_rows[] = {
+	/* (PFS) our QM key pair */
+	{S_QM_I_START, S_QM_I0_DH, EV_START, 0, 0, has_pfs, qm_i_start_dh, false},
+	/* --> HDR*, HASH(1), SA, Ni, IDci, IDcr */
+	{S_QM_I_START, S_QM_I1_SENT, EV_START, 0, 0, no_pfs, qm_i_start_send_i1, true},
+	/* --> HDR*, HASH(1), SA, Ni, KE, IDci, IDcr */
+	{S_QM_I0_DH, S_QM_I1_SENT, EV_DH, 0, 0, NULL, qm_i_dh_send_i1, true},
+	/* HDR*, HASH(2), SA, Nr, KE, IDci, IDcr <-- */
+	{S_QM_I1_SENT, S_QM_I2_DH, EV_RECV, QM1_REQ | PL(ISAKMP_PL_KE), QM_OPT, has_pfs,
+	 qm_i_recv_r1_start_dh, false},
+	/* HDR*, HASH(2), SA, Nr, IDci, IDcr <-- --> HDR*, HASH(3) */
+	{S_QM_I1_SENT, S_QM_I_DONE, EV_RECV, QM1_REQ, QM_OPT, no_pfs, qm_i_recv_r1_send_i3, false},
+	/* --> HDR*, HASH(3) */
+	{S_QM_I2_DH, S_QM_I_DONE, EV_DH, 0, 0, NULL, qm_i_dh_send_i3, false},
+	/* (commit bit) HDR*, HASH, N(CONNECTED) <-- */
+	{S_QM_I_DONE, S_QM_I_DONE, EV_RECV, PL(ISAKMP_PL_HASH) | PL(ISAKMP_PL_N), 0, NULL,
+	 qm_i_recv_connected, false},
+};
+
+static const struct ike_row qm_r_rows[] = {
+	/* HDR*, HASH(1), SA, Ni, KE, IDci, IDcr <-- */
+	{S_QM_R_START, S_QM_R1_DH, EV_RECV, QM1_REQ | PL(ISAKMP_PL_KE), QM_OPT, msg_has_ke,
+	 qm_r_recv_i1_start_dh, false},
+	/* HDR*, HASH(1), SA, Ni, IDci, IDcr <-- --> HDR*, HASH(2), SA, Nr, IDci, IDcr */
+	{S_QM_R_START, S_QM_R2_SENT, EV_RECV, QM1_REQ, QM_OPT, msg_no_ke, qm_r_recv_i1_send_r2,
+	 true},
+	/* --> HDR*, HASH(2), SA, Nr, KE, IDci, IDcr */
+	{S_QM_R1_DH, S_QM_R2_SENT, EV_DH, 0, 0, NULL, qm_r_dh_send_r2, true},
+	/* HDR*, HASH(3) <-- [ --> HDR*, HASH, N(CONNECTED) ] */
+	{S_QM_R2_SENT, S_QM_R_DONE, EV_RECV, PL(ISAKMP_PL_HASH), 0, NULL, qm_r_recv_i3_done, false},
+};
+
+const struct ike_table ike_qm_i_table = {"QM-I", qm_i_rows,
+					 sizeof(qm_i_rows) / sizeof(qm_i_rows[0])};
+const struct ike_table ike_qm_r_table = {"QM-R", qm_r_rows,
+					 sizeof(qm_r_rows) / sizeof(qm_r_rows[0])};

@@ -1,0 +1,626 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The engine object, ISAKMP SAs (lookup by cookies, half-open caps, responder cookies), the
+ * action queue and the input path (SA and exchange lookup, duplicates, decryption). The table
+ * dispatcher, timers and DH jobs are in ike_dispatch.c.
+ */
+#include "proto/ike/ike.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "proto/ike/ike_int.h"
+
+#define IKE_X_STATE_NAME(s) #s,
+static const char *const state_names[] = {IKE_STATES(IKE_X_STATE_NAME)};
+
+const char *ike_state_name(enum ike_state s)
+{
+	return (unsigned)s < S__MAX ? state_names[s] + 2 : "?";
+}
+
+#define IKE_X_REASON_STR(sym, text) text,
+static const char *const reason_names[] = {PROTO_IKE_REASONS(IKE_X_REASON_STR)};
+
+const char *proto_ike_reason_str(enum proto_ike_reason r)
+{
+	return (unsigned)r < PROTO_IKE_REASON__MAX ? reason_names[r] : "?";
+}
+
+uint64_t ike_now(struct proto_ike_engine *e)
+{
+	return e->env.now_ms ? e->env.now_ms(e->env.ctx) : 0;
+}
+
+void ike_random(struct proto_ike_engine *e, uint8_t *buf, size_t n)
+{
+	e->env.random(e->env.ctx, buf, n);
+}
+
+void ike_log(struct proto_ike_engine *e, enum proto_log_level l, const char *fmt, ...)
+{
+	char line[512];
+	va_list ap;
+	if (!e->env.log)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	e->env.log(e->env.ctx, l, "%s", line);
+}
+
+/* ---- action queue ---- */
+
+struct proto_ike_action *ike_q_push(struct proto_ike_engine *e)
+{
+	if (e->q.n >= PROTO_IKE_ACTIONS_MAX) {
+		e->st.drop_actions++;
+		return NULL;
+	}
+	struct proto_ike_action *a = &e->q.v[(e->q.head + e->q.n) % PROTO_IKE_ACTIONS_MAX];
+	e->q.n++;
+	memset(a, 0, sizeof(*a));
+	return a;
+}
+
+bool proto_ike_next_action(struct proto_ike_engine *e, struct proto_ike_action *ret)
+{
+	if (!e || e->q.n == 0)
+		return false;
+	*ret = e->q.v[e->q.head];
+	e->q.head = (e->q.head + 1) % PROTO_IKE_ACTIONS_MAX;
+	e->q.n--;
+	return true;
+}
+
+void proto_ike_action_release(struct proto_ike_action *a)
+{
+	if (!a)
+		return;
+	free(a->data);
+	a->data = NULL;
+	if (a->event) {
+		explicit_bzero(a->event, sizeof(*a->event));
+		free(a->event);
+		a->event = NULL;
+	}
+}
+
+void ike_push_send(struct ike_sa *sa, const uint8_t *buf, size_t len)
+{
+	struct proto_ike_action *a;
+	uint8_t *copy = malloc(len);
+	if (!copy || !(a = ike_q_push(sa->e))) {
+		free(copy);
+		return;
+	}
+	memcpy(copy, buf, len);
+	a->type = PROTO_IKE_ACT_SEND;
+	a->sa_id = sa->id;
+	a->data = copy;
+	a->len = len;
+	a->src = sa->local;
+	a->dst = sa->peer;
+	a->natt = sa->natt;
+	sa->e->st.tx++;
+}
+
+struct proto_ike_event *ike_event_new(struct ike_sa *sa, enum proto_ike_event_type t)
+{
+	struct proto_ike_event *ev = calloc(1, sizeof(*ev));
+	if (!ev)
+		return NULL;
+	ev->type = t;
+	ev->sa_id = sa->id;
+	ev->conn_handle = sa->conn.handle;
+	ev->reqid = sa->conn.reqid;
+	ev->initiator = sa->initiator;
+	ev->local = sa->local;
+	ev->peer = sa->peer;
+	return ev;
+}
+
+void ike_push_event(struct proto_ike_engine *e, struct proto_ike_event *ev)
+{
+	struct proto_ike_action *a;
+	if (!ev)
+		return;
+	if (!(a = ike_q_push(e))) {
+		explicit_bzero(ev, sizeof(*ev));
+		free(ev);
+		return;
+	}
+	a->type = PROTO_IKE_ACT_EVENT;
+	a->sa_id = ev->sa_id;
+	a->event = ev;
+}
+
+/* ---- engine ---- */
+
+struct proto_ike_engine *proto_ike_engine_new(const struct proto_env *env,
+					      const struct proto_ike_policy *policy)
+{
+	if (!env || !env->random || !policy)
+		return NULL;
+	struct proto_ike_engine *e = calloc(1, sizeof(*e));
+	if (!e)
+		return NULL;
+	e->q.v = calloc(PROTO_IKE_ACTIONS_MAX, sizeof(*e->q.v));
+	if (!e->q.v) {
+		free(e);
+		return NULL;
+	}
+	e->env = *env;
+	e->pol = *policy;
+	e->next_id = 1;
+	ike_random(e, e->secret, sizeof(e->secret));
+	memcpy(e->old_secret, e->secret, sizeof(e->secret));
+	return e;
+}
+
+void proto_ike_engine_free(struct proto_ike_engine *e)
+{
+	if (!e)
+		return;
+	for (unsigned i = 0; i < IKE_SA_BUCKETS; i++)
+		while (e->buckets[i])
+			ike_sa_free(e->buckets[i]);
+	struct proto_ike_action a;
+	while (proto_ike_next_action(e, &a)) {
+		if (a.type == PROTO_IKE_ACT_DH)
+			proto_ike_dh_free(a.job);
+		proto_ike_action_release(&a);
+	}
+	free(e->q.v);
+	explicit_bzero(e, sizeof(*e));
+	free(e);
+}
+
+void proto_ike_rotate_secret(struct proto_ike_engine *e)
+{
+	memcpy(e->old_secret, e->secret, sizeof(e->secret));
+	ike_random(e, e->secret, sizeof(e->secret));
+}
+
+void proto_ike_get_stats(const struct proto_ike_engine *e, struct proto_ike_stats *ret)
+{
+	*ret = e->st;
+}
+
+/* ---- SAs ---- */
+
+static unsigned bucket_of(const uint8_t icookie[8])
+{
+	return (icookie[0] ^ icookie[3] ^ icookie[7]) % IKE_SA_BUCKETS;
+}
+
+static bool addr_eq(const struct proto_ike_addr *a, const struct proto_ike_addr *b)
+{
+	size_t n = a->family == AF_INET6 ? 16 : 4;
+	return a->family == b->family && memcmp(a->addr, b->addr, n) == 0;
+}
+
+/* RFC 2408 §2.5.3: the responder cookie is a hash over the peer's address and port, a local secret
+ * and the time (here, the 64-second period), plus the initiator cookie so that two negotiations
+ * from one peer get different cookies. */
+static void make_rcookie(struct proto_ike_engine *e, struct ike_sa *sa)
+{
+	struct crypto_hash_ctx h;
+	uint8_t d[CRYPTO_HASH_MAX_LEN], t[8];
+	uint64_t period = ike_now(e) >> 16;
+	for (int i = 0; i < 8; i++)
+		t[i] = (uint8_t)(period >> (56 - 8 * i));
+	crypto_hash_init(&h, CRYPTO_HASH_SHA2_256);
+	crypto_hash_update(&h, e->secret, sizeof(e->secret));
+	crypto_hash_update(&h, sa->peer.addr, sizeof(sa->peer.addr));
+	crypto_hash_update(&h, (const uint8_t *)&sa->peer.port, sizeof(sa->peer.port));
+	crypto_hash_update(&h, t, sizeof(t));
+	crypto_hash_update(&h, sa->icookie, 8);
+	crypto_hash_final(&h, d);
+	memcpy(sa->rcookie, d, 8);
+	explicit_bzero(d, sizeof(d));
+}
+
+static unsigned half_open_from(struct proto_ike_engine *e, const struct proto_ike_addr *peer)
+{
+	unsigned n = 0;
+	for (unsigned i = 0; i < IKE_SA_BUCKETS; i++)
+		for (struct ike_sa *s = e->buckets[i]; s; s = s->next)
+			n += s->half_open && addr_eq(&s->peer, peer);
+	return n;
+}
+
+struct ike_sa *ike_sa_new(struct proto_ike_engine *e, bool initiator,
+			  const struct proto_ike_addr *local, const struct proto_ike_addr *peer)
+{
+	if (e->st.sas >= PROTO_IKE_SAS_MAX)
+		return NULL;
+	struct ike_sa *sa = calloc(1, sizeof(*sa));
+	if (!sa)
+		return NULL;
+	sa->e = e;
+	sa->id = e->next_id++;
+	sa->initiator = initiator;
+	sa->local = *local;
+	sa->peer = *peer;
+	sa->p1.used = true;
+	sa->p1.initiator = initiator;
+	e->st.sas++;
+	return sa;
+}
+
+/* Links sa into its bucket (after its initiator cookie is set). */
+static void sa_link(struct ike_sa *sa)
+{
+	unsigned b = bucket_of(sa->icookie);
+	sa->next = sa->e->buckets[b];
+	sa->e->buckets[b] = sa;
+}
+
+void ike_xchg_clear(struct ike_xchg *x)
+{
+	free(x->last_sent);
+	free(x->out);
+	crypto_dh_free(x->dh);
+	explicit_bzero(x, sizeof(*x));
+}
+
+/* Frees a finished Quick Mode and remembers its message ID so that a replay of its first message
+ * is not taken for a new exchange. */
+void ike_xchg_retire(struct ike_sa *sa, struct ike_xchg *x)
+{
+	sa->done_msgids[sa->done_next++ % IKE_DONE_MSGIDS] = x->msgid;
+	ike_xchg_clear(x);
+}
+
+bool ike_msgid_done(const struct ike_sa *sa, uint32_t msgid)
+{
+	for (unsigned i = 0; i < IKE_DONE_MSGIDS; i++)
+		if (sa->done_msgids[i] == msgid)
+			return true;
+	return false;
+}
+
+void ike_sa_free(struct ike_sa *sa)
+{
+	struct proto_ike_engine *e = sa->e;
+	struct ike_sa **pp = &e->buckets[bucket_of(sa->icookie)];
+	while (*pp && *pp != sa)
+		pp = &(*pp)->next;
+	if (*pp)
+		*pp = sa->next;
+	if (sa->timer_armed) {
+		struct proto_ike_action *a = ike_q_push(e);
+		if (a) {
+			a->type = PROTO_IKE_ACT_TIMER;
+			a->sa_id = sa->id;
+		}
+	}
+	if (sa->established)
+		ike_push_event(e, ike_event_new(sa, PROTO_IKE_EV_SA_GONE));
+	if (sa->half_open)
+		e->st.half_open--;
+	e->st.sas--;
+	ike_xchg_clear(&sa->p1);
+	for (unsigned i = 0; i < PROTO_IKE_QM_MAX; i++)
+		ike_xchg_clear(&sa->qm[i]);
+	crypto_dh_free(sa->dh);
+	crypto_ike_keys_wipe(&sa->keys);
+	crypto_cipher_wipe(&sa->cipher);
+	free(sa->sai_b);
+	explicit_bzero(sa, sizeof(*sa));
+	free(sa);
+}
+
+struct ike_sa *ike_sa_by_id(struct proto_ike_engine *e, uint64_t id)
+{
+	for (unsigned i = 0; i < IKE_SA_BUCKETS; i++)
+		for (struct ike_sa *s = e->buckets[i]; s; s = s->next)
+			if (s->id == id)
+				return s;
+	return NULL;
+}
+
+struct ike_xchg *ike_qm_new(struct ike_sa *sa, uint32_t msgid, bool initiator)
+{
+	for (unsigned i = 0; i < PROTO_IKE_QM_MAX; i++) {
+		struct ike_xchg *x = &sa->qm[i];
+		if (x->used)
+			continue;
+		memset(x, 0, sizeof(*x));
+		x->used = true;
+		x->initiator = initiator;
+		x->type = ISAKMP_XCHG_QUICK;
+		x->msgid = msgid;
+		x->state = initiator ? S_QM_I_START : S_QM_R_START;
+		x->conn = sa->conn;
+		if (!ike_iv_phase2(sa, msgid, &x->iv)) {
+			x->used = false;
+			return NULL;
+		}
+		x->has_iv = true;
+		return x;
+	}
+	return NULL;
+}
+
+struct ike_xchg *ike_qm_find(struct ike_sa *sa, uint32_t msgid)
+{
+	for (unsigned i = 0; i < PROTO_IKE_QM_MAX; i++)
+		if (sa->qm[i].used && sa->qm[i].msgid == msgid)
+			return &sa->qm[i];
+	return NULL;
+}
+
+/* ---- input ---- */
+
+static struct ike_sa *sa_find(struct proto_ike_engine *e, const struct proto_header *h,
+			      const struct proto_ike_addr *peer, bool *ret_adopted)
+{
+	static const uint8_t zero[8];
+	bool rzero = memcmp(h->rcookie, zero, 8) == 0;
+	for (struct ike_sa *s = e->buckets[bucket_of(h->icookie)]; s; s = s->next) {
+		if (memcmp(s->icookie, h->icookie, 8) != 0)
+			continue;
+		if (rzero && !s->initiator && addr_eq(&s->peer, peer))
+			return s; /* a resent MM1/AM1 */
+		if (memcmp(s->rcookie, h->rcookie, 8) == 0)
+			return s;
+		if (s->initiator && !s->established && memcmp(s->rcookie, zero, 8) == 0 &&
+		    (s->p1.state == S_MM_I1_SENT || s->p1.state == S_AM_I1_SENT) &&
+		    !(h->flags & ISAKMP_FLAG_E) &&
+		    (h->exchange == s->p1.type || h->exchange == ISAKMP_XCHG_INFO)) {
+			/* the responder's first reply: adopt its cookie (undone if the message is
+			 * dropped, so a forged reply cannot take the SA over) */
+			memcpy(s->rcookie, h->rcookie, 8);
+			*ret_adopted = true;
+			return s;
+		}
+	}
+	return NULL;
+}
+
+/* A new responder SA for an MM1/AM1, within the half-open caps. */
+static struct ike_sa *sa_respond(struct proto_ike_engine *e, const struct proto_header *h,
+				 const struct proto_ike_addr *local,
+				 const struct proto_ike_addr *peer, bool natt)
+{
+	if (e->st.half_open >= PROTO_IKE_HALF_OPEN_MAX ||
+	    half_open_from(e, peer) >= PROTO_IKE_HALF_OPEN_PEER_MAX) {
+		e->st.drop_half_open++;
+		return NULL;
+	}
+	struct ike_sa *sa = ike_sa_new(e, false, local, peer);
+	if (!sa)
+		return NULL;
+	memcpy(sa->icookie, h->icookie, 8);
+	make_rcookie(e, sa);
+	sa->natt = natt;
+	sa->half_open = true;
+	e->st.half_open++;
+	sa->expire = ike_now(e) + PROTO_IKE_HALF_OPEN_TIMEOUT_MS;
+	sa->p1.type = h->exchange;
+	sa->p1.state = h->exchange == ISAKMP_XCHG_IDPROT ? S_MM_R_START : S_AM_R_START;
+	sa_link(sa);
+	return sa;
+}
+
+/* Decrypts (if needed), decodes and dispatches one message of exchange x. */
+static enum proto_ike_input_result xchg_input(struct ike_sa *sa, struct ike_xchg *x,
+					      const struct proto_header *h, uint8_t *body,
+					      size_t len, const uint8_t digest[32])
+{
+	struct proto_ike_engine *e = sa->e;
+	bool enc = h->flags & ISAKMP_FLAG_E;
+	struct proto_msg *m = malloc(sizeof(*m));
+	if (!m)
+		return PROTO_IKE_IN_DROPPED;
+	if (enc && (!sa->keys_ready || !x->has_iv || ike_decrypt(sa, &x->iv, body, len) < 0)) {
+		e->st.drop_malformed++;
+		free(m);
+		return PROTO_IKE_IN_DROPPED;
+	}
+	bool encrypted_phase =
+		x->type == ISAKMP_XCHG_QUICK || (x->type == ISAKMP_XCHG_IDPROT && sa->keys_ready);
+	if (proto_decode_payloads(h->next_payload, body, len, enc ? PROTO_DECODE_PADDING : 0, m) !=
+		    PROTO_OK ||
+	    (encrypted_phase && !enc)) {
+		if (x->has_iv)
+			crypto_iv_state_discard(&x->iv);
+		ike_log(e, PROTO_LOG_INFO, "#%llu: %s message in %s dropped: %s",
+			(unsigned long long)sa->id, enc ? "undecodable encrypted" : "malformed",
+			ike_state_name(x->state),
+			encrypted_phase && !enc ? "not encrypted" : proto_err_str(m->err));
+		e->st.drop_malformed++;
+		bool p1_auth = x == &sa->p1 && enc && !sa->established;
+		free(m);
+		if (p1_auth) {
+			/* garbage after decryption in MM5/MM6: the keys differ */
+			struct ike_ctx c = {.e = e, .sa = sa, .x = x};
+			ike_send_notify_plain(sa, ISAKMP_N_PAYLOAD_MALFORMED);
+			ike_fail(&c, PROTO_IKE_E_AUTH,
+				 "message %s does not decrypt to valid payloads: the pre-shared "
+				 "keys probably differ",
+				 ike_state_name(x->state));
+		}
+		return PROTO_IKE_IN_DROPPED;
+	}
+	struct ike_ctx c = {.e = e,
+			    .sa = sa,
+			    .x = x,
+			    .msg = m,
+			    .body = body,
+			    .body_len = len - m->padding,
+			    .flags = h->flags};
+	enum ike_state before = x->state;
+	ike_dispatch(&c, EV_RECV);
+	bool moved = c.sa && ike_sa_by_id(e, sa->id) == sa && x->used && x->state != before;
+	if (moved) {
+		memcpy(x->rx_digest, digest, 32);
+		x->has_rx = true;
+		x->dup_resends = 0;
+		if (x->state == S_MM_I2_DH || x->state == S_MM_I4_DH || x->state == S_MM_R3_DH ||
+		    x->state == S_AM_R1_DH || x->state == S_AM_I2_DH || x->state == S_QM_R1_DH ||
+		    x->state == S_QM_I2_DH)
+			x->reply_to_rx = false;
+	}
+	free(m);
+	return moved ? PROTO_IKE_IN_OK : PROTO_IKE_IN_DROPPED;
+}
+
+/* The exchange a message belongs to: phase 1 (message ID 0), a Quick Mode in progress, or a new
+ * one (the peer starts it) unless its message ID was used before. NULL: drop. */
+static struct ike_xchg *xchg_of(struct ike_sa *sa, const struct proto_header *h)
+{
+	struct ike_xchg *x = NULL;
+	if (h->exchange == sa->p1.type && h->msgid == 0)
+		return &sa->p1;
+	if (h->exchange != ISAKMP_XCHG_QUICK || !sa->established || !h->msgid)
+		return NULL;
+	x = ike_qm_find(sa, h->msgid);
+	if (!x && !ike_msgid_done(sa, h->msgid))
+		x = ike_qm_new(sa, h->msgid, false);
+	return x;
+}
+
+/* A retransmission of the last message x accepted: resend our cached answer, at most
+ * PROTO_IKE_RETRANSMIT_TRIES times and not more often than PROTO_IKE_DUP_INTERVAL_MS. */
+static void answer_duplicate(struct ike_sa *sa, struct ike_xchg *x)
+{
+	uint64_t now = ike_now(sa->e);
+	sa->e->st.duplicates++;
+	if (x->reply_to_rx && x->last_sent && x->dup_resends < PROTO_IKE_RETRANSMIT_TRIES &&
+	    (!x->dup_resends || now >= x->dup_resent_at + PROTO_IKE_DUP_INTERVAL_MS)) {
+		ike_push_send(sa, x->last_sent, x->last_len);
+		sa->e->st.retransmits++;
+		x->dup_resends++;
+		x->dup_resent_at = now;
+	}
+}
+
+/* Runs one message of an existing SA (body is a private copy, decrypted in place). */
+static enum proto_ike_input_result sa_input(struct ike_sa *sa, const struct proto_header *h,
+					    const uint8_t *buf, uint8_t *body, size_t blen,
+					    bool adopted, bool natt)
+{
+	struct proto_ike_engine *e = sa->e;
+	uint64_t id = sa->id;
+	uint8_t digest[32];
+	if (h->exchange == ISAKMP_XCHG_INFO) {
+		ike_info_input(sa, h, body, blen);
+		if (adopted && (sa = ike_sa_by_id(e, id)))
+			memset(sa->rcookie, 0, 8);
+		return PROTO_IKE_IN_OK;
+	}
+	struct ike_xchg *x = xchg_of(sa, h);
+	if (!x) {
+		e->st.drop_msgid++;
+		return PROTO_IKE_IN_DROPPED;
+	}
+	crypto_hash(CRYPTO_HASH_SHA2_256, buf, h->length, digest);
+	if (x->has_rx && memcmp(x->rx_digest, digest, 32) == 0) {
+		answer_duplicate(sa, x);
+		return PROTO_IKE_IN_DUPLICATE;
+	}
+	sa->natt = sa->natt || natt;
+	enum proto_ike_input_result r = xchg_input(sa, x, h, body, blen, digest);
+	if (!(sa = ike_sa_by_id(e, id)))
+		return r;
+	if (adopted && r == PROTO_IKE_IN_DROPPED && !sa->established)
+		memset(sa->rcookie, 0, 8);
+	if (x != &sa->p1 && x->used && x->state == S_QM_R_START)
+		ike_xchg_clear(x); /* a QM1 that did not start an exchange */
+	if (sa->p1.state == S_MM_R_START || sa->p1.state == S_AM_R_START)
+		ike_sa_free(sa); /* a first message that did not start a negotiation */
+	return r;
+}
+
+enum proto_ike_input_result proto_ike_input(struct proto_ike_engine *e, const uint8_t *buf,
+					    size_t len, const struct proto_ike_addr *local,
+					    const struct proto_ike_addr *peer, bool natt)
+{
+	static const uint8_t zero[8];
+	struct proto_header h;
+	size_t err_off;
+	bool adopted = false;
+	e->st.rx++;
+	if (len > PROTO_IKE_MSG_MAX || proto_decode_header(buf, len, &h, &err_off) != PROTO_OK) {
+		e->st.drop_malformed++;
+		return PROTO_IKE_IN_DROPPED;
+	}
+	struct ike_sa *sa = sa_find(e, &h, peer, &adopted);
+	if (!sa && (h.exchange == ISAKMP_XCHG_IDPROT || h.exchange == ISAKMP_XCHG_AGGRESSIVE) &&
+	    h.msgid == 0 && !(h.flags & ISAKMP_FLAG_E) && memcmp(h.rcookie, zero, 8) == 0)
+		sa = sa_respond(e, &h, local, peer, natt);
+	if (!sa || !addr_eq(&sa->peer, peer)) {
+		if (sa && adopted)
+			memset(sa->rcookie, 0, 8);
+		e->st.drop_unknown_sa++;
+		return PROTO_IKE_IN_DROPPED;
+	}
+	size_t blen = h.length - PROTO_HDR_LEN;
+	uint8_t *body = malloc(blen + 1);
+	if (!body)
+		return PROTO_IKE_IN_DROPPED;
+	memcpy(body, buf + PROTO_HDR_LEN, blen);
+	enum proto_ike_input_result r = sa_input(sa, &h, buf, body, blen, adopted, natt);
+	explicit_bzero(body, blen);
+	free(body);
+	return r;
+}
+
+int proto_ike_initiate(struct proto_ike_engine *e, const struct proto_ike_conn *conn,
+		       const struct proto_ike_addr *local, const struct proto_ike_addr *peer,
+		       uint64_t *ret_sa_id)
+{
+	if (!conn->n_ike || !conn->n_esp)
+		return -EINVAL;
+	struct ike_sa *sa = ike_sa_new(e, true, local, peer);
+	if (!sa)
+		return -EAGAIN;
+	sa->conn = *conn;
+	static const uint8_t zero[8];
+	do
+		ike_random(e, sa->icookie, 8);
+	while (memcmp(sa->icookie, zero, 8) == 0);
+	sa->p1.type = conn->aggressive ? ISAKMP_XCHG_AGGRESSIVE : ISAKMP_XCHG_IDPROT;
+	sa->p1.state = conn->aggressive ? S_AM_I_START : S_MM_I_START;
+	sa_link(sa);
+	uint64_t id = sa->id;
+	struct ike_ctx c = {.e = e, .sa = sa, .x = &sa->p1};
+	ike_dispatch(&c, EV_START);
+	if (!ike_sa_by_id(e, id))
+		return -EINVAL;
+	*ret_sa_id = id;
+	return 0;
+}
+
+int proto_ike_delete_child(struct proto_ike_engine *e, uint64_t sa_id, uint8_t protocol,
+			   uint32_t spi_in)
+{
+	struct ike_sa *sa = ike_sa_by_id(e, sa_id);
+	uint8_t spi[4] = {(uint8_t)(spi_in >> 24), (uint8_t)(spi_in >> 16), (uint8_t)(spi_in >> 8),
+			  (uint8_t)spi_in};
+	if (!sa || !sa->established)
+		return -ENOENT;
+	return ike_send_info(sa, ISAKMP_PL_D, protocol, 0, spi, 4, 1, NULL, 0);
+}
+
+int proto_ike_delete_sa(struct proto_ike_engine *e, uint64_t sa_id)
+{
+	struct ike_sa *sa = ike_sa_by_id(e, sa_id);
+	uint8_t spi[16];
+	if (!sa)
+		return -ENOENT;
+	if (sa->established) {
+		memcpy(spi, sa->icookie, 8);
+		memcpy(spi + 8, sa->rcookie, 8);
+		ike_send_info(sa, ISAKMP_PL_D, PROTO_ISAKMP, 0, spi, 16, 1, NULL, 0);
+	}
+	ike_sa_free(sa);
+	return 0;
+}

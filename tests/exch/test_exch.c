@@ -1,0 +1,539 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * IKEv1 exchange tests: two engines over the in-memory wire of harness.c. Each case is one meson
+ * test (the case name is argv[1]); both roles are exercised by letting either peer initiate.
+ * Keys are compared byte for byte between the two sides (tests may see keys, logs may not).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "proto/consts.h"
+#include "tests/exch/harness.h"
+#include "tests/testutil.h"
+
+#define RUN_MS 600000u
+
+/* Both sides up once each with n_child IPsec SA pairs whose keys and SPIs mirror each other. */
+static void check_up(struct h_world *w, unsigned n_child)
+{
+	struct h_peer *a = &w->p[0], *b = &w->p[1];
+	CHECK_EQ_INT(h_count(a, PROTO_IKE_EV_P1_UP), 1);
+	CHECK_EQ_INT(h_count(b, PROTO_IKE_EV_P1_UP), 1);
+	CHECK_EQ_INT(h_count(a, PROTO_IKE_EV_P2_UP), n_child);
+	CHECK_EQ_INT(h_count(b, PROTO_IKE_EV_P2_UP), n_child);
+	CHECK_EQ_INT(h_count(a, PROTO_IKE_EV_P1_FAILED) + h_count(b, PROTO_IKE_EV_P1_FAILED), 0);
+	CHECK_EQ_INT(h_count(a, PROTO_IKE_EV_P2_FAILED) + h_count(b, PROTO_IKE_EV_P2_FAILED), 0);
+	for (unsigned i = 0; i < n_child; i++) {
+		const struct proto_ike_event *ea = h_event(a, PROTO_IKE_EV_P2_UP, i);
+		const struct proto_ike_event *eb = NULL;
+		if (!CHECK(ea != NULL))
+			return;
+		/* find b's SA with the mirrored SPIs */
+		for (unsigned k = 0; k < n_child; k++) {
+			const struct proto_ike_event *e = h_event(b, PROTO_IKE_EV_P2_UP, k);
+			if (e && e->u.child.spi_in == ea->u.child.spi_out)
+				eb = e;
+		}
+		if (!CHECK(eb != NULL))
+			return;
+		const struct proto_ike_child *ka = &ea->u.child, *kb = &eb->u.child;
+		size_t len = ka->enc_key_len + ka->auth_key_len;
+		CHECK_EQ_INT(ka->spi_in, kb->spi_out);
+		CHECK_EQ_INT(ka->protocol, kb->protocol);
+		CHECK_EQ_INT(ka->transform, kb->transform);
+		CHECK_EQ_INT(ka->auth, kb->auth);
+		CHECK_EQ_INT(ka->mode, kb->mode);
+		CHECK_EQ_INT(ka->lifetime_s, kb->lifetime_s);
+		CHECK_EQ_INT(len, kb->enc_key_len + kb->auth_key_len);
+		CHECK(len > 0);
+		CHECK_MEM(ka->keymat_in, kb->keymat_out, len);
+		CHECK_MEM(ka->keymat_out, kb->keymat_in, len);
+		CHECK(memcmp(ka->keymat_in, ka->keymat_out, len) != 0);
+		CHECK(memcmp(&ka->local_ts, &kb->remote_ts, sizeof(ka->local_ts)) == 0);
+		CHECK(memcmp(&ka->remote_ts, &kb->local_ts, sizeof(ka->local_ts)) == 0);
+	}
+	/* nothing secret in the logs: the PSK never appears */
+	CHECK(!h_log_has(a, a->psk) && !h_log_has(b, b->psk));
+	CHECK(h_log_has(a, "keymat digest") && h_log_has(b, "keymat digest"));
+}
+
+/* A basic negotiation started by who. */
+static void basic(bool v6, int who, bool aggressive, uint16_t pfs, uint8_t mode)
+{
+	struct h_world w;
+	h_init(&w, v6, 1 + (uint64_t)who + pfs);
+	for (int i = 0; i < 2; i++) {
+		w.p[i].conn.aggressive = aggressive;
+		w.p[i].conn.pfs_group = pfs;
+		w.p[i].conn.mode = mode;
+	}
+	CHECK(h_initiate(&w, who) != 0);
+	h_run(&w, RUN_MS);
+	check_up(&w, 1);
+	const struct proto_ike_event *e = h_event(&w.p[who], PROTO_IKE_EV_P1_UP, 0);
+	if (CHECK(e != NULL)) {
+		CHECK_EQ_INT(e->u.p1.exchange,
+			     aggressive ? ISAKMP_XCHG_AGGRESSIVE : ISAKMP_XCHG_IDPROT);
+		CHECK_EQ_INT(e->u.p1.prop.encr, IKE_ENCR_AES_CBC);
+		CHECK_EQ_INT(e->u.p1.prop.group, IKE_GROUP_MODP2048);
+		CHECK(e->initiator);
+		CHECK(e->u.p1.peer_dpd && e->u.p1.peer_natt);
+	}
+	e = h_event(&w.p[!who], PROTO_IKE_EV_P2_UP, 0);
+	if (CHECK(e != NULL)) {
+		CHECK_EQ_INT(e->u.child.pfs_group, pfs);
+		CHECK_EQ_INT(e->u.child.mode, mode);
+		CHECK_EQ_INT(e->u.child.transform, ESP_AES_CBC);
+		CHECK_EQ_INT(e->u.child.enc_key_len, 16);
+		CHECK_EQ_INT(e->u.child.auth_key_len, 32);
+		CHECK_EQ_INT(e->u.child.local_ts.family, v6 ? AF_INET6 : AF_INET);
+		CHECK(!e->initiator);
+	}
+	h_free(&w);
+}
+
+static void case_mm(void)
+{
+	for (int who = 0; who < 2; who++) {
+		basic(false, who, false, 0, ENCAP_TUNNEL);
+		basic(false, who, false, IKE_GROUP_MODP2048, ENCAP_TUNNEL);
+		basic(false, who, false, IKE_GROUP_ECP256, ENCAP_TRANSPORT);
+		basic(true, who, false, 0, ENCAP_TRANSPORT);
+		basic(true, who, false, IKE_GROUP_MODP2048, ENCAP_TUNNEL);
+	}
+}
+
+static void case_am(void)
+{
+	for (int who = 0; who < 2; who++) {
+		basic(false, who, true, 0, ENCAP_TUNNEL);
+		basic(false, who, true, IKE_GROUP_MODP2048, ENCAP_TRANSPORT);
+		basic(true, who, true, IKE_GROUP_ECP256, ENCAP_TUNNEL);
+	}
+}
+
+/* Losing any one datagram of MM (+QM) or AM (+QM) is repaired by retransmission. */
+static void case_loss(void)
+{
+	for (int am = 0; am < 2; am++)
+		for (unsigned k = 1; k <= (am ? 6u : 9u); k++) {
+			struct h_world w;
+			h_init(&w, false, 40 + k);
+			for (int i = 0; i < 2; i++) {
+				w.p[i].conn.aggressive = am;
+				w.p[i].conn.pfs_group = k % 2 ? IKE_GROUP_MODP2048 : 0;
+			}
+			w.drop_nth[w.n_drop++] = k;
+			CHECK(h_initiate(&w, (int)(k % 2)) != 0);
+			h_run(&w, RUN_MS);
+			check_up(&w, 1);
+			struct proto_ike_stats sa, sb;
+			proto_ike_get_stats(w.p[0].e, &sa);
+			proto_ike_get_stats(w.p[1].e, &sb);
+			CHECK(sa.retransmits + sb.retransmits >= 1);
+			h_free(&w);
+		}
+}
+
+/* Every datagram delivered twice: the copies are answered from the cache, states move once. */
+static void case_dup(void)
+{
+	for (int am = 0; am < 2; am++) {
+		struct h_world w;
+		h_init(&w, false, 77);
+		w.duplicate_all = true;
+		for (int i = 0; i < 2; i++) {
+			w.p[i].conn.aggressive = am;
+			w.p[i].conn.pfs_group = IKE_GROUP_MODP2048;
+		}
+		CHECK(h_initiate(&w, 0) != 0);
+		h_run(&w, RUN_MS);
+		check_up(&w, 1);
+		struct proto_ike_stats sa, sb;
+		proto_ike_get_stats(w.p[0].e, &sa);
+		proto_ike_get_stats(w.p[1].e, &sb);
+		CHECK(sa.duplicates >= 2 && sb.duplicates >= 2);
+		h_free(&w);
+	}
+}
+
+/* Two subnet pairs: two Quick Modes run at once; each batch on the wire is delivered in reverse
+ * order, so their messages cross. */
+static void case_reorder(void)
+{
+	struct h_world w;
+	h_init(&w, false, 99);
+	w.reverse = true;
+	for (int i = 0; i < 2; i++) {
+		struct proto_ike_conn *c = &w.p[i].conn;
+		c->pfs_group = IKE_GROUP_ECP256;
+		/* a second local subnet on a: 10.3.0.0/16 */
+		struct proto_ike_ts extra = i ? c->remote_ts[0] : c->local_ts[0];
+		extra.from[1] = 3;
+		extra.to[1] = 3;
+		if (i) {
+			c->remote_ts[1] = extra;
+			c->n_remote_ts = 2;
+		} else {
+			c->local_ts[1] = extra;
+			c->n_local_ts = 2;
+		}
+	}
+	CHECK(h_initiate(&w, 0) != 0);
+	h_run(&w, RUN_MS);
+	check_up(&w, 2);
+	h_free(&w);
+}
+
+/* Several proposals: the responder picks by its own preference order, and RESPONDER-LIFETIME
+ * shortens the initiator's lifetime. */
+static void case_proposals(void)
+{
+	struct h_world w;
+	h_init(&w, false, 5);
+	struct proto_ike_conn *a = &w.p[0].conn, *b = &w.p[1].conn;
+	a->esp[0] = (struct proto_ike_p2_prop){PROTO_IPSEC_ESP, ESP_3DES, 0, AUTH_HMAC_SHA1};
+	a->esp[1] = (struct proto_ike_p2_prop){PROTO_IPSEC_AH, AH_SHA, 0, AUTH_HMAC_SHA1};
+	a->esp[2] =
+		(struct proto_ike_p2_prop){PROTO_IPSEC_ESP, ESP_AES_CBC, 256, AUTH_HMAC_SHA2_512};
+	a->n_esp = 3;
+	b->esp[0] =
+		(struct proto_ike_p2_prop){PROTO_IPSEC_ESP, ESP_AES_CBC, 256, AUTH_HMAC_SHA2_512};
+	b->esp[1] = (struct proto_ike_p2_prop){PROTO_IPSEC_ESP, ESP_3DES, 0, AUTH_HMAC_SHA1};
+	b->n_esp = 2;
+	a->ike[0] =
+		(struct proto_ike_p1_prop){IKE_ENCR_3DES_CBC, 0, IKE_HASH_SHA1, IKE_GROUP_MODP1536};
+	a->ike[1] = (struct proto_ike_p1_prop){IKE_ENCR_AES_CBC, 256, IKE_HASH_SHA2_512,
+					       IKE_GROUP_ECP256};
+	b->ike[0] = a->ike[1];
+	b->ike[1] = a->ike[0];
+	a->ipsec_lifetime_s = 7200;
+	b->ipsec_lifetime_s = 1200;
+	CHECK(h_initiate(&w, 0) != 0);
+	h_run(&w, RUN_MS);
+	check_up(&w, 1);
+	const struct proto_ike_event *e = h_event(&w.p[0], PROTO_IKE_EV_P2_UP, 0);
+	const struct proto_ike_event *p1 = h_event(&w.p[0], PROTO_IKE_EV_P1_UP, 0);
+	if (CHECK(e && p1)) {
+		CHECK_EQ_INT(p1->u.p1.prop.hash, IKE_HASH_SHA2_512);
+		CHECK_EQ_INT(p1->u.p1.prop.key_bits, 256);
+		CHECK_EQ_INT(e->u.child.transform, ESP_AES_CBC);
+		CHECK_EQ_INT(e->u.child.key_bits, 256);
+		CHECK_EQ_INT(e->u.child.auth, AUTH_HMAC_SHA2_512);
+		CHECK_EQ_INT(e->u.child.enc_key_len + e->u.child.auth_key_len, 32 + 64);
+		CHECK_EQ_INT(e->u.child.lifetime_s, 1200);
+	}
+	h_free(&w);
+
+	/* AH only */
+	h_init(&w, true, 6);
+	for (int i = 0; i < 2; i++) {
+		w.p[i].conn.esp[0] = (struct proto_ike_p2_prop){PROTO_IPSEC_AH, AH_SHA2_256, 0,
+								AUTH_HMAC_SHA2_256};
+		w.p[i].conn.mode = ENCAP_TRANSPORT;
+	}
+	CHECK(h_initiate(&w, 1) != 0);
+	h_run(&w, RUN_MS);
+	check_up(&w, 1);
+	e = h_event(&w.p[0], PROTO_IKE_EV_P2_UP, 0);
+	if (CHECK(e != NULL)) {
+		CHECK_EQ_INT(e->u.child.protocol, PROTO_IPSEC_AH);
+		CHECK_EQ_INT(e->u.child.enc_key_len, 0);
+		CHECK_EQ_INT(e->u.child.auth_key_len, 32);
+	}
+	h_free(&w);
+}
+
+static void check_failed(struct h_peer *p, enum proto_ike_event_type t, enum proto_ike_reason r,
+			 const char *text)
+{
+	const struct proto_ike_event *e = h_event(p, t, 0);
+	if (!CHECK(e != NULL))
+		return;
+	CHECK_EQ_INT(e->reason, r);
+	if (!CHECK(strstr(e->text, text) != NULL))
+		fprintf(stderr, "  %s: text was: %s\n", p->name, e->text);
+}
+
+static void case_no_proposal(void)
+{
+	struct h_world w;
+	/* phase 1 */
+	h_init(&w, false, 8);
+	w.p[1].conn.ike[0] = (struct proto_ike_p1_prop){IKE_ENCR_AES_CBC, 256, IKE_HASH_SHA2_384,
+							IKE_GROUP_ECP384};
+	w.p[1].conn.n_ike = 1;
+	CHECK(h_initiate(&w, 0) != 0);
+	h_run(&w, RUN_MS);
+	check_failed(&w.p[1], PROTO_IKE_EV_P1_FAILED, PROTO_IKE_E_NO_PROPOSAL, "peer offered");
+	check_failed(&w.p[0], PROTO_IKE_EV_P1_FAILED, PROTO_IKE_E_NO_PROPOSAL,
+		     "NO-PROPOSAL-CHOSEN");
+	CHECK(h_log_has(&w.p[1], "we accept AES-CBC-256/SHA2-384/ecp384"));
+	CHECK_EQ_INT(h_count(&w.p[0], PROTO_IKE_EV_P1_UP), 0);
+	h_free(&w);
+	/* phase 2: PFS mismatch, then algorithms */
+	for (int k = 0; k < 2; k++) {
+		h_init(&w, false, 9);
+		if (k == 0)
+			w.p[0].conn.pfs_group = IKE_GROUP_MODP2048;
+		else
+			w.p[1].conn.esp[0].auth = AUTH_HMAC_SHA1;
+		CHECK(h_initiate(&w, 0) != 0);
+		h_run(&w, RUN_MS);
+		CHECK_EQ_INT(h_count(&w.p[0], PROTO_IKE_EV_P1_UP), 1);
+		CHECK_EQ_INT(h_count(&w.p[1], PROTO_IKE_EV_P1_UP), 1);
+		CHECK_EQ_INT(h_count(&w.p[0], PROTO_IKE_EV_P2_UP), 0);
+		check_failed(&w.p[1], PROTO_IKE_EV_P2_FAILED, PROTO_IKE_E_NO_PROPOSAL,
+			     "no proposal chosen: peer offered");
+		check_failed(&w.p[0], PROTO_IKE_EV_P2_FAILED, PROTO_IKE_E_NO_PROPOSAL,
+			     "NO-PROPOSAL-CHOSEN");
+		h_free(&w);
+	}
+}
+
+static void case_bad_psk(void)
+{
+	for (int am = 0; am < 2; am++) {
+		struct h_world w;
+		h_init(&w, false, 10);
+		snprintf(w.p[1].psk, sizeof(w.p[1].psk), "%s", "wrong horse");
+		for (int i = 0; i < 2; i++)
+			w.p[i].conn.aggressive = am;
+		CHECK(h_initiate(&w, 0) != 0);
+		h_run(&w, RUN_MS);
+		CHECK_EQ_INT(h_count(&w.p[0], PROTO_IKE_EV_P1_UP), 0);
+		CHECK_EQ_INT(h_count(&w.p[1], PROTO_IKE_EV_P1_UP), 0);
+		/* MM: the responder finds MM5 undecryptable and tells the initiator; AM: the
+		 * initiator finds HASH_R wrong and tells the responder */
+		check_failed(&w.p[0], PROTO_IKE_EV_P1_FAILED, PROTO_IKE_E_AUTH,
+			     "pre-shared keys probably differ");
+		check_failed(&w.p[1], PROTO_IKE_EV_P1_FAILED, PROTO_IKE_E_AUTH,
+			     "pre-shared keys probably differ");
+		CHECK_EQ_INT(h_count(&w.p[0], PROTO_IKE_EV_P1_FAILED), 1);
+		CHECK_EQ_INT(h_count(&w.p[1], PROTO_IKE_EV_P1_FAILED), 1);
+		CHECK(!h_log_has(&w.p[0], "horse") && !h_log_has(&w.p[1], "horse"));
+		h_free(&w);
+	}
+}
+
+static void case_wrong_id(void)
+{
+	for (int am = 0; am < 2; am++) {
+		struct h_world w;
+		h_init(&w, false, 11);
+		struct proto_ike_id *want = &w.p[1].conn.remote_id;
+		want->type = ID_FQDN;
+		want->len = 9;
+		memcpy(want->data, "a.example", 9);
+		struct proto_ike_id *have = &w.p[0].conn.local_id;
+		have->type = ID_FQDN;
+		have->len = 9;
+		memcpy(have->data, "c.example", 9);
+		for (int i = 0; i < 2; i++)
+			w.p[i].conn.aggressive = am;
+		CHECK(h_initiate(&w, 0) != 0);
+		h_run(&w, RUN_MS);
+		check_failed(&w.p[1], PROTO_IKE_EV_P1_FAILED, PROTO_IKE_E_ID,
+			     "ID @c.example does not match the expected @a.example");
+		check_failed(&w.p[0], PROTO_IKE_EV_P1_FAILED, PROTO_IKE_E_ID,
+			     "INVALID-ID-INFORMATION");
+		h_free(&w);
+	}
+	/* the right FQDN works, case-insensitively */
+	struct h_world w;
+	h_init(&w, false, 12);
+	w.p[1].conn.remote_id = (struct proto_ike_id){.type = ID_FQDN, .len = 9};
+	memcpy(w.p[1].conn.remote_id.data, "A.example", 9);
+	w.p[0].conn.local_id = (struct proto_ike_id){.type = ID_FQDN, .len = 9};
+	memcpy(w.p[0].conn.local_id.data, "a.example", 9);
+	CHECK(h_initiate(&w, 0) != 0);
+	h_run(&w, RUN_MS);
+	check_up(&w, 1);
+	const struct proto_ike_event *e = h_event(&w.p[1], PROTO_IKE_EV_P1_UP, 0);
+	if (CHECK(e != NULL))
+		CHECK_EQ_INT(e->u.p1.peer_id.type, ID_FQDN);
+	h_free(&w);
+}
+
+static void case_am_refused(void)
+{
+	struct h_world w;
+	h_init(&w, false, 13);
+	w.p[0].conn.aggressive = true; /* b did not opt in */
+	CHECK(h_initiate(&w, 0) != 0);
+	h_run(&w, RUN_MS);
+	check_failed(&w.p[1], PROTO_IKE_EV_P1_FAILED, PROTO_IKE_E_AGGRESSIVE,
+		     "offline dictionary attack");
+	CHECK(h_log_has(&w.p[1], "aggressive mode refused"));
+	CHECK_EQ_INT(h_count(&w.p[0], PROTO_IKE_EV_P1_UP), 0);
+	CHECK_EQ_INT(h_count(&w.p[0], PROTO_IKE_EV_P1_FAILED), 1);
+	h_free(&w);
+}
+
+static uint8_t qm1_copy[2048];
+static size_t qm1_len;
+
+/* Keeps the first Quick Mode datagram sent to b. */
+static void tap_qm1(struct h_world *w, int to, const uint8_t *data, size_t len)
+{
+	(void)w;
+	if (to == 1 && len > 28 && data[18] == ISAKMP_XCHG_QUICK && !qm1_len &&
+	    len <= sizeof(qm1_copy)) {
+		memcpy(qm1_copy, data, len);
+		qm1_len = len;
+	}
+}
+
+/* INITIAL-CONTACT reported; DELETE of an IPsec SA and of the ISAKMP SA; unknown SAs counted. */
+static void case_info(void)
+{
+	struct h_world w;
+	h_init(&w, false, 14);
+	w.p[0].conn.initial_contact = true;
+	w.tap = tap_qm1;
+	qm1_len = 0;
+	uint64_t id = h_initiate(&w, 0);
+	CHECK(id != 0);
+	h_run(&w, RUN_MS);
+	check_up(&w, 1);
+	/* a replayed QM1 of a finished exchange is not a new Quick Mode */
+	struct proto_ike_stats before, after;
+	proto_ike_get_stats(w.p[1].e, &before);
+	CHECK(qm1_len > 0);
+	CHECK_EQ_INT(
+		proto_ike_input(w.p[1].e, qm1_copy, qm1_len, &w.p[1].addr, &w.p[0].addr, false),
+		PROTO_IKE_IN_DROPPED);
+	h_run(&w, RUN_MS);
+	proto_ike_get_stats(w.p[1].e, &after);
+	CHECK_EQ_INT(after.drop_msgid, before.drop_msgid + 1);
+	CHECK_EQ_INT(h_count(&w.p[1], PROTO_IKE_EV_P2_UP), 1);
+	CHECK_EQ_INT(h_count(&w.p[1], PROTO_IKE_EV_INITIAL_CONTACT), 1);
+	CHECK_EQ_INT(h_count(&w.p[0], PROTO_IKE_EV_INITIAL_CONTACT), 0);
+	const struct proto_ike_event *up = h_event(&w.p[0], PROTO_IKE_EV_P2_UP, 0);
+	uint32_t spi_in = up ? up->u.child.spi_in : 0;
+	CHECK_EQ_INT(proto_ike_delete_child(w.p[0].e, id, PROTO_IPSEC_ESP, spi_in), 0);
+	h_run(&w, RUN_MS);
+	const struct proto_ike_event *d = h_event(&w.p[1], PROTO_IKE_EV_DELETE, 0);
+	if (CHECK(d != NULL)) {
+		CHECK_EQ_INT(d->u.del.protocol, PROTO_IPSEC_ESP);
+		CHECK_EQ_INT(d->u.del.n_spis, 1);
+		CHECK_EQ_INT(d->u.del.spis[0], spi_in);
+	}
+	CHECK_EQ_INT(proto_ike_delete_sa(w.p[0].e, id), 0);
+	h_run(&w, RUN_MS);
+	CHECK_EQ_INT(h_count(&w.p[0], PROTO_IKE_EV_SA_GONE), 1);
+	CHECK_EQ_INT(h_count(&w.p[1], PROTO_IKE_EV_SA_GONE), 1);
+	CHECK_EQ_INT(proto_ike_delete_sa(w.p[0].e, id), -2 /* -ENOENT */);
+	/* a message for an SA nobody knows */
+	uint8_t junk[28] = {1, 2, 3, 4,	   5,  6, 7, 8, 9, 9, 9, 9, 9, 9,
+			    9, 9, 0, 0x10, 32, 1, 0, 0, 0, 1, 0, 0, 0, 28};
+	struct proto_ike_stats st;
+	CHECK_EQ_INT(
+		proto_ike_input(w.p[1].e, junk, sizeof(junk), &w.p[1].addr, &w.p[0].addr, false),
+		PROTO_IKE_IN_DROPPED);
+	proto_ike_get_stats(w.p[1].e, &st);
+	CHECK_EQ_INT(st.drop_unknown_sa, 1);
+	CHECK_EQ_INT(st.sas, 0);
+	h_free(&w);
+}
+
+/* A silent peer: bounded retransmissions, then a timeout; the half-open responder gives up. */
+static void case_timeout(void)
+{
+	struct h_world w;
+	h_init(&w, false, 15);
+	w.blackhole_to[0] = true; /* a never hears from b */
+	CHECK(h_initiate(&w, 0) != 0);
+	h_run(&w, RUN_MS);
+	check_failed(&w.p[0], PROTO_IKE_EV_P1_FAILED, PROTO_IKE_E_TIMEOUT, "no reply");
+	check_failed(&w.p[1], PROTO_IKE_EV_P1_FAILED, PROTO_IKE_E_TIMEOUT, "");
+	struct proto_ike_stats st;
+	proto_ike_get_stats(w.p[0].e, &st);
+	CHECK_EQ_INT(st.sas, 0);
+	proto_ike_get_stats(w.p[1].e, &st);
+	CHECK_EQ_INT(st.sas, 0);
+	CHECK_EQ_INT(st.half_open, 0);
+	h_free(&w);
+}
+
+/* The half-open caps: one peer gets PROTO_IKE_HALF_OPEN_PEER_MAX responder SAs, the rest of its
+ * MM1s are dropped and counted; a cookie secret rotation changes the next responder cookies. */
+static void case_half_open(void)
+{
+	struct h_world w;
+	struct proto_ike_stats st;
+	h_init(&w, false, 16);
+	w.blackhole_to[0] = true;
+	for (unsigned i = 0; i < PROTO_IKE_HALF_OPEN_PEER_MAX + 4; i++)
+		CHECK(h_initiate(&w, 0) != 0);
+	h_run(&w, 0);
+	proto_ike_get_stats(w.p[1].e, &st);
+	CHECK_EQ_INT(st.half_open, PROTO_IKE_HALF_OPEN_PEER_MAX);
+	CHECK_EQ_INT(st.sas, PROTO_IKE_HALF_OPEN_PEER_MAX);
+	CHECK_EQ_INT(st.drop_half_open, 4);
+	proto_ike_rotate_secret(w.p[1].e);
+	h_run(&w, RUN_MS); /* everything times out */
+	proto_ike_get_stats(w.p[1].e, &st);
+	CHECK_EQ_INT(st.half_open, 0);
+	CHECK_EQ_INT(st.sas, 0);
+	CHECK_EQ_INT(h_count(&w.p[1], PROTO_IKE_EV_P1_FAILED), PROTO_IKE_HALF_OPEN_PEER_MAX);
+	proto_ike_get_stats(w.p[0].e, &st);
+	CHECK_EQ_INT(st.sas, 0);
+	CHECK_EQ_INT(h_count(&w.p[0], PROTO_IKE_EV_P1_FAILED), PROTO_IKE_HALF_OPEN_PEER_MAX + 4);
+	h_free(&w);
+}
+
+/* The commit bit: the responder answers QM3 with N(CONNECTED), which the initiator verifies. */
+static void case_commit(void)
+{
+	for (int pfs = 0; pfs < 2; pfs++) {
+		struct h_world w;
+		h_init(&w, false, 17);
+		w.p[0].conn.commit = true;
+		for (int i = 0; i < 2; i++)
+			w.p[i].conn.pfs_group = pfs ? IKE_GROUP_ECP256 : 0;
+		CHECK(h_initiate(&w, 0) != 0);
+		h_run(&w, RUN_MS);
+		check_up(&w, 1);
+		CHECK(h_log_has(&w.p[0], "CONNECTED received"));
+		h_free(&w);
+	}
+}
+
+static const struct {
+	const char *name;
+	void (*fn)(void);
+} cases[] = {
+	{"mm", case_mm},
+	{"am", case_am},
+	{"loss", case_loss},
+	{"dup", case_dup},
+	{"reorder", case_reorder},
+	{"proposals", case_proposals},
+	{"no-proposal", case_no_proposal},
+	{"bad-psk", case_bad_psk},
+	{"wrong-id", case_wrong_id},
+	{"am-refused", case_am_refused},
+	{"info", case_info},
+	{"timeout", case_timeout},
+	{"half-open", case_half_open},
+	{"commit", case_commit},
+};
+
+int main(int argc, char **argv)
+{
+	unsigned ran = 0;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		if (argc > 1 && strcmp(argv[1], cases[i].name) != 0)
+			continue;
+		cases[i].fn();
+		ran++;
+	}
+	if (!ran) {
+		fprintf(stderr, "unknown case %s\n", argc > 1 ? argv[1] : "");
+		return 1;
+	}
+	return TEST_END();
+}
