@@ -59,6 +59,8 @@ struct crypto_dh;
  * so that two peers cannot keep answering each other's duplicates. */
 #define PROTO_IKE_DUP_INTERVAL_MS      500u
 #define PROTO_IKE_HALF_OPEN_TIMEOUT_MS 30000u /* responder gives up a silent negotiation */
+#define PROTO_IKE_NATT_PORT	       4500u  /* RFC 3947 §4: the port both sides float to */
+#define PROTO_IKE_DPD_RESEND_MS	       2000u  /* R-U-THERE resent this often until the timeout */
 
 struct proto_ike_engine;
 
@@ -122,6 +124,8 @@ struct proto_ike_conn {
 	bool aggressive;	    /* initiate with, and accept, Aggressive Mode */
 	bool initial_contact;	    /* send INITIAL-CONTACT when initiating */
 	bool commit;		    /* set the commit bit in Quick Mode (ask for CONNECTED) */
+	bool force_encaps;	    /* fake our NAT-D so the peer believes we are behind a NAT and
+				       both sides use ESP-in-UDP (forceencaps=yes) */
 	struct proto_ike_ts local_ts[PROTO_IKE_TS_MAX];
 	unsigned n_local_ts; /* 0: the local host address */
 	struct proto_ike_ts remote_ts[PROTO_IKE_TS_MAX];
@@ -183,6 +187,9 @@ enum proto_ike_event_type {
 	PROTO_IKE_EV_INITIAL_CONTACT, /* peer rebooted: remove its old SAs */
 	PROTO_IKE_EV_NOTIFY,	      /* any other authenticated notify: u.notify */
 	PROTO_IKE_EV_SA_GONE,	      /* ISAKMP SA freed (deleted by us or by the peer) */
+	PROTO_IKE_EV_PEER_MOVED,      /* NAT mapping changed: u.moved (peer/local are the new ones) */
+	PROTO_IKE_EV_DPD_ACK,	      /* R-U-THERE-ACK for our probe: u.dpd */
+	PROTO_IKE_EV_DPD_DEAD,	      /* no R-U-THERE-ACK within the timeout: u.dpd; SA kept */
 };
 
 /* Phase-1 result. */
@@ -191,7 +198,9 @@ struct proto_ike_p1_info {
 	uint8_t exchange; /* ISAKMP_XCHG_IDPROT or ISAKMP_XCHG_AGGRESSIVE */
 	uint32_t lifetime_s;
 	struct proto_ike_id peer_id;
-	bool peer_dpd, peer_natt; /* vendor IDs seen */
+	bool peer_dpd, peer_natt; /* vendor IDs seen (peer_natt: RFC 3947 or a draft) */
+	bool nat_local, nat_peer; /* RFC 3947 §3.2: a NAT in front of us / of the peer (or faked) */
+	bool natt;		  /* the SA floated to the NAT-T port (local/peer ports are those) */
 };
 
 /* Everything the daemon needs to install one IPsec SA pair. */
@@ -210,6 +219,8 @@ struct proto_ike_child {
 	bool natt; /* UDP encapsulation (RFC 3948) */
 	uint16_t encap_sport, encap_dport;
 	uint32_t msgid;
+	bool has_oa;			  /* transport mode over NAT: the peer sent NAT-OA */
+	struct proto_ike_addr oa_peer;	  /* the peer's original address (RFC 3947 §5.2) */
 };
 
 struct proto_ike_event {
@@ -234,6 +245,12 @@ struct proto_ike_event {
 			uint8_t protocol;
 			uint32_t spi;
 		} notify;
+		struct {
+			struct proto_ike_addr old_local, old_peer;
+		} moved;
+		struct {
+			uint32_t seq; /* DPD_ACK: acknowledged; DPD_DEAD: last sent */
+		} dpd;
 	} u;
 };
 
@@ -335,3 +352,16 @@ bool proto_ike_next_action(struct proto_ike_engine *e, struct proto_ike_action *
 void proto_ike_action_release(struct proto_ike_action *a);
 
 void proto_ike_get_stats(const struct proto_ike_engine *e, struct proto_ike_stats *ret);
+
+/* The UDP port NAT-T floats to, on both sides (default PROTO_IKE_NATT_PORT). */
+void proto_ike_set_natt_port(struct proto_ike_engine *e, uint16_t port);
+
+/*
+ * Dead Peer Detection (RFC 3706 §5): sends R-U-THERE with the next sequence number on the
+ * established ISAKMP SA sa_id, resends it every PROTO_IKE_DPD_RESEND_MS (a new sequence number
+ * each time, §5.5) and emits PROTO_IKE_EV_DPD_ACK when an ACK for any of them arrives, or
+ * PROTO_IKE_EV_DPD_DEAD once timeout_ms passed without one. The daemon decides when (idle
+ * tunnels only) and what to do with a dead peer. Returns 0, -ENOENT (no such established SA),
+ * -EOPNOTSUPP (the peer did not send the DPD vendor ID) or -EALREADY (a probe is in flight).
+ */
+int proto_ike_dpd_probe(struct proto_ike_engine *e, uint64_t sa_id, uint32_t timeout_ms);

@@ -73,6 +73,7 @@ static enum ike_ret am_i_recv_r1_start_dh(struct ike_ctx *c)
 	if (!ike_take_peer_ke(c, sa->gxr) || !ike_take_peer_id(c, sa->idr_b, &sa->idr_b_len))
 		return IKE_FAIL;
 	ike_vid_scan(sa, c->msg);
+	ike_natd_check(c);
 	memcpy(sa->hash_peer, h->u.data.p, h->u.data.len);
 	sa->hash_peer_len = h->u.data.len;
 	struct crypto_dh *dh = sa->dh;
@@ -91,7 +92,9 @@ static enum ike_ret am_i_dh_send_i3(struct ike_ctx *c)
 		return IKE_FAIL;
 	if (!ike_auth_hash(sa, true, hash))
 		return IKE_DROP;
+	ike_natt_float(sa); /* RFC 3947 §4: AM3 on the NAT-T port */
 	ike_msg_begin(c, &b, true);
+	ike_natd_put(sa, &b);
 	proto_put_hash(&b, hash, sa->keys.prf_len);
 	if (sa->conn.initial_contact) {
 		memcpy(spi, sa->icookie, 8);
@@ -159,6 +162,7 @@ static enum ike_ret am_r_dh_send_r2(struct ike_ctx *c)
 	proto_put_id(&b, sa->idr_b[0], 0, 0, sa->idr_b + 4, sa->idr_b_len - 4);
 	proto_put_hash(&b, hash, sa->keys.prf_len);
 	ike_vid_put(&b);
+	ike_natd_put(sa, &b);
 	explicit_bzero(hash, sizeof(hash));
 	return ike_msg_end(c, &b) ? IKE_NEXT : IKE_DROP;
 }
@@ -171,6 +175,7 @@ static enum ike_ret am_r_recv_i3_done(struct ike_ctx *c)
 	if (!ike_check_auth(c, h->u.data.p, h->u.data.len, true))
 		return IKE_FAIL;
 	crypto_iv_state_commit(&c->x->iv); /* when it came encrypted */
+	ike_natd_check(c);
 	for (unsigned i = 0; (n = proto_msg_find(c->msg, ISAKMP_PL_N, i)); i++)
 		if (n->u.n.type == ISAKMP_N_INITIAL_CONTACT)
 			c->sa->peer_initial_contact = true;

@@ -18,6 +18,10 @@ void ike_sa_update_timer(struct ike_sa *sa)
 	uint64_t t = sa->p1.deadline;
 	if (sa->half_open && sa->expire && (!t || sa->expire < t))
 		t = sa->expire;
+	if (sa->dpd_pending && (!t || sa->dpd_resend < t))
+		t = sa->dpd_resend;
+	if (sa->dpd_pending && sa->dpd_expire < t)
+		t = sa->dpd_expire;
 	for (unsigned i = 0; i < PROTO_IKE_QM_MAX; i++)
 		if (sa->qm[i].used && sa->qm[i].deadline && (!t || sa->qm[i].deadline < t))
 			t = sa->qm[i].deadline;
@@ -97,6 +101,7 @@ void proto_ike_timer(struct proto_ike_engine *e, uint64_t sa_id)
 	for (unsigned i = 0; i < PROTO_IKE_QM_MAX; i++)
 		if (sa->qm[i].used && sa->qm[i].deadline && sa->qm[i].deadline <= now)
 			xchg_timeout(sa, &sa->qm[i], now);
+	ike_dpd_timer(sa, now);
 	ike_sa_update_timer(sa);
 }
 
@@ -226,7 +231,8 @@ static bool payloads_ok(struct ike_sa *sa, const struct ike_row *row, const stru
 		const struct proto_payload *p = &m->pl[i];
 		if (!p->known)
 			continue;
-		uint64_t bit = p->type < 64 ? PL(p->type) : 0;
+		uint8_t type = ike_pl_canonical(p->type); /* draft NAT-D/NAT-OA numbers */
+		uint64_t bit = type < 64 ? PL(type) : 0;
 		if (!(bit & (row->allowed | row->required))) {
 			ike_log(sa->e, PROTO_LOG_INFO, "#%llu: unexpected %s payload in %s",
 				(unsigned long long)sa->id,
@@ -341,6 +347,9 @@ void ike_established(struct ike_ctx *c)
 		ev->u.p1.peer_id = sa->peer_id;
 		ev->u.p1.peer_dpd = sa->peer_dpd;
 		ev->u.p1.peer_natt = sa->peer_natt;
+		ev->u.p1.nat_local = sa->nat_local;
+		ev->u.p1.nat_peer = sa->nat_peer;
+		ev->u.p1.natt = sa->natt;
 	}
 	ike_push_event(c->e, ev);
 	if (sa->peer_initial_contact)

@@ -11,6 +11,7 @@
  * believed while phase 1 is in progress (they end it: a peer that says NO-PROPOSAL-CHOSEN or
  * AUTHENTICATION-FAILED will not go on); after it, they are ignored.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,7 +19,8 @@
 #include "proto/ike/ike_int.h"
 
 /* RFC 3706 §5 (DPD) and RFC 3947 §3.1 (NAT-T: MD5("RFC 3947") = 4a131c81...e95452f; note the
- * last byte is 0x2f, as tshark and strongSwan recognise it). */
+ * last byte is 0x2f, as tshark and strongSwan recognise it). The draft NAT-T IDs older peers send
+ * are recognised in ike_natt.c. */
 static const uint8_t vid_dpd[16] = {0xaf, 0xca, 0xd7, 0x13, 0x68, 0xa1, 0xf1, 0xc9,
 				    0x6b, 0x86, 0x96, 0xfc, 0x77, 0x57, 0x01, 0x00};
 static const uint8_t vid_natt[16] = {0x4a, 0x13, 0x1c, 0x81, 0x07, 0x03, 0x58, 0x45,
@@ -36,9 +38,7 @@ void ike_vid_scan(struct ike_sa *sa, const struct proto_msg *m)
 	for (unsigned i = 0; (v = proto_msg_find(m, ISAKMP_PL_VID, i)); i++) {
 		if (v->u.data.len == 16 && memcmp(v->u.data.p, vid_dpd, 16) == 0)
 			sa->peer_dpd = true;
-		if (v->u.data.len == 16 && memcmp(v->u.data.p, vid_natt, 16) == 0)
-			sa->peer_natt = true;
-		/* TODO(rfc3947 §3.2): NAT-D processing (belongs with NAT detection). */
+		ike_natt_vid(sa, v->u.data.p, v->u.data.len);
 	}
 }
 
@@ -114,6 +114,11 @@ static void handle_notify(struct ike_sa *sa, const struct proto_payload *pl)
 			      n->data.p, 4);
 		return;
 	}
+	if (n->type == ISAKMP_N_R_U_THERE_ACK) {
+		if (n->data.len == 4)
+			ike_dpd_ack(sa, be32(n->data.p));
+		return;
+	}
 	if (n->type < 8192 && n->spi.len == 4) {
 		/* an error about one of our Quick Modes: it names the SPI we offered */
 		uint32_t spi = be32(n->spi.p);
@@ -160,13 +165,14 @@ static void undecryptable_in_phase1(struct ike_sa *sa)
 		"probably differ");
 }
 
-void ike_info_input(struct ike_sa *sa, const struct proto_header *h, uint8_t *body, size_t len)
+/* Returns true for an authenticated (HASH(1) verified) informational. */
+bool ike_info_input(struct ike_sa *sa, const struct proto_header *h, uint8_t *body, size_t len)
 {
 	struct ike_xchg x = {.used = true, .type = ISAKMP_XCHG_INFO, .msgid = h->msgid};
 	struct proto_msg *m = malloc(sizeof(*m));
-	bool enc = h->flags & ISAKMP_FLAG_E;
+	bool enc = h->flags & ISAKMP_FLAG_E, ok = false;
 	if (!m)
-		return;
+		return false;
 	if (enc && (!sa->keys_ready || !ike_iv_phase2(sa, h->msgid, &x.iv) ||
 		    ike_decrypt(sa, &x.iv, body, len) < 0)) {
 		sa->e->st.drop_malformed++;
@@ -196,6 +202,7 @@ void ike_info_input(struct ike_sa *sa, const struct proto_header *h, uint8_t *bo
 		undecryptable_in_phase1(sa);
 		goto out;
 	}
+	ok = true;
 	for (unsigned i = 1; i < m->n; i++) {
 		const struct proto_payload *pl = &m->pl[i];
 		if (pl->type == ISAKMP_PL_D && !handle_delete(sa, pl))
@@ -206,4 +213,81 @@ void ike_info_input(struct ike_sa *sa, const struct proto_header *h, uint8_t *bo
 out:
 	explicit_bzero(&x, sizeof(x));
 	free(m);
+	return ok;
+}
+
+/* ---- Dead Peer Detection (RFC 3706 §5) ---- */
+
+static void dpd_send(struct ike_sa *sa)
+{
+	uint8_t spi[16], seq[4];
+	memcpy(spi, sa->icookie, 8);
+	memcpy(spi + 8, sa->rcookie, 8);
+	sa->dpd_seq++;
+	for (int k = 0; k < 4; k++)
+		seq[k] = (uint8_t)(sa->dpd_seq >> (24 - 8 * k));
+	ike_send_info(sa, ISAKMP_PL_N, PROTO_ISAKMP, ISAKMP_N_R_U_THERE, spi, 16, 0, seq, 4);
+	sa->dpd_resend = ike_now(sa->e) + PROTO_IKE_DPD_RESEND_MS;
+	if (sa->dpd_resend > sa->dpd_expire)
+		sa->dpd_resend = sa->dpd_expire;
+}
+
+int proto_ike_dpd_probe(struct proto_ike_engine *e, uint64_t sa_id, uint32_t timeout_ms)
+{
+	struct ike_sa *sa = ike_sa_by_id(e, sa_id);
+	if (!sa || !sa->established)
+		return -ENOENT;
+	if (!sa->peer_dpd)
+		return -EOPNOTSUPP;
+	if (sa->dpd_pending)
+		return -EALREADY;
+	if (sa->dpd_seq == 0) {
+		/* §5.4: a random first sequence number, kept below 2^31 so it never wraps */
+		ike_random(e, (uint8_t *)&sa->dpd_seq, sizeof(sa->dpd_seq));
+		sa->dpd_seq = (sa->dpd_seq & 0x7fffffffu) | 1;
+	}
+	sa->dpd_pending = true;
+	sa->dpd_first = sa->dpd_seq + 1;
+	sa->dpd_expire = ike_now(e) + timeout_ms;
+	dpd_send(sa);
+	ike_sa_update_timer(sa);
+	return 0;
+}
+
+/* An authenticated R-U-THERE-ACK: it must answer one of this probe's R-U-THEREs (§5.5). */
+void ike_dpd_ack(struct ike_sa *sa, uint32_t seq)
+{
+	if (!sa->dpd_pending || seq < sa->dpd_first || seq > sa->dpd_seq) {
+		ike_log(sa->e, PROTO_LOG_DEBUG, "#%llu: R-U-THERE-ACK %u ignored (not expected)",
+			(unsigned long long)sa->id, seq);
+		return;
+	}
+	sa->dpd_pending = false;
+	struct proto_ike_event *ev = ike_event_new(sa, PROTO_IKE_EV_DPD_ACK);
+	if (ev)
+		ev->u.dpd.seq = seq;
+	ike_push_event(sa->e, ev);
+	ike_sa_update_timer(sa);
+}
+
+/* The SA's timer fired: resend R-U-THERE, or declare the peer dead. */
+void ike_dpd_timer(struct ike_sa *sa, uint64_t now)
+{
+	if (!sa->dpd_pending)
+		return;
+	if (now >= sa->dpd_expire) {
+		sa->dpd_pending = false;
+		ike_log(sa->e, PROTO_LOG_INFO, "\"%s\" #%llu: DPD: no answer from the peer",
+			sa->conn.name, (unsigned long long)sa->id);
+		struct proto_ike_event *ev = ike_event_new(sa, PROTO_IKE_EV_DPD_DEAD);
+		if (ev) {
+			ev->u.dpd.seq = sa->dpd_seq;
+			ev->reason = PROTO_IKE_E_TIMEOUT;
+			snprintf(ev->text, sizeof(ev->text), "no R-U-THERE-ACK from the peer");
+		}
+		ike_push_event(sa->e, ev);
+		return;
+	}
+	if (now >= sa->dpd_resend)
+		dpd_send(sa);
 }

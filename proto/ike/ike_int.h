@@ -155,6 +155,8 @@ struct ike_xchg {
 	bool resp_lifetime; /* responder shortened the lifetime */
 	bool commit;	    /* RFC 2408 §3.1 commit bit: a 4th message, CONNECTED */
 	bool send_ids;	    /* responder: the initiator sent IDci/IDcr */
+	bool has_oa;	    /* the peer's NAT-OA (RFC 3947 §5.2) */
+	struct proto_ike_addr oa_peer;
 };
 
 struct ike_sa {
@@ -191,6 +193,13 @@ struct ike_sa {
 	uint8_t hash_peer[CRYPTO_HASH_MAX_LEN]; /* AM: HASH_R as received */
 	size_t hash_peer_len;
 	bool peer_dpd, peer_natt, peer_initial_contact;
+	uint8_t natt_kind;	  /* IKE_NATT_NONE / _DRAFT / _RFC: the best NAT-T VID the peer sent */
+	bool nat_local, nat_peer; /* RFC 3947 §3.2 detection (nat_local also when forced) */
+	bool natd_seen;		  /* the peer sent NAT-D payloads */
+	/* RFC 3706 DPD: our probe in flight */
+	bool dpd_pending;
+	uint32_t dpd_seq, dpd_first; /* last sent; first of this probe (ACKs in [first, seq]) */
+	uint64_t dpd_expire, dpd_resend;
 	uint64_t expire; /* half-open give-up time */
 	uint64_t timer_armed;
 	struct ike_xchg p1;
@@ -213,7 +222,10 @@ struct proto_ike_engine {
 	struct ike_sa *buckets[IKE_SA_BUCKETS];
 	struct ike_action_q q;
 	struct proto_ike_stats st;
+	uint16_t natt_port;
 };
+
+enum { IKE_NATT_NONE, IKE_NATT_DRAFT, IKE_NATT_RFC };
 
 /* ike_sa.c and ike_dispatch.c */
 uint64_t ike_now(struct proto_ike_engine *e);
@@ -300,6 +312,19 @@ extern const struct ike_table ike_mm_i_table, ike_mm_r_table, ike_am_i_table, ik
 	ike_qm_i_table, ike_qm_r_table;
 
 /* ike_info.c */
-void ike_info_input(struct ike_sa *sa, const struct proto_header *h, uint8_t *body, size_t len);
+bool ike_info_input(struct ike_sa *sa, const struct proto_header *h, uint8_t *body, size_t len);
+void ike_dpd_ack(struct ike_sa *sa, uint32_t seq);
+void ike_dpd_timer(struct ike_sa *sa, uint64_t now);
+
+/* ike_natt.c: NAT traversal (RFC 3947) */
+bool ike_natt_vid(struct ike_sa *sa, const uint8_t *vid, size_t len);
+bool ike_natt_on(const struct ike_sa *sa);
+void ike_natd_put(struct ike_sa *sa, struct proto_builder *b);
+void ike_natd_check(struct ike_ctx *c);
+void ike_natt_float(struct ike_sa *sa);
+uint16_t ike_natt_mode(const struct ike_sa *sa, uint16_t mode);
+void ike_nat_oa_put(struct ike_ctx *c, struct proto_builder *b);
+void ike_nat_oa_take(struct ike_ctx *c);
+uint8_t ike_pl_canonical(uint8_t type);
 void ike_vid_put(struct proto_builder *b);
 void ike_vid_scan(struct ike_sa *sa, const struct proto_msg *m);

@@ -194,7 +194,7 @@ static enum ike_ret mm_i_dh_send_i3(struct ike_ctx *c)
 	ike_msg_begin(c, &b, false);
 	proto_put_ke(&b, sa->gxi, sa->gx_len);
 	proto_put_nonce(&b, sa->ni, sa->ni_len);
-	/* TODO(rfc3947 §3.2): NAT-D payloads go here once NAT detection is implemented. */
+	ike_natd_put(sa, &b);
 	return ike_msg_end(c, &b) ? IKE_NEXT : IKE_DROP;
 }
 
@@ -209,6 +209,7 @@ static enum ike_ret mm_i_recv_r3_start_dh(struct ike_ctx *c)
 		return IKE_FAIL;
 	if (sa->gx_len != own)
 		return IKE_DROP;
+	ike_natd_check(c);
 	struct crypto_dh *dh = sa->dh;
 	sa->dh = NULL;
 	if (ike_dh_start(c, sa->prop.group, dh, sa->gxr, sa->gx_len) < 0)
@@ -229,6 +230,7 @@ static enum ike_ret mm_i_dh_send_i5(struct ike_ctx *c)
 	ike_set_own_id(sa, sa->idi_b, &sa->idi_b_len);
 	if (!ike_auth_hash(sa, true, hash))
 		return IKE_DROP;
+	ike_natt_float(sa); /* RFC 3947 §4: MM5 on, from and to the NAT-T port */
 	ike_msg_begin(c, &b, true);
 	proto_put_id(&b, sa->idi_b[0], 0, 0, sa->idi_b + 4, sa->idi_b_len - 4);
 	proto_put_hash(&b, hash, sa->keys.prf_len);
@@ -286,6 +288,7 @@ static enum ike_ret mm_r_recv_i3_start_dh(struct ike_ctx *c)
 		return IKE_DROP;
 	if (!ike_take_peer_ke(c, sa->gxi))
 		return IKE_FAIL;
+	ike_natd_check(c);
 	if (ike_dh_start(c, sa->prop.group, NULL, sa->gxi, sa->gx_len) < 0)
 		return IKE_DROP;
 	return IKE_WAIT;
@@ -305,7 +308,7 @@ static enum ike_ret mm_r_dh_send_r4(struct ike_ctx *c)
 	ike_msg_begin(c, &b, false);
 	proto_put_ke(&b, sa->gxr, sa->gx_len);
 	proto_put_nonce(&b, sa->nr, sa->nr_len);
-	/* TODO(rfc3947 §3.2): NAT-D payloads go here once NAT detection is implemented. */
+	ike_natd_put(sa, &b);
 	return ike_msg_end(c, &b) ? IKE_NEXT : IKE_DROP;
 }
 

@@ -284,7 +284,9 @@ static void put_be32(uint8_t *o, uint32_t v)
 	o[3] = (uint8_t)v;
 }
 
-static void put_p2_attrs(struct proto_builder *b, const struct ike_p2_choice *ch)
+/* The attributes of one phase-2 transform; the mode is the UDP-encapsulated one over a NAT. */
+static void put_p2_attrs(const struct ike_sa *sa, struct proto_builder *b,
+			 const struct ike_p2_choice *ch)
 {
 	proto_put_attr_tv(b, IPSEC_ATTR_SA_LIFE_TYPE, LIFE_SECONDS);
 	proto_put_attr(b, IPSEC_ATTR_SA_LIFE_DURATION, ch->offered_life_s);
@@ -294,7 +296,7 @@ static void put_p2_attrs(struct proto_builder *b, const struct ike_p2_choice *ch
 	}
 	if (ch->group)
 		proto_put_attr_tv(b, IPSEC_ATTR_GROUP_DESCRIPTION, ch->group);
-	proto_put_attr_tv(b, IPSEC_ATTR_ENCAPSULATION_MODE, ch->mode);
+	proto_put_attr_tv(b, IPSEC_ATTR_ENCAPSULATION_MODE, ike_natt_mode(sa, ch->mode));
 	if (ch->prop.auth)
 		proto_put_attr_tv(b, IPSEC_ATTR_AUTHENTICATION_ALGORITHM, ch->prop.auth);
 	if (ch->prop.key_bits)
@@ -312,7 +314,7 @@ void ike_put_p2_sa(struct ike_ctx *c, struct proto_builder *b)
 		put_be32(spi, o->spi_in);
 		proto_put_proposal(b, o->number, o->prop.protocol, spi, 4);
 		proto_put_transform(b, 1, o->prop.transform);
-		put_p2_attrs(b, o);
+		put_p2_attrs(c->sa, b, o);
 	}
 }
 
@@ -469,7 +471,7 @@ void ike_put_p2_reply(struct ike_ctx *c, struct proto_builder *b)
 	proto_put_sa(b, ISAKMP_DOI_IPSEC, IPSEC_SIT_IDENTITY_ONLY);
 	proto_put_proposal(b, ch->number, ch->prop.protocol, spi, 4);
 	proto_put_transform(b, ch->xf_number, ch->prop.transform);
-	put_p2_attrs(b, ch);
+	put_p2_attrs(c->sa, b, ch);
 }
 
 /* The initiator checks the responder's choice is one of its offers and takes its SPI. */

@@ -121,6 +121,7 @@ static enum ike_ret qm_i_send_i1(struct ike_ctx *c)
 	}
 	ike_put_ts(&b, &x->ts_i);
 	ike_put_ts(&b, &x->ts_r);
+	ike_nat_oa_put(c, &b);
 	return ike_msg_end_hash(c, &b, hoff, IKE_HASH1) ? IKE_NEXT : IKE_DROP;
 }
 
@@ -153,10 +154,13 @@ static enum ike_ret qm_established(struct ike_ctx *c)
 	k->pfs_group = ch->group;
 	k->local_ts = x->initiator ? x->ts_i : x->ts_r;
 	k->remote_ts = x->initiator ? x->ts_r : x->ts_i;
-	k->natt = sa->natt;
-	k->encap_sport = sa->natt ? sa->local.port : 0;
-	k->encap_dport = sa->natt ? sa->peer.port : 0;
+	/* RFC 3948: ESP in UDP between the NAT-T ports once a NAT is detected (or forced) */
+	k->natt = sa->natt && (sa->nat_local || sa->nat_peer);
+	k->encap_sport = k->natt ? sa->local.port : 0;
+	k->encap_dport = k->natt ? sa->peer.port : 0;
 	k->msgid = x->msgid;
+	k->has_oa = x->has_oa;
+	k->oa_peer = x->oa_peer;
 	size_t len = k->enc_key_len + k->auth_key_len;
 	if (len == 0 || len > PROTO_IKE_KEYMAT_MAX ||
 	    crypto_ike_keymat(&sa->keys, gqm, k->protocol, k->spi_in, ni, nr, k->keymat_in, len) <
@@ -289,6 +293,7 @@ static bool qm_i_take_r1(struct ike_ctx *c)
 		return false;
 	}
 	obey_responder_lifetime(c);
+	ike_nat_oa_take(c);
 	return true;
 }
 
@@ -398,6 +403,7 @@ static bool qm_r_take_i1(struct ike_ctx *c)
 			 x->conn.pfs_group);
 		return false;
 	}
+	ike_nat_oa_take(c);
 	x->nr_len = IKE_NONCE_LEN;
 	ike_random(c->e, x->nr, x->nr_len);
 	return true;
@@ -445,6 +451,7 @@ static enum ike_ret qm_r_send_r2(struct ike_ctx *c)
 		ike_put_ts(&b, &x->ts_i);
 		ike_put_ts(&b, &x->ts_r);
 	}
+	ike_nat_oa_put(c, &b);
 	if (x->resp_lifetime) {
 		for (int k = 0; k < 4; k++)
 			spi[k] = (uint8_t)(x->chosen.spi_in >> (24 - 8 * k));

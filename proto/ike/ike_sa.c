@@ -157,6 +157,7 @@ struct proto_ike_engine *proto_ike_engine_new(const struct proto_env *env,
 	e->env = *env;
 	e->pol = *policy;
 	e->next_id = 1;
+	e->natt_port = PROTO_IKE_NATT_PORT;
 	ike_random(e, e->secret, sizeof(e->secret));
 	memcpy(e->old_secret, e->secret, sizeof(e->secret));
 	return e;
@@ -189,6 +190,11 @@ void proto_ike_rotate_secret(struct proto_ike_engine *e)
 void proto_ike_get_stats(const struct proto_ike_engine *e, struct proto_ike_stats *ret)
 {
 	*ret = e->st;
+}
+
+void proto_ike_set_natt_port(struct proto_ike_engine *e, uint16_t port)
+{
+	e->natt_port = port ? port : PROTO_IKE_NATT_PORT;
 }
 
 /* ---- SAs ---- */
@@ -502,17 +508,71 @@ static void answer_duplicate(struct ike_sa *sa, struct ike_xchg *x)
 	}
 }
 
+/* Where the SA talks to the peer, saved while a message from a new NAT-T port is checked. */
+struct sa_ports {
+	struct proto_ike_addr local, peer;
+	bool natt, moved;
+};
+
+/* RFC 3947 §4: a message on the NAT-T socket from another port (the initiator floated, or the
+ * peer's NAT mapping changed) moves the SA there; undone unless the message proves genuine. */
+static void ports_try(struct ike_sa *sa, const struct proto_ike_addr *local,
+		      const struct proto_ike_addr *peer, bool natt, struct sa_ports *ret)
+{
+	ret->local = sa->local;
+	ret->peer = sa->peer;
+	ret->natt = sa->natt;
+	ret->moved = natt && (!sa->natt || peer->port != sa->peer.port ||
+			      (local->port && local->port != sa->local.port));
+	if (!ret->moved)
+		return;
+	sa->natt = true;
+	sa->peer.port = peer->port;
+	if (local->port)
+		sa->local.port = local->port;
+}
+
+static void ports_settle(struct ike_sa *sa, const struct sa_ports *old, bool genuine)
+{
+	if (!old->moved)
+		return;
+	if (!genuine) {
+		sa->local = old->local;
+		sa->peer = old->peer;
+		sa->natt = old->natt;
+		return;
+	}
+	if (!sa->established || !old->natt)
+		return;
+	char a[64], b[64];
+	ike_addr_str(&old->peer, a, sizeof(a));
+	ike_addr_str(&sa->peer, b, sizeof(b));
+	ike_log(sa->e, PROTO_LOG_INFO, "\"%s\" #%llu: the peer's NAT mapping moved from %s to %s",
+		sa->conn.name, (unsigned long long)sa->id, a, b);
+	struct proto_ike_event *ev = ike_event_new(sa, PROTO_IKE_EV_PEER_MOVED);
+	if (ev) {
+		ev->u.moved.old_local = old->local;
+		ev->u.moved.old_peer = old->peer;
+	}
+	ike_push_event(sa->e, ev);
+}
+
 /* Runs one message of an existing SA (body is a private copy, decrypted in place). */
 static enum proto_ike_input_result sa_input(struct ike_sa *sa, const struct proto_header *h,
 					    const uint8_t *buf, uint8_t *body, size_t blen,
-					    bool adopted, bool natt)
+					    bool adopted, const struct proto_ike_addr *local,
+					    const struct proto_ike_addr *peer, bool natt)
 {
 	struct proto_ike_engine *e = sa->e;
 	uint64_t id = sa->id;
 	uint8_t digest[32];
+	struct sa_ports old;
 	if (h->exchange == ISAKMP_XCHG_INFO) {
-		ike_info_input(sa, h, body, blen);
-		if (adopted && (sa = ike_sa_by_id(e, id)))
+		ports_try(sa, local, peer, natt && sa->established, &old);
+		bool genuine = ike_info_input(sa, h, body, blen);
+		if ((sa = ike_sa_by_id(e, id)))
+			ports_settle(sa, &old, genuine);
+		if (adopted && sa)
 			memset(sa->rcookie, 0, 8);
 		return PROTO_IKE_IN_OK;
 	}
@@ -526,10 +586,11 @@ static enum proto_ike_input_result sa_input(struct ike_sa *sa, const struct prot
 		answer_duplicate(sa, x);
 		return PROTO_IKE_IN_DUPLICATE;
 	}
-	sa->natt = sa->natt || natt;
+	ports_try(sa, local, peer, natt && (h->flags & ISAKMP_FLAG_E), &old);
 	enum proto_ike_input_result r = xchg_input(sa, x, h, body, blen, digest);
 	if (!(sa = ike_sa_by_id(e, id)))
 		return r;
+	ports_settle(sa, &old, r == PROTO_IKE_IN_OK);
 	if (adopted && r == PROTO_IKE_IN_DROPPED && !sa->established)
 		memset(sa->rcookie, 0, 8);
 	if (x != &sa->p1 && x->used && x->state == S_QM_R_START)
@@ -567,7 +628,7 @@ enum proto_ike_input_result proto_ike_input(struct proto_ike_engine *e, const ui
 	if (!body)
 		return PROTO_IKE_IN_DROPPED;
 	memcpy(body, buf + PROTO_HDR_LEN, blen);
-	enum proto_ike_input_result r = sa_input(sa, &h, buf, body, blen, adopted, natt);
+	enum proto_ike_input_result r = sa_input(sa, &h, buf, body, blen, adopted, local, peer, natt);
 	explicit_bzero(body, blen);
 	free(body);
 	return r;

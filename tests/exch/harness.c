@@ -220,9 +220,33 @@ void h_default_conn(struct h_world *w, int who, struct proto_ike_conn *c)
 	c->n_local_ts = c->n_remote_ts = 1;
 }
 
-static void wire_put(struct h_world *w, int to, const uint8_t *data, size_t len)
+void h_nat(struct h_world *w, int who)
 {
+	struct h_nat *n = &w->nat[who];
+	n->on = true;
+	n->pub = w->p[who].addr;
+	inet_pton(n->pub.family, n->pub.family == AF_INET6 ? "2001:db8:ffff::5" : "203.0.113.5",
+		  n->pub.addr);
+	n->port500 = 40500;
+	n->port4500 = 44500;
+}
+
+static void wire_put(struct h_world *w, int to, const struct proto_ike_action *a)
+{
+	const uint8_t *data = a->data;
+	size_t len = a->len;
+	int from = !to;
 	w->sent++;
+	if (a->natt)
+		w->natt_sent[from]++;
+	else
+		w->plain_sent[from]++;
+	w->last_sport[from] = a->src.port;
+	w->last_dport[from] = a->dst.port;
+	/* the engine sends NAT-T datagrams from and (unless a NAT maps it) to port 4500 */
+	if (a->natt != (a->src.port == 4500) ||
+	    (!w->nat[to].on && a->natt != (a->dst.port == 4500)))
+		w->bad_port = true;
 	if (w->blackhole_to[to])
 		return;
 	for (unsigned i = 0; i < w->n_drop; i++)
@@ -236,6 +260,9 @@ static void wire_put(struct h_world *w, int to, const uint8_t *data, size_t len)
 		struct h_pkt *p = &w->wire[w->n_wire++];
 		p->to = to;
 		p->len = len;
+		p->natt = a->natt;
+		p->sport = a->src.port;
+		p->dport = a->dst.port;
 		p->data = malloc(len);
 		memcpy(p->data, data, len);
 	}
@@ -268,7 +295,7 @@ static unsigned drain(struct h_world *w, int i)
 		n++;
 		switch (a.type) {
 		case PROTO_IKE_ACT_SEND:
-			wire_put(w, !i, a.data, a.len);
+			wire_put(w, !i, &a);
 			break;
 		case PROTO_IKE_ACT_TIMER:
 			set_timer(p, a.sa_id, a.deadline_ms);
@@ -309,7 +336,17 @@ static bool step(struct h_world *w)
 			}
 			if (w->tap)
 				w->tap(w, pk->to, pk->data, pk->len);
-			proto_ike_input(to->e, pk->data, pk->len, &to->addr, &from->addr, false);
+			/* what the receiver sees: its own address on the socket the datagram
+			 * went to, and the sender's address after its NAT (if any) */
+			struct proto_ike_addr local = to->addr, src = from->addr;
+			const struct h_nat *nat = &w->nat[!pk->to];
+			local.port = pk->natt ? 4500 : 500;
+			src.port = pk->sport;
+			if (nat->on) {
+				memcpy(src.addr, nat->pub.addr, 16);
+				src.port = pk->sport == 4500 ? nat->port4500 : nat->port500;
+			}
+			proto_ike_input(to->e, pk->data, pk->len, &local, &src, pk->natt);
 			w->delivered++;
 			free(pk->data);
 			drain(w, 0);
@@ -365,7 +402,12 @@ uint64_t h_initiate(struct h_world *w, int who)
 {
 	uint64_t id = 0;
 	struct h_peer *p = &w->p[who];
-	if (proto_ike_initiate(p->e, &p->conn, &p->addr, &w->p[!who].addr, &id) < 0)
+	struct proto_ike_addr peer = w->p[!who].addr;
+	if (w->nat[!who].on) {
+		memcpy(peer.addr, w->nat[!who].pub.addr, 16);
+		peer.port = w->nat[!who].port500; /* a port forwarded by the peer's NAT */
+	}
+	if (proto_ike_initiate(p->e, &p->conn, &p->addr, &peer, &id) < 0)
 		return 0;
 	return id;
 }

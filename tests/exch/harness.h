@@ -43,6 +43,16 @@ struct h_pkt {
 	int to; /* 0 = a, 1 = b */
 	uint8_t *data;
 	size_t len;
+	bool natt;	      /* sent on the NAT-T socket */
+	uint16_t sport, dport; /* UDP ports the sender used */
+};
+
+/* A NAT in front of one peer: its datagrams appear to come from pub, with source port 500
+ * mapped to port500 and 4500 to port4500 (change them to simulate a new mapping). */
+struct h_nat {
+	bool on;
+	struct proto_ike_addr pub;
+	uint16_t port500, port4500;
 };
 
 struct h_world {
@@ -63,7 +73,15 @@ struct h_world {
 	bool reverse;		 /* deliver each batch in reverse order */
 	bool verbose;
 	unsigned delivered;
+	struct h_nat nat[2];	      /* NAT in front of peer i */
+	unsigned natt_sent[2];	      /* datagrams peer i sent on its NAT-T socket */
+	unsigned plain_sent[2];	      /* ... on its IKE socket */
+	uint16_t last_sport[2], last_dport[2]; /* ports of peer i's last datagram */
+	bool bad_port;		      /* a NAT-T datagram not between NAT-T ports, or vice versa */
 };
+
+/* Puts a NAT (public address 203.0.113.5 or 2001:db8:ffff::5) in front of peer who. */
+void h_nat(struct h_world *w, int who);
 
 /* A world with peers a (192.0.2.1) and b (192.0.2.2), or IPv6 2001:db8::1/::2. */
 void h_init(struct h_world *w, bool v6, uint64_t seed);

@@ -1,0 +1,116 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Loading config and secrets for the running daemon and for --check-config. A load parses both
+ * files completely into new objects; only when both are free of errors does the daemon switch to
+ * them (dmn_conf_swap), so a bad file changes nothing.
+ */
+#include "daemon/conf.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "daemon/log.h"
+
+/* Logs every diagnostic at the matching level: config problems go to the log, never silently. */
+static void log_diags(const struct dmn_diags *dg)
+{
+	for (size_t i = 0; i < dg->n; i++) {
+		const struct dmn_diag *g = &dg->v[i];
+		int lvl = g->level == DMN_DIAG_ERROR     ? LOG_ERR
+			  : g->level == DMN_DIAG_WARNING ? LOG_WARNING
+							 : LOG_NOTICE;
+		if (g->line)
+			dmn_log(lvl, "%s:%u: %s", g->file, g->line, g->msg);
+		else
+			dmn_log(lvl, "%s: %s", g->file[0] ? g->file : "config", g->msg);
+	}
+	if (dg->truncated)
+		log_err("(more config messages were not kept)");
+}
+
+int dmn_conf_load(const char *config_path, const char *secrets_path, struct dmn_conf *ret)
+{
+	struct dmn_diags dg = {0};
+	struct dmn_config *cfg = NULL;
+	struct dmn_secrets *sec = NULL;
+	int r = dmn_config_load(config_path, &dg, &cfg);
+	if (r == -ENOENT || r == -EACCES)
+		dmn_diag_add(&dg, DMN_DIAG_ERROR, config_path, 0, "cannot read: %s", strerror(-r));
+	/* Libreswan's secretsfile= in config setup overrides the default path, not --secrets. */
+	const char *spath = secrets_path;
+	int rs = dmn_secrets_load(spath, &dg, &sec);
+	if (rs == -ENOENT) {
+		/* No secrets file is not an error for a config without PSK conns; say so once. */
+		dmn_diag_add(&dg, DMN_DIAG_NOTICE, spath, 0, "no secrets file: no pre-shared keys");
+		rs = 0;
+	} else if (rs < 0 && rs != -EINVAL) {
+		dmn_diag_add(&dg, DMN_DIAG_ERROR, spath, 0, "cannot read: %s", strerror(-rs));
+	}
+	log_diags(&dg);
+	if (r < 0 || rs < 0 || dg.n_errors) {
+		dmn_config_free(cfg);
+		dmn_secrets_free(sec);
+		dmn_diags_free(&dg);
+		return r < 0 ? r : -EINVAL;
+	}
+	dmn_diags_free(&dg);
+	ret->config = cfg;
+	ret->secrets = sec;
+	return 0;
+}
+
+void dmn_conf_clear(struct dmn_conf *c)
+{
+	if (!c)
+		return;
+	dmn_config_free(c->config);
+	dmn_secrets_free(c->secrets);
+	c->config = NULL;
+	c->secrets = NULL;
+}
+
+int dmn_check_config(const struct dmn_opts *opts)
+{
+	struct dmn_conf c = {0};
+	int r = dmn_conf_load(opts->config_path, opts->secrets_path, &c);
+	if (r < 0) {
+		fprintf(stderr, "oakleyd: %s: configuration has errors\n", opts->config_path);
+		return -EINVAL;
+	}
+	printf("%s: %zu connection%s, %zu secret%s: OK\n", opts->config_path, c.config->n_conns,
+	       c.config->n_conns == 1 ? "" : "s", c.secrets ? c.secrets->n : 0,
+	       c.secrets && c.secrets->n == 1 ? "" : "s");
+	if (opts->log_level >= LOG_DEBUG) {
+		dmn_config_dump(c.config, stdout);
+		if (c.secrets)
+			dmn_secrets_dump(c.secrets, stdout);
+	}
+	dmn_conf_clear(&c);
+	return 0;
+}
+
+int dmn_on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
+{
+	struct dmn *d = userdata;
+	(void)s;
+	(void)si;
+	log_notice("SIGHUP: reloading %s and %s", d->opts.config_path, d->opts.secrets_path);
+	struct dmn_conf c = {0};
+	int r = dmn_conf_load(d->opts.config_path, d->opts.secrets_path, &c);
+	if (r < 0) {
+		log_err("reload failed: keeping the configuration in force");
+		return 0;
+	}
+	/* TODO(issue 6): compare conns (dmn_conn_equal) to keep unchanged tunnels under their
+	 * conn, tear down removed ones and start new auto=start ones. Until then established SAs
+	 * keep running with the conn they were negotiated under, and new negotiations use the
+	 * new config. */
+	dmn_config_free(d->config);
+	dmn_secrets_free(d->secrets);
+	d->config = c.config;
+	d->secrets = c.secrets;
+	dmn_ike_config_changed(d);
+	log_notice("reload: %zu connections", d->config->n_conns);
+	return 0;
+}

@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+#include "daemon/config.h"
+#include "daemon/dmn.h"
+#include "daemon/secrets.h"
+
+/* A config and the secrets loaded with it: the unit that reload swaps. */
+struct dmn_conf {
+	struct dmn_config *config;
+	struct dmn_secrets *secrets; /* may be NULL: no secrets file */
+};
+
+/*
+ * Loads both files into *ret, logging every diagnostic with file:line. Returns 0, or -EINVAL when
+ * either file has errors (nothing is returned then), or another -errno.
+ */
+int dmn_conf_load(const char *config_path, const char *secrets_path, struct dmn_conf *ret);
+
+/* Frees both parts; accepts NULL. */
+void dmn_conf_clear(struct dmn_conf *c);

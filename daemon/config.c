@@ -1,0 +1,501 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Building the config model from the lexer's raw sections: keyword check per section, inheritance
+ * (%default, also=), per-conn validation, then the comparison and dump used by reload and
+ * --check-config. See daemon/config.h for the contract.
+ */
+#include "daemon/config.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <arpa/inet.h>
+
+#include "daemon/config_int.h"
+#include "proto/consts.h"
+
+void dmn_diags_free(struct dmn_diags *d)
+{
+	if (!d)
+		return;
+	free(d->v);
+	memset(d, 0, sizeof(*d));
+}
+
+void dmn_diag_add(struct dmn_diags *d, enum dmn_diag_level level, const char *file, unsigned line,
+		  const char *fmt, ...)
+{
+	struct dmn_diag m = {.level = level, .line = line};
+	va_list ap;
+
+	snprintf(m.file, sizeof(m.file), "%s", file ? file : "");
+	va_start(ap, fmt);
+	vsnprintf(m.msg, sizeof(m.msg), fmt, ap);
+	va_end(ap);
+	/* the same message about the same line once (a %default value is checked per conn) */
+	for (size_t i = 0; i < d->n; i++)
+		if (d->v[i].line == line && d->v[i].level == level && !strcmp(d->v[i].msg, m.msg) &&
+		    !strcmp(d->v[i].file, m.file))
+			return;
+	if (level == DMN_DIAG_ERROR)
+		d->n_errors++;
+	else if (level == DMN_DIAG_WARNING)
+		d->n_warnings++;
+	else
+		d->n_notices++;
+	if (d->n >= DMN_CFG_DIAGS_MAX) {
+		d->truncated = true;
+		return;
+	}
+	if (d->n == d->cap) {
+		size_t nc = d->cap ? d->cap * 2 : 16;
+		struct dmn_diag *nv = realloc(d->v, nc * sizeof(*nv));
+		if (!nv) {
+			d->truncated = true;
+			return;
+		}
+		d->v = nv;
+		d->cap = nc;
+	}
+	d->v[d->n++] = m;
+}
+
+void dmn_diags_print(const struct dmn_diags *d, FILE *out)
+{
+	static const char *const lv[] = {"error", "warning", "notice"};
+	for (size_t i = 0; i < d->n; i++) {
+		const struct dmn_diag *m = &d->v[i];
+		if (m->line)
+			fprintf(out, "%s:%u: %s: %s\n", m->file, m->line, lv[m->level], m->msg);
+		else
+			fprintf(out, "%s: %s: %s\n", m->file, lv[m->level], m->msg);
+	}
+	if (d->truncated)
+		fprintf(out,
+			"(more messages not shown: %u errors, %u warnings, %u notices in all)\n",
+			d->n_errors, d->n_warnings, d->n_notices);
+}
+
+/* ---- keyword check, once per section ---- */
+
+static void check_section(struct cfg_raw *raw, const struct cfg_sect *s)
+{
+	const struct cfg_kv *seen[CFG_SLOTS_MAX] = {0};
+	for (size_t i = 0; i < s->n_kv; i++) {
+		const struct cfg_kv *kv = &s->kv[i];
+		int side;
+		if (s->kind == CFG_SECT_CA)
+			continue;
+		const struct cfg_kw *kw = cfg_kw_lookup(kv->key, s->kind == CFG_SECT_SETUP, &side);
+		if (!kw) {
+			dmn_diag_add(raw->d, DMN_DIAG_ERROR, kv->file, kv->line,
+				     "unknown keyword '%.64s' in %s", kv->key,
+				     s->kind == CFG_SECT_SETUP ? "config setup" : "a conn");
+			continue;
+		}
+		if (kw->cls == CFG_KW_IGNORED) {
+			dmn_diag_add(raw->d, DMN_DIAG_NOTICE, kv->file, kv->line,
+				     "'%s' ignored: %s", kv->key, kw->why);
+			continue;
+		}
+		if (kw->cls == CFG_KW_UNSUPPORTED) {
+			dmn_diag_add(raw->d, DMN_DIAG_ERROR, kv->file, kv->line,
+				     "'%s' is not supported: %s", kv->key, kw->why);
+			continue;
+		}
+		if (!strcmp(kv->key, "also"))
+			continue;
+		unsigned slot = cfg_kw_slot(kw, side);
+		if (slot < CFG_SLOTS_MAX && seen[slot])
+			dmn_diag_add(raw->d, DMN_DIAG_ERROR, kv->file, kv->line,
+				     "'%s' sets the same thing as '%s' at line %u", kv->key,
+				     seen[slot]->key, seen[slot]->line);
+		else if (slot < CFG_SLOTS_MAX)
+			seen[slot] = kv;
+	}
+}
+
+/* ---- inheritance ---- */
+
+struct slots {
+	const struct cfg_kv *kv[CFG_SLOTS_MAX];
+	const struct cfg_kw *kw[CFG_SLOTS_MAX];
+	int side[CFG_SLOTS_MAX];
+};
+
+static const struct cfg_sect *find_conn_sect(const struct cfg_raw *raw, const char *name)
+{
+	for (size_t i = 0; i < raw->n; i++)
+		if (raw->s[i]->kind == CFG_SECT_CONN && !strcmp(raw->s[i]->name, name))
+			return raw->s[i];
+	return NULL;
+}
+
+/* Applies s's also= sections (in order), then s's own keywords, into sl. stack holds the also=
+ * chain for cycle detection. */
+static void apply_section(struct cfg_raw *raw, const struct cfg_sect *s, struct slots *sl,
+			  const struct cfg_sect **stack, unsigned depth)
+{
+	stack[depth] = s;
+	for (size_t i = 0; i < s->n_kv; i++) {
+		const struct cfg_kv *kv = &s->kv[i];
+		if (strcmp(kv->key, "also") != 0)
+			continue;
+		const struct cfg_sect *t = find_conn_sect(raw, kv->val);
+		if (!t || !strcmp(kv->val, "%default")) {
+			dmn_diag_add(raw->d, DMN_DIAG_ERROR, kv->file, kv->line,
+				     "also=%.64s: no conn of that name", kv->val);
+			continue;
+		}
+		bool cycle = false;
+		for (unsigned k = 0; k <= depth; k++)
+			cycle |= stack[k] == t;
+		if (cycle) {
+			dmn_diag_add(raw->d, DMN_DIAG_ERROR, kv->file, kv->line,
+				     "also=%.64s: cycle (conn '%s' includes itself)", kv->val,
+				     t->name);
+			continue;
+		}
+		if (depth + 1 >= DMN_CFG_ALSO_DEPTH) {
+			dmn_diag_add(raw->d, DMN_DIAG_ERROR, kv->file, kv->line,
+				     "also=%.64s: nested deeper than %d", kv->val,
+				     DMN_CFG_ALSO_DEPTH);
+			continue;
+		}
+		apply_section(raw, t, sl, stack, depth + 1);
+	}
+	for (size_t i = 0; i < s->n_kv; i++) {
+		const struct cfg_kv *kv = &s->kv[i];
+		int side;
+		const struct cfg_kw *kw = cfg_kw_lookup(kv->key, false, &side);
+		if (!kw || kw->cls != CFG_KW_STORED || !strcmp(kv->key, "also"))
+			continue;
+		unsigned slot = cfg_kw_slot(kw, side);
+		if (slot >= CFG_SLOTS_MAX)
+			continue;
+		sl->kv[slot] = kv;
+		sl->kw[slot] = kw;
+		sl->side[slot] = side;
+	}
+}
+
+static void free_conn(struct dmn_conn *c)
+{
+	if (!c)
+		return;
+	free(c->left.subnets);
+	free(c->right.subnets);
+	free(c);
+}
+
+static bool addr_is_any(const struct dmn_addr *a)
+{
+	return a->kind == DMN_ADDR_ANY || a->kind == DMN_ADDR_UNSET;
+}
+
+static unsigned families(const struct dmn_side *s)
+{
+	unsigned f = 0;
+	for (size_t i = 0; i < s->n_subnets; i++)
+		f |= s->subnets[i].family == AF_INET ? 1u : 2u;
+	return f;
+}
+
+/* Checks that belong to the whole conn, after every keyword. */
+static void validate_conn(struct dmn_diags *d, const struct dmn_conn *c)
+{
+#define CERR(...) dmn_diag_add(d, DMN_DIAG_ERROR, c->file, c->line, __VA_ARGS__)
+	if (c->left.host.kind == DMN_ADDR_UNSET && c->right.host.kind == DMN_ADDR_UNSET)
+		CERR("conn '%s': neither left= nor right= is set", c->name);
+	else if (addr_is_any(&c->left.host) && addr_is_any(&c->right.host))
+		CERR("conn '%s': left and right cannot both be %%any", c->name);
+	if (c->left.host.kind == DMN_ADDR_IP && c->right.host.kind == DMN_ADDR_IP &&
+	    c->left.host.family != c->right.host.family)
+		CERR("conn '%s': left is IPv%d but right is IPv%d", c->name,
+		     c->left.host.family == AF_INET ? 4 : 6,
+		     c->right.host.family == AF_INET ? 4 : 6);
+	unsigned lf = families(&c->left), rf = families(&c->right);
+	if (lf && rf && !(lf & rf))
+		CERR("conn '%s': leftsubnet and rightsubnet have no address family in common",
+		     c->name);
+	if (c->type == DMN_TYPE_TRANSPORT && (c->left.n_subnets || c->right.n_subnets))
+		CERR("conn '%s': type=transport takes no leftsubnet/rightsubnet (use "
+		     "leftprotoport to restrict traffic)",
+		     c->name);
+	if (c->rekeymargin >= c->lifetime)
+		CERR("conn '%s': rekeymargin (%us) must be shorter than lifetime (%us)", c->name,
+		     c->rekeymargin, c->lifetime);
+	if (c->rekeymargin >= c->ikelifetime)
+		CERR("conn '%s': rekeymargin (%us) must be shorter than ikelifetime (%us)", c->name,
+		     c->rekeymargin, c->ikelifetime);
+	if (c->lifebytes && c->marginbytes >= c->lifebytes)
+		CERR("conn '%s': marginbytes must be smaller than lifebytes", c->name);
+	if (c->lifepackets && c->marginpackets >= c->lifepackets)
+		CERR("conn '%s': marginpackets must be smaller than lifepackets", c->name);
+	if (c->lifetime == 0 || c->ikelifetime == 0)
+		CERR("conn '%s': lifetimes must not be 0", c->name);
+#undef CERR
+}
+
+/* Builds one conn from the %default sections and its own section. Returns 0 with *ret NULL when
+ * the conn is skipped (auto=ignore, IKEv2-only, a template without auto=). */
+static int build_conn(struct cfg_raw *raw, const struct cfg_sect *s, bool also_target,
+		      struct dmn_conn **ret)
+{
+	struct slots *sl = calloc(1, sizeof(*sl));
+	struct dmn_conn *c = calloc(1, sizeof(*c));
+	const struct cfg_sect *stack[DMN_CFG_ALSO_DEPTH + 1];
+	struct cfg_build b = {.d = raw->d};
+	int r = 0;
+
+	*ret = NULL;
+	if (!sl || !c) {
+		free(sl);
+		free(c);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < raw->n; i++)
+		if (raw->s[i]->kind == CFG_SECT_CONN && !strcmp(raw->s[i]->name, "%default"))
+			apply_section(raw, raw->s[i], sl, stack, 0);
+	apply_section(raw, s, sl, stack, 0);
+
+	snprintf(c->name, sizeof(c->name), "%s", s->name);
+	snprintf(c->file, sizeof(c->file), "%s", s->file);
+	c->line = s->line;
+	cfg_conn_defaults(c);
+	for (unsigned slot = 0; slot < CFG_SLOTS_MAX && r == 0; slot++)
+		if (sl->kv[slot] && sl->kv[slot]->val[0]) /* empty value: back to the default */
+			r = cfg_conn_apply(&b, c, sl->kw[slot], sl->side[slot], sl->kv[slot]);
+	free(sl);
+	if (r < 0) {
+		free_conn(c);
+		return r;
+	}
+	if (b.ignore) {
+		free_conn(c);
+		return 0;
+	}
+	if (b.ikev2_only) {
+		dmn_diag_add(raw->d, DMN_DIAG_NOTICE, b.ikev2_kv->file, b.ikev2_kv->line,
+			     "conn '%s' skipped: %s=%s makes it IKEv2-only", s->name,
+			     b.ikev2_kv->key, b.ikev2_kv->val);
+		free_conn(c);
+		return 0;
+	}
+	cfg_conn_proposals(&b, c);
+	if (b.auto_set) {
+		validate_conn(raw->d, c);
+	} else {
+		/* No auto= anywhere: both daemons default to auto=ignore, and such conns are often
+		 * templates for also=. oakley loads it as auto=add when it is complete; an
+		 * incomplete one, or one that other conns include, is left out (with a notice
+		 * when incomplete), not an error. */
+		struct dmn_diags tmp = {0};
+		validate_conn(&tmp, c);
+		if (tmp.n_errors && !also_target)
+			dmn_diag_add(raw->d, DMN_DIAG_NOTICE, c->file, c->line,
+				     "%s; conn has no auto= (the default is ignore): not loaded",
+				     tmp.n ? tmp.v[0].msg : "incomplete");
+		bool incomplete = tmp.n_errors != 0;
+		dmn_diags_free(&tmp);
+		if (incomplete || also_target) {
+			free_conn(c);
+			return 0;
+		}
+	}
+	*ret = c;
+	return 0;
+}
+
+/* True when some section includes conn name with also=. */
+static bool is_also_target(const struct cfg_raw *raw, const char *name)
+{
+	for (size_t i = 0; i < raw->n; i++)
+		for (size_t k = 0; k < raw->s[i]->n_kv; k++)
+			if (!strcmp(raw->s[i]->kv[k].key, "also") &&
+			    !strcmp(raw->s[i]->kv[k].val, name))
+				return true;
+	return false;
+}
+
+void dmn_config_free(struct dmn_config *cfg)
+{
+	if (!cfg)
+		return;
+	for (size_t i = 0; i < cfg->n_conns; i++)
+		free_conn(cfg->conns[i]);
+	free(cfg->conns);
+	free(cfg);
+}
+
+static int build(struct cfg_raw *raw, struct dmn_config **ret_cfg)
+{
+	struct dmn_config *cfg = calloc(1, sizeof(*cfg));
+	if (!cfg)
+		return -ENOMEM;
+	cfg_setup_defaults(&cfg->setup);
+	for (size_t i = 0; i < raw->n; i++)
+		check_section(raw, raw->s[i]);
+	for (size_t i = 0; i < raw->n; i++) {
+		const struct cfg_sect *s = raw->s[i];
+		if (s->kind != CFG_SECT_SETUP)
+			continue;
+		for (size_t k = 0; k < s->n_kv; k++) {
+			int side;
+			const struct cfg_kw *kw = cfg_kw_lookup(s->kv[k].key, true, &side);
+			if (kw && kw->cls == CFG_KW_STORED && s->kv[k].val[0])
+				cfg_setup_apply(raw->d, &cfg->setup, kw, &s->kv[k]);
+		}
+	}
+	if (raw->n_conns && !(cfg->conns = calloc(raw->n_conns, sizeof(*cfg->conns)))) {
+		free(cfg);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < raw->n; i++) {
+		const struct cfg_sect *s = raw->s[i];
+		if (s->kind != CFG_SECT_CONN || !strcmp(s->name, "%default"))
+			continue;
+		struct dmn_conn *c;
+		int r = build_conn(raw, s, is_also_target(raw, s->name), &c);
+		if (r < 0) {
+			dmn_config_free(cfg);
+			return r;
+		}
+		if (c && cfg->n_conns < raw->n_conns)
+			cfg->conns[cfg->n_conns++] = c;
+		else
+			free_conn(c);
+	}
+	*ret_cfg = cfg;
+	return 0;
+}
+
+/* Builds after lexing, and keeps the result only when this load added no error. */
+static int finish(struct cfg_raw *raw, int lex_r, unsigned errors_before,
+		  struct dmn_config **ret_cfg)
+{
+	struct dmn_config *cfg = NULL;
+	int r = lex_r;
+	if (r == 0)
+		r = build(raw, &cfg);
+	if (r == 0 && raw->d->n_errors != errors_before)
+		r = -EINVAL;
+	cfg_raw_free(raw);
+	if (r < 0) {
+		dmn_config_free(cfg);
+		return r;
+	}
+	*ret_cfg = cfg;
+	return 0;
+}
+
+int dmn_config_load(const char *path, struct dmn_diags *diags, struct dmn_config **ret_cfg)
+{
+	struct cfg_raw raw = {.d = diags};
+	unsigned before = diags->n_errors;
+	int r = cfg_lex_file(&raw, path, NULL, 0);
+	if (r < 0 && r != -ENOMEM) {
+		cfg_raw_free(&raw);
+		return r;
+	}
+	return finish(&raw, r, before, ret_cfg);
+}
+
+int dmn_config_parse_buffer(const char *name, const char *buf, size_t len, const char *include_dir,
+			    struct dmn_diags *diags, struct dmn_config **ret_cfg)
+{
+	struct cfg_raw raw = {.d = diags, .no_includes = include_dir == NULL};
+	unsigned before = diags->n_errors;
+	if (len > DMN_CFG_FILE_MAX) {
+		dmn_diag_add(diags, DMN_DIAG_ERROR, name, 0, "larger than %u bytes",
+			     DMN_CFG_FILE_MAX);
+		return -EINVAL;
+	}
+	int r = cfg_lex_buffer(&raw, name, include_dir, buf, len);
+	return finish(&raw, r, before, ret_cfg);
+}
+
+const struct dmn_conn *dmn_config_find(const struct dmn_config *cfg, const char *name)
+{
+	for (size_t i = 0; cfg && i < cfg->n_conns; i++)
+		if (!strcmp(cfg->conns[i]->name, name))
+			return cfg->conns[i];
+	return NULL;
+}
+
+/* ---- comparison ---- */
+
+static bool addr_eq(const struct dmn_addr *a, const struct dmn_addr *b)
+{
+	return a->kind == b->kind && a->family == b->family && !memcmp(a->bytes, b->bytes, 16) &&
+	       a->any_allowed == b->any_allowed && !strcmp(a->host, b->host);
+}
+
+static bool subnet_eq(const struct dmn_subnet *a, const struct dmn_subnet *b)
+{
+	return a->family == b->family && !memcmp(a->from, b->from, 16) &&
+	       !memcmp(a->to, b->to, 16) && a->prefix == b->prefix && a->is_range == b->is_range &&
+	       a->proto == b->proto && a->port_lo == b->port_lo && a->port_hi == b->port_hi;
+}
+
+static bool side_eq(const struct dmn_side *a, const struct dmn_side *b)
+{
+	if (!addr_eq(&a->host, &b->host) || !addr_eq(&a->nexthop, &b->nexthop) ||
+	    !addr_eq(&a->sourceip, &b->sourceip) || a->n_subnets != b->n_subnets ||
+	    a->virt != b->virt || a->id.type != b->id.type || memcmp(a->id.addr, b->id.addr, 16) ||
+	    strcmp(a->id.str, b->id.str) || a->proto != b->proto || a->port_lo != b->port_lo ||
+	    a->port_hi != b->port_hi || strcmp(a->updown, b->updown) ||
+	    a->firewall != b->firewall || a->hostaccess != b->hostaccess ||
+	    a->ikeport != b->ikeport)
+		return false;
+	for (size_t i = 0; i < a->n_subnets; i++)
+		if (!subnet_eq(&a->subnets[i], &b->subnets[i]))
+			return false;
+	return true;
+}
+
+static bool props_eq(const struct dmn_conn *a, const struct dmn_conn *b)
+{
+	if (a->ike.n != b->ike.n || a->ike.strict != b->ike.strict || a->esp.n != b->esp.n ||
+	    a->esp.strict != b->esp.strict)
+		return false;
+	for (size_t i = 0; i < a->ike.n; i++) {
+		const struct dmn_ike_proposal *x = &a->ike.v[i], *y = &b->ike.v[i];
+		if (x->encr != y->encr || x->key_bits != y->key_bits || x->hash != y->hash ||
+		    x->prf != y->prf || x->group != y->group)
+			return false;
+	}
+	for (size_t i = 0; i < a->esp.n; i++) {
+		const struct dmn_esp_proposal *x = &a->esp.v[i], *y = &b->esp.v[i];
+		if (x->protocol != y->protocol || x->transform != y->transform ||
+		    x->key_bits != y->key_bits || x->auth != y->auth || x->group != y->group ||
+		    x->esn != y->esn)
+			return false;
+	}
+	return true;
+}
+
+bool dmn_conn_equal(const struct dmn_conn *a, const struct dmn_conn *b)
+{
+	if (!a || !b)
+		return a == b;
+	return side_eq(&a->left, &b->left) && side_eq(&a->right, &b->right) && props_eq(a, b) &&
+	       a->type == b->type && a->aggressive == b->aggressive && a->compress == b->compress &&
+	       a->rekey == b->rekey && a->reauth == b->reauth &&
+	       a->installpolicy == b->installpolicy && a->initial_contact == b->initial_contact &&
+	       a->encaps == b->encaps && a->fragmentation == b->fragmentation && a->pfs == b->pfs &&
+	       a->ikelifetime == b->ikelifetime && a->lifetime == b->lifetime &&
+	       a->lifebytes == b->lifebytes && a->lifepackets == b->lifepackets &&
+	       a->marginbytes == b->marginbytes && a->marginpackets == b->marginpackets &&
+	       a->rekeymargin == b->rekeymargin && a->rekeyfuzz == b->rekeyfuzz &&
+	       a->dpddelay == b->dpddelay && a->dpdtimeout == b->dpdtimeout &&
+	       a->dpdaction == b->dpdaction && a->closeaction == b->closeaction &&
+	       a->inactivity == b->inactivity && a->reqid == b->reqid && a->mark_in == b->mark_in &&
+	       a->mark_in_mask == b->mark_in_mask && a->mark_out == b->mark_out &&
+	       a->mark_out_mask == b->mark_out_mask && a->mark_in_unique == b->mark_in_unique &&
+	       a->mark_out_unique == b->mark_out_unique && a->if_id_in == b->if_id_in &&
+	       a->if_id_out == b->if_id_out && a->if_id_in_unique == b->if_id_in_unique &&
+	       a->if_id_out_unique == b->if_id_out_unique && a->replay_window == b->replay_window;
+}

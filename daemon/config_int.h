@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Private to daemon/config*.c: the raw sections the lexer produces (daemon/config_lex.c) and the
+ * model builder consumes (daemon/config.c).
+ */
+#pragma once
+
+#include <sys/types.h>
+
+#include "daemon/config.h"
+
+enum cfg_sect_kind { CFG_SECT_SETUP, CFG_SECT_CONN, CFG_SECT_CA };
+
+/* One "key=value" line. Strings are owned by the section. */
+struct cfg_kv {
+	char *key;
+	char *val;
+	const char *file; /* owned by struct cfg_raw */
+	unsigned line;
+};
+
+struct cfg_sect {
+	enum cfg_sect_kind kind;
+	char *name;
+	const char *file;
+	unsigned line;
+	struct cfg_kv *kv;
+	size_t n_kv, cap_kv;
+};
+
+/* Everything read from one config (main file and includes). */
+struct cfg_raw {
+	struct cfg_sect **s;
+	size_t n, cap;
+	char **files; /* file names, referenced by sections and diagnostics */
+	size_t n_files;
+	struct dmn_diags *d;
+	/* include stack for cycle detection */
+	dev_t stack_dev[DMN_CFG_INCLUDE_DEPTH + 1];
+	ino_t stack_ino[DMN_CFG_INCLUDE_DEPTH + 1];
+	unsigned depth;
+	bool no_includes; /* parse-from-buffer without include_dir */
+	unsigned n_conns;
+};
+
+/* Parses the text buf (named name, for diagnostics) into raw. dir resolves relative includes.
+ * Returns 0 or -ENOMEM; syntax errors are only counted in raw->d. */
+int cfg_lex_buffer(struct cfg_raw *raw, const char *name, const char *dir, const char *buf,
+		   size_t len);
+/* Reads path (with fstat-checked size) and lexes it. */
+int cfg_lex_file(struct cfg_raw *raw, const char *path, const char *from_file, unsigned from_line);
+void cfg_raw_free(struct cfg_raw *raw);
+/* Reads a whole regular file (<= max bytes) into a NUL-terminated heap buffer. Sets *ret_mode to
+ * its st_mode. Returns 0 or -errno (-EFBIG when too large). */
+int cfg_read_file(const char *path, size_t max, char **ret_buf, size_t *ret_len, unsigned *ret_mode,
+		  dev_t *ret_dev, ino_t *ret_ino);
+/* Interns a file name into raw->files; returns the stable copy or NULL. */
+const char *cfg_intern_file(struct cfg_raw *raw, const char *name);
+
+/* Keyword slots (daemon/config_keywords.c): aliases share a slot; side keywords (leftX and rightX)
+ * occupy CFG_SLOT_SIDE0 + side * CFG_SIDE_SLOTS + n. */
+enum cfg_kw_class {
+	CFG_KW_STORED,	    /* parsed into the model */
+	CFG_KW_IGNORED,	    /* accepted with a notice naming why */
+	CFG_KW_UNSUPPORTED, /* an error: oakley cannot honour it */
+};
+
+struct cfg_kw {
+	const char *name;
+	unsigned slot;
+	enum cfg_kw_class cls;
+	const char *why; /* for IGNORED/UNSUPPORTED */
+};
+
+#define CFG_SLOTS_MAX 256
+
+/* Looks key up for a conn (setup false) or config setup section. Returns the row or NULL.
+ * For side keywords *ret_side is 0 (left) or 1 (right), else -1. */
+const struct cfg_kw *cfg_kw_lookup(const char *key, bool setup, int *ret_side);
+/* The keyword tables, for tests: 0 conn, 1 side (without left/right), 2 config setup. */
+const struct cfg_kw *cfg_kw_table(int which, size_t *ret_n);
+/* The slot of a row for a side: distinct for left and right. */
+unsigned cfg_kw_slot(const struct cfg_kw *kw, int side);
+
+/* What building one conn needs besides the conn itself. */
+struct cfg_build {
+	struct dmn_diags *d;
+	const char *ike, *esp, *ah; /* proposal strings, parsed last */
+	const struct cfg_kv *ike_kv, *esp_kv, *ah_kv;
+	bool phase2_ah;
+	bool ikev2_only;
+	const struct cfg_kv *ikev2_kv;
+	const struct cfg_kv *pfsgroup_kv;
+	bool ignore;   /* auto=ignore */
+	bool auto_set; /* some level set auto= (else: a template when incomplete, see config.c) */
+};
+
+/* Fills c with oakley's defaults. */
+void cfg_conn_defaults(struct dmn_conn *c);
+/* Applies one keyword (already looked up) to c. Errors go to b->d with kv's file:line.
+ * Returns 0, or -ENOMEM. */
+int cfg_conn_apply(struct cfg_build *b, struct dmn_conn *c, const struct cfg_kw *kw, int side,
+		   const struct cfg_kv *kv);
+/* Parses the proposal strings recorded in b into c (after every other keyword). */
+void cfg_conn_proposals(struct cfg_build *b, struct dmn_conn *c);
+void cfg_setup_defaults(struct dmn_setup *s);
+void cfg_setup_apply(struct dmn_diags *d, struct dmn_setup *s, const struct cfg_kw *kw,
+		     const struct cfg_kv *kv);
+/* Value parsers (daemon/config_values.c). Return 0 or -EINVAL (-ERANGE for numbers too large,
+ * -ENOMEM). */
+int cfg_parse_bool(const char *v, bool *ret);		       /* yes|no|true|false */
+int cfg_parse_u64(const char *v, uint64_t max, uint64_t *ret); /* decimal or 0x hex */
+int cfg_parse_u32(const char *v, uint32_t max, uint32_t *ret);
+int cfg_parse_time(const char *v, uint32_t *ret); /* N, Ns, Nm, Nh, Nd -> seconds, <= 10 years */
+int cfg_parse_ip(const char *s, int *ret_family, uint8_t ret_bytes[16]);
+/* address, %any[46], %defaultroute, hostname, %hostname; sourceip also %config */
+int cfg_parse_addr(const char *v, bool sourceip, struct dmn_addr *ret);
+int cfg_parse_protoport(const char *v, uint8_t *proto, uint16_t *lo, uint16_t *hi);
+/* Replaces side->subnets on success; *why explains -EINVAL. */
+int cfg_parse_subnets(const char *v, struct dmn_side *side, const char **why);
+int cfg_parse_id(const char *s, struct dmn_id *ret);
+int cfg_parse_mark(const char *v, uint32_t *val, uint32_t *mask, bool *unique);
+int cfg_parse_ifid(const char *v, uint32_t *val, bool *unique);
+struct cfg_choice {
+	const char *name;
+	int value;
+};
+/* Looks v up in a list ended by {NULL, 0}. */
+int cfg_parse_choice(const char *v, const struct cfg_choice *c, int *ret);

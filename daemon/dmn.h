@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The daemon's one context object. daemon/ alone owns globals, the event loop, descriptors and
+ * timers; everything lives in (or hangs off) struct dmn, created by dmn_new() and freed by dmn_free().
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <systemd/sd-event.h>
+
+#include "daemon/sock.h"
+
+#define DMN_SOCKS_MAX 4
+
+struct dmn_opts {
+	const char *config_path;
+	const char *secrets_path;
+	const char *socket_path;
+	int log_level;
+	bool foreground;
+	bool check_config;
+	uint16_t ike_port;
+	uint16_t natt_port;
+	unsigned workers;
+};
+
+struct dmn_stats {
+	uint64_t rx_packets;
+	uint64_t rx_dropped;
+	uint64_t tx_packets;
+	uint64_t tx_errors;
+};
+
+struct dmn_workers;
+struct dmn_ike;
+struct dmn_vici;
+struct dmn_config;
+struct dmn_secrets;
+struct xfrm_handle;
+
+struct dmn {
+	struct dmn_opts opts;
+	sd_event *ev;
+	struct dmn_sock socks[DMN_SOCKS_MAX];
+	sd_event_source *sock_src[DMN_SOCKS_MAX];
+	unsigned nsocks;
+	struct dmn_workers *workers;
+	struct xfrm_handle *xfrm;
+	struct dmn_config *config;   /* the config in force (swapped whole on reload) */
+	struct dmn_secrets *secrets; /* may be NULL: no secrets file */
+	struct dmn_ike *ike;
+	struct dmn_vici *vici; /* the control socket (daemon/vici_srv.c) */
+	struct dmn_stats stats;
+	uint8_t rxbuf[DMN_PKT_MAX];
+};
+
+/* Builds the daemon: loop, signals, sockets, workers, kernel handle. On failure *ret may hold a
+ * half-built context for dmn_free(). Returns 0 or -errno (already logged). */
+int dmn_new(const struct dmn_opts *opts, struct dmn **ret);
+
+/* Runs the loop until SIGTERM/SIGINT; tells systemd READY and STOPPING. 0 or -errno. */
+int dmn_run(struct dmn *d);
+
+/* Frees everything; accepts NULL. */
+void dmn_free(struct dmn *d);
+
+/* --check-config: parses config and secrets, prints every problem with file:line. 0 or -EINVAL. */
+int dmn_check_config(const struct dmn_opts *opts);
+
+/* daemon/ike.c: the IKE engine's glue (engine, timers, DH jobs, kernel programming). */
+int dmn_ike_setup(struct dmn *d);
+void dmn_ike_input(struct dmn *d, const struct dmn_pkt *pkt);
+/* Starts the conn called name (auto=start at startup, `oakley up`). 0 or -errno (logged). */
+int dmn_ike_initiate(struct dmn *d, const char *name);
+/* Deletes every SA (sending DELETEs) and removes what was installed in the kernel. */
+void dmn_ike_shutdown(struct dmn *d);
+void dmn_ike_free(struct dmn *d);
+/* The config was replaced: conn handles of the old one become invalid. */
+void dmn_ike_config_changed(struct dmn *d);
+/* SIGHUP: reload config and secrets atomically. */
+int dmn_on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata);
+
+/* Monotonic milliseconds from the loop's clock. */
+uint64_t dmn_now_ms(const struct dmn *d);

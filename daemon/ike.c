@@ -1,0 +1,1376 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The glue between the IKE engine (proto/ike) and the world: it gives the engine its environment
+ * (random, clock, log) and policy (conns, PSKs, SPIs from the kernel), and carries out the
+ * engine's actions: datagrams to the sockets, timers to sd-event, DH jobs to the worker pool,
+ * events to the kernel (xfrm) and the log.
+ */
+#include "daemon/ike.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "daemon/config.h"
+#include "daemon/kalg.h"
+#include "daemon/log.h"
+#include "daemon/secrets.h"
+#include "daemon/vici_srv.h"
+#include "daemon/worker.h"
+#include "proto/consts.h"
+#include "xfrm/xfrm.h"
+
+static void pump(struct dmn *d);
+
+/* ---- environment ---- */
+
+static void env_random(void *ctx, uint8_t *buf, size_t n)
+{
+	(void)ctx;
+	while (n) {
+		ssize_t r = getrandom(buf, n, 0);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			/* getrandom only fails on a broken kernel; never continue without entropy. */
+			log_err("getrandom failed: %s", strerror(errno));
+			abort();
+		}
+		buf += r;
+		n -= (size_t)r;
+	}
+}
+
+static uint64_t env_now(void *ctx)
+{
+	return dmn_now_ms(ctx);
+}
+
+static void env_log(void *ctx, enum proto_log_level level, const char *fmt, ...)
+{
+	(void)ctx;
+	va_list ap;
+	va_start(ap, fmt);
+	dmn_logv((int)level, fmt, ap);
+	va_end(ap);
+}
+
+/* ---- conversions between config and engine ---- */
+
+static void addr_to_proto(int family, const uint8_t *bytes, uint16_t port,
+			  struct proto_ike_addr *ret)
+{
+	memset(ret, 0, sizeof(*ret));
+	ret->family = family;
+	memcpy(ret->addr, bytes, family == AF_INET ? 4 : 16);
+	ret->port = port;
+}
+
+static void sockaddr_to_proto(const struct sockaddr_storage *ss, struct proto_ike_addr *ret)
+{
+	if (ss->ss_family == AF_INET) {
+		const struct sockaddr_in *sin = (const struct sockaddr_in *)ss;
+		addr_to_proto(AF_INET, (const uint8_t *)&sin->sin_addr, ntohs(sin->sin_port), ret);
+	} else {
+		const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)ss;
+		addr_to_proto(AF_INET6, (const uint8_t *)&sin6->sin6_addr, ntohs(sin6->sin6_port),
+			      ret);
+	}
+}
+
+static socklen_t proto_to_sockaddr(const struct proto_ike_addr *a, struct sockaddr_storage *ss)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (a->family == AF_INET) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(a->port);
+		memcpy(&sin->sin_addr, a->addr, 4);
+		return sizeof(*sin);
+	}
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+	sin6->sin6_family = AF_INET6;
+	sin6->sin6_port = htons(a->port);
+	memcpy(&sin6->sin6_addr, a->addr, 16);
+	return sizeof(*sin6);
+}
+
+static size_t alen(int family)
+{
+	return family == AF_INET ? 4 : 16;
+}
+
+/* The ID a side presents: its configured ID, or its address when none is set. */
+static int id_to_proto(const struct dmn_id *id, const struct dmn_addr *host,
+		       struct proto_ike_id *ret)
+{
+	memset(ret, 0, sizeof(*ret));
+	size_t n;
+	switch (id->type) {
+	case DMN_ID_DEFAULT:
+		if (host->kind != DMN_ADDR_IP)
+			return 0; /* unknown until the address is: the engine uses the address */
+		ret->type = host->family == AF_INET ? ID_IPV4_ADDR : ID_IPV6_ADDR;
+		ret->len = (uint8_t)alen(host->family);
+		memcpy(ret->data, host->bytes, ret->len);
+		return 0;
+	case DMN_ID_ANY:
+		return 0;
+	case DMN_ID_IPV4:
+		ret->type = ID_IPV4_ADDR;
+		ret->len = 4;
+		memcpy(ret->data, id->addr, 4);
+		return 0;
+	case DMN_ID_IPV6:
+		ret->type = ID_IPV6_ADDR;
+		ret->len = 16;
+		memcpy(ret->data, id->addr, 16);
+		return 0;
+	case DMN_ID_FQDN:
+	case DMN_ID_USER_FQDN:
+		n = strlen(id->str);
+		if (n > PROTO_IKE_ID_MAX)
+			return -EINVAL;
+		ret->type = id->type == DMN_ID_FQDN ? ID_FQDN : ID_USER_FQDN;
+		ret->len = (uint8_t)n;
+		memcpy(ret->data, id->str, n);
+		return 0;
+	default:
+		/* TODO(rfc2407 §4.6.2.1): DER_ASN1_DN and KEY_ID IDs, with certificates. */
+		return -EOPNOTSUPP;
+	}
+}
+
+/* The engine's ID back to the config's form, for secrets look-ups and matching. */
+static void id_from_proto(const struct proto_ike_id *p, struct dmn_id *ret)
+{
+	memset(ret, 0, sizeof(*ret));
+	switch (p->type) {
+	case ID_IPV4_ADDR:
+		if (p->len == 4) {
+			ret->type = DMN_ID_IPV4;
+			memcpy(ret->addr, p->data, 4);
+			return;
+		}
+		break;
+	case ID_IPV6_ADDR:
+		if (p->len == 16) {
+			ret->type = DMN_ID_IPV6;
+			memcpy(ret->addr, p->data, 16);
+			return;
+		}
+		break;
+	case ID_FQDN:
+	case ID_USER_FQDN:
+		/* p->len is at most 255 < sizeof(ret->str): the terminator always fits. */
+		{
+			ret->type = p->type == ID_FQDN ? DMN_ID_FQDN : DMN_ID_USER_FQDN;
+			memcpy(ret->str, p->data, p->len);
+			ret->str[p->len] = '\0';
+			return;
+		}
+		break;
+	}
+	ret->type = DMN_ID_ANY;
+}
+
+static void subnet_to_ts(const struct dmn_subnet *s, struct proto_ike_ts *ret)
+{
+	memset(ret, 0, sizeof(*ret));
+	ret->family = s->family;
+	memcpy(ret->from, s->from, 16);
+	memcpy(ret->to, s->to, 16);
+	ret->prefix = s->is_range ? -1 : s->prefix;
+	ret->proto = s->proto;
+	ret->port = s->port_lo == s->port_hi ? s->port_lo : 0;
+}
+
+/* The PFS group: an explicit group in esp= wins; pfs=yes without one reuses the first IKE group
+ * (Libreswan's rule); otherwise no PFS (strongSwan's rule when esp= names no group). */
+static uint16_t pfs_group(const struct dmn_conn *c)
+{
+	if (c->pfs == DMN_PFS_NO)
+		return 0;
+	if (c->esp.n && c->esp.v[0].group)
+		return c->esp.v[0].group;
+	if (c->pfs == DMN_PFS_YES && c->ike.n)
+		return c->ike.v[0].group;
+	return 0;
+}
+
+static uint64_t conn_handle(const struct dmn *d, size_t index)
+{
+	return d->ike->conn_generation << 32 | (uint64_t)(index + 1);
+}
+
+static const struct dmn_conn *conn_by_handle(const struct dmn *d, uint64_t handle, size_t *ret_i)
+{
+	if (handle >> 32 != d->ike->conn_generation)
+		return NULL;
+	size_t i = (size_t)(handle & 0xffffffffu);
+	if (i == 0 || i > d->config->n_conns)
+		return NULL;
+	if (ret_i)
+		*ret_i = i - 1;
+	return d->config->conns[i - 1];
+}
+
+/* Fills the engine's view of conn number i. Returns 0 or -errno (logged once by the caller). */
+static int conn_to_proto(const struct dmn *d, size_t i, struct proto_ike_conn *ret)
+{
+	const struct dmn_conn *c = d->config->conns[i];
+	memset(ret, 0, sizeof(*ret));
+	ret->handle = conn_handle(d, i);
+	ret->reqid = c->reqid ? c->reqid : XFRM_REQID_MIN + (uint32_t)(i + 1);
+	snprintf(ret->name, sizeof(ret->name), "%s", c->name);
+	int r = id_to_proto(&c->left.id, &c->left.host, &ret->local_id);
+	if (r == 0)
+		r = id_to_proto(&c->right.id, &c->right.host, &ret->remote_id);
+	if (r < 0)
+		return r;
+	for (size_t k = 0; k < c->ike.n && ret->n_ike < PROTO_IKE_P1_PROPS_MAX; k++) {
+		const struct dmn_ike_proposal *p = &c->ike.v[k];
+		ret->ike[ret->n_ike++] = (struct proto_ike_p1_prop){
+			.encr = p->encr, .key_bits = p->key_bits, .hash = p->hash, .group = p->group};
+	}
+	for (size_t k = 0; k < c->esp.n && ret->n_esp < PROTO_IKE_P2_PROPS_MAX; k++) {
+		const struct dmn_esp_proposal *p = &c->esp.v[k];
+		ret->esp[ret->n_esp++] = (struct proto_ike_p2_prop){
+			.protocol = p->protocol,
+			.transform = (uint8_t)p->transform,
+			.key_bits = p->key_bits,
+			.auth = p->auth,
+		};
+	}
+	ret->ike_lifetime_s = c->ikelifetime;
+	ret->ipsec_lifetime_s = c->lifetime;
+	ret->ipsec_lifetime_kb = (uint32_t)(c->lifebytes / 1024);
+	ret->pfs_group = pfs_group(c);
+	ret->mode = c->type == DMN_TYPE_TRANSPORT ? ENCAP_TRANSPORT : ENCAP_TUNNEL;
+	ret->aggressive = c->aggressive;
+	ret->initial_contact = c->initial_contact;
+	ret->force_encaps = c->encaps == DMN_FORCE;
+	for (size_t k = 0; k < c->left.n_subnets && ret->n_local_ts < PROTO_IKE_TS_MAX; k++)
+		subnet_to_ts(&c->left.subnets[k], &ret->local_ts[ret->n_local_ts++]);
+	for (size_t k = 0; k < c->right.n_subnets && ret->n_remote_ts < PROTO_IKE_TS_MAX; k++)
+		subnet_to_ts(&c->right.subnets[k], &ret->remote_ts[ret->n_remote_ts++]);
+	return 0;
+}
+
+/* ---- policy callbacks ---- */
+
+/* How well a configured address matches a real one: 2 exact, 1 wildcard, 0 no. */
+static int addr_match(const struct dmn_addr *cfg, const struct proto_ike_addr *a)
+{
+	switch (cfg->kind) {
+	case DMN_ADDR_IP:
+		return cfg->family == a->family && memcmp(cfg->bytes, a->addr, alen(a->family)) == 0
+			       ? 2
+			       : 0;
+	case DMN_ADDR_ANY:
+	case DMN_ADDR_DEFAULTROUTE:
+	case DMN_ADDR_UNSET:
+		return cfg->family == 0 || cfg->family == a->family ? 1 : 0;
+	default:
+		return cfg->any_allowed ? 1 : 0;
+	}
+}
+
+/* Does the peer's ID satisfy what the conn expects of it? */
+static bool peer_id_ok(const struct dmn_conn *c, const struct proto_ike_id *peer_id,
+		       const struct proto_ike_addr *peer)
+{
+	if (!peer_id)
+		return true;
+	struct dmn_id got;
+	id_from_proto(peer_id, &got);
+	if (c->right.id.type == DMN_ID_ANY)
+		return true;
+	if (c->right.id.type == DMN_ID_DEFAULT) {
+		/* No rightid: the peer must identify itself with the address it comes from. */
+		return (got.type == DMN_ID_IPV4 && peer->family == AF_INET &&
+			memcmp(got.addr, peer->addr, 4) == 0) ||
+		       (got.type == DMN_ID_IPV6 && peer->family == AF_INET6 &&
+			memcmp(got.addr, peer->addr, 16) == 0);
+	}
+	return dmn_id_equal(&c->right.id, &got);
+}
+
+static int policy_find_p1(void *ctx, const struct proto_ike_addr *local,
+			  const struct proto_ike_addr *peer, const struct proto_ike_id *peer_id,
+			  struct proto_ike_conn *ret)
+{
+	struct dmn *d = ctx;
+	int best = 0;
+	size_t best_i = 0;
+	for (size_t i = 0; d->config && i < d->config->n_conns; i++) {
+		const struct dmn_conn *c = d->config->conns[i];
+		int ml = addr_match(&c->left.host, local), mr = addr_match(&c->right.host, peer);
+		if (!ml || !mr || !peer_id_ok(c, peer_id, peer))
+			continue;
+		int score = ml + 2 * mr;
+		if (score > best) {
+			best = score;
+			best_i = i;
+		}
+	}
+	if (!best)
+		return -ENOENT;
+	return conn_to_proto(d, best_i, ret);
+}
+
+static bool ts_inside(const struct proto_ike_ts *t, const struct dmn_subnet *s)
+{
+	size_t n = alen(t->family);
+	if (t->family != s->family)
+		return false;
+	if (memcmp(t->from, s->from, n) < 0 || memcmp(t->to, s->to, n) > 0)
+		return false;
+	if (s->proto && t->proto != s->proto)
+		return false;
+	if (s->port_lo == s->port_hi && s->port_lo && t->port != s->port_lo)
+		return false;
+	return true;
+}
+
+/* A side's selectors contain ts: a listed subnet does, or (no subnets) the host address is it. */
+static bool side_has_ts(const struct dmn_side *side, const struct proto_ike_ts *ts,
+			const struct proto_ike_addr *host)
+{
+	if (side->n_subnets == 0) {
+		size_t n = alen(ts->family);
+		return ts->family == host->family && memcmp(ts->from, host->addr, n) == 0 &&
+		       memcmp(ts->to, host->addr, n) == 0;
+	}
+	for (size_t k = 0; k < side->n_subnets; k++)
+		if (ts_inside(ts, &side->subnets[k]))
+			return true;
+	return false;
+}
+
+static int policy_find_p2(void *ctx, const struct proto_ike_conn *p1,
+			  const struct proto_ike_ts *local_ts, const struct proto_ike_ts *remote_ts,
+			  struct proto_ike_conn *ret)
+{
+	struct dmn *d = ctx;
+	size_t p1_i;
+	const struct dmn_conn *pc = conn_by_handle(d, p1->handle, &p1_i);
+	if (!pc)
+		return -ENOENT;
+	/* The phase-1 conn first, then any other conn to the same peer. */
+	for (size_t pass = 0; pass < 2; pass++) {
+		for (size_t i = 0; i < d->config->n_conns; i++) {
+			if ((pass == 0) != (i == p1_i))
+				continue;
+			const struct dmn_conn *c = d->config->conns[i];
+			if (pass == 1 && !(c->right.host.kind == pc->right.host.kind &&
+					   memcmp(c->right.host.bytes, pc->right.host.bytes, 16) == 0))
+				continue;
+			struct proto_ike_addr lh = {0}, rh = {0};
+			if (c->left.host.kind == DMN_ADDR_IP)
+				addr_to_proto(c->left.host.family, c->left.host.bytes, 0, &lh);
+			if (c->right.host.kind == DMN_ADDR_IP)
+				addr_to_proto(c->right.host.family, c->right.host.bytes, 0, &rh);
+			if (side_has_ts(&c->left, local_ts, &lh) &&
+			    side_has_ts(&c->right, remote_ts, &rh))
+				return conn_to_proto(d, i, ret);
+		}
+	}
+	return -ENOENT;
+}
+
+static int policy_get_psk(void *ctx, const struct proto_ike_conn *conn,
+			  const struct proto_ike_id *local, const struct proto_ike_id *remote,
+			  uint8_t *buf, size_t cap, size_t *ret_len)
+{
+	struct dmn *d = ctx;
+	(void)conn;
+	if (!d->secrets)
+		return -ENOENT;
+	struct dmn_id l, r;
+	id_from_proto(local, &l);
+	/* Main Mode: the PSK is needed before the peer's (encrypted) ID arrives, so it is chosen by
+	 * what the conn expects of the peer, which by default is its address. */
+	if (!remote && conn->remote_id.type)
+		remote = &conn->remote_id;
+	if (remote)
+		id_from_proto(remote, &r);
+	else
+		r.type = DMN_ID_ANY;
+	const uint8_t *psk;
+	size_t len;
+	int rr = dmn_secrets_find_psk(d->secrets, &l, &r, &psk, &len);
+	if (rr < 0)
+		return rr;
+	if (len > cap)
+		return -E2BIG;
+	memcpy(buf, psk, len);
+	*ret_len = len;
+	return 0;
+}
+
+static int policy_alloc_spi(void *ctx, const struct proto_ike_conn *conn, uint8_t protocol,
+			    const struct proto_ike_addr *local, const struct proto_ike_addr *peer,
+			    uint32_t *ret_spi)
+{
+	struct dmn *d = ctx;
+	struct xfrm_ipaddr src = {.family = (uint8_t)peer->family},
+			   dst = {.family = (uint8_t)local->family};
+	memcpy(src.bytes, peer->addr, 16);
+	memcpy(dst.bytes, local->addr, 16);
+	uint8_t ipproto = protocol == PROTO_IPSEC_AH ? IPPROTO_AH : IPPROTO_ESP;
+	int r = xfrm_allocspi(d->xfrm, &src, &dst, ipproto, conn->reqid, 0, 0, 0, ret_spi);
+	if (r < 0)
+		log_warn("%s: cannot allocate an SPI: %s", conn->name, xfrm_errmsg(d->xfrm));
+	return r;
+}
+
+/* ---- the kernel: installing and removing a child's SAs and policies ---- */
+
+static void to_xaddr(const struct proto_ike_addr *a, struct xfrm_ipaddr *ret)
+{
+	memset(ret, 0, sizeof(*ret));
+	ret->family = (uint8_t)a->family;
+	memcpy(ret->bytes, a->addr, 16);
+}
+
+/* A selector from a traffic selector; ranges that are not prefixes are narrowed to their first
+ * address's host route (TODO(rfc2407 §4.6.2.1): install one policy per covering prefix). */
+static void ts_to_sel(const struct proto_ike_ts *ts, struct xfrm_ipaddr *addr, uint8_t *len)
+{
+	memset(addr, 0, sizeof(*addr));
+	addr->family = (uint8_t)ts->family;
+	memcpy(addr->bytes, ts->from, 16);
+	*len = ts->prefix >= 0 ? (uint8_t)ts->prefix : (ts->family == AF_INET ? 32 : 128);
+}
+
+static int child_sa(struct dmn *d, const struct proto_ike_event *ev, bool inbound)
+{
+	const struct proto_ike_child *ch = &ev->u.child;
+	struct xfrm_sa sa = {0};
+	to_xaddr(inbound ? &ev->peer : &ev->local, &sa.src);
+	to_xaddr(inbound ? &ev->local : &ev->peer, &sa.dst);
+	sa.spi = inbound ? ch->spi_in : ch->spi_out;
+	sa.proto = ch->protocol == PROTO_IPSEC_AH ? IPPROTO_AH : IPPROTO_ESP;
+	sa.mode = ch->mode == ENCAP_TRANSPORT ? XFRM_MODE_TRANSPORT : XFRM_MODE_TUNNEL;
+	sa.reqid = ev->reqid;
+	sa.replay_window = 32;
+	const uint8_t *km = inbound ? ch->keymat_in : ch->keymat_out;
+	const struct dmn_kalg *auth = ch->auth ? dmn_kalg_auth(ch->auth) : NULL;
+	if (ch->protocol == PROTO_IPSEC_ESP) {
+		const struct dmn_kalg *enc = dmn_kalg_esp(ch->transform);
+		if (!enc || (ch->auth && !auth))
+			return -EOPNOTSUPP;
+		struct xfrm_key *k = enc->aead ? &sa.aead : &sa.enc;
+		*k = (struct xfrm_key){.alg = enc->kernel, .key = km, .len = ch->enc_key_len,
+				       .bits = enc->bits};
+	} else if (!auth) {
+		return -EOPNOTSUPP;
+	}
+	if (auth)
+		sa.auth = (struct xfrm_key){.alg = auth->kernel,
+					    .key = km + (ch->protocol == PROTO_IPSEC_ESP ? ch->enc_key_len : 0),
+					    .len = ch->auth_key_len,
+					    .bits = auth->bits};
+	if (ch->natt) {
+		sa.encap = true;
+		sa.encap_sport = inbound ? ch->encap_dport : ch->encap_sport;
+		sa.encap_dport = inbound ? ch->encap_sport : ch->encap_dport;
+		if (ch->has_oa && ch->mode == ENCAP_TRANSPORT)
+			to_xaddr(&ch->oa_peer, &sa.encap_oa);
+	}
+	sa.lft.hard_secs = ch->lifetime_s;
+	sa.lft.hard_bytes = (uint64_t)ch->lifetime_kb * 1024;
+	/* Inbound replaces the larval SA ALLOCSPI left; outbound is new. */
+	return inbound ? xfrm_sa_update(d->xfrm, &sa) : xfrm_sa_add(d->xfrm, &sa);
+}
+
+static void child_policy(const struct dmn_child *c, uint8_t dir, struct xfrm_policy *p)
+{
+	bool out = dir == XFRM_POLICY_OUT;
+	memset(p, 0, sizeof(*p));
+	const struct proto_ike_ts *src_ts = out ? &c->local_ts : &c->remote_ts;
+	const struct proto_ike_ts *dst_ts = out ? &c->remote_ts : &c->local_ts;
+	ts_to_sel(src_ts, &p->sel.src, &p->sel.src_len);
+	ts_to_sel(dst_ts, &p->sel.dst, &p->sel.dst_len);
+	p->sel.proto = src_ts->proto;
+	p->sel.sport = src_ts->port;
+	p->sel.dport = dst_ts->port;
+	p->dir = dir;
+	p->action = XFRM_POLICY_ALLOW;
+	/* More specific selectors get a better (lower) priority, as the kernel picks the lowest. */
+	p->priority = 0x10000u - (uint32_t)p->sel.src_len - (uint32_t)p->sel.dst_len;
+	p->n_tmpls = 1;
+	struct xfrm_tmpl *t = &p->tmpls[0];
+	t->proto = c->protocol == PROTO_IPSEC_AH ? IPPROTO_AH : IPPROTO_ESP;
+	t->mode = c->mode == ENCAP_TRANSPORT ? XFRM_MODE_TRANSPORT : XFRM_MODE_TUNNEL;
+	t->reqid = c->reqid;
+	if (c->mode == ENCAP_TUNNEL) {
+		to_xaddr(out ? &c->local : &c->peer, &t->src);
+		to_xaddr(out ? &c->peer : &c->local, &t->dst);
+	}
+}
+
+static int child_policies(struct dmn *d, struct dmn_child *c, bool add)
+{
+	static const uint8_t dirs[] = {XFRM_POLICY_IN, XFRM_POLICY_FWD, XFRM_POLICY_OUT};
+	int ret = 0;
+	for (size_t i = 0; i < sizeof(dirs); i++) {
+		if (dirs[i] == XFRM_POLICY_FWD && c->mode != ENCAP_TUNNEL)
+			continue;
+		struct xfrm_policy p;
+		child_policy(c, dirs[i], &p);
+		/* update = add or replace: a re-keyed child reuses the same policies. */
+		int r = add ? xfrm_policy_update(d->xfrm, &p) : xfrm_policy_del(d->xfrm, &p);
+		if (r < 0 && ret == 0)
+			ret = r;
+	}
+	return ret;
+}
+
+static uint64_t child_key(uint8_t protocol, uint32_t spi_in)
+{
+	return ((uint64_t)protocol << 32 | spi_in) + 1;
+}
+
+static void child_remove_kernel(struct dmn *d, struct dmn_child *c)
+{
+	uint8_t ipproto = c->protocol == PROTO_IPSEC_AH ? IPPROTO_AH : IPPROTO_ESP;
+	if (c->sa_in) {
+		struct xfrm_sa_id id = {.spi = c->spi_in, .proto = ipproto};
+		to_xaddr(&c->peer, &id.src);
+		to_xaddr(&c->local, &id.dst);
+		xfrm_sa_del(d->xfrm, &id);
+	}
+	if (c->sa_out) {
+		struct xfrm_sa_id id = {.spi = c->spi_out, .proto = ipproto};
+		to_xaddr(&c->local, &id.src);
+		to_xaddr(&c->peer, &id.dst);
+		xfrm_sa_del(d->xfrm, &id);
+	}
+	if (c->policies)
+		child_policies(d, c, false);
+	c->sa_in = c->sa_out = c->policies = false;
+}
+
+static void child_free(struct dmn *d, struct dmn_child *c)
+{
+	struct dmn_ike *ik = d->ike;
+	dmn_vici_child_updown(d, c, false);
+	dmn_map_del(&ik->children, child_key(c->protocol, c->spi_in));
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		ik->child_head = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	ik->n_children--;
+	free(c);
+}
+
+/* Formats a traffic selector as "198.51.100.0/25", "192.0.2.1-192.0.2.9" or with "[proto/port]". */
+static const char *ts_str(const struct proto_ike_ts *t, char *buf, size_t len)
+{
+	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
+	inet_ntop(t->family, t->from, a, sizeof(a));
+	int n;
+	if (t->prefix >= 0) {
+		n = snprintf(buf, len, "%s/%d", a, t->prefix);
+	} else {
+		inet_ntop(t->family, t->to, b, sizeof(b));
+		n = snprintf(buf, len, "%s-%s", a, b);
+	}
+	if ((t->proto || t->port) && n > 0 && (size_t)n < len)
+		snprintf(buf + n, len - (size_t)n, "[%u/%u]", t->proto, t->port);
+	return buf;
+}
+
+/* Phase 2 is up: inbound SA first, then outbound, then the policies that send traffic into it. */
+static void on_child_up(struct dmn *d, const struct proto_ike_event *ev)
+{
+	struct dmn_ike *ik = d->ike;
+	const struct proto_ike_child *ch = &ev->u.child;
+	struct dmn_child *c = calloc(1, sizeof(*c));
+	if (!c) {
+		log_err("out of memory for a child SA");
+		return;
+	}
+	const struct dmn_conn *conn = conn_by_handle(d, ev->conn_handle, NULL);
+	snprintf(c->conn, sizeof(c->conn), "%s", conn ? conn->name : "?");
+	c->ike_sa_id = ev->sa_id;
+	c->conn_handle = ev->conn_handle;
+	c->protocol = ch->protocol;
+	c->mode = ch->mode;
+	c->spi_in = ch->spi_in;
+	c->spi_out = ch->spi_out;
+	c->reqid = ev->reqid;
+	c->local = ev->local;
+	c->peer = ev->peer;
+	c->local_ts = ch->local_ts;
+	c->remote_ts = ch->remote_ts;
+	c->transform = ch->transform;
+	c->key_bits = ch->key_bits;
+	c->auth = ch->auth;
+	c->established_ms = dmn_now_ms(d);
+	c->natt = ch->natt;
+	c->encap_sport = ch->encap_sport;
+	c->encap_dport = ch->encap_dport;
+	c->has_oa = ch->has_oa;
+	c->oa_peer = ch->oa_peer;
+	c->enc_key_len = ch->enc_key_len;
+	c->auth_key_len = ch->auth_key_len;
+	c->lifetime_s = ch->lifetime_s;
+	c->lifetime_kb = ch->lifetime_kb;
+	if (dmn_map_put(&ik->children, child_key(c->protocol, c->spi_in), c) < 0) {
+		free(c);
+		log_err("out of memory for a child SA");
+		return;
+	}
+	c->next = ik->child_head;
+	if (c->next)
+		c->next->prev = c;
+	ik->child_head = c;
+	ik->n_children++;
+
+	char peer[64];
+	struct sockaddr_storage ss;
+	proto_to_sockaddr(&ev->peer, &ss);
+	dmn_sockaddr_str((struct sockaddr *)&ss, peer, sizeof(peer));
+	int r = child_sa(d, ev, true);
+	c->sa_in = r == 0;
+	if (r == 0) {
+		r = child_sa(d, ev, false);
+		c->sa_out = r == 0;
+	}
+	if (r == 0) {
+		r = child_policies(d, c, true);
+		c->policies = r == 0;
+	}
+	if (r < 0 && !c->sa_in) {
+		/* The larval SA ALLOCSPI left would otherwise linger until the kernel expires it. */
+		struct xfrm_sa_id id = {.spi = c->spi_in,
+					.proto = c->protocol == PROTO_IPSEC_AH ? IPPROTO_AH : IPPROTO_ESP};
+		to_xaddr(&c->peer, &id.src);
+		to_xaddr(&c->local, &id.dst);
+		xfrm_sa_del(d->xfrm, &id);
+	}
+	if (r < 0) {
+		log_err("%s: IPsec SA with %s negotiated but not installed: %s", c->conn, peer,
+			r == -EOPNOTSUPP ? "algorithm has no kernel equivalent"
+					 : xfrm_errmsg(d->xfrm));
+		return;
+	}
+	char pfs[96] = "", gname[24];
+	if (ch->pfs_group)
+		snprintf(pfs, sizeof(pfs), ", PFS %s",
+			 proto_name_buf(PROTO_NAMES_IKE_GROUP, ch->pfs_group, gname, sizeof(gname)));
+	dmn_vici_child_updown(d, c, true);
+	char tsl[96], tsr[96];
+	if (ch->natt)
+		snprintf(pfs + strlen(pfs), sizeof(pfs) - strlen(pfs), ", ESP in UDP %u->%u",
+			 ch->encap_sport, ch->encap_dport);
+	log_info("%s: IPsec SA established with %s: %s %s %u-bit, auth %s, %s, %s === %s, SPIs "
+		 "0x%08x in, 0x%08x out%s",
+		 c->conn, peer, ch->protocol == PROTO_IPSEC_AH ? "AH" : "ESP",
+		 ch->protocol == PROTO_IPSEC_AH ? "-" : dmn_kalg_esp_name(ch->transform),
+		 ch->key_bits, dmn_kalg_auth_name(ch->auth),
+		 ch->mode == ENCAP_TRANSPORT ? "transport" : "tunnel",
+		 ts_str(&ch->local_ts, tsl, sizeof(tsl)), ts_str(&ch->remote_ts, tsr, sizeof(tsr)),
+		 ch->spi_in, ch->spi_out, pfs);
+}
+
+/* The peer deleted SAs: it names its inbound SPIs, which are our outbound ones. */
+static void on_delete(struct dmn *d, const struct proto_ike_event *ev)
+{
+	for (unsigned k = 0; k < ev->u.del.n_spis; k++) {
+		for (struct dmn_child *c = d->ike->child_head, *next; c; c = next) {
+			next = c->next;
+			if (c->protocol == ev->u.del.protocol && c->spi_out == ev->u.del.spis[k] &&
+			    memcmp(&c->peer.addr, &ev->peer.addr, 16) == 0) {
+				log_info("%s: peer deleted IPsec SA 0x%08x", c->conn, c->spi_out);
+				child_remove_kernel(d, c);
+				child_free(d, c);
+			}
+		}
+	}
+}
+
+/* INITIAL-CONTACT: the peer rebooted; every child with it other than the new SA's is stale. */
+static void on_initial_contact(struct dmn *d, const struct proto_ike_event *ev)
+{
+	for (struct dmn_child *c = d->ike->child_head, *next; c; c = next) {
+		next = c->next;
+		if (c->ike_sa_id != ev->sa_id && c->peer.family == ev->peer.family &&
+		    memcmp(c->peer.addr, ev->peer.addr, 16) == 0) {
+			log_info("%s: INITIAL-CONTACT from peer: removing old IPsec SA 0x%08x",
+				 c->conn, c->spi_out);
+			child_remove_kernel(d, c);
+			child_free(d, c);
+		}
+	}
+}
+
+/* ---- NAT traversal: a moved NAT mapping, keepalives ---- */
+
+/*
+ * Points both SAs of child c at the peer's new NAT mapping (XFRM_MSG_UPDSA on a valid SA
+ * replaces its encapsulation and lifetimes only; the kernel keeps its keys and counters). UPDSA
+ * still wants well-formed key attributes: a fixed non-secret pattern of the right length (never
+ * a weak DES key) is sent, so the daemon need not keep the KEYMAT. Returns 0 or -errno.
+ */
+static int child_encap_update(struct dmn *d, struct dmn_child *c)
+{
+	uint8_t pattern[PROTO_IKE_KEYMAT_MAX];
+	for (size_t i = 0; i < sizeof(pattern); i++)
+		pattern[i] = (uint8_t)(i * 37 + 11);
+	const struct dmn_kalg *enc =
+		c->protocol == PROTO_IPSEC_ESP ? dmn_kalg_esp((uint8_t)c->transform) : NULL;
+	const struct dmn_kalg *auth = c->auth ? dmn_kalg_auth(c->auth) : NULL;
+	if (!c->natt || (c->protocol == PROTO_IPSEC_ESP && !enc) || (c->auth && !auth) ||
+	    c->enc_key_len + c->auth_key_len > sizeof(pattern))
+		return -EOPNOTSUPP;
+	int ret = 0;
+	for (int inbound = 0; inbound < 2; inbound++) {
+		struct xfrm_sa sa = {0};
+		to_xaddr(inbound ? &c->peer : &c->local, &sa.src);
+		to_xaddr(inbound ? &c->local : &c->peer, &sa.dst);
+		sa.spi = inbound ? c->spi_in : c->spi_out;
+		sa.proto = c->protocol == PROTO_IPSEC_AH ? IPPROTO_AH : IPPROTO_ESP;
+		sa.mode = c->mode == ENCAP_TRANSPORT ? XFRM_MODE_TRANSPORT : XFRM_MODE_TUNNEL;
+		sa.reqid = c->reqid;
+		sa.replay_window = 32;
+		if (enc) {
+			struct xfrm_key *k = enc->aead ? &sa.aead : &sa.enc;
+			*k = (struct xfrm_key){.alg = enc->kernel, .key = pattern,
+					       .len = c->enc_key_len, .bits = enc->bits};
+		}
+		if (auth)
+			sa.auth = (struct xfrm_key){.alg = auth->kernel,
+						    .key = pattern + (enc ? c->enc_key_len : 0),
+						    .len = c->auth_key_len,
+						    .bits = auth->bits};
+		sa.encap = true;
+		sa.encap_sport = inbound ? c->encap_dport : c->encap_sport;
+		sa.encap_dport = inbound ? c->encap_sport : c->encap_dport;
+		if (c->has_oa && c->mode == ENCAP_TRANSPORT)
+			to_xaddr(&c->oa_peer, &sa.encap_oa);
+		sa.lft.hard_secs = c->lifetime_s;
+		sa.lft.hard_bytes = (uint64_t)c->lifetime_kb * 1024;
+		int r = xfrm_sa_update(d->xfrm, &sa);
+		if (r < 0 && ret == 0)
+			ret = r;
+	}
+	return ret;
+}
+
+/* RFC 3947 §4: the peer's NAT gave it a new port; its SAs follow instead of being torn down. */
+static void on_peer_moved(struct dmn *d, const struct proto_ike_event *ev)
+{
+	struct dmn_ike_sa *sa = dmn_map_get(&d->ike->sas, ev->sa_id);
+	char from[64], to[64];
+	struct sockaddr_storage ss;
+	proto_to_sockaddr(&ev->u.moved.old_peer, &ss);
+	dmn_sockaddr_str((struct sockaddr *)&ss, from, sizeof(from));
+	proto_to_sockaddr(&ev->peer, &ss);
+	dmn_sockaddr_str((struct sockaddr *)&ss, to, sizeof(to));
+	if (sa) {
+		sa->peer = ev->peer;
+		sa->local = ev->local;
+	}
+	for (struct dmn_child *c = d->ike->child_head; c; c = c->next) {
+		if (c->ike_sa_id != ev->sa_id || !c->natt)
+			continue;
+		c->encap_dport = ev->peer.port;
+		c->encap_sport = ev->local.port;
+		int r = child_encap_update(d, c);
+		if (r < 0)
+			log_warn("%s: cannot move IPsec SA 0x%08x to %s: %s", c->conn, c->spi_out, to,
+				 r == -EOPNOTSUPP ? "algorithm unknown" : xfrm_errmsg(d->xfrm));
+		else
+			log_info("%s: peer's NAT mapping moved from %s to %s: IPsec SAs 0x%08x/0x%08x "
+				 "updated",
+				 c->conn, from, to, c->spi_in, c->spi_out);
+	}
+}
+
+static void sa_record_add(struct dmn *d, const struct proto_ike_event *ev, const char *name)
+{
+	struct dmn_ike *ik = d->ike;
+	struct dmn_ike_sa *sa = calloc(1, sizeof(*sa));
+	if (!sa || dmn_map_put(&ik->sas, ev->sa_id, sa) < 0) {
+		free(sa);
+		log_err("out of memory for an ISAKMP SA record");
+		return;
+	}
+	sa->sa_id = ev->sa_id;
+	sa->conn_handle = ev->conn_handle;
+	snprintf(sa->conn, sizeof(sa->conn), "%s", name);
+	sa->initiator = ev->initiator;
+	sa->local = ev->local;
+	sa->peer = ev->peer;
+	sa->p1 = ev->u.p1;
+	sa->established_ms = dmn_now_ms(d);
+	sa->next = ik->sa_head;
+	if (sa->next)
+		sa->next->prev = sa;
+	ik->sa_head = sa;
+	ik->n_sas++;
+	dmn_vici_ike_updown(d, sa, true);
+}
+
+static void sa_record_del(struct dmn *d, uint64_t sa_id)
+{
+	struct dmn_ike *ik = d->ike;
+	struct dmn_ike_sa *sa = dmn_map_del(&ik->sas, sa_id);
+	if (!sa)
+		return;
+	dmn_vici_ike_updown(d, sa, false);
+	if (sa->prev)
+		sa->prev->next = sa->next;
+	else
+		ik->sa_head = sa->next;
+	if (sa->next)
+		sa->next->prev = sa->prev;
+	ik->n_sas--;
+	free(sa);
+}
+
+/* ---- Dead Peer Detection (RFC 3706) ---- */
+
+/* The peer did not answer R-U-THERE: dpdaction= says what happens to its SAs. clear removes them,
+ * hold removes the SAs but keeps the policies (traffic is dropped, never sent in the clear, until
+ * a new negotiation replaces them), restart removes them and initiates the conn again. */
+static void on_dpd_dead(struct dmn *d, const struct proto_ike_event *ev)
+{
+	struct dmn_ike *ik = d->ike;
+	const struct dmn_conn *conn = conn_by_handle(d, ev->conn_handle, NULL);
+	enum dmn_dpd_action act = conn ? conn->dpdaction : DMN_DPD_CLEAR;
+	struct dmn_ike_sa *sa = dmn_map_get(&ik->sas, ev->sa_id);
+	char name[64], peer[64];
+	struct sockaddr_storage ss;
+	snprintf(name, sizeof(name), "%s", conn ? conn->name : sa ? sa->conn : "?");
+	proto_to_sockaddr(&ev->peer, &ss);
+	dmn_sockaddr_str((struct sockaddr *)&ss, peer, sizeof(peer));
+	if (sa)
+		sa->dpd_dead++;
+	log_warn("%s: peer %s is dead (DPD: no R-U-THERE-ACK within %u s): %s", name, peer,
+		 conn ? conn->dpdtimeout : 0,
+		 act == DMN_DPD_HOLD	  ? "holding its traffic"
+		 : act == DMN_DPD_RESTART ? "restarting the connection"
+					  : "clearing its SAs");
+	for (struct dmn_child *c = ik->child_head, *next; c; c = next) {
+		next = c->next;
+		if (c->ike_sa_id != ev->sa_id)
+			continue;
+		if (act == DMN_DPD_HOLD)
+			c->policies = false; /* leave them in the kernel */
+		child_remove_kernel(d, c);
+		child_free(d, c);
+	}
+	proto_ike_delete_sa(ik->engine, ev->sa_id); /* SA_GONE drops the record */
+	if (act == DMN_DPD_RESTART && conn)
+		dmn_ike_initiate(d, name);
+}
+
+/* The natt socket of a family (NULL if none). */
+static const struct dmn_sock *natt_sock(const struct dmn *d, int family)
+{
+	for (unsigned i = 0; i < d->nsocks; i++)
+		if (d->socks[i].family == family && d->socks[i].kind == DMN_SOCK_NATT)
+			return &d->socks[i];
+	return NULL;
+}
+
+/* RFC 3948 §2.3: a one-byte 0xff datagram keeps the NAT mapping in front of us open. */
+static void send_keepalive(struct dmn *d, const struct dmn_ike_sa *sa)
+{
+	const struct dmn_sock *s = natt_sock(d, sa->peer.family);
+	struct sockaddr_storage dst, src;
+	if (!s)
+		return;
+	proto_to_sockaddr(&sa->peer, &dst);
+	proto_to_sockaddr(&sa->local, &src);
+	int r = dmn_sock_keepalive(s, (struct sockaddr *)&dst,
+				   sa->local.family == sa->peer.family ? (struct sockaddr *)&src
+								       : NULL);
+	if (r == 0)
+		d->ike->keepalives_sent++;
+	else
+		d->stats.tx_errors++;
+}
+
+/* Inbound bytes of the children of an ISAKMP SA, from the kernel's counters. */
+static uint64_t children_in_bytes(struct dmn *d, uint64_t sa_id)
+{
+	uint64_t sum = 0;
+	for (struct dmn_child *c = d->ike->child_head; c; c = c->next) {
+		struct xfrm_sa_info info;
+		if (c->ike_sa_id != sa_id || !c->sa_in)
+			continue;
+		struct xfrm_sa_id id = {.spi = c->spi_in,
+					.proto = c->protocol == PROTO_IPSEC_AH ? IPPROTO_AH
+									       : IPPROTO_ESP};
+		to_xaddr(&c->peer, &id.src);
+		to_xaddr(&c->local, &id.dst);
+		if (xfrm_sa_get(d->xfrm, &id, &info) == 0)
+			sum += info.bytes;
+	}
+	return sum;
+}
+
+/* Every dpddelay: a tunnel that received nothing since the last look is probed (RFC 3706 §5.3:
+ * only when idle, so a busy tunnel costs no IKE traffic). */
+static void dpd_check(struct dmn *d, struct dmn_ike_sa *sa, uint64_t now)
+{
+	const struct dmn_conn *conn = conn_by_handle(d, sa->conn_handle, NULL);
+	if (!conn || !conn->dpddelay || conn->dpdaction == DMN_DPD_NONE || !sa->p1.peer_dpd)
+		return;
+	if (!sa->dpd_next_ms) {
+		sa->dpd_next_ms = now + (uint64_t)conn->dpddelay * 1000;
+		return;
+	}
+	if (now < sa->dpd_next_ms)
+		return;
+	sa->dpd_next_ms = now + (uint64_t)conn->dpddelay * 1000;
+	uint64_t bytes = children_in_bytes(d, sa->sa_id);
+	if (bytes != sa->dpd_in_bytes) {
+		sa->dpd_in_bytes = bytes; /* traffic arrived: the peer is alive */
+		return;
+	}
+	int r = proto_ike_dpd_probe(d->ike->engine, sa->sa_id, conn->dpdtimeout * 1000u);
+	if (r == 0) {
+		d->ike->dpd_probes++;
+		log_debug("%s: tunnel idle for %u s: R-U-THERE sent", sa->conn, conn->dpddelay);
+	}
+}
+
+static int on_tick(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	struct dmn *d = userdata;
+	uint64_t now = dmn_now_ms(d);
+	uint32_t ka = d->config ? d->config->setup.keep_alive : 20;
+	for (struct dmn_ike_sa *sa = d->ike->sa_head, *next; sa; sa = next) {
+		next = sa->next;
+		if (ka && sa->p1.nat_local && sa->p1.natt && now >= sa->keepalive_next_ms) {
+			if (sa->keepalive_next_ms)
+				send_keepalive(d, sa);
+			sa->keepalive_next_ms = now + (uint64_t)ka * 1000;
+		}
+		dpd_check(d, sa, now);
+	}
+	pump(d);
+	sd_event_source_set_time(s, usec + DMN_IKE_TICK_MS * 1000);
+	return 0;
+}
+
+static void on_event(struct dmn *d, const struct proto_ike_event *ev)
+{
+	const struct dmn_conn *conn = conn_by_handle(d, ev->conn_handle, NULL);
+	const char *name = conn ? conn->name : "(no conn)";
+	char peer[64];
+	struct sockaddr_storage ss;
+	proto_to_sockaddr(&ev->peer, &ss);
+	dmn_sockaddr_str((struct sockaddr *)&ss, peer, sizeof(peer));
+	char b1[32], b2[32], b3[32];
+	switch (ev->type) {
+	case PROTO_IKE_EV_P1_UP:
+		/* The engine logs the info line (with the peer's ID); this one is for debugging. */
+		log_debug("%s: ISAKMP SA established with %s (%s): %s-%s-%s%s%u, lifetime %u s", name,
+			 peer, ev->u.p1.exchange == ISAKMP_XCHG_AGGRESSIVE ? "Aggressive" : "Main",
+			 proto_name_buf(PROTO_NAMES_IKE_ENCR, ev->u.p1.prop.encr, b1, sizeof(b1)),
+			 proto_name_buf(PROTO_NAMES_IKE_HASH, ev->u.p1.prop.hash, b2, sizeof(b2)),
+			 proto_name_buf(PROTO_NAMES_IKE_GROUP, ev->u.p1.prop.group, b3, sizeof(b3)),
+			 ev->u.p1.prop.key_bits ? " key " : "", ev->u.p1.prop.key_bits,
+			 ev->u.p1.lifetime_s);
+		sa_record_add(d, ev, name);
+		break;
+	case PROTO_IKE_EV_P1_FAILED:
+		log_warn("%s: ISAKMP SA with %s failed: %s", name, peer,
+			 ev->text[0] ? ev->text : proto_ike_reason_str(ev->reason));
+		break;
+	case PROTO_IKE_EV_P2_UP:
+		on_child_up(d, ev);
+		break;
+	case PROTO_IKE_EV_P2_FAILED:
+		log_warn("%s: Quick Mode with %s failed: %s", name, peer,
+			 ev->text[0] ? ev->text : proto_ike_reason_str(ev->reason));
+		break;
+	case PROTO_IKE_EV_DELETE:
+		on_delete(d, ev);
+		break;
+	case PROTO_IKE_EV_INITIAL_CONTACT:
+		on_initial_contact(d, ev);
+		break;
+	case PROTO_IKE_EV_NOTIFY:
+		log_notice("%s: notify %s from %s", name,
+			   proto_name_buf(PROTO_NAMES_NOTIFY, ev->u.notify.type, b1, sizeof(b1)),
+			   peer);
+		break;
+	case PROTO_IKE_EV_SA_GONE:
+		sd_event_source_disable_unref(dmn_map_del(&d->ike->timers, ev->sa_id));
+		sa_record_del(d, ev->sa_id);
+		break;
+	case PROTO_IKE_EV_PEER_MOVED:
+		on_peer_moved(d, ev);
+		break;
+	case PROTO_IKE_EV_DPD_ACK:
+		log_debug("%s: R-U-THERE-ACK %u from %s", name, ev->u.dpd.seq, peer);
+		break;
+	case PROTO_IKE_EV_DPD_DEAD:
+		on_dpd_dead(d, ev);
+		break;
+	}
+}
+
+/* ---- timers, DH jobs, sends: carrying out the engine's actions ---- */
+
+struct timer_ctx {
+	struct dmn *d;
+	uint64_t sa_id;
+};
+
+static int on_timer(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	(void)usec;
+	struct timer_ctx *t = userdata;
+	struct dmn *d = t->d;
+	uint64_t sa_id = t->sa_id;
+	/* One-shot: forget it before the engine possibly re-arms a new one. */
+	if (dmn_map_get(&d->ike->timers, sa_id) == s)
+		dmn_map_del(&d->ike->timers, sa_id);
+	sd_event_source_disable_unref(s);
+	proto_ike_timer(d->ike->engine, sa_id);
+	pump(d);
+	return 0;
+}
+
+static void arm_timer(struct dmn *d, uint64_t sa_id, uint64_t deadline_ms)
+{
+	struct dmn_ike *ik = d->ike;
+	sd_event_source *old = dmn_map_del(&ik->timers, sa_id);
+	sd_event_source_disable_unref(old);
+	if (deadline_ms == 0)
+		return;
+	struct timer_ctx *t = malloc(sizeof(*t));
+	if (!t) {
+		log_err("out of memory for a timer");
+		return;
+	}
+	*t = (struct timer_ctx){d, sa_id};
+	sd_event_source *s = NULL;
+	int r = sd_event_add_time(d->ev, &s, CLOCK_MONOTONIC, deadline_ms * 1000, 1000, on_timer, t);
+	if (r >= 0)
+		r = sd_event_source_set_destroy_callback(s, free);
+	if (r < 0) {
+		sd_event_source_unref(s);
+		free(t);
+		log_err("cannot arm a timer: %s", strerror(-r));
+		return;
+	}
+	if (dmn_map_put(&ik->timers, sa_id, s) < 0) {
+		sd_event_source_disable_unref(s);
+		log_err("out of memory for a timer");
+	}
+}
+
+struct dh_work {
+	struct dmn_job job;
+	struct dmn *d;
+	struct proto_ike_dh_job *dh;
+};
+
+static void dh_run(struct dmn_job *j)
+{
+	struct dh_work *w = (struct dh_work *)j;
+	proto_ike_dh_run(w->dh);
+}
+
+static void dh_done(struct dmn_job *j)
+{
+	struct dh_work *w = (struct dh_work *)j;
+	struct dmn *d = w->d;
+	if (d->ike && d->ike->engine)
+		proto_ike_dh_done(d->ike->engine, w->dh, j->ran);
+	free(w);
+	if (d->ike && d->ike->engine)
+		pump(d);
+}
+
+static void submit_dh(struct dmn *d, struct proto_ike_dh_job *job)
+{
+	struct dh_work *w = calloc(1, sizeof(*w));
+	int r = w ? 0 : -ENOMEM;
+	if (w) {
+		*w = (struct dh_work){.job = {.run = dh_run, .done = dh_done}, .d = d, .dh = job};
+		r = dmn_workers_submit(d->workers, &w->job);
+	}
+	if (r < 0) {
+		/* Overload: the exchange fails instead of queueing without bound. */
+		free(w);
+		proto_ike_dh_done(d->ike->engine, job, false);
+	}
+}
+
+static void send_datagram(struct dmn *d, const struct proto_ike_action *a)
+{
+	const struct dmn_sock *sock = NULL;
+	for (unsigned i = 0; i < d->nsocks; i++)
+		if (d->socks[i].family == a->dst.family &&
+		    (d->socks[i].kind == DMN_SOCK_NATT) == a->natt)
+			sock = &d->socks[i];
+	if (!sock) {
+		d->stats.tx_errors++;
+		return;
+	}
+	struct sockaddr_storage dst, src;
+	proto_to_sockaddr(&a->dst, &dst);
+	bool have_src = a->src.family == a->dst.family;
+	if (have_src)
+		proto_to_sockaddr(&a->src, &src);
+	int r = dmn_sock_send(sock, a->data, a->len, (struct sockaddr *)&dst,
+			      have_src ? (struct sockaddr *)&src : NULL);
+	if (r < 0) {
+		d->stats.tx_errors++;
+		char b[64];
+		if (dmn_ratelimit_ok(&d->ike->rl_drop, dmn_now_ms(d), "send errors"))
+			log_warn("cannot send to %s: %s",
+				 dmn_sockaddr_str((struct sockaddr *)&dst, b, sizeof(b)), strerror(-r));
+	} else {
+		d->stats.tx_packets++;
+	}
+}
+
+/* Carries out every queued action; the engine may queue more while we do (events are handled
+ * after the datagrams queued before them, in order). */
+static void pump(struct dmn *d)
+{
+	struct proto_ike_action a;
+	while (proto_ike_next_action(d->ike->engine, &a)) {
+		switch (a.type) {
+		case PROTO_IKE_ACT_SEND:
+			send_datagram(d, &a);
+			break;
+		case PROTO_IKE_ACT_TIMER:
+			arm_timer(d, a.sa_id, a.deadline_ms);
+			break;
+		case PROTO_IKE_ACT_DH:
+			submit_dh(d, a.job);
+			break;
+		case PROTO_IKE_ACT_EVENT:
+			on_event(d, a.event);
+			break;
+		}
+		proto_ike_action_release(&a);
+	}
+}
+
+/* ---- entry points ---- */
+
+void dmn_ike_input(struct dmn *d, const struct dmn_pkt *pkt)
+{
+	struct proto_ike_addr local, peer;
+	sockaddr_to_proto(&pkt->local, &local);
+	sockaddr_to_proto(&pkt->peer, &peer);
+	if (pkt->local.ss_family != pkt->peer.ss_family)
+		memset(&local, 0, sizeof(local)); /* no PKTINFO: unknown local address */
+	enum proto_ike_input_result r =
+		proto_ike_input(d->ike->engine, pkt->data, pkt->len, &local, &peer,
+				pkt->sock->kind == DMN_SOCK_NATT);
+	if (r == PROTO_IKE_IN_DROPPED)
+		d->stats.rx_dropped++;
+	pump(d);
+}
+
+/* The local address the kernel would use towards peer (the %defaultroute / unset left= rule). */
+static int route_source(const struct proto_ike_addr *peer, struct proto_ike_addr *ret)
+{
+	struct sockaddr_storage ss, got;
+	socklen_t sl = proto_to_sockaddr(peer, &ss), gl = sizeof(got);
+	int fd = socket(peer->family, SOCK_DGRAM | SOCK_CLOEXEC, IPPROTO_UDP);
+	if (fd < 0)
+		return -errno;
+	/* connect() on UDP sends nothing: it only asks the routing table. */
+	int r = connect(fd, (struct sockaddr *)&ss, sl) < 0 ? -errno : 0;
+	if (r == 0 && getsockname(fd, (struct sockaddr *)&got, &gl) < 0)
+		r = -errno;
+	close(fd);
+	if (r == 0)
+		sockaddr_to_proto(&got, ret);
+	return r;
+}
+
+int dmn_ike_initiate(struct dmn *d, const char *name)
+{
+	for (size_t i = 0; d->config && i < d->config->n_conns; i++) {
+		const struct dmn_conn *c = d->config->conns[i];
+		if (strcmp(c->name, name) != 0)
+			continue;
+		if (c->right.host.kind != DMN_ADDR_IP) {
+			log_err("%s: cannot initiate: right= is not an IP address", name);
+			return -EDESTADDRREQ;
+		}
+		struct proto_ike_addr peer, local;
+		addr_to_proto(c->right.host.family, c->right.host.bytes,
+			      c->right.ikeport ? c->right.ikeport : d->opts.ike_port, &peer);
+		int r = 0;
+		if (c->left.host.kind == DMN_ADDR_IP)
+			addr_to_proto(c->left.host.family, c->left.host.bytes, d->opts.ike_port,
+				      &local);
+		else
+			r = route_source(&peer, &local);
+		if (r < 0) {
+			log_err("%s: no route to %s's address: %s", name, name, strerror(-r));
+			return r;
+		}
+		local.port = d->opts.ike_port;
+		struct proto_ike_conn pc;
+		r = conn_to_proto(d, i, &pc);
+		if (r < 0) {
+			log_err("%s: cannot initiate: %s", name,
+				r == -EOPNOTSUPP ? "ID type not supported yet" : strerror(-r));
+			return r;
+		}
+		if (pc.local_id.type == 0) {
+			pc.local_id.type = local.family == AF_INET ? ID_IPV4_ADDR : ID_IPV6_ADDR;
+			pc.local_id.len = (uint8_t)alen(local.family);
+			memcpy(pc.local_id.data, local.addr, pc.local_id.len);
+		}
+		uint64_t sa_id;
+		r = proto_ike_initiate(d->ike->engine, &pc, &local, &peer, &sa_id);
+		if (r < 0) {
+			log_err("%s: cannot initiate: %s", name, strerror(-r));
+			return r;
+		}
+		log_info("%s: initiating %s Mode", name, c->aggressive ? "Aggressive" : "Main");
+		pump(d);
+		return 0;
+	}
+	log_err("no connection named '%s'", name);
+	return -ENOENT;
+}
+
+int dmn_ike_terminate(struct dmn *d, const char *name)
+{
+	struct dmn_ike *ik = d->ike;
+	int n = 0;
+	for (struct dmn_child *c = ik->child_head, *next; c; c = next) {
+		next = c->next;
+		if (strcmp(c->conn, name) != 0)
+			continue;
+		proto_ike_delete_child(ik->engine, c->ike_sa_id, c->protocol, c->spi_in);
+		child_remove_kernel(d, c);
+		child_free(d, c);
+	}
+	for (struct dmn_ike_sa *sa = ik->sa_head, *next; sa; sa = next) {
+		next = sa->next;
+		if (strcmp(sa->conn, name) != 0)
+			continue;
+		uint64_t id = sa->sa_id;
+		if (proto_ike_delete_sa(ik->engine, id) == 0)
+			n++;
+		sa_record_del(d, id); /* no-op if SA_GONE already removed it */
+	}
+	pump(d);
+	if (n == 0)
+		return -ENOENT;
+	log_info("%s: terminated %d ISAKMP SA%s", name, n, n == 1 ? "" : "s");
+	return n;
+}
+
+static int on_start(sd_event_source *s, void *userdata)
+{
+	struct dmn *d = userdata;
+	(void)s;
+	for (size_t i = 0; d->config && i < d->config->n_conns; i++)
+		if (d->config->conns[i]->autostart == DMN_AUTO_START)
+			dmn_ike_initiate(d, d->config->conns[i]->name);
+	return 0;
+}
+
+int dmn_ike_setup(struct dmn *d)
+{
+	struct dmn_ike *ik = calloc(1, sizeof(*ik));
+	if (!ik)
+		return -ENOMEM;
+	d->ike = ik;
+	ik->conn_generation = 1;
+	ik->rl_drop = (struct dmn_ratelimit)DMN_RATELIMIT_INIT(10000, 10);
+	struct proto_env env = {.ctx = d, .random = env_random, .now_ms = env_now, .log = env_log};
+	struct proto_ike_policy pol = {
+		.ctx = d,
+		.find_p1 = policy_find_p1,
+		.find_p2 = policy_find_p2,
+		.get_psk = policy_get_psk,
+		.alloc_spi = policy_alloc_spi,
+	};
+	ik->engine = proto_ike_engine_new(&env, &pol);
+	if (!ik->engine)
+		return -ENOMEM;
+	proto_ike_set_natt_port(ik->engine, d->opts.natt_port);
+	int rt = sd_event_add_time_relative(d->ev, &ik->tick, CLOCK_MONOTONIC,
+					    DMN_IKE_TICK_MS * 1000, 10000, on_tick, d);
+	if (rt >= 0)
+		rt = sd_event_source_set_enabled(ik->tick, SD_EVENT_ON);
+	if (rt < 0)
+		return rt;
+	/* Leftovers of a crashed run would shadow the new SAs: remove them (ours only). */
+	int n = xfrm_flush_owned(d->xfrm);
+	if (n > 0)
+		log_notice("removed %d SAs and policies left over by an earlier oakleyd", n);
+	/* auto=start conns come up once the loop runs. */
+	return sd_event_add_defer(d->ev, NULL, on_start, d);
+}
+
+void dmn_ike_shutdown(struct dmn *d)
+{
+	struct dmn_ike *ik = d->ike;
+	if (!ik || !ik->engine)
+		return;
+	/* Tell every peer (DELETE for each child and ISAKMP SA), then remove what we installed. */
+	for (struct dmn_child *c = ik->child_head; c; c = c->next)
+		proto_ike_delete_child(ik->engine, c->ike_sa_id, c->protocol, c->spi_in);
+	for (struct dmn_ike_sa *sa = ik->sa_head; sa; sa = sa->next)
+		proto_ike_delete_sa(ik->engine, sa->sa_id);
+	pump(d);
+	while (ik->child_head) {
+		child_remove_kernel(d, ik->child_head);
+		child_free(d, ik->child_head);
+	}
+	/* Larval SAs of negotiations still in progress carry our reqids: remove them too. */
+	int n = xfrm_flush_owned(d->xfrm);
+	if (n > 0)
+		log_debug("removed %d half-negotiated SAs", n);
+}
+
+void dmn_ike_config_changed(struct dmn *d)
+{
+	if (d->ike)
+		d->ike->conn_generation++;
+}
+
+void dmn_ike_free(struct dmn *d)
+{
+	struct dmn_ike *ik = d->ike;
+	if (!ik)
+		return;
+	ik->tick = sd_event_source_disable_unref(ik->tick);
+	for (size_t i = 0; i < ik->timers.cap; i++)
+		if (ik->timers.slots[i].key)
+			sd_event_source_disable_unref(ik->timers.slots[i].value);
+	dmn_map_clear(&ik->timers);
+	while (ik->child_head)
+		child_free(d, ik->child_head);
+	dmn_map_clear(&ik->children);
+	while (ik->sa_head)
+		sa_record_del(d, ik->sa_head->sa_id);
+	dmn_map_clear(&ik->sas);
+	proto_ike_engine_free(ik->engine);
+	ik->engine = NULL;
+	free(ik);
+	d->ike = NULL;
+}

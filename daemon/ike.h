@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The daemon side of IKE: the proto/ike engine plus what it cannot do itself (sockets, timers,
+ * worker threads, config look-ups, the kernel). One struct dmn_ike hangs off struct dmn.
+ */
+#pragma once
+
+#include <stdint.h>
+
+#include "daemon/dmn.h"
+#include "daemon/log.h"
+#include "daemon/map.h"
+#include "proto/ike/ike.h"
+
+/* IPsec SAs the daemon installed for one negotiated child (an inbound and an outbound SA and their
+ * policies). Listed so a DELETE, a shutdown or a reload removes exactly these. */
+struct dmn_child {
+	struct dmn_child *prev, *next;
+	uint64_t ike_sa_id;
+	uint64_t conn_handle;
+	char conn[64];
+	uint8_t protocol; /* PROTO_IPSEC_ESP / PROTO_IPSEC_AH */
+	uint8_t mode;	  /* ENCAP_TUNNEL / ENCAP_TRANSPORT */
+	uint32_t spi_in, spi_out, reqid;
+	struct proto_ike_addr local, peer;
+	struct proto_ike_ts local_ts, remote_ts;
+	bool sa_in, sa_out, policies; /* what is actually in the kernel */
+	uint16_t transform, key_bits, auth;
+	uint64_t established_ms;
+	/* NAT-T (RFC 3948) and what an encap update (peer's NAT mapping moved) must repeat */
+	bool natt;
+	uint16_t encap_sport, encap_dport; /* of the outbound SA */
+	bool has_oa;
+	struct proto_ike_addr oa_peer;
+	size_t enc_key_len, auth_key_len;
+	uint32_t lifetime_s, lifetime_kb;
+};
+
+/* An ISAKMP SA as the daemon knows it from the engine's events (for status and control). */
+struct dmn_ike_sa {
+	struct dmn_ike_sa *prev, *next;
+	uint64_t sa_id;
+	uint64_t conn_handle;
+	char conn[64];
+	bool initiator;
+	struct proto_ike_addr local, peer;
+	struct proto_ike_p1_info p1;
+	uint64_t established_ms;
+	/* NAT keepalives (RFC 3948 §2.3) when we are behind a NAT; DPD (RFC 3706) when enabled */
+	uint64_t keepalive_next_ms;
+	uint64_t dpd_next_ms;
+	uint64_t dpd_in_bytes; /* inbound bytes of its children at the last check */
+	bool dpd_probing;
+	unsigned dpd_dead; /* times the peer was declared dead */
+};
+
+#define DMN_IKE_TICK_MS 250 /* NAT keepalive and DPD checks */
+
+struct dmn_ike {
+	struct proto_ike_engine *engine;
+	struct dmn_map timers;	 /* sa_id -> sd_event_source * */
+	struct dmn_map children; /* (protocol << 32 | spi_in) + 1 -> struct dmn_child * */
+	struct dmn_child *child_head;
+	struct dmn_map sas; /* sa_id -> struct dmn_ike_sa * (established ISAKMP SAs) */
+	struct dmn_ike_sa *sa_head;
+	unsigned n_sas;
+	unsigned n_children;
+	uint64_t conn_generation; /* conn handles are generation << 32 | index + 1 */
+	struct dmn_ratelimit rl_drop;
+	sd_event_source *tick; /* 1 s: NAT keepalives and DPD idle checks */
+	uint64_t keepalives_sent, dpd_probes;
+};
+
+/* Iteration for status and control: established ISAKMP SAs and installed children, newest first. */
+static inline const struct dmn_ike_sa *dmn_ike_sas(const struct dmn *d)
+{
+	return d->ike ? d->ike->sa_head : NULL;
+}
+static inline const struct dmn_child *dmn_ike_children(const struct dmn *d)
+{
+	return d->ike ? d->ike->child_head : NULL;
+}
+
+/* Deletes (with DELETE notifications) every ISAKMP SA and child of the conn called name; returns
+ * how many ISAKMP SAs were deleted, or -ENOENT. */
+int dmn_ike_terminate(struct dmn *d, const char *name);

@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * ipsec.secrets, the format shared by strongSwan's starter and Libreswan, for pre-shared keys:
+ *
+ *   [ID ...] : PSK "text" | 0xHEX | 0sBASE64
+ *   include PATTERN                      (relative to the including file, depth-limited)
+ *
+ * IDs: addresses, @fqdn, user@fqdn, "DN", %any (also %any4/%any6/0.0.0.0/::). Lines starting
+ * with a blank continue the previous entry; '#' starts a comment outside quotes. XAUTH, EAP, NTLM,
+ * RSA, ECDSA, PIN, P12, PPK and NULL entries are accepted and ignored with a notice.
+ *
+ * Lookup precedence (dmn_secrets_find_psk): an entry naming both the local and the remote ID
+ * (score 4) beats one that names one of them and %any or nothing for the other (3), which beats
+ * "%any %any" (2), which beats ": PSK" without IDs (1). On a tie the first entry in the file wins.
+ *
+ * PSK bytes live in heap buffers that are wiped with explicit_bzero when freed, and so is every
+ * buffer that held file text. Nothing prints a PSK: dmn_secrets_dump() shows <redacted>.
+ */
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "daemon/config.h"
+
+#define DMN_SECRETS_MAX	   4096 /* entries per load */
+#define DMN_SECRET_IDS_MAX 8	/* IDs before the ':' of one entry */
+#define DMN_PSK_MAX	   1024 /* bytes of one PSK */
+
+struct dmn_secret {
+	struct dmn_id ids[DMN_SECRET_IDS_MAX];
+	size_t n_ids; /* 0: ": PSK" matches everything */
+	uint8_t *psk; /* owned, wiped on free */
+	size_t psk_len;
+	char file[DMN_PATH_MAX];
+	unsigned line;
+};
+
+struct dmn_secrets {
+	struct dmn_secret *v;
+	size_t n, cap;
+};
+
+/*
+ * Loads path (and includes) into a new set of secrets. A file readable by group or others (mode
+ * checked with fstat on the opened descriptor) gets a warning. Returns 0 and sets *ret (owned by
+ * the caller, free with dmn_secrets_free), or -errno: -EINVAL when errors were added to diags,
+ * -ENOENT/-EACCES/... when path itself cannot be read (no diagnostic added: the caller words it).
+ */
+int dmn_secrets_load(const char *path, struct dmn_diags *diags, struct dmn_secrets **ret);
+/* The same for an in-memory text; include_dir NULL refuses include (fuzzing). */
+int dmn_secrets_parse_buffer(const char *name, const char *buf, size_t len, const char *include_dir,
+			     struct dmn_diags *diags, struct dmn_secrets **ret);
+/* Wipes every PSK and frees. Accepts NULL. */
+void dmn_secrets_free(struct dmn_secrets *s);
+
+/*
+ * The best PSK for (local, remote) by the precedence above. *ret_psk points into s (valid until
+ * dmn_secrets_free). Returns 0 or -ENOENT; ret_* untouched on failure.
+ */
+int dmn_secrets_find_psk(const struct dmn_secrets *s, const struct dmn_id *local,
+			 const struct dmn_id *remote, const uint8_t **ret_psk, size_t *ret_len);
+
+/* One line per entry: its IDs, "PSK <redacted>" and file:line. Returns 0 or -EIO. */
+int dmn_secrets_dump(const struct dmn_secrets *s, FILE *out);
+
+/* True when two IDs name the same identity (FQDN and user@FQDN compare case-insensitively). */
+bool dmn_id_equal(const struct dmn_id *a, const struct dmn_id *b);

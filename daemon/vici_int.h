@@ -1,0 +1,130 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Internals shared by the VICI server (daemon/vici_srv.c: socket, clients, queues, events) and its
+ * commands (the const command table and the handlers, in the second half of vici_srv.c).
+ */
+#pragma once
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <systemd/sd-event.h>
+
+#include "daemon/dmn.h"
+#include "daemon/log.h"
+#include "tools/vici/vici.h"
+
+#define DMN_VICI_CLIENTS_MAX 64
+/* Largest request accepted from a client (requests are small: names and a few options). */
+#define DMN_VICI_REQ_MAX (64u * 1024u)
+/* Bytes queued for one client before it counts as not reading and is dropped. */
+#define DMN_VICI_OUTQ_MAX (4u * 1024u * 1024u)
+/* Requests handled per wake-up of one client, so one client cannot starve the loop. */
+#define DMN_VICI_BURST 16
+/* initiate: how long a request waits for its result unless it asks otherwise. */
+#define DMN_VICI_INITIATE_TIMEOUT_MS	 60000u
+#define DMN_VICI_INITIATE_TIMEOUT_MAX_MS 600000u
+
+/* Events a client may register for (bit = 1 << index in dmn_vici_event_names). */
+#define DMN_VICI_EVENTS(X)                                                                         \
+	X(IKE_UPDOWN, "ike-updown")                                                                \
+	X(CHILD_UPDOWN, "child-updown")                                                            \
+	X(LOG, "log")                                                                              \
+	X(CONTROL_LOG, "control-log")                                                              \
+	X(LIST_SA, "list-sa")                                                                      \
+	X(LIST_CONN, "list-conn")
+
+#define DMN_VICI_X_EVENT(sym, name) DMN_VICI_EV_##sym,
+enum dmn_vici_event { DMN_VICI_EVENTS(DMN_VICI_X_EVENT) DMN_VICI_EV__MAX };
+#undef DMN_VICI_X_EVENT
+
+struct dmn_vici_out {
+	struct dmn_vici_out *next;
+	size_t len, off;
+	uint8_t data[];
+};
+
+/* A request waiting for the IKE engine (initiate). */
+struct dmn_vici_pending {
+	char conn[64];
+	bool want_child; /* done on child-updown; else on ike-updown */
+	sd_event_source *timer;
+	char fail[256]; /* first warning/error logged about conn while waiting */
+};
+
+struct dmn_vici_client {
+	struct dmn_vici_client *prev, *next;
+	struct dmn_vici *v;
+	unsigned id;
+	int fd;
+	sd_event_source *src;
+	struct vici_reader rd;
+	struct dmn_vici_out *out_head, *out_tail;
+	size_t out_bytes;
+	uint32_t events; /* 1 << enum dmn_vici_event */
+	bool dead;	 /* dropped: freed by the reaper, skipped by everyone else */
+	struct dmn_vici_pending *pending;
+	char control[64]; /* while a terminate runs: the conn whose lines go to control-log */
+};
+
+struct dmn_vici {
+	struct dmn *d;
+	int fd;
+	char *path;
+	sd_event_source *listen_src;
+	sd_event_source *reaper;
+	struct dmn_vici_client *head;
+	unsigned n_clients;
+	unsigned next_id;
+	pthread_t loop_thread;
+	bool in_log;   /* a log line is being forwarded: lines logged meanwhile are dropped */
+	char *capture; /* while set, the first error logged on the loop thread lands here */
+	size_t capture_cap;
+	uint64_t started_ms;
+	uint64_t started_real_s;
+	uint64_t requests, dropped;	/* counters for `stats` */
+	struct dmn_ratelimit rl_refuse; /* "refusing a client" lines */
+	char (*loaded)[64]; /* names of conns loaded with load-conn (what get-conns lists) */
+	size_t n_loaded;
+};
+
+/* The name of an event ("ike-updown"), and its index for a name (or -1). */
+const char *dmn_vici_event_name(enum dmn_vici_event e);
+int dmn_vici_event_lookup(const uint8_t *name, size_t len);
+
+/* Queues a finished packet builder's bytes to c (dropping c if its queue overflows); frees b. */
+void dmn_vici_send(struct dmn_vici_client *c, struct vici_builder *b);
+/* Sends an event packet (built by b) to c if c registered for e; frees b either way. */
+void dmn_vici_send_event(struct dmn_vici_client *c, enum dmn_vici_event e, struct vici_builder *b);
+/* A CMD_RESPONSE with success = yes, or success = no and errmsg. */
+void dmn_vici_reply_status(struct dmn_vici_client *c, bool ok, const char *errmsg);
+/* Drops c (closes it now, frees it from the loop soon). */
+void dmn_vici_client_kill(struct dmn_vici_client *c, const char *why);
+/* Ends c's pending request with a response and resumes reading from c. */
+void dmn_vici_pending_done(struct dmn_vici_client *c, bool ok, const char *errmsg);
+
+struct dmn_ike_sa;
+struct dmn_child;
+/*
+ * Adds the list-sa style section of an ISAKMP SA (keyed by its conn name) with, in child-sas,
+ * its children (all of them, or only child if child is non-NULL, or none if no_children).
+ * sa may be NULL for children whose ISAKMP SA is gone (they are listed under their conn name).
+ */
+void dmn_vici_ike_section(struct dmn *d, struct vici_builder *b, const struct dmn_ike_sa *sa,
+			  const struct dmn_child *child, bool no_children);
+
+/*
+ * Handles one received segment from c (the entry point for a fuzz harness: c needs an fd that
+ * takes writes, e.g. one end of a socketpair). Returns 0, or -EBADMSG for a packet a client must
+ * not send (the caller drops c).
+ */
+int dmn_vici_input(struct dmn_vici_client *c, const uint8_t *seg, size_t len);
+
+/*
+ * Runs one CMD_REQUEST from c: looks name up in the const command table and calls the handler
+ * with the parsed message (root section). Answers CMD_UNKNOWN for unknown names. Returns 0, or
+ * -EBADMSG when the message is malformed (the caller drops the client).
+ */
+int dmn_vici_dispatch(struct dmn_vici_client *c, const uint8_t *name, size_t name_len,
+		      const uint8_t *msg, size_t msg_len);
