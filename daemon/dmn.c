@@ -9,6 +9,7 @@
 #include <systemd/sd-daemon.h>
 #include <time.h>
 
+#include "daemon/caps.h"
 #include "daemon/conf.h"
 #include "daemon/log.h"
 #include "daemon/vici_srv.h"
@@ -107,7 +108,10 @@ int dmn_new(const struct dmn_opts *opts, struct dmn **ret)
 	d->opts = *opts;
 	for (unsigned i = 0; i < DMN_SOCKS_MAX; i++)
 		d->socks[i].fd = -1;
-	int r = sd_event_new(&d->ev);
+	int r = dmn_caps_check();
+	if (r < 0)
+		return r;
+	r = sd_event_new(&d->ev);
 	if (r < 0)
 		return r;
 	sigset_t ss;
@@ -145,6 +149,13 @@ int dmn_new(const struct dmn_opts *opts, struct dmn **ret)
 	r = open_sockets(d);
 	if (r < 0)
 		return r;
+	/* Sockets bound and netlink open: keep only CAP_NET_ADMIN and CAP_NET_BIND_SERVICE. Before
+	 * the workers start, as capabilities are per thread. */
+	r = dmn_caps_drop();
+	if (r < 0) {
+		log_err("cannot drop capabilities: %s", strerror(-r));
+		return r;
+	}
 	r = dmn_workers_start(d->ev, d->opts.workers, &d->workers);
 	if (r < 0) {
 		log_err("cannot start worker threads: %s", strerror(-r));
