@@ -52,6 +52,9 @@ static uint64_t env_now(void *ctx)
 }
 
 static void env_log(void *ctx, enum proto_log_level level, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void env_log(void *ctx, enum proto_log_level level, const char *fmt, ...)
 {
 	(void)ctx;
 	va_list ap;
