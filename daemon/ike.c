@@ -37,7 +37,8 @@ static void env_random(void *ctx, uint8_t *buf, size_t n)
 		if (r < 0) {
 			if (errno == EINTR)
 				continue;
-			/* getrandom only fails on a broken kernel; never continue without entropy. */
+			/* getrandom only fails on a broken kernel; never continue without entropy.
+			 */
 			log_err("getrandom failed: %s", strerror(errno));
 			abort();
 		}
@@ -238,8 +239,10 @@ static int conn_to_proto(const struct dmn *d, size_t i, struct proto_ike_conn *r
 		return r;
 	for (size_t k = 0; k < c->ike.n && ret->n_ike < PROTO_IKE_P1_PROPS_MAX; k++) {
 		const struct dmn_ike_proposal *p = &c->ike.v[k];
-		ret->ike[ret->n_ike++] = (struct proto_ike_p1_prop){
-			.encr = p->encr, .key_bits = p->key_bits, .hash = p->hash, .group = p->group};
+		ret->ike[ret->n_ike++] = (struct proto_ike_p1_prop){.encr = p->encr,
+								    .key_bits = p->key_bits,
+								    .hash = p->hash,
+								    .group = p->group};
 	}
 	for (size_t k = 0; k < c->esp.n && ret->n_esp < PROTO_IKE_P2_PROPS_MAX; k++) {
 		const struct dmn_esp_proposal *p = &c->esp.v[k];
@@ -258,6 +261,7 @@ static int conn_to_proto(const struct dmn *d, size_t i, struct proto_ike_conn *r
 	ret->aggressive = c->aggressive;
 	ret->initial_contact = c->initial_contact;
 	ret->force_encaps = c->encaps == DMN_FORCE;
+	ret->no_natt = c->encaps == DMN_NO;
 	for (size_t k = 0; k < c->left.n_subnets && ret->n_local_ts < PROTO_IKE_TS_MAX; k++)
 		subnet_to_ts(&c->left.subnets[k], &ret->local_ts[ret->n_local_ts++]);
 	for (size_t k = 0; k < c->right.n_subnets && ret->n_remote_ts < PROTO_IKE_TS_MAX; k++)
@@ -371,8 +375,9 @@ static int policy_find_p2(void *ctx, const struct proto_ike_conn *p1,
 			if ((pass == 0) != (i == p1_i))
 				continue;
 			const struct dmn_conn *c = d->config->conns[i];
-			if (pass == 1 && !(c->right.host.kind == pc->right.host.kind &&
-					   memcmp(c->right.host.bytes, pc->right.host.bytes, 16) == 0))
+			if (pass == 1 &&
+			    !(c->right.host.kind == pc->right.host.kind &&
+			      memcmp(c->right.host.bytes, pc->right.host.bytes, 16) == 0))
 				continue;
 			struct proto_ike_addr lh = {0}, rh = {0};
 			if (c->left.host.kind == DMN_ADDR_IP)
@@ -470,16 +475,17 @@ static int child_sa(struct dmn *d, const struct proto_ike_event *ev, bool inboun
 		if (!enc || (ch->auth && !auth))
 			return -EOPNOTSUPP;
 		struct xfrm_key *k = enc->aead ? &sa.aead : &sa.enc;
-		*k = (struct xfrm_key){.alg = enc->kernel, .key = km, .len = ch->enc_key_len,
-				       .bits = enc->bits};
+		*k = (struct xfrm_key){
+			.alg = enc->kernel, .key = km, .len = ch->enc_key_len, .bits = enc->bits};
 	} else if (!auth) {
 		return -EOPNOTSUPP;
 	}
 	if (auth)
-		sa.auth = (struct xfrm_key){.alg = auth->kernel,
-					    .key = km + (ch->protocol == PROTO_IPSEC_ESP ? ch->enc_key_len : 0),
-					    .len = ch->auth_key_len,
-					    .bits = auth->bits};
+		sa.auth = (struct xfrm_key){
+			.alg = auth->kernel,
+			.key = km + (ch->protocol == PROTO_IPSEC_ESP ? ch->enc_key_len : 0),
+			.len = ch->auth_key_len,
+			.bits = auth->bits};
 	if (ch->natt) {
 		sa.encap = true;
 		sa.encap_sport = inbound ? ch->encap_dport : ch->encap_sport;
@@ -655,9 +661,11 @@ static void on_child_up(struct dmn *d, const struct proto_ike_event *ev)
 		c->policies = r == 0;
 	}
 	if (r < 0 && !c->sa_in) {
-		/* The larval SA ALLOCSPI left would otherwise linger until the kernel expires it. */
+		/* The larval SA ALLOCSPI left would otherwise linger until the kernel expires it.
+		 */
 		struct xfrm_sa_id id = {.spi = c->spi_in,
-					.proto = c->protocol == PROTO_IPSEC_AH ? IPPROTO_AH : IPPROTO_ESP};
+					.proto = c->protocol == PROTO_IPSEC_AH ? IPPROTO_AH
+									       : IPPROTO_ESP};
 		to_xaddr(&c->peer, &id.src);
 		to_xaddr(&c->local, &id.dst);
 		xfrm_sa_del(d->xfrm, &id);
@@ -670,8 +678,9 @@ static void on_child_up(struct dmn *d, const struct proto_ike_event *ev)
 	}
 	char pfs[96] = "", gname[24];
 	if (ch->pfs_group)
-		snprintf(pfs, sizeof(pfs), ", PFS %s",
-			 proto_name_buf(PROTO_NAMES_IKE_GROUP, ch->pfs_group, gname, sizeof(gname)));
+		snprintf(
+			pfs, sizeof(pfs), ", PFS %s",
+			proto_name_buf(PROTO_NAMES_IKE_GROUP, ch->pfs_group, gname, sizeof(gname)));
 	dmn_vici_child_updown(d, c, true);
 	char tsl[96], tsr[96];
 	if (ch->natt)
@@ -749,8 +758,10 @@ static int child_encap_update(struct dmn *d, struct dmn_child *c)
 		sa.replay_window = 32;
 		if (enc) {
 			struct xfrm_key *k = enc->aead ? &sa.aead : &sa.enc;
-			*k = (struct xfrm_key){.alg = enc->kernel, .key = pattern,
-					       .len = c->enc_key_len, .bits = enc->bits};
+			*k = (struct xfrm_key){.alg = enc->kernel,
+					       .key = pattern,
+					       .len = c->enc_key_len,
+					       .bits = enc->bits};
 		}
 		if (auth)
 			sa.auth = (struct xfrm_key){.alg = auth->kernel,
@@ -792,10 +803,11 @@ static void on_peer_moved(struct dmn *d, const struct proto_ike_event *ev)
 		c->encap_sport = ev->local.port;
 		int r = child_encap_update(d, c);
 		if (r < 0)
-			log_warn("%s: cannot move IPsec SA 0x%08x to %s: %s", c->conn, c->spi_out, to,
-				 r == -EOPNOTSUPP ? "algorithm unknown" : xfrm_errmsg(d->xfrm));
+			log_warn("%s: cannot move IPsec SA 0x%08x to %s: %s", c->conn, c->spi_out,
+				 to, r == -EOPNOTSUPP ? "algorithm unknown" : xfrm_errmsg(d->xfrm));
 		else
-			log_info("%s: peer's NAT mapping moved from %s to %s: IPsec SAs 0x%08x/0x%08x "
+			log_info("%s: peer's NAT mapping moved from %s to %s: IPsec SAs "
+				 "0x%08x/0x%08x "
 				 "updated",
 				 c->conn, from, to, c->spi_in, c->spi_out);
 	}
@@ -926,30 +938,48 @@ static uint64_t children_in_bytes(struct dmn *d, uint64_t sa_id)
 	return sum;
 }
 
-/* Every dpddelay: a tunnel that received nothing since the last look is probed (RFC 3706 §5.3:
- * only when idle, so a busy tunnel costs no IKE traffic). */
+/*
+ * A tunnel that received nothing for dpddelay is probed, at most once per dpddelay (RFC 3706 §5.3:
+ * only when idle, so a busy tunnel costs no IKE traffic). The inbound byte counters are sampled
+ * every dpddelay/4 (250 ms to 1 s), so a peer that dies is probed at most dpddelay + one sample
+ * after its last packet, and declared dead dpdtimeout later.
+ */
 static void dpd_check(struct dmn *d, struct dmn_ike_sa *sa, uint64_t now)
 {
 	const struct dmn_conn *conn = conn_by_handle(d, sa->conn_handle, NULL);
 	if (!conn || !conn->dpddelay || conn->dpdaction == DMN_DPD_NONE || !sa->p1.peer_dpd)
 		return;
-	if (!sa->dpd_next_ms) {
-		sa->dpd_next_ms = now + (uint64_t)conn->dpddelay * 1000;
+	uint64_t delay = (uint64_t)conn->dpddelay * 1000, sample = delay / 4;
+	sample = sample < DMN_IKE_TICK_MS ? DMN_IKE_TICK_MS : sample > 1000 ? 1000 : sample;
+	if (!sa->dpd_last_rx_ms) {
+		sa->dpd_last_rx_ms = now;
+		sa->dpd_sample_ms = now + sample;
 		return;
 	}
-	if (now < sa->dpd_next_ms)
-		return;
-	sa->dpd_next_ms = now + (uint64_t)conn->dpddelay * 1000;
-	uint64_t bytes = children_in_bytes(d, sa->sa_id);
-	if (bytes != sa->dpd_in_bytes) {
-		sa->dpd_in_bytes = bytes; /* traffic arrived: the peer is alive */
-		return;
+	if (now >= sa->dpd_sample_ms) {
+		uint64_t bytes = children_in_bytes(d, sa->sa_id);
+		if (bytes != sa->dpd_in_bytes)
+			sa->dpd_last_rx_ms = now; /* traffic arrived: the peer is alive */
+		sa->dpd_in_bytes = bytes;
+		sa->dpd_sample_ms = now + sample;
 	}
+	if (now < sa->dpd_last_rx_ms + delay || now < sa->dpd_next_ms)
+		return;
+	sa->dpd_next_ms = now + delay;
 	int r = proto_ike_dpd_probe(d->ike->engine, sa->sa_id, conn->dpdtimeout * 1000u);
 	if (r == 0) {
+		sa->dpd_probing = true;
 		d->ike->dpd_probes++;
 		log_debug("%s: tunnel idle for %u s: R-U-THERE sent", sa->conn, conn->dpddelay);
 	}
+}
+
+/* Our probe of sa_id was answered or timed out. */
+static void dpd_settled(struct dmn *d, uint64_t sa_id)
+{
+	struct dmn_ike_sa *sa = dmn_map_get(&d->ike->sas, sa_id);
+	if (sa)
+		sa->dpd_probing = false;
 }
 
 static int on_tick(sd_event_source *s, uint64_t usec, void *userdata)
@@ -983,13 +1013,14 @@ static void on_event(struct dmn *d, const struct proto_ike_event *ev)
 	switch (ev->type) {
 	case PROTO_IKE_EV_P1_UP:
 		/* The engine logs the info line (with the peer's ID); this one is for debugging. */
-		log_debug("%s: ISAKMP SA established with %s (%s): %s-%s-%s%s%u, lifetime %u s", name,
-			 peer, ev->u.p1.exchange == ISAKMP_XCHG_AGGRESSIVE ? "Aggressive" : "Main",
-			 proto_name_buf(PROTO_NAMES_IKE_ENCR, ev->u.p1.prop.encr, b1, sizeof(b1)),
-			 proto_name_buf(PROTO_NAMES_IKE_HASH, ev->u.p1.prop.hash, b2, sizeof(b2)),
-			 proto_name_buf(PROTO_NAMES_IKE_GROUP, ev->u.p1.prop.group, b3, sizeof(b3)),
-			 ev->u.p1.prop.key_bits ? " key " : "", ev->u.p1.prop.key_bits,
-			 ev->u.p1.lifetime_s);
+		log_debug(
+			"%s: ISAKMP SA established with %s (%s): %s-%s-%s%s%u, lifetime %u s", name,
+			peer, ev->u.p1.exchange == ISAKMP_XCHG_AGGRESSIVE ? "Aggressive" : "Main",
+			proto_name_buf(PROTO_NAMES_IKE_ENCR, ev->u.p1.prop.encr, b1, sizeof(b1)),
+			proto_name_buf(PROTO_NAMES_IKE_HASH, ev->u.p1.prop.hash, b2, sizeof(b2)),
+			proto_name_buf(PROTO_NAMES_IKE_GROUP, ev->u.p1.prop.group, b3, sizeof(b3)),
+			ev->u.p1.prop.key_bits ? " key " : "", ev->u.p1.prop.key_bits,
+			ev->u.p1.lifetime_s);
 		sa_record_add(d, ev, name);
 		break;
 	case PROTO_IKE_EV_P1_FAILED:
@@ -1022,9 +1053,11 @@ static void on_event(struct dmn *d, const struct proto_ike_event *ev)
 		on_peer_moved(d, ev);
 		break;
 	case PROTO_IKE_EV_DPD_ACK:
+		dpd_settled(d, ev->sa_id);
 		log_debug("%s: R-U-THERE-ACK %u from %s", name, ev->u.dpd.seq, peer);
 		break;
 	case PROTO_IKE_EV_DPD_DEAD:
+		dpd_settled(d, ev->sa_id);
 		on_dpd_dead(d, ev);
 		break;
 	}
@@ -1066,7 +1099,8 @@ static void arm_timer(struct dmn *d, uint64_t sa_id, uint64_t deadline_ms)
 	}
 	*t = (struct timer_ctx){d, sa_id};
 	sd_event_source *s = NULL;
-	int r = sd_event_add_time(d->ev, &s, CLOCK_MONOTONIC, deadline_ms * 1000, 1000, on_timer, t);
+	int r = sd_event_add_time(d->ev, &s, CLOCK_MONOTONIC, deadline_ms * 1000, 1000, on_timer,
+				  t);
 	if (r >= 0)
 		r = sd_event_source_set_destroy_callback(s, free);
 	if (r < 0) {
@@ -1142,7 +1176,8 @@ static void send_datagram(struct dmn *d, const struct proto_ike_action *a)
 		char b[64];
 		if (dmn_ratelimit_ok(&d->ike->rl_drop, dmn_now_ms(d), "send errors"))
 			log_warn("cannot send to %s: %s",
-				 dmn_sockaddr_str((struct sockaddr *)&dst, b, sizeof(b)), strerror(-r));
+				 dmn_sockaddr_str((struct sockaddr *)&dst, b, sizeof(b)),
+				 strerror(-r));
 	} else {
 		d->stats.tx_packets++;
 	}
@@ -1181,9 +1216,8 @@ void dmn_ike_input(struct dmn *d, const struct dmn_pkt *pkt)
 	sockaddr_to_proto(&pkt->peer, &peer);
 	if (pkt->local.ss_family != pkt->peer.ss_family)
 		memset(&local, 0, sizeof(local)); /* no PKTINFO: unknown local address */
-	enum proto_ike_input_result r =
-		proto_ike_input(d->ike->engine, pkt->data, pkt->len, &local, &peer,
-				pkt->sock->kind == DMN_SOCK_NATT);
+	enum proto_ike_input_result r = proto_ike_input(d->ike->engine, pkt->data, pkt->len, &local,
+							&peer, pkt->sock->kind == DMN_SOCK_NATT);
 	if (r == PROTO_IKE_IN_DROPPED)
 		d->stats.rx_dropped++;
 	pump(d);

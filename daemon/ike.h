@@ -48,8 +48,10 @@ struct dmn_ike_sa {
 	uint64_t established_ms;
 	/* NAT keepalives (RFC 3948 §2.3) when we are behind a NAT; DPD (RFC 3706) when enabled */
 	uint64_t keepalive_next_ms;
-	uint64_t dpd_next_ms;
-	uint64_t dpd_in_bytes; /* inbound bytes of its children at the last check */
+	uint64_t dpd_next_ms;	 /* earliest next R-U-THERE (one per dpddelay) */
+	uint64_t dpd_sample_ms;	 /* next look at the inbound byte counters */
+	uint64_t dpd_last_rx_ms; /* when they last grew (or the SA came up) */
+	uint64_t dpd_in_bytes;	 /* inbound bytes of its children at the last look */
 	bool dpd_probing;
 	unsigned dpd_dead; /* times the peer was declared dead */
 };

@@ -126,6 +126,8 @@ struct proto_ike_conn {
 	bool commit;		    /* set the commit bit in Quick Mode (ask for CONNECTED) */
 	bool force_encaps;	    /* fake our NAT-D so the peer believes we are behind a NAT and
 				       both sides use ESP-in-UDP (forceencaps=yes) */
+	bool no_natt;		    /* no NAT traversal at all: no NAT-T vendor ID, no NAT-D
+				       (encapsulation=no) */
 	struct proto_ike_ts local_ts[PROTO_IKE_TS_MAX];
 	unsigned n_local_ts; /* 0: the local host address */
 	struct proto_ike_ts remote_ts[PROTO_IKE_TS_MAX];
@@ -187,9 +189,9 @@ enum proto_ike_event_type {
 	PROTO_IKE_EV_INITIAL_CONTACT, /* peer rebooted: remove its old SAs */
 	PROTO_IKE_EV_NOTIFY,	      /* any other authenticated notify: u.notify */
 	PROTO_IKE_EV_SA_GONE,	      /* ISAKMP SA freed (deleted by us or by the peer) */
-	PROTO_IKE_EV_PEER_MOVED,      /* NAT mapping changed: u.moved (peer/local are the new ones) */
-	PROTO_IKE_EV_DPD_ACK,	      /* R-U-THERE-ACK for our probe: u.dpd */
-	PROTO_IKE_EV_DPD_DEAD,	      /* no R-U-THERE-ACK within the timeout: u.dpd; SA kept */
+	PROTO_IKE_EV_PEER_MOVED, /* NAT mapping changed: u.moved (peer/local are the new ones) */
+	PROTO_IKE_EV_DPD_ACK,	 /* R-U-THERE-ACK for our probe: u.dpd */
+	PROTO_IKE_EV_DPD_DEAD,	 /* no R-U-THERE-ACK within the timeout: u.dpd; SA kept */
 };
 
 /* Phase-1 result. */
@@ -200,7 +202,7 @@ struct proto_ike_p1_info {
 	struct proto_ike_id peer_id;
 	bool peer_dpd, peer_natt; /* vendor IDs seen (peer_natt: RFC 3947 or a draft) */
 	bool nat_local, nat_peer; /* RFC 3947 §3.2: a NAT in front of us / of the peer (or faked) */
-	bool natt;		  /* the SA floated to the NAT-T port (local/peer ports are those) */
+	bool natt; /* the SA floated to the NAT-T port (local/peer ports are those) */
 };
 
 /* Everything the daemon needs to install one IPsec SA pair. */
@@ -219,8 +221,8 @@ struct proto_ike_child {
 	bool natt; /* UDP encapsulation (RFC 3948) */
 	uint16_t encap_sport, encap_dport;
 	uint32_t msgid;
-	bool has_oa;			  /* transport mode over NAT: the peer sent NAT-OA */
-	struct proto_ike_addr oa_peer;	  /* the peer's original address (RFC 3947 §5.2) */
+	bool has_oa;		       /* transport mode over NAT: the peer sent NAT-OA */
+	struct proto_ike_addr oa_peer; /* the peer's original address (RFC 3947 §5.2) */
 };
 
 struct proto_ike_event {

@@ -47,7 +47,7 @@ static enum ike_ret am_i_dh_send_i1(struct ike_ctx *c)
 	proto_put_ke(&b, sa->gxi, sa->gx_len);
 	proto_put_nonce(&b, sa->ni, sa->ni_len);
 	proto_put_id(&b, sa->idi_b[0], 0, 0, sa->idi_b + 4, sa->idi_b_len - 4);
-	ike_vid_put(&b);
+	ike_vid_put(c->sa, &b);
 	if (!ike_msg_end(c, &b))
 		return IKE_DROP;
 	size_t sa_len = (size_t)c->x->out[sa_off + 2] << 8 | c->x->out[sa_off + 3];
@@ -161,7 +161,7 @@ static enum ike_ret am_r_dh_send_r2(struct ike_ctx *c)
 	proto_put_nonce(&b, sa->nr, sa->nr_len);
 	proto_put_id(&b, sa->idr_b[0], 0, 0, sa->idr_b + 4, sa->idr_b_len - 4);
 	proto_put_hash(&b, hash, sa->keys.prf_len);
-	ike_vid_put(&b);
+	ike_vid_put(c->sa, &b);
 	ike_natd_put(sa, &b);
 	explicit_bzero(hash, sizeof(hash));
 	return ike_msg_end(c, &b) ? IKE_NEXT : IKE_DROP;

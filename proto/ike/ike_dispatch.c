@@ -123,8 +123,8 @@ void ike_fail(struct ike_ctx *c, enum proto_ike_reason r, const char *fmt, ...)
 		c->sa = NULL;
 		return;
 	}
-	ike_log(sa->e, PROTO_LOG_DEBUG, "\"%s\" #%llu: quick mode %08x failed: %s",
-		c->x->conn.name, (unsigned long long)sa->id, c->x->msgid, text);
+	ike_log(sa->e, PROTO_LOG_DEBUG, "\"%s\" #%llu: quick mode %08x failed: %s", c->x->conn.name,
+		(unsigned long long)sa->id, c->x->msgid, text);
 	if (c->notify && !c->x->initiator) {
 		uint8_t spi[4];
 		uint32_t v = c->x->chosen.spi_out;

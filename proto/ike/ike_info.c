@@ -26,10 +26,12 @@ static const uint8_t vid_dpd[16] = {0xaf, 0xca, 0xd7, 0x13, 0x68, 0xa1, 0xf1, 0x
 static const uint8_t vid_natt[16] = {0x4a, 0x13, 0x1c, 0x81, 0x07, 0x03, 0x58, 0x45,
 				     0x5c, 0x57, 0x28, 0xf2, 0x0e, 0x95, 0x45, 0x2f};
 
-void ike_vid_put(struct proto_builder *b)
+/* Our vendor IDs: DPD, and NAT-T unless the conn turned it off (encapsulation=no). */
+void ike_vid_put(const struct ike_sa *sa, struct proto_builder *b)
 {
 	proto_put_vid(b, vid_dpd, sizeof(vid_dpd));
-	proto_put_vid(b, vid_natt, sizeof(vid_natt));
+	if (!sa->conn.no_natt)
+		proto_put_vid(b, vid_natt, sizeof(vid_natt));
 }
 
 void ike_vid_scan(struct ike_sa *sa, const struct proto_msg *m)

@@ -326,5 +326,5 @@ uint16_t ike_natt_mode(const struct ike_sa *sa, uint16_t mode);
 void ike_nat_oa_put(struct ike_ctx *c, struct proto_builder *b);
 void ike_nat_oa_take(struct ike_ctx *c);
 uint8_t ike_pl_canonical(uint8_t type);
-void ike_vid_put(struct proto_builder *b);
+void ike_vid_put(const struct ike_sa *sa, struct proto_builder *b);
 void ike_vid_scan(struct ike_sa *sa, const struct proto_msg *m);

@@ -160,7 +160,7 @@ static enum ike_ret mm_i_start_send_i1(struct ike_ctx *c)
 	ike_msg_begin(c, &b, false);
 	size_t sa_off = b.len;
 	ike_put_p1_sa(&b, &c->sa->conn, 0);
-	ike_vid_put(&b);
+	ike_vid_put(c->sa, &b);
 	if (!ike_msg_end(c, &b))
 		return IKE_DROP;
 	size_t sa_len = (size_t)c->x->out[sa_off + 2] << 8 | c->x->out[sa_off + 3];
@@ -276,7 +276,7 @@ static enum ike_ret mm_r_recv_i1_send_r1(struct ike_ctx *c)
 	ike_save_sai(sa, pl->body.p, pl->body.len);
 	ike_msg_begin(c, &b, false);
 	ike_put_p1_reply(sa, &b);
-	ike_vid_put(&b);
+	ike_vid_put(c->sa, &b);
 	return ike_msg_end(c, &b) ? IKE_NEXT : IKE_DROP;
 }
 

@@ -42,7 +42,7 @@ static const uint8_t vid_drafts[3][16] = {
 bool ike_natt_vid(struct ike_sa *sa, const uint8_t *vid, size_t len)
 {
 	uint8_t kind = IKE_NATT_NONE;
-	if (len != 16)
+	if (len != 16 || sa->conn.no_natt)
 		return false;
 	if (memcmp(vid, vid_rfc3947, 16) == 0)
 		kind = IKE_NATT_RFC;
@@ -136,7 +136,9 @@ void ike_natd_check(struct ike_ctx *c)
 	if (sa->nat_local || sa->nat_peer)
 		ike_log(c->e, PROTO_LOG_INFO, "\"%s\" #%llu: NAT detected:%s%s%s", sa->conn.name,
 			(unsigned long long)sa->id, !local_ok ? " we are behind a NAT" : "",
-			sa->nat_peer ? (!local_ok ? ", the peer is behind a NAT" : " the peer is behind a NAT") : "",
+			sa->nat_peer ? (!local_ok ? ", the peer is behind a NAT"
+						  : " the peer is behind a NAT")
+				     : "",
 			local_ok && sa->conn.force_encaps ? " (forced: forceencaps)" : "");
 }
 

@@ -628,7 +628,8 @@ enum proto_ike_input_result proto_ike_input(struct proto_ike_engine *e, const ui
 	if (!body)
 		return PROTO_IKE_IN_DROPPED;
 	memcpy(body, buf + PROTO_HDR_LEN, blen);
-	enum proto_ike_input_result r = sa_input(sa, &h, buf, body, blen, adopted, local, peer, natt);
+	enum proto_ike_input_result r =
+		sa_input(sa, &h, buf, body, blen, adopted, local, peer, natt);
 	explicit_bzero(body, blen);
 	free(body);
 	return r;

@@ -43,7 +43,7 @@ struct h_pkt {
 	int to; /* 0 = a, 1 = b */
 	uint8_t *data;
 	size_t len;
-	bool natt;	      /* sent on the NAT-T socket */
+	bool natt;	       /* sent on the NAT-T socket */
 	uint16_t sport, dport; /* UDP ports the sender used */
 };
 
@@ -73,11 +73,11 @@ struct h_world {
 	bool reverse;		 /* deliver each batch in reverse order */
 	bool verbose;
 	unsigned delivered;
-	struct h_nat nat[2];	      /* NAT in front of peer i */
-	unsigned natt_sent[2];	      /* datagrams peer i sent on its NAT-T socket */
-	unsigned plain_sent[2];	      /* ... on its IKE socket */
+	struct h_nat nat[2];		       /* NAT in front of peer i */
+	unsigned natt_sent[2];		       /* datagrams peer i sent on its NAT-T socket */
+	unsigned plain_sent[2];		       /* ... on its IKE socket */
 	uint16_t last_sport[2], last_dport[2]; /* ports of peer i's last datagram */
-	bool bad_port;		      /* a NAT-T datagram not between NAT-T ports, or vice versa */
+	bool bad_port; /* a NAT-T datagram not between NAT-T ports, or vice versa */
 };
 
 /* Puts a NAT (public address 203.0.113.5 or 2001:db8:ffff::5) in front of peer who. */

@@ -156,6 +156,36 @@ static void case_no_nat(void)
 	h_free(&w);
 }
 
+/* encapsulation=no on either side: no NAT-T VID, no NAT-D, no float even behind a NAT (the
+ * tunnel still comes up; ESP through the NAT is then the operator's problem). */
+static void case_off(void)
+{
+	for (int who = 0; who < 2; who++) {
+		struct h_world w;
+		h_init(&w, false, 71 + (uint64_t)who);
+		h_nat(&w, 0);
+		w.tap = tap_payloads;
+		memset(natd_rfc, 0, sizeof(natd_rfc));
+		memset(natd_draft, 0, sizeof(natd_draft));
+		w.p[who].conn.no_natt = true;
+		CHECK(h_initiate(&w, 0) != 0);
+		h_run(&w, RUN_MS);
+		const struct proto_ike_event *ca = up(&w);
+		const struct proto_ike_event *pa = h_event(&w.p[0], PROTO_IKE_EV_P1_UP, 0);
+		const struct proto_ike_event *pb = h_event(&w.p[1], PROTO_IKE_EV_P1_UP, 0);
+		if (CHECK(ca && pa && pb)) {
+			CHECK(!pa->u.p1.nat_local && !pb->u.p1.nat_peer);
+			CHECK(!pa->u.p1.natt && !pb->u.p1.natt);
+			CHECK_EQ_INT(pa->u.p1.peer_natt, 0);
+			CHECK_EQ_INT(pb->u.p1.peer_natt, 0);
+			CHECK(!ca->u.child.natt);
+		}
+		CHECK_EQ_INT(natd_rfc[0] + natd_rfc[1] + natd_draft[0] + natd_draft[1], 0);
+		CHECK_EQ_INT(w.natt_sent[0] + w.natt_sent[1], 0);
+		h_free(&w);
+	}
+}
+
 /* forceencaps on either side: no NAT, yet both sides encapsulate on 4500. */
 static void case_force(void)
 {
@@ -336,9 +366,9 @@ static const struct {
 	const char *name;
 	void (*fn)(void);
 } cases[] = {
-	{"nat-mm", case_nat_mm}, {"nat-am", case_nat_am}, {"nat-oa", case_nat_oa},
-	{"no-nat", case_no_nat}, {"force", case_force},	  {"draft", case_draft},
-	{"dpd", case_dpd},	 {"mapping", case_mapping},
+	{"nat-mm", case_nat_mm}, {"nat-am", case_nat_am},   {"nat-oa", case_nat_oa},
+	{"no-nat", case_no_nat}, {"force", case_force},	    {"draft", case_draft},
+	{"dpd", case_dpd},	 {"mapping", case_mapping}, {"off", case_off},
 };
 
 int main(int argc, char **argv)
