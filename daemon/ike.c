@@ -671,9 +671,14 @@ static void on_child_up(struct dmn *d, const struct proto_ike_event *ev)
 		xfrm_sa_del(d->xfrm, &id);
 	}
 	if (r < 0) {
-		log_err("%s: IPsec SA with %s negotiated but not installed: %s", c->conn, peer,
-			r == -EOPNOTSUPP ? "algorithm has no kernel equivalent"
-					 : xfrm_errmsg(d->xfrm));
+		char why[384];
+		snprintf(why, sizeof(why), "%s: IPsec SA with %s negotiated but not installed: %s",
+			 c->conn, peer,
+			 r == -EOPNOTSUPP ? "algorithm has no kernel equivalent"
+					  : xfrm_errmsg(d->xfrm));
+		log_err("%s", why);
+		/* The control socket prefixes the conn name itself. */
+		dmn_vici_initiate_failed(d, c->conn, why + strlen(c->conn) + 2);
 		return;
 	}
 	char pfs[96] = "", gname[24];
@@ -1026,6 +1031,9 @@ static void on_event(struct dmn *d, const struct proto_ike_event *ev)
 	case PROTO_IKE_EV_P1_FAILED:
 		log_warn("%s: ISAKMP SA with %s failed: %s", name, peer,
 			 ev->text[0] ? ev->text : proto_ike_reason_str(ev->reason));
+		if (conn)
+			dmn_vici_initiate_failed(d, name, ev->text[0] ? ev->text
+								: proto_ike_reason_str(ev->reason));
 		break;
 	case PROTO_IKE_EV_P2_UP:
 		on_child_up(d, ev);
@@ -1033,6 +1041,9 @@ static void on_event(struct dmn *d, const struct proto_ike_event *ev)
 	case PROTO_IKE_EV_P2_FAILED:
 		log_warn("%s: Quick Mode with %s failed: %s", name, peer,
 			 ev->text[0] ? ev->text : proto_ike_reason_str(ev->reason));
+		if (conn)
+			dmn_vici_initiate_failed(d, name, ev->text[0] ? ev->text
+								: proto_ike_reason_str(ev->reason));
 		break;
 	case PROTO_IKE_EV_DELETE:
 		on_delete(d, ev);

@@ -901,6 +901,14 @@ void dmn_vici_ike_section(struct dmn *d, struct vici_builder *b, const struct dm
 		ike_id_str(&sa->p1.peer_id, s, sizeof(s));
 		vici_add_kv_str(b, "remote-id", s);
 		vici_add_kv_str(b, "initiator", sa->initiator ? "yes" : "no");
+		/* swanctl shows the cookies as the IKE SA's SPIs, 16 hex digits each */
+		char ck[17];
+		for (int k = 0; k < 8; k++)
+			snprintf(ck + 2 * k, 3, "%02x", sa->p1.icookie[k]);
+		vici_add_kv_str(b, "initiator-spi", ck);
+		for (int k = 0; k < 8; k++)
+			snprintf(ck + 2 * k, 3, "%02x", sa->p1.rcookie[k]);
+		vici_add_kv_str(b, "responder-spi", ck);
 		/* RFC 3947 §3.2 NAT detection, under charon's names */
 		if (sa->p1.nat_local)
 			vici_add_kv_str(b, "nat-local", "yes");

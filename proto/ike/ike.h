@@ -203,6 +203,7 @@ struct proto_ike_p1_info {
 	bool peer_dpd, peer_natt; /* vendor IDs seen (peer_natt: RFC 3947 or a draft) */
 	bool nat_local, nat_peer; /* RFC 3947 §3.2: a NAT in front of us / of the peer (or faked) */
 	bool natt; /* the SA floated to the NAT-T port (local/peer ports are those) */
+	uint8_t icookie[8], rcookie[8]; /* the ISAKMP SA's cookies (RFC 2408 §3.1), for status */
 };
 
 /* Everything the daemon needs to install one IPsec SA pair. */

@@ -350,6 +350,8 @@ void ike_established(struct ike_ctx *c)
 		ev->u.p1.nat_local = sa->nat_local;
 		ev->u.p1.nat_peer = sa->nat_peer;
 		ev->u.p1.natt = sa->natt;
+		memcpy(ev->u.p1.icookie, sa->icookie, 8);
+		memcpy(ev->u.p1.rcookie, sa->rcookie, 8);
 	}
 	ike_push_event(c->e, ev);
 	if (sa->peer_initial_contact)
