@@ -987,10 +987,33 @@ static void dpd_settled(struct dmn *d, uint64_t sa_id)
 		sa->dpd_probing = false;
 }
 
+/* Dropped datagrams are counted, not logged one by one (a flood would fill the log): once a
+ * minute, if any were dropped, one line says how many and why. */
+static void drop_summary(struct dmn *d, uint64_t now)
+{
+	struct dmn_ike *ik = d->ike;
+	if (now < ik->summary_next_ms)
+		return;
+	ik->summary_next_ms = now + 60000;
+	struct proto_ike_stats st, *o = &ik->summary_stats;
+	proto_ike_get_stats(ik->engine, &st);
+	uint64_t mal = st.drop_malformed - o->drop_malformed, unk = st.drop_unknown_sa - o->drop_unknown_sa,
+		 mid = st.drop_msgid - o->drop_msgid, ho = st.drop_half_open - o->drop_half_open,
+		 dup = st.duplicates - o->duplicates;
+	if (mal || unk || mid || ho)
+		log_notice("in the last minute dropped %llu malformed, %llu for unknown SAs, %llu with "
+			   "wrong message IDs, %llu over the half-open limit; %llu duplicates answered "
+			   "from cache; %u half-open now",
+			   (unsigned long long)mal, (unsigned long long)unk, (unsigned long long)mid,
+			   (unsigned long long)ho, (unsigned long long)dup, st.half_open);
+	*o = st;
+}
+
 static int on_tick(sd_event_source *s, uint64_t usec, void *userdata)
 {
 	struct dmn *d = userdata;
 	uint64_t now = dmn_now_ms(d);
+	drop_summary(d, now);
 	uint32_t ka = d->config ? d->config->setup.keep_alive : 20;
 	for (struct dmn_ike_sa *sa = d->ike->sa_head, *next; sa; sa = next) {
 		next = sa->next;
@@ -1029,6 +1052,11 @@ static void on_event(struct dmn *d, const struct proto_ike_event *ev)
 		sa_record_add(d, ev, name);
 		break;
 	case PROTO_IKE_EV_P1_FAILED:
+		/* A responder-side negotiation that the peer never finished is what a spoofed MM1
+		 * flood leaves behind: those lines are rate-limited (the drop summary counts). */
+		if (!ev->initiator && ev->reason == PROTO_IKE_E_TIMEOUT &&
+		    !dmn_ratelimit_ok(&d->ike->rl_halfopen, dmn_now_ms(d), "half-open timeouts"))
+			break;
 		log_warn("%s: ISAKMP SA with %s failed: %s", name, peer,
 			 ev->text[0] ? ev->text : proto_ike_reason_str(ev->reason));
 		if (conn)
@@ -1348,6 +1376,7 @@ int dmn_ike_setup(struct dmn *d)
 	d->ike = ik;
 	ik->conn_generation = 1;
 	ik->rl_drop = (struct dmn_ratelimit)DMN_RATELIMIT_INIT(10000, 10);
+	ik->rl_halfopen = (struct dmn_ratelimit)DMN_RATELIMIT_INIT(10000, 10);
 	struct proto_env env = {.ctx = d, .random = env_random, .now_ms = env_now, .log = env_log};
 	struct proto_ike_policy pol = {
 		.ctx = d,

@@ -69,8 +69,11 @@ struct dmn_ike {
 	unsigned n_children;
 	uint64_t conn_generation; /* conn handles are generation << 32 | index + 1 */
 	struct dmn_ratelimit rl_drop;
+	struct dmn_ratelimit rl_halfopen; /* responder negotiations the peer never finished */
 	sd_event_source *tick; /* 1 s: NAT keepalives and DPD idle checks */
 	uint64_t keepalives_sent, dpd_probes;
+	struct proto_ike_stats summary_stats; /* engine counters at the last drop summary */
+	uint64_t summary_next_ms;
 };
 
 /* Iteration for status and control: established ISAKMP SAs and installed children, newest first. */
