@@ -102,15 +102,6 @@ int dmn_on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void *u
 		log_err("reload failed: keeping the configuration in force");
 		return 0;
 	}
-	/* TODO(issue 6): compare conns (dmn_conn_equal) to keep unchanged tunnels under their
-	 * conn, tear down removed ones and start new auto=start ones. Until then established SAs
-	 * keep running with the conn they were negotiated under, and new negotiations use the
-	 * new config. */
-	dmn_config_free(d->config);
-	dmn_secrets_free(d->secrets);
-	d->config = c.config;
-	d->secrets = c.secrets;
-	dmn_ike_config_changed(d);
-	log_notice("reload: %zu connections", d->config->n_conns);
+	dmn_ike_reload(d, c.config, c.secrets);
 	return 0;
 }

@@ -76,8 +76,14 @@ int dmn_ike_initiate(struct dmn *d, const char *name);
 /* Deletes every SA (sending DELETEs) and removes what was installed in the kernel. */
 void dmn_ike_shutdown(struct dmn *d);
 void dmn_ike_free(struct dmn *d);
-/* The config was replaced: conn handles of the old one become invalid. */
+/* The conn list was changed in place (VICI load-conn/unload-conn). */
 void dmn_ike_config_changed(struct dmn *d);
+/*
+ * Switches to a newly loaded config and secrets (ownership passes to d): conns that did not change
+ * keep their tunnels untouched; removed and changed conns are torn down (DELETE sent, kernel state
+ * removed); new or changed auto=start conns are started.
+ */
+void dmn_ike_reload(struct dmn *d, struct dmn_config *cfg, struct dmn_secrets *secrets);
 /* SIGHUP: reload config and secrets atomically. */
 int dmn_on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata);
 

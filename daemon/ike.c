@@ -9,11 +9,13 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/random.h>
 
 #include "daemon/config.h"
@@ -26,6 +28,7 @@
 #include "xfrm/xfrm.h"
 
 static void pump(struct dmn *d);
+static int initiate(struct dmn *d, const char *name, bool reauth);
 
 /* ---- environment ---- */
 
@@ -207,21 +210,59 @@ static uint16_t pfs_group(const struct dmn_conn *c)
 	return 0;
 }
 
+static struct dmn_conn_handle *handle_by_name(const struct dmn_ike *ik, const char *name)
+{
+	for (size_t k = 0; k < ik->n_handles; k++)
+		if (strcmp(ik->handles[k].name, name) == 0)
+			return &ik->handles[k];
+	return NULL;
+}
+
+/* The handle of conn number index, assigning one on first use (0 only when out of memory). */
 static uint64_t conn_handle(const struct dmn *d, size_t index)
 {
-	return d->ike->conn_generation << 32 | (uint64_t)(index + 1);
+	struct dmn_ike *ik = d->ike;
+	const char *name = d->config->conns[index]->name;
+	struct dmn_conn_handle *h = handle_by_name(ik, name);
+	if (h)
+		return h->id;
+	if (ik->n_handles == ik->cap_handles) {
+		size_t cap = ik->cap_handles ? ik->cap_handles * 2 : 16;
+		struct dmn_conn_handle *v = realloc(ik->handles, cap * sizeof(*v));
+		if (!v)
+			return 0;
+		ik->handles = v;
+		ik->cap_handles = cap;
+	}
+	h = &ik->handles[ik->n_handles++];
+	snprintf(h->name, sizeof(h->name), "%s", name);
+	h->id = ++ik->next_handle;
+	return h->id;
+}
+
+/* Forgets name's handle: events of SAs negotiated under it no longer find a conn. */
+static void conn_handle_forget(struct dmn_ike *ik, const char *name)
+{
+	struct dmn_conn_handle *h = handle_by_name(ik, name);
+	if (h)
+		*h = ik->handles[--ik->n_handles];
 }
 
 static const struct dmn_conn *conn_by_handle(const struct dmn *d, uint64_t handle, size_t *ret_i)
 {
-	if (handle >> 32 != d->ike->conn_generation)
+	const struct dmn_ike *ik = d->ike;
+	for (size_t k = 0; handle && d->config && k < ik->n_handles; k++) {
+		if (ik->handles[k].id != handle)
+			continue;
+		for (size_t i = 0; i < d->config->n_conns; i++)
+			if (strcmp(d->config->conns[i]->name, ik->handles[k].name) == 0) {
+				if (ret_i)
+					*ret_i = i;
+				return d->config->conns[i];
+			}
 		return NULL;
-	size_t i = (size_t)(handle & 0xffffffffu);
-	if (i == 0 || i > d->config->n_conns)
-		return NULL;
-	if (ret_i)
-		*ret_i = i - 1;
-	return d->config->conns[i - 1];
+	}
+	return NULL;
 }
 
 /* Fills the engine's view of conn number i. Returns 0 or -errno (logged once by the caller). */
@@ -457,7 +498,8 @@ static void ts_to_sel(const struct proto_ike_ts *ts, struct xfrm_ipaddr *addr, u
 	*len = ts->prefix >= 0 ? (uint8_t)ts->prefix : (ts->family == AF_INET ? 32 : 128);
 }
 
-static int child_sa(struct dmn *d, const struct proto_ike_event *ev, bool inbound)
+static int child_sa(struct dmn *d, const struct proto_ike_event *ev, bool inbound,
+		    const struct dmn_child *c)
 {
 	const struct proto_ike_child *ch = &ev->u.child;
 	struct xfrm_sa sa = {0};
@@ -495,6 +537,10 @@ static int child_sa(struct dmn *d, const struct proto_ike_event *ev, bool inboun
 	}
 	sa.lft.hard_secs = ch->lifetime_s;
 	sa.lft.hard_bytes = (uint64_t)ch->lifetime_kb * 1024;
+	sa.lft.soft_secs = c->soft_s;
+	sa.lft.soft_bytes = c->soft_bytes;
+	sa.lft.soft_packets = c->soft_packets;
+	sa.lft.hard_packets = c->hard_packets;
 	/* Inbound replaces the larval SA ALLOCSPI left; outbound is new. */
 	return inbound ? xfrm_sa_update(d->xfrm, &sa) : xfrm_sa_add(d->xfrm, &sa);
 }
@@ -571,6 +617,10 @@ static void child_free(struct dmn *d, struct dmn_child *c)
 {
 	struct dmn_ike *ik = d->ike;
 	dmn_vici_child_updown(d, c, false);
+	if (c->out_pending) {
+		explicit_bzero(c->out_pending, sizeof(*c->out_pending));
+		free(c->out_pending);
+	}
 	dmn_map_del(&ik->children, child_key(c->protocol, c->spi_in));
 	if (c->prev)
 		c->prev->next = c->next;
@@ -597,6 +647,96 @@ static const char *ts_str(const struct proto_ike_ts *t, char *buf, size_t len)
 	if ((t->proto || t->port) && n > 0 && (size_t)n < len)
 		snprintf(buf + n, len - (size_t)n, "[%u/%u]", t->proto, t->port);
 	return buf;
+}
+
+/* ---- lifetimes ---- */
+
+static uint64_t random_below(uint64_t n)
+{
+	uint64_t r;
+	env_random(NULL, (uint8_t *)&r, sizeof(r));
+	return n ? r % n : 0;
+}
+
+/*
+ * How long before the end of a lifetime of life seconds a replacement starts: rekeymargin plus
+ * a random share of it up to rekeyfuzz percent. The side that did not initiate the ISAKMP SA uses
+ * half the margin, so the initiator normally rekeys first and both rarely rekey at once. At most
+ * half the lifetime.
+ */
+static uint32_t rekey_margin(const struct dmn_conn *conn, uint32_t life, bool initiator)
+{
+	uint64_t m = conn->rekeymargin;
+	if (!initiator)
+		m /= 2;
+	m += random_below(m * conn->rekeyfuzz / 100 + 1);
+	if (m > life / 2)
+		m = life / 2;
+	return (uint32_t)m;
+}
+
+/* The soft limits of a new child (none with rekey=no) and when both fall due. */
+static void child_limits(struct dmn *d, struct dmn_child *c, const struct dmn_conn *conn,
+			 bool initiator)
+{
+	uint64_t now = dmn_now_ms(d);
+	c->hard_ms = c->lifetime_s ? now + (uint64_t)c->lifetime_s * 1000 : 0;
+	c->hard_packets = conn ? conn->lifepackets : 0;
+	if (!conn || !conn->rekey || !c->lifetime_s)
+		return;
+	c->soft_s = c->lifetime_s - rekey_margin(conn, c->lifetime_s, initiator);
+	if (c->soft_s == 0)
+		c->soft_s = 1;
+	c->soft_ms = now + (uint64_t)c->soft_s * 1000;
+	/* byte and packet limits: marginbytes/marginpackets before, else the time limit's share */
+	if (c->lifetime_kb) {
+		uint64_t hard = (uint64_t)c->lifetime_kb * 1024;
+		c->soft_bytes = conn->marginbytes && conn->marginbytes < hard
+					? hard - conn->marginbytes
+					: hard / c->lifetime_s * c->soft_s + 1;
+	}
+	if (c->hard_packets)
+		c->soft_packets = conn->marginpackets && conn->marginpackets < c->hard_packets
+					  ? c->hard_packets - conn->marginpackets
+					  : c->hard_packets / c->lifetime_s * c->soft_s + 1;
+}
+
+static bool ts_eq(const struct proto_ike_ts *a, const struct proto_ike_ts *b)
+{
+	return a->family == b->family && memcmp(a->from, b->from, 16) == 0 &&
+	       memcmp(a->to, b->to, 16) == 0 && a->prefix == b->prefix && a->proto == b->proto &&
+	       a->port == b->port;
+}
+
+static bool addr_eq_noport(const struct proto_ike_addr *a, const struct proto_ike_addr *b)
+{
+	return a->family == b->family && memcmp(a->addr, b->addr, alen(a->family)) == 0;
+}
+
+/* Whether b carries the same traffic as a (same conn, peer and selectors): a rekey of it. */
+static bool child_same_flow(const struct dmn_child *a, const struct dmn_child *b)
+{
+	return a != b && a->protocol == b->protocol && strcmp(a->conn, b->conn) == 0 &&
+	       addr_eq_noport(&a->peer, &b->peer) && ts_eq(&a->local_ts, &b->local_ts) &&
+	       ts_eq(&a->remote_ts, &b->remote_ts);
+}
+
+/* The newest established ISAKMP SA of conn with peer (the list is newest first), or NULL. */
+static struct dmn_ike_sa *newest_sa(struct dmn *d, const char *conn,
+				    const struct proto_ike_addr *peer)
+{
+	for (struct dmn_ike_sa *sa = d->ike->sa_head; sa; sa = sa->next)
+		if (strcmp(sa->conn, conn) == 0 && addr_eq_noport(&sa->peer, peer))
+			return sa;
+	return NULL;
+}
+
+/* Tells the peer a child is gone (over the newest ISAKMP SA with it, if any). */
+static void child_send_delete(struct dmn *d, const struct dmn_child *c)
+{
+	struct dmn_ike_sa *sa = newest_sa(d, c->conn, &c->peer);
+	proto_ike_delete_child(d->ike->engine, sa ? sa->sa_id : c->ike_sa_id, c->protocol,
+			       c->spi_in);
 }
 
 /* Phase 2 is up: inbound SA first, then outbound, then the policies that send traffic into it. */
@@ -635,6 +775,7 @@ static void on_child_up(struct dmn *d, const struct proto_ike_event *ev)
 	c->auth_key_len = ch->auth_key_len;
 	c->lifetime_s = ch->lifetime_s;
 	c->lifetime_kb = ch->lifetime_kb;
+	child_limits(d, c, conn, ev->initiator);
 	if (dmn_map_put(&ik->children, child_key(c->protocol, c->spi_in), c) < 0) {
 		free(c);
 		log_err("out of memory for a child SA");
@@ -650,16 +791,40 @@ static void on_child_up(struct dmn *d, const struct proto_ike_event *ev)
 	struct sockaddr_storage ss;
 	proto_to_sockaddr(&ev->peer, &ss);
 	dmn_sockaddr_str((struct sockaddr *)&ss, peer, sizeof(peer));
-	int r = child_sa(d, ev, true);
+	/* A rekey (by either side) replaces the children with the same traffic. */
+	bool replaces = false;
+	for (struct dmn_child *o = ik->child_head; o && !replaces; o = o->next)
+		replaces = !o->superseded && child_same_flow(c, o);
+	int r = child_sa(d, ev, true, c);
 	c->sa_in = r == 0;
-	if (r == 0) {
-		r = child_sa(d, ev, false);
+	if (r == 0 && replaces && (c->out_pending = malloc(sizeof(*ev)))) {
+		/* make before break: the old outbound SA carries on until the peer has this
+		 * child's inbound SA for sure */
+		memcpy(c->out_pending, ev, sizeof(*ev));
+		c->out_at_ms = dmn_now_ms(d) + DMN_REKEY_OUT_DELAY_MS;
+	} else if (r == 0) {
+		r = child_sa(d, ev, false, c);
 		c->sa_out = r == 0;
 	}
 	if (r == 0) {
 		r = child_policies(d, c, true);
 		c->policies = r == 0;
 	}
+	unsigned replaced = 0;
+	for (struct dmn_child *o = ik->child_head; r == 0 && o; o = o->next) {
+		if (o->superseded || !child_same_flow(c, o))
+			continue;
+		/* the policies are the new child's now; the old SAs go a little later */
+		o->superseded = true;
+		o->policies = false;
+		o->rekey_msgid = 0;
+		o->retire_ms = dmn_now_ms(d) + DMN_REKEY_RETIRE_MS;
+		replaced++;
+		log_info("%s: IPsec SA 0x%08x/0x%08x replaced by 0x%08x/0x%08x", c->conn, o->spi_in,
+			 o->spi_out, c->spi_in, c->spi_out);
+	}
+	if (replaced)
+		ik->rekeys_done++;
 	if (r < 0 && !c->sa_in) {
 		/* The larval SA ALLOCSPI left would otherwise linger until the kernel expires it.
 		 */
@@ -780,6 +945,10 @@ static int child_encap_update(struct dmn *d, struct dmn_child *c)
 			to_xaddr(&c->oa_peer, &sa.encap_oa);
 		sa.lft.hard_secs = c->lifetime_s;
 		sa.lft.hard_bytes = (uint64_t)c->lifetime_kb * 1024;
+		sa.lft.soft_secs = c->soft_s;
+		sa.lft.soft_bytes = c->soft_bytes;
+		sa.lft.soft_packets = c->soft_packets;
+		sa.lft.hard_packets = c->hard_packets;
 		int r = xfrm_sa_update(d->xfrm, &sa);
 		if (r < 0 && ret == 0)
 			ret = r;
@@ -835,6 +1004,27 @@ static void sa_record_add(struct dmn *d, const struct proto_ike_event *ev, const
 	sa->peer = ev->peer;
 	sa->p1 = ev->u.p1;
 	sa->established_ms = dmn_now_ms(d);
+	const struct dmn_conn *conn = conn_by_handle(d, ev->conn_handle, NULL);
+	uint32_t life = ev->u.p1.lifetime_s;
+	if (life) {
+		sa->expire_ms = sa->established_ms + (uint64_t)life * 1000;
+		if (conn && conn->rekey && conn->reauth)
+			sa->reauth_ms =
+				sa->expire_ms - (uint64_t)rekey_margin(conn, life, ev->initiator) * 1000;
+	}
+	/* IKEv1 children outlive their ISAKMP SA: a new one with the same peer (a
+	 * reauthentication) takes them over, unless the peer says it rebooted (INITIAL-CONTACT
+	 * then removes them). */
+	unsigned adopted = 0;
+	for (struct dmn_child *c = ik->child_head; c && !ev->u.p1.peer_initial_contact; c = c->next)
+		if (strcmp(c->conn, name) == 0 && addr_eq_noport(&c->peer, &ev->peer) &&
+		    c->ike_sa_id != ev->sa_id) {
+			c->ike_sa_id = ev->sa_id;
+			adopted++;
+		}
+	if (adopted)
+		log_info("%s: new ISAKMP SA with the peer takes over %u IPsec SA%s", name, adopted,
+			 adopted == 1 ? "" : "s");
 	sa->next = ik->sa_head;
 	if (sa->next)
 		sa->next->prev = sa;
@@ -1009,6 +1199,302 @@ static void drop_summary(struct dmn *d, uint64_t now)
 	*o = st;
 }
 
+/* ---- rekeying, reauthentication, expiry ---- */
+
+static const struct dmn_conn *conn_by_name(const struct dmn *d, const char *name, size_t *ret_i)
+{
+	for (size_t i = 0; d->config && i < d->config->n_conns; i++)
+		if (strcmp(d->config->conns[i]->name, name) == 0) {
+			*ret_i = i;
+			return d->config->conns[i];
+		}
+	return NULL;
+}
+
+/*
+ * Starts the replacement of child c: a Quick Mode with the same selectors over the newest
+ * ISAKMP SA with the peer, or, when there is none left, a new phase 1 whose Quick Modes replace
+ * it. The result (P2_UP) supersedes c; failing that it is tried again, until the hard limit.
+ * Only queues engine actions.
+ */
+static void child_rekey(struct dmn *d, struct dmn_child *c, uint64_t now)
+{
+	struct dmn_ike *ik = d->ike;
+	size_t i;
+	const struct dmn_conn *conn = conn_by_name(d, c->conn, &i);
+	c->rekey_next_ms = now + DMN_REKEY_RETRY_MS;
+	if (!conn) {
+		c->rekey_next_ms = UINT64_MAX;
+		log_info("%s: IPsec SA 0x%08x expires in %llu s; its conn is gone, no rekey", c->conn,
+			 c->spi_out,
+			 (unsigned long long)(c->hard_ms > now ? (c->hard_ms - now) / 1000 : 0));
+		return;
+	}
+	struct dmn_ike_sa *sa = newest_sa(d, c->conn, &c->peer);
+	if (sa) {
+		struct proto_ike_conn pc;
+		uint32_t msgid;
+		int r = conn_to_proto(d, i, &pc);
+		if (r == 0)
+			r = proto_ike_quick_mode(ik->engine, sa->sa_id, &pc, &c->local_ts, &c->remote_ts,
+						 &msgid);
+		if (r == 0) {
+			c->rekey_msgid = msgid;
+			ik->rekeys_started++;
+			log_info("%s: rekeying IPsec SA 0x%08x/0x%08x (Quick Mode %08x)", c->conn,
+				 c->spi_in, c->spi_out, msgid);
+		} else {
+			c->rekey_next_ms = now + 5000;
+			log_warn("%s: cannot rekey IPsec SA 0x%08x now: %s", c->conn, c->spi_out,
+				 r == -EAGAIN ? "too many Quick Modes in flight" : strerror(-r));
+		}
+		return;
+	}
+	/* No ISAKMP SA: one new phase 1 for the conn (its Quick Modes replace all its children). */
+	for (struct dmn_child *o = ik->child_head; o; o = o->next)
+		if (o->rekey_p1_ms && now < o->rekey_p1_ms + DMN_REKEY_RETRY_MS &&
+		    strcmp(o->conn, c->conn) == 0 && addr_eq_noport(&o->peer, &c->peer))
+			return;
+	if (conn->right.host.kind != DMN_ADDR_IP) {
+		log_info("%s: IPsec SA 0x%08x expires in %llu s: no ISAKMP SA with the peer to rekey "
+			 "it over, and right= is not an address to start one",
+			 c->conn, c->spi_out,
+			 (unsigned long long)(c->hard_ms > now ? (c->hard_ms - now) / 1000 : 0));
+		return;
+	}
+	log_info("%s: rekeying IPsec SA 0x%08x/0x%08x: no ISAKMP SA left, starting a new one",
+		 c->conn, c->spi_in, c->spi_out);
+	if (initiate(d, c->conn, false) == 0) {
+		c->rekey_p1_ms = now;
+		ik->rekeys_started++;
+	}
+}
+
+/* The outbound SA of a replacement, DMN_REKEY_OUT_DELAY_MS after its inbound SA. */
+static void child_install_out(struct dmn *d, struct dmn_child *c)
+{
+	struct proto_ike_event *ev = c->out_pending;
+	c->out_pending = NULL;
+	int r = child_sa(d, ev, false, c);
+	c->sa_out = r == 0;
+	explicit_bzero(ev, sizeof(*ev));
+	free(ev);
+	if (r < 0)
+		log_err("%s: outbound IPsec SA 0x%08x not installed: %s", c->conn, c->spi_out,
+			r == -EOPNOTSUPP ? "algorithm has no kernel equivalent"
+					 : xfrm_errmsg(d->xfrm));
+}
+
+/* A child reached its hard limit (the kernel removed that SA): the rest of it goes. */
+static void child_expired(struct dmn *d, struct dmn_child *c)
+{
+	if (!c->superseded) {
+		size_t i;
+		const struct dmn_conn *conn = conn_by_name(d, c->conn, &i);
+		log_warn("%s: IPsec SA 0x%08x/0x%08x expired without a replacement (%s)", c->conn,
+			 c->spi_in, c->spi_out,
+			 conn && !conn->rekey ? "rekey=no" : "its rekey did not succeed");
+	}
+	child_send_delete(d, c);
+	child_remove_kernel(d, c);
+	child_free(d, c);
+}
+
+/*
+ * RFC 3948 §3 / RFC 3947 §4: an authenticated ESP-in-UDP packet arrived from a new source port
+ * (the peer's NAT gave it a new mapping, e.g. after the mapping timed out between packets): the
+ * kernel reports it (XFRM_MSG_MAPPING is sent only after the packet passed ESP authentication),
+ * and the SAs with that peer follow the new port at once rather than at the next IKE message.
+ * A new address is not followed here (IKE moves it, after its own authentication).
+ */
+static int on_xfrm_mapping(struct dmn *d, const struct xfrm_event *xe)
+{
+	struct dmn_ike *ik = d->ike;
+	if (xe->mapping.id.proto != IPPROTO_ESP)
+		return 0;
+	struct dmn_child *c = dmn_map_get(&ik->children, child_key(PROTO_IPSEC_ESP, xe->mapping.id.spi));
+	if (!c || !c->natt || xe->mapping.new_port == 0 || xe->mapping.new_port == c->encap_dport)
+		return 0;
+	if (xe->mapping.new_addr.family != c->peer.family ||
+	    memcmp(xe->mapping.new_addr.bytes, c->peer.addr, alen(c->peer.family)) != 0)
+		return 0;
+	uint16_t old = c->encap_dport;
+	char a[INET6_ADDRSTRLEN];
+	inet_ntop(c->peer.family, c->peer.addr, a, sizeof(a));
+	for (struct dmn_child *o = ik->child_head; o; o = o->next) {
+		if (!o->natt || o->encap_dport != old || !addr_eq_noport(&o->peer, &c->peer))
+			continue;
+		o->encap_dport = xe->mapping.new_port;
+		int r = child_encap_update(d, o);
+		if (r < 0)
+			log_warn("%s: cannot move IPsec SA 0x%08x to port %u: %s", o->conn, o->spi_out,
+				 xe->mapping.new_port,
+				 r == -EOPNOTSUPP ? "algorithm unknown" : xfrm_errmsg(d->xfrm));
+		else
+			log_info("%s: peer's NAT mapping moved from %s:%u to %s:%u (seen on ESP): IPsec "
+				 "SAs 0x%08x/0x%08x updated",
+				 o->conn, a, old, a, xe->mapping.new_port, o->spi_in, o->spi_out);
+	}
+	return 0;
+}
+
+/* Kernel events: an SA's soft limit starts its rekey, the hard limit removes its child. */
+static int on_xfrm_event(const struct xfrm_event *xe, void *arg)
+{
+	struct dmn *d = arg;
+	struct dmn_ike *ik = d->ike;
+	if (xe->type == XFRM_EV_MAPPING)
+		return on_xfrm_mapping(d, xe);
+	if (xe->type != XFRM_EV_EXPIRE)
+		return 0;
+	const struct xfrm_sa_info *si = &xe->expire.sa;
+	uint8_t proto = si->proto == IPPROTO_ESP  ? PROTO_IPSEC_ESP
+			: si->proto == IPPROTO_AH ? PROTO_IPSEC_AH
+						  : 0;
+	if (!proto)
+		return 0;
+	bool inbound = true;
+	struct dmn_child *c = dmn_map_get(&ik->children, child_key(proto, si->spi));
+	if (c && memcmp(c->local.addr, si->dst.bytes, alen(c->local.family)) != 0)
+		c = NULL;
+	for (struct dmn_child *o = ik->child_head; !c && o; o = o->next)
+		if (o->protocol == proto && o->spi_out == si->spi &&
+		    memcmp(o->peer.addr, si->dst.bytes, alen(o->peer.family)) == 0) {
+			c = o;
+			inbound = false;
+		}
+	if (!c)
+		return 0;
+	if (!xe->expire.hard) {
+		ik->expired_soft++;
+		if (c->soft_expired || c->superseded)
+			return 0;
+		c->soft_expired = true;
+		log_debug("%s: IPsec SA 0x%08x reached its soft lifetime", c->conn, si->spi);
+		if (dmn_now_ms(d) >= c->rekey_next_ms)
+			child_rekey(d, c, dmn_now_ms(d));
+		return 0;
+	}
+	ik->expired_hard++;
+	if (inbound)
+		c->sa_in = false; /* the kernel deleted it */
+	else
+		c->sa_out = false;
+	child_expired(d, c);
+	return 0;
+}
+
+static int on_xfrm_readable(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+{
+	(void)s;
+	(void)fd;
+	(void)revents;
+	struct dmn *d = userdata;
+	for (int k = 0; k < 64; k++) {
+		int r = xfrm_events_recv(d->ike->xev, on_xfrm_event, d);
+		if (r == -EAGAIN || r == -EWOULDBLOCK)
+			break;
+		if (r == -ENOBUFS) {
+			/* The clock checks in on_tick catch what the lost events would have said. */
+			log_warn("kernel dropped xfrm events: lifetimes are checked by the clock");
+			continue;
+		}
+		if (r < 0) {
+			log_warn("xfrm events: %s", xfrm_errmsg(d->ike->xev));
+			break;
+		}
+	}
+	pump(d);
+	return 0;
+}
+
+/* Replacements, retirements and the clock's view of lifetimes, for every child. */
+static void children_tick(struct dmn *d, uint64_t now)
+{
+	for (struct dmn_child *c = d->ike->child_head, *next; c; c = next) {
+		next = c->next;
+		if (c->out_pending && now >= c->out_at_ms)
+			child_install_out(d, c);
+		if (c->superseded) {
+			if (now >= c->retire_ms) {
+				log_debug("%s: deleting replaced IPsec SA 0x%08x/0x%08x", c->conn,
+					  c->spi_in, c->spi_out);
+				child_send_delete(d, c);
+				child_remove_kernel(d, c);
+				child_free(d, c);
+			}
+			continue;
+		}
+		if (!c->sa_in)
+			continue;
+		/* a lost kernel event must not cost the tunnel */
+		if (c->hard_ms && now >= c->hard_ms + DMN_REKEY_LATE_MS) {
+			child_expired(d, c);
+			continue;
+		}
+		if (c->soft_ms && !c->soft_expired && now >= c->soft_ms + DMN_REKEY_LATE_MS) {
+			c->soft_expired = true;
+			log_debug("%s: IPsec SA 0x%08x: soft lifetime passed (no kernel event)", c->conn,
+				  c->spi_in);
+		}
+		if (c->soft_expired && now >= c->rekey_next_ms)
+			child_rekey(d, c, now);
+	}
+}
+
+/* An ISAKMP SA is reauthenticated (a new one, phase 1 only) before it expires, then deleted. */
+static void sa_lifetime_check(struct dmn *d, struct dmn_ike_sa *sa, uint64_t now)
+{
+	char peer[64];
+	struct sockaddr_storage ss;
+	if (sa->expire_ms && now >= sa->expire_ms) {
+		sa->expire_ms = 0;
+		proto_to_sockaddr(&sa->peer, &ss);
+		log_info("%s: ISAKMP SA with %s expired after %u s", sa->conn,
+			 dmn_sockaddr_str((struct sockaddr *)&ss, peer, sizeof(peer)),
+			 sa->p1.lifetime_s);
+		proto_ike_delete_sa(d->ike->engine, sa->sa_id); /* SA_GONE drops the record */
+		return;
+	}
+	if (!sa->reauth_ms || sa->reauth_started || now < sa->reauth_ms)
+		return;
+	sa->reauth_started = true;
+	size_t i;
+	const struct dmn_conn *conn = conn_by_name(d, sa->conn, &i);
+	/* a newer SA (the peer reauthenticated first) or one we cannot start: nothing to do */
+	if (!conn || newest_sa(d, sa->conn, &sa->peer) != sa || conn->right.host.kind != DMN_ADDR_IP)
+		return;
+	proto_to_sockaddr(&sa->peer, &ss);
+	log_info("%s: reauthenticating with %s, %llu s before the ISAKMP SA expires", sa->conn,
+		 dmn_sockaddr_str((struct sockaddr *)&ss, peer, sizeof(peer)),
+		 (unsigned long long)((sa->expire_ms - now) / 1000));
+	if (initiate(d, sa->conn, true) == 0)
+		d->ike->reauths_started++;
+}
+
+int dmn_ike_rekey(struct dmn *d, const char *name, bool ike)
+{
+	uint64_t now = dmn_now_ms(d);
+	int n = 0;
+	if (ike) {
+		for (struct dmn_ike_sa *sa = d->ike->sa_head; sa; sa = sa->next)
+			if (strcmp(sa->conn, name) == 0 && newest_sa(d, name, &sa->peer) == sa) {
+				sa->reauth_ms = now;
+				sa->reauth_started = false;
+				sa_lifetime_check(d, sa, now);
+				n++;
+			}
+	} else {
+		for (struct dmn_child *c = d->ike->child_head; c; c = c->next)
+			if (strcmp(c->conn, name) == 0 && !c->superseded && !c->rekey_msgid) {
+				child_rekey(d, c, now);
+				n++;
+			}
+	}
+	pump(d);
+	return n ? n : -ENOENT;
+}
+
 static int on_tick(sd_event_source *s, uint64_t usec, void *userdata)
 {
 	struct dmn *d = userdata;
@@ -1023,7 +1509,9 @@ static int on_tick(sd_event_source *s, uint64_t usec, void *userdata)
 			sa->keepalive_next_ms = now + (uint64_t)ka * 1000;
 		}
 		dpd_check(d, sa, now);
+		sa_lifetime_check(d, sa, now);
 	}
+	children_tick(d, now);
 	pump(d);
 	sd_event_source_set_time(s, usec + DMN_IKE_TICK_MS * 1000);
 	return 0;
@@ -1069,6 +1557,13 @@ static void on_event(struct dmn *d, const struct proto_ike_event *ev)
 	case PROTO_IKE_EV_P2_FAILED:
 		log_warn("%s: Quick Mode with %s failed: %s", name, peer,
 			 ev->text[0] ? ev->text : proto_ike_reason_str(ev->reason));
+		for (struct dmn_child *c = d->ike->child_head; c; c = c->next)
+			if (c->rekey_msgid && c->rekey_msgid == ev->u.child.msgid) {
+				c->rekey_msgid = 0;
+				c->rekey_next_ms = dmn_now_ms(d) + 10000;
+				log_warn("%s: rekey of IPsec SA 0x%08x failed; trying again in 10 s",
+					 c->conn, c->spi_out);
+			}
 		if (conn)
 			dmn_vici_initiate_failed(d, name, ev->text[0] ? ev->text
 								: proto_ike_reason_str(ev->reason));
@@ -1280,7 +1775,9 @@ static int route_source(const struct proto_ike_addr *peer, struct proto_ike_addr
 	return r;
 }
 
-int dmn_ike_initiate(struct dmn *d, const char *name)
+/* Starts conn name (phase 1 and its Quick Modes, or phase 1 alone for a reauthentication).
+ * Queues the engine's actions without carrying them out: the caller pumps. */
+static int initiate(struct dmn *d, const char *name, bool reauth)
 {
 	for (size_t i = 0; d->config && i < d->config->n_conns; i++) {
 		const struct dmn_conn *c = d->config->conns[i];
@@ -1317,17 +1814,30 @@ int dmn_ike_initiate(struct dmn *d, const char *name)
 			memcpy(pc.local_id.data, local.addr, pc.local_id.len);
 		}
 		uint64_t sa_id;
-		r = proto_ike_initiate(d->ike->engine, &pc, &local, &peer, &sa_id);
+		if (reauth) {
+			/* the peer did not reboot: its IPsec SAs stay */
+			pc.initial_contact = false;
+			r = proto_ike_initiate_p1(d->ike->engine, &pc, &local, &peer, &sa_id);
+		} else {
+			r = proto_ike_initiate(d->ike->engine, &pc, &local, &peer, &sa_id);
+		}
 		if (r < 0) {
 			log_err("%s: cannot initiate: %s", name, strerror(-r));
 			return r;
 		}
-		log_info("%s: initiating %s Mode", name, c->aggressive ? "Aggressive" : "Main");
-		pump(d);
+		log_info("%s: initiating %s Mode%s", name, c->aggressive ? "Aggressive" : "Main",
+			 reauth ? " (reauthentication)" : "");
 		return 0;
 	}
 	log_err("no connection named '%s'", name);
 	return -ENOENT;
+}
+
+int dmn_ike_initiate(struct dmn *d, const char *name)
+{
+	int r = initiate(d, name, false);
+	pump(d);
+	return r;
 }
 
 int dmn_ike_terminate(struct dmn *d, const char *name)
@@ -1374,7 +1884,6 @@ int dmn_ike_setup(struct dmn *d)
 	if (!ik)
 		return -ENOMEM;
 	d->ike = ik;
-	ik->conn_generation = 1;
 	ik->rl_drop = (struct dmn_ratelimit)DMN_RATELIMIT_INIT(10000, 10);
 	ik->rl_halfopen = (struct dmn_ratelimit)DMN_RATELIMIT_INIT(10000, 10);
 	struct proto_env env = {.ctx = d, .random = env_random, .now_ms = env_now, .log = env_log};
@@ -1395,6 +1904,16 @@ int dmn_ike_setup(struct dmn *d)
 		rt = sd_event_source_set_enabled(ik->tick, SD_EVENT_ON);
 	if (rt < 0)
 		return rt;
+	/* SA expiry comes from the kernel; without the events the clock alone drives rekeys. */
+	rt = xfrm_events_open(&ik->xev);
+	if (rt == 0) {
+		int fd = xfrm_fd(ik->xev);
+		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+		rt = sd_event_add_io(d->ev, &ik->xev_source, fd, EPOLLIN, on_xfrm_readable, d);
+	}
+	if (rt < 0)
+		log_warn("no xfrm events (%s): SA lifetimes are followed by the clock only",
+			 strerror(-rt));
 	/* Leftovers of a crashed run would shadow the new SAs: remove them (ours only). */
 	int n = xfrm_flush_owned(d->xfrm);
 	if (n > 0)
@@ -1426,8 +1945,43 @@ void dmn_ike_shutdown(struct dmn *d)
 
 void dmn_ike_config_changed(struct dmn *d)
 {
-	if (d->ike)
-		d->ike->conn_generation++;
+	/* Handles are per conn name; a conn replaced over VICI keeps its tunnels, as in charon. */
+	(void)d;
+}
+
+void dmn_ike_reload(struct dmn *d, struct dmn_config *cfg, struct dmn_secrets *secrets)
+{
+	struct dmn_ike *ik = d->ike;
+	struct dmn_config *old = d->config;
+	unsigned kept = 0, gone = 0, started = 0;
+	for (size_t i = 0; old && i < old->n_conns; i++) {
+		const struct dmn_conn *o = old->conns[i];
+		const struct dmn_conn *n = dmn_config_find(cfg, o->name);
+		if (n && dmn_conn_equal(o, n)) {
+			kept++;
+			continue;
+		}
+		log_notice("reload: %s %s: tearing its tunnels down", o->name,
+			   n ? "changed" : "was removed");
+		dmn_ike_terminate(d, o->name);
+		conn_handle_forget(ik, o->name);
+		gone++;
+	}
+	d->config = cfg;
+	dmn_secrets_free(d->secrets);
+	d->secrets = secrets;
+	for (size_t i = 0; i < cfg->n_conns; i++) {
+		const struct dmn_conn *n = cfg->conns[i];
+		const struct dmn_conn *o = old ? dmn_config_find(old, n->name) : NULL;
+		if (n->autostart == DMN_AUTO_START && !(o && dmn_conn_equal(o, n))) {
+			dmn_ike_initiate(d, n->name);
+			started++;
+		}
+	}
+	dmn_config_free(old);
+	log_notice("reload: %zu connections: %u unchanged (tunnels kept), %u removed or changed, "
+		   "%u started",
+		   cfg->n_conns, kept, gone, started);
 }
 
 void dmn_ike_free(struct dmn *d)
@@ -1436,6 +1990,9 @@ void dmn_ike_free(struct dmn *d)
 	if (!ik)
 		return;
 	ik->tick = sd_event_source_disable_unref(ik->tick);
+	ik->xev_source = sd_event_source_disable_unref(ik->xev_source);
+	xfrm_close(ik->xev);
+	ik->xev = NULL;
 	for (size_t i = 0; i < ik->timers.cap; i++)
 		if (ik->timers.slots[i].key)
 			sd_event_source_disable_unref(ik->timers.slots[i].value);
@@ -1446,6 +2003,7 @@ void dmn_ike_free(struct dmn *d)
 	while (ik->sa_head)
 		sa_record_del(d, ik->sa_head->sa_id);
 	dmn_map_clear(&ik->sas);
+	free(ik->handles);
 	proto_ike_engine_free(ik->engine);
 	ik->engine = NULL;
 	free(ik);

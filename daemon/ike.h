@@ -5,6 +5,7 @@
  */
 #pragma once
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "daemon/dmn.h"
@@ -34,7 +35,30 @@ struct dmn_child {
 	struct proto_ike_addr oa_peer;
 	size_t enc_key_len, auth_key_len;
 	uint32_t lifetime_s, lifetime_kb;
+	/* Lifetimes and replacement. The kernel's soft limit (lifetime - rekeymargin - fuzz) starts
+	 * a rekey; a new child with the same selectors supersedes this one, which is deleted a few
+	 * seconds later; the hard limit removes it. */
+	uint32_t soft_s;	   /* soft time limit given to the kernel (0: none, rekey=no) */
+	uint64_t soft_bytes;	   /* soft byte limit (0: none) */
+	uint64_t soft_packets, hard_packets; /* lifepackets (0: none) */
+	uint64_t soft_ms, hard_ms; /* when the time limits fall due, on our clock (0: none) */
+	bool soft_expired;	   /* the kernel (or, failing that, the clock) said so */
+	bool superseded;	   /* a newer child took over its traffic and policies */
+	uint64_t retire_ms;	   /* superseded: when its SAs go (DELETE sent) */
+	uint32_t rekey_msgid;	   /* the rekey's Quick Mode in flight (0: none) */
+	uint64_t rekey_next_ms;	   /* earliest next rekey attempt */
+	uint64_t rekey_p1_ms;	   /* a new phase 1 was started for its rekey at (0: no) */
+	/* The outbound SA of a replacement is installed DMN_REKEY_OUT_DELAY_MS after the inbound one,
+	 * so that the peer has installed its new inbound SA before anything arrives on it; until then
+	 * the event (with the KEYMAT) waits here, and is wiped once used. */
+	struct proto_ike_event *out_pending;
+	uint64_t out_at_ms;
 };
+
+#define DMN_REKEY_OUT_DELAY_MS 1000u
+#define DMN_REKEY_RETIRE_MS    5000u  /* a replaced child's SAs live on this long */
+#define DMN_REKEY_RETRY_MS     40000u /* a rekey with no result is tried again after this */
+#define DMN_REKEY_LATE_MS      2000u  /* the clock takes over from a kernel event this late */
 
 /* An ISAKMP SA as the daemon knows it from the engine's events (for status and control). */
 struct dmn_ike_sa {
@@ -54,6 +78,10 @@ struct dmn_ike_sa {
 	uint64_t dpd_in_bytes;	 /* inbound bytes of its children at the last look */
 	bool dpd_probing;
 	unsigned dpd_dead; /* times the peer was declared dead */
+	/* Reauthentication: a new ISAKMP SA is negotiated at reauth_ms (lifetime - margin - fuzz),
+	 * the children move to it, and this one is deleted at expire_ms. */
+	uint64_t reauth_ms, expire_ms;
+	bool reauth_started;
 };
 
 #define DMN_IKE_TICK_MS 250 /* NAT keepalive and DPD checks */
@@ -67,11 +95,21 @@ struct dmn_ike {
 	struct dmn_ike_sa *sa_head;
 	unsigned n_sas;
 	unsigned n_children;
-	uint64_t conn_generation; /* conn handles are generation << 32 | index + 1 */
+	/* Conn handles the engine echoes in events: one id per conn name, kept across a reload for
+	 * a conn that did not change, forgotten for one that changed or went away. */
+	struct dmn_conn_handle {
+		char name[64];
+		uint64_t id;
+	} *handles;
+	size_t n_handles, cap_handles;
+	uint64_t next_handle;
 	struct dmn_ratelimit rl_drop;
 	struct dmn_ratelimit rl_halfopen; /* responder negotiations the peer never finished */
 	sd_event_source *tick; /* 1 s: NAT keepalives and DPD idle checks */
 	uint64_t keepalives_sent, dpd_probes;
+	uint64_t rekeys_started, rekeys_done, reauths_started, expired_soft, expired_hard;
+	struct xfrm_handle *xev;     /* kernel events: SA expiry, ACQUIRE */
+	sd_event_source *xev_source;
 	struct proto_ike_stats summary_stats; /* engine counters at the last drop summary */
 	uint64_t summary_next_ms;
 };
@@ -89,3 +127,6 @@ static inline const struct dmn_child *dmn_ike_children(const struct dmn *d)
 /* Deletes (with DELETE notifications) every ISAKMP SA and child of the conn called name; returns
  * how many ISAKMP SAs were deleted, or -ENOENT. */
 int dmn_ike_terminate(struct dmn *d, const char *name);
+/* Rekeys the children of conn name now (ike: reauthenticates its ISAKMP SA instead); returns
+ * how many were started, or -ENOENT. */
+int dmn_ike_rekey(struct dmn *d, const char *name, bool ike);

@@ -851,7 +851,11 @@ static void add_child(struct dmn *d, struct vici_builder *b, const struct dmn_ch
 	vici_add_kv_fmt(b, "uniqueid", "%u", c->spi_in);
 	vici_add_kv_fmt(b, "reqid", "%u", c->reqid);
 	/* Not all of SAs and policies made it into the kernel: say so rather than INSTALLED. */
-	vici_add_kv_str(b, "state", child_installed(c) ? "INSTALLED" : "FAILED");
+	vici_add_kv_str(b, "state", c->superseded		   ? "REKEYED"
+				    : c->out_pending		   ? "INSTALLING"
+				    : !child_installed(c)	   ? "FAILED"
+				    : c->rekey_msgid || c->rekey_p1_ms ? "REKEYING"
+								   : "INSTALLED");
 	vici_add_kv_str(b, "mode", c->mode == ENCAP_TRANSPORT ? "TRANSPORT" : "TUNNEL");
 	vici_add_kv_str(b, "protocol", c->protocol == PROTO_IPSEC_AH ? "AH" : "ESP");
 	vici_add_kv_fmt(b, "spi-in", "%08x", c->spi_in);
@@ -868,6 +872,12 @@ static void add_child(struct dmn *d, struct vici_builder *b, const struct dmn_ch
 	uint64_t now = dmn_now_ms(d);
 	vici_add_kv_fmt(b, "install-time", "%llu",
 			(unsigned long long)((now - c->established_ms) / 1000));
+	if (c->soft_ms && !c->superseded)
+		vici_add_kv_fmt(b, "rekey-time", "%llu",
+				(unsigned long long)(c->soft_ms > now ? (c->soft_ms - now) / 1000 : 0));
+	if (c->hard_ms)
+		vici_add_kv_fmt(b, "life-time", "%llu",
+				(unsigned long long)(c->hard_ms > now ? (c->hard_ms - now) / 1000 : 0));
 	add_proto_ts(b, "local-ts", &c->local_ts);
 	add_proto_ts(b, "remote-ts", &c->remote_ts);
 	vici_end_section(b);
@@ -923,9 +933,17 @@ void dmn_vici_ike_section(struct dmn *d, struct vici_builder *b, const struct dm
 		add_alg(b, "dh-group", ALG(dh_group_names, p->group), p->group);
 		uint64_t age = (dmn_now_ms(d) - sa->established_ms) / 1000;
 		vici_add_kv_fmt(b, "established", "%llu", (unsigned long long)age);
-		if (sa->p1.lifetime_s > age)
-			vici_add_kv_fmt(b, "rekey-time", "%llu",
-					(unsigned long long)(sa->p1.lifetime_s - age));
+		uint64_t now = dmn_now_ms(d);
+		if (sa->reauth_ms && !sa->reauth_started)
+			vici_add_kv_fmt(b, "reauth-time", "%llu",
+					(unsigned long long)(sa->reauth_ms > now
+								     ? (sa->reauth_ms - now) / 1000
+								     : 0));
+		if (sa->expire_ms)
+			vici_add_kv_fmt(b, "life-time", "%llu",
+					(unsigned long long)(sa->expire_ms > now
+								     ? (sa->expire_ms - now) / 1000
+								     : 0));
 	}
 	vici_begin_section(b, "child-sas");
 	if (child) {
@@ -1326,9 +1344,34 @@ static void cmd_terminate(const struct vici_req *rq)
 	dmn_vici_send(rq->c, &b);
 }
 
+/* rekey: child = NAME rekeys its IPsec SAs, ike = NAME reauthenticates its ISAKMP SA (IKEv1 has no
+ * ISAKMP SA rekey). */
 static void cmd_rekey(const struct vici_req *rq)
 {
-	dmn_vici_reply_status(rq->c, false, "rekey not supported yet");
+	char name[DMN_NAME_MAX];
+	bool ike = false;
+	vici_node_str(rq->msg, "child", name, sizeof(name), "");
+	if (!name[0]) {
+		vici_node_str(rq->msg, "ike", name, sizeof(name), "");
+		ike = true;
+	}
+	if (!name[0]) {
+		dmn_vici_reply_status(rq->c, false, "rekey needs child or ike");
+		return;
+	}
+	int r = dmn_ike_rekey(rq->d, name, ike);
+	if (r < 0) {
+		char msg[160];
+		snprintf(msg, sizeof(msg), "no %s of '%s' to rekey", ike ? "ISAKMP SA" : "IPsec SA",
+			 name);
+		dmn_vici_reply_status(rq->c, false, msg);
+		return;
+	}
+	struct vici_builder b;
+	vici_builder_init_packet(&b, VICI_CMD_RESPONSE, NULL);
+	vici_add_kv_str(&b, "success", "yes");
+	vici_add_kv_fmt(&b, "matches", "%d", r);
+	dmn_vici_send(rq->c, &b);
 }
 
 static void cmd_reload_settings(const struct vici_req *rq)

@@ -184,7 +184,7 @@ enum proto_ike_event_type {
 	PROTO_IKE_EV_P1_UP,	      /* ISAKMP SA established: u.p1 */
 	PROTO_IKE_EV_P1_FAILED,	      /* reason, text; the SA is gone */
 	PROTO_IKE_EV_P2_UP,	      /* IPsec SA pair negotiated: u.child (program xfrm) */
-	PROTO_IKE_EV_P2_FAILED,	      /* reason, text */
+	PROTO_IKE_EV_P2_FAILED,	      /* reason, text; u.child.msgid */
 	PROTO_IKE_EV_DELETE,	      /* peer deleted IPsec SAs: u.del */
 	PROTO_IKE_EV_INITIAL_CONTACT, /* peer rebooted: remove its old SAs */
 	PROTO_IKE_EV_NOTIFY,	      /* any other authenticated notify: u.notify */
@@ -203,6 +203,7 @@ struct proto_ike_p1_info {
 	bool peer_dpd, peer_natt; /* vendor IDs seen (peer_natt: RFC 3947 or a draft) */
 	bool nat_local, nat_peer; /* RFC 3947 §3.2: a NAT in front of us / of the peer (or faked) */
 	bool natt; /* the SA floated to the NAT-T port (local/peer ports are those) */
+	bool peer_initial_contact; /* the peer sent INITIAL-CONTACT (an INITIAL_CONTACT event follows) */
 	uint8_t icookie[8], rcookie[8]; /* the ISAKMP SA's cookies (RFC 2408 §3.1), for status */
 };
 
@@ -332,6 +333,25 @@ enum proto_ike_input_result proto_ike_input(struct proto_ike_engine *e, const ui
 int proto_ike_initiate(struct proto_ike_engine *e, const struct proto_ike_conn *conn,
 		       const struct proto_ike_addr *local, const struct proto_ike_addr *peer,
 		       uint64_t *ret_sa_id);
+
+/*
+ * Like proto_ike_initiate, but phase 1 only: no Quick Mode follows (a reauthentication; the
+ * daemon keeps its IPsec SAs and rekeys them over whichever ISAKMP SA is newest).
+ */
+int proto_ike_initiate_p1(struct proto_ike_engine *e, const struct proto_ike_conn *conn,
+			  const struct proto_ike_addr *local, const struct proto_ike_addr *peer,
+			  uint64_t *ret_sa_id);
+
+/*
+ * Starts one Quick Mode as initiator on the established ISAKMP SA sa_id, for conn (NULL: the
+ * conn the SA was negotiated under) and the selectors local_ts/remote_ts (NULL: the host
+ * address of that side): a phase-2 rekey, or a child added later. Its result is a P2_UP or
+ * P2_FAILED event whose u.child.msgid is *ret_msgid. Returns 0, -ENOENT (no such established
+ * SA), -EINVAL (conn without ESP/AH proposals) or -EAGAIN (PROTO_IKE_QM_MAX in flight).
+ */
+int proto_ike_quick_mode(struct proto_ike_engine *e, uint64_t sa_id,
+			 const struct proto_ike_conn *conn, const struct proto_ike_ts *local_ts,
+			 const struct proto_ike_ts *remote_ts, uint32_t *ret_msgid);
 
 /* The timer of sa_id fired (unknown ids are ignored). */
 void proto_ike_timer(struct proto_ike_engine *e, uint64_t sa_id);

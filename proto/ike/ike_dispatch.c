@@ -72,6 +72,8 @@ static bool xchg_timeout(struct ike_sa *sa, struct ike_xchg *x, uint64_t now)
 		struct proto_ike_event *ev = ike_event_new(sa, PROTO_IKE_EV_P2_FAILED);
 		if (ev) {
 			ev->reason = PROTO_IKE_E_TIMEOUT;
+			ev->conn_handle = x->conn.handle;
+			ev->u.child.msgid = x->msgid;
 			snprintf(ev->text, sizeof(ev->text), "%s", text);
 		}
 		ike_push_event(sa->e, ev);
@@ -139,6 +141,7 @@ void ike_fail(struct ike_ctx *c, enum proto_ike_reason r, const char *fmt, ...)
 	if (ev) {
 		ev->reason = r;
 		ev->conn_handle = c->x->conn.handle;
+		ev->u.child.msgid = c->x->msgid;
 		snprintf(ev->text, sizeof(ev->text), "%s", text);
 	}
 	ike_push_event(sa->e, ev);
@@ -350,6 +353,7 @@ void ike_established(struct ike_ctx *c)
 		ev->u.p1.nat_local = sa->nat_local;
 		ev->u.p1.nat_peer = sa->nat_peer;
 		ev->u.p1.natt = sa->natt;
+		ev->u.p1.peer_initial_contact = sa->peer_initial_contact;
 		memcpy(ev->u.p1.icookie, sa->icookie, 8);
 		memcpy(ev->u.p1.rcookie, sa->rcookie, 8);
 	}
@@ -362,6 +366,8 @@ void ike_established(struct ike_ctx *c)
 
 void ike_start_qms(struct ike_sa *sa)
 {
+	if (!sa->initiator)
+		return; /* a responder's conn pairs are the peer's to start */
 	unsigned nl = sa->conn.n_local_ts ? sa->conn.n_local_ts : 1;
 	unsigned nr = sa->conn.n_remote_ts ? sa->conn.n_remote_ts : 1;
 	for (; sa->qm_next_pair < nl * nr; sa->qm_next_pair++) {

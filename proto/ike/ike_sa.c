@@ -7,6 +7,7 @@
 #include "proto/ike/ike.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -661,6 +662,53 @@ int proto_ike_initiate(struct proto_ike_engine *e, const struct proto_ike_conn *
 	if (!ike_sa_by_id(e, id))
 		return -EINVAL;
 	*ret_sa_id = id;
+	return 0;
+}
+
+int proto_ike_initiate_p1(struct proto_ike_engine *e, const struct proto_ike_conn *conn,
+			  const struct proto_ike_addr *local, const struct proto_ike_addr *peer,
+			  uint64_t *ret_sa_id)
+{
+	struct proto_ike_conn c = *conn;
+	/* No (local, remote) pair is left to negotiate once phase 1 is up. */
+	c.n_local_ts = c.n_remote_ts = 0;
+	int r = proto_ike_initiate(e, &c, local, peer, ret_sa_id);
+	struct ike_sa *sa = r == 0 ? ike_sa_by_id(e, *ret_sa_id) : NULL;
+	if (sa) {
+		sa->conn = *conn;
+		sa->qm_next_pair = UINT_MAX;
+	}
+	return r;
+}
+
+int proto_ike_quick_mode(struct proto_ike_engine *e, uint64_t sa_id,
+			 const struct proto_ike_conn *conn, const struct proto_ike_ts *local_ts,
+			 const struct proto_ike_ts *remote_ts, uint32_t *ret_msgid)
+{
+	struct ike_sa *sa = ike_sa_by_id(e, sa_id);
+	if (!sa || !sa->established)
+		return -ENOENT;
+	if (!(conn ? conn : &sa->conn)->n_esp)
+		return -EINVAL;
+	uint32_t msgid = 0;
+	while (msgid == 0 || ike_qm_find(sa, msgid) || ike_msgid_done(sa, msgid))
+		ike_random(e, (uint8_t *)&msgid, sizeof(msgid));
+	struct ike_xchg *x = ike_qm_new(sa, msgid, true);
+	if (!x)
+		return -EAGAIN;
+	if (conn)
+		x->conn = *conn;
+	if (local_ts)
+		x->ts_i = *local_ts;
+	else
+		ike_ts_host(&sa->local, &x->ts_i);
+	if (remote_ts)
+		x->ts_r = *remote_ts;
+	else
+		ike_ts_host(&sa->peer, &x->ts_r);
+	*ret_msgid = msgid;
+	struct ike_ctx c = {.e = e, .sa = sa, .x = x};
+	ike_dispatch(&c, EV_START);
 	return 0;
 }
 

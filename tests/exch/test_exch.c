@@ -502,6 +502,89 @@ static void case_commit(void)
 	}
 }
 
+/* Phase-2 rekeys on an established ISAKMP SA from either side (with PFS), a phase-1-only
+ * reauthentication followed by a Quick Mode over the new SA, and a Quick Mode that times out
+ * reporting its message ID. */
+static void case_rekey(void)
+{
+	struct h_world w;
+	h_init(&w, false, 18);
+	for (int i = 0; i < 2; i++)
+		w.p[i].conn.pfs_group = IKE_GROUP_MODP2048;
+	uint64_t ida = h_initiate(&w, 0);
+	CHECK(ida != 0);
+	h_run(&w, RUN_MS);
+	check_up(&w, 1);
+	const struct proto_ike_event *up_b = h_event(&w.p[1], PROTO_IKE_EV_P1_UP, 0);
+	uint64_t idb = up_b ? up_b->sa_id : 0;
+	const struct proto_ike_event *c0 = h_event(&w.p[0], PROTO_IKE_EV_P2_UP, 0);
+	if (!CHECK(c0 != NULL && idb != 0))
+		return;
+	struct proto_ike_ts lts = c0->u.child.local_ts, rts = c0->u.child.remote_ts;
+	uint32_t old_in = c0->u.child.spi_in, msgid = 0;
+	/* a rekeys the child: same selectors, new SPIs and keys on both sides */
+	CHECK_EQ_INT(proto_ike_quick_mode(w.p[0].e, ida, NULL, &lts, &rts, &msgid), 0);
+	CHECK(msgid != 0);
+	h_run(&w, RUN_MS);
+	const struct proto_ike_event *c1 = h_event(&w.p[0], PROTO_IKE_EV_P2_UP, 1);
+	const struct proto_ike_event *c1b = h_event(&w.p[1], PROTO_IKE_EV_P2_UP, 1);
+	if (CHECK(c1 != NULL && c1b != NULL)) {
+		CHECK_EQ_INT(c1->u.child.msgid, msgid);
+		CHECK(c1->u.child.spi_in != old_in);
+		CHECK_EQ_INT(c1->u.child.spi_in, c1b->u.child.spi_out);
+		CHECK_EQ_INT(c1->u.child.spi_out, c1b->u.child.spi_in);
+		CHECK_EQ_INT(c1->u.child.pfs_group, IKE_GROUP_MODP2048);
+		CHECK(memcmp(&c1->u.child.local_ts, &lts, sizeof(lts)) == 0);
+		CHECK(memcmp(&c1b->u.child.local_ts, &rts, sizeof(rts)) == 0);
+		size_t len = c1->u.child.enc_key_len + c1->u.child.auth_key_len;
+		CHECK_MEM(c1->u.child.keymat_in, c1b->u.child.keymat_out, len);
+		CHECK(memcmp(c1->u.child.keymat_in, c0->u.child.keymat_in, len) != 0);
+	}
+	/* b (the phase-1 responder) rekeys it as well */
+	CHECK_EQ_INT(proto_ike_quick_mode(w.p[1].e, idb, &w.p[1].conn, &rts, &lts, &msgid), 0);
+	h_run(&w, RUN_MS);
+	const struct proto_ike_event *c2 = h_event(&w.p[1], PROTO_IKE_EV_P2_UP, 2);
+	const struct proto_ike_event *c2a = h_event(&w.p[0], PROTO_IKE_EV_P2_UP, 2);
+	if (CHECK(c2 != NULL && c2a != NULL)) {
+		CHECK_EQ_INT(c2->u.child.msgid, msgid);
+		CHECK_EQ_INT(c2->u.child.spi_in, c2a->u.child.spi_out);
+		CHECK(!c2->initiator); /* the ISAKMP SA's role, not the Quick Mode's */
+	}
+	CHECK_EQ_INT(proto_ike_quick_mode(w.p[0].e, 999999, NULL, NULL, NULL, &msgid), -2);
+	/* reauthentication: a new ISAKMP SA and no Quick Mode with it */
+	uint64_t ida2 = 0;
+	CHECK_EQ_INT(proto_ike_initiate_p1(w.p[0].e, &w.p[0].conn, &w.p[0].addr, &w.p[1].addr,
+					   &ida2),
+		     0);
+	h_run(&w, RUN_MS);
+	CHECK(ida2 != 0 && ida2 != ida);
+	CHECK_EQ_INT(h_count(&w.p[0], PROTO_IKE_EV_P1_UP), 2);
+	CHECK_EQ_INT(h_count(&w.p[1], PROTO_IKE_EV_P1_UP), 2);
+	CHECK_EQ_INT(h_count(&w.p[0], PROTO_IKE_EV_P2_UP), 3);
+	/* the old ISAKMP SA goes; the child is rekeyed over the new one */
+	CHECK_EQ_INT(proto_ike_delete_sa(w.p[0].e, ida), 0);
+	CHECK_EQ_INT(proto_ike_quick_mode(w.p[0].e, ida2, NULL, &lts, &rts, &msgid), 0);
+	h_run(&w, RUN_MS);
+	CHECK_EQ_INT(h_count(&w.p[0], PROTO_IKE_EV_P2_UP), 4);
+	CHECK_EQ_INT(h_count(&w.p[1], PROTO_IKE_EV_P2_UP), 4);
+	const struct proto_ike_event *c3 = h_event(&w.p[0], PROTO_IKE_EV_P2_UP, 3);
+	if (CHECK(c3 != NULL))
+		CHECK_EQ_INT(c3->sa_id, ida2);
+	CHECK_EQ_INT(h_count(&w.p[1], PROTO_IKE_EV_SA_GONE), 1);
+	CHECK_EQ_INT(h_count(&w.p[0], PROTO_IKE_EV_P2_FAILED) + h_count(&w.p[1], PROTO_IKE_EV_P2_FAILED), 0);
+	/* a Quick Mode nobody answers: P2_FAILED names its message ID */
+	w.blackhole_to[1] = true;
+	CHECK_EQ_INT(proto_ike_quick_mode(w.p[0].e, ida2, NULL, &lts, &rts, &msgid), 0);
+	h_run(&w, RUN_MS);
+	const struct proto_ike_event *f = h_event(&w.p[0], PROTO_IKE_EV_P2_FAILED, 0);
+	if (CHECK(f != NULL)) {
+		CHECK_EQ_INT(f->u.child.msgid, msgid);
+		CHECK_EQ_INT(f->reason, PROTO_IKE_E_TIMEOUT);
+		CHECK_EQ_INT(f->conn_handle, w.p[0].conn.handle);
+	}
+	h_free(&w);
+}
+
 static const struct {
 	const char *name;
 	void (*fn)(void);
@@ -520,6 +603,7 @@ static const struct {
 	{"timeout", case_timeout},
 	{"half-open", case_half_open},
 	{"commit", case_commit},
+	{"rekey", case_rekey},
 };
 
 int main(int argc, char **argv)

@@ -19,6 +19,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 uint64_t dmn_now_ms(const struct dmn *d) { (void)d; return 1000000; }
 int dmn_ike_initiate(struct dmn *d, const char *name) { (void)d; return name[0] == 'x' ? -ENOENT : 0; }
 int dmn_ike_terminate(struct dmn *d, const char *name) { (void)d; (void)name; return 1; }
+int dmn_ike_rekey(struct dmn *d, const char *name, bool ike) { (void)d; (void)ike; return name[0] == 'x' ? -ENOENT : 1; }
 int dmn_on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void *u) { (void)s; (void)si; (void)u; log_err("reload failed"); return 0; }
 void dmn_ike_config_changed(struct dmn *d) { (void)d; }
 int xfrm_sa_get(struct xfrm_handle *h, const struct xfrm_sa_id *id, struct xfrm_sa_info *ret) { (void)h; (void)id; memset(ret, 0, sizeof(*ret)); ret->bytes = 5; return 0; }

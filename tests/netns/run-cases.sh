@@ -3,7 +3,7 @@
 # Runs several namespace test cases in a row (one VM boot for many cases) and reports each.
 #
 # usage: run-cases.sh 'SCRIPT ARGS...' ['SCRIPT ARGS...' ...]
-# Each case's full output is printed only when it fails. Exit 0 when every case passed, 77 when all
+# Each case's full output is printed only when it fails; its 'figures: ' lines always. Exit 0 when every case passed, 77 when all
 # skipped, 1 otherwise.
 dir=$(dirname "$0")
 pass=0 failn=0 skipn=0
@@ -13,7 +13,8 @@ for c in "$@"; do
     rc=$?
     secs=$(awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN{printf "%.1f", e-s}')
     case $rc in
-    0) pass=$((pass + 1)); echo "ok    $c (${secs}s)" ;;
+    0) pass=$((pass + 1)); echo "ok    $c (${secs}s)"
+       echo "$out" | grep '^figures: ' | sed 's/^/      /' ;;
     77) skipn=$((skipn + 1)); echo "skip  $c: $(echo "$out" | grep SKIP | head -1)" ;;
     *) failn=$((failn + 1)); echo "FAIL  $c (${secs}s)"; echo "$out" | sed 's/^/    | /' ;;
     esac

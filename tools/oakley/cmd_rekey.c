@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* oakley rekey NAME: rekey the IKE SA of connection NAME (VICI rekey with ike = NAME). */
+/* oakley rekey NAME: new IPsec SAs for connection NAME (VICI rekey with child = NAME);
+ * oakley reauth NAME: a new ISAKMP SA for it (VICI rekey with ike = NAME). */
 #include "oakley.h"
 
 int oak_cmd_rekey(struct oak_ctx *ctx, int argc, char **argv)
@@ -10,7 +11,8 @@ int oak_cmd_rekey(struct oak_ctx *ctx, int argc, char **argv)
 	(void)argc;
 
 	vici_builder_init_packet(&req, VICI_CMD_REQUEST, "rekey");
-	vici_add_kv_str(&req, "ike", argv[1]);
+	bool ike = strcmp(argv[0], "reauth") == 0;
+	vici_add_kv_str(&req, ike ? "ike" : "child", argv[1]);
 	int r = oak_call(ctx, "rekey", &req, NULL, NULL, NULL, &resp);
 	vici_builder_free(&req);
 	if (r)
@@ -18,7 +20,7 @@ int oak_cmd_rekey(struct oak_ctx *ctx, int argc, char **argv)
 	r = oak_check_success("rekey", &resp);
 	if (!r) {
 		vici_node_str(resp.tree->root, "matches", matches, sizeof(matches), "?");
-		printf("rekey of ");
+		printf("%s of ", ike ? "reauthentication" : "rekey");
 		oak_print_bytes(stdout, argv[1], strlen(argv[1]));
 		printf(" started (%s SAs matched)\n", matches);
 	}

@@ -16,7 +16,8 @@ static const struct oak_command commands[] = {
 	{"list-conns", "", "the loaded connections", 0, 0, oak_cmd_list_conns},
 	{"list-sas", "[NAME]", "the IKE and CHILD SAs, every field", 0, 1, oak_cmd_list_sas},
 	{"reload", "", "re-read the daemon's settings", 0, 0, oak_cmd_reload},
-	{"rekey", "NAME", "rekey the IKE SA NAME", 1, 1, oak_cmd_rekey},
+	{"rekey", "NAME", "new IPsec SAs for connection NAME (the old ones go once replaced)", 1, 1, oak_cmd_rekey},
+	{"reauth", "NAME", "a new ISAKMP SA for connection NAME (its IPsec SAs move to it)", 1, 1, oak_cmd_rekey},
 	{"log", "", "follow the daemon's log until interrupted", 0, 0, oak_cmd_log},
 	{"version", "", "the daemon's name and version", 0, 0, oak_cmd_version},
 };

@@ -353,8 +353,16 @@ static void cases(const char *oakley, const char *dir, int lfd)
 	run(oakley, dir, lfd, K_REKEY, (const char *[]){"rekey", "net", NULL}, &r);
 	CHECK_EQ_INT(r.status, 0);
 	CHECK_STR(last_cmd, "rekey");
-	CHECK_STR(last_ike, "net");
+	CHECK_STR(last_child, "net");
+	CHECK_STR(last_ike, "");
 	CHECK_STR(r.out, "rekey of net started (1 SAs matched)\n");
+
+	run(oakley, dir, lfd, K_REKEY, (const char *[]){"reauth", "net", NULL}, &r);
+	CHECK_EQ_INT(r.status, 0);
+	CHECK_STR(last_cmd, "rekey");
+	CHECK_STR(last_ike, "net");
+	CHECK_STR(last_child, "");
+	CHECK_STR(r.out, "reauthentication of net started (1 SAs matched)\n");
 
 	run(oakley, dir, lfd, K_CMD_UNKNOWN, (const char *[]){"reload", NULL}, &r);
 	CHECK_EQ_INT(r.status, 1);
