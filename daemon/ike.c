@@ -29,6 +29,7 @@
 
 static void pump(struct dmn *d);
 static int initiate(struct dmn *d, const char *name, bool reauth);
+static bool conn_routed(const struct dmn_conn *c);
 
 /* ---- environment ---- */
 
@@ -235,8 +236,8 @@ static uint64_t conn_handle(const struct dmn *d, size_t index)
 		ik->cap_handles = cap;
 	}
 	h = &ik->handles[ik->n_handles++];
+	*h = (struct dmn_conn_handle){.id = ++ik->next_handle};
 	snprintf(h->name, sizeof(h->name), "%s", name);
-	h->id = ++ik->next_handle;
 	return h->id;
 }
 
@@ -265,13 +266,28 @@ static const struct dmn_conn *conn_by_handle(const struct dmn *d, uint64_t handl
 	return NULL;
 }
 
+/*
+ * The reqid that ties conn number i's policies to its SAs: reqid= if set, else one derived from
+ * the conn's handle, which a conn keeps across reloads while it does not change (an index into
+ * the conn list would hand a kept tunnel's reqid to another conn after a reload, and the kernel
+ * would then send that tunnel's traffic into the other conn's SAs).
+ */
+static uint32_t conn_reqid(const struct dmn *d, size_t i)
+{
+	const struct dmn_conn *c = d->config->conns[i];
+	if (c->reqid)
+		return c->reqid;
+	uint64_t h = conn_handle(d, i);
+	return XFRM_REQID_MIN + 1 + (uint32_t)(h % (XFRM_REQID_MAX - XFRM_REQID_MIN));
+}
+
 /* Fills the engine's view of conn number i. Returns 0 or -errno (logged once by the caller). */
 static int conn_to_proto(const struct dmn *d, size_t i, struct proto_ike_conn *ret)
 {
 	const struct dmn_conn *c = d->config->conns[i];
 	memset(ret, 0, sizeof(*ret));
 	ret->handle = conn_handle(d, i);
-	ret->reqid = c->reqid ? c->reqid : XFRM_REQID_MIN + (uint32_t)(i + 1);
+	ret->reqid = conn_reqid(d, i);
 	snprintf(ret->name, sizeof(ret->name), "%s", c->name);
 	int r = id_to_proto(&c->left.id, &c->left.host, &ret->local_id);
 	if (r == 0)
@@ -608,8 +624,15 @@ static void child_remove_kernel(struct dmn *d, struct dmn_child *c)
 		to_xaddr(&c->peer, &id.dst);
 		xfrm_sa_del(d->xfrm, &id);
 	}
-	if (c->policies)
-		child_policies(d, c, false);
+	if (c->policies) {
+		const struct dmn_conn *conn = NULL;
+		for (size_t i = 0; d->config && i < d->config->n_conns && !conn; i++)
+			if (strcmp(d->config->conns[i]->name, c->conn) == 0)
+				conn = d->config->conns[i];
+		/* auto=route: the policies stay as traps for the next negotiation */
+		if (!conn_routed(conn) || d->ike->unrouting)
+			child_policies(d, c, false);
+	}
 	c->sa_in = c->sa_out = c->policies = false;
 }
 
@@ -699,6 +722,16 @@ static void child_limits(struct dmn *d, struct dmn_child *c, const struct dmn_co
 		c->soft_packets = conn->marginpackets && conn->marginpackets < c->hard_packets
 					  ? c->hard_packets - conn->marginpackets
 					  : c->hard_packets / c->lifetime_s * c->soft_s + 1;
+}
+
+/* The selector of one host address. */
+static void host_ts(const struct proto_ike_addr *a, struct proto_ike_ts *ret)
+{
+	memset(ret, 0, sizeof(*ret));
+	ret->family = a->family;
+	memcpy(ret->from, a->addr, 16);
+	memcpy(ret->to, a->addr, 16);
+	ret->prefix = a->family == AF_INET ? 32 : 128;
 }
 
 static bool ts_eq(const struct proto_ike_ts *a, const struct proto_ike_ts *b)
@@ -882,12 +915,17 @@ static void on_delete(struct dmn *d, const struct proto_ike_event *ev)
 	}
 }
 
-/* INITIAL-CONTACT: the peer rebooted; every child with it other than the new SA's is stale. */
+/* INITIAL-CONTACT (RFC 2407 §4.6.3.3): the peer rebooted; its children from before this ISAKMP
+ * SA's negotiation began are stale. Children that came up meanwhile, over the peer's other new
+ * ISAKMP SAs (several conns started at once each send INITIAL-CONTACT), are not. */
 static void on_initial_contact(struct dmn *d, const struct proto_ike_event *ev)
 {
+	const struct dmn_ike_sa *sa = dmn_map_get(&d->ike->sas, ev->sa_id);
+	uint64_t began = sa ? sa->p1.started_ms : dmn_now_ms(d);
 	for (struct dmn_child *c = d->ike->child_head, *next; c; c = next) {
 		next = c->next;
-		if (c->ike_sa_id != ev->sa_id && c->peer.family == ev->peer.family &&
+		if (c->ike_sa_id != ev->sa_id && c->established_ms < began &&
+		    c->peer.family == ev->peer.family &&
 		    memcmp(c->peer.addr, ev->peer.addr, 16) == 0) {
 			log_info("%s: INITIAL-CONTACT from peer: removing old IPsec SA 0x%08x",
 				 c->conn, c->spi_out);
@@ -1338,6 +1376,39 @@ static int on_xfrm_mapping(struct dmn *d, const struct xfrm_event *xe)
 	return 0;
 }
 
+/*
+ * A packet hit a trap policy (auto=route) that has no SA: the conn whose reqid the template
+ * names is started, at most once per DMN_ACQUIRE_HOLDOFF_MS (the kernel repeats ACQUIREs while
+ * packets keep coming) and not while it has a child.
+ */
+static int on_xfrm_acquire(struct dmn *d, const struct xfrm_event *xe)
+{
+	struct dmn_ike *ik = d->ike;
+	uint32_t reqid = xe->acquire.tmpl.reqid;
+	for (size_t i = 0; d->config && i < d->config->n_conns; i++) {
+		const struct dmn_conn *c = d->config->conns[i];
+		if (!conn_routed(c) ||
+		    conn_reqid(d, i) != reqid)
+			continue;
+		for (const struct dmn_child *ch = ik->child_head; ch; ch = ch->next)
+			if (!ch->superseded && ch->sa_out && strcmp(ch->conn, c->name) == 0)
+				return 0;
+		uint64_t now = dmn_now_ms(d);
+		struct dmn_conn_handle *h = handle_by_name(ik, c->name);
+		if (h && h->acquire_ms && now < h->acquire_ms + DMN_ACQUIRE_HOLDOFF_MS)
+			return 0;
+		char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
+		inet_ntop(xe->acquire.sel.src.family, xe->acquire.sel.src.bytes, a, sizeof(a));
+		inet_ntop(xe->acquire.sel.dst.family, xe->acquire.sel.dst.bytes, b, sizeof(b));
+		log_info("%s: traffic from %s to %s needs the tunnel: negotiating", c->name, a, b);
+		ik->acquires++;
+		if (initiate(d, c->name, false) == 0 && (h = handle_by_name(ik, c->name)))
+			h->acquire_ms = now;
+		return 0;
+	}
+	return 0;
+}
+
 /* Kernel events: an SA's soft limit starts its rekey, the hard limit removes its child. */
 static int on_xfrm_event(const struct xfrm_event *xe, void *arg)
 {
@@ -1345,6 +1416,8 @@ static int on_xfrm_event(const struct xfrm_event *xe, void *arg)
 	struct dmn_ike *ik = d->ike;
 	if (xe->type == XFRM_EV_MAPPING)
 		return on_xfrm_mapping(d, xe);
+	if (xe->type == XFRM_EV_ACQUIRE)
+		return on_xfrm_acquire(d, xe);
 	if (xe->type != XFRM_EV_EXPIRE)
 		return 0;
 	const struct xfrm_sa_info *si = &xe->expire.sa;
@@ -1775,6 +1848,75 @@ static int route_source(const struct proto_ike_addr *peer, struct proto_ike_addr
 	return r;
 }
 
+/* Our address and the peer's (with IKE ports) for initiating conn c; logs why not. */
+static int conn_endpoints(struct dmn *d, const struct dmn_conn *c, struct proto_ike_addr *local,
+			  struct proto_ike_addr *peer)
+{
+	if (c->right.host.kind != DMN_ADDR_IP) {
+		log_err("%s: cannot initiate: right= is not an IP address", c->name);
+		return -EDESTADDRREQ;
+	}
+	addr_to_proto(c->right.host.family, c->right.host.bytes,
+		      c->right.ikeport ? c->right.ikeport : d->opts.ike_port, peer);
+	int r = 0;
+	if (c->left.host.kind == DMN_ADDR_IP)
+		addr_to_proto(c->left.host.family, c->left.host.bytes, d->opts.ike_port, local);
+	else
+		r = route_source(peer, local);
+	if (r < 0) {
+		log_err("%s: no route to %s's address: %s", c->name, c->name, strerror(-r));
+		return r;
+	}
+	local->port = d->opts.ike_port;
+	return 0;
+}
+
+/*
+ * auto=route: the conn's policies, with the template its SAs will match (same selectors,
+ * priority and reqid as a child's), are installed without SAs, so that the first packet makes
+ * the kernel send an ACQUIRE, which starts the negotiation. The child's policies replace them in
+ * place, and they stay when its SAs go (child_remove_kernel), until the conn is removed.
+ */
+static int conn_trap(struct dmn *d, size_t i, bool add)
+{
+	const struct dmn_conn *conn = d->config->conns[i];
+	struct dmn_child t = {0};
+	struct proto_ike_conn pc;
+	int r = conn_endpoints(d, conn, &t.local, &t.peer);
+	if (r == 0)
+		r = conn_to_proto(d, i, &pc);
+	if (r < 0)
+		return r;
+	t.protocol = pc.n_esp ? pc.esp[0].protocol : PROTO_IPSEC_ESP;
+	t.mode = pc.mode;
+	t.reqid = pc.reqid;
+	unsigned nl = pc.n_local_ts ? pc.n_local_ts : 1, nr = pc.n_remote_ts ? pc.n_remote_ts : 1;
+	for (unsigned k = 0; k < nl * nr; k++) {
+		if (pc.n_local_ts)
+			t.local_ts = pc.local_ts[k / nr];
+		else
+			host_ts(&t.local, &t.local_ts);
+		if (pc.n_remote_ts)
+			t.remote_ts = pc.remote_ts[k % nr];
+		else
+			host_ts(&t.peer, &t.remote_ts);
+		int e = child_policies(d, &t, add);
+		if (e < 0 && r == 0)
+			r = e;
+	}
+	if (r < 0)
+		log_err("%s: cannot %s its trap policies: %s", conn->name, add ? "install" : "remove",
+			xfrm_errmsg(d->xfrm));
+	else if (add)
+		log_info("%s: routed: traffic for its subnets starts the negotiation", conn->name);
+	return r;
+}
+
+static bool conn_routed(const struct dmn_conn *c)
+{
+	return c && (c->autostart == DMN_AUTO_ROUTE || c->autostart == DMN_AUTO_ONDEMAND);
+}
+
 /* Starts conn name (phase 1 and its Quick Modes, or phase 1 alone for a reauthentication).
  * Queues the engine's actions without carrying them out: the caller pumps. */
 static int initiate(struct dmn *d, const char *name, bool reauth)
@@ -1783,24 +1925,10 @@ static int initiate(struct dmn *d, const char *name, bool reauth)
 		const struct dmn_conn *c = d->config->conns[i];
 		if (strcmp(c->name, name) != 0)
 			continue;
-		if (c->right.host.kind != DMN_ADDR_IP) {
-			log_err("%s: cannot initiate: right= is not an IP address", name);
-			return -EDESTADDRREQ;
-		}
 		struct proto_ike_addr peer, local;
-		addr_to_proto(c->right.host.family, c->right.host.bytes,
-			      c->right.ikeport ? c->right.ikeport : d->opts.ike_port, &peer);
-		int r = 0;
-		if (c->left.host.kind == DMN_ADDR_IP)
-			addr_to_proto(c->left.host.family, c->left.host.bytes, d->opts.ike_port,
-				      &local);
-		else
-			r = route_source(&peer, &local);
-		if (r < 0) {
-			log_err("%s: no route to %s's address: %s", name, name, strerror(-r));
+		int r = conn_endpoints(d, c, &local, &peer);
+		if (r < 0)
 			return r;
-		}
-		local.port = d->opts.ike_port;
 		struct proto_ike_conn pc;
 		r = conn_to_proto(d, i, &pc);
 		if (r < 0) {
@@ -1813,6 +1941,13 @@ static int initiate(struct dmn *d, const char *name, bool reauth)
 			pc.local_id.len = (uint8_t)alen(local.family);
 			memcpy(pc.local_id.data, local.addr, pc.local_id.len);
 		}
+		/* INITIAL-CONTACT tells the peer to drop everything it has with us: only when we
+		 * have nothing with it (RFC 2407 §4.6.3.3), never while other tunnels are up. */
+		for (const struct dmn_ike_sa *s = d->ike->sa_head; s && pc.initial_contact; s = s->next)
+			pc.initial_contact = !addr_eq_noport(&s->peer, &peer);
+		for (const struct dmn_child *k = d->ike->child_head; k && pc.initial_contact;
+		     k = k->next)
+			pc.initial_contact = !addr_eq_noport(&k->peer, &peer);
 		uint64_t sa_id;
 		if (reauth) {
 			/* the peer did not reboot: its IPsec SAs stay */
@@ -1872,9 +2007,12 @@ static int on_start(sd_event_source *s, void *userdata)
 {
 	struct dmn *d = userdata;
 	(void)s;
-	for (size_t i = 0; d->config && i < d->config->n_conns; i++)
+	for (size_t i = 0; d->config && i < d->config->n_conns; i++) {
 		if (d->config->conns[i]->autostart == DMN_AUTO_START)
 			dmn_ike_initiate(d, d->config->conns[i]->name);
+		else if (conn_routed(d->config->conns[i]))
+			conn_trap(d, i, true);
+	}
 	return 0;
 }
 
@@ -1963,7 +2101,11 @@ void dmn_ike_reload(struct dmn *d, struct dmn_config *cfg, struct dmn_secrets *s
 		}
 		log_notice("reload: %s %s: tearing its tunnels down", o->name,
 			   n ? "changed" : "was removed");
+		ik->unrouting = true;
 		dmn_ike_terminate(d, o->name);
+		ik->unrouting = false;
+		if (conn_routed(o))
+			conn_trap(d, i, false);
 		conn_handle_forget(ik, o->name);
 		gone++;
 	}
@@ -1973,9 +2115,13 @@ void dmn_ike_reload(struct dmn *d, struct dmn_config *cfg, struct dmn_secrets *s
 	for (size_t i = 0; i < cfg->n_conns; i++) {
 		const struct dmn_conn *n = cfg->conns[i];
 		const struct dmn_conn *o = old ? dmn_config_find(old, n->name) : NULL;
-		if (n->autostart == DMN_AUTO_START && !(o && dmn_conn_equal(o, n))) {
+		if (o && dmn_conn_equal(o, n))
+			continue;
+		if (n->autostart == DMN_AUTO_START) {
 			dmn_ike_initiate(d, n->name);
 			started++;
+		} else if (conn_routed(n)) {
+			conn_trap(d, i, true);
 		}
 	}
 	dmn_config_free(old);

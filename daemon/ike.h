@@ -58,6 +58,7 @@ struct dmn_child {
 #define DMN_REKEY_OUT_DELAY_MS 1000u
 #define DMN_REKEY_RETIRE_MS    5000u  /* a replaced child's SAs live on this long */
 #define DMN_REKEY_RETRY_MS     40000u /* a rekey with no result is tried again after this */
+#define DMN_ACQUIRE_HOLDOFF_MS 10000u /* auto=route: ACQUIREs within this start nothing */
 #define DMN_REKEY_LATE_MS      2000u  /* the clock takes over from a kernel event this late */
 
 /* An ISAKMP SA as the daemon knows it from the engine's events (for status and control). */
@@ -100,6 +101,7 @@ struct dmn_ike {
 	struct dmn_conn_handle {
 		char name[64];
 		uint64_t id;
+		uint64_t acquire_ms; /* auto=route: last negotiation an ACQUIRE started */
 	} *handles;
 	size_t n_handles, cap_handles;
 	uint64_t next_handle;
@@ -108,6 +110,8 @@ struct dmn_ike {
 	sd_event_source *tick; /* 1 s: NAT keepalives and DPD idle checks */
 	uint64_t keepalives_sent, dpd_probes;
 	uint64_t rekeys_started, rekeys_done, reauths_started, expired_soft, expired_hard;
+	uint64_t acquires;
+	bool unrouting;		     /* removing a conn: its trap policies go too */
 	struct xfrm_handle *xev;     /* kernel events: SA expiry, ACQUIRE */
 	sd_event_source *xev_source;
 	struct proto_ike_stats summary_stats; /* engine counters at the last drop summary */

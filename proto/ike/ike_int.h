@@ -200,7 +200,8 @@ struct ike_sa {
 	bool dpd_pending;
 	uint32_t dpd_seq, dpd_first; /* last sent; first of this probe (ACKs in [first, seq]) */
 	uint64_t dpd_expire, dpd_resend;
-	uint64_t expire; /* half-open give-up time */
+	uint64_t expire;  /* half-open give-up time */
+	uint64_t created; /* env clock when the negotiation began */
 	uint64_t timer_armed;
 	struct ike_xchg p1;
 	struct ike_xchg qm[PROTO_IKE_QM_MAX];

@@ -256,6 +256,7 @@ struct ike_sa *ike_sa_new(struct proto_ike_engine *e, bool initiator,
 	sa->peer = *peer;
 	sa->p1.used = true;
 	sa->p1.initiator = initiator;
+	sa->created = ike_now(e);
 	e->st.sas++;
 	return sa;
 }

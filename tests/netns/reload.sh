@@ -47,7 +47,9 @@ oakleyd_start gwa "$NETNS_TMP/a"
 APID=$OAKLEYD_PID
 oak() { ip netns exec "$(ns gwa)" "$OAKLEY" --socket "$NETNS_TMP/a/oakley.vici" "$@"; }
 children() { grep -c "IPsec SA established with\|negotiated but not installed" "$NETNS_TMP/a/log"; }
-wait_for 30 test "$(children)" -ge 3 || fail "3 children did not come up: $(cat "$NETNS_TMP/a/log")"
+children_up() { [ "$(children)" -ge 3 ]; }
+wait_for 60 children_up ||
+    fail "3 children did not come up: $(cat "$NETNS_TMP/a/log"; echo "--- gwb"; cat "$NETNS_TMP/b/log")"
 
 # "conn spi_in spi_out" per child, from the control socket.
 spis() {
@@ -79,7 +81,8 @@ wait_for 10 grep -q "reload: 3 connections" "$NETNS_TMP/a/log" || fail "no reloa
 grep "reload:" "$NETNS_TMP/a/log"
 grep -q "reload: 3 connections: 1 unchanged (tunnels kept), 2 removed or changed, 2 started" \
     "$NETNS_TMP/a/log" || fail "wrong reload summary"
-wait_for 30 test "$(children)" -ge 5 || fail "the changed and the new conn did not come up"
+children_up5() { [ "$(children)" -ge 5 ]; }
+wait_for 30 children_up5 || fail "the changed and the new conn did not come up"
 sleep 1
 after=$(spis)
 echo "after:"; echo "$after"
@@ -102,6 +105,11 @@ kill -0 "$APID" || fail "oakleyd died"
 if [ -n "$PING_PID" ]; then
     wait "$PING_PID"
     cat "$NETNS_TMP/ping.log" | tail -3
-    grep -q " 0% packet loss" "$NETNS_TMP/ping.log" || fail "pings were lost across the reload"
+    grep -q " 0% packet loss" "$NETNS_TMP/ping.log" &&
+        echo "figures: reload under a ping (10/s): $(sed -n 's/^\([0-9]*\) packets transmitted, \([0-9]*\) received.*/\1 sent, \2 received/p' "$NETNS_TMP/ping.log"); unchanged conn kept SPIs $(echo "$after" | sed -n 's/^keep //p')"
+    grep -q " 0% packet loss" "$NETNS_TMP/ping.log" || {
+        for g in gwa gwb; do echo "--- $g"; ip -n "$(ns $g)" xfrm policy; ip -n "$(ns $g)" -s xfrm state | grep -E "^src|proto|lifetime current|bytes"; done
+        grep -v ' -> \|keymat' "$NETNS_TMP/a/log" | tail -40
+        fail "pings were lost across the reload"; }
 fi
 echo PASS
