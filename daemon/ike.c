@@ -1227,13 +1227,15 @@ static void drop_summary(struct dmn *d, uint64_t now)
 	proto_ike_get_stats(ik->engine, &st);
 	uint64_t mal = st.drop_malformed - o->drop_malformed, unk = st.drop_unknown_sa - o->drop_unknown_sa,
 		 mid = st.drop_msgid - o->drop_msgid, ho = st.drop_half_open - o->drop_half_open,
-		 dup = st.duplicates - o->duplicates;
-	if (mal || unk || mid || ho)
+		 dup = st.duplicates - o->duplicates, ev = st.evict_half_open - o->evict_half_open;
+	if (mal || unk || mid || ho || ev)
 		log_notice("in the last minute dropped %llu malformed, %llu for unknown SAs, %llu with "
-			   "wrong message IDs, %llu over the half-open limit; %llu duplicates answered "
-			   "from cache; %u half-open now",
+			   "wrong message IDs, %llu over the half-open limit; %llu unanswered half-open "
+			   "SAs made room for new ones; %llu duplicates answered from cache; %u "
+			   "half-open now",
 			   (unsigned long long)mal, (unsigned long long)unk, (unsigned long long)mid,
-			   (unsigned long long)ho, (unsigned long long)dup, st.half_open);
+			   (unsigned long long)ho, (unsigned long long)ev, (unsigned long long)dup,
+			   st.half_open);
 	*o = st;
 }
 

@@ -300,6 +300,7 @@ struct proto_ike_stats {
 	uint64_t rx, tx, retransmits;
 	uint64_t drop_malformed, drop_unknown_sa, drop_msgid, drop_state, drop_half_open;
 	uint64_t duplicates, drop_actions;
+	uint64_t evict_half_open; /* unproven responder SAs dropped for newer ones at the caps */
 	unsigned sas, half_open;
 };
 

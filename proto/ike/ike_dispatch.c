@@ -23,8 +23,9 @@ void ike_sa_update_timer(struct ike_sa *sa)
 	if (sa->dpd_pending && sa->dpd_expire < t)
 		t = sa->dpd_expire;
 	for (unsigned i = 0; i < PROTO_IKE_QM_MAX; i++)
-		if (sa->qm[i].used && sa->qm[i].deadline && (!t || sa->qm[i].deadline < t))
-			t = sa->qm[i].deadline;
+		if (sa->qm[i] && sa->qm[i]->used && sa->qm[i]->deadline &&
+		    (!t || sa->qm[i]->deadline < t))
+			t = sa->qm[i]->deadline;
 	if (t == sa->timer_armed)
 		return;
 	struct proto_ike_action *a = ike_q_push(sa->e);
@@ -101,8 +102,9 @@ void proto_ike_timer(struct proto_ike_engine *e, uint64_t sa_id)
 	if (sa->p1.deadline && sa->p1.deadline <= now && !xchg_timeout(sa, &sa->p1, now))
 		return;
 	for (unsigned i = 0; i < PROTO_IKE_QM_MAX; i++)
-		if (sa->qm[i].used && sa->qm[i].deadline && sa->qm[i].deadline <= now)
-			xchg_timeout(sa, &sa->qm[i], now);
+		if (sa->qm[i] && sa->qm[i]->used && sa->qm[i]->deadline &&
+		    sa->qm[i]->deadline <= now)
+			xchg_timeout(sa, sa->qm[i], now);
 	ike_dpd_timer(sa, now);
 	ike_sa_update_timer(sa);
 }

@@ -204,7 +204,9 @@ struct ike_sa {
 	uint64_t created; /* env clock when the negotiation began */
 	uint64_t timer_armed;
 	struct ike_xchg p1;
-	struct ike_xchg qm[PROTO_IKE_QM_MAX];
+	/* Quick Modes, allocated on first use: a half-open SA (the state a flood of first messages
+	 * leaves behind) carries only its phase-1 exchange. */
+	struct ike_xchg *qm[PROTO_IKE_QM_MAX];
 	unsigned qm_next_pair; /* initiator: next (local, remote) ts pair to negotiate */
 	uint32_t done_msgids[IKE_DONE_MSGIDS]; /* finished exchanges: a replay is not a new one */
 	unsigned done_next;

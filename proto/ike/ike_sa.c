@@ -315,7 +315,10 @@ void ike_sa_free(struct ike_sa *sa)
 	e->st.sas--;
 	ike_xchg_clear(&sa->p1);
 	for (unsigned i = 0; i < PROTO_IKE_QM_MAX; i++)
-		ike_xchg_clear(&sa->qm[i]);
+		if (sa->qm[i]) {
+			ike_xchg_clear(sa->qm[i]);
+			free(sa->qm[i]);
+		}
 	crypto_dh_free(sa->dh);
 	crypto_ike_keys_wipe(&sa->keys);
 	crypto_cipher_wipe(&sa->cipher);
@@ -336,9 +339,11 @@ struct ike_sa *ike_sa_by_id(struct proto_ike_engine *e, uint64_t id)
 struct ike_xchg *ike_qm_new(struct ike_sa *sa, uint32_t msgid, bool initiator)
 {
 	for (unsigned i = 0; i < PROTO_IKE_QM_MAX; i++) {
-		struct ike_xchg *x = &sa->qm[i];
-		if (x->used)
+		if (sa->qm[i] && sa->qm[i]->used)
 			continue;
+		if (!sa->qm[i] && !(sa->qm[i] = malloc(sizeof(*sa->qm[i]))))
+			return NULL;
+		struct ike_xchg *x = sa->qm[i];
 		memset(x, 0, sizeof(*x));
 		x->used = true;
 		x->initiator = initiator;
@@ -359,8 +364,8 @@ struct ike_xchg *ike_qm_new(struct ike_sa *sa, uint32_t msgid, bool initiator)
 struct ike_xchg *ike_qm_find(struct ike_sa *sa, uint32_t msgid)
 {
 	for (unsigned i = 0; i < PROTO_IKE_QM_MAX; i++)
-		if (sa->qm[i].used && sa->qm[i].msgid == msgid)
-			return &sa->qm[i];
+		if (sa->qm[i] && sa->qm[i]->used && sa->qm[i]->msgid == msgid)
+			return sa->qm[i];
 	return NULL;
 }
 
@@ -392,15 +397,51 @@ static struct ike_sa *sa_find(struct proto_ike_engine *e, const struct proto_hea
 	return NULL;
 }
 
-/* A new responder SA for an MM1/AM1, within the half-open caps. */
+/*
+ * The SA to give up for a new first message from peer at the caps: one whose peer never answered
+ * (we sent MM2 or AM2 and got nothing back that echoes our cookie, so whoever sent the first
+ * message may not even own its source address). The oldest of peer's own if it has one, so that
+ * a source at the global cap only replaces its own state; else (only when the per-peer cap is not
+ * what is full) the oldest of all. NULL if none.
+ */
+static struct ike_sa *unproven_victim(struct proto_ike_engine *e, const struct proto_ike_addr *peer,
+				      bool peer_full)
+{
+	struct ike_sa *own = NULL, *any = NULL;
+	for (unsigned i = 0; i < IKE_SA_BUCKETS; i++)
+		for (struct ike_sa *s = e->buckets[i]; s; s = s->next) {
+			if (!s->half_open ||
+			    (s->p1.state != S_MM_R2_SENT && s->p1.state != S_AM_R2_SENT))
+				continue;
+			if (addr_eq(&s->peer, peer) && (!own || s->id < own->id))
+				own = s;
+			if (!any || s->id < any->id)
+				any = s;
+		}
+	return own ? own : peer_full ? NULL : any;
+}
+
+/*
+ * A new responder SA for an MM1/AM1, within the half-open caps. At a cap an SA whose peer never
+ * answered our reply makes room (RFC 2408 §2.5.3 anti-clogging, in spirit): spoofed first
+ * messages never get past that state, so a flood of them, even from a real peer's address,
+ * cannot keep that peer out, and a peer that answered keeps its slot. A flood from a bounded set
+ * of sources only recycles its own slots; one from ever new addresses still competes with a
+ * real peer for the oldest slot.
+ */
 static struct ike_sa *sa_respond(struct proto_ike_engine *e, const struct proto_header *h,
 				 const struct proto_ike_addr *local,
 				 const struct proto_ike_addr *peer, bool natt)
 {
-	if (e->st.half_open >= PROTO_IKE_HALF_OPEN_MAX ||
-	    half_open_from(e, peer) >= PROTO_IKE_HALF_OPEN_PEER_MAX) {
-		e->st.drop_half_open++;
-		return NULL;
+	bool peer_full = half_open_from(e, peer) >= PROTO_IKE_HALF_OPEN_PEER_MAX;
+	if (peer_full || e->st.half_open >= PROTO_IKE_HALF_OPEN_MAX) {
+		struct ike_sa *victim = unproven_victim(e, peer, peer_full);
+		if (!victim) {
+			e->st.drop_half_open++;
+			return NULL;
+		}
+		e->st.evict_half_open++;
+		ike_sa_free(victim);
 	}
 	struct ike_sa *sa = ike_sa_new(e, false, local, peer);
 	if (!sa)
