@@ -1613,8 +1613,11 @@ static void on_event(struct dmn *d, const struct proto_ike_event *ev)
 			ev->u.p1.prop.key_bits ? " key " : "", ev->u.p1.prop.key_bits,
 			ev->u.p1.lifetime_s);
 		sa_record_add(d, ev, name);
+		d->ike->p1_up++;
 		break;
 	case PROTO_IKE_EV_P1_FAILED:
+		if (ev->reason < PROTO_IKE_REASON__MAX)
+			d->ike->p1_failed[ev->reason]++;
 		/* A responder-side negotiation that the peer never finished is what a spoofed MM1
 		 * flood leaves behind: those lines are rate-limited (the drop summary counts). */
 		if (!ev->initiator && ev->reason == PROTO_IKE_E_TIMEOUT &&
@@ -1627,9 +1630,12 @@ static void on_event(struct dmn *d, const struct proto_ike_event *ev)
 								: proto_ike_reason_str(ev->reason));
 		break;
 	case PROTO_IKE_EV_P2_UP:
+		d->ike->p2_up++;
 		on_child_up(d, ev);
 		break;
 	case PROTO_IKE_EV_P2_FAILED:
+		if (ev->reason < PROTO_IKE_REASON__MAX)
+			d->ike->p2_failed[ev->reason]++;
 		log_warn("%s: Quick Mode with %s failed: %s", name, peer,
 			 ev->text[0] ? ev->text : proto_ike_reason_str(ev->reason));
 		for (struct dmn_child *c = d->ike->child_head; c; c = c->next)
@@ -1962,6 +1968,7 @@ static int initiate(struct dmn *d, const char *name, bool reauth)
 			log_err("%s: cannot initiate: %s", name, strerror(-r));
 			return r;
 		}
+		d->ike->p1_initiated++;
 		log_info("%s: initiating %s Mode%s", name, c->aggressive ? "Aggressive" : "Main",
 			 reauth ? " (reauthentication)" : "");
 		return 0;

@@ -111,6 +111,9 @@ struct dmn_ike {
 	uint64_t keepalives_sent, dpd_probes;
 	uint64_t rekeys_started, rekeys_done, reauths_started, expired_soft, expired_hard;
 	uint64_t acquires;
+	/* negotiations, for oakley metrics */
+	uint64_t p1_initiated, p1_up, p2_up;
+	uint64_t p1_failed[PROTO_IKE_REASON__MAX], p2_failed[PROTO_IKE_REASON__MAX];
 	bool unrouting;		     /* removing a conn: its trap policies go too */
 	struct xfrm_handle *xev;     /* kernel events: SA expiry, ACQUIRE */
 	sd_event_source *xev_source;

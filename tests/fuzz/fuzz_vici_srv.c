@@ -24,6 +24,7 @@ int dmn_on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void *u
 void dmn_ike_config_changed(struct dmn *d) { (void)d; }
 int xfrm_sa_get(struct xfrm_handle *h, const struct xfrm_sa_id *id, struct xfrm_sa_info *ret) { (void)h; (void)id; memset(ret, 0, sizeof(*ret)); ret->bytes = 5; return 0; }
 void proto_ike_get_stats(const struct proto_ike_engine *e, struct proto_ike_stats *ret) { (void)e; memset(ret, 0, sizeof(*ret)); }
+const char *proto_ike_reason_str(enum proto_ike_reason r) { return r == PROTO_IKE_E_AUTH ? "authentication failed" : "other"; }
 
 static struct dmn *d;
 static struct dmn_ike ik;

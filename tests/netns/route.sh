@@ -65,6 +65,21 @@ else
     grep -q "not installed: kernel has no ESP support" "$A/log" ||
         fail "expected the clear no-ESP message (OAKLEY_EXPECT_ESP=1 where ESP exists)"
 fi
+# oakley metrics: Prometheus text format, and the counters say what happened.
+M=$(ip netns exec "$(ns gwa)" "$OAKLEY" --socket "$A/oakley.vici" metrics) || fail "oakley metrics failed"
+echo "$M" | grep -vE '^# (HELP|TYPE) ' | grep -vqE '^[a-z_]+(\{[a-z_]+="[^"]*"\})? [0-9]+$' &&
+    fail "metrics not in the text format: $(echo "$M" | grep -vE '^# |^[a-z_]+(\{[a-z_]+="[^"]*"\})? [0-9]+$')"
+for want in 'oakley_negotiations_started_total 1' 'oakley_ike_sas_established_total 1' \
+            'oakley_ipsec_sas_established_total 1' 'oakley_ike_sas 1' '# TYPE oakley_ike_sas gauge' \
+            '# TYPE oakley_ike_sa_failures_total counter' \
+            'oakley_ike_sa_failures_total{reason="authentication failed"} 0'; do
+    echo "$M" | grep -qxF "$want" || fail "metrics lack '$want': $M"
+done
+if esp_expected; then
+    out=$(echo "$M" | sed -n 's/^oakley_ipsec_bytes_total{direction="out"} //p')
+    [ "${out:-0}" -gt 0 ] || fail "no outbound bytes in the metrics: $M"
+fi
+echo "metrics: $(echo "$M" | grep -vc '^#') samples"
 ip netns exec "$(ns gwa)" "$OAKLEY" --socket "$A/oakley.vici" down t || fail "oakley down failed"
 sleep 0.5
 traps || fail "the trap policies went with the tunnel"
