@@ -1592,6 +1592,34 @@ static int on_tick(sd_event_source *s, uint64_t usec, void *userdata)
 	return 0;
 }
 
+/* Keeps the last failure of each (conn, peer) for oakley explain, within DMN_FAILURES_MAX. */
+static void record_failure(struct dmn *d, const struct proto_ike_event *ev, const char *conn,
+			   const char *peer, uint8_t phase)
+{
+	struct dmn_ike *ik = d->ike;
+	struct dmn_failure *f = NULL, *oldest = NULL;
+	for (unsigned i = 0; i < ik->n_failures; i++) {
+		struct dmn_failure *o = &ik->failures[i];
+		if (strcmp(o->conn, conn) == 0 && strcmp(o->peer, peer) == 0)
+			f = o;
+		if (!oldest || o->at_ms < oldest->at_ms)
+			oldest = o;
+	}
+	unsigned count = f ? f->count : 0;
+	if (!f)
+		f = ik->n_failures < DMN_FAILURES_MAX ? &ik->failures[ik->n_failures++] : oldest;
+	memset(f, 0, sizeof(*f));
+	snprintf(f->conn, sizeof(f->conn), "%s", conn);
+	snprintf(f->peer, sizeof(f->peer), "%s", peer);
+	f->phase = phase;
+	f->initiator = ev->initiator;
+	f->reason = ev->reason;
+	snprintf(f->text, sizeof(f->text), "%s",
+		 ev->text[0] ? ev->text : proto_ike_reason_str(ev->reason));
+	f->at_ms = dmn_now_ms(d);
+	f->count = count + 1;
+}
+
 static void on_event(struct dmn *d, const struct proto_ike_event *ev)
 {
 	const struct dmn_conn *conn = conn_by_handle(d, ev->conn_handle, NULL);
@@ -1618,6 +1646,9 @@ static void on_event(struct dmn *d, const struct proto_ike_event *ev)
 	case PROTO_IKE_EV_P1_FAILED:
 		if (ev->reason < PROTO_IKE_REASON__MAX)
 			d->ike->p1_failed[ev->reason]++;
+		/* a responder negotiation the peer abandoned is what floods leave: not recorded */
+		if (ev->initiator || ev->reason != PROTO_IKE_E_TIMEOUT || conn)
+			record_failure(d, ev, conn ? conn->name : "", peer, 1);
 		/* A responder-side negotiation that the peer never finished is what a spoofed MM1
 		 * flood leaves behind: those lines are rate-limited (the drop summary counts). */
 		if (!ev->initiator && ev->reason == PROTO_IKE_E_TIMEOUT &&
@@ -1636,6 +1667,7 @@ static void on_event(struct dmn *d, const struct proto_ike_event *ev)
 	case PROTO_IKE_EV_P2_FAILED:
 		if (ev->reason < PROTO_IKE_REASON__MAX)
 			d->ike->p2_failed[ev->reason]++;
+		record_failure(d, ev, conn ? conn->name : "", peer, 2);
 		log_warn("%s: Quick Mode with %s failed: %s", name, peer,
 			 ev->text[0] ? ev->text : proto_ike_reason_str(ev->reason));
 		for (struct dmn_child *c = d->ike->child_head; c; c = c->next)

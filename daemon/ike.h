@@ -85,6 +85,23 @@ struct dmn_ike_sa {
 	bool reauth_started;
 };
 
+/* The last failed negotiation of a conn (or of a peer no conn matched), for oakley explain. */
+struct dmn_failure {
+	char conn[64];	/* "" when no conn matched */
+	char peer[64];	/* address[port] */
+	uint8_t phase;	/* 1 or 2 */
+	bool initiator; /* our role in the ISAKMP SA */
+	enum proto_ike_reason reason;
+	char text[256]; /* the engine's own account */
+	uint64_t at_ms;
+	unsigned count; /* failures of this conn and peer since the daemon started */
+};
+#define DMN_FAILURES_MAX 64
+
+/* Plain words for a failure: what it means and what to change. */
+void dmn_failure_explain(const struct dmn_failure *f, char *why, size_t why_len, char *fix,
+			 size_t fix_len);
+
 #define DMN_IKE_TICK_MS 250 /* NAT keepalive and DPD checks */
 
 struct dmn_ike {
@@ -111,6 +128,8 @@ struct dmn_ike {
 	uint64_t keepalives_sent, dpd_probes;
 	uint64_t rekeys_started, rekeys_done, reauths_started, expired_soft, expired_hard;
 	uint64_t acquires;
+	struct dmn_failure failures[DMN_FAILURES_MAX]; /* oakley explain; oldest replaced */
+	unsigned n_failures;
 	/* negotiations, for oakley metrics */
 	uint64_t p1_initiated, p1_up, p2_up;
 	uint64_t p1_failed[PROTO_IKE_REASON__MAX], p2_failed[PROTO_IKE_REASON__MAX];

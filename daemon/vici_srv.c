@@ -1861,6 +1861,57 @@ static void cmd_metrics(const struct vici_req *rq)
 	dmn_vici_send(rq->c, &b);
 }
 
+/* oakley-explain [name = NAME]: the recorded failures (of NAME), newest first, in plain words. */
+static void cmd_explain(const struct vici_req *rq)
+{
+	struct dmn *d = rq->d;
+	char name[DMN_NAME_MAX];
+	vici_node_str(rq->msg, "name", name, sizeof(name), "");
+	struct vici_builder b;
+	vici_builder_init_packet(&b, VICI_CMD_RESPONSE, NULL);
+	vici_begin_list(&b, "order");
+	const struct dmn_failure *v[DMN_FAILURES_MAX];
+	unsigned n = 0;
+	for (unsigned i = 0; d->ike && i < d->ike->n_failures; i++) {
+		const struct dmn_failure *f = &d->ike->failures[i];
+		if (!name[0] || strcmp(f->conn, name) == 0)
+			v[n++] = f;
+	}
+	for (unsigned i = 1; i < n; i++) /* newest first */
+		for (unsigned k = i; k > 0 && v[k]->at_ms > v[k - 1]->at_ms; k--) {
+			const struct dmn_failure *t = v[k];
+			v[k] = v[k - 1];
+			v[k - 1] = t;
+		}
+	for (unsigned i = 0; i < n; i++) {
+		char key[16];
+		snprintf(key, sizeof(key), "%u", i + 1);
+		vici_add_list_item_str(&b, key);
+	}
+	vici_end_list(&b);
+	uint64_t now = dmn_now_ms(d);
+	for (unsigned i = 0; i < n; i++) {
+		const struct dmn_failure *f = v[i];
+		char key[16], why[512], fix[512];
+		snprintf(key, sizeof(key), "%u", i + 1);
+		dmn_failure_explain(f, why, sizeof(why), fix, sizeof(fix));
+		vici_begin_section(&b, key);
+		vici_add_kv_str(&b, "conn", f->conn);
+		vici_add_kv_str(&b, "peer", f->peer);
+		vici_add_kv_fmt(&b, "phase", "%u", f->phase);
+		vici_add_kv_str(&b, "role", f->initiator ? "initiator" : "responder");
+		vici_add_kv_str(&b, "reason", proto_ike_reason_str(f->reason));
+		vici_add_kv_str(&b, "detail", f->text);
+		vici_add_kv_str(&b, "why", why);
+		vici_add_kv_str(&b, "fix", fix);
+		vici_add_kv_fmt(&b, "seconds-ago", "%llu",
+				(unsigned long long)(now > f->at_ms ? (now - f->at_ms) / 1000 : 0));
+		vici_add_kv_fmt(&b, "count", "%u", f->count);
+		vici_end_section(&b);
+	}
+	dmn_vici_send(rq->c, &b);
+}
+
 static const struct vici_cmd vici_cmds[] = {
 	{"version", cmd_version},
 	{"stats", cmd_stats},
@@ -1875,6 +1926,7 @@ static const struct vici_cmd vici_cmds[] = {
 	{"unload-conn", cmd_unload_conn},
 	{"load-shared", cmd_load_shared},
 	{"oakley-metrics", cmd_metrics},
+	{"oakley-explain", cmd_explain},
 };
 
 int dmn_vici_dispatch(struct dmn_vici_client *c, const uint8_t *name, size_t name_len,

@@ -17,6 +17,7 @@ static const struct oak_command commands[] = {
 	{"list-sas", "[NAME]", "the IKE and CHILD SAs, every field", 0, 1, oak_cmd_list_sas},
 	{"reload", "", "re-read the daemon's settings", 0, 0, oak_cmd_reload},
 	{"rekey", "NAME", "new IPsec SAs for connection NAME (the old ones go once replaced)", 1, 1, oak_cmd_rekey},
+	{"explain", "[NAME]", "why negotiations of NAME (or of any conn) failed, and what to change", 0, 1, oak_cmd_explain},
 	{"metrics", "", "counters and gauges in the Prometheus text format", 0, 0, oak_cmd_metrics},
 	{"reauth", "NAME", "a new ISAKMP SA for connection NAME (its IPsec SAs move to it)", 1, 1, oak_cmd_rekey},
 	{"log", "", "follow the daemon's log until interrupted", 0, 0, oak_cmd_log},

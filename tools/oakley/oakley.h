@@ -94,3 +94,4 @@ int oak_cmd_rekey(struct oak_ctx *ctx, int argc, char **argv);
 int oak_cmd_log(struct oak_ctx *ctx, int argc, char **argv);
 int oak_cmd_version(struct oak_ctx *ctx, int argc, char **argv);
 int oak_cmd_metrics(struct oak_ctx *ctx, int argc, char **argv);
+int oak_cmd_explain(struct oak_ctx *ctx, int argc, char **argv);

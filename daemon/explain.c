@@ -1,0 +1,96 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * oakley explain: plain words for why a negotiation failed and what to change. The engine's own
+ * account (with the proposals offered and accepted, the IDs seen) comes with each failure; this
+ * adds the meaning of its reason and the usual fix.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "daemon/ike.h"
+
+void dmn_failure_explain(const struct dmn_failure *f, char *why, size_t why_len, char *fix,
+			 size_t fix_len)
+{
+	const char *w = "", *x = "";
+	bool p2 = f->phase == 2;
+	switch (f->reason) {
+	case PROTO_IKE_E_NO_PROPOSAL:
+		w = p2 ? "the two sides share no phase-2 proposal: cipher, integrity, PFS group or mode "
+			 "(tunnel/transport) differ"
+		       : "the two sides share no phase-1 proposal: cipher, key length, hash or DH group "
+			 "differ";
+		if (!strstr(f->text, "peer offered"))
+			/* we offered and the peer refused: its side knows what it accepts */
+			x = p2 ? "the peer accepts none of what esp= (with pfs=/type=) offers: look up "
+				 "what it accepts (its configuration or log) and add that to esp="
+			       : "the peer accepts none of what ike= offers: look up what it accepts "
+				 "(its configuration or log) and add that to ike=";
+		else
+			x = p2 ? "make esp= (phase2alg=, pfs=, type=) accept one of the peer's offers "
+				 "listed above, or change the peer's"
+			       : "add one of the peer's offers listed above to ike= (or drop the "
+				 "trailing '!' to accept more), or change the peer's proposal";
+		break;
+	case PROTO_IKE_E_AUTH:
+		w = "the HASH did not verify: the pre-shared keys differ (or the IDs select a "
+		    "different secret on one side)";
+		x = "give both sides the same PSK in ipsec.secrets, for the IDs actually used "
+		    "(leftid/rightid, or the addresses)";
+		break;
+	case PROTO_IKE_E_ID:
+		w = p2 ? "the traffic selectors (subnets) do not match what the peer proposes or accepts"
+		       : "the peer identified itself with an ID this conn does not expect";
+		x = p2 ? "make leftsubnet=/rightsubnet= mirror the peer's subnets exactly"
+		       : "set rightid= to the ID the peer sends (shown above), or change the peer's "
+			 "own ID";
+		break;
+	case PROTO_IKE_E_TIMEOUT:
+		w = f->initiator ? "the peer never answered: it is unreachable, UDP 500 (and 4500 for "
+				   "NAT-T) is blocked on the path, or it silently drops us (no conn "
+				   "for our address, or a PSK mismatch it does not report)"
+				 : "the peer started a negotiation and stopped answering: our replies "
+				   "do not reach it (NAT or firewall), or the source was spoofed";
+		x = f->initiator ? "check the route and firewalls for UDP 500/4500 to the peer and the "
+				   "peer's log for our address"
+				 : "check that replies to the peer's address and port get through";
+		break;
+	case PROTO_IKE_E_PEER_NOTIFY:
+		w = "the peer refused with the error notify shown above";
+		x = "read the peer's log for the reason it gives";
+		break;
+	case PROTO_IKE_E_POLICY:
+		if (strstr(f->text, "pre-shared key")) {
+			w = "ipsec.secrets has no pre-shared key for this pair of IDs (ours and the "
+			    "peer's, as leftid=/rightid= or the addresses say)";
+			x = "add a line 'OUR-ID PEER-ID : PSK \"...\"' to ipsec.secrets and reload, or "
+			    "fix leftid=/rightid=";
+		} else {
+			w = "no conn matches this peer (its address, or the ID it sent)";
+			x = "add a conn with right= set to the peer's address (or %any) and rightid= "
+			    "its ID, or fix the one meant for it";
+		}
+		break;
+	case PROTO_IKE_E_AGGRESSIVE:
+		w = "one side wants Aggressive Mode and the other refuses it";
+		x = "set aggressive=yes on both sides (PSK Aggressive Mode exposes the PSK hash to "
+		    "offline guessing), or use Main Mode on both";
+		break;
+	case PROTO_IKE_E_DH:
+		w = "the Diffie-Hellman exchange failed: the peer's public value was invalid or of the "
+		    "wrong size for the group";
+		x = "check that both sides implement the DH group the same way (RFC 3526/5903/8031); "
+		    "try another group";
+		break;
+	case PROTO_IKE_E_DELETED:
+		w = "the SA was deleted while it was being negotiated";
+		x = "nothing to change if someone brought it down on purpose";
+		break;
+	default:
+		w = "an internal error (out of memory or a kernel error)";
+		x = "see the daemon's log around that time";
+		break;
+	}
+	snprintf(why, why_len, "%s", w);
+	snprintf(fix, fix_len, "%s", x);
+}

@@ -1,0 +1,132 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# oakley explain names the real cause of a failed negotiation: one broken setting per case,
+# against a second oakleyd and against strongSwan; each case checks the reason, the engine's own
+# account and the advice that `oakley explain NAME` prints on the side that saw the failure.
+#
+#   gwa (oakleyd, 192.0.2.1) ======== gwb (oakleyd or charon, 192.0.2.2)
+#
+# usage: explain.sh OAKLEYD OAKLEY
+set -u
+. "$(dirname "$0")/lib.sh"
+export OAKLEYD=$1
+OAKLEY=$2
+netns_init explain
+netns_add gwa
+netns_add gwb
+netns_link gwa gwb 192.0.2.1/24 192.0.2.2/24 2001:db8::1/64 2001:db8::2/64
+
+PIDS=()
+stop_all() {
+    local p
+    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
+    for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
+    PIDS=()
+}
+# conf DIR LEFT RIGHT EXTRA PSK AUTO
+conf() {
+    mkdir -p "$1"
+    printf 'conn t\n    keyexchange=ikev1\n    authby=secret\n    left=%s\n    right=%s\n    keyingtries=1\n    auto=%s\n%b\n' \
+        "$2" "$3" "$6" "$4" > "$1/ipsec.conf"
+    printf '192.0.2.1 192.0.2.2 : PSK "%s"\n@a.example.org @b.example.org : PSK "%s"\n192.0.2.1 @somebody.else : PSK "%s"\n' \
+        "$5" "$5" "$5" > "$1/ipsec.secrets"
+    chmod 600 "$1/ipsec.secrets"
+}
+n=0 passed=0
+# case NAME SIDE(a|b) PEER(oakley|strongswan) A_EXTRA B_EXTRA(oakley) or SS_PROPS WAIT EXPECT...
+explain_case() {
+    local name=$1 side=$2 peer=$3 aextra=$4 bextra=$5 wait=$6
+    shift 6
+    n=$((n + 1))
+    local A=$NETNS_TMP/$name/a B=$NETNS_TMP/$name/b
+    conf "$A" 192.0.2.1 192.0.2.2 "$aextra" "psk-a-$$" add
+    if [ "$peer" = oakley ]; then
+        local pskb="psk-a-$$"
+        [ "$name" = psk ] && pskb="psk-b-$$"
+        conf "$B" 192.0.2.2 192.0.2.1 "$bextra" "$pskb" add
+        [ "$name" = no-response ] || { oakleyd_start gwb "$B"; PIDS+=("$OAKLEYD_PID"); }
+    else
+        charon_ss "$B" "$bextra"
+    fi
+    oakleyd_start gwa "$A"
+    PIDS+=("$OAKLEYD_PID")
+    if [ "$side" = b ] && [ "$peer" = strongswan ]; then
+        swanctl_ns gwb "$B" --initiate --child t --timeout 10 > "$B/initiate.log" 2>&1
+    else
+        ip netns exec "$(ns gwa)" timeout 60 "$OAKLEY" --socket "$A/oakley.vici" up t > "$A/up.log" 2>&1
+    fi
+    local dir=$A ns=gwa
+    [ "$side" = b ] && [ "$peer" = oakley ] && dir=$B ns=gwb
+    got() { ip netns exec "$(ns $ns)" "$OAKLEY" --socket "$dir/oakley.vici" explain t; }
+    local ok=1 e
+    wait_for "$wait" sh -c "ip netns exec $(ns $ns) $OAKLEY --socket $dir/oakley.vici explain t | grep -q 'phase'"
+    local out
+    out=$(got 2>&1)
+    for e in "$@"; do
+        echo "$out" | grep -qF -- "$e" || { ok=0; echo "  missing: $e"; }
+    done
+    if [ $ok = 1 ]; then
+        passed=$((passed + 1)); echo "ok   $name ($peer, explained on gw$side)"
+        echo "$out" | sed 's/^/     | /'
+    else
+        echo "FAIL $name ($peer, explained on gw$side):"; echo "$out" | sed 's/^/     | /'
+        grep -v ' -> \|keymat' "$dir/log" | tail -15 | sed 's/^/     log| /'
+    fi
+    stop_all
+}
+# charon_ss DIR "proposals|esp_proposals|psk|aggressive"
+charon_ss() {
+    local dir=$1 props esp psk aggr
+    IFS='|' read -r props esp psk aggr <<< "$2"
+    mkdir -p "$dir/swanctl"
+    cat > "$dir/swanctl/swanctl.conf" <<CONF
+connections { t { version = 1
+  local_addrs = 192.0.2.2
+  remote_addrs = 192.0.2.1
+  proposals = $props
+  aggressive = $aggr
+  local { auth = psk
+    id = 192.0.2.2 }
+  remote { auth = psk
+    id = 192.0.2.1 }
+  children { t { esp_proposals = $esp
+       mode = transport
+       start_action = none } } } }
+secrets { ike-1 { id-1 = 192.0.2.1
+    id-2 = 192.0.2.2
+    secret = "$psk" } }
+CONF
+    charon_start gwb "$dir"
+    PIDS+=("$CHARON_PID")
+    swanctl_ns gwb "$dir" --load-all --file "$dir/swanctl/swanctl.conf" > "$dir/load.log" 2>&1 ||
+        fail "swanctl --load-all: $(cat "$dir/load.log")"
+}
+
+IKE='    ike=aes128-sha256-modp2048!\n    esp=aes128gcm16!\n    type=transport'
+# 1. phase-1 proposals differ: the responder shows both lists and says to change ike=
+explain_case ike-proposal b oakley "$IKE" '    ike=aes256-sha1-modp3072!\n    esp=aes128gcm16!\n    type=transport' 10 \
+    "no proposal chosen" "peer offered" "we accept" "add one of the peer's offers listed above to ike="
+# 2. the PSKs differ: the responder's HASH check fails
+explain_case psk b oakley "$IKE" "$IKE" 10 "authentication failed" "pre-shared keys" "same PSK in ipsec.secrets"
+# 3. the peer's ID is not the expected one
+explain_case id a oakley "$IKE\n    rightid=@somebody.else" "$IKE" 10 "invalid ID" "does not match the expected" "set rightid="
+# 4. Aggressive Mode offered, refused by the responder
+explain_case aggressive b oakley "$IKE\n    aggressive=yes\n    leftid=@a.example.org\n    rightid=@b.example.org" \
+    "$IKE\n    leftid=@b.example.org\n    rightid=@a.example.org" 10 "aggressive mode refused" "aggressive=yes on both sides"
+# 5. phase 2: the ESP proposals differ
+explain_case esp-proposal b oakley "$IKE" '    ike=aes128-sha256-modp2048!\n    esp=aes256-sha1!\n    type=transport' 10 \
+    "phase 2" "no proposal chosen" "esp="
+# 6. nobody answers (no daemon on gwb): 1+2+4+8+16 s of retransmissions
+explain_case no-response a oakley "$IKE" "" 45 "peer not responding" "UDP 500" "firewalls"
+# 7. strongSwan refuses our phase-1 proposal with NO-PROPOSAL-CHOSEN
+explain_case ss-ike-proposal a strongswan "$IKE" "aes256-sha1-modp3072|aes128gcm16|psk-a-$$|no" 15 \
+    "no proposal chosen" "NO-PROPOSAL-CHOSEN" "the peer accepts none of what ike= offers"
+# 8. strongSwan initiates with another PSK: our HASH check fails
+explain_case ss-psk b strongswan "$IKE" "aes128-sha256-modp2048|aes128gcm16|other-psk-$$|no" 15 \
+    "authentication failed" "pre-shared keys"
+# 9. strongSwan offers a phase-1 proposal we do not accept
+explain_case ss-offer b strongswan "$IKE" "3des-sha1-modp1024|aes128gcm16|psk-a-$$|no" 15 \
+    "no proposal chosen" "peer offered" "3DES"
+echo "figures: oakley explain: $passed of $n failure causes named correctly"
+[ "$passed" = "$n" ] || fail "$((n - passed)) cases not explained"
+echo PASS
