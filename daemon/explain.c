@@ -16,18 +16,23 @@ void dmn_failure_explain(const struct dmn_failure *f, char *why, size_t why_len,
 	bool p2 = f->phase == 2;
 	switch (f->reason) {
 	case PROTO_IKE_E_NO_PROPOSAL:
-		w = p2 ? "the two sides share no phase-2 proposal: cipher, integrity, PFS group or mode "
+		w = p2 ? "the two sides share no phase-2 proposal: cipher, integrity, PFS group or "
+			 "mode "
 			 "(tunnel/transport) differ"
-		       : "the two sides share no phase-1 proposal: cipher, key length, hash or DH group "
+		       : "the two sides share no phase-1 proposal: cipher, key length, hash or DH "
+			 "group "
 			 "differ";
 		if (!strstr(f->text, "peer offered"))
 			/* we offered and the peer refused: its side knows what it accepts */
-			x = p2 ? "the peer accepts none of what esp= (with pfs=/type=) offers: look up "
+			x = p2 ? "the peer accepts none of what esp= (with pfs=/type=) offers: "
+				 "look up "
 				 "what it accepts (its configuration or log) and add that to esp="
-			       : "the peer accepts none of what ike= offers: look up what it accepts "
+			       : "the peer accepts none of what ike= offers: look up what it "
+				 "accepts "
 				 "(its configuration or log) and add that to ike=";
 		else
-			x = p2 ? "make esp= (phase2alg=, pfs=, type=) accept one of the peer's offers "
+			x = p2 ? "make esp= (phase2alg=, pfs=, type=) accept one of the peer's "
+				 "offers "
 				 "listed above, or change the peer's"
 			       : "add one of the peer's offers listed above to ike= (or drop the "
 				 "trailing '!' to accept more), or change the peer's proposal";
@@ -39,21 +44,25 @@ void dmn_failure_explain(const struct dmn_failure *f, char *why, size_t why_len,
 		    "(leftid/rightid, or the addresses)";
 		break;
 	case PROTO_IKE_E_ID:
-		w = p2 ? "the traffic selectors (subnets) do not match what the peer proposes or accepts"
+		w = p2 ? "the traffic selectors (subnets) do not match what the peer proposes or "
+			 "accepts"
 		       : "the peer identified itself with an ID this conn does not expect";
 		x = p2 ? "make leftsubnet=/rightsubnet= mirror the peer's subnets exactly"
-		       : "set rightid= to the ID the peer sends (shown above), or change the peer's "
+		       : "set rightid= to the ID the peer sends (shown above), or change the "
+			 "peer's "
 			 "own ID";
 		break;
 	case PROTO_IKE_E_TIMEOUT:
-		w = f->initiator ? "the peer never answered: it is unreachable, UDP 500 (and 4500 for "
-				   "NAT-T) is blocked on the path, or it silently drops us (no conn "
-				   "for our address, or a PSK mismatch it does not report)"
-				 : "the peer started a negotiation and stopped answering: our replies "
-				   "do not reach it (NAT or firewall), or the source was spoofed";
-		x = f->initiator ? "check the route and firewalls for UDP 500/4500 to the peer and the "
-				   "peer's log for our address"
-				 : "check that replies to the peer's address and port get through";
+		w = f->initiator
+			    ? "the peer never answered: it is unreachable, UDP 500 (and 4500 for "
+			      "NAT-T) is blocked on the path, or it silently drops us (no conn "
+			      "for our address, or a PSK mismatch it does not report)"
+			    : "the peer started a negotiation and stopped answering: our replies "
+			      "do not reach it (NAT or firewall), or the source was spoofed";
+		x = f->initiator
+			    ? "check the route and firewalls for UDP 500/4500 to the peer and the "
+			      "peer's log for our address"
+			    : "check that replies to the peer's address and port get through";
 		break;
 	case PROTO_IKE_E_PEER_NOTIFY:
 		w = "the peer refused with the error notify shown above";
@@ -61,13 +70,16 @@ void dmn_failure_explain(const struct dmn_failure *f, char *why, size_t why_len,
 		break;
 	case PROTO_IKE_E_POLICY:
 		if (strstr(f->text, "pre-shared key")) {
-			w = "ipsec.secrets has no pre-shared key for this pair of IDs (ours and the "
+			w = "ipsec.secrets has no pre-shared key for this pair of IDs (ours and "
+			    "the "
 			    "peer's, as leftid=/rightid= or the addresses say)";
-			x = "add a line 'OUR-ID PEER-ID : PSK \"...\"' to ipsec.secrets and reload, or "
+			x = "add a line 'OUR-ID PEER-ID : PSK \"...\"' to ipsec.secrets and "
+			    "reload, or "
 			    "fix leftid=/rightid=";
 		} else {
 			w = "no conn matches this peer (its address, or the ID it sent)";
-			x = "add a conn with right= set to the peer's address (or %any) and rightid= "
+			x = "add a conn with right= set to the peer's address (or %any) and "
+			    "rightid= "
 			    "its ID, or fix the one meant for it";
 		}
 		break;
@@ -77,9 +89,11 @@ void dmn_failure_explain(const struct dmn_failure *f, char *why, size_t why_len,
 		    "offline guessing), or use Main Mode on both";
 		break;
 	case PROTO_IKE_E_DH:
-		w = "the Diffie-Hellman exchange failed: the peer's public value was invalid or of the "
+		w = "the Diffie-Hellman exchange failed: the peer's public value was invalid or of "
+		    "the "
 		    "wrong size for the group";
-		x = "check that both sides implement the DH group the same way (RFC 3526/5903/8031); "
+		x = "check that both sides implement the DH group the same way (RFC "
+		    "3526/5903/8031); "
 		    "try another group";
 		break;
 	case PROTO_IKE_E_DELETED:

@@ -6,6 +6,7 @@
  * events to the kernel (xfrm) and the log.
  */
 #include "daemon/ike.h"
+#include "daemon/ike_int.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -26,10 +27,6 @@
 #include "daemon/worker.h"
 #include "proto/consts.h"
 #include "xfrm/xfrm.h"
-
-static void pump(struct dmn *d);
-static int initiate(struct dmn *d, const char *name, bool reauth);
-static bool conn_routed(const struct dmn_conn *c);
 
 /* ---- environment ---- */
 
@@ -91,7 +88,7 @@ static void sockaddr_to_proto(const struct sockaddr_storage *ss, struct proto_ik
 	}
 }
 
-static socklen_t proto_to_sockaddr(const struct proto_ike_addr *a, struct sockaddr_storage *ss)
+socklen_t ike_proto_to_sockaddr(const struct proto_ike_addr *a, struct sockaddr_storage *ss)
 {
 	memset(ss, 0, sizeof(*ss));
 	if (a->family == AF_INET) {
@@ -108,7 +105,7 @@ static socklen_t proto_to_sockaddr(const struct proto_ike_addr *a, struct sockad
 	return sizeof(*sin6);
 }
 
-static size_t alen(int family)
+size_t ike_alen(int family)
 {
 	return family == AF_INET ? 4 : 16;
 }
@@ -124,7 +121,7 @@ static int id_to_proto(const struct dmn_id *id, const struct dmn_addr *host,
 		if (host->kind != DMN_ADDR_IP)
 			return 0; /* unknown until the address is: the engine uses the address */
 		ret->type = host->family == AF_INET ? ID_IPV4_ADDR : ID_IPV6_ADDR;
-		ret->len = (uint8_t)alen(host->family);
+		ret->len = (uint8_t)ike_alen(host->family);
 		memcpy(ret->data, host->bytes, ret->len);
 		return 0;
 	case DMN_ID_ANY:
@@ -211,7 +208,7 @@ static uint16_t pfs_group(const struct dmn_conn *c)
 	return 0;
 }
 
-static struct dmn_conn_handle *handle_by_name(const struct dmn_ike *ik, const char *name)
+struct dmn_conn_handle *ike_handle_by_name(const struct dmn_ike *ik, const char *name)
 {
 	for (size_t k = 0; k < ik->n_handles; k++)
 		if (strcmp(ik->handles[k].name, name) == 0)
@@ -224,7 +221,7 @@ static uint64_t conn_handle(const struct dmn *d, size_t index)
 {
 	struct dmn_ike *ik = d->ike;
 	const char *name = d->config->conns[index]->name;
-	struct dmn_conn_handle *h = handle_by_name(ik, name);
+	struct dmn_conn_handle *h = ike_handle_by_name(ik, name);
 	if (h)
 		return h->id;
 	if (ik->n_handles == ik->cap_handles) {
@@ -244,7 +241,7 @@ static uint64_t conn_handle(const struct dmn *d, size_t index)
 /* Forgets name's handle: events of SAs negotiated under it no longer find a conn. */
 static void conn_handle_forget(struct dmn_ike *ik, const char *name)
 {
-	struct dmn_conn_handle *h = handle_by_name(ik, name);
+	struct dmn_conn_handle *h = ike_handle_by_name(ik, name);
 	if (h)
 		*h = ik->handles[--ik->n_handles];
 }
@@ -272,7 +269,7 @@ static const struct dmn_conn *conn_by_handle(const struct dmn *d, uint64_t handl
  * the conn list would hand a kept tunnel's reqid to another conn after a reload, and the kernel
  * would then send that tunnel's traffic into the other conn's SAs).
  */
-static uint32_t conn_reqid(const struct dmn *d, size_t i)
+uint32_t ike_conn_reqid(const struct dmn *d, size_t i)
 {
 	const struct dmn_conn *c = d->config->conns[i];
 	if (c->reqid)
@@ -282,12 +279,12 @@ static uint32_t conn_reqid(const struct dmn *d, size_t i)
 }
 
 /* Fills the engine's view of conn number i. Returns 0 or -errno (logged once by the caller). */
-static int conn_to_proto(const struct dmn *d, size_t i, struct proto_ike_conn *ret)
+int ike_conn_to_proto(const struct dmn *d, size_t i, struct proto_ike_conn *ret)
 {
 	const struct dmn_conn *c = d->config->conns[i];
 	memset(ret, 0, sizeof(*ret));
 	ret->handle = conn_handle(d, i);
-	ret->reqid = conn_reqid(d, i);
+	ret->reqid = ike_conn_reqid(d, i);
 	snprintf(ret->name, sizeof(ret->name), "%s", c->name);
 	int r = id_to_proto(&c->left.id, &c->left.host, &ret->local_id);
 	if (r == 0)
@@ -333,7 +330,8 @@ static int addr_match(const struct dmn_addr *cfg, const struct proto_ike_addr *a
 {
 	switch (cfg->kind) {
 	case DMN_ADDR_IP:
-		return cfg->family == a->family && memcmp(cfg->bytes, a->addr, alen(a->family)) == 0
+		return cfg->family == a->family &&
+				       memcmp(cfg->bytes, a->addr, ike_alen(a->family)) == 0
 			       ? 2
 			       : 0;
 	case DMN_ADDR_ANY:
@@ -385,12 +383,12 @@ static int policy_find_p1(void *ctx, const struct proto_ike_addr *local,
 	}
 	if (!best)
 		return -ENOENT;
-	return conn_to_proto(d, best_i, ret);
+	return ike_conn_to_proto(d, best_i, ret);
 }
 
 static bool ts_inside(const struct proto_ike_ts *t, const struct dmn_subnet *s)
 {
-	size_t n = alen(t->family);
+	size_t n = ike_alen(t->family);
 	if (t->family != s->family)
 		return false;
 	if (memcmp(t->from, s->from, n) < 0 || memcmp(t->to, s->to, n) > 0)
@@ -407,7 +405,7 @@ static bool side_has_ts(const struct dmn_side *side, const struct proto_ike_ts *
 			const struct proto_ike_addr *host)
 {
 	if (side->n_subnets == 0) {
-		size_t n = alen(ts->family);
+		size_t n = ike_alen(ts->family);
 		return ts->family == host->family && memcmp(ts->from, host->addr, n) == 0 &&
 		       memcmp(ts->to, host->addr, n) == 0;
 	}
@@ -443,7 +441,7 @@ static int policy_find_p2(void *ctx, const struct proto_ike_conn *p1,
 				addr_to_proto(c->right.host.family, c->right.host.bytes, 0, &rh);
 			if (side_has_ts(&c->left, local_ts, &lh) &&
 			    side_has_ts(&c->right, remote_ts, &rh))
-				return conn_to_proto(d, i, ret);
+				return ike_conn_to_proto(d, i, ret);
 		}
 	}
 	return -ENOENT;
@@ -497,7 +495,7 @@ static int policy_alloc_spi(void *ctx, const struct proto_ike_conn *conn, uint8_
 
 /* ---- the kernel: installing and removing a child's SAs and policies ---- */
 
-static void to_xaddr(const struct proto_ike_addr *a, struct xfrm_ipaddr *ret)
+void ike_to_xaddr(const struct proto_ike_addr *a, struct xfrm_ipaddr *ret)
 {
 	memset(ret, 0, sizeof(*ret));
 	ret->family = (uint8_t)a->family;
@@ -514,13 +512,13 @@ static void ts_to_sel(const struct proto_ike_ts *ts, struct xfrm_ipaddr *addr, u
 	*len = ts->prefix >= 0 ? (uint8_t)ts->prefix : (ts->family == AF_INET ? 32 : 128);
 }
 
-static int child_sa(struct dmn *d, const struct proto_ike_event *ev, bool inbound,
-		    const struct dmn_child *c)
+int ike_child_sa(struct dmn *d, const struct proto_ike_event *ev, bool inbound,
+		 const struct dmn_child *c)
 {
 	const struct proto_ike_child *ch = &ev->u.child;
 	struct xfrm_sa sa = {0};
-	to_xaddr(inbound ? &ev->peer : &ev->local, &sa.src);
-	to_xaddr(inbound ? &ev->local : &ev->peer, &sa.dst);
+	ike_to_xaddr(inbound ? &ev->peer : &ev->local, &sa.src);
+	ike_to_xaddr(inbound ? &ev->local : &ev->peer, &sa.dst);
 	sa.spi = inbound ? ch->spi_in : ch->spi_out;
 	sa.proto = ch->protocol == PROTO_IPSEC_AH ? IPPROTO_AH : IPPROTO_ESP;
 	sa.mode = ch->mode == ENCAP_TRANSPORT ? XFRM_MODE_TRANSPORT : XFRM_MODE_TUNNEL;
@@ -549,7 +547,7 @@ static int child_sa(struct dmn *d, const struct proto_ike_event *ev, bool inboun
 		sa.encap_sport = inbound ? ch->encap_dport : ch->encap_sport;
 		sa.encap_dport = inbound ? ch->encap_sport : ch->encap_dport;
 		if (ch->has_oa && ch->mode == ENCAP_TRANSPORT)
-			to_xaddr(&ch->oa_peer, &sa.encap_oa);
+			ike_to_xaddr(&ch->oa_peer, &sa.encap_oa);
 	}
 	sa.lft.hard_secs = ch->lifetime_s;
 	sa.lft.hard_bytes = (uint64_t)ch->lifetime_kb * 1024;
@@ -582,8 +580,8 @@ static void child_policy(const struct dmn_child *c, uint8_t dir, struct xfrm_pol
 	t->mode = c->mode == ENCAP_TRANSPORT ? XFRM_MODE_TRANSPORT : XFRM_MODE_TUNNEL;
 	t->reqid = c->reqid;
 	if (c->mode == ENCAP_TUNNEL) {
-		to_xaddr(out ? &c->local : &c->peer, &t->src);
-		to_xaddr(out ? &c->peer : &c->local, &t->dst);
+		ike_to_xaddr(out ? &c->local : &c->peer, &t->src);
+		ike_to_xaddr(out ? &c->peer : &c->local, &t->dst);
 	}
 }
 
@@ -604,24 +602,24 @@ static int child_policies(struct dmn *d, struct dmn_child *c, bool add)
 	return ret;
 }
 
-static uint64_t child_key(uint8_t protocol, uint32_t spi_in)
+uint64_t ike_child_key(uint8_t protocol, uint32_t spi_in)
 {
 	return ((uint64_t)protocol << 32 | spi_in) + 1;
 }
 
-static void child_remove_kernel(struct dmn *d, struct dmn_child *c)
+void ike_child_remove_kernel(struct dmn *d, struct dmn_child *c)
 {
 	uint8_t ipproto = c->protocol == PROTO_IPSEC_AH ? IPPROTO_AH : IPPROTO_ESP;
 	if (c->sa_in) {
 		struct xfrm_sa_id id = {.spi = c->spi_in, .proto = ipproto};
-		to_xaddr(&c->peer, &id.src);
-		to_xaddr(&c->local, &id.dst);
+		ike_to_xaddr(&c->peer, &id.src);
+		ike_to_xaddr(&c->local, &id.dst);
 		xfrm_sa_del(d->xfrm, &id);
 	}
 	if (c->sa_out) {
 		struct xfrm_sa_id id = {.spi = c->spi_out, .proto = ipproto};
-		to_xaddr(&c->local, &id.src);
-		to_xaddr(&c->peer, &id.dst);
+		ike_to_xaddr(&c->local, &id.src);
+		ike_to_xaddr(&c->peer, &id.dst);
 		xfrm_sa_del(d->xfrm, &id);
 	}
 	if (c->policies) {
@@ -630,13 +628,13 @@ static void child_remove_kernel(struct dmn *d, struct dmn_child *c)
 			if (strcmp(d->config->conns[i]->name, c->conn) == 0)
 				conn = d->config->conns[i];
 		/* auto=route: the policies stay as traps for the next negotiation */
-		if (!conn_routed(conn) || d->ike->unrouting)
+		if (!ike_conn_routed(conn) || d->ike->unrouting)
 			child_policies(d, c, false);
 	}
 	c->sa_in = c->sa_out = c->policies = false;
 }
 
-static void child_free(struct dmn *d, struct dmn_child *c)
+void ike_child_free(struct dmn *d, struct dmn_child *c)
 {
 	struct dmn_ike *ik = d->ike;
 	dmn_vici_child_updown(d, c, false);
@@ -644,7 +642,7 @@ static void child_free(struct dmn *d, struct dmn_child *c)
 		explicit_bzero(c->out_pending, sizeof(*c->out_pending));
 		free(c->out_pending);
 	}
-	dmn_map_del(&ik->children, child_key(c->protocol, c->spi_in));
+	dmn_map_del(&ik->children, ike_child_key(c->protocol, c->spi_in));
 	if (c->prev)
 		c->prev->next = c->next;
 	else
@@ -741,33 +739,32 @@ static bool ts_eq(const struct proto_ike_ts *a, const struct proto_ike_ts *b)
 	       a->port == b->port;
 }
 
-static bool addr_eq_noport(const struct proto_ike_addr *a, const struct proto_ike_addr *b)
+bool ike_addr_eq_noport(const struct proto_ike_addr *a, const struct proto_ike_addr *b)
 {
-	return a->family == b->family && memcmp(a->addr, b->addr, alen(a->family)) == 0;
+	return a->family == b->family && memcmp(a->addr, b->addr, ike_alen(a->family)) == 0;
 }
 
 /* Whether b carries the same traffic as a (same conn, peer and selectors): a rekey of it. */
 static bool child_same_flow(const struct dmn_child *a, const struct dmn_child *b)
 {
 	return a != b && a->protocol == b->protocol && strcmp(a->conn, b->conn) == 0 &&
-	       addr_eq_noport(&a->peer, &b->peer) && ts_eq(&a->local_ts, &b->local_ts) &&
+	       ike_addr_eq_noport(&a->peer, &b->peer) && ts_eq(&a->local_ts, &b->local_ts) &&
 	       ts_eq(&a->remote_ts, &b->remote_ts);
 }
 
 /* The newest established ISAKMP SA of conn with peer (the list is newest first), or NULL. */
-static struct dmn_ike_sa *newest_sa(struct dmn *d, const char *conn,
-				    const struct proto_ike_addr *peer)
+struct dmn_ike_sa *ike_newest_sa(struct dmn *d, const char *conn, const struct proto_ike_addr *peer)
 {
 	for (struct dmn_ike_sa *sa = d->ike->sa_head; sa; sa = sa->next)
-		if (strcmp(sa->conn, conn) == 0 && addr_eq_noport(&sa->peer, peer))
+		if (strcmp(sa->conn, conn) == 0 && ike_addr_eq_noport(&sa->peer, peer))
 			return sa;
 	return NULL;
 }
 
 /* Tells the peer a child is gone (over the newest ISAKMP SA with it, if any). */
-static void child_send_delete(struct dmn *d, const struct dmn_child *c)
+void ike_child_send_delete(struct dmn *d, const struct dmn_child *c)
 {
-	struct dmn_ike_sa *sa = newest_sa(d, c->conn, &c->peer);
+	struct dmn_ike_sa *sa = ike_newest_sa(d, c->conn, &c->peer);
 	proto_ike_delete_child(d->ike->engine, sa ? sa->sa_id : c->ike_sa_id, c->protocol,
 			       c->spi_in);
 }
@@ -809,7 +806,7 @@ static void on_child_up(struct dmn *d, const struct proto_ike_event *ev)
 	c->lifetime_s = ch->lifetime_s;
 	c->lifetime_kb = ch->lifetime_kb;
 	child_limits(d, c, conn, ev->initiator);
-	if (dmn_map_put(&ik->children, child_key(c->protocol, c->spi_in), c) < 0) {
+	if (dmn_map_put(&ik->children, ike_child_key(c->protocol, c->spi_in), c) < 0) {
 		free(c);
 		log_err("out of memory for a child SA");
 		return;
@@ -822,13 +819,13 @@ static void on_child_up(struct dmn *d, const struct proto_ike_event *ev)
 
 	char peer[64];
 	struct sockaddr_storage ss;
-	proto_to_sockaddr(&ev->peer, &ss);
+	ike_proto_to_sockaddr(&ev->peer, &ss);
 	dmn_sockaddr_str((struct sockaddr *)&ss, peer, sizeof(peer));
 	/* A rekey (by either side) replaces the children with the same traffic. */
 	bool replaces = false;
 	for (struct dmn_child *o = ik->child_head; o && !replaces; o = o->next)
 		replaces = !o->superseded && child_same_flow(c, o);
-	int r = child_sa(d, ev, true, c);
+	int r = ike_child_sa(d, ev, true, c);
 	c->sa_in = r == 0;
 	if (r == 0 && replaces && (c->out_pending = malloc(sizeof(*ev)))) {
 		/* make before break: the old outbound SA carries on until the peer has this
@@ -836,7 +833,7 @@ static void on_child_up(struct dmn *d, const struct proto_ike_event *ev)
 		memcpy(c->out_pending, ev, sizeof(*ev));
 		c->out_at_ms = dmn_now_ms(d) + DMN_REKEY_OUT_DELAY_MS;
 	} else if (r == 0) {
-		r = child_sa(d, ev, false, c);
+		r = ike_child_sa(d, ev, false, c);
 		c->sa_out = r == 0;
 	}
 	if (r == 0) {
@@ -864,8 +861,8 @@ static void on_child_up(struct dmn *d, const struct proto_ike_event *ev)
 		struct xfrm_sa_id id = {.spi = c->spi_in,
 					.proto = c->protocol == PROTO_IPSEC_AH ? IPPROTO_AH
 									       : IPPROTO_ESP};
-		to_xaddr(&c->peer, &id.src);
-		to_xaddr(&c->local, &id.dst);
+		ike_to_xaddr(&c->peer, &id.src);
+		ike_to_xaddr(&c->local, &id.dst);
 		xfrm_sa_del(d->xfrm, &id);
 	}
 	if (r < 0) {
@@ -908,8 +905,8 @@ static void on_delete(struct dmn *d, const struct proto_ike_event *ev)
 			if (c->protocol == ev->u.del.protocol && c->spi_out == ev->u.del.spis[k] &&
 			    memcmp(&c->peer.addr, &ev->peer.addr, 16) == 0) {
 				log_info("%s: peer deleted IPsec SA 0x%08x", c->conn, c->spi_out);
-				child_remove_kernel(d, c);
-				child_free(d, c);
+				ike_child_remove_kernel(d, c);
+				ike_child_free(d, c);
 			}
 		}
 	}
@@ -929,8 +926,8 @@ static void on_initial_contact(struct dmn *d, const struct proto_ike_event *ev)
 		    memcmp(c->peer.addr, ev->peer.addr, 16) == 0) {
 			log_info("%s: INITIAL-CONTACT from peer: removing old IPsec SA 0x%08x",
 				 c->conn, c->spi_out);
-			child_remove_kernel(d, c);
-			child_free(d, c);
+			ike_child_remove_kernel(d, c);
+			ike_child_free(d, c);
 		}
 	}
 }
@@ -943,7 +940,7 @@ static void on_initial_contact(struct dmn *d, const struct proto_ike_event *ev)
  * still wants well-formed key attributes: a fixed non-secret pattern of the right length (never
  * a weak DES key) is sent, so the daemon need not keep the KEYMAT. Returns 0 or -errno.
  */
-static int child_encap_update(struct dmn *d, struct dmn_child *c)
+int ike_child_encap_update(struct dmn *d, struct dmn_child *c)
 {
 	uint8_t pattern[PROTO_IKE_KEYMAT_MAX];
 	for (size_t i = 0; i < sizeof(pattern); i++)
@@ -957,8 +954,8 @@ static int child_encap_update(struct dmn *d, struct dmn_child *c)
 	int ret = 0;
 	for (int inbound = 0; inbound < 2; inbound++) {
 		struct xfrm_sa sa = {0};
-		to_xaddr(inbound ? &c->peer : &c->local, &sa.src);
-		to_xaddr(inbound ? &c->local : &c->peer, &sa.dst);
+		ike_to_xaddr(inbound ? &c->peer : &c->local, &sa.src);
+		ike_to_xaddr(inbound ? &c->local : &c->peer, &sa.dst);
 		sa.spi = inbound ? c->spi_in : c->spi_out;
 		sa.proto = c->protocol == PROTO_IPSEC_AH ? IPPROTO_AH : IPPROTO_ESP;
 		sa.mode = c->mode == ENCAP_TRANSPORT ? XFRM_MODE_TRANSPORT : XFRM_MODE_TUNNEL;
@@ -980,7 +977,7 @@ static int child_encap_update(struct dmn *d, struct dmn_child *c)
 		sa.encap_sport = inbound ? c->encap_dport : c->encap_sport;
 		sa.encap_dport = inbound ? c->encap_sport : c->encap_dport;
 		if (c->has_oa && c->mode == ENCAP_TRANSPORT)
-			to_xaddr(&c->oa_peer, &sa.encap_oa);
+			ike_to_xaddr(&c->oa_peer, &sa.encap_oa);
 		sa.lft.hard_secs = c->lifetime_s;
 		sa.lft.hard_bytes = (uint64_t)c->lifetime_kb * 1024;
 		sa.lft.soft_secs = c->soft_s;
@@ -1000,9 +997,9 @@ static void on_peer_moved(struct dmn *d, const struct proto_ike_event *ev)
 	struct dmn_ike_sa *sa = dmn_map_get(&d->ike->sas, ev->sa_id);
 	char from[64], to[64];
 	struct sockaddr_storage ss;
-	proto_to_sockaddr(&ev->u.moved.old_peer, &ss);
+	ike_proto_to_sockaddr(&ev->u.moved.old_peer, &ss);
 	dmn_sockaddr_str((struct sockaddr *)&ss, from, sizeof(from));
-	proto_to_sockaddr(&ev->peer, &ss);
+	ike_proto_to_sockaddr(&ev->peer, &ss);
 	dmn_sockaddr_str((struct sockaddr *)&ss, to, sizeof(to));
 	if (sa) {
 		sa->peer = ev->peer;
@@ -1013,7 +1010,7 @@ static void on_peer_moved(struct dmn *d, const struct proto_ike_event *ev)
 			continue;
 		c->encap_dport = ev->peer.port;
 		c->encap_sport = ev->local.port;
-		int r = child_encap_update(d, c);
+		int r = ike_child_encap_update(d, c);
 		if (r < 0)
 			log_warn("%s: cannot move IPsec SA 0x%08x to %s: %s", c->conn, c->spi_out,
 				 to, r == -EOPNOTSUPP ? "algorithm unknown" : xfrm_errmsg(d->xfrm));
@@ -1047,15 +1044,15 @@ static void sa_record_add(struct dmn *d, const struct proto_ike_event *ev, const
 	if (life) {
 		sa->expire_ms = sa->established_ms + (uint64_t)life * 1000;
 		if (conn && conn->rekey && conn->reauth)
-			sa->reauth_ms =
-				sa->expire_ms - (uint64_t)rekey_margin(conn, life, ev->initiator) * 1000;
+			sa->reauth_ms = sa->expire_ms -
+					(uint64_t)rekey_margin(conn, life, ev->initiator) * 1000;
 	}
 	/* IKEv1 children outlive their ISAKMP SA: a new one with the same peer (a
 	 * reauthentication) takes them over, unless the peer says it rebooted (INITIAL-CONTACT
 	 * then removes them). */
 	unsigned adopted = 0;
 	for (struct dmn_child *c = ik->child_head; c && !ev->u.p1.peer_initial_contact; c = c->next)
-		if (strcmp(c->conn, name) == 0 && addr_eq_noport(&c->peer, &ev->peer) &&
+		if (strcmp(c->conn, name) == 0 && ike_addr_eq_noport(&c->peer, &ev->peer) &&
 		    c->ike_sa_id != ev->sa_id) {
 			c->ike_sa_id = ev->sa_id;
 			adopted++;
@@ -1102,7 +1099,7 @@ static void on_dpd_dead(struct dmn *d, const struct proto_ike_event *ev)
 	char name[64], peer[64];
 	struct sockaddr_storage ss;
 	snprintf(name, sizeof(name), "%s", conn ? conn->name : sa ? sa->conn : "?");
-	proto_to_sockaddr(&ev->peer, &ss);
+	ike_proto_to_sockaddr(&ev->peer, &ss);
 	dmn_sockaddr_str((struct sockaddr *)&ss, peer, sizeof(peer));
 	if (sa)
 		sa->dpd_dead++;
@@ -1117,8 +1114,8 @@ static void on_dpd_dead(struct dmn *d, const struct proto_ike_event *ev)
 			continue;
 		if (act == DMN_DPD_HOLD)
 			c->policies = false; /* leave them in the kernel */
-		child_remove_kernel(d, c);
-		child_free(d, c);
+		ike_child_remove_kernel(d, c);
+		ike_child_free(d, c);
 	}
 	proto_ike_delete_sa(ik->engine, ev->sa_id); /* SA_GONE drops the record */
 	if (act == DMN_DPD_RESTART && conn)
@@ -1141,8 +1138,8 @@ static void send_keepalive(struct dmn *d, const struct dmn_ike_sa *sa)
 	struct sockaddr_storage dst, src;
 	if (!s)
 		return;
-	proto_to_sockaddr(&sa->peer, &dst);
-	proto_to_sockaddr(&sa->local, &src);
+	ike_proto_to_sockaddr(&sa->peer, &dst);
+	ike_proto_to_sockaddr(&sa->local, &src);
 	int r = dmn_sock_keepalive(s, (struct sockaddr *)&dst,
 				   sa->local.family == sa->peer.family ? (struct sockaddr *)&src
 								       : NULL);
@@ -1163,8 +1160,8 @@ static uint64_t children_in_bytes(struct dmn *d, uint64_t sa_id)
 		struct xfrm_sa_id id = {.spi = c->spi_in,
 					.proto = c->protocol == PROTO_IPSEC_AH ? IPPROTO_AH
 									       : IPPROTO_ESP};
-		to_xaddr(&c->peer, &id.src);
-		to_xaddr(&c->local, &id.dst);
+		ike_to_xaddr(&c->peer, &id.src);
+		ike_to_xaddr(&c->local, &id.dst);
 		if (xfrm_sa_get(d->xfrm, &id, &info) == 0)
 			sum += info.bytes;
 	}
@@ -1225,349 +1222,21 @@ static void drop_summary(struct dmn *d, uint64_t now)
 	ik->summary_next_ms = now + 60000;
 	struct proto_ike_stats st, *o = &ik->summary_stats;
 	proto_ike_get_stats(ik->engine, &st);
-	uint64_t mal = st.drop_malformed - o->drop_malformed, unk = st.drop_unknown_sa - o->drop_unknown_sa,
-		 mid = st.drop_msgid - o->drop_msgid, ho = st.drop_half_open - o->drop_half_open,
-		 dup = st.duplicates - o->duplicates, ev = st.evict_half_open - o->evict_half_open;
+	uint64_t mal = st.drop_malformed - o->drop_malformed,
+		 unk = st.drop_unknown_sa - o->drop_unknown_sa, mid = st.drop_msgid - o->drop_msgid,
+		 ho = st.drop_half_open - o->drop_half_open, dup = st.duplicates - o->duplicates,
+		 ev = st.evict_half_open - o->evict_half_open;
 	if (mal || unk || mid || ho || ev)
-		log_notice("in the last minute dropped %llu malformed, %llu for unknown SAs, %llu with "
-			   "wrong message IDs, %llu over the half-open limit; %llu unanswered half-open "
+		log_notice("in the last minute dropped %llu malformed, %llu for unknown SAs, %llu "
+			   "with "
+			   "wrong message IDs, %llu over the half-open limit; %llu unanswered "
+			   "half-open "
 			   "SAs made room for new ones; %llu duplicates answered from cache; %u "
 			   "half-open now",
-			   (unsigned long long)mal, (unsigned long long)unk, (unsigned long long)mid,
-			   (unsigned long long)ho, (unsigned long long)ev, (unsigned long long)dup,
-			   st.half_open);
+			   (unsigned long long)mal, (unsigned long long)unk,
+			   (unsigned long long)mid, (unsigned long long)ho, (unsigned long long)ev,
+			   (unsigned long long)dup, st.half_open);
 	*o = st;
-}
-
-/* ---- rekeying, reauthentication, expiry ---- */
-
-static const struct dmn_conn *conn_by_name(const struct dmn *d, const char *name, size_t *ret_i)
-{
-	for (size_t i = 0; d->config && i < d->config->n_conns; i++)
-		if (strcmp(d->config->conns[i]->name, name) == 0) {
-			*ret_i = i;
-			return d->config->conns[i];
-		}
-	return NULL;
-}
-
-/*
- * Starts the replacement of child c: a Quick Mode with the same selectors over the newest
- * ISAKMP SA with the peer, or, when there is none left, a new phase 1 whose Quick Modes replace
- * it. The result (P2_UP) supersedes c; failing that it is tried again, until the hard limit.
- * Only queues engine actions.
- */
-static void child_rekey(struct dmn *d, struct dmn_child *c, uint64_t now)
-{
-	struct dmn_ike *ik = d->ike;
-	size_t i;
-	const struct dmn_conn *conn = conn_by_name(d, c->conn, &i);
-	c->rekey_next_ms = now + DMN_REKEY_RETRY_MS;
-	if (!conn) {
-		c->rekey_next_ms = UINT64_MAX;
-		log_info("%s: IPsec SA 0x%08x expires in %llu s; its conn is gone, no rekey", c->conn,
-			 c->spi_out,
-			 (unsigned long long)(c->hard_ms > now ? (c->hard_ms - now) / 1000 : 0));
-		return;
-	}
-	struct dmn_ike_sa *sa = newest_sa(d, c->conn, &c->peer);
-	if (sa) {
-		struct proto_ike_conn pc;
-		uint32_t msgid;
-		int r = conn_to_proto(d, i, &pc);
-		if (r == 0)
-			r = proto_ike_quick_mode(ik->engine, sa->sa_id, &pc, &c->local_ts, &c->remote_ts,
-						 &msgid);
-		if (r == 0) {
-			c->rekey_msgid = msgid;
-			ik->rekeys_started++;
-			log_info("%s: rekeying IPsec SA 0x%08x/0x%08x (Quick Mode %08x)", c->conn,
-				 c->spi_in, c->spi_out, msgid);
-		} else {
-			c->rekey_next_ms = now + 5000;
-			log_warn("%s: cannot rekey IPsec SA 0x%08x now: %s", c->conn, c->spi_out,
-				 r == -EAGAIN ? "too many Quick Modes in flight" : strerror(-r));
-		}
-		return;
-	}
-	/* No ISAKMP SA: one new phase 1 for the conn (its Quick Modes replace all its children). */
-	for (struct dmn_child *o = ik->child_head; o; o = o->next)
-		if (o->rekey_p1_ms && now < o->rekey_p1_ms + DMN_REKEY_RETRY_MS &&
-		    strcmp(o->conn, c->conn) == 0 && addr_eq_noport(&o->peer, &c->peer))
-			return;
-	if (conn->right.host.kind != DMN_ADDR_IP) {
-		log_info("%s: IPsec SA 0x%08x expires in %llu s: no ISAKMP SA with the peer to rekey "
-			 "it over, and right= is not an address to start one",
-			 c->conn, c->spi_out,
-			 (unsigned long long)(c->hard_ms > now ? (c->hard_ms - now) / 1000 : 0));
-		return;
-	}
-	log_info("%s: rekeying IPsec SA 0x%08x/0x%08x: no ISAKMP SA left, starting a new one",
-		 c->conn, c->spi_in, c->spi_out);
-	if (initiate(d, c->conn, false) == 0) {
-		c->rekey_p1_ms = now;
-		ik->rekeys_started++;
-	}
-}
-
-/* The outbound SA of a replacement, DMN_REKEY_OUT_DELAY_MS after its inbound SA. */
-static void child_install_out(struct dmn *d, struct dmn_child *c)
-{
-	struct proto_ike_event *ev = c->out_pending;
-	c->out_pending = NULL;
-	int r = child_sa(d, ev, false, c);
-	c->sa_out = r == 0;
-	explicit_bzero(ev, sizeof(*ev));
-	free(ev);
-	if (r < 0)
-		log_err("%s: outbound IPsec SA 0x%08x not installed: %s", c->conn, c->spi_out,
-			r == -EOPNOTSUPP ? "algorithm has no kernel equivalent"
-					 : xfrm_errmsg(d->xfrm));
-}
-
-/* A child reached its hard limit (the kernel removed that SA): the rest of it goes. */
-static void child_expired(struct dmn *d, struct dmn_child *c)
-{
-	if (!c->superseded) {
-		size_t i;
-		const struct dmn_conn *conn = conn_by_name(d, c->conn, &i);
-		log_warn("%s: IPsec SA 0x%08x/0x%08x expired without a replacement (%s)", c->conn,
-			 c->spi_in, c->spi_out,
-			 conn && !conn->rekey ? "rekey=no" : "its rekey did not succeed");
-	}
-	child_send_delete(d, c);
-	child_remove_kernel(d, c);
-	child_free(d, c);
-}
-
-/*
- * RFC 3948 §3 / RFC 3947 §4: an authenticated ESP-in-UDP packet arrived from a new source port
- * (the peer's NAT gave it a new mapping, e.g. after the mapping timed out between packets): the
- * kernel reports it (XFRM_MSG_MAPPING is sent only after the packet passed ESP authentication),
- * and the SAs with that peer follow the new port at once rather than at the next IKE message.
- * A new address is not followed here (IKE moves it, after its own authentication).
- */
-static int on_xfrm_mapping(struct dmn *d, const struct xfrm_event *xe)
-{
-	struct dmn_ike *ik = d->ike;
-	if (xe->mapping.id.proto != IPPROTO_ESP)
-		return 0;
-	struct dmn_child *c = dmn_map_get(&ik->children, child_key(PROTO_IPSEC_ESP, xe->mapping.id.spi));
-	if (!c || !c->natt || xe->mapping.new_port == 0 || xe->mapping.new_port == c->encap_dport)
-		return 0;
-	if (xe->mapping.new_addr.family != c->peer.family ||
-	    memcmp(xe->mapping.new_addr.bytes, c->peer.addr, alen(c->peer.family)) != 0)
-		return 0;
-	uint16_t old = c->encap_dport;
-	char a[INET6_ADDRSTRLEN];
-	inet_ntop(c->peer.family, c->peer.addr, a, sizeof(a));
-	for (struct dmn_child *o = ik->child_head; o; o = o->next) {
-		if (!o->natt || o->encap_dport != old || !addr_eq_noport(&o->peer, &c->peer))
-			continue;
-		o->encap_dport = xe->mapping.new_port;
-		int r = child_encap_update(d, o);
-		if (r < 0)
-			log_warn("%s: cannot move IPsec SA 0x%08x to port %u: %s", o->conn, o->spi_out,
-				 xe->mapping.new_port,
-				 r == -EOPNOTSUPP ? "algorithm unknown" : xfrm_errmsg(d->xfrm));
-		else
-			log_info("%s: peer's NAT mapping moved from %s:%u to %s:%u (seen on ESP): IPsec "
-				 "SAs 0x%08x/0x%08x updated",
-				 o->conn, a, old, a, xe->mapping.new_port, o->spi_in, o->spi_out);
-	}
-	return 0;
-}
-
-/*
- * A packet hit a trap policy (auto=route) that has no SA: the conn whose reqid the template
- * names is started, at most once per DMN_ACQUIRE_HOLDOFF_MS (the kernel repeats ACQUIREs while
- * packets keep coming) and not while it has a child.
- */
-static int on_xfrm_acquire(struct dmn *d, const struct xfrm_event *xe)
-{
-	struct dmn_ike *ik = d->ike;
-	uint32_t reqid = xe->acquire.tmpl.reqid;
-	for (size_t i = 0; d->config && i < d->config->n_conns; i++) {
-		const struct dmn_conn *c = d->config->conns[i];
-		if (!conn_routed(c) ||
-		    conn_reqid(d, i) != reqid)
-			continue;
-		for (const struct dmn_child *ch = ik->child_head; ch; ch = ch->next)
-			if (!ch->superseded && ch->sa_out && strcmp(ch->conn, c->name) == 0)
-				return 0;
-		uint64_t now = dmn_now_ms(d);
-		struct dmn_conn_handle *h = handle_by_name(ik, c->name);
-		if (h && h->acquire_ms && now < h->acquire_ms + DMN_ACQUIRE_HOLDOFF_MS)
-			return 0;
-		char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
-		inet_ntop(xe->acquire.sel.src.family, xe->acquire.sel.src.bytes, a, sizeof(a));
-		inet_ntop(xe->acquire.sel.dst.family, xe->acquire.sel.dst.bytes, b, sizeof(b));
-		log_info("%s: traffic from %s to %s needs the tunnel: negotiating", c->name, a, b);
-		ik->acquires++;
-		if (initiate(d, c->name, false) == 0 && (h = handle_by_name(ik, c->name)))
-			h->acquire_ms = now;
-		return 0;
-	}
-	return 0;
-}
-
-/* Kernel events: an SA's soft limit starts its rekey, the hard limit removes its child. */
-static int on_xfrm_event(const struct xfrm_event *xe, void *arg)
-{
-	struct dmn *d = arg;
-	struct dmn_ike *ik = d->ike;
-	if (xe->type == XFRM_EV_MAPPING)
-		return on_xfrm_mapping(d, xe);
-	if (xe->type == XFRM_EV_ACQUIRE)
-		return on_xfrm_acquire(d, xe);
-	if (xe->type != XFRM_EV_EXPIRE)
-		return 0;
-	const struct xfrm_sa_info *si = &xe->expire.sa;
-	uint8_t proto = si->proto == IPPROTO_ESP  ? PROTO_IPSEC_ESP
-			: si->proto == IPPROTO_AH ? PROTO_IPSEC_AH
-						  : 0;
-	if (!proto)
-		return 0;
-	bool inbound = true;
-	struct dmn_child *c = dmn_map_get(&ik->children, child_key(proto, si->spi));
-	if (c && memcmp(c->local.addr, si->dst.bytes, alen(c->local.family)) != 0)
-		c = NULL;
-	for (struct dmn_child *o = ik->child_head; !c && o; o = o->next)
-		if (o->protocol == proto && o->spi_out == si->spi &&
-		    memcmp(o->peer.addr, si->dst.bytes, alen(o->peer.family)) == 0) {
-			c = o;
-			inbound = false;
-		}
-	if (!c)
-		return 0;
-	if (!xe->expire.hard) {
-		ik->expired_soft++;
-		if (c->soft_expired || c->superseded)
-			return 0;
-		c->soft_expired = true;
-		log_debug("%s: IPsec SA 0x%08x reached its soft lifetime", c->conn, si->spi);
-		if (dmn_now_ms(d) >= c->rekey_next_ms)
-			child_rekey(d, c, dmn_now_ms(d));
-		return 0;
-	}
-	ik->expired_hard++;
-	if (inbound)
-		c->sa_in = false; /* the kernel deleted it */
-	else
-		c->sa_out = false;
-	child_expired(d, c);
-	return 0;
-}
-
-static int on_xfrm_readable(sd_event_source *s, int fd, uint32_t revents, void *userdata)
-{
-	(void)s;
-	(void)fd;
-	(void)revents;
-	struct dmn *d = userdata;
-	for (int k = 0; k < 64; k++) {
-		int r = xfrm_events_recv(d->ike->xev, on_xfrm_event, d);
-		if (r == -EAGAIN || r == -EWOULDBLOCK)
-			break;
-		if (r == -ENOBUFS) {
-			/* The clock checks in on_tick catch what the lost events would have said. */
-			log_warn("kernel dropped xfrm events: lifetimes are checked by the clock");
-			continue;
-		}
-		if (r < 0) {
-			log_warn("xfrm events: %s", xfrm_errmsg(d->ike->xev));
-			break;
-		}
-	}
-	pump(d);
-	return 0;
-}
-
-/* Replacements, retirements and the clock's view of lifetimes, for every child. */
-static void children_tick(struct dmn *d, uint64_t now)
-{
-	for (struct dmn_child *c = d->ike->child_head, *next; c; c = next) {
-		next = c->next;
-		if (c->out_pending && now >= c->out_at_ms)
-			child_install_out(d, c);
-		if (c->superseded) {
-			if (now >= c->retire_ms) {
-				log_debug("%s: deleting replaced IPsec SA 0x%08x/0x%08x", c->conn,
-					  c->spi_in, c->spi_out);
-				child_send_delete(d, c);
-				child_remove_kernel(d, c);
-				child_free(d, c);
-			}
-			continue;
-		}
-		if (!c->sa_in)
-			continue;
-		/* a lost kernel event must not cost the tunnel */
-		if (c->hard_ms && now >= c->hard_ms + DMN_REKEY_LATE_MS) {
-			child_expired(d, c);
-			continue;
-		}
-		if (c->soft_ms && !c->soft_expired && now >= c->soft_ms + DMN_REKEY_LATE_MS) {
-			c->soft_expired = true;
-			log_debug("%s: IPsec SA 0x%08x: soft lifetime passed (no kernel event)", c->conn,
-				  c->spi_in);
-		}
-		if (c->soft_expired && now >= c->rekey_next_ms)
-			child_rekey(d, c, now);
-	}
-}
-
-/* An ISAKMP SA is reauthenticated (a new one, phase 1 only) before it expires, then deleted. */
-static void sa_lifetime_check(struct dmn *d, struct dmn_ike_sa *sa, uint64_t now)
-{
-	char peer[64];
-	struct sockaddr_storage ss;
-	if (sa->expire_ms && now >= sa->expire_ms) {
-		sa->expire_ms = 0;
-		proto_to_sockaddr(&sa->peer, &ss);
-		log_info("%s: ISAKMP SA with %s expired after %u s", sa->conn,
-			 dmn_sockaddr_str((struct sockaddr *)&ss, peer, sizeof(peer)),
-			 sa->p1.lifetime_s);
-		proto_ike_delete_sa(d->ike->engine, sa->sa_id); /* SA_GONE drops the record */
-		return;
-	}
-	if (!sa->reauth_ms || sa->reauth_started || now < sa->reauth_ms)
-		return;
-	sa->reauth_started = true;
-	size_t i;
-	const struct dmn_conn *conn = conn_by_name(d, sa->conn, &i);
-	/* a newer SA (the peer reauthenticated first) or one we cannot start: nothing to do */
-	if (!conn || newest_sa(d, sa->conn, &sa->peer) != sa || conn->right.host.kind != DMN_ADDR_IP)
-		return;
-	proto_to_sockaddr(&sa->peer, &ss);
-	log_info("%s: reauthenticating with %s, %llu s before the ISAKMP SA expires", sa->conn,
-		 dmn_sockaddr_str((struct sockaddr *)&ss, peer, sizeof(peer)),
-		 (unsigned long long)((sa->expire_ms - now) / 1000));
-	if (initiate(d, sa->conn, true) == 0)
-		d->ike->reauths_started++;
-}
-
-int dmn_ike_rekey(struct dmn *d, const char *name, bool ike)
-{
-	uint64_t now = dmn_now_ms(d);
-	int n = 0;
-	if (ike) {
-		for (struct dmn_ike_sa *sa = d->ike->sa_head; sa; sa = sa->next)
-			if (strcmp(sa->conn, name) == 0 && newest_sa(d, name, &sa->peer) == sa) {
-				sa->reauth_ms = now;
-				sa->reauth_started = false;
-				sa_lifetime_check(d, sa, now);
-				n++;
-			}
-	} else {
-		for (struct dmn_child *c = d->ike->child_head; c; c = c->next)
-			if (strcmp(c->conn, name) == 0 && !c->superseded && !c->rekey_msgid) {
-				child_rekey(d, c, now);
-				n++;
-			}
-	}
-	pump(d);
-	return n ? n : -ENOENT;
 }
 
 static int on_tick(sd_event_source *s, uint64_t usec, void *userdata)
@@ -1584,10 +1253,10 @@ static int on_tick(sd_event_source *s, uint64_t usec, void *userdata)
 			sa->keepalive_next_ms = now + (uint64_t)ka * 1000;
 		}
 		dpd_check(d, sa, now);
-		sa_lifetime_check(d, sa, now);
+		ike_sa_lifetime_check(d, sa, now);
 	}
-	children_tick(d, now);
-	pump(d);
+	ike_children_tick(d, now);
+	ike_pump(d);
 	sd_event_source_set_time(s, usec + DMN_IKE_TICK_MS * 1000);
 	return 0;
 }
@@ -1626,7 +1295,7 @@ static void on_event(struct dmn *d, const struct proto_ike_event *ev)
 	const char *name = conn ? conn->name : "(no conn)";
 	char peer[64];
 	struct sockaddr_storage ss;
-	proto_to_sockaddr(&ev->peer, &ss);
+	ike_proto_to_sockaddr(&ev->peer, &ss);
 	dmn_sockaddr_str((struct sockaddr *)&ss, peer, sizeof(peer));
 	char b1[32], b2[32], b3[32];
 	switch (ev->type) {
@@ -1657,8 +1326,8 @@ static void on_event(struct dmn *d, const struct proto_ike_event *ev)
 		log_warn("%s: ISAKMP SA with %s failed: %s", name, peer,
 			 ev->text[0] ? ev->text : proto_ike_reason_str(ev->reason));
 		if (conn)
-			dmn_vici_initiate_failed(d, name, ev->text[0] ? ev->text
-								: proto_ike_reason_str(ev->reason));
+			dmn_vici_initiate_failed(
+				d, name, ev->text[0] ? ev->text : proto_ike_reason_str(ev->reason));
 		break;
 	case PROTO_IKE_EV_P2_UP:
 		d->ike->p2_up++;
@@ -1674,12 +1343,13 @@ static void on_event(struct dmn *d, const struct proto_ike_event *ev)
 			if (c->rekey_msgid && c->rekey_msgid == ev->u.child.msgid) {
 				c->rekey_msgid = 0;
 				c->rekey_next_ms = dmn_now_ms(d) + 10000;
-				log_warn("%s: rekey of IPsec SA 0x%08x failed; trying again in 10 s",
-					 c->conn, c->spi_out);
+				log_warn(
+					"%s: rekey of IPsec SA 0x%08x failed; trying again in 10 s",
+					c->conn, c->spi_out);
 			}
 		if (conn)
-			dmn_vici_initiate_failed(d, name, ev->text[0] ? ev->text
-								: proto_ike_reason_str(ev->reason));
+			dmn_vici_initiate_failed(
+				d, name, ev->text[0] ? ev->text : proto_ike_reason_str(ev->reason));
 		break;
 	case PROTO_IKE_EV_DELETE:
 		on_delete(d, ev);
@@ -1728,7 +1398,7 @@ static int on_timer(sd_event_source *s, uint64_t usec, void *userdata)
 		dmn_map_del(&d->ike->timers, sa_id);
 	sd_event_source_disable_unref(s);
 	proto_ike_timer(d->ike->engine, sa_id);
-	pump(d);
+	ike_pump(d);
 	return 0;
 }
 
@@ -1782,7 +1452,7 @@ static void dh_done(struct dmn_job *j)
 		proto_ike_dh_done(d->ike->engine, w->dh, j->ran);
 	free(w);
 	if (d->ike && d->ike->engine)
-		pump(d);
+		ike_pump(d);
 }
 
 static void submit_dh(struct dmn *d, struct proto_ike_dh_job *job)
@@ -1812,10 +1482,10 @@ static void send_datagram(struct dmn *d, const struct proto_ike_action *a)
 		return;
 	}
 	struct sockaddr_storage dst, src;
-	proto_to_sockaddr(&a->dst, &dst);
+	ike_proto_to_sockaddr(&a->dst, &dst);
 	bool have_src = a->src.family == a->dst.family;
 	if (have_src)
-		proto_to_sockaddr(&a->src, &src);
+		ike_proto_to_sockaddr(&a->src, &src);
 	int r = dmn_sock_send(sock, a->data, a->len, (struct sockaddr *)&dst,
 			      have_src ? (struct sockaddr *)&src : NULL);
 	if (r < 0) {
@@ -1832,7 +1502,7 @@ static void send_datagram(struct dmn *d, const struct proto_ike_action *a)
 
 /* Carries out every queued action; the engine may queue more while we do (events are handled
  * after the datagrams queued before them, in order). */
-static void pump(struct dmn *d)
+void ike_pump(struct dmn *d)
 {
 	struct proto_ike_action a;
 	while (proto_ike_next_action(d->ike->engine, &a)) {
@@ -1867,14 +1537,14 @@ void dmn_ike_input(struct dmn *d, const struct dmn_pkt *pkt)
 							&peer, pkt->sock->kind == DMN_SOCK_NATT);
 	if (r == PROTO_IKE_IN_DROPPED)
 		d->stats.rx_dropped++;
-	pump(d);
+	ike_pump(d);
 }
 
 /* The local address the kernel would use towards peer (the %defaultroute / unset left= rule). */
 static int route_source(const struct proto_ike_addr *peer, struct proto_ike_addr *ret)
 {
 	struct sockaddr_storage ss, got;
-	socklen_t sl = proto_to_sockaddr(peer, &ss), gl = sizeof(got);
+	socklen_t sl = ike_proto_to_sockaddr(peer, &ss), gl = sizeof(got);
 	int fd = socket(peer->family, SOCK_DGRAM | SOCK_CLOEXEC, IPPROTO_UDP);
 	if (fd < 0)
 		return -errno;
@@ -1915,7 +1585,7 @@ static int conn_endpoints(struct dmn *d, const struct dmn_conn *c, struct proto_
  * auto=route: the conn's policies, with the template its SAs will match (same selectors,
  * priority and reqid as a child's), are installed without SAs, so that the first packet makes
  * the kernel send an ACQUIRE, which starts the negotiation. The child's policies replace them in
- * place, and they stay when its SAs go (child_remove_kernel), until the conn is removed.
+ * place, and they stay when its SAs go (ike_child_remove_kernel), until the conn is removed.
  */
 static int conn_trap(struct dmn *d, size_t i, bool add)
 {
@@ -1924,7 +1594,7 @@ static int conn_trap(struct dmn *d, size_t i, bool add)
 	struct proto_ike_conn pc;
 	int r = conn_endpoints(d, conn, &t.local, &t.peer);
 	if (r == 0)
-		r = conn_to_proto(d, i, &pc);
+		r = ike_conn_to_proto(d, i, &pc);
 	if (r < 0)
 		return r;
 	t.protocol = pc.n_esp ? pc.esp[0].protocol : PROTO_IPSEC_ESP;
@@ -1945,21 +1615,21 @@ static int conn_trap(struct dmn *d, size_t i, bool add)
 			r = e;
 	}
 	if (r < 0)
-		log_err("%s: cannot %s its trap policies: %s", conn->name, add ? "install" : "remove",
-			xfrm_errmsg(d->xfrm));
+		log_err("%s: cannot %s its trap policies: %s", conn->name,
+			add ? "install" : "remove", xfrm_errmsg(d->xfrm));
 	else if (add)
 		log_info("%s: routed: traffic for its subnets starts the negotiation", conn->name);
 	return r;
 }
 
-static bool conn_routed(const struct dmn_conn *c)
+bool ike_conn_routed(const struct dmn_conn *c)
 {
 	return c && (c->autostart == DMN_AUTO_ROUTE || c->autostart == DMN_AUTO_ONDEMAND);
 }
 
 /* Starts conn name (phase 1 and its Quick Modes, or phase 1 alone for a reauthentication).
  * Queues the engine's actions without carrying them out: the caller pumps. */
-static int initiate(struct dmn *d, const char *name, bool reauth)
+int ike_initiate(struct dmn *d, const char *name, bool reauth)
 {
 	for (size_t i = 0; d->config && i < d->config->n_conns; i++) {
 		const struct dmn_conn *c = d->config->conns[i];
@@ -1970,7 +1640,7 @@ static int initiate(struct dmn *d, const char *name, bool reauth)
 		if (r < 0)
 			return r;
 		struct proto_ike_conn pc;
-		r = conn_to_proto(d, i, &pc);
+		r = ike_conn_to_proto(d, i, &pc);
 		if (r < 0) {
 			log_err("%s: cannot initiate: %s", name,
 				r == -EOPNOTSUPP ? "ID type not supported yet" : strerror(-r));
@@ -1978,16 +1648,17 @@ static int initiate(struct dmn *d, const char *name, bool reauth)
 		}
 		if (pc.local_id.type == 0) {
 			pc.local_id.type = local.family == AF_INET ? ID_IPV4_ADDR : ID_IPV6_ADDR;
-			pc.local_id.len = (uint8_t)alen(local.family);
+			pc.local_id.len = (uint8_t)ike_alen(local.family);
 			memcpy(pc.local_id.data, local.addr, pc.local_id.len);
 		}
 		/* INITIAL-CONTACT tells the peer to drop everything it has with us: only when we
 		 * have nothing with it (RFC 2407 §4.6.3.3), never while other tunnels are up. */
-		for (const struct dmn_ike_sa *s = d->ike->sa_head; s && pc.initial_contact; s = s->next)
-			pc.initial_contact = !addr_eq_noport(&s->peer, &peer);
+		for (const struct dmn_ike_sa *s = d->ike->sa_head; s && pc.initial_contact;
+		     s = s->next)
+			pc.initial_contact = !ike_addr_eq_noport(&s->peer, &peer);
 		for (const struct dmn_child *k = d->ike->child_head; k && pc.initial_contact;
 		     k = k->next)
-			pc.initial_contact = !addr_eq_noport(&k->peer, &peer);
+			pc.initial_contact = !ike_addr_eq_noport(&k->peer, &peer);
 		uint64_t sa_id;
 		if (reauth) {
 			/* the peer did not reboot: its IPsec SAs stay */
@@ -2011,8 +1682,8 @@ static int initiate(struct dmn *d, const char *name, bool reauth)
 
 int dmn_ike_initiate(struct dmn *d, const char *name)
 {
-	int r = initiate(d, name, false);
-	pump(d);
+	int r = ike_initiate(d, name, false);
+	ike_pump(d);
 	return r;
 }
 
@@ -2025,8 +1696,8 @@ int dmn_ike_terminate(struct dmn *d, const char *name)
 		if (strcmp(c->conn, name) != 0)
 			continue;
 		proto_ike_delete_child(ik->engine, c->ike_sa_id, c->protocol, c->spi_in);
-		child_remove_kernel(d, c);
-		child_free(d, c);
+		ike_child_remove_kernel(d, c);
+		ike_child_free(d, c);
 	}
 	for (struct dmn_ike_sa *sa = ik->sa_head, *next; sa; sa = next) {
 		next = sa->next;
@@ -2037,7 +1708,7 @@ int dmn_ike_terminate(struct dmn *d, const char *name)
 			n++;
 		sa_record_del(d, id); /* no-op if SA_GONE already removed it */
 	}
-	pump(d);
+	ike_pump(d);
 	if (n == 0)
 		return -ENOENT;
 	log_info("%s: terminated %d ISAKMP SA%s", name, n, n == 1 ? "" : "s");
@@ -2051,7 +1722,7 @@ static int on_start(sd_event_source *s, void *userdata)
 	for (size_t i = 0; d->config && i < d->config->n_conns; i++) {
 		if (d->config->conns[i]->autostart == DMN_AUTO_START)
 			dmn_ike_initiate(d, d->config->conns[i]->name);
-		else if (conn_routed(d->config->conns[i]))
+		else if (ike_conn_routed(d->config->conns[i]))
 			conn_trap(d, i, true);
 	}
 	return 0;
@@ -2088,7 +1759,7 @@ int dmn_ike_setup(struct dmn *d)
 	if (rt == 0) {
 		int fd = xfrm_fd(ik->xev);
 		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
-		rt = sd_event_add_io(d->ev, &ik->xev_source, fd, EPOLLIN, on_xfrm_readable, d);
+		rt = sd_event_add_io(d->ev, &ik->xev_source, fd, EPOLLIN, ike_on_xfrm_readable, d);
 	}
 	if (rt < 0)
 		log_warn("no xfrm events (%s): SA lifetimes are followed by the clock only",
@@ -2111,10 +1782,10 @@ void dmn_ike_shutdown(struct dmn *d)
 		proto_ike_delete_child(ik->engine, c->ike_sa_id, c->protocol, c->spi_in);
 	for (struct dmn_ike_sa *sa = ik->sa_head; sa; sa = sa->next)
 		proto_ike_delete_sa(ik->engine, sa->sa_id);
-	pump(d);
+	ike_pump(d);
 	while (ik->child_head) {
-		child_remove_kernel(d, ik->child_head);
-		child_free(d, ik->child_head);
+		ike_child_remove_kernel(d, ik->child_head);
+		ike_child_free(d, ik->child_head);
 	}
 	/* Larval SAs of negotiations still in progress carry our reqids: remove them too. */
 	int n = xfrm_flush_owned(d->xfrm);
@@ -2145,7 +1816,7 @@ void dmn_ike_reload(struct dmn *d, struct dmn_config *cfg, struct dmn_secrets *s
 		ik->unrouting = true;
 		dmn_ike_terminate(d, o->name);
 		ik->unrouting = false;
-		if (conn_routed(o))
+		if (ike_conn_routed(o))
 			conn_trap(d, i, false);
 		conn_handle_forget(ik, o->name);
 		gone++;
@@ -2161,7 +1832,7 @@ void dmn_ike_reload(struct dmn *d, struct dmn_config *cfg, struct dmn_secrets *s
 		if (n->autostart == DMN_AUTO_START) {
 			dmn_ike_initiate(d, n->name);
 			started++;
-		} else if (conn_routed(n)) {
+		} else if (ike_conn_routed(n)) {
 			conn_trap(d, i, true);
 		}
 	}
@@ -2185,7 +1856,7 @@ void dmn_ike_free(struct dmn *d)
 			sd_event_source_disable_unref(ik->timers.slots[i].value);
 	dmn_map_clear(&ik->timers);
 	while (ik->child_head)
-		child_free(d, ik->child_head);
+		ike_child_free(d, ik->child_head);
 	dmn_map_clear(&ik->children);
 	while (ik->sa_head)
 		sa_record_del(d, ik->sa_head->sa_id);

@@ -38,8 +38,8 @@ struct dmn_child {
 	/* Lifetimes and replacement. The kernel's soft limit (lifetime - rekeymargin - fuzz) starts
 	 * a rekey; a new child with the same selectors supersedes this one, which is deleted a few
 	 * seconds later; the hard limit removes it. */
-	uint32_t soft_s;	   /* soft time limit given to the kernel (0: none, rekey=no) */
-	uint64_t soft_bytes;	   /* soft byte limit (0: none) */
+	uint32_t soft_s;     /* soft time limit given to the kernel (0: none, rekey=no) */
+	uint64_t soft_bytes; /* soft byte limit (0: none) */
 	uint64_t soft_packets, hard_packets; /* lifepackets (0: none) */
 	uint64_t soft_ms, hard_ms; /* when the time limits fall due, on our clock (0: none) */
 	bool soft_expired;	   /* the kernel (or, failing that, the clock) said so */
@@ -48,9 +48,9 @@ struct dmn_child {
 	uint32_t rekey_msgid;	   /* the rekey's Quick Mode in flight (0: none) */
 	uint64_t rekey_next_ms;	   /* earliest next rekey attempt */
 	uint64_t rekey_p1_ms;	   /* a new phase 1 was started for its rekey at (0: no) */
-	/* The outbound SA of a replacement is installed DMN_REKEY_OUT_DELAY_MS after the inbound one,
-	 * so that the peer has installed its new inbound SA before anything arrives on it; until then
-	 * the event (with the KEYMAT) waits here, and is wiped once used. */
+	/* The outbound SA of a replacement is installed DMN_REKEY_OUT_DELAY_MS after the inbound
+	 * one, so that the peer has installed its new inbound SA before anything arrives on it;
+	 * until then the event (with the KEYMAT) waits here, and is wiped once used. */
 	struct proto_ike_event *out_pending;
 	uint64_t out_at_ms;
 };
@@ -119,12 +119,12 @@ struct dmn_ike {
 		char name[64];
 		uint64_t id;
 		uint64_t acquire_ms; /* auto=route: last negotiation an ACQUIRE started */
-	} *handles;
+	} * handles;
 	size_t n_handles, cap_handles;
 	uint64_t next_handle;
 	struct dmn_ratelimit rl_drop;
 	struct dmn_ratelimit rl_halfopen; /* responder negotiations the peer never finished */
-	sd_event_source *tick; /* 1 s: NAT keepalives and DPD idle checks */
+	sd_event_source *tick;		  /* 1 s: NAT keepalives and DPD idle checks */
 	uint64_t keepalives_sent, dpd_probes;
 	uint64_t rekeys_started, rekeys_done, reauths_started, expired_soft, expired_hard;
 	uint64_t acquires;
@@ -133,8 +133,8 @@ struct dmn_ike {
 	/* negotiations, for oakley metrics */
 	uint64_t p1_initiated, p1_up, p2_up;
 	uint64_t p1_failed[PROTO_IKE_REASON__MAX], p2_failed[PROTO_IKE_REASON__MAX];
-	bool unrouting;		     /* removing a conn: its trap policies go too */
-	struct xfrm_handle *xev;     /* kernel events: SA expiry, ACQUIRE */
+	bool unrouting;		 /* removing a conn: its trap policies go too */
+	struct xfrm_handle *xev; /* kernel events: SA expiry, ACQUIRE */
 	sd_event_source *xev_source;
 	struct proto_ike_stats summary_stats; /* engine counters at the last drop summary */
 	uint64_t summary_next_ms;

@@ -851,11 +851,12 @@ static void add_child(struct dmn *d, struct vici_builder *b, const struct dmn_ch
 	vici_add_kv_fmt(b, "uniqueid", "%u", c->spi_in);
 	vici_add_kv_fmt(b, "reqid", "%u", c->reqid);
 	/* Not all of SAs and policies made it into the kernel: say so rather than INSTALLED. */
-	vici_add_kv_str(b, "state", c->superseded		   ? "REKEYED"
-				    : c->out_pending		   ? "INSTALLING"
-				    : !child_installed(c)	   ? "FAILED"
-				    : c->rekey_msgid || c->rekey_p1_ms ? "REKEYING"
-								   : "INSTALLED");
+	vici_add_kv_str(b, "state",
+			c->superseded			   ? "REKEYED"
+			: c->out_pending		   ? "INSTALLING"
+			: !child_installed(c)		   ? "FAILED"
+			: c->rekey_msgid || c->rekey_p1_ms ? "REKEYING"
+							   : "INSTALLED");
 	vici_add_kv_str(b, "mode", c->mode == ENCAP_TRANSPORT ? "TRANSPORT" : "TUNNEL");
 	vici_add_kv_str(b, "protocol", c->protocol == PROTO_IPSEC_AH ? "AH" : "ESP");
 	vici_add_kv_fmt(b, "spi-in", "%08x", c->spi_in);
@@ -873,11 +874,13 @@ static void add_child(struct dmn *d, struct vici_builder *b, const struct dmn_ch
 	vici_add_kv_fmt(b, "install-time", "%llu",
 			(unsigned long long)((now - c->established_ms) / 1000));
 	if (c->soft_ms && !c->superseded)
-		vici_add_kv_fmt(b, "rekey-time", "%llu",
-				(unsigned long long)(c->soft_ms > now ? (c->soft_ms - now) / 1000 : 0));
+		vici_add_kv_fmt(
+			b, "rekey-time", "%llu",
+			(unsigned long long)(c->soft_ms > now ? (c->soft_ms - now) / 1000 : 0));
 	if (c->hard_ms)
-		vici_add_kv_fmt(b, "life-time", "%llu",
-				(unsigned long long)(c->hard_ms > now ? (c->hard_ms - now) / 1000 : 0));
+		vici_add_kv_fmt(
+			b, "life-time", "%llu",
+			(unsigned long long)(c->hard_ms > now ? (c->hard_ms - now) / 1000 : 0));
 	add_proto_ts(b, "local-ts", &c->local_ts);
 	add_proto_ts(b, "remote-ts", &c->remote_ts);
 	vici_end_section(b);
@@ -1776,22 +1779,28 @@ static void cmd_metrics(const struct vici_req *rq)
 	} fam[] = {
 		{"oakley_ike_sas", "gauge", "Established ISAKMP SAs."},
 		{"oakley_ike_sas_half_open", "gauge", "Responder ISAKMP SAs not yet established."},
-		{"oakley_ipsec_sas", "gauge", "IPsec SA pairs carrying traffic (replaced ones excluded)."},
-		{"oakley_negotiations_started_total", "counter", "Phase-1 negotiations we initiated."},
+		{"oakley_ipsec_sas", "gauge",
+		 "IPsec SA pairs carrying traffic (replaced ones excluded)."},
+		{"oakley_negotiations_started_total", "counter",
+		 "Phase-1 negotiations we initiated."},
 		{"oakley_ike_sas_established_total", "counter", "ISAKMP SAs established."},
 		{"oakley_ipsec_sas_established_total", "counter", "IPsec SA pairs negotiated."},
-		{"oakley_ike_sa_failures_total", "counter", "Failed phase-1 negotiations by reason."},
+		{"oakley_ike_sa_failures_total", "counter",
+		 "Failed phase-1 negotiations by reason."},
 		{"oakley_ipsec_sa_failures_total", "counter", "Failed Quick Modes by reason."},
 		{"oakley_rekeys_total", "counter", "IPsec SA rekeys started and completed."},
-		{"oakley_reauthentications_total", "counter", "ISAKMP SA reauthentications started."},
+		{"oakley_reauthentications_total", "counter",
+		 "ISAKMP SA reauthentications started."},
 		{"oakley_sa_expired_total", "counter", "Kernel SA lifetime events by limit."},
 		{"oakley_ike_packets_total", "counter", "IKE datagrams by direction."},
 		{"oakley_ike_retransmits_total", "counter", "IKE messages retransmitted."},
 		{"oakley_ike_dropped_total", "counter", "IKE datagrams dropped by cause."},
 		{"oakley_dpd_probes_total", "counter", "R-U-THERE probes sent."},
 		{"oakley_nat_keepalives_total", "counter", "NAT-T keepalives sent."},
-		{"oakley_ipsec_bytes_total", "counter", "Bytes through current IPsec SAs (kernel counters)."},
-		{"oakley_ipsec_packets_total", "counter", "Packets through current IPsec SAs (kernel counters)."},
+		{"oakley_ipsec_bytes_total", "counter",
+		 "Bytes through current IPsec SAs (kernel counters)."},
+		{"oakley_ipsec_packets_total", "counter",
+		 "Packets through current IPsec SAs (kernel counters)."},
 	};
 	vici_begin_section(&b, "help");
 	for (size_t i = 0; i < sizeof(fam) / sizeof(fam[0]); i++) {
@@ -1810,9 +1819,9 @@ static void cmd_metrics(const struct vici_req *rq)
 		for (int in = 0; in < 2 && d->xfrm; in++) {
 			if (!(in ? c->sa_in : c->sa_out))
 				continue;
-			struct xfrm_sa_id id = {.spi = in ? c->spi_in : c->spi_out,
-						.proto = c->protocol == PROTO_IPSEC_AH ? IPPROTO_AH
-										       : IPPROTO_ESP};
+			struct xfrm_sa_id id = {
+				.spi = in ? c->spi_in : c->spi_out,
+				.proto = c->protocol == PROTO_IPSEC_AH ? IPPROTO_AH : IPPROTO_ESP};
 			to_xaddr(in ? &c->peer : &c->local, &id.src);
 			to_xaddr(in ? &c->local : &c->peer, &id.dst);
 			struct xfrm_sa_info info;
@@ -1831,9 +1840,11 @@ static void cmd_metrics(const struct vici_req *rq)
 	for (int phase = 1; phase <= 2; phase++)
 		for (int r = 1; r < PROTO_IKE_REASON__MAX; r++) {
 			char l[128];
-			snprintf(l, sizeof(l), "{reason=\"%s\"}", proto_ike_reason_str((enum proto_ike_reason)r));
+			snprintf(l, sizeof(l), "{reason=\"%s\"}",
+				 proto_ike_reason_str((enum proto_ike_reason)r));
 			metric(&b,
-			       phase == 1 ? "oakley_ike_sa_failures_total" : "oakley_ipsec_sa_failures_total",
+			       phase == 1 ? "oakley_ike_sa_failures_total"
+					  : "oakley_ipsec_sa_failures_total",
 			       l, ik ? (phase == 1 ? ik->p1_failed[r] : ik->p2_failed[r]) : 0);
 		}
 	metric(&b, "oakley_rekeys_total", "{state=\"started\"}", ik ? ik->rekeys_started : 0);
@@ -1844,7 +1855,8 @@ static void cmd_metrics(const struct vici_req *rq)
 	metric(&b, "oakley_ike_packets_total", "{direction=\"in\"}", es.rx);
 	metric(&b, "oakley_ike_packets_total", "{direction=\"out\"}", es.tx);
 	metric(&b, "oakley_ike_retransmits_total", NULL, es.retransmits);
-	static const char *const why[] = {"malformed", "unknown_sa", "message_id", "half_open_limit"};
+	static const char *const why[] = {"malformed", "unknown_sa", "message_id",
+					  "half_open_limit"};
 	uint64_t whyv[] = {es.drop_malformed, es.drop_unknown_sa, es.drop_msgid, es.drop_half_open};
 	for (size_t i = 0; i < 4; i++) {
 		char l[64];

@@ -203,8 +203,9 @@ struct proto_ike_p1_info {
 	bool peer_dpd, peer_natt; /* vendor IDs seen (peer_natt: RFC 3947 or a draft) */
 	bool nat_local, nat_peer; /* RFC 3947 §3.2: a NAT in front of us / of the peer (or faked) */
 	bool natt; /* the SA floated to the NAT-T port (local/peer ports are those) */
-	bool peer_initial_contact; /* the peer sent INITIAL-CONTACT (an INITIAL_CONTACT event follows) */
-	uint64_t started_ms; /* env clock when the negotiation began (first message) */
+	bool peer_initial_contact;	/* the peer sent INITIAL-CONTACT (an INITIAL_CONTACT event
+					   follows) */
+	uint64_t started_ms;		/* env clock when the negotiation began (first message) */
 	uint8_t icookie[8], rcookie[8]; /* the ISAKMP SA's cookies (RFC 2408 §3.1), for status */
 };
 

@@ -29,12 +29,13 @@
 	X(S_MM_I_START)                                                                            \
 	X(S_MM_I1_SENT)                                                                            \
 	X(S_MM_I2_DH)                                                                              \
-	X(S_MM_I3_SENT) X(S_MM_I4_DH) X(S_MM_I5_SENT) X(S_MM_R_START) X(S_MM_R2_SENT)              \
-		X(S_MM_R3_DH) X(S_MM_R4_SENT) X(S_AM_I_START) X(S_AM_I0_DH) X(S_AM_I1_SENT)        \
-			X(S_AM_I2_DH) X(S_AM_R_START) X(S_AM_R1_DH) X(S_AM_R2_SENT) X(S_P1_UP)     \
-				X(S_QM_I_START) X(S_QM_I0_DH) X(S_QM_I1_SENT) X(S_QM_I2_DH)        \
-					X(S_QM_I_DONE) X(S_QM_R_START) X(S_QM_R1_DH)               \
-						X(S_QM_R2_SENT) X(S_QM_R_DONE)
+	X(S_MM_I3_SENT)                                                                            \
+	X(S_MM_I4_DH) X(S_MM_I5_SENT) X(S_MM_R_START) X(S_MM_R2_SENT) X(S_MM_R3_DH)                \
+		X(S_MM_R4_SENT) X(S_AM_I_START) X(S_AM_I0_DH) X(S_AM_I1_SENT) X(S_AM_I2_DH)        \
+			X(S_AM_R_START) X(S_AM_R1_DH) X(S_AM_R2_SENT) X(S_P1_UP) X(S_QM_I_START)   \
+				X(S_QM_I0_DH) X(S_QM_I1_SENT) X(S_QM_I2_DH) X(S_QM_I_DONE)         \
+					X(S_QM_R_START) X(S_QM_R1_DH) X(S_QM_R2_SENT)              \
+						X(S_QM_R_DONE)
 
 #define IKE_X_STATE(s) s,
 enum ike_state { IKE_STATES(IKE_X_STATE) S__MAX };
@@ -193,7 +194,7 @@ struct ike_sa {
 	uint8_t hash_peer[CRYPTO_HASH_MAX_LEN]; /* AM: HASH_R as received */
 	size_t hash_peer_len;
 	bool peer_dpd, peer_natt, peer_initial_contact;
-	uint8_t natt_kind;	  /* IKE_NATT_NONE / _DRAFT / _RFC: the best NAT-T VID the peer sent */
+	uint8_t natt_kind; /* IKE_NATT_NONE / _DRAFT / _RFC: the best NAT-T VID the peer sent */
 	bool nat_local, nat_peer; /* RFC 3947 §3.2 detection (nat_local also when forced) */
 	bool natd_seen;		  /* the peer sent NAT-D payloads */
 	/* RFC 3706 DPD: our probe in flight */

@@ -571,9 +571,9 @@ static void case_rekey(void)
 	CHECK_EQ_INT(proto_ike_quick_mode(w.p[0].e, 999999, NULL, NULL, NULL, &msgid), -2);
 	/* reauthentication: a new ISAKMP SA and no Quick Mode with it */
 	uint64_t ida2 = 0;
-	CHECK_EQ_INT(proto_ike_initiate_p1(w.p[0].e, &w.p[0].conn, &w.p[0].addr, &w.p[1].addr,
-					   &ida2),
-		     0);
+	CHECK_EQ_INT(
+		proto_ike_initiate_p1(w.p[0].e, &w.p[0].conn, &w.p[0].addr, &w.p[1].addr, &ida2),
+		0);
 	h_run(&w, RUN_MS);
 	CHECK(ida2 != 0 && ida2 != ida);
 	CHECK_EQ_INT(h_count(&w.p[0], PROTO_IKE_EV_P1_UP), 2);
@@ -589,7 +589,9 @@ static void case_rekey(void)
 	if (CHECK(c3 != NULL))
 		CHECK_EQ_INT(c3->sa_id, ida2);
 	CHECK_EQ_INT(h_count(&w.p[1], PROTO_IKE_EV_SA_GONE), 1);
-	CHECK_EQ_INT(h_count(&w.p[0], PROTO_IKE_EV_P2_FAILED) + h_count(&w.p[1], PROTO_IKE_EV_P2_FAILED), 0);
+	CHECK_EQ_INT(h_count(&w.p[0], PROTO_IKE_EV_P2_FAILED) +
+			     h_count(&w.p[1], PROTO_IKE_EV_P2_FAILED),
+		     0);
 	/* a Quick Mode nobody answers: P2_FAILED names its message ID */
 	w.blackhole_to[1] = true;
 	CHECK_EQ_INT(proto_ike_quick_mode(w.p[0].e, ida2, NULL, &lts, &rts, &msgid), 0);

@@ -1,0 +1,363 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Tunnels that outlive their lifetimes: phase-2 rekeys started by the kernel's soft-expire events
+ * (or the clock), replacements that supersede the old child make-before-break, hard expiry,
+ * ISAKMP SA reauthentication and expiry, and the other kernel events (NAT mapping changes,
+ * ACQUIREs of auto=route conns).
+ */
+#include "daemon/ike.h"
+#include "daemon/ike_int.h"
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/random.h>
+#include "daemon/config.h"
+#include "daemon/kalg.h"
+#include "daemon/log.h"
+#include "daemon/secrets.h"
+#include "daemon/vici_srv.h"
+#include "daemon/worker.h"
+#include "proto/consts.h"
+#include "xfrm/xfrm.h"
+
+/* ---- rekeying, reauthentication, expiry ---- */
+
+static const struct dmn_conn *conn_by_name(const struct dmn *d, const char *name, size_t *ret_i)
+{
+	for (size_t i = 0; d->config && i < d->config->n_conns; i++)
+		if (strcmp(d->config->conns[i]->name, name) == 0) {
+			*ret_i = i;
+			return d->config->conns[i];
+		}
+	return NULL;
+}
+
+/*
+ * Starts the replacement of child c: a Quick Mode with the same selectors over the newest
+ * ISAKMP SA with the peer, or, when there is none left, a new phase 1 whose Quick Modes replace
+ * it. The result (P2_UP) supersedes c; failing that it is tried again, until the hard limit.
+ * Only queues engine actions.
+ */
+static void child_rekey(struct dmn *d, struct dmn_child *c, uint64_t now)
+{
+	struct dmn_ike *ik = d->ike;
+	size_t i;
+	const struct dmn_conn *conn = conn_by_name(d, c->conn, &i);
+	c->rekey_next_ms = now + DMN_REKEY_RETRY_MS;
+	if (!conn) {
+		c->rekey_next_ms = UINT64_MAX;
+		log_info("%s: IPsec SA 0x%08x expires in %llu s; its conn is gone, no rekey",
+			 c->conn, c->spi_out,
+			 (unsigned long long)(c->hard_ms > now ? (c->hard_ms - now) / 1000 : 0));
+		return;
+	}
+	struct dmn_ike_sa *sa = ike_newest_sa(d, c->conn, &c->peer);
+	if (sa) {
+		struct proto_ike_conn pc;
+		uint32_t msgid;
+		int r = ike_conn_to_proto(d, i, &pc);
+		if (r == 0)
+			r = proto_ike_quick_mode(ik->engine, sa->sa_id, &pc, &c->local_ts,
+						 &c->remote_ts, &msgid);
+		if (r == 0) {
+			c->rekey_msgid = msgid;
+			ik->rekeys_started++;
+			log_info("%s: rekeying IPsec SA 0x%08x/0x%08x (Quick Mode %08x)", c->conn,
+				 c->spi_in, c->spi_out, msgid);
+		} else {
+			c->rekey_next_ms = now + 5000;
+			log_warn("%s: cannot rekey IPsec SA 0x%08x now: %s", c->conn, c->spi_out,
+				 r == -EAGAIN ? "too many Quick Modes in flight" : strerror(-r));
+		}
+		return;
+	}
+	/* No ISAKMP SA: one new phase 1 for the conn (its Quick Modes replace all its children). */
+	for (struct dmn_child *o = ik->child_head; o; o = o->next)
+		if (o->rekey_p1_ms && now < o->rekey_p1_ms + DMN_REKEY_RETRY_MS &&
+		    strcmp(o->conn, c->conn) == 0 && ike_addr_eq_noport(&o->peer, &c->peer))
+			return;
+	if (conn->right.host.kind != DMN_ADDR_IP) {
+		log_info("%s: IPsec SA 0x%08x expires in %llu s: no ISAKMP SA with the peer to "
+			 "rekey "
+			 "it over, and right= is not an address to start one",
+			 c->conn, c->spi_out,
+			 (unsigned long long)(c->hard_ms > now ? (c->hard_ms - now) / 1000 : 0));
+		return;
+	}
+	log_info("%s: rekeying IPsec SA 0x%08x/0x%08x: no ISAKMP SA left, starting a new one",
+		 c->conn, c->spi_in, c->spi_out);
+	if (ike_initiate(d, c->conn, false) == 0) {
+		c->rekey_p1_ms = now;
+		ik->rekeys_started++;
+	}
+}
+
+/* The outbound SA of a replacement, DMN_REKEY_OUT_DELAY_MS after its inbound SA. */
+static void child_install_out(struct dmn *d, struct dmn_child *c)
+{
+	struct proto_ike_event *ev = c->out_pending;
+	c->out_pending = NULL;
+	int r = ike_child_sa(d, ev, false, c);
+	c->sa_out = r == 0;
+	explicit_bzero(ev, sizeof(*ev));
+	free(ev);
+	if (r < 0)
+		log_err("%s: outbound IPsec SA 0x%08x not installed: %s", c->conn, c->spi_out,
+			r == -EOPNOTSUPP ? "algorithm has no kernel equivalent"
+					 : xfrm_errmsg(d->xfrm));
+}
+
+/* A child reached its hard limit (the kernel removed that SA): the rest of it goes. */
+static void child_expired(struct dmn *d, struct dmn_child *c)
+{
+	if (!c->superseded) {
+		size_t i;
+		const struct dmn_conn *conn = conn_by_name(d, c->conn, &i);
+		log_warn("%s: IPsec SA 0x%08x/0x%08x expired without a replacement (%s)", c->conn,
+			 c->spi_in, c->spi_out,
+			 conn && !conn->rekey ? "rekey=no" : "its rekey did not succeed");
+	}
+	ike_child_send_delete(d, c);
+	ike_child_remove_kernel(d, c);
+	ike_child_free(d, c);
+}
+
+/*
+ * RFC 3948 §3 / RFC 3947 §4: an authenticated ESP-in-UDP packet arrived from a new source port
+ * (the peer's NAT gave it a new mapping, e.g. after the mapping timed out between packets): the
+ * kernel reports it (XFRM_MSG_MAPPING is sent only after the packet passed ESP authentication),
+ * and the SAs with that peer follow the new port at once rather than at the next IKE message.
+ * A new address is not followed here (IKE moves it, after its own authentication).
+ */
+static int on_xfrm_mapping(struct dmn *d, const struct xfrm_event *xe)
+{
+	struct dmn_ike *ik = d->ike;
+	if (xe->mapping.id.proto != IPPROTO_ESP)
+		return 0;
+	struct dmn_child *c =
+		dmn_map_get(&ik->children, ike_child_key(PROTO_IPSEC_ESP, xe->mapping.id.spi));
+	if (!c || !c->natt || xe->mapping.new_port == 0 || xe->mapping.new_port == c->encap_dport)
+		return 0;
+	if (xe->mapping.new_addr.family != c->peer.family ||
+	    memcmp(xe->mapping.new_addr.bytes, c->peer.addr, ike_alen(c->peer.family)) != 0)
+		return 0;
+	uint16_t old = c->encap_dport;
+	char a[INET6_ADDRSTRLEN];
+	inet_ntop(c->peer.family, c->peer.addr, a, sizeof(a));
+	for (struct dmn_child *o = ik->child_head; o; o = o->next) {
+		if (!o->natt || o->encap_dport != old || !ike_addr_eq_noport(&o->peer, &c->peer))
+			continue;
+		o->encap_dport = xe->mapping.new_port;
+		int r = ike_child_encap_update(d, o);
+		if (r < 0)
+			log_warn("%s: cannot move IPsec SA 0x%08x to port %u: %s", o->conn,
+				 o->spi_out, xe->mapping.new_port,
+				 r == -EOPNOTSUPP ? "algorithm unknown" : xfrm_errmsg(d->xfrm));
+		else
+			log_info("%s: peer's NAT mapping moved from %s:%u to %s:%u (seen on ESP): "
+				 "IPsec "
+				 "SAs 0x%08x/0x%08x updated",
+				 o->conn, a, old, a, xe->mapping.new_port, o->spi_in, o->spi_out);
+	}
+	return 0;
+}
+
+/*
+ * A packet hit a trap policy (auto=route) that has no SA: the conn whose reqid the template
+ * names is started, at most once per DMN_ACQUIRE_HOLDOFF_MS (the kernel repeats ACQUIREs while
+ * packets keep coming) and not while it has a child.
+ */
+static int on_xfrm_acquire(struct dmn *d, const struct xfrm_event *xe)
+{
+	struct dmn_ike *ik = d->ike;
+	uint32_t reqid = xe->acquire.tmpl.reqid;
+	for (size_t i = 0; d->config && i < d->config->n_conns; i++) {
+		const struct dmn_conn *c = d->config->conns[i];
+		if (!ike_conn_routed(c) || ike_conn_reqid(d, i) != reqid)
+			continue;
+		for (const struct dmn_child *ch = ik->child_head; ch; ch = ch->next)
+			if (!ch->superseded && ch->sa_out && strcmp(ch->conn, c->name) == 0)
+				return 0;
+		uint64_t now = dmn_now_ms(d);
+		struct dmn_conn_handle *h = ike_handle_by_name(ik, c->name);
+		if (h && h->acquire_ms && now < h->acquire_ms + DMN_ACQUIRE_HOLDOFF_MS)
+			return 0;
+		char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
+		inet_ntop(xe->acquire.sel.src.family, xe->acquire.sel.src.bytes, a, sizeof(a));
+		inet_ntop(xe->acquire.sel.dst.family, xe->acquire.sel.dst.bytes, b, sizeof(b));
+		log_info("%s: traffic from %s to %s needs the tunnel: negotiating", c->name, a, b);
+		ik->acquires++;
+		if (ike_initiate(d, c->name, false) == 0 && (h = ike_handle_by_name(ik, c->name)))
+			h->acquire_ms = now;
+		return 0;
+	}
+	return 0;
+}
+
+/* Kernel events: an SA's soft limit starts its rekey, the hard limit removes its child. */
+static int on_xfrm_event(const struct xfrm_event *xe, void *arg)
+{
+	struct dmn *d = arg;
+	struct dmn_ike *ik = d->ike;
+	if (xe->type == XFRM_EV_MAPPING)
+		return on_xfrm_mapping(d, xe);
+	if (xe->type == XFRM_EV_ACQUIRE)
+		return on_xfrm_acquire(d, xe);
+	if (xe->type != XFRM_EV_EXPIRE)
+		return 0;
+	const struct xfrm_sa_info *si = &xe->expire.sa;
+	uint8_t proto = si->proto == IPPROTO_ESP  ? PROTO_IPSEC_ESP
+			: si->proto == IPPROTO_AH ? PROTO_IPSEC_AH
+						  : 0;
+	if (!proto)
+		return 0;
+	bool inbound = true;
+	struct dmn_child *c = dmn_map_get(&ik->children, ike_child_key(proto, si->spi));
+	if (c && memcmp(c->local.addr, si->dst.bytes, ike_alen(c->local.family)) != 0)
+		c = NULL;
+	for (struct dmn_child *o = ik->child_head; !c && o; o = o->next)
+		if (o->protocol == proto && o->spi_out == si->spi &&
+		    memcmp(o->peer.addr, si->dst.bytes, ike_alen(o->peer.family)) == 0) {
+			c = o;
+			inbound = false;
+		}
+	if (!c)
+		return 0;
+	if (!xe->expire.hard) {
+		ik->expired_soft++;
+		if (c->soft_expired || c->superseded)
+			return 0;
+		c->soft_expired = true;
+		log_debug("%s: IPsec SA 0x%08x reached its soft lifetime", c->conn, si->spi);
+		if (dmn_now_ms(d) >= c->rekey_next_ms)
+			child_rekey(d, c, dmn_now_ms(d));
+		return 0;
+	}
+	ik->expired_hard++;
+	if (inbound)
+		c->sa_in = false; /* the kernel deleted it */
+	else
+		c->sa_out = false;
+	child_expired(d, c);
+	return 0;
+}
+
+int ike_on_xfrm_readable(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+{
+	(void)s;
+	(void)fd;
+	(void)revents;
+	struct dmn *d = userdata;
+	for (int k = 0; k < 64; k++) {
+		int r = xfrm_events_recv(d->ike->xev, on_xfrm_event, d);
+		if (r == -EAGAIN || r == -EWOULDBLOCK)
+			break;
+		if (r == -ENOBUFS) {
+			/* The clock checks in on_tick catch what the lost events would have said.
+			 */
+			log_warn("kernel dropped xfrm events: lifetimes are checked by the clock");
+			continue;
+		}
+		if (r < 0) {
+			log_warn("xfrm events: %s", xfrm_errmsg(d->ike->xev));
+			break;
+		}
+	}
+	ike_pump(d);
+	return 0;
+}
+
+/* Replacements, retirements and the clock's view of lifetimes, for every child. */
+void ike_children_tick(struct dmn *d, uint64_t now)
+{
+	for (struct dmn_child *c = d->ike->child_head, *next; c; c = next) {
+		next = c->next;
+		if (c->out_pending && now >= c->out_at_ms)
+			child_install_out(d, c);
+		if (c->superseded) {
+			if (now >= c->retire_ms) {
+				log_debug("%s: deleting replaced IPsec SA 0x%08x/0x%08x", c->conn,
+					  c->spi_in, c->spi_out);
+				ike_child_send_delete(d, c);
+				ike_child_remove_kernel(d, c);
+				ike_child_free(d, c);
+			}
+			continue;
+		}
+		if (!c->sa_in)
+			continue;
+		/* a lost kernel event must not cost the tunnel */
+		if (c->hard_ms && now >= c->hard_ms + DMN_REKEY_LATE_MS) {
+			child_expired(d, c);
+			continue;
+		}
+		if (c->soft_ms && !c->soft_expired && now >= c->soft_ms + DMN_REKEY_LATE_MS) {
+			c->soft_expired = true;
+			log_debug("%s: IPsec SA 0x%08x: soft lifetime passed (no kernel event)",
+				  c->conn, c->spi_in);
+		}
+		if (c->soft_expired && now >= c->rekey_next_ms)
+			child_rekey(d, c, now);
+	}
+}
+
+/* An ISAKMP SA is reauthenticated (a new one, phase 1 only) before it expires, then deleted. */
+void ike_sa_lifetime_check(struct dmn *d, struct dmn_ike_sa *sa, uint64_t now)
+{
+	char peer[64];
+	struct sockaddr_storage ss;
+	if (sa->expire_ms && now >= sa->expire_ms) {
+		sa->expire_ms = 0;
+		ike_proto_to_sockaddr(&sa->peer, &ss);
+		log_info("%s: ISAKMP SA with %s expired after %u s", sa->conn,
+			 dmn_sockaddr_str((struct sockaddr *)&ss, peer, sizeof(peer)),
+			 sa->p1.lifetime_s);
+		proto_ike_delete_sa(d->ike->engine, sa->sa_id); /* SA_GONE drops the record */
+		return;
+	}
+	if (!sa->reauth_ms || sa->reauth_started || now < sa->reauth_ms)
+		return;
+	sa->reauth_started = true;
+	size_t i;
+	const struct dmn_conn *conn = conn_by_name(d, sa->conn, &i);
+	/* a newer SA (the peer reauthenticated first) or one we cannot start: nothing to do */
+	if (!conn || ike_newest_sa(d, sa->conn, &sa->peer) != sa ||
+	    conn->right.host.kind != DMN_ADDR_IP)
+		return;
+	ike_proto_to_sockaddr(&sa->peer, &ss);
+	log_info("%s: reauthenticating with %s, %llu s before the ISAKMP SA expires", sa->conn,
+		 dmn_sockaddr_str((struct sockaddr *)&ss, peer, sizeof(peer)),
+		 (unsigned long long)((sa->expire_ms - now) / 1000));
+	if (ike_initiate(d, sa->conn, true) == 0)
+		d->ike->reauths_started++;
+}
+
+int dmn_ike_rekey(struct dmn *d, const char *name, bool ike)
+{
+	uint64_t now = dmn_now_ms(d);
+	int n = 0;
+	if (ike) {
+		for (struct dmn_ike_sa *sa = d->ike->sa_head; sa; sa = sa->next)
+			if (strcmp(sa->conn, name) == 0 &&
+			    ike_newest_sa(d, name, &sa->peer) == sa) {
+				sa->reauth_ms = now;
+				sa->reauth_started = false;
+				ike_sa_lifetime_check(d, sa, now);
+				n++;
+			}
+	} else {
+		for (struct dmn_child *c = d->ike->child_head; c; c = c->next)
+			if (strcmp(c->conn, name) == 0 && !c->superseded && !c->rekey_msgid) {
+				child_rekey(d, c, now);
+				n++;
+			}
+	}
+	ike_pump(d);
+	return n ? n : -ENOENT;
+}
