@@ -1239,6 +1239,50 @@ static void drop_summary(struct dmn *d, uint64_t now)
 	*o = st;
 }
 
+/*
+ * keyingtries: a phase 1 we started failed; unless the conn still has an ISAKMP SA with the
+ * peer (a failed reauthentication: the old SA carries on), it is started again after 1 s,
+ * doubling up to DMN_RETRY_MAX_MS, until keyingtries attempts failed (0: %forever).
+ */
+static void plan_retry(struct dmn *d, const struct dmn_conn *conn, const char *peer)
+{
+	struct dmn_conn_handle *h = ike_handle_by_name(d->ike, conn->name);
+	if (!h)
+		return;
+	for (const struct dmn_ike_sa *sa = d->ike->sa_head; sa; sa = sa->next)
+		if (strcmp(sa->conn, conn->name) == 0)
+			return;
+	h->tries++;
+	if (conn->keyingtries && h->tries >= conn->keyingtries) {
+		log_warn("%s: giving up after %u failed attempt%s (keyingtries=%u)", conn->name,
+			 h->tries, h->tries == 1 ? "" : "s", conn->keyingtries);
+		h->tries = 0;
+		h->retry_ms = 0;
+		return;
+	}
+	uint64_t delay = h->tries >= 7 ? DMN_RETRY_MAX_MS : 1000ull << (h->tries - 1);
+	if (delay > DMN_RETRY_MAX_MS)
+		delay = DMN_RETRY_MAX_MS;
+	h->retry_ms = dmn_now_ms(d) + delay;
+	log_info("%s: attempt %u with %s failed; trying again in %llu s%s", conn->name, h->tries,
+		 peer, (unsigned long long)(delay / 1000),
+		 conn->keyingtries ? "" : " (keyingtries=%forever)");
+}
+
+/* The planned keyingtries attempts that are due (from the tick). */
+static void retries_tick(struct dmn *d, uint64_t now)
+{
+	for (size_t k = 0; k < d->ike->n_handles; k++) {
+		struct dmn_conn_handle *h = &d->ike->handles[k];
+		if (!h->retry_ms || now < h->retry_ms)
+			continue;
+		h->retry_ms = 0;
+		char name[64];
+		snprintf(name, sizeof(name), "%s", h->name);
+		ike_initiate(d, name, false); /* may grow (move) the handle table */
+	}
+}
+
 static int on_tick(sd_event_source *s, uint64_t usec, void *userdata)
 {
 	struct dmn *d = userdata;
@@ -1256,6 +1300,7 @@ static int on_tick(sd_event_source *s, uint64_t usec, void *userdata)
 		ike_sa_lifetime_check(d, sa, now);
 	}
 	ike_children_tick(d, now);
+	retries_tick(d, now);
 	ike_pump(d);
 	sd_event_source_set_time(s, usec + DMN_IKE_TICK_MS * 1000);
 	return 0;
@@ -1311,6 +1356,11 @@ static void on_event(struct dmn *d, const struct proto_ike_event *ev)
 			ev->u.p1.lifetime_s);
 		sa_record_add(d, ev, name);
 		d->ike->p1_up++;
+		if (conn) {
+			struct dmn_conn_handle *h = ike_handle_by_name(d->ike, conn->name);
+			if (h)
+				h->tries = 0, h->retry_ms = 0;
+		}
 		break;
 	case PROTO_IKE_EV_P1_FAILED:
 		if (ev->reason < PROTO_IKE_REASON__MAX)
@@ -1328,6 +1378,8 @@ static void on_event(struct dmn *d, const struct proto_ike_event *ev)
 		if (conn)
 			dmn_vici_initiate_failed(
 				d, name, ev->text[0] ? ev->text : proto_ike_reason_str(ev->reason));
+		if (conn && ev->initiator)
+			plan_retry(d, conn, peer);
 		break;
 	case PROTO_IKE_EV_P2_UP:
 		d->ike->p2_up++;
@@ -1691,6 +1743,9 @@ int dmn_ike_terminate(struct dmn *d, const char *name)
 {
 	struct dmn_ike *ik = d->ike;
 	int n = 0;
+	struct dmn_conn_handle *h = ike_handle_by_name(ik, name);
+	if (h)
+		h->tries = 0, h->retry_ms = 0; /* brought down on purpose: no retry */
 	for (struct dmn_child *c = ik->child_head, *next; c; c = next) {
 		next = c->next;
 		if (strcmp(c->conn, name) != 0)
