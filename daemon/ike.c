@@ -1219,23 +1219,23 @@ static void drop_summary(struct dmn *d, uint64_t now)
 	struct dmn_ike *ik = d->ike;
 	if (now < ik->summary_next_ms)
 		return;
-	ik->summary_next_ms = now + 60000;
 	struct proto_ike_stats st, *o = &ik->summary_stats;
 	proto_ike_get_stats(ik->engine, &st);
 	uint64_t mal = st.drop_malformed - o->drop_malformed,
 		 unk = st.drop_unknown_sa - o->drop_unknown_sa, mid = st.drop_msgid - o->drop_msgid,
 		 ho = st.drop_half_open - o->drop_half_open, dup = st.duplicates - o->duplicates,
 		 ev = st.evict_half_open - o->evict_half_open;
-	if (mal || unk || mid || ho || ev)
-		log_notice("in the last minute dropped %llu malformed, %llu for unknown SAs, %llu "
-			   "with "
-			   "wrong message IDs, %llu over the half-open limit; %llu unanswered "
-			   "half-open "
-			   "SAs made room for new ones; %llu duplicates answered from cache; %u "
-			   "half-open now",
-			   (unsigned long long)mal, (unsigned long long)unk,
-			   (unsigned long long)mid, (unsigned long long)ho, (unsigned long long)ev,
-			   (unsigned long long)dup, st.half_open);
+	if (!(mal || unk || mid || ho || ev))
+		return; /* quiet: the next drop is reported at once */
+	/* the first drop after a quiet minute is reported at the next tick, then once a minute */
+	log_notice("since the last report dropped %llu malformed, %llu for unknown SAs, %llu with "
+		   "wrong message IDs, "
+		   "%llu over the half-open limit; %llu unanswered half-open SAs made room for new "
+		   "ones; %llu duplicates answered from cache; %u half-open now",
+		   (unsigned long long)mal, (unsigned long long)unk, (unsigned long long)mid,
+		   (unsigned long long)ho, (unsigned long long)ev, (unsigned long long)dup,
+		   st.half_open);
+	ik->summary_next_ms = now + 60000;
 	*o = st;
 }
 
