@@ -1313,6 +1313,18 @@ static void cmd_initiate(const struct vici_req *rq)
 		sd_event_source_set_io_events(c->src, c->out_head ? EPOLLOUT : 0);
 }
 
+/* success = yes with matches = n (and terminated = n when terminated is set). */
+static void reply_matches(const struct vici_req *rq, int n, bool terminated)
+{
+	struct vici_builder b;
+	vici_builder_init_packet(&b, VICI_CMD_RESPONSE, NULL);
+	vici_add_kv_str(&b, "success", "yes");
+	vici_add_kv_fmt(&b, "matches", "%d", n);
+	if (terminated)
+		vici_add_kv_fmt(&b, "terminated", "%d", n);
+	dmn_vici_send(rq->c, &b);
+}
+
 static void cmd_terminate(const struct vici_req *rq)
 {
 	char name[DMN_NAME_MAX], ike_id[32];
@@ -1339,12 +1351,7 @@ static void cmd_terminate(const struct vici_req *rq)
 		dmn_vici_reply_status(rq->c, false, msg);
 		return;
 	}
-	struct vici_builder b;
-	vici_builder_init_packet(&b, VICI_CMD_RESPONSE, NULL);
-	vici_add_kv_str(&b, "success", "yes");
-	vici_add_kv_fmt(&b, "matches", "%d", r);
-	vici_add_kv_fmt(&b, "terminated", "%d", r);
-	dmn_vici_send(rq->c, &b);
+	reply_matches(rq, r, true);
 }
 
 /* rekey: child = NAME rekeys its IPsec SAs, ike = NAME reauthenticates its ISAKMP SA (IKEv1 has no
@@ -1370,11 +1377,7 @@ static void cmd_rekey(const struct vici_req *rq)
 		dmn_vici_reply_status(rq->c, false, msg);
 		return;
 	}
-	struct vici_builder b;
-	vici_builder_init_packet(&b, VICI_CMD_RESPONSE, NULL);
-	vici_add_kv_str(&b, "success", "yes");
-	vici_add_kv_fmt(&b, "matches", "%d", r);
-	dmn_vici_send(rq->c, &b);
+	reply_matches(rq, r, false);
 }
 
 static void cmd_reload_settings(const struct vici_req *rq)

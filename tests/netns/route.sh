@@ -80,6 +80,15 @@ if esp_expected; then
     [ "${out:-0}" -gt 0 ] || fail "no outbound bytes in the metrics: $M"
 fi
 echo "metrics: $(echo "$M" | grep -vc '^#') samples"
+ip netns exec "$(ns gwa)" "$OAKLEY" --socket "$A/oakley.vici" --json metrics | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+assert d["samples"]["oakley_ike_sas_established_total"] == "1", d["samples"]
+assert d["help"]["oakley_ike_sas"].startswith("gauge|"), d["help"]' || fail "oakley --json metrics"
+ip netns exec "$(ns gwa)" "$OAKLEY" --socket "$A/oakley.vici" --json explain t | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+assert d["order"] == [], d' || fail "oakley --json explain: a conn without failures has none"
 ip netns exec "$(ns gwa)" "$OAKLEY" --socket "$A/oakley.vici" down t || fail "oakley down failed"
 sleep 0.5
 traps || fail "the trap policies went with the tunnel"

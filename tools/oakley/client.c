@@ -255,3 +255,13 @@ int oak_check_success(const char *cmd, const struct oak_response *resp)
 	fputc('\n', stderr);
 	return -1;
 }
+
+bool oak_json_reply(struct oak_ctx *ctx, struct oak_response *resp)
+{
+	if (!ctx->json)
+		return false;
+	oak_json_section(stdout, resp->tree->root);
+	fputc('\n', stdout);
+	oak_response_free(resp);
+	return true;
+}

@@ -27,12 +27,8 @@ int oak_cmd_explain(struct oak_ctx *ctx, int argc, char **argv)
 	if (r)
 		return 1;
 	const struct vici_node *root = resp.tree->root;
-	if (ctx->json) {
-		oak_json_section(stdout, root);
-		fputc('\n', stdout);
-		oak_response_free(&resp);
+	if (oak_json_reply(ctx, &resp))
 		return 0;
-	}
 	const struct vici_node *order = vici_node_get(root, "order");
 	unsigned n = 0;
 	for (const struct vici_node *it = order ? order->child : NULL; it; it = it->next) {

@@ -18,12 +18,8 @@ int oak_cmd_metrics(struct oak_ctx *ctx, int argc, char **argv)
 	if (oak_call(ctx, "oakley-metrics", NULL, NULL, NULL, NULL, &resp))
 		return 1;
 	const struct vici_node *root = resp.tree->root;
-	if (ctx->json) {
-		oak_json_section(stdout, root);
-		fputc('\n', stdout);
-		oak_response_free(&resp);
+	if (oak_json_reply(ctx, &resp))
 		return 0;
-	}
 	const struct vici_node *help = vici_node_get(root, "help");
 	const struct vici_node *samples = vici_node_get(root, "samples");
 	if (!samples) {

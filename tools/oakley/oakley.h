@@ -75,6 +75,8 @@ int oak_listing(struct oak_ctx *ctx, const char *cmd, const char *event, struct 
 void oak_json_string(FILE *out, const void *s, size_t len);
 /* Writes a section's children as a JSON object: sections objects, lists arrays, values strings. */
 void oak_json_section(FILE *out, const struct vici_node *sec);
+/* With --json: prints the response tree as JSON, frees it and returns true. */
+bool oak_json_reply(struct oak_ctx *ctx, struct oak_response *resp);
 /* Writes bytes with anything but printable ASCII as \xNN (values are untrusted). */
 void oak_print_bytes(FILE *out, const void *s, size_t len);
 /* Writes a section's children as an indented text tree, starting at indent levels. */
