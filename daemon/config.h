@@ -20,6 +20,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
+/* The file name of conns loaded over VICI (load-conn): they survive a reload of the files. */
+#define DMN_VICI_CONN_FILE "vici:load-conn"
+
 /* Limits: every count the file controls is bounded. */
 #define DMN_CFG_LINE_MAX      4096	 /* bytes per line, without the newline */
 #define DMN_CFG_FILE_MAX      (1u << 20) /* bytes per file */

@@ -1854,11 +1854,40 @@ void dmn_ike_config_changed(struct dmn *d)
 	(void)d;
 }
 
+/*
+ * Conns loaded over VICI (load-conn) are not in the files: they carry over into the new config, as
+ * in charon, unless the files now define a conn of the same name (that one wins). Returns how many.
+ */
+static unsigned carry_vici_conns(struct dmn_config *old, struct dmn_config *cfg)
+{
+	unsigned n = 0;
+	for (size_t i = 0; old && i < old->n_conns; i++) {
+		struct dmn_conn *c = old->conns[i];
+		if (strcmp(c->file, DMN_VICI_CONN_FILE) != 0 || dmn_config_find(cfg, c->name) ||
+		    cfg->n_conns >= DMN_CFG_CONNS_MAX)
+			continue;
+		struct dmn_conn **v = realloc(cfg->conns, (cfg->n_conns + 1) * sizeof(*v));
+		if (!v) {
+			log_err("reload: out of memory: VICI-loaded conn %s dropped", c->name);
+			continue;
+		}
+		cfg->conns = v;
+		v[cfg->n_conns++] = c;
+		old->conns[i--] = old->conns[--old->n_conns]; /* moved, not freed with old */
+		n++;
+	}
+	return n;
+}
+
 void dmn_ike_reload(struct dmn *d, struct dmn_config *cfg, struct dmn_secrets *secrets)
 {
 	struct dmn_ike *ik = d->ike;
 	struct dmn_config *old = d->config;
 	unsigned kept = 0, gone = 0, started = 0;
+	unsigned carried = carry_vici_conns(old, cfg);
+	if (carried)
+		log_notice("reload: %u connection%s loaded over VICI kept", carried,
+			   carried == 1 ? "" : "s");
 	for (size_t i = 0; old && i < old->n_conns; i++) {
 		const struct dmn_conn *o = old->conns[i];
 		const struct dmn_conn *n = dmn_config_find(cfg, o->name);
@@ -1882,6 +1911,10 @@ void dmn_ike_reload(struct dmn *d, struct dmn_config *cfg, struct dmn_secrets *s
 	for (size_t i = 0; i < cfg->n_conns; i++) {
 		const struct dmn_conn *n = cfg->conns[i];
 		const struct dmn_conn *o = old ? dmn_config_find(old, n->name) : NULL;
+		if (!o && strcmp(n->file, DMN_VICI_CONN_FILE) == 0) {
+			kept++; /* carried over above, tunnels untouched */
+			continue;
+		}
 		if (o && dmn_conn_equal(o, n))
 			continue;
 		if (n->autostart == DMN_AUTO_START) {

@@ -237,6 +237,10 @@ else
     grep -q "not installed" "$NETNS_TMP/up" || fail "viapair did not reach Quick Mode (PSK from load-shared unused?)"
 fi
 oak down viapair || fail "down viapair"
+# a reload of the files keeps what was loaded over VICI (as charon does)
+oak reload || fail "reload with a VICI-loaded conn"
+oak list-conns | grep -q "^viapair:" || fail "a reload dropped the VICI-loaded conn viapair"
+grep -q "reload: 1 connection loaded over VICI kept" "$DA/log" || fail "no reload note about viapair"
 write_swanctl ""
 swan --load-conns --file "$NETNS_TMP/swanctl/swanctl.conf" || fail "swanctl --load-conns (empty) failed"
 oak list-conns > "$NETNS_TMP/out" || fail "list-conns"
