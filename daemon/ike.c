@@ -696,6 +696,16 @@ static uint32_t rekey_margin(const struct dmn_conn *conn, uint32_t life, bool in
 	return (uint32_t)m;
 }
 
+/* A soft byte or packet limit: margin (0: a tenth of hard) before hard, half on the responder. */
+static uint64_t soft_count(uint64_t hard, uint64_t margin, bool initiator)
+{
+	if (!margin || margin >= hard)
+		margin = hard / 10;
+	if (!initiator)
+		margin /= 2;
+	return hard - margin > 0 ? hard - margin : 1;
+}
+
 /* The soft limits of a new child (none with rekey=no) and when both fall due. */
 static void child_limits(struct dmn *d, struct dmn_child *c, const struct dmn_conn *conn,
 			 bool initiator)
@@ -709,17 +719,13 @@ static void child_limits(struct dmn *d, struct dmn_child *c, const struct dmn_co
 	if (c->soft_s == 0)
 		c->soft_s = 1;
 	c->soft_ms = now + (uint64_t)c->soft_s * 1000;
-	/* byte and packet limits: marginbytes/marginpackets before, else the time limit's share */
-	if (c->lifetime_kb) {
-		uint64_t hard = (uint64_t)c->lifetime_kb * 1024;
-		c->soft_bytes = conn->marginbytes && conn->marginbytes < hard
-					? hard - conn->marginbytes
-					: hard / c->lifetime_s * c->soft_s + 1;
-	}
+	/* byte and packet limits: marginbytes/marginpackets (default a tenth) before the hard one,
+	 * half of it on the ISAKMP responder side, as for time */
+	if (c->lifetime_kb)
+		c->soft_bytes =
+			soft_count((uint64_t)c->lifetime_kb * 1024, conn->marginbytes, initiator);
 	if (c->hard_packets)
-		c->soft_packets = conn->marginpackets && conn->marginpackets < c->hard_packets
-					  ? c->hard_packets - conn->marginpackets
-					  : c->hard_packets / c->lifetime_s * c->soft_s + 1;
+		c->soft_packets = soft_count(c->hard_packets, conn->marginpackets, initiator);
 }
 
 /* The selector of one host address. */

@@ -7,26 +7,31 @@
 #   lana ------------ gwa ================ gwb ------------ lanb
 #   198.51.100.10/25  oakleyd  192.0.2.1   192.0.2.2  PEER     198.51.100.138/25
 #
-# usage: rekey.sh OAKLEYD oakley|strongswan [SECONDS] [reauth]
+# usage: rekey.sh OAKLEYD oakley|strongswan [SECONDS] [reauth|bytes]
 #   oakley      oakleyd on both gateways (gwa initiates)
 #   strongswan  strongSwan on gwb as the responder (oakley rekeys and reauthenticates)
 #   SECONDS     how long the ping runs (default 180); IPsec lifetime 20 s, ISAKMP lifetime 60 s,
 #               rekeymargin 6 s: phase 2 is rekeyed about every 12 s, phase 1 about every 52 s
 #   reauth      phase 1 only (runs without ESP in the kernel): the ISAKMP SA is reauthenticated
 #               before it expires and the old one deleted; the children's side is not checked
+#   bytes       byte lifetimes instead: lifebytes=300000, marginbytes=100000, lifetime 1 h; the
+#               ping carries 1400-byte payloads, so each SA reaches its soft byte limit in ~15 s
 # Needs ESP in the kernel (the VM bed, OAKLEY_EXPECT_ESP=1) except in reauth mode.
 set -u
 . "$(dirname "$0")/lib.sh"
 export OAKLEYD=$1
-PEER=$2 SECS=${3:-180} MODE=${4:-full}
+PEER=$2 SECS=${3:-180} MODE=${4:-time}
 [ "$MODE" = reauth ] || esp_expected ||
     skip "phase-2 rekeys need ESP in the kernel (this host has none); tests/vm runs this"
 netns_init rekey
 topo_site_to_site
 
 PSK="oakley-rekey-$$"
-LIFE=20 IKELIFE=60 MARGIN=6
+LIFE=20 IKELIFE=60 MARGIN=6 EXTRA="" PINGSIZE=56
 [ "$MODE" = reauth ] && IKELIFE=20 MARGIN=4
+[ "$MODE" = bytes ] && LIFE=3600 IKELIFE=10800 PINGSIZE=1400 EXTRA="    lifebytes=300000
+    marginbytes=100000"
+[ "$MODE" = bytes ] && [ "$PEER" != oakley ] && fail "bytes mode is for oakley peers"
 oak_conf() { # DIR LEFT RIGHT LSUB RSUB AUTO
     mkdir -p "$1"
     cat > "$1/ipsec.conf" <<CONF
@@ -43,6 +48,7 @@ conn t
     ikelifetime=${IKELIFE}s
     rekeymargin=${MARGIN}s
     rekeyfuzz=50%
+$EXTRA
     auto=$6
 CONF
     printf '192.0.2.1 192.0.2.2 : PSK "%s"\n' "$PSK" > "$1/ipsec.secrets"
@@ -129,7 +135,7 @@ fi
 
 # The ping runs for SECS seconds; meanwhile the kernel's SA and policy counts are sampled.
 COUNT=$((SECS * 10))
-ip netns exec "$(ns lana)" ping -i 0.1 -c "$COUNT" -W 1 198.51.100.138 > "$NETNS_TMP/ping.log" 2>&1 &
+ip netns exec "$(ns lana)" ping -i 0.1 -s "$PINGSIZE" -c "$COUNT" -W 1 198.51.100.138 > "$NETNS_TMP/ping.log" 2>&1 &
 PING_PID=$!
 max_a=0 max_b=0
 for _ in $(seq 1 $((SECS / 2 + 10))); do
@@ -150,12 +156,18 @@ p2=$(grep -c "IPsec SA 0x[0-9a-f]*/0x[0-9a-f]* replaced by" "$A/log")
 p1=$(grep -c "new ISAKMP SA with the peer takes over" "$A/log")
 exp1=$(grep -c "ISAKMP SA with .* expired after" "$A/log")
 lost=$(( ${sent:-0} - ${recv:-0} ))
-echo "figures: ping: $sent sent, $recv received, $lost lost in ${SECS} s; phase-2 rekeys at gwa: $p2;" \
+echo "figures: ${MODE} lifetimes: ping: $sent sent, $recv received, $lost lost in ${SECS} s; phase-2 rekeys at gwa: $p2;" \
     "reauthentications: $p1 (old ISAKMP SAs expired: $exp1); most SAs in the kernel: gwa $max_a, gwb $max_b"
 [ "$prc" = 0 ] && [ "${sent:-0}" = "$COUNT" ] || fail "ping did not run to the end"
 [ "$lost" = 0 ] || fail "$lost packets lost during rekeys"
-[ "$p2" -ge 5 ] || fail "only $p2 phase-2 rekeys (want >= 5)"
-[ "$p1" -ge 1 ] || fail "no phase-1 reauthentication"
+if [ "$MODE" = bytes ]; then
+    [ "$p2" -ge 3 ] || fail "only $p2 byte-driven rekeys (want >= 3)"
+    grep -q "reached its soft lifetime" "$A/log" || fail "no soft-expire event from the kernel"
+    [ "$p1" = 0 ] || fail "a reauthentication with a 3 h ISAKMP lifetime"
+else
+    [ "$p2" -ge 5 ] || fail "only $p2 phase-2 rekeys (want >= 5)"
+    [ "$p1" -ge 1 ] || fail "no phase-1 reauthentication"
+fi
 [ "$max_a" -le 6 ] || fail "gwa's SA count grew to $max_a"
 [ "$max_b" -le 6 ] || fail "gwb's SA count grew to $max_b"
 grep -q "expired without a replacement" "$A/log" && fail "an IPsec SA expired without a replacement"
