@@ -17,7 +17,7 @@ static void log_diags(const struct dmn_diags *dg)
 {
 	for (size_t i = 0; i < dg->n; i++) {
 		const struct dmn_diag *g = &dg->v[i];
-		int lvl = g->level == DMN_DIAG_ERROR     ? LOG_ERR
+		int lvl = g->level == DMN_DIAG_ERROR	 ? LOG_ERR
 			  : g->level == DMN_DIAG_WARNING ? LOG_WARNING
 							 : LOG_NOTICE;
 		if (g->line)

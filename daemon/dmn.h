@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The daemon's one context object. daemon/ alone owns globals, the event loop, descriptors and
- * timers; everything lives in (or hangs off) struct dmn, created by dmn_new() and freed by dmn_free().
+ * timers; everything lives in (or hangs off) struct dmn, created by dmn_new() and freed by
+ * dmn_free().
  */
 #pragma once
 

@@ -1605,7 +1605,8 @@ static void cmd_load_conn(const struct vici_req *rq)
 	char err[400] = "";
 	if (t->err)
 		snprintf(err, sizeof(err), "%s", t->err);
-	else if (dmn_config_parse_buffer(DMN_VICI_CONN_FILE, t->buf, t->len, NULL, &diags, &add) < 0)
+	else if (dmn_config_parse_buffer(DMN_VICI_CONN_FILE, t->buf, t->len, NULL, &diags, &add) <
+		 0)
 		snprintf(err, sizeof(err), "%s", diags.n ? diags.v[0].msg : "invalid connection");
 	else if (add->n_conns != 1)
 		snprintf(err, sizeof(err), "the connection was not kept (IKEv2 only or ignored)");

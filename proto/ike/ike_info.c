@@ -126,8 +126,8 @@ static void handle_notify(struct ike_sa *sa, const struct proto_payload *pl)
 		uint32_t spi = be32(n->spi.p);
 		for (unsigned i = 0; i < PROTO_IKE_QM_MAX; i++) {
 			struct ike_xchg *x = sa->qm[i];
-			if (!x || !x->used || !x->initiator || x->state != S_QM_I1_SENT || !x->n_offer ||
-			    x->offer[0].spi_in != spi)
+			if (!x || !x->used || !x->initiator || x->state != S_QM_I1_SENT ||
+			    !x->n_offer || x->offer[0].spi_in != spi)
 				continue;
 			char name[48];
 			struct ike_ctx c = {.e = sa->e, .sa = sa, .x = x};

@@ -30,12 +30,12 @@
 	X(S_MM_I1_SENT)                                                                            \
 	X(S_MM_I2_DH)                                                                              \
 	X(S_MM_I3_SENT)                                                                            \
-	X(S_MM_I4_DH) X(S_MM_I5_SENT) X(S_MM_R_START) X(S_MM_R2_SENT) X(S_MM_R3_DH)                \
-		X(S_MM_R4_SENT) X(S_AM_I_START) X(S_AM_I0_DH) X(S_AM_I1_SENT) X(S_AM_I2_DH)        \
-			X(S_AM_R_START) X(S_AM_R1_DH) X(S_AM_R2_SENT) X(S_P1_UP) X(S_QM_I_START)   \
-				X(S_QM_I0_DH) X(S_QM_I1_SENT) X(S_QM_I2_DH) X(S_QM_I_DONE)         \
-					X(S_QM_R_START) X(S_QM_R1_DH) X(S_QM_R2_SENT)              \
-						X(S_QM_R_DONE)
+	X(S_MM_I4_DH)                                                                              \
+	X(S_MM_I5_SENT) X(S_MM_R_START) X(S_MM_R2_SENT) X(S_MM_R3_DH) X(S_MM_R4_SENT)              \
+		X(S_AM_I_START) X(S_AM_I0_DH) X(S_AM_I1_SENT) X(S_AM_I2_DH) X(S_AM_R_START)        \
+			X(S_AM_R1_DH) X(S_AM_R2_SENT) X(S_P1_UP) X(S_QM_I_START) X(S_QM_I0_DH)     \
+				X(S_QM_I1_SENT) X(S_QM_I2_DH) X(S_QM_I_DONE) X(S_QM_R_START)       \
+					X(S_QM_R1_DH) X(S_QM_R2_SENT) X(S_QM_R_DONE)
 
 #define IKE_X_STATE(s) s,
 enum ike_state { IKE_STATES(IKE_X_STATE) S__MAX };
