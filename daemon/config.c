@@ -483,9 +483,10 @@ bool dmn_conn_equal(const struct dmn_conn *a, const struct dmn_conn *b)
 		return a == b;
 	return side_eq(&a->left, &b->left) && side_eq(&a->right, &b->right) && props_eq(a, b) &&
 	       a->type == b->type && a->aggressive == b->aggressive && a->compress == b->compress &&
-	       a->rekey == b->rekey && a->reauth == b->reauth &&
-	       a->installpolicy == b->installpolicy && a->initial_contact == b->initial_contact &&
-	       a->encaps == b->encaps && a->fragmentation == b->fragmentation && a->pfs == b->pfs &&
+	       a->strict_lifetime == b->strict_lifetime && a->rekey == b->rekey &&
+	       a->reauth == b->reauth && a->installpolicy == b->installpolicy &&
+	       a->initial_contact == b->initial_contact && a->encaps == b->encaps &&
+	       a->fragmentation == b->fragmentation && a->pfs == b->pfs &&
 	       a->ikelifetime == b->ikelifetime && a->lifetime == b->lifetime &&
 	       a->lifebytes == b->lifebytes && a->lifepackets == b->lifepackets &&
 	       a->marginbytes == b->marginbytes && a->marginpackets == b->marginpackets &&

@@ -183,10 +183,11 @@ struct dmn_conn {
 	bool aggressive; /* aggressive= / aggrmode=: initiate with AM and accept AM as responder */
 	bool allow_weak; /* allow-weak-crypto=yes (oakley) */
 	bool compress;	 /* IPComp */
-	bool rekey;	 /* default yes */
-	bool reauth;	 /* default yes */
-	bool installpolicy;	  /* default yes */
-	bool initial_contact;	  /* default yes */
+	bool strict_lifetime; /* lifetimecheck=strict: refuse offers longer than our lifetimes */
+	bool rekey;	      /* default yes */
+	bool reauth;	      /* default yes */
+	bool installpolicy;   /* default yes */
+	bool initial_contact; /* default yes */
 	enum dmn_tristate encaps; /* forceencaps=yes -> DMN_FORCE; encapsulation=no -> DMN_NO */
 	enum dmn_tristate fragmentation; /* yes, no, accept(=DEFAULT), force */
 	struct dmn_ike_proposals ike;

@@ -112,9 +112,12 @@ static void dump_conn(FILE *out, const struct dmn_conn *c)
 	fprintf(out, "conn %s\n\t# %s:%u\n", c->name, c->file, c->line);
 	dump_side(out, "left", &c->left);
 	dump_side(out, "right", &c->right);
-	fprintf(out, "\tauto=%s type=%s aggressive=%s allow-weak-crypto=%s compress=%s\n",
+	fprintf(out,
+		"\tauto=%s type=%s aggressive=%s allow-weak-crypto=%s compress=%s "
+		"lifetimecheck=%s\n",
 		autos[c->autostart], types[c->type], c->aggressive ? "yes" : "no",
-		c->allow_weak ? "yes" : "no", c->compress ? "yes" : "no");
+		c->allow_weak ? "yes" : "no", c->compress ? "yes" : "no",
+		c->strict_lifetime ? "strict" : "claim");
 	fprintf(out, "\tike=");
 	for (size_t i = 0; i < c->ike.n; i++) {
 		dmn_ike_proposal_str(&c->ike.v[i], buf, sizeof(buf));

@@ -57,6 +57,7 @@ enum slot {
 	S_IF_ID_IN,
 	S_IF_ID_OUT,
 	S_ENCAPS,
+	S_LIFETIMECHECK,
 	S_FRAGMENTATION,
 	S_COMPRESS,
 	S_INSTALLPOLICY,
@@ -162,8 +163,9 @@ static const struct cfg_kw conn_kws[] = {
 	ST("ipsec-interface", S_IPSEC_INTERFACE), /* Libreswan */
 	ST("if_id_in", S_IF_ID_IN),
 	ST("if_id_out", S_IF_ID_OUT),
-	ST("forceencaps", S_ENCAPS),   /* strongSwan */
-	ST("encapsulation", S_ENCAPS), /* Libreswan */
+	ST("forceencaps", S_ENCAPS),	      /* strongSwan */
+	ST("encapsulation", S_ENCAPS),	      /* Libreswan */
+	ST("lifetimecheck", S_LIFETIMECHECK), /* oakley: racoon's proposal_check, in part */
 	ST("fragmentation", S_FRAGMENTATION),
 	ST("ike_frag", S_FRAGMENTATION), /* Libreswan 3.x */
 	ST("compress", S_COMPRESS),
@@ -431,6 +433,11 @@ static const struct cfg_choice encaps_choices[] = {
 	{"yes", DMN_FORCE},
 	{"no", DMN_NO},
 	{"auto", DMN_AUTO_DEFAULT},
+	{NULL, 0},
+};
+static const struct cfg_choice lifecheck_choices[] = {
+	{"claim", 0},
+	{"strict", 1},
 	{NULL, 0},
 };
 static const struct cfg_choice frag_choices[] = {
@@ -782,6 +789,12 @@ int cfg_conn_apply(struct cfg_build *b, struct dmn_conn *c, const struct cfg_kw 
 				   kw->slot == S_IF_ID_IN ? &c->if_id_in_unique
 							  : &c->if_id_out_unique) < 0)
 			BAD(b, kv, "%s: '%s' is not a number or %%unique", kv->key, v);
+		break;
+	case S_LIFETIMECHECK:
+		if (cfg_parse_choice(v, lifecheck_choices, &choice) < 0)
+			BAD(b, kv, "lifetimecheck: '%s' is not claim or strict", v);
+		else
+			c->strict_lifetime = choice == 1;
 		break;
 	case S_ENCAPS:
 		if (cfg_parse_choice(v, encaps_choices, &choice) < 0 ||

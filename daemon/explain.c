@@ -25,11 +25,15 @@ void dmn_failure_explain(const struct dmn_failure *f, char *why, size_t why_len,
 		if (!strstr(f->text, "peer offered"))
 			/* we offered and the peer refused: its side knows what it accepts */
 			x = p2 ? "the peer accepts none of what esp= (with pfs=/type=) offers: "
-				 "look up "
-				 "what it accepts (its configuration or log) and add that to esp="
+				 "look up what it accepts (its configuration or log) and add that "
+				 "to esp=; a peer with strict lifetimes also refuses a lifetime= "
+				 "or "
+				 "lifebytes= longer than its own"
 			       : "the peer accepts none of what ike= offers: look up what it "
-				 "accepts "
-				 "(its configuration or log) and add that to ike=";
+				 "accepts (its configuration or log) and add that to ike=; a peer "
+				 "with strict lifetimes (Cisco IOS, racoon's proposal_check "
+				 "strict) "
+				 "also refuses an ikelifetime= longer than its own";
 		else
 			x = p2 ? "make esp= (phase2alg=, pfs=, type=) accept one of the peer's "
 				 "offers "
@@ -52,7 +56,42 @@ void dmn_failure_explain(const struct dmn_failure *f, char *why, size_t why_len,
 			 "peer's "
 			 "own ID";
 		break;
+	case PROTO_IKE_E_NATT:
+		w = "NAT traversal disagreement: this side forces UDP encapsulation "
+		    "(forceencaps=yes) and the peer does not do NAT-T (it announced no NAT-T "
+		    "vendor "
+		    "ID: encapsulation=no, or an implementation without it)";
+		x = "turn NAT-T on at the peer (or remove its encapsulation=no), or drop "
+		    "forceencaps=yes here if ESP passes the path";
+		break;
+	case PROTO_IKE_E_LIFETIME:
+		w = p2 ? "the peer offered an IPsec SA lifetime (seconds or kilobytes) longer than "
+			 "ours and lifetimecheck=strict refuses it"
+		       : "the peer offered an ISAKMP SA lifetime longer than our ikelifetime= and "
+			 "lifetimecheck=strict refuses it";
+		x = p2 ? "make the peer's lifetime (and lifebytes) no longer than ours, shown "
+			 "above, "
+			 "or set lifetimecheck=claim to shorten it and tell the peer "
+			 "(RESPONDER-LIFETIME)"
+		       : "make the peer's ikelifetime no longer than ours, shown above, or set "
+			 "lifetimecheck=claim to accept it and use the shorter one";
+		break;
 	case PROTO_IKE_E_TIMEOUT:
+		if (strstr(f->text, "NAT-T port")) {
+			w = f->initiator
+				    ? "the peer answered on UDP 500, but not after NAT traversal "
+				      "moved "
+				      "the negotiation to UDP 4500 (a NAT was detected, or "
+				      "forceencaps=yes): UDP 4500 is blocked on the path, or the "
+				      "peer does not listen on it"
+				    : "a NAT was detected, and the peer's next message (it moves "
+				      "to "
+				      "UDP 4500) never arrived: UDP 4500 is blocked towards us";
+			x = "open UDP 4500 (both directions) on every firewall between the "
+			    "gateways; if there is no NAT and ESP itself passes, removing "
+			    "forceencaps=yes where it is set keeps IKE on port 500";
+			break;
+		}
 		w = f->initiator
 			    ? "the peer never answered: it is unreachable, UDP 500 (and 4500 for "
 			      "NAT-T) is blocked on the path, or it silently drops us (no conn "

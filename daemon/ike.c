@@ -316,6 +316,7 @@ int ike_conn_to_proto(const struct dmn *d, size_t i, struct proto_ike_conn *ret)
 	ret->initial_contact = c->initial_contact;
 	ret->force_encaps = c->encaps == DMN_FORCE;
 	ret->no_natt = c->encaps == DMN_NO;
+	ret->strict_lifetime = c->strict_lifetime;
 	for (size_t k = 0; k < c->left.n_subnets && ret->n_local_ts < PROTO_IKE_TS_MAX; k++)
 		subnet_to_ts(&c->left.subnets[k], &ret->local_ts[ret->n_local_ts++]);
 	for (size_t k = 0; k < c->right.n_subnets && ret->n_remote_ts < PROTO_IKE_TS_MAX; k++)

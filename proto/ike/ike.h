@@ -128,6 +128,8 @@ struct proto_ike_conn {
 				       both sides use ESP-in-UDP (forceencaps=yes) */
 	bool no_natt;		    /* no NAT traversal at all: no NAT-T vendor ID, no NAT-D
 				       (encapsulation=no) */
+	bool strict_lifetime; /* responder: refuse offers with lifetimes longer than ours instead
+				 of shortening them (lifetimecheck=strict) */
 	struct proto_ike_ts local_ts[PROTO_IKE_TS_MAX];
 	unsigned n_local_ts; /* 0: the local host address */
 	struct proto_ike_ts remote_ts[PROTO_IKE_TS_MAX];
@@ -171,6 +173,8 @@ struct proto_ike_policy {
 	X(PROTO_IKE_E_POLICY, "no matching connection")                                            \
 	X(PROTO_IKE_E_AGGRESSIVE, "aggressive mode refused")                                       \
 	X(PROTO_IKE_E_DH, "Diffie-Hellman failed")                                                 \
+	X(PROTO_IKE_E_NATT, "NAT traversal disagreement")                                          \
+	X(PROTO_IKE_E_LIFETIME, "lifetime refused")                                                \
 	X(PROTO_IKE_E_INTERNAL, "internal error")                                                  \
 	X(PROTO_IKE_E_DELETED, "deleted")
 

@@ -73,6 +73,8 @@ static enum ike_ret am_i_recv_r1_start_dh(struct ike_ctx *c)
 	if (!ike_take_peer_ke(c, sa->gxr) || !ike_take_peer_id(c, sa->idr_b, &sa->idr_b_len))
 		return IKE_FAIL;
 	ike_vid_scan(sa, c->msg);
+	if (!ike_natt_agree(c))
+		return IKE_FAIL;
 	ike_natd_check(c);
 	memcpy(sa->hash_peer, h->u.data.p, h->u.data.len);
 	sa->hash_peer_len = h->u.data.len;
@@ -136,6 +138,7 @@ static enum ike_ret am_r_recv_i1_start_dh(struct ike_ctx *c)
 	    !ike_take_peer_id(c, sa->idi_b, &sa->idi_b_len))
 		return IKE_FAIL;
 	ike_vid_scan(sa, c->msg);
+	(void)ike_natt_agree(c); /* a responder only logs */
 	ike_save_sai(sa, pl->body.p, pl->body.len);
 	return ike_dh_start(c, sa->prop.group, NULL, sa->gxi, sa->gx_len) < 0 ? IKE_DROP : IKE_WAIT;
 }

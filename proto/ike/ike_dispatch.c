@@ -63,9 +63,22 @@ static bool xchg_timeout(struct ike_sa *sa, struct ike_xchg *x, uint64_t now)
 		return true;
 	}
 	if (x->tries >= PROTO_IKE_RETRANSMIT_TRIES) {
-		char text[160];
-		snprintf(text, sizeof(text), "no reply from the peer after %u transmissions in %s",
-			 x->tries, ike_state_name(x->state));
+		char text[256];
+		int w = snprintf(text, sizeof(text),
+				 "no reply from the peer after %u transmissions in %s", x->tries,
+				 ike_state_name(x->state));
+		/* NAT-T moves phase 1 to UDP 4500 half way (RFC 3947 §4): a path that passes 500
+		 * and drops 4500 fails exactly here; say so, the explain command relies on it. */
+		if (w > 0 && (size_t)w < sizeof(text) && x == &sa->p1 && !sa->established &&
+		    (sa->natt || sa->nat_local || sa->nat_peer))
+			snprintf(
+				text + w, sizeof(text) - (size_t)w,
+				sa->natt
+					? ", sent to the NAT-T port %u after the peer had answered "
+					  "on the IKE port"
+					: ", after a NAT was detected: the peer was to move to the "
+					  "NAT-T port %u",
+				sa->e->natt_port);
 		if (x == &sa->p1) {
 			fail_p1(sa, PROTO_IKE_E_TIMEOUT, text);
 			return false;

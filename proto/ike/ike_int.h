@@ -325,6 +325,7 @@ bool ike_natt_vid(struct ike_sa *sa, const uint8_t *vid, size_t len);
 bool ike_natt_on(const struct ike_sa *sa);
 void ike_natd_put(struct ike_sa *sa, struct proto_builder *b);
 void ike_natd_check(struct ike_ctx *c);
+bool ike_natt_agree(struct ike_ctx *c);
 void ike_natt_float(struct ike_sa *sa);
 uint16_t ike_natt_mode(const struct ike_sa *sa, uint16_t mode);
 void ike_nat_oa_put(struct ike_ctx *c, struct proto_builder *b);

@@ -175,6 +175,8 @@ static enum ike_ret mm_i_recv_r1_start_dh(struct ike_ctx *c)
 	if (!ike_p1_reply_ok(c, &sa->u.sa))
 		return IKE_FAIL;
 	ike_vid_scan(c->sa, c->msg);
+	if (!ike_natt_agree(c))
+		return IKE_FAIL;
 	if (ike_dh_start(c, c->sa->prop.group, NULL, NULL, 0) < 0)
 		return IKE_DROP;
 	return IKE_WAIT;
@@ -273,6 +275,7 @@ static enum ike_ret mm_r_recv_i1_send_r1(struct ike_ctx *c)
 	if (!ike_select_p1(c, &pl->u.sa))
 		return IKE_FAIL;
 	ike_vid_scan(sa, c->msg);
+	(void)ike_natt_agree(c); /* a responder only logs */
 	ike_save_sai(sa, pl->body.p, pl->body.len);
 	ike_msg_begin(c, &b, false);
 	ike_put_p1_reply(sa, &b);

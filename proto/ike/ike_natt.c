@@ -142,6 +142,29 @@ void ike_natd_check(struct ike_ctx *c)
 			local_ok && sa->conn.force_encaps ? " (forced: forceencaps)" : "");
 }
 
+/*
+ * The initiator of a conn with forceencaps=yes needs a peer that speaks NAT-T: without its vendor
+ * ID no NAT-D is exchanged, the SA stays on port 500 and ESP goes out unencapsulated, which is
+ * what the operator forced encapsulation to avoid (a path that drops ESP). Fail now, naming why.
+ */
+bool ike_natt_agree(struct ike_ctx *c)
+{
+	struct ike_sa *sa = c->sa;
+	if (!sa->conn.force_encaps || sa->peer_natt)
+		return true;
+	if (!sa->initiator) {
+		ike_log(c->e, PROTO_LOG_INFO,
+			"\"%s\" #%llu: forceencaps=yes, but the peer does not announce NAT-T: ESP "
+			"will not be UDP-encapsulated",
+			sa->conn.name, (unsigned long long)sa->id);
+		return true;
+	}
+	ike_fail(c, PROTO_IKE_E_NATT,
+		 "forceencaps=yes, but the peer does not announce NAT traversal (no RFC 3947 or "
+		 "draft NAT-T vendor ID): ESP could not be UDP-encapsulated");
+	return false;
+}
+
 /* RFC 3947 §4: after NAT was detected, the initiator moves to the NAT-T port on both sides. */
 void ike_natt_float(struct ike_sa *sa)
 {

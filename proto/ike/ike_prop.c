@@ -25,9 +25,11 @@ struct p1_xf {
 
 void ike_p1_str(const struct proto_ike_p1_prop *p, char *buf, size_t len)
 {
-	char a[24], b[24], d[24];
-	snprintf(buf, len, "%s-%u/%s/%s",
-		 proto_name_buf(PROTO_NAMES_IKE_ENCR, p->encr, a, sizeof(a)), p->key_bits,
+	char a[24], b[24], d[24], k[8] = "";
+	if (p->key_bits) /* 3DES and the like have none */
+		snprintf(k, sizeof(k), "-%u", p->key_bits);
+	snprintf(buf, len, "%s%s/%s/%s",
+		 proto_name_buf(PROTO_NAMES_IKE_ENCR, p->encr, a, sizeof(a)), k,
 		 proto_name_buf(PROTO_NAMES_IKE_HASH, p->hash, b, sizeof(b)),
 		 proto_name_buf(PROTO_NAMES_IKE_GROUP, p->group, d, sizeof(d)));
 }
@@ -156,11 +158,18 @@ bool ike_select_p1(struct ike_ctx *c, const struct proto_sa *sa)
 	struct p1_xf xf[PROTO_IKE_CONSIDER_MAX];
 	uint8_t pnum = 0;
 	unsigned n = collect_p1(sa, xf, &pnum);
+	const struct p1_xf *too_long = NULL;
 	for (unsigned j = 0; j < s->conn.n_ike; j++) {
 		for (unsigned i = 0; i < n; i++) {
 			if (!xf[i].ok || xf[i].auth != IKE_AUTH_PSK ||
 			    !p1_eq(&xf[i].p, &s->conn.ike[j]))
 				continue;
+			if (s->conn.strict_lifetime && s->conn.ike_lifetime_s &&
+			    (xf[i].life_s ? xf[i].life_s : IKE_LIFETIME_DEFAULT) >
+				    s->conn.ike_lifetime_s) {
+				too_long = too_long ? too_long : &xf[i];
+				continue;
+			}
 			s->prop = xf[i].p;
 			s->lifetime_s = xf[i].life_s ? xf[i].life_s : IKE_LIFETIME_DEFAULT;
 			if (s->conn.ike_lifetime_s && s->lifetime_s > s->conn.ike_lifetime_s)
@@ -178,6 +187,15 @@ bool ike_select_p1(struct ike_ctx *c, const struct proto_sa *sa)
 	p1_offer_str(xf, n, offered, sizeof(offered));
 	p1_offer_str(own, s->conn.n_ike, ours, sizeof(ours));
 	c->notify = ISAKMP_N_NO_PROPOSAL_CHOSEN;
+	if (too_long) {
+		p1_offer_str(too_long, 1, offered, sizeof(offered));
+		ike_fail(c, PROTO_IKE_E_LIFETIME,
+			 "lifetime refused: peer offered %s with a lifetime of %u s, we accept at "
+			 "most %u s (lifetimecheck=strict)",
+			 offered, too_long->life_s ? too_long->life_s : IKE_LIFETIME_DEFAULT,
+			 s->conn.ike_lifetime_s);
+		return false;
+	}
 	ike_fail(c, PROTO_IKE_E_NO_PROPOSAL, "no proposal chosen: peer offered %s, we accept %s",
 		 offered, ours);
 	return false;
@@ -214,6 +232,10 @@ bool ike_p1_reply_ok(struct ike_ctx *c, const struct proto_sa *sa)
 			if (p1_eq(&xf[0].p, &s->conn.ike[j])) {
 				s->prop = xf[0].p;
 				s->lifetime_s = xf[0].life_s ? xf[0].life_s : IKE_LIFETIME_DEFAULT;
+				/* a reply may shorten what we offered, never lengthen it */
+				if (s->conn.ike_lifetime_s &&
+				    s->lifetime_s > s->conn.ike_lifetime_s)
+					s->lifetime_s = s->conn.ike_lifetime_s;
 				return true;
 			}
 	ike_fail(c, PROTO_IKE_E_NO_PROPOSAL,
@@ -416,18 +438,25 @@ bool ike_select_p2(struct ike_ctx *c, const struct proto_sa *sa, bool has_ke)
 	struct ike_p2_choice peer[PROTO_IKE_CONSIDER_MAX];
 	unsigned n = collect_p2(sa, peer);
 	uint16_t want_group = has_ke ? x->conn.pfs_group : 0;
+	uint32_t own = x->conn.ipsec_lifetime_s ? x->conn.ipsec_lifetime_s : IPSEC_LIFETIME_DEFAULT;
+	const struct ike_p2_choice *too_long = NULL;
 	for (unsigned j = 0; j < x->conn.n_esp; j++) {
 		for (unsigned i = 0; i < n; i++) {
 			struct ike_p2_choice *p = &peer[i];
 			if (!p2_eq(&p->prop, &x->conn.esp[j]) || p->mode != x->conn.mode ||
 			    p->group != want_group || has_ke != (x->conn.pfs_group != 0))
 				continue;
-			x->chosen = *p;
-			x->chosen.valid = true;
-			uint32_t own = x->conn.ipsec_lifetime_s ? x->conn.ipsec_lifetime_s
-								: IPSEC_LIFETIME_DEFAULT;
 			uint32_t offered =
 				p->offered_life_s ? p->offered_life_s : IPSEC_LIFETIME_DEFAULT;
+			if (x->conn.strict_lifetime &&
+			    (offered > own || (x->conn.ipsec_lifetime_kb &&
+					       (!p->offered_life_kb ||
+						p->offered_life_kb > x->conn.ipsec_lifetime_kb)))) {
+				too_long = too_long ? too_long : p;
+				continue;
+			}
+			x->chosen = *p;
+			x->chosen.valid = true;
 			x->chosen.lifetime_s = offered < own ? offered : own;
 			x->chosen.lifetime_kb = p->offered_life_kb;
 			if (x->conn.ipsec_lifetime_kb &&
@@ -455,6 +484,18 @@ bool ike_select_p2(struct ike_ctx *c, const struct proto_sa *sa, bool has_ke)
 		at += w > 0 ? (size_t)w : 0;
 	}
 	c->notify = ISAKMP_N_NO_PROPOSAL_CHOSEN;
+	if (too_long) {
+		char one[80];
+		ike_p2_str(&too_long->prop, one, sizeof(one));
+		ike_fail(c, PROTO_IKE_E_LIFETIME,
+			 "lifetime refused: peer offered %s with a lifetime of %u s and %u KB, we "
+			 "accept at most %u s and %u KB (0: no limit) (lifetimecheck=strict)",
+			 one,
+			 too_long->offered_life_s ? too_long->offered_life_s
+						  : IPSEC_LIFETIME_DEFAULT,
+			 too_long->offered_life_kb, own, x->conn.ipsec_lifetime_kb);
+		return false;
+	}
 	ike_fail(c, PROTO_IKE_E_NO_PROPOSAL,
 		 "no proposal chosen: peer offered %s%s, we accept %s (%s, pfs group %u)",
 		 n ? offered : "nothing usable", has_ke ? " with PFS" : "", ours,

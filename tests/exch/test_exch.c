@@ -293,6 +293,51 @@ static void case_no_proposal(void)
 	}
 }
 
+/* lifetimecheck=strict: the responder refuses a longer lifetime (phase 1 seconds, phase 2
+ * seconds and kilobytes) with NO-PROPOSAL-CHOSEN and names it; an equal or shorter one passes;
+ * without strict, the longer offer is shortened instead. */
+static void case_lifetime(void)
+{
+	struct h_world w;
+	for (int k = 0; k < 5; k++) {
+		h_init(&w, false, 90 + (uint64_t)k);
+		struct proto_ike_conn *a = &w.p[0].conn, *b = &w.p[1].conn;
+		b->strict_lifetime = k != 4;
+		if (k == 0 || k == 4)
+			a->ike_lifetime_s = 7200, b->ike_lifetime_s = 3600;
+		else if (k == 1)
+			a->ipsec_lifetime_s = 7200, b->ipsec_lifetime_s = 3600;
+		else if (k == 2)
+			a->ipsec_lifetime_kb = 0, b->ipsec_lifetime_kb = 1000;
+		else
+			a->ike_lifetime_s = 1800, a->ipsec_lifetime_s = 600; /* shorter: fine */
+		CHECK(h_initiate(&w, 0) != 0);
+		h_run(&w, RUN_MS);
+		if (k == 0) {
+			check_failed(&w.p[1], PROTO_IKE_EV_P1_FAILED, PROTO_IKE_E_LIFETIME,
+				     "lifetime of 7200 s, we accept at most 3600 s");
+			check_failed(&w.p[0], PROTO_IKE_EV_P1_FAILED, PROTO_IKE_E_NO_PROPOSAL,
+				     "NO-PROPOSAL-CHOSEN");
+		} else if (k == 1 || k == 2) {
+			CHECK_EQ_INT(h_count(&w.p[0], PROTO_IKE_EV_P1_UP), 1);
+			check_failed(
+				&w.p[1], PROTO_IKE_EV_P2_FAILED, PROTO_IKE_E_LIFETIME,
+				k == 1 ? "lifetime of 7200 s and 0 KB, we accept at most 3600 s"
+				       : "and 0 KB, we accept at most 3600 s and 1000 KB");
+			CHECK_EQ_INT(h_count(&w.p[0], PROTO_IKE_EV_P2_UP), 0);
+		} else {
+			check_up(&w, 1);
+			const struct proto_ike_event *p1 = h_event(&w.p[1], PROTO_IKE_EV_P1_UP, 0);
+			const struct proto_ike_event *c = h_event(&w.p[0], PROTO_IKE_EV_P2_UP, 0);
+			if (CHECK(p1 && c)) {
+				CHECK_EQ_INT(p1->u.p1.lifetime_s, k == 3 ? 1800 : 3600);
+				CHECK_EQ_INT(c->u.child.lifetime_s, k == 3 ? 600 : 3600);
+			}
+		}
+		h_free(&w);
+	}
+}
+
 static void case_bad_psk(void)
 {
 	for (int am = 0; am < 2; am++) {
@@ -624,6 +669,7 @@ static const struct {
 	{"half-open", case_half_open},
 	{"commit", case_commit},
 	{"rekey", case_rekey},
+	{"lifetime", case_lifetime},
 };
 
 int main(int argc, char **argv)

@@ -212,6 +212,36 @@ static void case_force(void)
 	}
 }
 
+/* forceencaps=yes against encapsulation=no: the initiator that forces fails at once, naming
+ * the disagreement (Main and Aggressive Mode); a responder that forces only logs it. */
+static void case_force_off(void)
+{
+	for (int k = 0; k < 3; k++) {
+		struct h_world w;
+		int forcer = k == 2 ? 1 : 0;
+		h_init(&w, false, 81 + (uint64_t)k);
+		for (int i = 0; i < 2; i++)
+			w.p[i].conn.aggressive = k == 1;
+		w.p[forcer].conn.force_encaps = true;
+		w.p[!forcer].conn.no_natt = true;
+		CHECK(h_initiate(&w, 0) != 0);
+		h_run(&w, RUN_MS);
+		if (forcer == 0) {
+			const struct proto_ike_event *e =
+				h_event(&w.p[0], PROTO_IKE_EV_P1_FAILED, 0);
+			if (CHECK(e != NULL)) {
+				CHECK_EQ_INT(e->reason, PROTO_IKE_E_NATT);
+				CHECK(strstr(e->text, "forceencaps=yes") != NULL);
+			}
+			CHECK_EQ_INT(h_count(&w.p[0], PROTO_IKE_EV_P1_UP), 0);
+		} else {
+			CHECK(up(&w) != NULL);
+			CHECK(h_log_has(&w.p[1], "peer does not announce NAT-T"));
+		}
+		h_free(&w);
+	}
+}
+
 /* A peer's RFC 3947 VID is rewritten into a draft one: NAT-D goes out as payload 130 from the
  * side that saw only the draft, and the NAT still works. The draft IDs are MD5 of their names. */
 static const char *const draft_names[] = {"draft-ietf-ipsec-nat-t-ike-02",
@@ -366,9 +396,11 @@ static const struct {
 	const char *name;
 	void (*fn)(void);
 } cases[] = {
-	{"nat-mm", case_nat_mm}, {"nat-am", case_nat_am},   {"nat-oa", case_nat_oa},
-	{"no-nat", case_no_nat}, {"force", case_force},	    {"draft", case_draft},
-	{"dpd", case_dpd},	 {"mapping", case_mapping}, {"off", case_off},
+	{"nat-mm", case_nat_mm}, {"nat-am", case_nat_am},
+	{"nat-oa", case_nat_oa}, {"no-nat", case_no_nat},
+	{"force", case_force},	 {"draft", case_draft},
+	{"dpd", case_dpd},	 {"mapping", case_mapping},
+	{"off", case_off},	 {"force-off", case_force_off},
 };
 
 int main(int argc, char **argv)

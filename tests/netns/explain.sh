@@ -50,6 +50,8 @@ explain_case() {
     fi
     oakleyd_start gwa "$A"
     PIDS+=("$OAKLEYD_PID")
+    # case-specific set-up of the path (a firewall rule), before anyone sends
+    [ -z "${PATH_SETUP:-}" ] || "$PATH_SETUP"
     if [ "$side" = b ] && [ "$peer" = strongswan ]; then
         swanctl_ns gwb "$B" --initiate --child t --timeout 10 > "$B/initiate.log" 2>&1
     else
@@ -74,10 +76,10 @@ explain_case() {
     fi
     stop_all
 }
-# charon_ss DIR "proposals|esp_proposals|psk|aggressive"
+# charon_ss DIR "proposals|esp_proposals|psk|aggressive[|child settings]"
 charon_ss() {
-    local dir=$1 props esp psk aggr
-    IFS='|' read -r props esp psk aggr <<< "$2"
+    local dir=$1 props esp psk aggr child
+    IFS='|' read -r props esp psk aggr child <<< "$2"
     mkdir -p "$dir/swanctl"
     cat > "$dir/swanctl/swanctl.conf" <<CONF
 connections { t { version = 1
@@ -90,6 +92,7 @@ connections { t { version = 1
   remote { auth = psk
     id = 192.0.2.1 }
   children { t { esp_proposals = $esp
+       $child
        mode = transport
        start_action = none } } } }
 secrets { ike-1 { id-1 = 192.0.2.1
@@ -127,6 +130,37 @@ explain_case ss-psk b strongswan "$IKE" "aes128-sha256-modp2048|aes128gcm16|othe
 # 9. strongSwan offers a phase-1 proposal we do not accept
 explain_case ss-offer b strongswan "$IKE" "3des-sha1-modp1024|aes128gcm16|psk-a-$$|no" 15 \
     "no proposal chosen" "peer offered" "3DES"
+# 10. forceencaps=yes here, NAT-T turned off at the peer: no NAT-T vendor ID comes back
+explain_case natt-force a oakley "$IKE\n    forceencaps=yes" "$IKE\n    encapsulation=no" 10 \
+    "NAT traversal disagreement" "does not announce NAT traversal" "turn NAT-T on at the peer"
+# 11. NAT-T moves to UDP 4500 (forced), and the path to strongSwan drops 4500: MM5 never answered
+block_4500() {
+    ip netns exec "$(ns gwb)" nft -f - <<'NFT'
+table inet oakexplain {
+    chain in {
+        type filter hook input priority 0;
+        udp dport 4500 drop
+    }
+}
+NFT
+}
+PATH_SETUP=block_4500
+if command -v nft > /dev/null; then
+    explain_case ss-natt-blocked a strongswan "$IKE\n    forceencaps=yes" "aes128-sha256-modp2048|aes128gcm16|psk-a-$$|no" 45 \
+        "peer not responding" "NAT-T port" "UDP 4500 is blocked" "open UDP 4500"
+    ip netns exec "$(ns gwb)" nft delete table inet oakexplain
+else
+    echo "SKIP ss-natt-blocked: nft is not installed"
+fi
+PATH_SETUP=
+# 12. the responder refuses an ISAKMP lifetime longer than its own (lifetimecheck=strict)
+explain_case lifetime b oakley "$IKE\n    ikelifetime=3h" "$IKE\n    ikelifetime=1h\n    lifetimecheck=strict" 10 \
+    "lifetime refused" "10800 s" "at most 3600 s" "lifetimecheck=claim"
+# 13. strongSwan proposes IPsec SAs that live 2 h; a strict oakley allows 1 h (and 8 h for its
+#     ISAKMP SA: charon offers rekey_time plus 10% there, 15840 s by default)
+explain_case ss-lifetime b strongswan "$IKE\n    ikelifetime=8h\n    lifetime=1h\n    lifetimecheck=strict" \
+    "aes128-sha256-modp2048|aes128gcm16|psk-a-$$|no|life_time = 2h" 15 \
+    "phase 2" "lifetime refused" "at most 3600 s" "IPsec SA lifetime"
 echo "figures: oakley explain: $passed of $n failure causes named correctly"
 [ "$passed" = "$n" ] || fail "$((n - passed)) cases not explained"
 echo PASS

@@ -136,6 +136,8 @@ static void conn_keywords(void)
 	ACCEPT("if_id_in=9", c->if_id_in == 9 && c->if_id_out == 0);
 	ACCEPT("if_id_out=%unique", c->if_id_out_unique);
 	ACCEPT("forceencaps=yes", c->encaps == DMN_FORCE);
+	ACCEPT("lifetimecheck=strict", c->strict_lifetime);
+	ACCEPT("lifetimecheck=claim", !c->strict_lifetime);
 	ACCEPT("encapsulation=no", c->encaps == DMN_NO);
 	ACCEPT("encapsulation=auto", c->encaps == DMN_AUTO_DEFAULT);
 	ACCEPT("fragmentation=force", c->fragmentation == DMN_FORCE);
@@ -303,6 +305,7 @@ static void bad_values(void)
 	BADV("ikev2=sometimes", "ikev2: bad value");
 	BADV("fragmentation=maybe", "fragmentation");
 	BADV("forceencaps=auto", "not yes or no");
+	BADV("lifetimecheck=exact", "not claim or strict");
 	BADV("phase2=gre", "not esp or ah");
 	BADV("rekeyfuzz=lots", "not a percentage");		 /* percent */
 	BADV("keyingtries=forever", "not a number or %forever"); /* count */
