@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Internals shared by the VICI server (daemon/vici_srv.c: socket, clients, queues, events) and its
- * commands (the const command table and the handlers, in the second half of vici_srv.c).
+ * Internals shared by the VICI server (daemon/vici_srv.c: socket, clients, queues, events), the
+ * list-sa formatting (vici_sa.c), the command table and dispatcher (vici_cmds.c) and the command
+ * handlers (vici_list.c, vici_ctl.c, vici_load.c, vici_obs.c).
  */
 #pragma once
 
@@ -99,6 +100,10 @@ void dmn_vici_send(struct dmn_vici_client *c, struct vici_builder *b);
 void dmn_vici_send_event(struct dmn_vici_client *c, enum dmn_vici_event e, struct vici_builder *b);
 /* A CMD_RESPONSE with success = yes, or success = no and errmsg. */
 void dmn_vici_reply_status(struct dmn_vici_client *c, bool ok, const char *errmsg);
+/* A packet with no message (EVENT_CONFIRM, EVENT_UNKNOWN, CMD_UNKNOWN). */
+void dmn_vici_reply_bare(struct dmn_vici_client *c, enum vici_packet_type type);
+/* A CMD_RESPONSE with an empty message (ends the events of list-sas and list-conns). */
+void dmn_vici_reply_empty(struct dmn_vici_client *c);
 /* Drops c (closes it now, frees it from the loop soon). */
 void dmn_vici_client_kill(struct dmn_vici_client *c, const char *why);
 /* Ends c's pending request with a response and resumes reading from c. */
@@ -106,6 +111,22 @@ void dmn_vici_pending_done(struct dmn_vici_client *c, bool ok, const char *errms
 
 struct dmn_ike_sa;
 struct dmn_child;
+struct dmn_id;
+struct proto_ike_addr;
+struct xfrm_ipaddr;
+
+/* An address as text (family AF_INET6, else AF_INET); "?" if inet_ntop cannot print it. */
+void dmn_vici_addr_str(int family, const uint8_t *bytes, char *buf, size_t cap);
+/* A configured ID as charon prints it; DMN_ID_DEFAULT is host's address (or %any if NULL). */
+void dmn_vici_conf_id_str(const struct dmn_id *id, const struct proto_ike_addr *host, char *buf,
+			  size_t cap);
+/* A traffic selector as swanctl prints one: 10.1.0.0/16 (prefix >= 0) or a..b (prefix < 0),
+ * with [proto/port] if narrowed. */
+void dmn_vici_ts_str(int family, const uint8_t *from, const uint8_t *to, int prefix, uint8_t proto,
+		     uint16_t port, char *buf, size_t cap);
+/* An engine address as the kernel's (for xfrm_sa_get). */
+void dmn_vici_to_xaddr(const struct proto_ike_addr *a, struct xfrm_ipaddr *ret);
+
 /*
  * Adds the list-sa style section of an ISAKMP SA (keyed by its conn name) with, in child-sas,
  * its children (all of them, or only child if child is non-NULL, or none if no_children).
@@ -128,3 +149,38 @@ int dmn_vici_input(struct dmn_vici_client *c, const uint8_t *seg, size_t len);
  */
 int dmn_vici_dispatch(struct dmn_vici_client *c, const uint8_t *name, size_t name_len,
 		      const uint8_t *msg, size_t msg_len);
+
+/* A CMD_REQUEST being handled: the client, the daemon and the parsed message. */
+struct dmn_vici_req {
+	struct dmn_vici_client *c;
+	struct dmn *d;
+	const struct vici_node *msg; /* root section of the request */
+};
+
+/* A decimal number and nothing else (no sign): true and *ret set, or false. */
+bool dmn_vici_parse_u64(const char *s, unsigned long long *ret);
+/* Whether name was loaded with load-conn (and not unloaded since): what get-conns lists. */
+bool dmn_vici_is_loaded(const struct dmn_vici *v, const char *name);
+
+/*
+ * The command handlers, one per entry of the table in vici_cmds.c. Each answers rq->c exactly
+ * once (initiate possibly later, through dmn_vici_pending_done) and may drop it.
+ */
+/* vici_list.c */
+void dmn_vici_cmd_version(const struct dmn_vici_req *rq);
+void dmn_vici_cmd_stats(const struct dmn_vici_req *rq);
+void dmn_vici_cmd_list_sas(const struct dmn_vici_req *rq);
+void dmn_vici_cmd_list_conns(const struct dmn_vici_req *rq);
+void dmn_vici_cmd_get_conns(const struct dmn_vici_req *rq);
+/* vici_ctl.c */
+void dmn_vici_cmd_initiate(const struct dmn_vici_req *rq);
+void dmn_vici_cmd_terminate(const struct dmn_vici_req *rq);
+void dmn_vici_cmd_rekey(const struct dmn_vici_req *rq);
+void dmn_vici_cmd_reload_settings(const struct dmn_vici_req *rq);
+/* vici_load.c */
+void dmn_vici_cmd_load_conn(const struct dmn_vici_req *rq);
+void dmn_vici_cmd_unload_conn(const struct dmn_vici_req *rq);
+void dmn_vici_cmd_load_shared(const struct dmn_vici_req *rq);
+/* vici_obs.c */
+void dmn_vici_cmd_metrics(const struct dmn_vici_req *rq);
+void dmn_vici_cmd_explain(const struct dmn_vici_req *rq);

@@ -3,7 +3,7 @@
  * The VICI control socket of oakleyd (strongSwan swanctl's protocol, see tools/vici/vici.h for the
  * wire format). One listening unix socket, up to DMN_VICI_CLIENTS_MAX clients on the sd-event loop,
  * each non-blocking with a bounded output queue: a client that does not read is dropped, never
- * waited for. Commands are dispatched through a const table (the second half of vici_srv.c).
+ * waited for. Commands are dispatched through a const table (daemon/vici_cmds.c).
  */
 #pragma once
 

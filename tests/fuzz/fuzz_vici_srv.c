@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* libFuzzer target: daemon/vici_srv.c request handling (dmn_vici_input) with the engine and the
+/* libFuzzer target: daemon/vici_*.c request handling (dmn_vici_input) with the engine and the
  * kernel stubbed; every reply must be a well-formed VICI packet. */
 #include <errno.h>
 #include <fcntl.h>

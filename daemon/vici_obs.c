@@ -1,0 +1,186 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The VICI commands for observability: oakley-metrics (counters and gauges for Prometheus) and
+ * oakley-explain (the recorded failures, in plain words).
+ */
+#include "daemon/vici_int.h"
+
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "daemon/config.h"
+#include "daemon/ike.h"
+#include "proto/consts.h"
+#include "xfrm/xfrm.h"
+
+/* ---- oakley-metrics: counters and gauges for Prometheus (oakley metrics formats them) ---- */
+
+/* One sample: key = family name with its labels, value = the number. */
+static void metric(struct vici_builder *b, const char *family, const char *labels,
+		   unsigned long long v)
+{
+	char key[256];
+	snprintf(key, sizeof(key), "%s%s", family, labels ? labels : "");
+	vici_add_kv_fmt(b, key, "%llu", v);
+}
+
+void dmn_vici_cmd_metrics(const struct dmn_vici_req *rq)
+{
+	struct dmn *d = rq->d;
+	const struct dmn_ike *ik = d->ike;
+	struct vici_builder b;
+	struct proto_ike_stats es = {0};
+	if (ik && ik->engine)
+		proto_ike_get_stats(ik->engine, &es);
+	vici_builder_init_packet(&b, VICI_CMD_RESPONSE, NULL);
+	/* the help texts first, as a section; the samples after, in the same order */
+	static const struct {
+		const char *family, *type, *text;
+	} fam[] = {
+		{"oakley_ike_sas", "gauge", "Established ISAKMP SAs."},
+		{"oakley_ike_sas_half_open", "gauge", "Responder ISAKMP SAs not yet established."},
+		{"oakley_ipsec_sas", "gauge",
+		 "IPsec SA pairs carrying traffic (replaced ones excluded)."},
+		{"oakley_negotiations_started_total", "counter",
+		 "Phase-1 negotiations we initiated."},
+		{"oakley_ike_sas_established_total", "counter", "ISAKMP SAs established."},
+		{"oakley_ipsec_sas_established_total", "counter", "IPsec SA pairs negotiated."},
+		{"oakley_ike_sa_failures_total", "counter",
+		 "Failed phase-1 negotiations by reason."},
+		{"oakley_ipsec_sa_failures_total", "counter", "Failed Quick Modes by reason."},
+		{"oakley_rekeys_total", "counter", "IPsec SA rekeys started and completed."},
+		{"oakley_reauthentications_total", "counter",
+		 "ISAKMP SA reauthentications started."},
+		{"oakley_sa_expired_total", "counter", "Kernel SA lifetime events by limit."},
+		{"oakley_ike_packets_total", "counter", "IKE datagrams by direction."},
+		{"oakley_ike_retransmits_total", "counter", "IKE messages retransmitted."},
+		{"oakley_ike_dropped_total", "counter", "IKE datagrams dropped by cause."},
+		{"oakley_dpd_probes_total", "counter", "R-U-THERE probes sent."},
+		{"oakley_nat_keepalives_total", "counter", "NAT-T keepalives sent."},
+		{"oakley_ipsec_bytes_total", "counter",
+		 "Bytes through current IPsec SAs (kernel counters)."},
+		{"oakley_ipsec_packets_total", "counter",
+		 "Packets through current IPsec SAs (kernel counters)."},
+	};
+	vici_begin_section(&b, "help");
+	for (size_t i = 0; i < sizeof(fam) / sizeof(fam[0]); i++) {
+		char h[256];
+		snprintf(h, sizeof(h), "%s|%s", fam[i].type, fam[i].text);
+		vici_add_kv_str(&b, fam[i].family, h);
+	}
+	vici_end_section(&b);
+	vici_begin_section(&b, "samples");
+	unsigned children = 0;
+	uint64_t bytes[2] = {0, 0}, packets[2] = {0, 0};
+	for (const struct dmn_child *c = dmn_ike_children(d); c; c = c->next) {
+		if (c->superseded)
+			continue;
+		children++;
+		for (int in = 0; in < 2 && d->xfrm; in++) {
+			if (!(in ? c->sa_in : c->sa_out))
+				continue;
+			struct xfrm_sa_id id = {
+				.spi = in ? c->spi_in : c->spi_out,
+				.proto = c->protocol == PROTO_IPSEC_AH ? IPPROTO_AH : IPPROTO_ESP};
+			dmn_vici_to_xaddr(in ? &c->peer : &c->local, &id.src);
+			dmn_vici_to_xaddr(in ? &c->local : &c->peer, &id.dst);
+			struct xfrm_sa_info info;
+			if (xfrm_sa_get(d->xfrm, &id, &info) == 0) {
+				bytes[in] += info.bytes;
+				packets[in] += info.packets;
+			}
+		}
+	}
+	metric(&b, "oakley_ike_sas", NULL, ik ? ik->n_sas : 0);
+	metric(&b, "oakley_ike_sas_half_open", NULL, es.half_open);
+	metric(&b, "oakley_ipsec_sas", NULL, children);
+	metric(&b, "oakley_negotiations_started_total", NULL, ik ? ik->p1_initiated : 0);
+	metric(&b, "oakley_ike_sas_established_total", NULL, ik ? ik->p1_up : 0);
+	metric(&b, "oakley_ipsec_sas_established_total", NULL, ik ? ik->p2_up : 0);
+	for (int phase = 1; phase <= 2; phase++)
+		for (int r = 1; r < PROTO_IKE_REASON__MAX; r++) {
+			char l[128];
+			snprintf(l, sizeof(l), "{reason=\"%s\"}",
+				 proto_ike_reason_str((enum proto_ike_reason)r));
+			metric(&b,
+			       phase == 1 ? "oakley_ike_sa_failures_total"
+					  : "oakley_ipsec_sa_failures_total",
+			       l, ik ? (phase == 1 ? ik->p1_failed[r] : ik->p2_failed[r]) : 0);
+		}
+	metric(&b, "oakley_rekeys_total", "{state=\"started\"}", ik ? ik->rekeys_started : 0);
+	metric(&b, "oakley_rekeys_total", "{state=\"completed\"}", ik ? ik->rekeys_done : 0);
+	metric(&b, "oakley_reauthentications_total", NULL, ik ? ik->reauths_started : 0);
+	metric(&b, "oakley_sa_expired_total", "{limit=\"soft\"}", ik ? ik->expired_soft : 0);
+	metric(&b, "oakley_sa_expired_total", "{limit=\"hard\"}", ik ? ik->expired_hard : 0);
+	metric(&b, "oakley_ike_packets_total", "{direction=\"in\"}", es.rx);
+	metric(&b, "oakley_ike_packets_total", "{direction=\"out\"}", es.tx);
+	metric(&b, "oakley_ike_retransmits_total", NULL, es.retransmits);
+	static const char *const why[] = {"malformed", "unknown_sa", "message_id",
+					  "half_open_limit"};
+	uint64_t whyv[] = {es.drop_malformed, es.drop_unknown_sa, es.drop_msgid, es.drop_half_open};
+	for (size_t i = 0; i < 4; i++) {
+		char l[64];
+		snprintf(l, sizeof(l), "{cause=\"%s\"}", why[i]);
+		metric(&b, "oakley_ike_dropped_total", l, whyv[i]);
+	}
+	metric(&b, "oakley_dpd_probes_total", NULL, ik ? ik->dpd_probes : 0);
+	metric(&b, "oakley_nat_keepalives_total", NULL, ik ? ik->keepalives_sent : 0);
+	metric(&b, "oakley_ipsec_bytes_total", "{direction=\"in\"}", bytes[1]);
+	metric(&b, "oakley_ipsec_bytes_total", "{direction=\"out\"}", bytes[0]);
+	metric(&b, "oakley_ipsec_packets_total", "{direction=\"in\"}", packets[1]);
+	metric(&b, "oakley_ipsec_packets_total", "{direction=\"out\"}", packets[0]);
+	vici_end_section(&b);
+	dmn_vici_send(rq->c, &b);
+}
+
+/* oakley-explain [name = NAME]: the recorded failures (of NAME), newest first, in plain words. */
+void dmn_vici_cmd_explain(const struct dmn_vici_req *rq)
+{
+	struct dmn *d = rq->d;
+	char name[DMN_NAME_MAX];
+	vici_node_str(rq->msg, "name", name, sizeof(name), "");
+	struct vici_builder b;
+	vici_builder_init_packet(&b, VICI_CMD_RESPONSE, NULL);
+	vici_begin_list(&b, "order");
+	const struct dmn_failure *v[DMN_FAILURES_MAX];
+	unsigned n = 0;
+	for (unsigned i = 0; d->ike && i < d->ike->n_failures; i++) {
+		const struct dmn_failure *f = &d->ike->failures[i];
+		if (!name[0] || strcmp(f->conn, name) == 0)
+			v[n++] = f;
+	}
+	for (unsigned i = 1; i < n; i++) /* newest first */
+		for (unsigned k = i; k > 0 && v[k]->at_ms > v[k - 1]->at_ms; k--) {
+			const struct dmn_failure *t = v[k];
+			v[k] = v[k - 1];
+			v[k - 1] = t;
+		}
+	for (unsigned i = 0; i < n; i++) {
+		char key[16];
+		snprintf(key, sizeof(key), "%u", i + 1);
+		vici_add_list_item_str(&b, key);
+	}
+	vici_end_list(&b);
+	uint64_t now = dmn_now_ms(d);
+	for (unsigned i = 0; i < n; i++) {
+		const struct dmn_failure *f = v[i];
+		char key[16], why[512], fix[512];
+		snprintf(key, sizeof(key), "%u", i + 1);
+		dmn_failure_explain(f, why, sizeof(why), fix, sizeof(fix));
+		vici_begin_section(&b, key);
+		vici_add_kv_str(&b, "conn", f->conn);
+		vici_add_kv_str(&b, "peer", f->peer);
+		vici_add_kv_fmt(&b, "phase", "%u", f->phase);
+		vici_add_kv_str(&b, "role", f->initiator ? "initiator" : "responder");
+		vici_add_kv_str(&b, "reason", proto_ike_reason_str(f->reason));
+		vici_add_kv_str(&b, "detail", f->text);
+		vici_add_kv_str(&b, "why", why);
+		vici_add_kv_str(&b, "fix", fix);
+		vici_add_kv_fmt(&b, "seconds-ago", "%llu",
+				(unsigned long long)(now > f->at_ms ? (now - f->at_ms) / 1000 : 0));
+		vici_add_kv_fmt(&b, "count", "%u", f->count);
+		vici_end_section(&b);
+	}
+	dmn_vici_send(rq->c, &b);
+}
