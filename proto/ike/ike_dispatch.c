@@ -345,10 +345,7 @@ void ike_established(struct ike_ctx *c)
 	struct ike_sa *sa = c->sa;
 	char buf[96], id[128], peer[64];
 	sa->established = true;
-	if (sa->half_open) {
-		sa->half_open = false;
-		c->e->st.half_open--;
-	}
+	ike_sa_half_open_end(sa);
 	ike_p1_str(&sa->prop, buf, sizeof(buf));
 	ike_id_str(&sa->peer_id, id, sizeof(id));
 	ike_addr_str(&sa->peer, peer, sizeof(peer));

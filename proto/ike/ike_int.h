@@ -19,7 +19,8 @@
 #include "proto/ike/ike.h"
 
 #define IKE_NONCE_LEN	 32
-#define IKE_SA_BUCKETS	 256
+#define IKE_SA_BUCKETS	 256  /* initial size of the cookie and id tables (they grow) */
+#define IKE_HO_BUCKETS	 1024 /* per-address half-open chains */
 #define IKE_QM_LINGER_MS 30000u
 #define IKE_DONE_MSGIDS	 32 /* an initiator keeps a finished QM to answer a resent QM2 */
 
@@ -162,10 +163,15 @@ struct ike_xchg {
 
 struct ike_sa {
 	uint64_t id;
-	struct ike_sa *next; /* hash chain by icookie */
+	struct ike_sa *next;	/* hash chain by icookie (engine's ck table) */
+	struct ike_sa *id_next; /* hash chain by id (engine's ids table) */
+	/* while half_open: the chain of its peer address's bucket, and the list of all half-open
+	 * SAs, oldest first (so neither cap needs a walk over every SA) */
+	struct ike_sa *ho_next, *ho_newer, *ho_older;
 	struct proto_ike_engine *e;
 	bool initiator;
 	bool half_open; /* responder, not established: counted against the caps */
+	bool linked;	/* in the engine's tables */
 	bool established;
 	uint8_t icookie[8], rcookie[8];
 	struct proto_ike_addr local, peer;
@@ -223,7 +229,13 @@ struct proto_ike_engine {
 	struct proto_ike_policy pol;
 	uint8_t secret[32], old_secret[32];
 	uint64_t next_id;
-	struct ike_sa *buckets[IKE_SA_BUCKETS];
+	/* SAs by initiator cookie (keyed hash: a peer chooses the cookie) and by id; both sized
+	 * n_buckets, a power of two that doubles as SAs are added */
+	struct ike_sa **ck, **ids;
+	unsigned n_buckets;
+	uint64_t hkey[2];
+	struct ike_sa *ho[IKE_HO_BUCKETS];
+	struct ike_sa *ho_oldest, *ho_newest;
 	struct ike_action_q q;
 	struct proto_ike_stats st;
 	uint16_t natt_port;
@@ -238,6 +250,7 @@ void ike_log(struct proto_ike_engine *e, enum proto_log_level l, const char *fmt
 struct ike_sa *ike_sa_new(struct proto_ike_engine *e, bool initiator,
 			  const struct proto_ike_addr *local, const struct proto_ike_addr *peer);
 void ike_sa_free(struct ike_sa *sa);
+void ike_sa_half_open_end(struct ike_sa *sa);
 struct ike_sa *ike_sa_by_id(struct proto_ike_engine *e, uint64_t id);
 struct ike_xchg *ike_qm_new(struct ike_sa *sa, uint32_t msgid, bool initiator);
 struct ike_xchg *ike_qm_find(struct ike_sa *sa, uint32_t msgid);

@@ -151,7 +151,13 @@ struct proto_ike_engine *proto_ike_engine_new(const struct proto_env *env,
 	if (!e)
 		return NULL;
 	e->q.v = calloc(PROTO_IKE_ACTIONS_MAX, sizeof(*e->q.v));
-	if (!e->q.v) {
+	e->n_buckets = IKE_SA_BUCKETS;
+	e->ck = calloc(e->n_buckets, sizeof(*e->ck));
+	e->ids = calloc(e->n_buckets, sizeof(*e->ids));
+	if (!e->q.v || !e->ck || !e->ids) {
+		free(e->q.v);
+		free(e->ck);
+		free(e->ids);
 		free(e);
 		return NULL;
 	}
@@ -161,6 +167,8 @@ struct proto_ike_engine *proto_ike_engine_new(const struct proto_env *env,
 	e->natt_port = PROTO_IKE_NATT_PORT;
 	ike_random(e, e->secret, sizeof(e->secret));
 	memcpy(e->old_secret, e->secret, sizeof(e->secret));
+	ike_random(e, (uint8_t *)e->hkey, sizeof(e->hkey));
+	e->hkey[1] |= 1; /* an odd multiplier */
 	return e;
 }
 
@@ -168,9 +176,9 @@ void proto_ike_engine_free(struct proto_ike_engine *e)
 {
 	if (!e)
 		return;
-	for (unsigned i = 0; i < IKE_SA_BUCKETS; i++)
-		while (e->buckets[i])
-			ike_sa_free(e->buckets[i]);
+	for (unsigned i = 0; i < e->n_buckets; i++)
+		while (e->ck[i])
+			ike_sa_free(e->ck[i]);
 	struct proto_ike_action a;
 	while (proto_ike_next_action(e, &a)) {
 		if (a.type == PROTO_IKE_ACT_DH)
@@ -178,6 +186,8 @@ void proto_ike_engine_free(struct proto_ike_engine *e)
 		proto_ike_action_release(&a);
 	}
 	free(e->q.v);
+	free(e->ck);
+	free(e->ids);
 	explicit_bzero(e, sizeof(*e));
 	free(e);
 }
@@ -200,15 +210,72 @@ void proto_ike_set_natt_port(struct proto_ike_engine *e, uint16_t port)
 
 /* ---- SAs ---- */
 
-static unsigned bucket_of(const uint8_t icookie[8])
+/* A keyed multiplicative hash of 8 bytes: peers choose initiator cookies and addresses, so the
+ * bucket must not be predictable from them alone. Not a MAC; a flood that guessed the key
+ * would only lengthen its own chains. */
+static uint64_t mix(const struct proto_ike_engine *e, const uint8_t b[8])
 {
-	return (icookie[0] ^ icookie[3] ^ icookie[7]) % IKE_SA_BUCKETS;
+	uint64_t v = 0;
+	for (int i = 0; i < 8; i++)
+		v = v << 8 | b[i];
+	v = (v ^ e->hkey[0]) * e->hkey[1];
+	v = (v ^ v >> 32) * 0x9e3779b97f4a7c15u; /* fold the high bits into the low ones */
+	return v ^ v >> 29;
+}
+
+static unsigned bucket_of(const struct proto_ike_engine *e, const uint8_t icookie[8])
+{
+	return (unsigned)(mix(e, icookie) & (e->n_buckets - 1));
+}
+
+static unsigned id_bucket(const struct proto_ike_engine *e, uint64_t id)
+{
+	return (unsigned)(id & (e->n_buckets - 1)); /* ids are sequential: an even spread */
+}
+
+static unsigned ho_bucket(const struct proto_ike_engine *e, const struct proto_ike_addr *a)
+{
+	uint8_t b[8];
+	for (int i = 0; i < 8; i++)
+		b[i] = (uint8_t)(a->addr[i] ^ a->addr[i + 8]);
+	return (unsigned)(mix(e, b) % IKE_HO_BUCKETS);
 }
 
 static bool addr_eq(const struct proto_ike_addr *a, const struct proto_ike_addr *b)
 {
 	size_t n = a->family == AF_INET6 ? 16 : 4;
 	return a->family == b->family && memcmp(a->addr, b->addr, n) == 0;
+}
+
+/* Doubles both tables once there are twice as many SAs as buckets (at most PROTO_IKE_SAS_MAX / 2
+ * buckets); on allocation failure the tables stay as they are, only slower. */
+static void tables_grow(struct proto_ike_engine *e)
+{
+	if (e->st.sas < 2u * e->n_buckets || e->n_buckets >= PROTO_IKE_SAS_MAX / 2)
+		return;
+	unsigned n = e->n_buckets * 2;
+	struct ike_sa **ck = calloc(n, sizeof(*ck)), **ids = calloc(n, sizeof(*ids));
+	if (!ck || !ids) {
+		free(ck);
+		free(ids);
+		return;
+	}
+	struct ike_sa **old = e->ck;
+	unsigned old_n = e->n_buckets;
+	free(e->ids);
+	e->ck = ck;
+	e->ids = ids;
+	e->n_buckets = n;
+	for (unsigned i = 0; i < old_n; i++)
+		for (struct ike_sa *s = old[i], *next; s; s = next) {
+			next = s->next;
+			unsigned b = bucket_of(e, s->icookie), k = id_bucket(e, s->id);
+			s->next = ck[b];
+			ck[b] = s;
+			s->id_next = ids[k];
+			ids[k] = s;
+		}
+	free(old);
 }
 
 /* RFC 2408 §2.5.3: the responder cookie is a hash over the peer's address and port, a local secret
@@ -235,10 +302,51 @@ static void make_rcookie(struct proto_ike_engine *e, struct ike_sa *sa)
 static unsigned half_open_from(struct proto_ike_engine *e, const struct proto_ike_addr *peer)
 {
 	unsigned n = 0;
-	for (unsigned i = 0; i < IKE_SA_BUCKETS; i++)
-		for (struct ike_sa *s = e->buckets[i]; s; s = s->next)
-			n += s->half_open && addr_eq(&s->peer, peer);
+	for (struct ike_sa *s = e->ho[ho_bucket(e, peer)]; s; s = s->ho_next)
+		n += addr_eq(&s->peer, peer);
 	return n;
+}
+
+/* Counts sa against the half-open caps: its address's chain and the age list. */
+static void half_open_begin(struct ike_sa *sa)
+{
+	struct proto_ike_engine *e = sa->e;
+	unsigned b = ho_bucket(e, &sa->peer);
+	sa->half_open = true;
+	e->st.half_open++;
+	sa->ho_next = e->ho[b];
+	e->ho[b] = sa;
+	sa->ho_older = e->ho_newest;
+	sa->ho_newer = NULL;
+	if (e->ho_newest)
+		e->ho_newest->ho_newer = sa;
+	else
+		e->ho_oldest = sa;
+	e->ho_newest = sa;
+}
+
+/* Established or freed: no longer half-open. */
+void ike_sa_half_open_end(struct ike_sa *sa)
+{
+	struct proto_ike_engine *e = sa->e;
+	if (!sa->half_open)
+		return;
+	struct ike_sa **pp = &e->ho[ho_bucket(e, &sa->peer)];
+	while (*pp && *pp != sa)
+		pp = &(*pp)->ho_next;
+	if (*pp)
+		*pp = sa->ho_next;
+	if (sa->ho_older)
+		sa->ho_older->ho_newer = sa->ho_newer;
+	else
+		e->ho_oldest = sa->ho_newer;
+	if (sa->ho_newer)
+		sa->ho_newer->ho_older = sa->ho_older;
+	else
+		e->ho_newest = sa->ho_older;
+	sa->ho_next = sa->ho_newer = sa->ho_older = NULL;
+	sa->half_open = false;
+	e->st.half_open--;
 }
 
 struct ike_sa *ike_sa_new(struct proto_ike_engine *e, bool initiator,
@@ -261,12 +369,17 @@ struct ike_sa *ike_sa_new(struct proto_ike_engine *e, bool initiator,
 	return sa;
 }
 
-/* Links sa into its bucket (after its initiator cookie is set). */
+/* Links sa into both tables (after its initiator cookie is set). */
 static void sa_link(struct ike_sa *sa)
 {
-	unsigned b = bucket_of(sa->icookie);
-	sa->next = sa->e->buckets[b];
-	sa->e->buckets[b] = sa;
+	struct proto_ike_engine *e = sa->e;
+	tables_grow(e);
+	unsigned b = bucket_of(e, sa->icookie), k = id_bucket(e, sa->id);
+	sa->next = e->ck[b];
+	e->ck[b] = sa;
+	sa->id_next = e->ids[k];
+	e->ids[k] = sa;
+	sa->linked = true;
 }
 
 void ike_xchg_clear(struct ike_xchg *x)
@@ -296,11 +409,18 @@ bool ike_msgid_done(const struct ike_sa *sa, uint32_t msgid)
 void ike_sa_free(struct ike_sa *sa)
 {
 	struct proto_ike_engine *e = sa->e;
-	struct ike_sa **pp = &e->buckets[bucket_of(sa->icookie)];
-	while (*pp && *pp != sa)
-		pp = &(*pp)->next;
-	if (*pp)
-		*pp = sa->next;
+	if (sa->linked) {
+		struct ike_sa **pp = &e->ck[bucket_of(e, sa->icookie)];
+		while (*pp && *pp != sa)
+			pp = &(*pp)->next;
+		if (*pp)
+			*pp = sa->next;
+		pp = &e->ids[id_bucket(e, sa->id)];
+		while (*pp && *pp != sa)
+			pp = &(*pp)->id_next;
+		if (*pp)
+			*pp = sa->id_next;
+	}
 	if (sa->timer_armed) {
 		struct proto_ike_action *a = ike_q_push(e);
 		if (a) {
@@ -310,8 +430,7 @@ void ike_sa_free(struct ike_sa *sa)
 	}
 	if (sa->established)
 		ike_push_event(e, ike_event_new(sa, PROTO_IKE_EV_SA_GONE));
-	if (sa->half_open)
-		e->st.half_open--;
+	ike_sa_half_open_end(sa);
 	e->st.sas--;
 	ike_xchg_clear(&sa->p1);
 	for (unsigned i = 0; i < PROTO_IKE_QM_MAX; i++)
@@ -329,10 +448,9 @@ void ike_sa_free(struct ike_sa *sa)
 
 struct ike_sa *ike_sa_by_id(struct proto_ike_engine *e, uint64_t id)
 {
-	for (unsigned i = 0; i < IKE_SA_BUCKETS; i++)
-		for (struct ike_sa *s = e->buckets[i]; s; s = s->next)
-			if (s->id == id)
-				return s;
+	for (struct ike_sa *s = e->ids[id_bucket(e, id)]; s; s = s->id_next)
+		if (s->id == id)
+			return s;
 	return NULL;
 }
 
@@ -376,7 +494,7 @@ static struct ike_sa *sa_find(struct proto_ike_engine *e, const struct proto_hea
 {
 	static const uint8_t zero[8];
 	bool rzero = memcmp(h->rcookie, zero, 8) == 0;
-	for (struct ike_sa *s = e->buckets[bucket_of(h->icookie)]; s; s = s->next) {
+	for (struct ike_sa *s = e->ck[bucket_of(e, h->icookie)]; s; s = s->next) {
 		if (memcmp(s->icookie, h->icookie, 8) != 0)
 			continue;
 		if (rzero && !s->initiator && addr_eq(&s->peer, peer))
@@ -408,17 +526,17 @@ static struct ike_sa *unproven_victim(struct proto_ike_engine *e, const struct p
 				      bool peer_full)
 {
 	struct ike_sa *own = NULL, *any = NULL;
-	for (unsigned i = 0; i < IKE_SA_BUCKETS; i++)
-		for (struct ike_sa *s = e->buckets[i]; s; s = s->next) {
-			if (!s->half_open ||
-			    (s->p1.state != S_MM_R2_SENT && s->p1.state != S_AM_R2_SENT))
-				continue;
-			if (addr_eq(&s->peer, peer) && (!own || s->id < own->id))
-				own = s;
-			if (!any || s->id < any->id)
-				any = s;
-		}
-	return own ? own : peer_full ? NULL : any;
+	for (struct ike_sa *s = e->ho[ho_bucket(e, peer)]; s; s = s->ho_next)
+		if ((s->p1.state == S_MM_R2_SENT || s->p1.state == S_AM_R2_SENT) &&
+		    addr_eq(&s->peer, peer) && (!own || s->id < own->id))
+			own = s;
+	if (own || peer_full)
+		return own;
+	/* the oldest unanswered; those that answered are skipped (at most the cap of them) */
+	for (any = e->ho_oldest; any; any = any->ho_newer)
+		if (any->p1.state == S_MM_R2_SENT || any->p1.state == S_AM_R2_SENT)
+			break;
+	return any;
 }
 
 /*
@@ -449,8 +567,7 @@ static struct ike_sa *sa_respond(struct proto_ike_engine *e, const struct proto_
 	memcpy(sa->icookie, h->icookie, 8);
 	make_rcookie(e, sa);
 	sa->natt = natt;
-	sa->half_open = true;
-	e->st.half_open++;
+	half_open_begin(sa);
 	sa->expire = ike_now(e) + PROTO_IKE_HALF_OPEN_TIMEOUT_MS;
 	sa->p1.type = h->exchange;
 	sa->p1.state = h->exchange == ISAKMP_XCHG_IDPROT ? S_MM_R_START : S_AM_R_START;

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/socket.h>
 
 #include "proto/consts.h"
@@ -548,6 +549,82 @@ static void case_half_open(void)
 	h_free(&w);
 }
 
+/* Drains an engine's actions the way the daemon does, without a wire. */
+static void drain(struct proto_ike_engine *e)
+{
+	struct proto_ike_action a;
+	while (proto_ike_next_action(e, &a)) {
+		if (a.type == PROTO_IKE_ACT_DH)
+			proto_ike_dh_free(a.job);
+		proto_ike_action_release(&a);
+	}
+}
+
+/*
+ * A flood of first messages from many addresses (spoofed: nobody answers): the caps hold
+ * (global and per address), each MM1 costs the same whether 2,000 or 20,000 came before (no
+ * walk over all SAs: the per-MM1 time is printed for both runs, and must not grow more than
+ * 3-fold), and a real peer still gets in afterwards.
+ */
+static void case_flood(void)
+{
+	struct h_world w;
+	struct proto_ike_stats st;
+	struct proto_ike_action a;
+	uint8_t mm1[2048];
+	size_t mm1_len = 0;
+	double per[2];
+	h_init(&w, true, 18);
+	uint64_t id = h_initiate(&w, 0);
+	while (proto_ike_next_action(w.p[0].e, &a)) {
+		if (a.type == PROTO_IKE_ACT_SEND && a.len <= sizeof(mm1) && !mm1_len)
+			memcpy(mm1, a.data, mm1_len = a.len);
+		proto_ike_action_release(&a);
+	}
+	CHECK_EQ_INT(proto_ike_delete_sa(w.p[0].e, id), 0);
+	drain(w.p[0].e);
+	if (!CHECK(mm1_len > 28)) {
+		h_free(&w);
+		return;
+	}
+	unsigned sent = 0;
+	for (int run = 0; run < 2; run++) {
+		unsigned n = run ? 20000 : 2000;
+		struct timespec t0, t1;
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		for (unsigned i = 0; i < n; i++, sent++) {
+			struct proto_ike_addr src = w.p[0].addr;
+			src.addr[14] =
+				(uint8_t)(sent >> 8 & 0x0f); /* 2001:db8::/32, 4,096 sources */
+			src.addr[15] = (uint8_t)sent;
+			for (int k = 0; k < 4; k++)
+				mm1[k] = (uint8_t)(sent >> (8 * k)); /* a fresh initiator cookie */
+			proto_ike_input(w.p[1].e, mm1, mm1_len, &w.p[1].addr, &src, false);
+			drain(w.p[1].e);
+		}
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		per[run] = ((double)(t1.tv_sec - t0.tv_sec) * 1e9 +
+			    (double)(t1.tv_nsec - t0.tv_nsec)) /
+			   n / 1000.0;
+		proto_ike_get_stats(w.p[1].e, &st);
+		CHECK(st.half_open <= PROTO_IKE_HALF_OPEN_MAX);
+		CHECK_EQ_INT(st.sas, st.half_open);
+	}
+	printf("flood: %.2f us per MM1 after 2,000, %.2f us after 22,000 (ratio %.2f); %llu "
+	       "evicted, %llu dropped\n",
+	       per[0], per[1], per[1] / per[0], (unsigned long long)st.evict_half_open,
+	       (unsigned long long)st.drop_half_open);
+	CHECK_EQ_INT(st.half_open, PROTO_IKE_HALF_OPEN_MAX);
+	CHECK_EQ_INT(st.evict_half_open, 22000 - PROTO_IKE_HALF_OPEN_MAX);
+	CHECK(per[1] < 3 * per[0] + 1.0);
+	/* the real peer: its MM1 evicts the oldest unanswered SA, its MM3 proves it */
+	CHECK(h_initiate(&w, 0) != 0);
+	h_run(&w, 20000);
+	CHECK_EQ_INT(h_count(&w.p[0], PROTO_IKE_EV_P1_UP), 1);
+	CHECK_EQ_INT(h_count(&w.p[0], PROTO_IKE_EV_P2_UP), 1);
+	h_free(&w);
+}
+
 /* The commit bit: the responder answers QM3 with N(CONNECTED), which the initiator verifies. */
 static void case_commit(void)
 {
@@ -670,6 +747,7 @@ static const struct {
 	{"commit", case_commit},
 	{"rekey", case_rekey},
 	{"lifetime", case_lifetime},
+	{"flood", case_flood},
 };
 
 int main(int argc, char **argv)
