@@ -81,7 +81,8 @@ static int open_sockets(struct dmn *d)
 		struct dmn_sock *sk = &d->socks[d->nsocks];
 		int r = dmn_sock_open(want[i].family, NULL, port, want[i].kind, sk);
 		if (r < 0) {
-			if (want[i].family == AF_INET6 && (r == -EAFNOSUPPORT || r == -EADDRNOTAVAIL)) {
+			if (want[i].family == AF_INET6 &&
+			    (r == -EAFNOSUPPORT || r == -EADDRNOTAVAIL)) {
 				log_notice("no IPv6 on this host: IKE over IPv6 disabled");
 				continue;
 			}
@@ -107,7 +108,7 @@ int dmn_new(const struct dmn_opts *opts, struct dmn **ret)
 	*ret = d;
 	d->opts = *opts;
 	for (unsigned i = 0; i < DMN_SOCKS_MAX; i++)
-		d->socks[i].fd = -1;
+		d->socks[i].fd = d->socks[i].reply_fd = -1;
 	int r = dmn_caps_check();
 	if (r < 0)
 		return r;

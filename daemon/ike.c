@@ -10,6 +10,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <malloc.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <stdarg.h>
@@ -1290,11 +1291,27 @@ static void retries_tick(struct dmn *d, uint64_t now)
 	}
 }
 
+/* After a flood of first messages has passed (many half-open SAs, all gone now), hands the
+ * freed heap back to the kernel: glibc keeps most of it otherwise, and the daemon's RSS would
+ * stay at the flood's peak. */
+static void trim_after_flood(struct dmn *d)
+{
+	struct proto_ike_stats st;
+	proto_ike_get_stats(d->ike->engine, &st);
+	if (st.half_open >= DMN_TRIM_HALF_OPEN)
+		d->ike->trim_pending = true;
+	else if (d->ike->trim_pending && st.half_open == 0) {
+		d->ike->trim_pending = false;
+		malloc_trim(0);
+	}
+}
+
 static int on_tick(sd_event_source *s, uint64_t usec, void *userdata)
 {
 	struct dmn *d = userdata;
 	uint64_t now = dmn_now_ms(d);
 	drop_summary(d, now);
+	trim_after_flood(d);
 	uint32_t ka = d->config ? d->config->setup.keep_alive : 20;
 	for (struct dmn_ike_sa *sa = d->ike->sa_head, *next; sa; sa = next) {
 		next = sa->next;
@@ -1529,6 +1546,20 @@ static void submit_dh(struct dmn *d, struct proto_ike_dh_job *job)
 	}
 }
 
+/* True if a conn names addr as its peer (right=): replies to it never go out through the
+ * untrusted reply socket, whatever the state of the negotiation. */
+static bool configured_peer(const struct dmn *d, const struct proto_ike_addr *addr)
+{
+	size_t n = addr->family == AF_INET6 ? 16 : 4;
+	for (size_t i = 0; d->config && i < d->config->n_conns; i++) {
+		const struct dmn_addr *h = &d->config->conns[i]->right.host;
+		if (h->kind == DMN_ADDR_IP && h->family == addr->family &&
+		    memcmp(h->bytes, addr->addr, n) == 0)
+			return true;
+	}
+	return false;
+}
+
 static void send_datagram(struct dmn *d, const struct proto_ike_action *a)
 {
 	const struct dmn_sock *sock = NULL;
@@ -1545,7 +1576,8 @@ static void send_datagram(struct dmn *d, const struct proto_ike_action *a)
 	bool have_src = a->src.family == a->dst.family;
 	if (have_src)
 		ike_proto_to_sockaddr(&a->src, &src);
-	int r = dmn_sock_send(sock, a->data, a->len, (struct sockaddr *)&dst,
+	bool untrusted = a->unproven && !configured_peer(d, &a->dst);
+	int r = dmn_sock_send(sock, untrusted, a->data, a->len, (struct sockaddr *)&dst,
 			      have_src ? (struct sockaddr *)&src : NULL);
 	if (r < 0) {
 		d->stats.tx_errors++;

@@ -105,6 +105,9 @@ void dmn_failure_explain(const struct dmn_failure *f, char *why, size_t why_len,
 
 #define DMN_IKE_TICK_MS 250 /* NAT keepalive and DPD checks */
 
+/* Half-open SAs that count as a flood, after which the heap is trimmed (trim_after_flood). */
+#define DMN_TRIM_HALF_OPEN 64
+
 struct dmn_ike {
 	struct proto_ike_engine *engine;
 	struct dmn_map timers;	 /* sa_id -> sd_event_source * */
@@ -141,6 +144,7 @@ struct dmn_ike {
 	sd_event_source *xev_source;
 	struct proto_ike_stats summary_stats; /* engine counters at the last drop summary */
 	uint64_t summary_next_ms;
+	bool trim_pending; /* many half-open SAs were alive: trim the heap once they are gone */
 };
 
 /* Iteration for status and control: established ISAKMP SAs and installed children, newest first. */

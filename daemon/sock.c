@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/filter.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/uio.h>
@@ -21,6 +22,8 @@ static int set_opt(int fd, int level, int name, int val)
 static int configure(int fd, int family, enum dmn_sock_kind kind)
 {
 	int r = set_opt(fd, SOL_SOCKET, SO_REUSEADDR, 1);
+	if (r == 0 && kind == DMN_SOCK_IKE)
+		r = set_opt(fd, SOL_SOCKET, SO_REUSEPORT, 1);
 	if (r == 0 && family == AF_INET)
 		r = set_opt(fd, IPPROTO_IP, IP_PKTINFO, 1);
 	if (r == 0 && family == AF_INET6) {
@@ -36,15 +39,41 @@ static int configure(int fd, int family, enum dmn_sock_kind kind)
 	return r;
 }
 
-int dmn_sock_open(int family, const void *bind_addr, uint16_t port, enum dmn_sock_kind kind,
-		  struct dmn_sock *ret)
+/* Opens, configures and binds one socket; returns the fd or -errno. */
+static int open_bound(int family, const struct sockaddr *sa, socklen_t sl, enum dmn_sock_kind kind)
 {
 	int fd = socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_UDP);
 	if (fd < 0)
 		return -errno;
 	int r = configure(fd, family, kind);
-	if (r < 0)
-		goto fail;
+	if (r == 0 && bind(fd, sa, sl) < 0)
+		r = -errno;
+	if (r < 0) {
+		close(fd);
+		return r;
+	}
+	return fd;
+}
+
+/* The reply-only twin of an IKE socket: every datagram for the port goes to the group's first
+ * socket (a one-instruction classic BPF program: "return index 0"), so the twin never receives,
+ * and its own small receive buffer bounds what arrives before the program is in place. */
+static int open_reply_twin(int main_fd, int family, const struct sockaddr *sa, socklen_t sl)
+{
+	struct sock_filter code[] = {BPF_STMT(BPF_RET | BPF_K, 0)};
+	struct sock_fprog prog = {.len = 1, .filter = code};
+	if (setsockopt(main_fd, SOL_SOCKET, SO_ATTACH_REUSEPORT_CBPF, &prog, sizeof(prog)) < 0)
+		return -errno;
+	int fd = open_bound(family, sa, sl, DMN_SOCK_IKE);
+	if (fd >= 0)
+		(void)set_opt(fd, SOL_SOCKET, SO_RCVBUF, 1); /* the kernel's minimum */
+	return fd;
+}
+
+int dmn_sock_open(int family, const void *bind_addr, uint16_t port, enum dmn_sock_kind kind,
+		  struct dmn_sock *ret)
+{
+	int r;
 	struct sockaddr_storage ss = {0};
 	socklen_t sl;
 	if (family == AF_INET) {
@@ -62,15 +91,17 @@ int dmn_sock_open(int family, const void *bind_addr, uint16_t port, enum dmn_soc
 			memcpy(&sin6->sin6_addr, bind_addr, 16);
 		sl = sizeof(*sin6);
 	}
-	if (bind(fd, (struct sockaddr *)&ss, sl) < 0) {
-		r = -errno;
-		goto fail;
-	}
-	*ret = (struct dmn_sock){.fd = fd, .family = family, .port = port, .kind = kind};
+	int fd = open_bound(family, (struct sockaddr *)&ss, sl, kind);
+	if (fd < 0)
+		return fd;
+	/* no twin where the kernel cannot steer: replies then share fd (the one socket) */
+	r = kind == DMN_SOCK_IKE ? open_reply_twin(fd, family, (struct sockaddr *)&ss, sl) : -1;
+	*ret = (struct dmn_sock){.fd = fd,
+				 .reply_fd = r >= 0 ? r : -1,
+				 .family = family,
+				 .port = port,
+				 .kind = kind};
 	return 0;
-fail:
-	close(fd);
-	return r;
 }
 
 void dmn_sock_close(struct dmn_sock *s)
@@ -78,6 +109,10 @@ void dmn_sock_close(struct dmn_sock *s)
 	if (s && s->fd >= 0) {
 		close(s->fd);
 		s->fd = -1;
+	}
+	if (s && s->reply_fd >= 0) {
+		close(s->reply_fd);
+		s->reply_fd = -1;
 	}
 }
 
@@ -111,7 +146,8 @@ int dmn_sock_recv(const struct dmn_sock *s, uint8_t *buf, size_t cap, struct dmn
 {
 	struct dmn_pkt pkt = {.sock = s};
 	union {
-		char buf[CMSG_SPACE(sizeof(struct in6_pktinfo)) + CMSG_SPACE(sizeof(struct in_pktinfo))];
+		char buf[CMSG_SPACE(sizeof(struct in6_pktinfo)) +
+			 CMSG_SPACE(sizeof(struct in_pktinfo))];
 		struct cmsghdr align;
 	} ctl;
 	struct iovec iov = {.iov_base = buf, .iov_len = cap};
@@ -132,8 +168,8 @@ int dmn_sock_recv(const struct dmn_sock *s, uint8_t *buf, size_t cap, struct dmn
 	size_t len = (size_t)n;
 	const uint8_t *p = buf;
 	if (s->kind == DMN_SOCK_NATT) {
-		/* RFC 3948 §2.2: IKE on 4500 starts with a zero non-ESP marker; a lone 0xff byte is a
-		 * keepalive (the kernel usually eats those). Anything else is not ours. */
+		/* RFC 3948 §2.2: IKE on 4500 starts with a zero non-ESP marker; a lone 0xff byte is
+		 * a keepalive (the kernel usually eats those). Anything else is not ours. */
 		if (len < sizeof(non_esp_marker) || memcmp(p, non_esp_marker, 4) != 0)
 			return 0;
 		p += 4;
@@ -145,7 +181,7 @@ int dmn_sock_recv(const struct dmn_sock *s, uint8_t *buf, size_t cap, struct dmn
 	return 1;
 }
 
-static int send_iov(const struct dmn_sock *s, struct iovec *iov, size_t niov,
+static int send_iov(const struct dmn_sock *s, int fd, struct iovec *iov, size_t niov,
 		    const struct sockaddr *peer, const struct sockaddr *local)
 {
 	union {
@@ -161,7 +197,8 @@ static int send_iov(const struct dmn_sock *s, struct iovec *iov, size_t niov,
 		.msg_iovlen = niov,
 	};
 	if (local && local->sa_family == AF_INET && s->family == AF_INET) {
-		struct in_pktinfo pi = {.ipi_spec_dst = ((const struct sockaddr_in *)local)->sin_addr};
+		struct in_pktinfo pi = {.ipi_spec_dst =
+						((const struct sockaddr_in *)local)->sin_addr};
 		mh.msg_control = ctl.buf;
 		mh.msg_controllen = CMSG_SPACE(sizeof(pi));
 		struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
@@ -170,7 +207,8 @@ static int send_iov(const struct dmn_sock *s, struct iovec *iov, size_t niov,
 		c->cmsg_len = CMSG_LEN(sizeof(pi));
 		memcpy(CMSG_DATA(c), &pi, sizeof(pi));
 	} else if (local && local->sa_family == AF_INET6 && s->family == AF_INET6) {
-		struct in6_pktinfo pi = {.ipi6_addr = ((const struct sockaddr_in6 *)local)->sin6_addr};
+		struct in6_pktinfo pi = {.ipi6_addr =
+						 ((const struct sockaddr_in6 *)local)->sin6_addr};
 		mh.msg_control = ctl.buf;
 		mh.msg_controllen = CMSG_SPACE(sizeof(pi));
 		struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
@@ -179,10 +217,10 @@ static int send_iov(const struct dmn_sock *s, struct iovec *iov, size_t niov,
 		c->cmsg_len = CMSG_LEN(sizeof(pi));
 		memcpy(CMSG_DATA(c), &pi, sizeof(pi));
 	}
-	return sendmsg(s->fd, &mh, MSG_DONTWAIT) < 0 ? -errno : 0;
+	return sendmsg(fd, &mh, MSG_DONTWAIT) < 0 ? -errno : 0;
 }
 
-int dmn_sock_send(const struct dmn_sock *s, const uint8_t *msg, size_t len,
+int dmn_sock_send(const struct dmn_sock *s, bool untrusted, const uint8_t *msg, size_t len,
 		  const struct sockaddr *peer, const struct sockaddr *local)
 {
 	struct iovec iov[2];
@@ -190,7 +228,8 @@ int dmn_sock_send(const struct dmn_sock *s, const uint8_t *msg, size_t len,
 	if (s->kind == DMN_SOCK_NATT)
 		iov[n++] = (struct iovec){.iov_base = (void *)non_esp_marker, .iov_len = 4};
 	iov[n++] = (struct iovec){.iov_base = (void *)msg, .iov_len = len};
-	return send_iov(s, iov, n, peer, local);
+	return send_iov(s, untrusted && s->reply_fd >= 0 ? s->reply_fd : s->fd, iov, n, peer,
+			local);
 }
 
 int dmn_sock_keepalive(const struct dmn_sock *s, const struct sockaddr *peer,
@@ -198,7 +237,7 @@ int dmn_sock_keepalive(const struct dmn_sock *s, const struct sockaddr *peer,
 {
 	static const uint8_t ka = 0xff;
 	struct iovec iov = {.iov_base = (void *)&ka, .iov_len = 1};
-	return send_iov(s, &iov, 1, peer, local);
+	return send_iov(s, s->fd, &iov, 1, peer, local);
 }
 
 const char *dmn_sockaddr_str(const struct sockaddr *sa, char *buf, size_t len)

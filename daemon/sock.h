@@ -2,9 +2,9 @@
 /*
  * The IKE sockets: UDP 500 and 4500 (NAT-T, RFC 3948) for IPv4 and IPv6. Each socket knows the
  * local address a datagram arrived on (IP_PKTINFO / IPV6_RECVPKTINFO) so replies leave from it, has
- * per-socket XFRM bypass policies so IKE itself is never encrypted by a policy, and the 4500 sockets
- * carry UDP_ENCAP_ESPINUDP: the kernel decapsulates ESP-in-UDP itself and hands userspace only
- * datagrams that start with the four-byte non-ESP marker, which recv strips and send adds.
+ * per-socket XFRM bypass policies so IKE itself is never encrypted by a policy, and the 4500
+ * sockets carry UDP_ENCAP_ESPINUDP: the kernel decapsulates ESP-in-UDP itself and hands userspace
+ * only datagrams that start with the four-byte non-ESP marker, which recv strips and send adds.
  */
 #pragma once
 
@@ -24,6 +24,13 @@ enum dmn_sock_kind {
 
 struct dmn_sock {
 	int fd;
+	/* IKE kind: a second socket on the same address and port (SO_REUSEPORT, every incoming
+	 * datagram steered to fd), used only to answer first messages from addresses no conn
+	 * names. Its send buffer is the only one such replies can fill: when spoofed sources are
+	 * on-link, each reply waits seconds in the kernel's neighbour queue, charged to the
+	 * socket that sent it, and would otherwise starve the replies configured peers need.
+	 * -1 where the kernel cannot steer (SO_ATTACH_REUSEPORT_CBPF, Linux 4.5). */
+	int reply_fd;
 	int family;
 	uint16_t port;
 	enum dmn_sock_kind kind;
@@ -40,8 +47,8 @@ struct dmn_pkt {
 };
 
 /*
- * Opens, configures and binds a socket on family (AF_INET/AF_INET6), port and kind; bind_addr may be
- * NULL for the wildcard. Returns 0 and fills *ret, or -errno (the socket is closed on failure).
+ * Opens, configures and binds a socket on family (AF_INET/AF_INET6), port and kind; bind_addr may
+ * be NULL for the wildcard. Returns 0 and fills *ret, or -errno (the socket is closed on failure).
  */
 int dmn_sock_open(int family, const void *bind_addr, uint16_t port, enum dmn_sock_kind kind,
 		  struct dmn_sock *ret);
@@ -57,9 +64,9 @@ int dmn_sock_recv(const struct dmn_sock *s, uint8_t *buf, size_t cap, struct dmn
 
 /*
  * Sends one IKE message to peer from local (NULL: let the kernel choose), adding the non-ESP marker
- * on NAT-T sockets. Returns 0 or -errno.
+ * on NAT-T sockets; untrusted: through reply_fd where there is one. Returns 0 or -errno.
  */
-int dmn_sock_send(const struct dmn_sock *s, const uint8_t *msg, size_t len,
+int dmn_sock_send(const struct dmn_sock *s, bool untrusted, const uint8_t *msg, size_t len,
 		  const struct sockaddr *peer, const struct sockaddr *local);
 
 /* Sends a one-byte NAT-keepalive (RFC 3948 §2.3) on a NAT-T socket. */

@@ -295,6 +295,8 @@ struct proto_ike_action {
 	size_t len;
 	struct proto_ike_addr src, dst;
 	bool natt;
+	bool unproven; /* SEND: a reply to a peer that has not yet shown it receives ours (a
+			  responder before the peer echoed our cookie): maybe a spoofed source */
 	uint64_t deadline_ms;
 	struct proto_ike_dh_job *job; /* owned by the daemon until proto_ike_dh_done() */
 	struct proto_ike_event *event;

@@ -172,6 +172,7 @@ struct ike_sa {
 	bool initiator;
 	bool half_open; /* responder, not established: counted against the caps */
 	bool linked;	/* in the engine's tables */
+	bool proven;	/* responder: the peer sent our cookie back (it receives our replies) */
 	bool established;
 	uint8_t icookie[8], rcookie[8];
 	struct proto_ike_addr local, peer;

@@ -107,6 +107,7 @@ void ike_push_send(struct ike_sa *sa, const uint8_t *buf, size_t len)
 	a->src = sa->local;
 	a->dst = sa->peer;
 	a->natt = sa->natt;
+	a->unproven = !sa->initiator && !sa->proven;
 	sa->e->st.tx++;
 }
 
@@ -499,8 +500,11 @@ static struct ike_sa *sa_find(struct proto_ike_engine *e, const struct proto_hea
 			continue;
 		if (rzero && !s->initiator && addr_eq(&s->peer, peer))
 			return s; /* a resent MM1/AM1 */
-		if (memcmp(s->rcookie, h->rcookie, 8) == 0)
+		if (memcmp(s->rcookie, h->rcookie, 8) == 0) {
+			if (!rzero)
+				s->proven = true; /* RFC 2408 §2.5.3: it got our reply */
 			return s;
+		}
 		if (s->initiator && !s->established && memcmp(s->rcookie, zero, 8) == 0 &&
 		    (s->p1.state == S_MM_I1_SENT || s->p1.state == S_AM_I1_SENT) &&
 		    !(h->flags & ISAKMP_FLAG_E) &&
