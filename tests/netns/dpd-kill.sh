@@ -23,21 +23,7 @@ PSK="oakley-dpd-$$"
 A=$NETNS_TMP/a B=$NETNS_TMP/b
 mkdir -p "$A" "$B"
 oak_conf() { # DIR ME PEER MYNET PEERNET AUTO EXTRA
-    cat > "$1/ipsec.conf" <<CONF
-conn dpd
-    keyexchange=ikev1
-    authby=secret
-    left=$2
-    right=$3
-    leftsubnet=$4
-    rightsubnet=$5
-    ike=aes128-sha256-modp2048!
-    esp=aes128gcm16!
-    auto=$6
-$7
-CONF
-    printf '%s %s : PSK "%s"\n' "$2" "$3" "$PSK" > "$1/ipsec.secrets"
-    chmod 600 "$1/ipsec.secrets"
+    oak_site_conf "$1" dpd "$2" "$3" "$4" "$5" aes128gcm16! "$6" "$PSK" "$7"
 }
 start_peer() {
     if [ "$PEER" = oakley ]; then

@@ -187,3 +187,26 @@ oakleyd_start() {
 # esp_expected: true where the test must see ESP work (OAKLEY_EXPECT_ESP=1: the VM bed); hosts
 # without CONFIG_INET_ESP check the negotiation and the clear "no ESP" error instead.
 esp_expected() { [ "${OAKLEY_EXPECT_ESP:-0}" = 1 ]; }
+
+# oak_site_conf DIR NAME LEFT RIGHT LSUB RSUB ESP AUTO PSK [EXTRA]: writes DIR/ipsec.conf with one
+# tunnel conn NAME between gateways LEFT and RIGHT for subnets LSUB and RSUB (IKEv1, PSK,
+# ike=aes128-sha256-modp2048!, esp=ESP, auto=AUTO, then the EXTRA lines as given) and
+# DIR/ipsec.secrets with "LEFT RIGHT : PSK" (mode 600).
+oak_site_conf() {
+    mkdir -p "$1"
+    cat > "$1/ipsec.conf" <<CONF
+conn $2
+    keyexchange=ikev1
+    authby=secret
+    left=$3
+    right=$4
+    leftsubnet=$5
+    rightsubnet=$6
+    ike=aes128-sha256-modp2048!
+    esp=$7
+    auto=$8
+${10:-}
+CONF
+    printf '%s %s : PSK "%s"\n' "$3" "$4" "$9" > "$1/ipsec.secrets"
+    chmod 600 "$1/ipsec.secrets"
+}

@@ -33,26 +33,11 @@ LIFE=20 IKELIFE=60 MARGIN=6 EXTRA="" PINGSIZE=56
     marginbytes=100000"
 [ "$MODE" = bytes ] && [ "$PEER" != oakley ] && fail "bytes mode is for oakley peers"
 oak_conf() { # DIR LEFT RIGHT LSUB RSUB AUTO
-    mkdir -p "$1"
-    cat > "$1/ipsec.conf" <<CONF
-conn t
-    keyexchange=ikev1
-    authby=secret
-    left=$2
-    right=$3
-    leftsubnet=$4
-    rightsubnet=$5
-    ike=aes128-sha256-modp2048!
-    esp=aes128gcm16-modp2048!
-    lifetime=${LIFE}s
+    oak_site_conf "$1" t "$2" "$3" "$4" "$5" aes128gcm16-modp2048! "$6" "$PSK" "    lifetime=${LIFE}s
     ikelifetime=${IKELIFE}s
     rekeymargin=${MARGIN}s
     rekeyfuzz=50%
-$EXTRA
-    auto=$6
-CONF
-    printf '192.0.2.1 192.0.2.2 : PSK "%s"\n' "$PSK" > "$1/ipsec.secrets"
-    chmod 600 "$1/ipsec.secrets"
+$EXTRA"
 }
 A=$NETNS_TMP/a B=$NETNS_TMP/b
 if [ "$PEER" = oakley ]; then

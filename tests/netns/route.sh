@@ -17,21 +17,7 @@ netns_init route
 topo_site_to_site
 PSK="oakley-route-$$"
 conf() { # DIR LEFT RIGHT LSUB RSUB AUTO
-    mkdir -p "$1"
-    cat > "$1/ipsec.conf" <<CONF
-conn t
-    keyexchange=ikev1
-    authby=secret
-    left=$2
-    right=$3
-    leftsubnet=$4
-    rightsubnet=$5
-    ike=aes128-sha256-modp2048!
-    esp=aes128gcm16!
-    auto=$6
-CONF
-    printf '192.0.2.1 192.0.2.2 : PSK "%s"\n' "$PSK" > "$1/ipsec.secrets"
-    chmod 600 "$1/ipsec.secrets"
+    oak_site_conf "$1" t "$2" "$3" "$4" "$5" aes128gcm16! "$6" "$PSK"
 }
 A=$NETNS_TMP/a B=$NETNS_TMP/b
 conf "$B" 192.0.2.2 192.0.2.1 198.51.100.128/25 198.51.100.0/25 add

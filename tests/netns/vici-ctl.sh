@@ -24,20 +24,7 @@ topo_site_to_site
 
 A=192.0.2.1 B=192.0.2.2 SA=198.51.100.0/25 SB=198.51.100.128/25
 write_conf() { # DIR ME PEER MYNET PEERNET
-    cat > "$1/ipsec.conf" <<CONF
-conn pair
-    keyexchange=ikev1
-    authby=secret
-    left=$2
-    right=$3
-    leftsubnet=$4
-    rightsubnet=$5
-    ike=aes128-sha256-modp2048!
-    esp=aes128gcm16!
-    auto=add
-CONF
-    printf '%s %s : PSK "oakley-vici-%s"\n' "$2" "$3" "$$" > "$1/ipsec.secrets"
-    chmod 600 "$1/ipsec.secrets"
+    oak_site_conf "$1" pair "$2" "$3" "$4" "$5" aes128gcm16! add "oakley-vici-$$"
 }
 DA=$NETNS_TMP/a DB=$NETNS_TMP/b
 mkdir -p "$DA" "$DB"
