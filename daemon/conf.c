@@ -35,7 +35,10 @@ int dmn_conf_load(const char *config_path, const char *secrets_path, struct dmn_
 	struct dmn_config *cfg = NULL;
 	struct dmn_secrets *sec = NULL;
 	int r = dmn_config_load(config_path, &dg, &cfg);
-	if (r == -ENOENT || r == -EACCES)
+	if (r == -EFBIG)
+		dmn_diag_add(&dg, DMN_DIAG_ERROR, config_path, 0,
+			     "larger than %u bytes: split it with include", DMN_CFG_FILE_MAX);
+	else if (r < 0 && r != -EINVAL && r != -ENOMEM)
 		dmn_diag_add(&dg, DMN_DIAG_ERROR, config_path, 0, "cannot read: %s", strerror(-r));
 	/* Libreswan's secretsfile= in config setup overrides the default path, not --secrets. */
 	const char *spath = secrets_path;

@@ -127,10 +127,7 @@ struct slots {
 
 static const struct cfg_sect *find_conn_sect(const struct cfg_raw *raw, const char *name)
 {
-	for (size_t i = 0; i < raw->n; i++)
-		if (raw->s[i]->kind == CFG_SECT_CONN && !strcmp(raw->s[i]->name, name))
-			return raw->s[i];
-	return NULL;
+	return cfg_names_get(&raw->conns, name);
 }
 
 /* Applies s's also= sections (in order), then s's own keywords, into sl. stack holds the also=
@@ -256,9 +253,8 @@ static int build_conn(struct cfg_raw *raw, const struct cfg_sect *s, bool also_t
 		free(c);
 		return -ENOMEM;
 	}
-	for (size_t i = 0; i < raw->n; i++)
-		if (raw->s[i]->kind == CFG_SECT_CONN && !strcmp(raw->s[i]->name, "%default"))
-			apply_section(raw, raw->s[i], sl, stack, 0);
+	for (size_t i = 0; i < raw->n_defaults; i++)
+		apply_section(raw, raw->defaults[i], sl, stack, 0);
 	apply_section(raw, s, sl, stack, 0);
 
 	snprintf(c->name, sizeof(c->name), "%s", s->name);
@@ -309,15 +305,10 @@ static int build_conn(struct cfg_raw *raw, const struct cfg_sect *s, bool also_t
 	return 0;
 }
 
-/* True when some section includes conn name with also=. */
+/* True when some section includes conn name with also= (raw->alsos, filled by build). */
 static bool is_also_target(const struct cfg_raw *raw, const char *name)
 {
-	for (size_t i = 0; i < raw->n; i++)
-		for (size_t k = 0; k < raw->s[i]->n_kv; k++)
-			if (!strcmp(raw->s[i]->kv[k].key, "also") &&
-			    !strcmp(raw->s[i]->kv[k].val, name))
-				return true;
-	return false;
+	return cfg_names_get(&raw->alsos, name) != NULL;
 }
 
 void dmn_config_free(struct dmn_config *cfg)
@@ -353,6 +344,25 @@ static int build(struct cfg_raw *raw, struct dmn_config **ret_cfg)
 		free(cfg);
 		return -ENOMEM;
 	}
+	free(raw->defaults);
+	raw->n_defaults = 0;
+	if (!(raw->defaults = calloc(raw->n ? raw->n : 1, sizeof(*raw->defaults)))) {
+		free(cfg->conns);
+		free(cfg);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < raw->n; i++)
+		if (raw->s[i]->kind == CFG_SECT_CONN && !strcmp(raw->s[i]->name, "%default"))
+			raw->defaults[raw->n_defaults++] = raw->s[i];
+	for (size_t i = 0; i < raw->n; i++)
+		for (size_t k = 0; k < raw->s[i]->n_kv; k++)
+			if (!strcmp(raw->s[i]->kv[k].key, "also") &&
+			    cfg_names_put(&raw->alsos, raw->s[i]->kv[k].val, raw->s[i], NULL) ==
+				    -ENOMEM) {
+				free(cfg->conns);
+				free(cfg);
+				return -ENOMEM;
+			}
 	for (size_t i = 0; i < raw->n; i++) {
 		const struct cfg_sect *s = raw->s[i];
 		if (s->kind != CFG_SECT_CONN || !strcmp(s->name, "%default"))

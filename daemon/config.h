@@ -25,11 +25,11 @@
 
 /* Limits: every count the file controls is bounded. */
 #define DMN_CFG_LINE_MAX      4096	 /* bytes per line, without the newline */
-#define DMN_CFG_FILE_MAX      (1u << 20) /* bytes per file */
+#define DMN_CFG_FILE_MAX      (16u << 20) /* bytes per file */
 #define DMN_CFG_FILES_MAX     64	 /* files per load (main file + includes) */
 #define DMN_CFG_INCLUDE_DEPTH 8		 /* nesting of include */
 #define DMN_CFG_ALSO_DEPTH    8		 /* nesting of also= */
-#define DMN_CFG_CONNS_MAX     1024	 /* conn sections */
+#define DMN_CFG_CONNS_MAX     16384	 /* conn sections */
 #define DMN_CFG_KEYWORDS_MAX  512	 /* keyword lines per section */
 #define DMN_CFG_SUBNETS_MAX   64	 /* subnets per side */
 #define DMN_CFG_PROPOSALS_MAX 32	 /* proposals per ike=/esp= after expansion */

@@ -29,6 +29,18 @@ struct cfg_sect {
 };
 
 /* Everything read from one config (main file and includes). */
+/* A string-keyed hash table (open addressing); keys are borrowed, not copied. */
+struct cfg_names {
+	const char **keys;
+	const void **vals;
+	size_t cap, n;
+};
+
+/* Adds key -> val; -EEXIST (and *ret_old, if given, the value present) when key is there. */
+int cfg_names_put(struct cfg_names *h, const char *key, const void *val, const void **ret_old);
+const void *cfg_names_get(const struct cfg_names *h, const char *key);
+void cfg_names_free(struct cfg_names *h);
+
 struct cfg_raw {
 	struct cfg_sect **s;
 	size_t n, cap;
@@ -41,6 +53,10 @@ struct cfg_raw {
 	unsigned depth;
 	bool no_includes; /* parse-from-buffer without include_dir */
 	unsigned n_conns;
+	struct cfg_names conns; /* conn sections by name (not %default): lookups stay O(1) */
+	struct cfg_names alsos; /* every also= value (build) */
+	const struct cfg_sect **defaults; /* the conn %default sections, in order (build) */
+	size_t n_defaults;
 };
 
 /* Parses the text buf (named name, for diagnostics) into raw. dir resolves relative includes.

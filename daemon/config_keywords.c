@@ -346,26 +346,56 @@ static const struct cfg_kw setup_kws[] = {
 
 #define N_OF(a) (sizeof(a) / sizeof((a)[0]))
 
-static const struct cfg_kw *find(const struct cfg_kw *t, size_t n, const char *key)
+/* Each table's entries sorted by name, made on first use, so that a lookup (several per line
+ * of every conn: tens of thousands for a large config) is a binary search. */
+struct kw_index {
+	const struct cfg_kw **v;
+	size_t n;
+};
+
+static int kw_cmp(const void *a, const void *b)
 {
-	for (size_t i = 0; i < n; i++)
-		if (strcmp(t[i].name, key) == 0)
-			return &t[i];
-	return NULL;
+	return strcmp((*(const struct cfg_kw *const *)a)->name,
+		      (*(const struct cfg_kw *const *)b)->name);
 }
+
+static const struct cfg_kw *find(struct kw_index *ix, const struct cfg_kw *t, size_t n,
+				 const char *key)
+{
+	if (!ix->v) {
+		const struct cfg_kw **v = malloc(n * sizeof(*v));
+		if (!v) { /* out of memory: search the table itself */
+			for (size_t i = 0; i < n; i++)
+				if (strcmp(t[i].name, key) == 0)
+					return &t[i];
+			return NULL;
+		}
+		for (size_t i = 0; i < n; i++)
+			v[i] = &t[i];
+		qsort(v, n, sizeof(*v), kw_cmp);
+		ix->v = v;
+		ix->n = n;
+	}
+	struct cfg_kw probe = {.name = key};
+	const struct cfg_kw *pp = &probe, *const *hit = bsearch(&pp, ix->v, ix->n, sizeof(*ix->v),
+								kw_cmp);
+	return hit ? *hit : NULL;
+}
+
+static struct kw_index setup_ix, conn_ix, side_ix;
 
 const struct cfg_kw *cfg_kw_lookup(const char *key, bool setup, int *ret_side)
 {
 	*ret_side = -1;
 	if (setup)
-		return find(setup_kws, N_OF(setup_kws), key);
-	const struct cfg_kw *kw = find(conn_kws, N_OF(conn_kws), key);
+		return find(&setup_ix, setup_kws, N_OF(setup_kws), key);
+	const struct cfg_kw *kw = find(&conn_ix, conn_kws, N_OF(conn_kws), key);
 	if (kw)
 		return kw;
 	int side = strncmp(key, "left", 4) == 0 ? 0 : strncmp(key, "right", 5) == 0 ? 1 : -1;
 	if (side < 0)
 		return NULL;
-	kw = find(side_kws, N_OF(side_kws), key + (side ? 5 : 4));
+	kw = find(&side_ix, side_kws, N_OF(side_kws), key + (side ? 5 : 4));
 	if (kw)
 		*ret_side = side;
 	return kw;

@@ -42,10 +42,77 @@ const char *cfg_intern_file(struct cfg_raw *raw, const char *name)
 	return nf[raw->n_files++];
 }
 
+/* FNV-1a: the names come from the operator's files, not from the network. */
+static size_t name_hash(const char *k)
+{
+	uint64_t h = 1469598103934665603u;
+	for (; *k; k++)
+		h = (h ^ (uint8_t)*k) * 1099511628211u;
+	return (size_t)h;
+}
+
+static size_t name_slot(const struct cfg_names *h, const char *key)
+{
+	size_t i = name_hash(key) & (h->cap - 1);
+	while (h->keys[i] && strcmp(h->keys[i], key) != 0)
+		i = (i + 1) & (h->cap - 1);
+	return i;
+}
+
+int cfg_names_put(struct cfg_names *h, const char *key, const void *val, const void **ret_old)
+{
+	if (2 * (h->n + 1) > h->cap) { /* at most half full */
+		struct cfg_names g = {.cap = h->cap ? 2 * h->cap : 64};
+		g.keys = calloc(g.cap, sizeof(*g.keys));
+		g.vals = calloc(g.cap, sizeof(*g.vals));
+		if (!g.keys || !g.vals) {
+			cfg_names_free(&g);
+			return -ENOMEM;
+		}
+		for (size_t i = 0; i < h->cap; i++)
+			if (h->keys[i]) {
+				size_t k = name_slot(&g, h->keys[i]);
+				g.keys[k] = h->keys[i];
+				g.vals[k] = h->vals[i];
+			}
+		g.n = h->n;
+		cfg_names_free(h);
+		*h = g;
+	}
+	size_t i = name_slot(h, key);
+	if (h->keys[i]) {
+		if (ret_old)
+			*ret_old = h->vals[i];
+		return -EEXIST;
+	}
+	h->keys[i] = key;
+	h->vals[i] = val;
+	h->n++;
+	return 0;
+}
+
+const void *cfg_names_get(const struct cfg_names *h, const char *key)
+{
+	if (!h->cap)
+		return NULL;
+	size_t i = name_slot(h, key);
+	return h->keys[i] ? h->vals[i] : NULL;
+}
+
+void cfg_names_free(struct cfg_names *h)
+{
+	free(h->keys);
+	free(h->vals);
+	memset(h, 0, sizeof(*h));
+}
+
 void cfg_raw_free(struct cfg_raw *raw)
 {
 	if (!raw)
 		return;
+	cfg_names_free(&raw->conns);
+	cfg_names_free(&raw->alsos);
+	free(raw->defaults);
 	for (size_t i = 0; i < raw->n; i++) {
 		struct cfg_sect *s = raw->s[i];
 		for (size_t k = 0; k < s->n_kv; k++) {
@@ -135,6 +202,12 @@ static struct cfg_sect *sect_new(struct cfg_raw *raw, enum cfg_sect_kind kind, c
 	s->kind = kind;
 	s->file = file;
 	s->line = line;
+	if (kind == CFG_SECT_CONN && strcmp(name, "%default") != 0 &&
+	    cfg_names_put(&raw->conns, s->name, s, NULL) == -ENOMEM) {
+		free(s->name);
+		free(s);
+		return NULL;
+	}
 	raw->s[raw->n++] = s;
 	return s;
 }
@@ -382,14 +455,13 @@ static int lex_header(struct cfg_raw *raw, struct cfg_sect **cur, char *l, const
 			return 0;
 		}
 		if (strcmp(w2, "%default") != 0) {
-			for (size_t i = 0; i < raw->n; i++)
-				if (raw->s[i]->kind == CFG_SECT_CONN &&
-				    strcmp(raw->s[i]->name, w2) == 0) {
-					dmn_diag_add(raw->d, DMN_DIAG_ERROR, file, line,
-						     "duplicate conn '%s' (first at %s:%u)", w2,
-						     raw->s[i]->file, raw->s[i]->line);
-					return 0;
-				}
+			const struct cfg_sect *first = cfg_names_get(&raw->conns, w2);
+			if (first) {
+				dmn_diag_add(raw->d, DMN_DIAG_ERROR, file, line,
+					     "duplicate conn '%s' (first at %s:%u)", w2,
+					     first->file, first->line);
+				return 0;
+			}
 			if (++raw->n_conns > DMN_CFG_CONNS_MAX) {
 				dmn_diag_add(raw->d, DMN_DIAG_ERROR, file, line,
 					     "more than %d conns", DMN_CFG_CONNS_MAX);

@@ -89,7 +89,7 @@ static void test_error_classes(void)
 	char *many = malloc(cap), *p = many;
 	for (int i = 0; i < DMN_CFG_CONNS_MAX + 1; i++)
 		p += sprintf(p, "conn c%d\n\tleft=192.0.2.1\n\tright=192.0.2.2\n", i);
-	EXPECT_ERROR(many, 3 * DMN_CFG_CONNS_MAX + 1, "more than 1024 conns");
+	EXPECT_ERROR(many, 3 * DMN_CFG_CONNS_MAX + 1, "more than 16384 conns");
 	free(many);
 
 	/* also= nested too deep */
