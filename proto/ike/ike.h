@@ -39,22 +39,26 @@
 struct crypto_dh;
 
 /* Bounds: every count a peer or the config controls. */
-#define PROTO_IKE_HALF_OPEN_MAX	     1024  /* responder SAs not yet established, all peers */
-#define PROTO_IKE_HALF_OPEN_PEER_MAX 16	   /* ... from one peer address */
-#define PROTO_IKE_SAS_MAX	     16384 /* ISAKMP SAs in all */
-#define PROTO_IKE_QM_MAX	     16	   /* Quick Modes in progress per ISAKMP SA */
-#define PROTO_IKE_P1_PROPS_MAX	     16	   /* phase-1 transforms a conn offers / accepts */
-#define PROTO_IKE_P2_PROPS_MAX	     16	   /* phase-2 proposals a conn offers / accepts */
-#define PROTO_IKE_CONSIDER_MAX	     64	   /* peer proposals/transforms looked at per SA payload */
-#define PROTO_IKE_TS_MAX	     8	   /* traffic selectors per side of a conn */
-#define PROTO_IKE_ID_MAX	     255   /* ID data bytes */
-#define PROTO_IKE_PSK_MAX	     256   /* pre-shared key bytes */
-#define PROTO_IKE_ACTIONS_MAX	     1024  /* queued actions; beyond, sends are dropped (counted) */
-#define PROTO_IKE_DELETE_SPIS_MAX    32	   /* SPIs reported per delete event */
-#define PROTO_IKE_KEYMAT_MAX	     128   /* KEYMAT bytes per direction */
-#define PROTO_IKE_MSG_MAX	     8192  /* largest datagram built or accepted */
-#define PROTO_IKE_RETRANSMIT_BASE_MS 1000u
-#define PROTO_IKE_RETRANSMIT_TRIES   5u /* sends of one message, the first included */
+#define PROTO_IKE_HALF_OPEN_MAX	     1024 /* responder SAs not yet established, all peers */
+#define PROTO_IKE_HALF_OPEN_PEER_MAX 16	  /* ... from one peer address */
+/* At its cap, an address gets a new half-open SA (by evicting its oldest unanswered one) at most
+ * once per this many ms: more first messages from it are dropped, so one address cannot make us
+ * answer a flood (a reflection through our replies). A real peer's resent MM1 gets through. */
+#define PROTO_IKE_HALF_OPEN_PEER_INTERVAL_MS 250u
+#define PROTO_IKE_SAS_MAX		     16384 /* ISAKMP SAs in all */
+#define PROTO_IKE_QM_MAX		     16	   /* Quick Modes in progress per ISAKMP SA */
+#define PROTO_IKE_P1_PROPS_MAX		     16	   /* phase-1 transforms a conn offers / accepts */
+#define PROTO_IKE_P2_PROPS_MAX		     16	   /* phase-2 proposals a conn offers / accepts */
+#define PROTO_IKE_CONSIDER_MAX		     64 /* peer proposals/transforms looked at per SA payload */
+#define PROTO_IKE_TS_MAX		     8	 /* traffic selectors per side of a conn */
+#define PROTO_IKE_ID_MAX		     255 /* ID data bytes */
+#define PROTO_IKE_PSK_MAX		     256 /* pre-shared key bytes */
+#define PROTO_IKE_ACTIONS_MAX		     1024 /* queued actions; beyond, sends are dropped (counted) */
+#define PROTO_IKE_DELETE_SPIS_MAX	     32	  /* SPIs reported per delete event */
+#define PROTO_IKE_KEYMAT_MAX		     128  /* KEYMAT bytes per direction */
+#define PROTO_IKE_MSG_MAX		     8192 /* largest datagram built or accepted */
+#define PROTO_IKE_RETRANSMIT_BASE_MS	     1000u
+#define PROTO_IKE_RETRANSMIT_TRIES	     5u /* sends of one message, the first included */
 /* A duplicate is answered with the cached reply at most this often and RETRANSMIT_TRIES times,
  * so that two peers cannot keep answering each other's duplicates. */
 #define PROTO_IKE_DUP_INTERVAL_MS      500u

@@ -300,11 +300,18 @@ static void make_rcookie(struct proto_ike_engine *e, struct ike_sa *sa)
 	explicit_bzero(d, sizeof(d));
 }
 
-static unsigned half_open_from(struct proto_ike_engine *e, const struct proto_ike_addr *peer)
+/* How many half-open SAs peer has, and when the newest of them began. */
+static unsigned half_open_from(struct proto_ike_engine *e, const struct proto_ike_addr *peer,
+			       uint64_t *ret_newest)
 {
 	unsigned n = 0;
+	*ret_newest = 0;
 	for (struct ike_sa *s = e->ho[ho_bucket(e, peer)]; s; s = s->ho_next)
-		n += addr_eq(&s->peer, peer);
+		if (addr_eq(&s->peer, peer)) {
+			n++;
+			if (s->created > *ret_newest)
+				*ret_newest = s->created;
+		}
 	return n;
 }
 
@@ -555,7 +562,12 @@ static struct ike_sa *sa_respond(struct proto_ike_engine *e, const struct proto_
 				 const struct proto_ike_addr *local,
 				 const struct proto_ike_addr *peer, bool natt)
 {
-	bool peer_full = half_open_from(e, peer) >= PROTO_IKE_HALF_OPEN_PEER_MAX;
+	uint64_t newest;
+	bool peer_full = half_open_from(e, peer, &newest) >= PROTO_IKE_HALF_OPEN_PEER_MAX;
+	if (peer_full && ike_now(e) < newest + PROTO_IKE_HALF_OPEN_PEER_INTERVAL_MS) {
+		e->st.drop_half_open++;
+		return NULL;
+	}
 	if (peer_full || e->st.half_open >= PROTO_IKE_HALF_OPEN_MAX) {
 		struct ike_sa *victim = unproven_victim(e, peer, peer_full);
 		if (!victim) {
