@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "daemon/hostaddr.h"
 #include "daemon/log.h"
 
 /* Logs every diagnostic at the matching level: config problems go to the log, never silently. */
@@ -27,6 +28,30 @@ static void log_diags(const struct dmn_diags *dg)
 	}
 	if (dg->truncated)
 		log_err("(more config messages were not kept)");
+}
+
+/*
+ * Makes left the local side of every conn (dmn_config_orient) by this host's addresses as they are
+ * now, and logs each conn it swapped. Returns 0, or -errno (logged) when the addresses cannot be
+ * read: the config is then refused, as its conns might point the wrong way.
+ */
+static int orient(struct dmn_config *cfg, const char *config_path)
+{
+	struct dmn_hostaddrs h = {0};
+	const char *why = "";
+	int r = dmn_hostaddrs_read(&h, &why);
+	if (r < 0) {
+		log_err("%s: cannot read this host's addresses to tell left from right: %s",
+			config_path, why);
+		return r;
+	}
+	dmn_config_orient(cfg, dmn_hostaddrs_has, &h);
+	dmn_hostaddrs_clear(&h);
+	for (size_t i = 0; i < cfg->n_conns; i++)
+		if (cfg->conns[i]->swapped)
+			log_info("conn %s: right= is this host: using it as the local side",
+				 cfg->conns[i]->name);
+	return 0;
 }
 
 int dmn_conf_load(const char *config_path, const char *secrets_path, struct dmn_conf *ret)
@@ -58,6 +83,12 @@ int dmn_conf_load(const char *config_path, const char *secrets_path, struct dmn_
 		return r < 0 ? r : -EINVAL;
 	}
 	dmn_diags_free(&dg);
+	r = orient(cfg, config_path);
+	if (r < 0) {
+		dmn_config_free(cfg);
+		dmn_secrets_free(sec);
+		return r;
+	}
 	ret->config = cfg;
 	ret->secrets = sec;
 	return 0;
@@ -84,6 +115,10 @@ int dmn_check_config(const struct dmn_opts *opts)
 	printf("%s: %zu connection%s, %zu secret%s: OK\n", opts->config_path, c.config->n_conns,
 	       c.config->n_conns == 1 ? "" : "s", c.secrets ? c.secrets->n : 0,
 	       c.secrets && c.secrets->n == 1 ? "" : "s");
+	for (size_t i = 0; i < c.config->n_conns; i++)
+		if (c.config->conns[i]->swapped)
+			printf("conn %s: right= is this host: left and right swapped\n",
+			       c.config->conns[i]->name);
 	if (opts->log_level >= LOG_DEBUG) {
 		dmn_config_dump(c.config, stdout);
 		if (c.secrets)

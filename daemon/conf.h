@@ -12,8 +12,10 @@ struct dmn_conf {
 };
 
 /*
- * Loads both files into *ret, logging every diagnostic with file:line. Returns 0, or -EINVAL when
- * either file has errors (nothing is returned then), or another -errno.
+ * Loads both files into *ret, logging every diagnostic with file:line, and orients the conns by
+ * this host's current addresses (dmn_config_orient: left is the local side afterwards; one info
+ * line per swapped conn). Returns 0, or -EINVAL when either file has errors (nothing is returned
+ * then), or another -errno (also when the host's addresses cannot be read).
  */
 int dmn_conf_load(const char *config_path, const char *secrets_path, struct dmn_conf *ret);
 

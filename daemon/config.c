@@ -435,6 +435,33 @@ const struct dmn_conn *dmn_config_find(const struct dmn_config *cfg, const char 
 	return NULL;
 }
 
+/* ---- orientation ---- */
+
+static bool side_is_local(const struct dmn_side *s,
+			  bool (*is_local)(const struct dmn_addr *addr, void *ctx), void *ctx)
+{
+	return s->host.kind == DMN_ADDR_IP && is_local(&s->host, ctx);
+}
+
+size_t dmn_config_orient(struct dmn_config *cfg,
+			 bool (*is_local)(const struct dmn_addr *addr, void *ctx), void *ctx)
+{
+	size_t n = 0;
+	for (size_t i = 0; cfg && i < cfg->n_conns; i++) {
+		struct dmn_conn *c = cfg->conns[i];
+		if (!strcmp(c->file, DMN_VICI_CONN_FILE) ||
+		    side_is_local(&c->left, is_local, ctx) ||
+		    !side_is_local(&c->right, is_local, ctx))
+			continue;
+		struct dmn_side t = c->left;
+		c->left = c->right;
+		c->right = t;
+		c->swapped = !c->swapped;
+		n++;
+	}
+	return n;
+}
+
 /* ---- comparison ---- */
 
 static bool addr_eq(const struct dmn_addr *a, const struct dmn_addr *b)

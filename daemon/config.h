@@ -177,7 +177,8 @@ struct dmn_conn {
 	char name[DMN_NAME_MAX];
 	char file[DMN_PATH_MAX]; /* where "conn NAME" is */
 	unsigned line;
-	struct dmn_side left, right;
+	struct dmn_side left, right; /* left is the local side once dmn_config_orient() ran */
+	bool swapped; /* dmn_config_orient() exchanged left and right: right= named this host */
 	enum dmn_auto autostart;
 	enum dmn_type type;
 	bool aggressive; /* aggressive= / aggrmode=: initiate with AM and accept AM as responder */
@@ -259,6 +260,21 @@ int dmn_config_parse_buffer(const char *name, const char *buf, size_t len, const
 			    struct dmn_diags *diags, struct dmn_config **ret_cfg);
 
 void dmn_config_free(struct dmn_config *cfg);
+
+/*
+ * Orientation, the rule of both dialects that lets one conn text serve both gateways: a conn whose
+ * left= is not an address of this host but whose right= is gets its two sides exchanged whole
+ * (struct dmn_side: address, ID, subnets, protoport, nexthop, sourceip, updown, ...) and
+ * conn->swapped flipped (it tells whether the sides differ from the file). Every other conn is
+ * kept as written: left= local; neither local (left=
+ * %defaultroute, %any or unset means this host anyway); both local. is_local(addr, ctx) is asked
+ * only about IP addresses (DMN_ADDR_IP); hostnames are not resolved (oakleyd does not resolve them
+ * at all yet), so a side written as a hostname never counts as local. Conns loaded over VICI
+ * (file DMN_VICI_CONN_FILE) name local and remote explicitly and are left alone. Running it again
+ * with the same addresses changes nothing. Returns how many conns it swapped.
+ */
+size_t dmn_config_orient(struct dmn_config *cfg,
+			 bool (*is_local)(const struct dmn_addr *addr, void *ctx), void *ctx);
 
 /* The conn called name, or NULL. */
 const struct dmn_conn *dmn_config_find(const struct dmn_config *cfg, const char *name);

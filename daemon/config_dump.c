@@ -110,6 +110,8 @@ static void dump_conn(FILE *out, const struct dmn_conn *c)
 	char buf[96];
 
 	fprintf(out, "conn %s\n\t# %s:%u\n", c->name, c->file, c->line);
+	if (c->swapped)
+		fprintf(out, "\t# left and right swapped: right= is this host\n");
 	dump_side(out, "left", &c->left);
 	dump_side(out, "right", &c->right);
 	fprintf(out,

@@ -2,17 +2,33 @@
 /*
  * libFuzzer target "config": the same bytes as an ipsec.conf and as an ipsec.secrets, parsed from
  * memory with includes refused (include_dir NULL), then every surface a loaded object offers
- * (dump, equality, lookup) is exercised. Seeds: tests/fuzz/corpus/config/.
+ * (dump, equality, lookup, orientation against a pretend host) is exercised. Seeds:
+ * tests/fuzz/corpus/config/.
  */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "daemon/config.h"
 #include "daemon/secrets.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* A pretend host that owns every address whose last byte is odd. */
+static bool odd_is_local(const struct dmn_addr *a, void *ctx)
+{
+	(void)ctx;
+	if (a->kind != DMN_ADDR_IP)
+		abort(); /* orientation asks about addresses only */
+	return a->bytes[a->family == AF_INET ? 3 : 15] & 1;
+}
+
+static bool side_local(const struct dmn_side *s)
+{
+	return s->host.kind == DMN_ADDR_IP && odd_is_local(&s->host, NULL);
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -30,6 +46,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (dmn_config_find(cfg, cfg->conns[i]->name) == NULL)
 				abort();
 		}
+		dmn_config_orient(cfg, odd_is_local, NULL);
+		for (size_t i = 0; i < cfg->n_conns; i++)
+			if (!side_local(&cfg->conns[i]->left) && side_local(&cfg->conns[i]->right))
+				abort(); /* right= is this host: must have been swapped */
+		if (dmn_config_orient(cfg, odd_is_local, NULL) != 0)
+			abort(); /* a second run changes nothing */
 		if (null_out)
 			dmn_config_dump(cfg, null_out);
 		dmn_config_free(cfg);

@@ -2,8 +2,10 @@
 /* Helpers shared by the config tests: parse a text, look for a diagnostic. */
 #pragma once
 
+#include <arpa/inet.h>
 #include <stdbool.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "daemon/config.h"
 #include "tests/testutil.h"
@@ -26,6 +28,32 @@ static inline bool cfg_has(const struct dmn_diags *d, enum dmn_diag_level level,
 		if (d->v[i].level == level && (!line || d->v[i].line == line) &&
 		    strstr(d->v[i].msg, sub))
 			return true;
+	return false;
+}
+
+/* A pretend host for dmn_config_orient(): its addresses as text, and what it was asked. */
+struct cfg_fake_host {
+	const char *addrs[8]; /* ended by NULL */
+	unsigned calls;
+	unsigned calls_not_ip; /* must stay 0: orientation asks only about IP addresses */
+};
+
+/* The is_local callback over a struct cfg_fake_host. */
+static inline bool cfg_fake_is_local(const struct dmn_addr *a, void *ctx)
+{
+	struct cfg_fake_host *h = ctx;
+	h->calls++;
+	if (a->kind != DMN_ADDR_IP) {
+		h->calls_not_ip++;
+		return false;
+	}
+	for (size_t i = 0; i < 8 && h->addrs[i]; i++) {
+		uint8_t b[16] = {0};
+		int f = strchr(h->addrs[i], ':') ? AF_INET6 : AF_INET;
+		if (inet_pton(f, h->addrs[i], b) == 1 && f == a->family &&
+		    !memcmp(b, a->bytes, f == AF_INET ? 4 : 16))
+			return true;
+	}
 	return false;
 }
 
