@@ -375,6 +375,9 @@ static int policy_find_p1(void *ctx, const struct proto_ike_addr *local,
 	for (size_t i = 0; d->config && i < d->config->n_conns; i++) {
 		const struct dmn_conn *c = d->config->conns[i];
 		int ml = addr_match(&c->left.host, local), mr = addr_match(&c->right.host, peer);
+		if (!mr && c->right.host.kind == DMN_ADDR_HOSTNAME &&
+		    ike_resolved_peer_is(d, c, peer))
+			mr = 2; /* the address right='s name had when we last looked */
 		if (!ml || !mr || !peer_id_ok(c, peer_id, peer))
 			continue;
 		int score = ml + 2 * mr;
@@ -418,8 +421,8 @@ static bool side_has_ts(const struct dmn_side *side, const struct proto_ike_ts *
 }
 
 static int policy_find_p2(void *ctx, const struct proto_ike_conn *p1,
-			  const struct proto_ike_ts *local_ts, const struct proto_ike_ts *remote_ts,
-			  struct proto_ike_conn *ret)
+			  const struct proto_ike_addr *peer, const struct proto_ike_ts *local_ts,
+			  const struct proto_ike_ts *remote_ts, struct proto_ike_conn *ret)
 {
 	struct dmn *d = ctx;
 	size_t p1_i;
@@ -441,6 +444,8 @@ static int policy_find_p2(void *ctx, const struct proto_ike_conn *p1,
 				addr_to_proto(c->left.host.family, c->left.host.bytes, 0, &lh);
 			if (c->right.host.kind == DMN_ADDR_IP)
 				addr_to_proto(c->right.host.family, c->right.host.bytes, 0, &rh);
+			else if (peer)
+				rh = *peer; /* right=%any or a name: the address it came from */
 			if (side_has_ts(&c->left, local_ts, &lh) &&
 			    side_has_ts(&c->right, remote_ts, &rh))
 				return ike_conn_to_proto(d, i, ret);
@@ -1653,12 +1658,19 @@ static int route_source(const struct proto_ike_addr *peer, struct proto_ike_addr
 static int conn_endpoints(struct dmn *d, const struct dmn_conn *c, struct proto_ike_addr *local,
 			  struct proto_ike_addr *peer)
 {
-	if (c->right.host.kind != DMN_ADDR_IP) {
-		log_err("%s: cannot initiate: right= is not an IP address", c->name);
+	const struct dmn_conn_handle *h = ike_handle_by_name(d->ike, c->name);
+	if (c->right.host.kind == DMN_ADDR_HOSTNAME && h && h->resolved_ms) {
+		*peer = h->resolved;
+		peer->port = c->right.ikeport ? c->right.ikeport : d->opts.ike_port;
+	} else if (c->right.host.kind != DMN_ADDR_IP) {
+		log_err("%s: cannot initiate: right= is not an IP address%s", c->name,
+			c->right.host.kind == DMN_ADDR_HOSTNAME ? " (its name is not resolved yet)"
+								: "");
 		return -EDESTADDRREQ;
+	} else {
+		addr_to_proto(c->right.host.family, c->right.host.bytes,
+			      c->right.ikeport ? c->right.ikeport : d->opts.ike_port, peer);
 	}
-	addr_to_proto(c->right.host.family, c->right.host.bytes,
-		      c->right.ikeport ? c->right.ikeport : d->opts.ike_port, peer);
 	int r = 0;
 	if (c->left.host.kind == DMN_ADDR_IP)
 		addr_to_proto(c->left.host.family, c->left.host.bytes, d->opts.ike_port, local);
@@ -1727,7 +1739,15 @@ int ike_initiate(struct dmn *d, const char *name, bool reauth)
 		if (strcmp(c->name, name) != 0)
 			continue;
 		struct proto_ike_addr peer, local;
-		int r = conn_endpoints(d, c, &local, &peer);
+		int r = 0;
+		if (c->right.host.kind == DMN_ADDR_HOSTNAME) {
+			(void)conn_handle(d, i);
+			r = ike_resolve_peer(d, c, reauth);
+			if (r == -EINPROGRESS)
+				return 0; /* resolve_done initiates */
+		}
+		if (r == 0)
+			r = conn_endpoints(d, c, &local, &peer);
 		if (r < 0)
 			return r;
 		struct proto_ike_conn pc;

@@ -59,6 +59,7 @@ struct dmn_child {
 #define DMN_REKEY_RETIRE_MS    5000u  /* a replaced child's SAs live on this long */
 #define DMN_REKEY_RETRY_MS     40000u /* a rekey with no result is tried again after this */
 #define DMN_RETRY_MAX_MS       60000u /* keyingtries backoff: 1 s doubling up to this */
+#define DMN_RESOLVE_TTL_MS     60000u /* a right= hostname is looked up again after this */
 #define DMN_ACQUIRE_HOLDOFF_MS 10000u /* auto=route: ACQUIREs within this start nothing */
 #define DMN_REKEY_LATE_MS      2000u  /* the clock takes over from a kernel event this late */
 
@@ -125,6 +126,9 @@ struct dmn_ike {
 		uint64_t acquire_ms; /* auto=route: last negotiation an ACQUIRE started */
 		unsigned tries;	     /* phase-1 attempts that failed in a row (keyingtries) */
 		uint64_t retry_ms;   /* when the next attempt starts (0: none planned) */
+		struct proto_ike_addr resolved; /* right= hostname: its address (resolve.c) */
+		uint64_t resolved_ms;		/* when it was resolved (0: never) */
+		bool resolving;			/* a lookup is running */
 	} * handles;
 	size_t n_handles, cap_handles;
 	uint64_t next_handle;

@@ -33,6 +33,12 @@ size_t ike_alen(int family);
 void ike_to_xaddr(const struct proto_ike_addr *a, struct xfrm_ipaddr *ret);
 socklen_t ike_proto_to_sockaddr(const struct proto_ike_addr *a, struct sockaddr_storage *ss);
 
+/* resolve.c: right= hostnames. ike_resolve_peer: 0 when the conn's handle holds a fresh
+ * address, -EINPROGRESS when a lookup runs (the conn is initiated when it ends), or -errno. */
+int ike_resolve_peer(struct dmn *d, const struct dmn_conn *c, bool reauth);
+bool ike_resolved_peer_is(const struct dmn *d, const struct dmn_conn *c,
+			  const struct proto_ike_addr *a);
+
 /* ike_life.c */
 int ike_on_xfrm_readable(sd_event_source *s, int fd, uint32_t revents, void *userdata);
 void ike_children_tick(struct dmn *d, uint64_t now);

@@ -513,10 +513,12 @@ bool dmn_id_equal(const struct dmn_id *a, const struct dmn_id *b)
 	}
 }
 
-/* 2 the entry's ID i names id exactly, 1 it is %any, 0 no match. */
+/* 2 the entry's ID i names id exactly, 1 it is %any or id is not known yet, 0 no match. A
+ * Main Mode responder for a conn with rightid=%any needs the PSK before the peer's ID arrives
+ * (encrypted, in message 5): then any entry that names our own ID may be the one. */
 static int match_id(const struct dmn_id *e, const struct dmn_id *id)
 {
-	if (e->type == DMN_ID_ANY)
+	if (e->type == DMN_ID_ANY || (id && id->type == DMN_ID_ANY))
 		return 1;
 	return id && dmn_id_equal(e, id) ? 2 : 0;
 }

@@ -145,7 +145,8 @@ struct proto_ike_conn {
  * find_p1:  the conn for a phase-1 negotiation with peer; peer_id is NULL while the peer's ID is
  *           not yet known (Main Mode responder before message 5), else the ID it sent.
  * find_p2:  the conn for a Quick Mode whose selectors are local_ts/remote_ts (from our point of
- *           view) inside phase-1 conn p1 (a copy the engine keeps).
+ *           view) inside phase-1 conn p1 (a copy the engine keeps), with the ISAKMP SA's peer
+ *           (what a conn with right=%any and no rightsubnet means by "the peer's address").
  * get_psk:  the PSK for (local ID, remote ID) of conn; remote is NULL when not known yet. Writes
  *           at most cap bytes; the engine wipes them.
  * alloc_spi: an inbound SPI (host order) for protocol from peer to local.
@@ -156,8 +157,8 @@ struct proto_ike_policy {
 		       const struct proto_ike_addr *peer, const struct proto_ike_id *peer_id,
 		       struct proto_ike_conn *ret);
 	int (*find_p2)(void *ctx, const struct proto_ike_conn *p1,
-		       const struct proto_ike_ts *local_ts, const struct proto_ike_ts *remote_ts,
-		       struct proto_ike_conn *ret);
+		       const struct proto_ike_addr *peer, const struct proto_ike_ts *local_ts,
+		       const struct proto_ike_ts *remote_ts, struct proto_ike_conn *ret);
 	int (*get_psk)(void *ctx, const struct proto_ike_conn *conn,
 		       const struct proto_ike_id *local, const struct proto_ike_id *remote,
 		       uint8_t *buf, size_t cap, size_t *ret_len);

@@ -382,8 +382,8 @@ static bool qm_r_take_i1(struct ike_ctx *c)
 		ike_ts_host(&sa->peer, &x->ts_i);
 		ike_ts_host(&sa->local, &x->ts_r);
 	}
-	if (!c->e->pol.find_p2 ||
-	    c->e->pol.find_p2(c->e->pol.ctx, &sa->conn, &x->ts_r, &x->ts_i, &x->conn) < 0) {
+	if (!c->e->pol.find_p2 || c->e->pol.find_p2(c->e->pol.ctx, &sa->conn, &sa->peer, &x->ts_r,
+						    &x->ts_i, &x->conn) < 0) {
 		ike_ts_str(&x->ts_i, a, sizeof(a));
 		ike_ts_str(&x->ts_r, b, sizeof(b));
 		c->notify = ISAKMP_N_INVALID_ID_INFORMATION;

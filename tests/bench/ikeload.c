@@ -143,10 +143,10 @@ static int pol_find_p1(void *ctx, const struct proto_ike_addr *local,
 }
 
 static int pol_find_p2(void *ctx, const struct proto_ike_conn *p1,
-		       const struct proto_ike_ts *local_ts, const struct proto_ike_ts *remote_ts,
-		       struct proto_ike_conn *ret)
+		       const struct proto_ike_addr *peer, const struct proto_ike_ts *local_ts,
+		       const struct proto_ike_ts *remote_ts, struct proto_ike_conn *ret)
 {
-	(void)ctx, (void)p1, (void)local_ts, (void)remote_ts, (void)ret;
+	(void)ctx, (void)p1, (void)peer, (void)local_ts, (void)remote_ts, (void)ret;
 	return -ENOENT;
 }
 

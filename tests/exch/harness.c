@@ -79,11 +79,12 @@ static int pol_find_p1(void *ctx, const struct proto_ike_addr *local,
 }
 
 static int pol_find_p2(void *ctx, const struct proto_ike_conn *p1,
-		       const struct proto_ike_ts *local_ts, const struct proto_ike_ts *remote_ts,
-		       struct proto_ike_conn *ret)
+		       const struct proto_ike_addr *peer, const struct proto_ike_ts *local_ts,
+		       const struct proto_ike_ts *remote_ts, struct proto_ike_conn *ret)
 {
 	struct h_peer *p = peer_of(ctx);
 	bool l = false, r = false;
+	(void)peer;
 	for (unsigned i = 0; i < p1->n_local_ts; i++)
 		l = l || ts_eq(&p1->local_ts[i], local_ts);
 	for (unsigned i = 0; i < p1->n_remote_ts; i++)

@@ -116,6 +116,13 @@ static void test_precedence(void)
 	CHECK(s && !strcmp(lookup(s, "@a.example", "@z.example"), "only")); /* pair needs both */
 	dmn_secrets_free(s);
 	dmn_diags_free(&d);
+	/* Main Mode responder of a right=%any conn: the peer's ID is not known yet (%any); an
+	 * entry naming our ID (with any other) beats a bare %any one */
+	s = sparse("%any : PSK \"any\"\n@gw.example @laptop.example : PSK \"rw\"\n", &d);
+	CHECK(s && !strcmp(lookup(s, "@gw.example", "%any"), "rw"));
+	CHECK(s && !strcmp(lookup(s, "@other.example", "%any"), "any"));
+	dmn_secrets_free(s);
+	dmn_diags_free(&d);
 	s = sparse("@a.example @b.example : PSK \"pair\"\n", &d);
 	const uint8_t *p = (const uint8_t *)"untouched";
 	size_t len = 1234;
