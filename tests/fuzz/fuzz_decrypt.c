@@ -1,0 +1,253 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * libFuzzer target: decrypt-then-decode. A real initiator (peer a of tests/exch/harness.c) brings
+ * the responder engine (peer b) to a phase-1 state with keys; then each record of the input (see
+ * fuzz_decrypt.h) becomes a datagram built the way a peer holding the same keys would build it:
+ * the engine's own builders (ike_msg_begin, ike_msg_end_hash) over a throwaway exchange, the
+ * phase-1 cipher of b's SA and the IV b will decrypt with (ike_iv_phase2, or the current IV of
+ * the Quick Mode or of phase 1). So the fuzzer's plaintext reaches the payload decoder, the
+ * Quick Mode and phase-1 handlers, and the Delete / Notify / DPD handlers; with FZD_HASH it gets
+ * past their authentication checks.
+ *
+ * The harness reads the engine's internals (proto/ike/ike_int.h) and never writes them. b's
+ * replies are dropped. Invariants (abort() on violation):
+ *   - b holds at most one ISAKMP SA, and no more half-open SAs than SAs;
+ *   - a record without FZD_HASH never leads to an event only an authenticated message may
+ *     cause (phase 1 or 2 up, delete, notify, INITIAL-CONTACT, DPD ACK, SA gone, peer moved);
+ *   - the setup reaches its stage (the harness itself works).
+ * ASan and UBSan catch the rest (crashes, leaks, out-of-bounds reads of the exact-size datagram).
+ * crypto/ draws the DH private values from getrandom(2), so keys and ciphertexts differ from run
+ * to run; what the engine decrypts, and so what it does, does not.
+ */
+#include "tests/fuzz/fuzz_decrypt.h"
+
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "proto/ike/ike_int.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* b's only SA (engine internals, read only), or NULL. */
+static struct ike_sa *only_sa(struct proto_ike_engine *e)
+{
+	for (unsigned i = 0; i < IKE_SA_BUCKETS; i++)
+		if (e->buckets[i])
+			return e->buckets[i];
+	return NULL;
+}
+
+struct ike_sa *fzd_setup(struct h_world *w, uint8_t setup)
+{
+	/* datagrams delivered (to either peer) to reach each stage: MM1..MM6, MM1..MM3, AM1,
+	 * AM1..AM3 */
+	static const unsigned deliveries[4] = {6, 3, 1, 3};
+	unsigned stage = setup & FZD_STAGE_MASK;
+	h_init(w, false, 1);
+	for (int i = 0; i < 2; i++) {
+		struct proto_ike_conn *c = &w->p[i].conn;
+		c->ike[0].group = IKE_GROUP_ECP256;
+		c->n_ike = 1;
+		c->aggressive = stage == FZD_AM_KEYS || stage == FZD_AM_UP;
+		c->pfs_group = setup & FZD_PFS ? IKE_GROUP_ECP256 : 0;
+	}
+	if (!h_initiate(w, 0))
+		return NULL;
+	w->deliver_limit = deliveries[stage];
+	h_run(w, 0);
+	struct ike_sa *sa = only_sa(w->p[1].e);
+	if (!sa || !sa->keys_ready)
+		return NULL;
+	switch (stage) {
+	case FZD_MM_KEYS:
+		return sa->p1.state == S_MM_R4_SENT ? sa : NULL;
+	case FZD_AM_KEYS:
+		return sa->p1.state == S_AM_R2_SENT ? sa : NULL;
+	default:
+		return sa->established ? sa : NULL;
+	}
+}
+
+/* The IV b will decrypt x with (RFC 2409 App. B): phase 1's or the Quick Mode's current one, else
+ * hash(last phase-1 block | M-ID). */
+static bool set_iv(struct ike_sa *sa, struct ike_xchg *x, const struct ike_xchg *from)
+{
+	if (!from)
+		return ike_iv_phase2(sa, x->msgid, &x->iv);
+	if (!from->has_iv)
+		return false;
+	crypto_iv_state_init(&x->iv, crypto_iv_state_current(&from->iv));
+	return true;
+}
+
+/* A phase-1 message (MM5, AM3): writes HASH_I (RFC 2409 §5) into the chain's first HASH payload,
+ * over the chain's first ID payload or, without one, the ID b already took (AM1's). */
+static void put_hash_i(const struct ike_sa *sa, uint8_t np, uint8_t *chain, size_t n)
+{
+	static struct proto_msg m;
+	uint8_t hash[CRYPTO_HASH_MAX_LEN];
+	proto_decode_payloads(np, chain, n, PROTO_DECODE_PADDING, &m);
+	const struct proto_payload *h = proto_msg_find(&m, ISAKMP_PL_HASH, 0);
+	const struct proto_payload *id = proto_msg_find(&m, ISAKMP_PL_ID, 0);
+	struct crypto_ike_auth_in in = {
+		.gxi = {sa->gxi, sa->gx_len},
+		.gxr = {sa->gxr, sa->gx_len},
+		.cky_i = sa->icookie,
+		.cky_r = sa->rcookie,
+		.sai_b = {sa->sai_b, sa->sai_b_len},
+		.id_b = id ? (struct crypto_buf){id->body.p, id->body.len}
+			   : (struct crypto_buf){sa->idi_b, sa->idi_b_len},
+	};
+	if (h && h->body.len == sa->keys.prf_len && crypto_ike_hash_i(&sa->keys, &in, hash) == 0)
+		memcpy(chain + h->body.off, hash, h->body.len);
+}
+
+/* The part of the chain a receiver hashes: up to the end of its last payload if it decodes. */
+static size_t hashed_len(uint8_t np, const uint8_t *chain, size_t n)
+{
+	static struct proto_msg m;
+	if (proto_decode_payloads(np, chain, n, PROTO_DECODE_PADDING, &m) != PROTO_OK)
+		return n;
+	return n - m.padding;
+}
+
+/* Appends the raw chain after what b holds: its first type goes into the pending next-payload
+ * byte (of the header or of the HASH). */
+static bool put_chain(struct proto_builder *b, uint8_t np, const uint8_t *chain, size_t n)
+{
+	if (b->bad || b->np_off == SIZE_MAX || b->cap - b->len < n)
+		return false;
+	b->buf[b->np_off] = np;
+	memcpy(b->buf + b->len, chain, n);
+	return proto_builder_set_length(b, b->len + n);
+}
+
+/* The exchange type of record rh for sa. */
+static uint8_t xchg_type(const struct ike_sa *sa, const uint8_t *rh)
+{
+	switch (rh[0] & 3) {
+	case FZD_X_QUICK:
+		return ISAKMP_XCHG_QUICK;
+	case FZD_X_INFO:
+		return ISAKMP_XCHG_INFO;
+	case FZD_X_PHASE1:
+		return sa->p1.type;
+	default:
+		return rh[0] >> 2;
+	}
+}
+
+/*
+ * Builds the datagram of record rh with the plaintext chain (n bytes; a phase-1 HASH in it may be
+ * overwritten) for b's sa. Returns it in a malloc'd buffer of exactly *ret_len bytes, or NULL.
+ */
+static uint8_t *build(struct ike_sa *sa, const uint8_t *rh, uint8_t *chain, size_t n,
+		      size_t *ret_len)
+{
+	uint8_t flags = rh[1], np = rh[3], h3[CRYPTO_HASH_MAX_LEN], zero[CRYPTO_HASH_MAX_LEN] = {0};
+	struct ike_xchg x = {.used = true, .type = xchg_type(sa, rh), .msgid = rh[2] * 0x01010101u};
+	struct ike_ctx c = {.e = sa->e, .sa = sa, .x = &x};
+	bool p1 = x.type == sa->p1.type && x.msgid == 0, enc = !(flags & FZD_PLAIN);
+	const struct ike_xchg *qm = x.type == ISAKMP_XCHG_QUICK ? ike_qm_find(sa, x.msgid) : NULL;
+	int kind = x.type == ISAKMP_XCHG_INFO ? IKE_HASH_INFO : IKE_HASH1;
+	struct proto_builder b;
+	size_t hoff = SIZE_MAX, prf = sa->keys.prf_len;
+	uint8_t *out = NULL;
+	bool ok;
+	x.commit = flags & FZD_COMMIT;
+	if (enc && !set_iv(sa, &x, p1 ? &sa->p1 : qm))
+		return NULL;
+	if (flags & FZD_HASH && p1)
+		put_hash_i(sa, np, chain, n);
+	else if (flags & FZD_HASH)
+		n = hashed_len(np, chain, n);
+	ike_msg_begin(&c, &b, enc);
+	if (flags & FZD_HASH && !p1 && qm && qm->state == S_QM_R2_SENT) {
+		/* HASH(3) = prf(SKEYID_a, 0 | M-ID | Ni_b | Nr_b) */
+		ok = crypto_ike_qm_hash3(&sa->keys, x.msgid,
+					 (struct crypto_buf){qm->ni, qm->ni_len},
+					 (struct crypto_buf){qm->nr, qm->nr_len}, h3) == 0;
+		proto_put_hash(&b, ok ? h3 : zero, prf);
+	} else if (flags & FZD_HASH && !p1) {
+		hoff = proto_put_hash(&b, zero, prf);
+	}
+	ok = put_chain(&b, np, chain, n) &&
+	     (hoff != SIZE_MAX ? ike_msg_end_hash(&c, &b, hoff, kind) : ike_msg_end(&c, &b));
+	if (ok && (out = malloc(x.out_len))) {
+		memcpy(out, x.out, x.out_len);
+		*ret_len = x.out_len;
+	}
+	free(x.out);
+	explicit_bzero(&x, sizeof(x));
+	return out;
+}
+
+/* Events only an authenticated message may cause. */
+static bool needs_auth(enum proto_ike_event_type t)
+{
+	return t == PROTO_IKE_EV_P1_UP || t == PROTO_IKE_EV_P2_UP || t == PROTO_IKE_EV_DELETE ||
+	       t == PROTO_IKE_EV_INITIAL_CONTACT || t == PROTO_IKE_EV_NOTIFY ||
+	       t == PROTO_IKE_EV_SA_GONE || t == PROTO_IKE_EV_PEER_MOVED ||
+	       t == PROTO_IKE_EV_DPD_ACK;
+}
+
+/* Delivers one record to b, lets the engines run, checks the invariants. */
+static void deliver(struct h_world *w, struct ike_sa *sa, const uint8_t *rh, const uint8_t *chain,
+		    size_t n)
+{
+	static uint8_t plain[PROTO_IKE_MSG_MAX];
+	struct h_peer *b = &w->p[1];
+	struct proto_ike_addr local = b->addr, peer = w->p[0].addr;
+	struct proto_ike_stats st;
+	size_t len;
+	uint8_t flags = rh[1];
+	if (n > sizeof(plain))
+		return;
+	memcpy(plain, chain, n);
+	uint8_t *d = build(sa, rh, plain, n, &len);
+	if (!d)
+		return;
+	if (flags & FZD_NATT)
+		local.port = peer.port = 4500;
+	b->n_ev = 0;
+	proto_ike_input(b->e, d, len, &local, &peer, flags & FZD_NATT);
+	free(d);
+	h_run(w, flags & FZD_TIMERS ? FZD_TIMERS_MS : 0);
+	proto_ike_get_stats(b->e, &st);
+	if (st.sas > 1 || st.half_open > st.sas)
+		abort();
+	for (unsigned i = 0; i < b->n_ev; i++)
+		if (!(flags & FZD_HASH) && needs_auth(b->ev[i].type))
+			abort();
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static struct h_world w;
+	if (size < 1)
+		return 0;
+	struct ike_sa *sa = fzd_setup(&w, data[0]);
+	if (!sa)
+		abort(); /* the harness is broken, not the engine */
+	uint64_t id = sa->id;
+	/* the initiator's own Quick Mode stays undelivered; b's answers go nowhere */
+	for (unsigned i = 0; i < w.n_wire; i++)
+		free(w.wire[i].data);
+	w.n_wire = 0;
+	w.deliver_limit = 0;
+	w.blackhole_to[0] = w.blackhole_to[1] = true;
+	size_t off = 1;
+	for (unsigned r = 0; r < FZD_RECORDS_MAX && sa && size - off >= FZD_REC_HDR_LEN; r++) {
+		const uint8_t *rh = data + off;
+		size_t n = (size_t)rh[4] << 8 | rh[5];
+		off += FZD_REC_HDR_LEN;
+		if (n > size - off)
+			n = size - off;
+		deliver(&w, sa, rh, data + off, n);
+		off += n;
+		sa = ike_sa_by_id(w.p[1].e, id); /* a delete may have freed it */
+	}
+	h_free(&w);
+	return 0;
+}
