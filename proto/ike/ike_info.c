@@ -112,6 +112,9 @@ static void handle_notify(struct ike_sa *sa, const struct proto_payload *pl)
 		uint8_t spi[16];
 		memcpy(spi, sa->icookie, 8);
 		memcpy(spi + 8, sa->rcookie, 8);
+		/* RFC 3706 §5: the SPI is CKY-I | CKY-R (some peers send none) */
+		if (n->spi.len && (n->spi.len != 16 || memcmp(n->spi.p, spi, 16) != 0))
+			return;
 		ike_send_info(sa, ISAKMP_PL_N, PROTO_ISAKMP, ISAKMP_N_R_U_THERE_ACK, spi, 16, 0,
 			      n->data.p, 4);
 		return;
@@ -207,6 +210,16 @@ bool ike_info_input(struct ike_sa *sa, const struct proto_header *h, uint8_t *bo
 	ok = true;
 	for (unsigned i = 1; i < m->n; i++) {
 		const struct proto_payload *pl = &m->pl[i];
+		/* Before the peer's HASH_I/HASH_R is checked the keys only prove it knows the PSK,
+		 * not which ID it is (a PSK may be shared): it may report an error, nothing more:
+		 * no Delete, INITIAL-CONTACT or DPD until phase 1 is established. */
+		if (!sa->established && (pl->type != ISAKMP_PL_N || pl->u.n.type >= 8192)) {
+			ike_log(sa->e, PROTO_LOG_DEBUG,
+				"#%llu: %s before phase 1 is established ignored",
+				(unsigned long long)sa->id,
+				pl->type == ISAKMP_PL_D ? "delete" : "status notify");
+			continue;
+		}
 		if (pl->type == ISAKMP_PL_D && !handle_delete(sa, pl))
 			goto out; /* sa is gone */
 		if (pl->type == ISAKMP_PL_N)

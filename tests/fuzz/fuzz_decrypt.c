@@ -32,9 +32,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 /* b's only SA (engine internals, read only), or NULL. */
 static struct ike_sa *only_sa(struct proto_ike_engine *e)
 {
-	for (unsigned i = 0; i < IKE_SA_BUCKETS; i++)
-		if (e->buckets[i])
-			return e->buckets[i];
+	for (unsigned i = 0; i < e->n_buckets; i++)
+		if (e->ck[i])
+			return e->ck[i];
 	return NULL;
 }
 
@@ -205,6 +205,7 @@ static void deliver(struct h_world *w, struct ike_sa *sa, const uint8_t *rh, con
 	if (n > sizeof(plain))
 		return;
 	memcpy(plain, chain, n);
+	bool was_up = sa->established;
 	uint8_t *d = build(sa, rh, plain, n, &len);
 	if (!d)
 		return;
@@ -217,9 +218,18 @@ static void deliver(struct h_world *w, struct ike_sa *sa, const uint8_t *rh, con
 	proto_ike_get_stats(b->e, &st);
 	if (st.sas > 1 || st.half_open > st.sas)
 		abort();
-	for (unsigned i = 0; i < b->n_ev; i++)
+	for (unsigned i = 0; i < b->n_ev; i++) {
 		if (!(flags & FZD_HASH) && needs_auth(b->ev[i].type))
 			abort();
+		/* before phase 1 is up, an informational acts on nothing (the peer's ID is not
+		 * proven yet): no delete, INITIAL-CONTACT or DPD reply */
+		if (!was_up &&
+		    (b->ev[i].type == PROTO_IKE_EV_DELETE ||
+		     b->ev[i].type == PROTO_IKE_EV_INITIAL_CONTACT ||
+		     b->ev[i].type == PROTO_IKE_EV_DPD_ACK) &&
+		    !h_event(b, PROTO_IKE_EV_P1_UP, 0))
+			abort();
+	}
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
