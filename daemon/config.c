@@ -317,6 +317,7 @@ void dmn_config_free(struct dmn_config *cfg)
 		return;
 	for (size_t i = 0; i < cfg->n_conns; i++)
 		free_conn(cfg->conns[i]);
+	dmn_config_touch(cfg);
 	free(cfg->conns);
 	free(cfg);
 }
@@ -427,14 +428,6 @@ int dmn_config_parse_buffer(const char *name, const char *buf, size_t len, const
 	return finish(&raw, r, before, ret_cfg);
 }
 
-const struct dmn_conn *dmn_config_find(const struct dmn_config *cfg, const char *name)
-{
-	for (size_t i = 0; cfg && i < cfg->n_conns; i++)
-		if (!strcmp(cfg->conns[i]->name, name))
-			return cfg->conns[i];
-	return NULL;
-}
-
 /* ---- orientation ---- */
 
 static bool side_is_local(const struct dmn_side *s,
@@ -459,6 +452,8 @@ size_t dmn_config_orient(struct dmn_config *cfg,
 		c->swapped = !c->swapped;
 		n++;
 	}
+	if (n)
+		dmn_config_touch(cfg);
 	return n;
 }
 

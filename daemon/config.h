@@ -24,19 +24,19 @@
 #define DMN_VICI_CONN_FILE "vici:load-conn"
 
 /* Limits: every count the file controls is bounded. */
-#define DMN_CFG_LINE_MAX      4096	 /* bytes per line, without the newline */
+#define DMN_CFG_LINE_MAX      4096	  /* bytes per line, without the newline */
 #define DMN_CFG_FILE_MAX      (16u << 20) /* bytes per file */
-#define DMN_CFG_FILES_MAX     64	 /* files per load (main file + includes) */
-#define DMN_CFG_INCLUDE_DEPTH 8		 /* nesting of include */
-#define DMN_CFG_ALSO_DEPTH    8		 /* nesting of also= */
-#define DMN_CFG_CONNS_MAX     16384	 /* conn sections */
-#define DMN_CFG_KEYWORDS_MAX  512	 /* keyword lines per section */
-#define DMN_CFG_SUBNETS_MAX   64	 /* subnets per side */
-#define DMN_CFG_PROPOSALS_MAX 32	 /* proposals per ike=/esp= after expansion */
-#define DMN_CFG_DIAGS_MAX     1000	 /* diagnostics kept per load */
-#define DMN_NAME_MAX	      64	 /* conn name */
-#define DMN_HOST_MAX	      256	 /* hostname, ID string */
-#define DMN_PATH_MAX	      256	 /* updown script, secrets file path */
+#define DMN_CFG_FILES_MAX     64	  /* files per load (main file + includes) */
+#define DMN_CFG_INCLUDE_DEPTH 8		  /* nesting of include */
+#define DMN_CFG_ALSO_DEPTH    8		  /* nesting of also= */
+#define DMN_CFG_CONNS_MAX     16384	  /* conn sections */
+#define DMN_CFG_KEYWORDS_MAX  512	  /* keyword lines per section */
+#define DMN_CFG_SUBNETS_MAX   64	  /* subnets per side */
+#define DMN_CFG_PROPOSALS_MAX 32	  /* proposals per ike=/esp= after expansion */
+#define DMN_CFG_DIAGS_MAX     1000	  /* diagnostics kept per load */
+#define DMN_NAME_MAX	      64	  /* conn name */
+#define DMN_HOST_MAX	      256	  /* hostname, ID string */
+#define DMN_PATH_MAX	      256	  /* updown script, secrets file path */
 
 enum dmn_diag_level {
 	DMN_DIAG_ERROR,
@@ -231,11 +231,31 @@ struct dmn_setup {
 	uint16_t nat_ikeport;		/* default 4500 */
 };
 
+struct dmn_config_ix;
+
 struct dmn_config {
 	struct dmn_setup setup;
 	struct dmn_conn **conns; /* auto=ignore and IKEv2-only conns are not in this list */
 	size_t n_conns;
+	struct dmn_config_ix *ix; /* lookup cache (config_index.c): dmn_config_touch() after any
+				     change to conns or their sides */
 };
+
+/* The position of conn name in cfg->conns: 0, or -ENOENT. */
+int dmn_config_index_of(const struct dmn_config *cfg, const char *name, size_t *ret_i);
+
+/* Drops the lookup cache of cfg; call after changing cfg->conns or a conn's sides. */
+void dmn_config_touch(struct dmn_config *cfg);
+
+/* The conns that may answer a peer address, as indexes into cfg->conns in ascending order:
+ * exact (right= is that address) and wild (right= is not an address: %any, a name, unset).
+ * 0, or -ENOMEM (then walk cfg->conns). */
+struct dmn_config_cands {
+	const size_t *exact, *wild;
+	size_t n_exact, n_wild;
+};
+int dmn_config_peer_candidates(const struct dmn_config *cfg, int family, const uint8_t *addr,
+			       struct dmn_config_cands *ret);
 
 void dmn_diags_free(struct dmn_diags *d);
 /* Adds one message (printf format). file may be NULL. */

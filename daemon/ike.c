@@ -253,13 +253,12 @@ static const struct dmn_conn *conn_by_handle(const struct dmn *d, uint64_t handl
 	for (size_t k = 0; handle && d->config && k < ik->n_handles; k++) {
 		if (ik->handles[k].id != handle)
 			continue;
-		for (size_t i = 0; i < d->config->n_conns; i++)
-			if (strcmp(d->config->conns[i]->name, ik->handles[k].name) == 0) {
-				if (ret_i)
-					*ret_i = i;
-				return d->config->conns[i];
-			}
-		return NULL;
+		size_t i;
+		if (dmn_config_index_of(d->config, ik->handles[k].name, &i) < 0)
+			return NULL;
+		if (ret_i)
+			*ret_i = i;
+		return d->config->conns[i];
 	}
 	return NULL;
 }
@@ -371,8 +370,22 @@ static int policy_find_p1(void *ctx, const struct proto_ike_addr *local,
 {
 	struct dmn *d = ctx;
 	int best = 0;
-	size_t best_i = 0;
-	for (size_t i = 0; d->config && i < d->config->n_conns; i++) {
+	size_t best_i = 0, n = d->config ? d->config->n_conns : 0;
+	struct dmn_config_cands k;
+	/* only the conns for this address and those for any: in config order, as a walk would */
+	bool ix = d->config &&
+		  dmn_config_peer_candidates(d->config, peer->family, peer->addr, &k) == 0;
+	size_t ie = 0, iw = 0;
+	for (size_t step = 0; step < n; step++) {
+		size_t i = step;
+		if (ix) {
+			if (ie < k.n_exact && (iw >= k.n_wild || k.exact[ie] < k.wild[iw]))
+				i = k.exact[ie++];
+			else if (iw < k.n_wild)
+				i = k.wild[iw++];
+			else
+				break;
+		}
 		const struct dmn_conn *c = d->config->conns[i];
 		int ml = addr_match(&c->left.host, local), mr = addr_match(&c->right.host, peer);
 		if (!mr && c->right.host.kind == DMN_ADDR_HOSTNAME &&
@@ -630,10 +643,7 @@ void ike_child_remove_kernel(struct dmn *d, struct dmn_child *c)
 		xfrm_sa_del(d->xfrm, &id);
 	}
 	if (c->policies) {
-		const struct dmn_conn *conn = NULL;
-		for (size_t i = 0; d->config && i < d->config->n_conns && !conn; i++)
-			if (strcmp(d->config->conns[i]->name, c->conn) == 0)
-				conn = d->config->conns[i];
+		const struct dmn_conn *conn = dmn_config_find(d->config, c->conn);
 		/* auto=route: the policies stay as traps for the next negotiation */
 		if (!ike_conn_routed(conn) || d->ike->unrouting)
 			child_policies(d, c, false);
@@ -1556,6 +1566,9 @@ static void submit_dh(struct dmn *d, struct proto_ike_dh_job *job)
 static bool configured_peer(const struct dmn *d, const struct proto_ike_addr *addr)
 {
 	size_t n = addr->family == AF_INET6 ? 16 : 4;
+	struct dmn_config_cands k;
+	if (d->config && dmn_config_peer_candidates(d->config, addr->family, addr->addr, &k) == 0)
+		return k.n_exact > 0;
 	for (size_t i = 0; d->config && i < d->config->n_conns; i++) {
 		const struct dmn_addr *h = &d->config->conns[i]->right.host;
 		if (h->kind == DMN_ADDR_IP && h->family == addr->family &&
@@ -1734,10 +1747,9 @@ bool ike_conn_routed(const struct dmn_conn *c)
  * Queues the engine's actions without carrying them out: the caller pumps. */
 int ike_initiate(struct dmn *d, const char *name, bool reauth)
 {
-	for (size_t i = 0; d->config && i < d->config->n_conns; i++) {
+	size_t i;
+	if (dmn_config_index_of(d->config, name, &i) == 0) {
 		const struct dmn_conn *c = d->config->conns[i];
-		if (strcmp(c->name, name) != 0)
-			continue;
 		struct proto_ike_addr peer, local;
 		int r = 0;
 		if (c->right.host.kind == DMN_ADDR_HOSTNAME) {
@@ -1933,6 +1945,8 @@ static unsigned carry_vici_conns(struct dmn_config *old, struct dmn_config *cfg)
 		cfg->conns = v;
 		v[cfg->n_conns++] = c;
 		old->conns[i--] = old->conns[--old->n_conns]; /* moved, not freed with old */
+		dmn_config_touch(cfg);
+		dmn_config_touch(old);
 		n++;
 	}
 	return n;

@@ -30,12 +30,7 @@
 
 static const struct dmn_conn *conn_by_name(const struct dmn *d, const char *name, size_t *ret_i)
 {
-	for (size_t i = 0; d->config && i < d->config->n_conns; i++)
-		if (strcmp(d->config->conns[i]->name, name) == 0) {
-			*ret_i = i;
-			return d->config->conns[i];
-		}
-	return NULL;
+	return dmn_config_index_of(d->config, name, ret_i) == 0 ? d->config->conns[*ret_i] : NULL;
 }
 
 /*
