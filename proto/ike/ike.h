@@ -61,6 +61,9 @@ struct crypto_dh;
 #define PROTO_IKE_HALF_OPEN_TIMEOUT_MS 30000u /* responder gives up a silent negotiation */
 #define PROTO_IKE_NATT_PORT	       4500u  /* RFC 3947 §4: the port both sides float to */
 #define PROTO_IKE_DPD_RESEND_MS	       2000u  /* R-U-THERE resent this often until the timeout */
+/* Proposals offered with IPComp (each followed later by the same one without): 2 payloads per
+ * suite with IPComp + 1 per fallback keep an SA within the decoder's PROTO_PROPOSALS_MAX (32). */
+#define PROTO_IKE_IPCOMP_OFFER_MAX 8
 
 struct proto_ike_engine;
 
@@ -128,6 +131,8 @@ struct proto_ike_conn {
 				       both sides use ESP-in-UDP (forceencaps=yes) */
 	bool no_natt;		    /* no NAT traversal at all: no NAT-T vendor ID, no NAT-D
 				       (encapsulation=no) */
+	bool compress;		    /* IPComp (RFC 3173, DEFLATE): offer it with each ESP/AH
+				       proposal, accept it when offered (compress=yes) */
 	struct proto_ike_ts local_ts[PROTO_IKE_TS_MAX];
 	unsigned n_local_ts; /* 0: the local host address */
 	struct proto_ike_ts remote_ts[PROTO_IKE_TS_MAX];
@@ -142,7 +147,9 @@ struct proto_ike_conn {
  *           view) inside phase-1 conn p1 (a copy the engine keeps).
  * get_psk:  the PSK for (local ID, remote ID) of conn; remote is NULL when not known yet. Writes
  *           at most cap bytes; the engine wipes them.
- * alloc_spi: an inbound SPI (host order) for protocol from peer to local.
+ * alloc_spi: an inbound SPI (host order) for protocol from peer to local; for PROTO_IPCOMP a
+ *           CPI, which must lie in 256..61439 (RFC 3173 §3.3: below are well-known values,
+ *           above private use).
  */
 struct proto_ike_policy {
 	void *ctx;
@@ -227,6 +234,11 @@ struct proto_ike_child {
 	uint32_t msgid;
 	bool has_oa;		       /* transport mode over NAT: the peer sent NAT-OA */
 	struct proto_ike_addr oa_peer; /* the peer's original address (RFC 3947 §5.2) */
+	/* IPComp (RFC 3173) negotiated in the same proposal: an IPComp SA pair goes with this
+	 * one, applied before it on the way out (the ESP/AH SA then runs in transport mode). */
+	bool ipcomp;
+	uint8_t ipcomp_transform; /* IPCOMP_DEFLATE */
+	uint16_t cpi_in, cpi_out; /* host order */
 };
 
 struct proto_ike_event {
