@@ -239,6 +239,8 @@ struct proto_ike_child {
 	bool ipcomp;
 	uint8_t ipcomp_transform; /* IPCOMP_DEFLATE */
 	uint16_t cpi_in, cpi_out; /* host order */
+	uint16_t cpi_spare; /* without IPComp: a CPI we allocated and offered all the same (its
+			       larval SA can go), else 0 */
 };
 
 struct proto_ike_event {

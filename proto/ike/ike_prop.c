@@ -650,38 +650,64 @@ void ike_put_p2_reply(struct ike_ctx *c, struct proto_builder *b)
  * A responder may leave out the IPComp part of a suite we offered with it: strictly that is not
  * the suite we offered (RFC 2408 §4.2), but the ESP/AH part is exactly ours and compression is
  * an optional service, so we go on without it.
+ * RFC 2408 §4.2 also asks for one suite in the reply, but strongSwan 5.9, offered the same
+ * ESP proposal with and without IPComp, echoes its choice under each of those numbers (seen in
+ * tests/netns/ipcomp.sh). Such a reply is taken when every copy describes the same ESP/AH SA;
+ * the copy with a CPI wins, as a responder that sent one compresses.
  */
 bool ike_p2_reply_ok(struct ike_ctx *c, const struct proto_sa *sa)
 {
 	struct ike_xchg *x = c->x;
 	struct ike_p2_choice got[PROTO_IKE_CONSIDER_MAX];
-	unsigned n = ike_p2_collect(sa, got);
-	for (unsigned i = 0; n == 1 && i < x->n_offer; i++) {
-		const struct ike_p2_choice *o = &x->offer[i];
-		if (o->number != got[0].number || !p2_eq(&o->prop, &got[0].prop) ||
-		    o->mode != got[0].mode || o->group != got[0].group)
+	unsigned n = ike_p2_collect(sa, got), k = 0;
+	bool same = n > 0;
+	for (unsigned i = 1; i < n; i++) {
+		same = same && p2_eq(&got[i].prop, &got[0].prop) && got[i].mode == got[0].mode &&
+		       got[i].group == got[0].group && got[i].spi_out == got[0].spi_out;
+		if (!got[k].comp_seen && got[i].comp_seen)
+			k = i;
+	}
+	for (unsigned i = 0; same && i < x->n_offer; i++) {
+		const struct ike_p2_choice *o = &x->offer[i], *g = &got[k];
+		if (o->number != g->number || !p2_eq(&o->prop, &g->prop) || o->mode != g->mode ||
+		    o->group != g->group)
 			continue;
-		if (got[0].comp_seen &&
-		    (!o->comp || !got[0].comp || got[0].comp_transform != o->comp_transform)) {
+		if (g->comp_seen &&
+		    (!o->comp || !g->comp || g->comp_transform != o->comp_transform)) {
 			ike_fail(c, PROTO_IKE_E_NO_PROPOSAL,
 				 "the responder's IPComp part is not one we offered or can use "
 				 "(transform %u, CPI %u)",
-				 got[0].comp_transform, got[0].cpi_out);
+				 g->comp_transform, g->cpi_out);
 			return false;
 		}
 		x->chosen = *o;
 		x->chosen.valid = true;
-		x->chosen.spi_out = got[0].spi_out;
-		x->chosen.comp = got[0].comp;
-		x->chosen.cpi_out = got[0].cpi_out;
+		x->chosen.spi_out = g->spi_out;
+		x->chosen.comp = g->comp;
+		x->chosen.cpi_out = g->cpi_out;
 		x->chosen.lifetime_s = o->offered_life_s;
 		x->chosen.lifetime_kb = o->offered_life_kb;
-		if (o->comp && !got[0].comp)
+		if (n > 1)
+			ike_log(c->e, PROTO_LOG_DEBUG,
+				"\"%s\" #%llu: quick mode %08x: the responder repeated its choice "
+				"in "
+				"%u proposals; taking #%u",
+				x->conn.name, (unsigned long long)c->sa->id, x->msgid, n,
+				g->number);
+		if (o->comp && !g->comp)
 			ike_log(c->e, PROTO_LOG_INFO,
 				"\"%s\" #%llu: quick mode %08x: the responder declined IPComp",
 				x->conn.name, (unsigned long long)c->sa->id, x->msgid);
 		return true;
 	}
-	ike_fail(c, PROTO_IKE_E_NO_PROPOSAL, "the responder chose a proposal we did not offer");
+	char one[96] = "nothing usable";
+	if (n) {
+		ike_p2_str(&got[k].prop, one, sizeof(one));
+		snprintf(one + strlen(one), sizeof(one) - strlen(one), " #%u%s", got[k].number,
+			 got[k].comp_seen ? "+IPComp" : "");
+	}
+	ike_fail(c, PROTO_IKE_E_NO_PROPOSAL,
+		 "the responder chose a proposal we did not offer (%s%s)", one,
+		 n > 1 ? (same ? ", repeated" : ", and others") : "");
 	return false;
 }

@@ -187,6 +187,9 @@ static enum ike_ret qm_established(struct ike_ctx *c)
 	k->ipcomp_transform = ch->comp ? ch->comp_transform : 0;
 	k->cpi_in = ch->comp ? ch->cpi_in : 0;
 	k->cpi_out = ch->comp ? ch->cpi_out : 0;
+	k->cpi_spare = !ch->comp && x->initiator && x->n_offer && x->offer[0].comp
+			       ? x->offer[0].cpi_in
+			       : 0;
 	size_t len = k->enc_key_len + k->auth_key_len;
 	if (len == 0 || len > PROTO_IKE_KEYMAT_MAX ||
 	    crypto_ike_keymat(&sa->keys, gqm, k->protocol, k->spi_in, ni, nr, k->keymat_in, len) <

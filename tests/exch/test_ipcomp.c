@@ -151,6 +151,10 @@ static void case_fallback(void)
 		if (c)
 			CHECK_EQ_INT(c->transform, ESP_AES_CBC);
 		CHECK(!h_log_has(&w.p[0], "declined IPComp"));
+		/* the initiator's unused CPI is reported, so that its larval SA can go */
+		const struct proto_ike_event *e = h_event(&w.p[0], PROTO_IKE_EV_P2_UP, 0);
+		if (e)
+			CHECK_EQ_INT(e->u.child.cpi_spare, k == 0 || k == 3 ? 0x1100 : 0);
 		if (k == 2)
 			CHECK(h_log_has(&w.p[0], "could not allocate a CPI: offering no IPComp"));
 		if (k == 3)
