@@ -861,6 +861,10 @@ static void add_child(struct dmn *d, struct vici_builder *b, const struct dmn_ch
 	vici_add_kv_str(b, "protocol", c->protocol == PROTO_IPSEC_AH ? "AH" : "ESP");
 	vici_add_kv_fmt(b, "spi-in", "%08x", c->spi_in);
 	vici_add_kv_fmt(b, "spi-out", "%08x", c->spi_out);
+	if (c->ipcomp) { /* as charon reports an IPComp pair */
+		vici_add_kv_fmt(b, "cpi-in", "%04x", c->cpi_in);
+		vici_add_kv_fmt(b, "cpi-out", "%04x", c->cpi_out);
+	}
 	if (c->protocol != PROTO_IPSEC_AH) {
 		add_alg(b, "encr-alg", ALG(esp_encr_names, c->transform), c->transform);
 		if (c->key_bits)
@@ -1530,6 +1534,8 @@ static void conn_to_text(const struct vici_node *conn, struct conf_text *t)
 	text_list(t, "rightsubnet", vici_node_get(child, "remote_ts"), "");
 	text_list(t, "esp", vici_node_get(child, "esp_proposals"), "!");
 	text_list(t, "ah", vici_node_get(child, "ah_proposals"), "!");
+	if (node_value_is(vici_node_get(child, "ipcomp"), "yes"))
+		text_add(t, "    compress=yes\n");
 	n = vici_node_get(child, "mode");
 	if (n && !node_value_is(n, "tunnel") && !node_value_is(n, "transport"))
 		t->err = "mode must be tunnel or transport";
