@@ -317,6 +317,7 @@ int ike_conn_to_proto(const struct dmn *d, size_t i, struct proto_ike_conn *ret)
 	ret->force_encaps = c->encaps == DMN_FORCE;
 	ret->no_natt = c->encaps == DMN_NO;
 	ret->strict_lifetime = c->strict_lifetime;
+	ret->compress = c->compress;
 	for (size_t k = 0; k < c->left.n_subnets && ret->n_local_ts < PROTO_IKE_TS_MAX; k++)
 		subnet_to_ts(&c->left.subnets[k], &ret->local_ts[ret->n_local_ts++]);
 	for (size_t k = 0; k < c->right.n_subnets && ret->n_remote_ts < PROTO_IKE_TS_MAX; k++)
@@ -506,10 +507,14 @@ static int policy_alloc_spi(void *ctx, const struct proto_ike_conn *conn, uint8_
 			   dst = {.family = (uint8_t)local->family};
 	memcpy(src.bytes, peer->addr, 16);
 	memcpy(dst.bytes, local->addr, 16);
-	uint8_t ipproto = protocol == PROTO_IPSEC_AH ? IPPROTO_AH : IPPROTO_ESP;
+	uint8_t ipproto = protocol == PROTO_IPSEC_AH ? IPPROTO_AH
+			  : protocol == PROTO_IPCOMP ? IPPROTO_COMP
+						     : IPPROTO_ESP;
+	/* the default range of a CPI is the negotiable one, 256..61439 (RFC 3173 §3.3) */
 	int r = xfrm_allocspi(d->xfrm, &src, &dst, ipproto, conn->reqid, 0, 0, 0, ret_spi);
 	if (r < 0)
-		log_warn("%s: cannot allocate an SPI: %s", conn->name, xfrm_errmsg(d->xfrm));
+		log_warn("%s: cannot allocate %s: %s", conn->name,
+			 ipproto == IPPROTO_COMP ? "a CPI" : "an SPI", xfrm_errmsg(d->xfrm));
 	return r;
 }
 
@@ -532,16 +537,58 @@ static void ts_to_sel(const struct proto_ike_ts *ts, struct xfrm_ipaddr *addr, u
 	*len = ts->prefix >= 0 ? (uint8_t)ts->prefix : (ts->family == AF_INET ? 32 : 128);
 }
 
-int ike_child_sa(struct dmn *d, const struct proto_ike_event *ev, bool inbound,
-		 const struct dmn_child *c)
+/*
+ * The mode of a child's ESP/AH SA. With IPComp in tunnel mode the IPComp SA carries the tunnel
+ * and the ESP/AH SA runs in transport mode over the tunnel's outer header; its selector is then a
+ * wildcard, as the kernel matches the inner flow against it (measured in the VM).
+ */
+static void child_ipsec_mode(const struct dmn_child *c, struct xfrm_sa *sa)
+{
+	sa->mode = c->mode == ENCAP_TRANSPORT ? XFRM_MODE_TRANSPORT : XFRM_MODE_TUNNEL;
+	if (c->ipcomp && sa->mode == XFRM_MODE_TUNNEL) {
+		sa->mode = XFRM_MODE_TRANSPORT;
+		sa->sel = (struct xfrm_sel){.src.family = (uint8_t)c->local.family,
+					    .dst.family = (uint8_t)c->local.family};
+	}
+}
+
+/* The IPComp SA of one direction (inbound: over the larval SA its CPI's ALLOCSPI left). It has
+ * no lifetime of its own: it goes with its child. */
+static int child_comp_sa(struct dmn *d, struct dmn_child *c, bool inbound)
+{
+	struct xfrm_sa sa = {0};
+	ike_to_xaddr(inbound ? &c->peer : &c->local, &sa.src);
+	ike_to_xaddr(inbound ? &c->local : &c->peer, &sa.dst);
+	sa.spi = inbound ? c->cpi_in : c->cpi_out;
+	sa.proto = IPPROTO_COMP;
+	sa.mode = c->mode == ENCAP_TRANSPORT ? XFRM_MODE_TRANSPORT : XFRM_MODE_TUNNEL;
+	sa.reqid = c->reqid;
+	sa.comp = (struct xfrm_key){.alg = "deflate"}; /* IPCOMP_DEFLATE, RFC 2394 */
+	int r = inbound ? xfrm_sa_update(d->xfrm, &sa) : xfrm_sa_add(d->xfrm, &sa);
+	if (inbound)
+		c->comp_in = r == 0;
+	else
+		c->comp_out = r == 0;
+	return r;
+}
+
+/* Installs one direction of child c: its IPComp SA (if any) first, then the ESP/AH SA. */
+int ike_child_sa(struct dmn *d, const struct proto_ike_event *ev, bool inbound, struct dmn_child *c)
 {
 	const struct proto_ike_child *ch = &ev->u.child;
 	struct xfrm_sa sa = {0};
+	if (c->ipcomp) {
+		if (ch->ipcomp_transform != IPCOMP_DEFLATE)
+			return -EOPNOTSUPP;
+		int r = child_comp_sa(d, c, inbound);
+		if (r < 0)
+			return r;
+	}
 	ike_to_xaddr(inbound ? &ev->peer : &ev->local, &sa.src);
 	ike_to_xaddr(inbound ? &ev->local : &ev->peer, &sa.dst);
 	sa.spi = inbound ? ch->spi_in : ch->spi_out;
 	sa.proto = ch->protocol == PROTO_IPSEC_AH ? IPPROTO_AH : IPPROTO_ESP;
-	sa.mode = ch->mode == ENCAP_TRANSPORT ? XFRM_MODE_TRANSPORT : XFRM_MODE_TUNNEL;
+	child_ipsec_mode(c, &sa);
 	sa.reqid = ev->reqid;
 	sa.replay_window = 32;
 	const uint8_t *km = inbound ? ch->keymat_in : ch->keymat_out;
@@ -594,14 +641,23 @@ static void child_policy(const struct dmn_child *c, uint8_t dir, struct xfrm_pol
 	p->action = XFRM_POLICY_ALLOW;
 	/* More specific selectors get a better (lower) priority, as the kernel picks the lowest. */
 	p->priority = 0x10000u - (uint32_t)p->sel.src_len - (uint32_t)p->sel.dst_len;
-	p->n_tmpls = 1;
-	struct xfrm_tmpl *t = &p->tmpls[0];
-	t->proto = c->protocol == PROTO_IPSEC_AH ? IPPROTO_AH : IPPROTO_ESP;
-	t->mode = c->mode == ENCAP_TRANSPORT ? XFRM_MODE_TRANSPORT : XFRM_MODE_TUNNEL;
-	t->reqid = c->reqid;
-	if (c->mode == ENCAP_TUNNEL) {
-		ike_to_xaddr(out ? &c->local : &c->peer, &t->src);
-		ike_to_xaddr(out ? &c->peer : &c->local, &t->dst);
+	/* With IPComp: [IPComp, ESP/AH], IPComp applied first on the way out and carrying the
+	 * tunnel; optional inbound, where small packets come uncompressed (RFC 3173 §2.2). */
+	p->n_tmpls = c->ipcomp ? 2 : 1;
+	for (size_t i = 0; i < p->n_tmpls; i++) {
+		struct xfrm_tmpl *t = &p->tmpls[i];
+		bool comp = c->ipcomp && i == 0;
+		t->proto = comp				   ? IPPROTO_COMP
+			   : c->protocol == PROTO_IPSEC_AH ? IPPROTO_AH
+							   : IPPROTO_ESP;
+		t->mode = c->mode == ENCAP_TRANSPORT || (c->ipcomp && !comp) ? XFRM_MODE_TRANSPORT
+									     : XFRM_MODE_TUNNEL;
+		t->reqid = c->reqid;
+		t->optional = comp && !out;
+		if (t->mode == XFRM_MODE_TUNNEL) {
+			ike_to_xaddr(out ? &c->local : &c->peer, &t->src);
+			ike_to_xaddr(out ? &c->peer : &c->local, &t->dst);
+		}
 	}
 }
 
@@ -627,9 +683,23 @@ uint64_t ike_child_key(uint8_t protocol, uint32_t spi_in)
 	return ((uint64_t)protocol << 32 | spi_in) + 1;
 }
 
+/* Deletes child c's IPComp SA of one direction (its larval one too, if it never got further). */
+static void child_comp_del(struct dmn *d, const struct dmn_child *c, bool inbound)
+{
+	struct xfrm_sa_id id = {.spi = inbound ? c->cpi_in : c->cpi_out, .proto = IPPROTO_COMP};
+	ike_to_xaddr(inbound ? &c->peer : &c->local, &id.src);
+	ike_to_xaddr(inbound ? &c->local : &c->peer, &id.dst);
+	xfrm_sa_del(d->xfrm, &id);
+}
+
 void ike_child_remove_kernel(struct dmn *d, struct dmn_child *c)
 {
 	uint8_t ipproto = c->protocol == PROTO_IPSEC_AH ? IPPROTO_AH : IPPROTO_ESP;
+	if (c->comp_in)
+		child_comp_del(d, c, true);
+	if (c->comp_out)
+		child_comp_del(d, c, false);
+	c->comp_in = c->comp_out = false;
 	if (c->sa_in) {
 		struct xfrm_sa_id id = {.spi = c->spi_in, .proto = ipproto};
 		ike_to_xaddr(&c->peer, &id.src);
@@ -828,6 +898,16 @@ static void on_child_up(struct dmn *d, const struct proto_ike_event *ev)
 	c->auth_key_len = ch->auth_key_len;
 	c->lifetime_s = ch->lifetime_s;
 	c->lifetime_kb = ch->lifetime_kb;
+	c->ipcomp = ch->ipcomp;
+	c->cpi_in = ch->cpi_in;
+	c->cpi_out = ch->cpi_out;
+	if (ch->cpi_spare) {
+		/* offered, not taken: the larval SA of its ALLOCSPI need not wait for its expiry */
+		struct xfrm_sa_id id = {.spi = ch->cpi_spare, .proto = IPPROTO_COMP};
+		ike_to_xaddr(&ev->peer, &id.src);
+		ike_to_xaddr(&ev->local, &id.dst);
+		xfrm_sa_del(d->xfrm, &id);
+	}
 	child_limits(d, c, conn, ev->initiator);
 	if (dmn_map_put(&ik->children, ike_child_key(c->protocol, c->spi_in), c) < 0) {
 		free(c);
@@ -887,6 +967,8 @@ static void on_child_up(struct dmn *d, const struct proto_ike_event *ev)
 		ike_to_xaddr(&c->peer, &id.src);
 		ike_to_xaddr(&c->local, &id.dst);
 		xfrm_sa_del(d->xfrm, &id);
+		if (c->ipcomp && !c->comp_in)
+			child_comp_del(d, c, true); /* its larval SA */
 	}
 	if (r < 0) {
 		char why[384];
@@ -899,7 +981,7 @@ static void on_child_up(struct dmn *d, const struct proto_ike_event *ev)
 		dmn_vici_initiate_failed(d, c->conn, why + strlen(c->conn) + 2);
 		return;
 	}
-	char pfs[96] = "", gname[24];
+	char pfs[128] = "", gname[24];
 	if (ch->pfs_group)
 		snprintf(
 			pfs, sizeof(pfs), ", PFS %s",
@@ -909,6 +991,9 @@ static void on_child_up(struct dmn *d, const struct proto_ike_event *ev)
 	if (ch->natt)
 		snprintf(pfs + strlen(pfs), sizeof(pfs) - strlen(pfs), ", ESP in UDP %u->%u",
 			 ch->encap_sport, ch->encap_dport);
+	if (c->ipcomp)
+		snprintf(pfs + strlen(pfs), sizeof(pfs) - strlen(pfs),
+			 ", IPComp CPIs 0x%04x in, 0x%04x out", c->cpi_in, c->cpi_out);
 	log_info("%s: IPsec SA established with %s: %s %s %u-bit, auth %s, %s, %s === %s, SPIs "
 		 "0x%08x in, 0x%08x out%s",
 		 c->conn, peer, ch->protocol == PROTO_IPSEC_AH ? "AH" : "ESP",
@@ -981,7 +1066,7 @@ int ike_child_encap_update(struct dmn *d, struct dmn_child *c)
 		ike_to_xaddr(inbound ? &c->local : &c->peer, &sa.dst);
 		sa.spi = inbound ? c->spi_in : c->spi_out;
 		sa.proto = c->protocol == PROTO_IPSEC_AH ? IPPROTO_AH : IPPROTO_ESP;
-		sa.mode = c->mode == ENCAP_TRANSPORT ? XFRM_MODE_TRANSPORT : XFRM_MODE_TUNNEL;
+		child_ipsec_mode(c, &sa);
 		sa.reqid = c->reqid;
 		sa.replay_window = 32;
 		if (enc) {
@@ -1716,6 +1801,7 @@ static int conn_trap(struct dmn *d, size_t i, bool add)
 	t.protocol = pc.n_esp ? pc.esp[0].protocol : PROTO_IPSEC_ESP;
 	t.mode = pc.mode;
 	t.reqid = pc.reqid;
+	t.ipcomp = pc.compress;
 	unsigned nl = pc.n_local_ts ? pc.n_local_ts : 1, nr = pc.n_remote_ts ? pc.n_remote_ts : 1;
 	for (unsigned k = 0; k < nl * nr; k++) {
 		if (pc.n_local_ts)

@@ -35,6 +35,11 @@ struct dmn_child {
 	struct proto_ike_addr oa_peer;
 	size_t enc_key_len, auth_key_len;
 	uint32_t lifetime_s, lifetime_kb;
+	/* IPComp (RFC 3173): an IPComp SA pair applied before the ESP/AH one (which then runs in
+	 * transport mode, the IPComp SAs carrying the tunnel), installed and removed with it. */
+	bool ipcomp;
+	uint16_t cpi_in, cpi_out;
+	bool comp_in, comp_out; /* what is actually in the kernel */
 	/* Lifetimes and replacement. The kernel's soft limit (lifetime - rekeymargin - fuzz) starts
 	 * a rekey; a new child with the same selectors supersedes this one, which is deleted a few
 	 * seconds later; the hard limit removes it. */

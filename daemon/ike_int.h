@@ -22,7 +22,7 @@ struct dmn_conn_handle *ike_handle_by_name(const struct dmn_ike *ik, const char 
 struct dmn_ike_sa *ike_newest_sa(struct dmn *d, const char *conn,
 				 const struct proto_ike_addr *peer);
 int ike_child_sa(struct dmn *d, const struct proto_ike_event *ev, bool inbound,
-		 const struct dmn_child *c);
+		 struct dmn_child *c);
 void ike_child_send_delete(struct dmn *d, const struct dmn_child *c);
 void ike_child_remove_kernel(struct dmn *d, struct dmn_child *c);
 void ike_child_free(struct dmn *d, struct dmn_child *c);

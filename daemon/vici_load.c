@@ -164,6 +164,8 @@ static void conn_to_text(const struct vici_node *conn, struct conf_text *t)
 	text_list(t, "rightsubnet", vici_node_get(child, "remote_ts"), "");
 	text_list(t, "esp", vici_node_get(child, "esp_proposals"), "!");
 	text_list(t, "ah", vici_node_get(child, "ah_proposals"), "!");
+	if (node_value_is(vici_node_get(child, "ipcomp"), "yes"))
+		text_add(t, "    compress=yes\n");
 	n = vici_node_get(child, "mode");
 	if (n && !node_value_is(n, "tunnel") && !node_value_is(n, "transport"))
 		t->err = "mode must be tunnel or transport";

@@ -268,6 +268,10 @@ static void add_child(struct dmn *d, struct vici_builder *b, const struct dmn_ch
 	vici_add_kv_str(b, "protocol", c->protocol == PROTO_IPSEC_AH ? "AH" : "ESP");
 	vici_add_kv_fmt(b, "spi-in", "%08x", c->spi_in);
 	vici_add_kv_fmt(b, "spi-out", "%08x", c->spi_out);
+	if (c->ipcomp) { /* as charon reports an IPComp pair */
+		vici_add_kv_fmt(b, "cpi-in", "%04x", c->cpi_in);
+		vici_add_kv_fmt(b, "cpi-out", "%04x", c->cpi_out);
+	}
 	if (c->protocol != PROTO_IPSEC_AH) {
 		add_alg(b, "encr-alg", ALG(esp_encr_names, c->transform), c->transform);
 		if (c->key_bits)

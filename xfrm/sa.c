@@ -274,8 +274,10 @@ int xfrm_allocspi(struct xfrm_handle *h, const struct xfrm_ipaddr *src,
 		  uint32_t min, uint32_t max, uint32_t *ret_spi)
 {
 	if (min == 0 && max == 0) {
+		/* RFC 4303 §2.1: SPIs 1..255 are reserved; RFC 3173 §3.3: CPIs 0..255 are
+		 * well-known or reserved, 61440..65535 for private use. */
 		min = 0x100;
-		max = proto == IPPROTO_COMP ? 0xffff : 0xffffffffu;
+		max = proto == IPPROTO_COMP ? XFRM_CPI_MAX : 0xffffffffu;
 	}
 	if (!src->family || src->family != dst->family || min > max ||
 	    (proto == IPPROTO_COMP && max > 0xffff))

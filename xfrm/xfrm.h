@@ -35,6 +35,8 @@
 #define XFRM_TMPL_MAX 4
 /* Kernel algorithm names are at most 63 characters (CRYPTO_MAX_ALG_NAME - 1). */
 #define XFRM_ALG_NAME_MAX 63
+/* The largest negotiated CPI (RFC 3173 §3.3: 61440..65535 are for private use). */
+#define XFRM_CPI_MAX 0xefffu
 /* Keys up to 512 bits (HMAC-SHA2-512 is the largest the daemon uses). */
 #define XFRM_KEY_MAX 64
 
@@ -218,7 +220,8 @@ int xfrm_fd(const struct xfrm_handle *h);
 const char *xfrm_errmsg(const struct xfrm_handle *h);
 
 /* Allocates an SPI (ESP/AH; range 0x100..0xffffffff if min == max == 0) or a CPI (IPComp;
- * 0x100..0xffff) for a larval SA src -> dst. seq ties it to an ACQUIRE (0 if none). */
+ * 0x100..XFRM_CPI_MAX by default, at most 0xffff) for a larval SA src -> dst. seq ties it to an
+ * ACQUIRE (0 if none). */
 int xfrm_allocspi(struct xfrm_handle *h, const struct xfrm_ipaddr *src,
 		  const struct xfrm_ipaddr *dst, uint8_t proto, uint32_t reqid, uint32_t seq,
 		  uint32_t min, uint32_t max, uint32_t *ret_spi);

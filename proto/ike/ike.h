@@ -65,6 +65,9 @@ struct crypto_dh;
 #define PROTO_IKE_HALF_OPEN_TIMEOUT_MS 30000u /* responder gives up a silent negotiation */
 #define PROTO_IKE_NATT_PORT	       4500u  /* RFC 3947 §4: the port both sides float to */
 #define PROTO_IKE_DPD_RESEND_MS	       2000u  /* R-U-THERE resent this often until the timeout */
+/* Proposals offered with IPComp (each followed later by the same one without): 2 payloads per
+ * suite with IPComp + 1 per fallback keep an SA within the decoder's PROTO_PROPOSALS_MAX (32). */
+#define PROTO_IKE_IPCOMP_OFFER_MAX 8
 
 struct proto_ike_engine;
 
@@ -134,6 +137,8 @@ struct proto_ike_conn {
 				       (encapsulation=no) */
 	bool strict_lifetime; /* responder: refuse offers with lifetimes longer than ours instead
 				 of shortening them (lifetimecheck=strict) */
+	bool compress;		    /* IPComp (RFC 3173, DEFLATE): offer it with each ESP/AH
+				       proposal, accept it when offered (compress=yes) */
 	struct proto_ike_ts local_ts[PROTO_IKE_TS_MAX];
 	unsigned n_local_ts; /* 0: the local host address */
 	struct proto_ike_ts remote_ts[PROTO_IKE_TS_MAX];
@@ -149,7 +154,9 @@ struct proto_ike_conn {
  *           (what a conn with right=%any and no rightsubnet means by "the peer's address").
  * get_psk:  the PSK for (local ID, remote ID) of conn; remote is NULL when not known yet. Writes
  *           at most cap bytes; the engine wipes them.
- * alloc_spi: an inbound SPI (host order) for protocol from peer to local.
+ * alloc_spi: an inbound SPI (host order) for protocol from peer to local; for PROTO_IPCOMP a
+ *           CPI, which must lie in 256..61439 (RFC 3173 §3.3: below are well-known values,
+ *           above private use).
  */
 struct proto_ike_policy {
 	void *ctx;
@@ -236,6 +243,13 @@ struct proto_ike_child {
 	uint32_t msgid;
 	bool has_oa;		       /* transport mode over NAT: the peer sent NAT-OA */
 	struct proto_ike_addr oa_peer; /* the peer's original address (RFC 3947 §5.2) */
+	/* IPComp (RFC 3173) negotiated in the same proposal: an IPComp SA pair goes with this
+	 * one, applied before it on the way out (the ESP/AH SA then runs in transport mode). */
+	bool ipcomp;
+	uint8_t ipcomp_transform; /* IPCOMP_DEFLATE */
+	uint16_t cpi_in, cpi_out; /* host order */
+	uint16_t cpi_spare; /* without IPComp: a CPI we allocated and offered all the same (its
+			       larval SA can go), else 0 */
 };
 
 struct proto_ike_event {

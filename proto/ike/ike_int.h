@@ -22,21 +22,43 @@
 #define IKE_SA_BUCKETS	 256  /* initial size of the cookie and id tables (they grow) */
 #define IKE_HO_BUCKETS	 1024 /* per-address half-open chains */
 #define IKE_QM_LINGER_MS 30000u
-#define IKE_DONE_MSGIDS	 32 /* an initiator keeps a finished QM to answer a resent QM2 */
+#define IKE_DONE_MSGIDS	 32	 /* an initiator keeps a finished QM to answer a resent QM2 */
+#define IKE_CPI_MIN	 256u	 /* RFC 3173 §3.3: 0..63 well-known, 64..255 reserved */
+#define IKE_CPI_MAX	 0xefffu /* ... 61440..65535 for private use */
 
 /* Every state of every exchange and role. The *_DH states wait for a DH job. */
-#define IKE_STATES(X)                                                                              \
-	X(S_NONE)                                                                                  \
-	X(S_MM_I_START)                                                                            \
-	X(S_MM_I1_SENT)                                                                            \
-	X(S_MM_I2_DH)                                                                              \
-	X(S_MM_I3_SENT)                                                                            \
-	X(S_MM_I4_DH)                                                                              \
-	X(S_MM_I5_SENT) X(S_MM_R_START) X(S_MM_R2_SENT) X(S_MM_R3_DH) X(S_MM_R4_SENT)              \
-		X(S_AM_I_START) X(S_AM_I0_DH) X(S_AM_I1_SENT) X(S_AM_I2_DH) X(S_AM_R_START)        \
-			X(S_AM_R1_DH) X(S_AM_R2_SENT) X(S_P1_UP) X(S_QM_I_START) X(S_QM_I0_DH)     \
-				X(S_QM_I1_SENT) X(S_QM_I2_DH) X(S_QM_I_DONE) X(S_QM_R_START)       \
-					X(S_QM_R1_DH) X(S_QM_R2_SENT) X(S_QM_R_DONE)
+/* One state a line: clang-format 14 does not settle on a layout for this list. */
+/* clang-format off */
+#define IKE_STATES(X) \
+	X(S_NONE) \
+	X(S_MM_I_START) \
+	X(S_MM_I1_SENT) \
+	X(S_MM_I2_DH) \
+	X(S_MM_I3_SENT) \
+	X(S_MM_I4_DH) \
+	X(S_MM_I5_SENT) \
+	X(S_MM_R_START) \
+	X(S_MM_R2_SENT) \
+	X(S_MM_R3_DH) \
+	X(S_MM_R4_SENT) \
+	X(S_AM_I_START) \
+	X(S_AM_I0_DH) \
+	X(S_AM_I1_SENT) \
+	X(S_AM_I2_DH) \
+	X(S_AM_R_START) \
+	X(S_AM_R1_DH) \
+	X(S_AM_R2_SENT) \
+	X(S_P1_UP) \
+	X(S_QM_I_START) \
+	X(S_QM_I0_DH) \
+	X(S_QM_I1_SENT) \
+	X(S_QM_I2_DH) \
+	X(S_QM_I_DONE) \
+	X(S_QM_R_START) \
+	X(S_QM_R1_DH) \
+	X(S_QM_R2_SENT) \
+	X(S_QM_R_DONE)
+/* clang-format on */
 
 #define IKE_X_STATE(s) s,
 enum ike_state { IKE_STATES(IKE_X_STATE) S__MAX };
@@ -106,7 +128,9 @@ struct ike_table {
 	size_t n;
 };
 
-/* A chosen or offered phase-2 proposal (one protocol, one transform). */
+/* A chosen or offered phase-2 proposal: one ESP or AH transform, alone or with an IPComp
+ * transform under the same proposal number (RFC 2408 §4.2: proposals sharing a number are one
+ * suite; RFC 2407 §4.4.1, RFC 3173 §4.1: IPComp offered that way, its CPI in the SPI field). */
 struct ike_p2_choice {
 	struct proto_ike_p2_prop prop;
 	uint8_t number, xf_number;
@@ -116,6 +140,13 @@ struct ike_p2_choice {
 	uint16_t group;
 	uint16_t mode;
 	bool valid;
+	/* IPComp. comp: offered by us (initiator), or usable in the peer's suite / chosen. */
+	bool comp;
+	bool comp_seen;	 /* the peer's suite has an IPComp part, usable or not */
+	bool comp_first; /* ... before the ESP/AH part (a reply echoes that order) */
+	uint8_t comp_xf_number, comp_transform;
+	uint8_t cpi_len;	  /* CPI bytes on the wire (2; RFC 3173 §4.1 also allows 4) */
+	uint16_t cpi_in, cpi_out; /* host order */
 };
 
 /* One exchange: phase 1 (msgid 0) or a Quick Mode. */
@@ -151,7 +182,7 @@ struct ike_xchg {
 	size_t peer_ke_len;
 	struct proto_ike_conn conn;	/* the QM's conn (responder: from find_p2) */
 	struct proto_ike_ts ts_i, ts_r; /* IDci / IDcr */
-	struct ike_p2_choice offer[PROTO_IKE_P2_PROPS_MAX];
+	struct ike_p2_choice offer[PROTO_IKE_P2_PROPS_MAX + PROTO_IKE_IPCOMP_OFFER_MAX];
 	unsigned n_offer;
 	struct ike_p2_choice chosen;
 	bool resp_lifetime; /* responder shortened the lifetime */
@@ -298,6 +329,17 @@ void ike_put_p2_sa(struct ike_ctx *c, struct proto_builder *b);
 bool ike_select_p2(struct ike_ctx *c, const struct proto_sa *sa, bool has_ke);
 void ike_put_p2_reply(struct ike_ctx *c, struct proto_builder *b);
 bool ike_p2_reply_ok(struct ike_ctx *c, const struct proto_sa *sa);
+/* The pure parts of the above, for tests: an SA payload of offers (initiator) or of one choice
+ * (responder), with the encapsulation modes sa asks for (only its NAT-T fields are read); the
+ * peer's suites of an SA payload (at most PROTO_IKE_CONSIDER_MAX transforms); the responder's
+ * pick among them for conn. */
+void ike_put_p2_offers(const struct ike_sa *sa, struct proto_builder *b,
+		       const struct ike_p2_choice *v, unsigned n);
+void ike_put_p2_choice(const struct ike_sa *sa, struct proto_builder *b,
+		       const struct ike_p2_choice *ch);
+unsigned ike_p2_collect(const struct proto_sa *sa, struct ike_p2_choice *out);
+bool ike_p2_pick(const struct proto_ike_conn *conn, const struct ike_p2_choice *peer, unsigned n,
+		 bool has_ke, struct ike_p2_choice *ret);
 size_t ike_enc_key_len(const struct proto_ike_p2_prop *p);
 size_t ike_auth_key_len(const struct proto_ike_p2_prop *p);
 void ike_p1_str(const struct proto_ike_p1_prop *p, char *buf, size_t len);

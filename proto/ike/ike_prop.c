@@ -4,6 +4,14 @@
  * App. A attributes for phase 1, RFC 2407 §4.5 for phase 2). The responder picks by ITS OWN
  * preference order: for each of its proposals in turn, the first matching peer transform wins.
  * At most PROTO_IKE_CONSIDER_MAX peer transforms are looked at.
+ *
+ * IPComp (RFC 3173 §4.1, RFC 2407 §4.4.1): with compress=yes the initiator offers each of its
+ * first PROTO_IKE_IPCOMP_OFFER_MAX ESP/AH proposals together with an IPComp proposal (DEFLATE,
+ * our CPI in a 2-byte SPI field, the same mode and lifetimes) under the same proposal number,
+ * then all of them again alone, so that a peer without IPComp has a suite it can take:
+ *
+ *   #1 ESP aes-sha2 (SPI)  #1 IPCOMP deflate (CPI)  #2 ESP 3des-sha1 (SPI)  #2 IPCOMP ...
+ *   #3 ESP aes-sha2 (SPI)  #4 ESP 3des-sha1 (SPI)
  */
 #include <stdio.h>
 #include <string.h>
@@ -306,9 +314,10 @@ static void put_be32(uint8_t *o, uint32_t v)
 	o[3] = (uint8_t)v;
 }
 
-/* The attributes of one phase-2 transform; the mode is the UDP-encapsulated one over a NAT. */
+/* The attributes of one phase-2 transform; the mode is the UDP-encapsulated one over a NAT. The
+ * IPComp transform of a suite (comp) carries its lifetimes and mode only. */
 static void put_p2_attrs(const struct ike_sa *sa, struct proto_builder *b,
-			 const struct ike_p2_choice *ch)
+			 const struct ike_p2_choice *ch, bool comp)
 {
 	proto_put_attr_tv(b, IPSEC_ATTR_SA_LIFE_TYPE, LIFE_SECONDS);
 	proto_put_attr(b, IPSEC_ATTR_SA_LIFE_DURATION, ch->offered_life_s);
@@ -316,47 +325,84 @@ static void put_p2_attrs(const struct ike_sa *sa, struct proto_builder *b,
 		proto_put_attr_tv(b, IPSEC_ATTR_SA_LIFE_TYPE, LIFE_KILOBYTES);
 		proto_put_attr(b, IPSEC_ATTR_SA_LIFE_DURATION, ch->offered_life_kb);
 	}
-	if (ch->group)
+	if (ch->group && !comp)
 		proto_put_attr_tv(b, IPSEC_ATTR_GROUP_DESCRIPTION, ch->group);
 	proto_put_attr_tv(b, IPSEC_ATTR_ENCAPSULATION_MODE, ike_natt_mode(sa, ch->mode));
+	if (comp)
+		return;
 	if (ch->prop.auth)
 		proto_put_attr_tv(b, IPSEC_ATTR_AUTHENTICATION_ALGORITHM, ch->prop.auth);
 	if (ch->prop.key_bits)
 		proto_put_attr_tv(b, IPSEC_ATTR_KEY_LENGTH, ch->prop.key_bits);
 }
 
-/* The initiator's offer: one proposal per conn entry, SPIs from x->offer (filled by the QM). */
-void ike_put_p2_sa(struct ike_ctx *c, struct proto_builder *b)
+/* One suite: the ESP/AH proposal with our SPI and, with IPComp, the IPComp proposal with our CPI
+ * under the same number (RFC 2408 §4.2), in the order comp_first says. */
+static void put_suite(const struct ike_sa *sa, struct proto_builder *b,
+		      const struct ike_p2_choice *ch)
 {
-	struct ike_xchg *x = c->x;
 	uint8_t spi[4];
-	proto_put_sa(b, ISAKMP_DOI_IPSEC, IPSEC_SIT_IDENTITY_ONLY);
-	for (unsigned i = 0; i < x->n_offer; i++) {
-		const struct ike_p2_choice *o = &x->offer[i];
-		put_be32(spi, o->spi_in);
-		proto_put_proposal(b, o->number, o->prop.protocol, spi, 4);
-		proto_put_transform(b, 1, o->prop.transform);
-		put_p2_attrs(c->sa, b, o);
+	for (int k = 0; k < 2; k++) {
+		bool comp = (k == 0) == ch->comp_first;
+		if (comp && !ch->comp)
+			continue;
+		if (comp) {
+			size_t len = ch->cpi_len && ch->cpi_len <= 4 ? ch->cpi_len : 2;
+			put_be32(spi, ch->cpi_in);
+			proto_put_proposal(b, ch->number, PROTO_IPCOMP, spi + 4 - len, len);
+			proto_put_transform(b, ch->comp_xf_number, ch->comp_transform);
+		} else {
+			put_be32(spi, ch->spi_in);
+			proto_put_proposal(b, ch->number, ch->prop.protocol, spi, 4);
+			proto_put_transform(b, ch->xf_number, ch->prop.transform);
+		}
+		put_p2_attrs(sa, b, ch, comp);
 	}
 }
 
-/* Reads one phase-2 transform; false if it has an attribute we do not know. */
-static bool parse_p2_xf(const struct proto_proposal *p, const struct proto_transform *t,
-			struct ike_p2_choice *ret)
+void ike_put_p2_offers(const struct ike_sa *sa, struct proto_builder *b,
+		       const struct ike_p2_choice *v, unsigned n)
+{
+	proto_put_sa(b, ISAKMP_DOI_IPSEC, IPSEC_SIT_IDENTITY_ONLY);
+	for (unsigned i = 0; i < n; i++)
+		put_suite(sa, b, &v[i]);
+}
+
+void ike_put_p2_choice(const struct ike_sa *sa, struct proto_builder *b,
+		       const struct ike_p2_choice *ch)
+{
+	proto_put_sa(b, ISAKMP_DOI_IPSEC, IPSEC_SIT_IDENTITY_ONLY);
+	put_suite(sa, b, ch);
+}
+
+/* The initiator's offer: the suites of x->offer (filled by the QM), SPIs and CPI included. */
+void ike_put_p2_sa(struct ike_ctx *c, struct proto_builder *b)
+{
+	ike_put_p2_offers(c->sa, b, c->x->offer, c->x->n_offer);
+}
+
+/* The SPI of an ESP/AH proposal (4 bytes) or the CPI of an IPComp one (2 bytes, or 4 whose first
+ * two are zero: RFC 3173 §4.1); false for any other size or a CPI above 16 bits. */
+static bool proposal_spi(const struct proto_proposal *p, uint32_t *ret)
+{
+	uint32_t v = 0;
+	for (size_t i = 0; i < p->spi.len && i < 4; i++)
+		v = v << 8 | p->spi.p[i];
+	*ret = v;
+	if (p->protocol == PROTO_IPCOMP)
+		return (p->spi.len == 2 || p->spi.len == 4) && v <= 0xffff;
+	return p->spi.len == 4;
+}
+
+/* Reads the attributes of one phase-2 transform into ret (lifetimes, group, mode, auth, key
+ * length); false if one is unknown or malformed. A missing mode stays 0, the UDP-encapsulated
+ * modes of RFC 3947 §5.1 become the plain ones. */
+static bool parse_p2_attrs(const struct proto_transform *t, struct ike_p2_choice *ret)
 {
 	struct proto_iter it;
 	struct proto_attr a;
 	uint16_t life_type = 0;
 	uint32_t v;
-	memset(ret, 0, sizeof(*ret));
-	ret->number = p->number;
-	ret->xf_number = t->number;
-	ret->prop.protocol = p->protocol;
-	ret->prop.transform = t->id;
-	if (p->spi.len != 4)
-		return false;
-	ret->spi_out = (uint32_t)p->spi.p[0] << 24 | (uint32_t)p->spi.p[1] << 16 |
-		       (uint32_t)p->spi.p[2] << 8 | p->spi.p[3];
 	proto_attrs_begin(&it, t->attrs);
 	while (proto_attrs_next(&it, &a)) {
 		if (proto_attr_u32(&a, &v) != PROTO_OK)
@@ -377,7 +423,7 @@ static bool parse_p2_xf(const struct proto_proposal *p, const struct proto_trans
 			ret->group = (uint16_t)v;
 			break;
 		case IPSEC_ATTR_ENCAPSULATION_MODE:
-			ret->mode = (uint8_t)v;
+			ret->mode = (uint16_t)v;
 			break;
 		case IPSEC_ATTR_AUTHENTICATION_ALGORITHM:
 			ret->prop.auth = (uint16_t)v;
@@ -391,14 +437,64 @@ static bool parse_p2_xf(const struct proto_proposal *p, const struct proto_trans
 	}
 	if (it.err != PROTO_OK)
 		return false;
-	/* RFC 3947 §5.1: the UDP-encapsulated modes stand for the plain ones over NAT-T */
 	if (ret->mode == ENCAP_UDP_TUNNEL || ret->mode == ENCAP_UDP_TUNNEL_DRAFT)
 		ret->mode = ENCAP_TUNNEL;
 	else if (ret->mode == ENCAP_UDP_TRANSPORT || ret->mode == ENCAP_UDP_TRANSPORT_DRAFT)
 		ret->mode = ENCAP_TRANSPORT;
-	else if (ret->mode == 0)
+	return true;
+}
+
+/* Reads one ESP/AH transform of proposal p (SPI spi); false if it has an attribute we do not
+ * know. */
+static bool parse_p2_xf(const struct proto_proposal *p, const struct proto_transform *t,
+			uint32_t spi, struct ike_p2_choice *ret)
+{
+	memset(ret, 0, sizeof(*ret));
+	ret->number = p->number;
+	ret->xf_number = t->number;
+	ret->prop.protocol = p->protocol;
+	ret->prop.transform = t->id;
+	ret->spi_out = spi;
+	if (!parse_p2_attrs(t, ret))
+		return false;
+	if (ret->mode == 0)
 		ret->mode = ENCAP_TUNNEL; /* RFC 2407 §4.5: unspecified */
 	return true;
+}
+
+/* The IPComp part of a peer's suite. */
+struct comp_part {
+	bool seen, usable, first;
+	uint8_t xf_number, transform;
+	uint16_t cpi, mode; /* mode 0: not given (the suite's) */
+};
+
+/* Reads an IPComp proposal: usable when its CPI is a negotiated one (RFC 3173 §3.3: 0..255 are
+ * well-known or reserved) and one of its first PROTO_IKE_CONSIDER_MAX transforms is DEFLATE
+ * with known attributes only (RFC 2407 §4.4.5; the first such is taken). */
+static void parse_comp(const struct proto_proposal *p, struct comp_part *ret)
+{
+	struct proto_iter ti;
+	struct proto_transform t;
+	uint32_t cpi;
+	unsigned looked = 0;
+	ret->seen = true;
+	if (!proposal_spi(p, &cpi) || cpi < IKE_CPI_MIN)
+		return;
+	ret->cpi = (uint16_t)cpi;
+	proto_transforms_begin(&ti, p);
+	while (!ret->usable && looked++ < PROTO_IKE_CONSIDER_MAX &&
+	       proto_transforms_next(&ti, &t)) {
+		struct ike_p2_choice a;
+		memset(&a, 0, sizeof(a));
+		if (t.id != IPCOMP_DEFLATE || !parse_p2_attrs(&t, &a) || a.prop.auth ||
+		    a.prop.key_bits)
+			continue;
+		ret->usable = true;
+		ret->xf_number = t.number;
+		ret->transform = t.id;
+		ret->mode = a.mode;
+	}
 }
 
 static bool p2_eq(const struct proto_ike_p2_prop *a, const struct proto_ike_p2_prop *b)
@@ -407,76 +503,157 @@ static bool p2_eq(const struct proto_ike_p2_prop *a, const struct proto_ike_p2_p
 	       a->key_bits == b->key_bits && a->auth == b->auth;
 }
 
-/* Collects the peer's phase-2 transforms, skipping bundles (several proposals sharing a number,
- * RFC 2408 §4.2 "AND"), which we do not support. */
-static unsigned collect_p2(const struct proto_sa *sa, struct ike_p2_choice *out)
+#define IKE_SUITE_MAX 3 /* proposals kept per number: enough to see a suite we do not take */
+
+/*
+ * Adds the transforms of one suite (the ns proposals sharing a number, RFC 2408 §4.2 "AND") to
+ * out[n..], returning the new count: ESP or AH, alone or with one IPComp proposal (RFC 2407
+ * §4.4.1). Other combinations (AH+ESP, two of a kind) are not supported and skipped.
+ */
+static unsigned collect_suite(const struct proto_proposal *v, unsigned ns,
+			      struct ike_p2_choice *out, unsigned n)
 {
-	struct proto_iter pi, ti;
-	struct proto_proposal p;
+	const struct proto_proposal *ipsec_p = NULL;
+	struct comp_part comp = {0};
+	struct proto_iter ti;
 	struct proto_transform t;
-	unsigned n = 0;
-	uint8_t counts[256] = {0};
-	proto_proposals_begin(&pi, sa);
-	while (proto_proposals_next(&pi, &p))
-		counts[p.number]++;
-	proto_proposals_begin(&pi, sa);
-	while (n < PROTO_IKE_CONSIDER_MAX && proto_proposals_next(&pi, &p)) {
-		if (counts[p.number] != 1 ||
-		    (p.protocol != PROTO_IPSEC_ESP && p.protocol != PROTO_IPSEC_AH))
+	uint32_t spi;
+	for (unsigned i = 0; i < ns; i++) {
+		bool ipsec = v[i].protocol == PROTO_IPSEC_ESP || v[i].protocol == PROTO_IPSEC_AH;
+		if (ipsec && !ipsec_p) {
+			ipsec_p = &v[i];
+		} else if (v[i].protocol == PROTO_IPCOMP && !comp.seen) {
+			parse_comp(&v[i], &comp);
+			comp.first = !ipsec_p;
+		} else {
+			return n;
+		}
+	}
+	if (!ipsec_p || !proposal_spi(ipsec_p, &spi))
+		return n;
+	proto_transforms_begin(&ti, ipsec_p);
+	while (n < PROTO_IKE_CONSIDER_MAX && proto_transforms_next(&ti, &t)) {
+		struct ike_p2_choice *ch = &out[n];
+		if (!parse_p2_xf(ipsec_p, &t, spi, ch))
 			continue;
-		proto_transforms_begin(&ti, &p);
-		while (n < PROTO_IKE_CONSIDER_MAX && proto_transforms_next(&ti, &t))
-			if (parse_p2_xf(&p, &t, &out[n]))
-				n++;
+		ch->comp_seen = comp.seen;
+		ch->comp = comp.usable && (comp.mode == 0 || comp.mode == ch->mode);
+		ch->comp_first = comp.first;
+		ch->comp_xf_number = comp.xf_number;
+		ch->comp_transform = comp.transform;
+		ch->cpi_out = comp.cpi;
+		n++;
 	}
 	return n;
+}
+
+unsigned ike_p2_collect(const struct proto_sa *sa, struct ike_p2_choice *out)
+{
+	struct proto_iter pi;
+	struct proto_proposal p, suite[IKE_SUITE_MAX];
+	unsigned n = 0, ns = 0;
+	bool too_many = false;
+	/* The decoder checked that proposal numbers never decrease: a suite is a run. */
+	proto_proposals_begin(&pi, sa);
+	while (n < PROTO_IKE_CONSIDER_MAX && proto_proposals_next(&pi, &p)) {
+		if (ns && p.number != suite[0].number) {
+			if (!too_many)
+				n = collect_suite(suite, ns, out, n);
+			ns = 0;
+			too_many = false;
+		}
+		if (ns < IKE_SUITE_MAX)
+			suite[ns++] = p;
+		else
+			too_many = true;
+	}
+	if (ns && !too_many && n < PROTO_IKE_CONSIDER_MAX)
+		n = collect_suite(suite, ns, out, n);
+	return n;
+}
+
+/* Whether the peer's suite p is our proposal own, in conn's mode and PFS (has_ke: a KE came). */
+static bool p2_fits(const struct proto_ike_conn *conn, const struct proto_ike_p2_prop *own,
+		    const struct ike_p2_choice *p, bool has_ke)
+{
+	uint16_t want_group = has_ke ? conn->pfs_group : 0;
+	if (!p2_eq(&p->prop, own) || p->mode != conn->mode || p->group != want_group ||
+	    has_ke != (conn->pfs_group != 0))
+		return false;
+	if (!conn->strict_lifetime)
+		return true;
+	/* lifetimecheck=strict: an offer that outlives ours is refused, not shortened */
+	uint32_t life = conn->ipsec_lifetime_s ? conn->ipsec_lifetime_s : IPSEC_LIFETIME_DEFAULT;
+	uint32_t offered = p->offered_life_s ? p->offered_life_s : IPSEC_LIFETIME_DEFAULT;
+	return offered <= life &&
+	       (!conn->ipsec_lifetime_kb ||
+		(p->offered_life_kb && p->offered_life_kb <= conn->ipsec_lifetime_kb));
+}
+
+/*
+ * The responder picks by its own preference order. With compress=yes the suites whose IPComp it
+ * can use come first, then those without IPComp; with compress=no only the latter. A suite whose
+ * IPComp part is refused is refused whole (RFC 2408 §4.2: the proposals of one number are taken
+ * or left together), so an initiator that wants compression but can do without offers the same
+ * proposals again without IPComp, as ours does.
+ */
+bool ike_p2_pick(const struct proto_ike_conn *conn, const struct ike_p2_choice *peer, unsigned n,
+		 bool has_ke, struct ike_p2_choice *ret)
+{
+	for (int pass = conn->compress ? 0 : 1; pass < 2; pass++)
+		for (unsigned j = 0; j < conn->n_esp && j < PROTO_IKE_P2_PROPS_MAX; j++)
+			for (unsigned i = 0; i < n; i++) {
+				const struct ike_p2_choice *p = &peer[i];
+				if ((pass == 0 ? !p->comp : p->comp_seen) ||
+				    !p2_fits(conn, &conn->esp[j], p, has_ke))
+					continue;
+				*ret = *p;
+				return true;
+			}
+	return false;
+}
+
+/* "AES-CBC-128/HMAC-SHA2-256+pfs+IPComp, ..." for a failure message. */
+static void p2_offer_str(const struct ike_p2_choice *v, unsigned n, char *buf, size_t len)
+{
+	size_t at = 0;
+	buf[0] = '\0';
+	for (unsigned i = 0; i < n && at + 1 < len; i++) {
+		char one[80];
+		ike_p2_str(&v[i].prop, one, sizeof(one));
+		int w = snprintf(buf + at, len - at, "%s%s%s%s", i ? ", " : "", one,
+				 v[i].group ? "+pfs" : "",
+				 !v[i].comp_seen ? ""
+				 : v[i].comp	 ? "+IPComp"
+						 : "+IPComp(unusable)");
+		at += w > 0 ? (size_t)w : 0;
+	}
 }
 
 bool ike_select_p2(struct ike_ctx *c, const struct proto_sa *sa, bool has_ke)
 {
 	struct ike_xchg *x = c->x;
-	struct ike_p2_choice peer[PROTO_IKE_CONSIDER_MAX];
-	unsigned n = collect_p2(sa, peer);
-	uint16_t want_group = has_ke ? x->conn.pfs_group : 0;
-	uint32_t own = x->conn.ipsec_lifetime_s ? x->conn.ipsec_lifetime_s : IPSEC_LIFETIME_DEFAULT;
-	const struct ike_p2_choice *too_long = NULL;
-	for (unsigned j = 0; j < x->conn.n_esp; j++) {
-		for (unsigned i = 0; i < n; i++) {
-			struct ike_p2_choice *p = &peer[i];
-			if (!p2_eq(&p->prop, &x->conn.esp[j]) || p->mode != x->conn.mode ||
-			    p->group != want_group || has_ke != (x->conn.pfs_group != 0))
-				continue;
-			uint32_t offered =
-				p->offered_life_s ? p->offered_life_s : IPSEC_LIFETIME_DEFAULT;
-			if (x->conn.strict_lifetime &&
-			    (offered > own || (x->conn.ipsec_lifetime_kb &&
-					       (!p->offered_life_kb ||
-						p->offered_life_kb > x->conn.ipsec_lifetime_kb)))) {
-				too_long = too_long ? too_long : p;
-				continue;
-			}
-			x->chosen = *p;
-			x->chosen.valid = true;
-			x->chosen.lifetime_s = offered < own ? offered : own;
-			x->chosen.lifetime_kb = p->offered_life_kb;
-			if (x->conn.ipsec_lifetime_kb &&
-			    (!p->offered_life_kb || p->offered_life_kb > x->conn.ipsec_lifetime_kb))
-				x->chosen.lifetime_kb = x->conn.ipsec_lifetime_kb;
-			x->resp_lifetime = x->chosen.lifetime_s != offered ||
-					   x->chosen.lifetime_kb != p->offered_life_kb;
-			return true;
-		}
+	struct ike_p2_choice peer[PROTO_IKE_CONSIDER_MAX], ch;
+	unsigned n = ike_p2_collect(sa, peer);
+	if (ike_p2_pick(&x->conn, peer, n, has_ke, &ch)) {
+		x->chosen = ch;
+		x->chosen.valid = true;
+		x->chosen.cpi_len = 2;
+		uint32_t own = x->conn.ipsec_lifetime_s ? x->conn.ipsec_lifetime_s
+							: IPSEC_LIFETIME_DEFAULT;
+		uint32_t offered = ch.offered_life_s ? ch.offered_life_s : IPSEC_LIFETIME_DEFAULT;
+		x->chosen.lifetime_s = offered < own ? offered : own;
+		x->chosen.lifetime_kb = ch.offered_life_kb;
+		if (x->conn.ipsec_lifetime_kb &&
+		    (!ch.offered_life_kb || ch.offered_life_kb > x->conn.ipsec_lifetime_kb))
+			x->chosen.lifetime_kb = x->conn.ipsec_lifetime_kb;
+		x->resp_lifetime = x->chosen.lifetime_s != offered ||
+				   x->chosen.lifetime_kb != ch.offered_life_kb;
+		return true;
 	}
-	char offered[512] = "", ours[512] = "";
+	char offered[512], ours[512] = "";
 	size_t at = 0;
-	for (unsigned i = 0; i < n && at + 1 < sizeof(offered); i++) {
-		char one[80];
-		ike_p2_str(&peer[i].prop, one, sizeof(one));
-		int w = snprintf(offered + at, sizeof(offered) - at, "%s%s%s", i ? ", " : "", one,
-				 peer[i].group ? "+pfs" : "");
-		at += w > 0 ? (size_t)w : 0;
-	}
-	at = 0;
+	p2_offer_str(peer, n, offered, sizeof(offered));
 	for (unsigned j = 0; j < x->conn.n_esp && at + 1 < sizeof(ours); j++) {
 		char one[80];
 		ike_p2_str(&x->conn.esp[j], one, sizeof(one));
@@ -484,55 +661,101 @@ bool ike_select_p2(struct ike_ctx *c, const struct proto_sa *sa, bool has_ke)
 		at += w > 0 ? (size_t)w : 0;
 	}
 	c->notify = ISAKMP_N_NO_PROPOSAL_CHOSEN;
-	if (too_long) {
+	struct proto_ike_conn lenient = x->conn;
+	lenient.strict_lifetime = false;
+	struct ike_p2_choice too_long;
+	if (x->conn.strict_lifetime && ike_p2_pick(&lenient, peer, n, has_ke, &too_long)) {
+		/* only the lifetime stood in the way */
 		char one[80];
-		ike_p2_str(&too_long->prop, one, sizeof(one));
+		ike_p2_str(&too_long.prop, one, sizeof(one));
 		ike_fail(c, PROTO_IKE_E_LIFETIME,
 			 "lifetime refused: peer offered %s with a lifetime of %u s and %u KB, we "
 			 "accept at most %u s and %u KB (0: no limit) (lifetimecheck=strict)",
 			 one,
-			 too_long->offered_life_s ? too_long->offered_life_s
-						  : IPSEC_LIFETIME_DEFAULT,
-			 too_long->offered_life_kb, own, x->conn.ipsec_lifetime_kb);
+			 too_long.offered_life_s ? too_long.offered_life_s : IPSEC_LIFETIME_DEFAULT,
+			 too_long.offered_life_kb,
+			 x->conn.ipsec_lifetime_s ? x->conn.ipsec_lifetime_s : IPSEC_LIFETIME_DEFAULT,
+			 x->conn.ipsec_lifetime_kb);
 		return false;
 	}
 	ike_fail(c, PROTO_IKE_E_NO_PROPOSAL,
-		 "no proposal chosen: peer offered %s%s, we accept %s (%s, pfs group %u)",
+		 "no proposal chosen: peer offered %s%s, we accept %s (%s, pfs group %u, %s)",
 		 n ? offered : "nothing usable", has_ke ? " with PFS" : "", ours,
-		 x->conn.mode == ENCAP_TRANSPORT ? "transport" : "tunnel", x->conn.pfs_group);
+		 x->conn.mode == ENCAP_TRANSPORT ? "transport" : "tunnel", x->conn.pfs_group,
+		 x->conn.compress ? "IPComp or none" : "no IPComp");
 	return false;
 }
 
-/* The responder's SA: the chosen proposal with our SPI and the initiator's attributes echoed. */
+/* The responder's SA: the chosen suite with our SPI (and CPI) and the initiator's attributes
+ * echoed. */
 void ike_put_p2_reply(struct ike_ctx *c, struct proto_builder *b)
 {
-	struct ike_p2_choice *ch = &c->x->chosen;
-	uint8_t spi[4];
-	put_be32(spi, ch->spi_in);
-	proto_put_sa(b, ISAKMP_DOI_IPSEC, IPSEC_SIT_IDENTITY_ONLY);
-	proto_put_proposal(b, ch->number, ch->prop.protocol, spi, 4);
-	proto_put_transform(b, ch->xf_number, ch->prop.transform);
-	put_p2_attrs(c->sa, b, ch);
+	ike_put_p2_choice(c->sa, b, &c->x->chosen);
 }
 
-/* The initiator checks the responder's choice is one of its offers and takes its SPI. */
+/*
+ * The initiator checks the responder's choice is one of its offers and takes its SPI (and CPI).
+ * A responder may leave out the IPComp part of a suite we offered with it: strictly that is not
+ * the suite we offered (RFC 2408 §4.2), but the ESP/AH part is exactly ours and compression is
+ * an optional service, so we go on without it.
+ * RFC 2408 §4.2 also asks for one suite in the reply, but strongSwan 5.9, offered the same
+ * ESP proposal with and without IPComp, echoes its choice under each of those numbers (seen in
+ * tests/netns/ipcomp.sh). Such a reply is taken when every copy describes the same ESP/AH SA;
+ * the copy with a CPI wins, as a responder that sent one compresses.
+ */
 bool ike_p2_reply_ok(struct ike_ctx *c, const struct proto_sa *sa)
 {
 	struct ike_xchg *x = c->x;
 	struct ike_p2_choice got[PROTO_IKE_CONSIDER_MAX];
-	unsigned n = collect_p2(sa, got);
-	for (unsigned i = 0; n == 1 && i < x->n_offer; i++) {
-		const struct ike_p2_choice *o = &x->offer[i];
-		if (o->number != got[0].number || !p2_eq(&o->prop, &got[0].prop) ||
-		    o->mode != got[0].mode || o->group != got[0].group)
+	unsigned n = ike_p2_collect(sa, got), k = 0;
+	bool same = n > 0;
+	for (unsigned i = 1; i < n; i++) {
+		same = same && p2_eq(&got[i].prop, &got[0].prop) && got[i].mode == got[0].mode &&
+		       got[i].group == got[0].group && got[i].spi_out == got[0].spi_out;
+		if (!got[k].comp_seen && got[i].comp_seen)
+			k = i;
+	}
+	for (unsigned i = 0; same && i < x->n_offer; i++) {
+		const struct ike_p2_choice *o = &x->offer[i], *g = &got[k];
+		if (o->number != g->number || !p2_eq(&o->prop, &g->prop) || o->mode != g->mode ||
+		    o->group != g->group)
 			continue;
+		if (g->comp_seen &&
+		    (!o->comp || !g->comp || g->comp_transform != o->comp_transform)) {
+			ike_fail(c, PROTO_IKE_E_NO_PROPOSAL,
+				 "the responder's IPComp part is not one we offered or can use "
+				 "(transform %u, CPI %u)",
+				 g->comp_transform, g->cpi_out);
+			return false;
+		}
 		x->chosen = *o;
 		x->chosen.valid = true;
-		x->chosen.spi_out = got[0].spi_out;
+		x->chosen.spi_out = g->spi_out;
+		x->chosen.comp = g->comp;
+		x->chosen.cpi_out = g->cpi_out;
 		x->chosen.lifetime_s = o->offered_life_s;
 		x->chosen.lifetime_kb = o->offered_life_kb;
+		if (n > 1)
+			ike_log(c->e, PROTO_LOG_DEBUG,
+				"\"%s\" #%llu: quick mode %08x: the responder repeated its choice "
+				"in "
+				"%u proposals; taking #%u",
+				x->conn.name, (unsigned long long)c->sa->id, x->msgid, n,
+				g->number);
+		if (o->comp && !g->comp)
+			ike_log(c->e, PROTO_LOG_INFO,
+				"\"%s\" #%llu: quick mode %08x: the responder declined IPComp",
+				x->conn.name, (unsigned long long)c->sa->id, x->msgid);
 		return true;
 	}
-	ike_fail(c, PROTO_IKE_E_NO_PROPOSAL, "the responder chose a proposal we did not offer");
+	char one[96] = "nothing usable";
+	if (n) {
+		ike_p2_str(&got[k].prop, one, sizeof(one));
+		snprintf(one + strlen(one), sizeof(one) - strlen(one), " #%u%s", got[k].number,
+			 got[k].comp_seen ? "+IPComp" : "");
+	}
+	ike_fail(c, PROTO_IKE_E_NO_PROPOSAL,
+		 "the responder chose a proposal we did not offer (%s%s)", one,
+		 n > 1 ? (same ? ", repeated" : ", and others") : "");
 	return false;
 }

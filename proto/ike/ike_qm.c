@@ -40,6 +40,7 @@ static bool msg_no_ke(const struct ike_ctx *c)
 	return !msg_has_ke(c);
 }
 
+/* An inbound SPI, or for PROTO_IPCOMP a CPI; 0 when the daemon has none (or a reserved one). */
 static uint32_t alloc_spi(struct ike_ctx *c, uint8_t protocol)
 {
 	uint32_t spi = 0;
@@ -47,19 +48,33 @@ static uint32_t alloc_spi(struct ike_ctx *c, uint8_t protocol)
 	if (!c->e->pol.alloc_spi ||
 	    c->e->pol.alloc_spi(c->e->pol.ctx, &c->x->conn, protocol, &sa->local, &sa->peer, &spi) <
 		    0 ||
-	    spi < 256) /* RFC 4303 §2.1: 1..255 are reserved */
+	    spi < 256 || /* RFC 4303 §2.1: 1..255 are reserved; RFC 3173 §3.3 for CPIs */
+	    (protocol == PROTO_IPCOMP && spi > IKE_CPI_MAX))
 		return 0;
 	return spi;
 }
 
-/* The initiator's offer: SPIs (one per protocol) and the proposals in the conn's order. */
+/* The initiator's offer: SPIs (one per protocol), a CPI with compress=yes, and the proposals in
+ * the conn's order: the first PROTO_IKE_IPCOMP_OFFER_MAX with IPComp, then all without (the
+ * layout is drawn in ike_prop.c). */
 static bool qm_i_prepare(struct ike_ctx *c)
 {
 	struct ike_xchg *x = c->x;
-	uint32_t spi_esp = 0, spi_ah = 0;
+	uint32_t spi_esp = 0, spi_ah = 0, cpi = 0;
+	unsigned n =
+		x->conn.n_esp < PROTO_IKE_P2_PROPS_MAX ? x->conn.n_esp : PROTO_IKE_P2_PROPS_MAX;
+	unsigned ncomp = !x->conn.compress		  ? 0
+			 : n < PROTO_IKE_IPCOMP_OFFER_MAX ? n
+							  : PROTO_IKE_IPCOMP_OFFER_MAX;
+	if (ncomp && !(cpi = alloc_spi(c, PROTO_IPCOMP))) {
+		ike_log(c->e, PROTO_LOG_WARNING,
+			"\"%s\" #%llu: could not allocate a CPI: offering no IPComp", x->conn.name,
+			(unsigned long long)c->sa->id);
+		ncomp = 0;
+	}
 	x->n_offer = 0;
-	for (unsigned i = 0; i < x->conn.n_esp && i < PROTO_IKE_P2_PROPS_MAX; i++) {
-		const struct proto_ike_p2_prop *p = &x->conn.esp[i];
+	for (unsigned k = 0; k < ncomp + n; k++) {
+		const struct proto_ike_p2_prop *p = &x->conn.esp[k < ncomp ? k : k - ncomp];
 		uint32_t *spi = p->protocol == PROTO_IPSEC_AH ? &spi_ah : &spi_esp;
 		if (!*spi && !(*spi = alloc_spi(c, p->protocol))) {
 			ike_fail(c, PROTO_IKE_E_INTERNAL, "could not allocate an inbound SPI");
@@ -68,13 +83,20 @@ static bool qm_i_prepare(struct ike_ctx *c)
 		struct ike_p2_choice *o = &x->offer[x->n_offer++];
 		memset(o, 0, sizeof(*o));
 		o->prop = *p;
-		o->number = (uint8_t)(i + 1);
+		o->number = (uint8_t)(k + 1);
 		o->xf_number = 1;
 		o->spi_in = *spi;
 		o->mode = x->conn.mode ? x->conn.mode : ENCAP_TUNNEL;
 		o->group = x->conn.pfs_group;
 		o->offered_life_s = x->conn.ipsec_lifetime_s ? x->conn.ipsec_lifetime_s : 28800;
 		o->offered_life_kb = x->conn.ipsec_lifetime_kb;
+		if (k < ncomp) {
+			o->comp = true;
+			o->comp_xf_number = 1;
+			o->comp_transform = IPCOMP_DEFLATE;
+			o->cpi_in = (uint16_t)cpi;
+			o->cpi_len = 2;
+		}
 	}
 	x->commit = x->conn.commit;
 	x->ni_len = IKE_NONCE_LEN;
@@ -161,6 +183,13 @@ static enum ike_ret qm_established(struct ike_ctx *c)
 	k->msgid = x->msgid;
 	k->has_oa = x->has_oa;
 	k->oa_peer = x->oa_peer;
+	k->ipcomp = ch->comp;
+	k->ipcomp_transform = ch->comp ? ch->comp_transform : 0;
+	k->cpi_in = ch->comp ? ch->cpi_in : 0;
+	k->cpi_out = ch->comp ? ch->cpi_out : 0;
+	k->cpi_spare = !ch->comp && x->initiator && x->n_offer && x->offer[0].comp
+			       ? x->offer[0].cpi_in
+			       : 0;
 	size_t len = k->enc_key_len + k->auth_key_len;
 	if (len == 0 || len > PROTO_IKE_KEYMAT_MAX ||
 	    crypto_ike_keymat(&sa->keys, gqm, k->protocol, k->spi_in, ni, nr, k->keymat_in, len) <
@@ -180,12 +209,16 @@ static enum ike_ret qm_established(struct ike_ctx *c)
 	ike_ts_str(&k->remote_ts, tsr, sizeof(tsr));
 	ike_addr_str(&sa->peer, peer, sizeof(peer));
 	/* The daemon logs the one info line per child, once the kernel has it. */
+	char comp[48] = "";
+	if (k->ipcomp)
+		snprintf(comp, sizeof(comp), ", IPComp CPIs in %04x out %04x", k->cpi_in,
+			 k->cpi_out);
 	ike_log(c->e, PROTO_LOG_DEBUG,
 		"\"%s\" #%llu: IPsec SA negotiated with %s: %s %s, %s === %s, SPIs in %08x out "
-		"%08x%s%s, lifetime %us",
+		"%08x%s%s%s, lifetime %us",
 		x->conn.name, (unsigned long long)sa->id, peer, alg,
 		k->mode == ENCAP_TRANSPORT ? "transport" : "tunnel", tsl, tsr, k->spi_in,
-		k->spi_out, k->pfs_group ? ", PFS " : "",
+		k->spi_out, comp, k->pfs_group ? ", PFS " : "",
 		k->pfs_group ? proto_name(PROTO_NAMES_IKE_GROUP, k->pfs_group) ?: "?" : "",
 		k->lifetime_s);
 	ike_log(c->e, PROTO_LOG_DEBUG, "#%llu: keymat digest in %s out %s",
@@ -393,6 +426,14 @@ static bool qm_r_take_i1(struct ike_ctx *c)
 	first_peer_spi(&pl->u.sa, &x->chosen);
 	if (!ike_select_p2(c, &pl->u.sa, msg_has_ke(c)))
 		return false;
+	if (x->chosen.comp && !(x->chosen.cpi_in = (uint16_t)alloc_spi(c, PROTO_IPCOMP))) {
+		ike_log(c->e, PROTO_LOG_WARNING,
+			"\"%s\" #%llu: could not allocate a CPI: choosing without IPComp",
+			x->conn.name, (unsigned long long)sa->id);
+		x->conn.compress = false;
+		if (!ike_select_p2(c, &pl->u.sa, msg_has_ke(c)))
+			return false;
+	}
 	if (!(x->chosen.spi_in = alloc_spi(c, x->chosen.prop.protocol))) {
 		ike_fail(c, PROTO_IKE_E_INTERNAL, "could not allocate an inbound SPI");
 		return false;

@@ -122,9 +122,14 @@ static int pol_alloc_spi(void *ctx, const struct proto_ike_conn *conn, uint8_t p
 {
 	struct h_peer *p = peer_of(ctx);
 	(void)conn;
-	(void)protocol;
 	(void)local;
 	(void)peer;
+	if (protocol == PROTO_IPCOMP) {
+		if (p->fail_cpi)
+			return -ENOENT;
+		*ret_spi = p->next_cpi++;
+		return 0;
+	}
 	*ret_spi = p->next_spi++;
 	return 0;
 }
@@ -151,6 +156,7 @@ void h_init(struct h_world *w, bool v6, uint64_t seed)
 		p->name = i ? "b" : "a";
 		p->rng = seed * 2654435761u + (uint64_t)i + 1;
 		p->next_spi = i ? 0xb0000100u : 0xa0000100u;
+		p->next_cpi = i ? 0x2100u : 0x1100u;
 		p->log = calloc(1, H_LOG_MAX);
 		set_addr(&p->addr, v6, i + 1);
 		snprintf(p->psk, sizeof(p->psk), "%s", "correct horse battery staple");
@@ -355,6 +361,8 @@ static bool step(struct h_world *w)
 		}
 		busy++;
 	}
+	if (w->n_jobs && w->before_dh)
+		w->before_dh(w);
 	if (w->n_jobs) {
 		struct proto_ike_dh_job *jobs[64];
 		unsigned n = w->n_jobs;

@@ -29,6 +29,8 @@ struct h_peer {
 	struct proto_ike_addr addr;
 	uint64_t rng;
 	uint32_t next_spi;
+	uint32_t next_cpi; /* IPComp CPIs: 0x1100.. (a), 0x2100.. (b) */
+	bool fail_cpi;	   /* alloc_spi refuses PROTO_IPCOMP */
 	struct proto_ike_event ev[H_EVENTS_MAX];
 	unsigned n_ev;
 	struct {
@@ -69,8 +71,10 @@ struct h_world {
 	bool blackhole_to[2];	/* drop everything sent to this peer */
 	unsigned deliver_limit; /* stop delivering after this many datagrams (0 = no limit) */
 	void (*tap)(struct h_world *w, int to, const uint8_t *data,
-		    size_t len); /* sees deliveries */
-	bool reverse;		 /* deliver each batch in reverse order */
+		    size_t len);	      /* sees deliveries */
+	bool reverse;			      /* deliver each batch in reverse order */
+	void (*before_dh)(struct h_world *w); /* sees the world before queued DH jobs run (a test
+						 may change a suspended exchange there) */
 	bool verbose;
 	unsigned delivered;
 	struct h_nat nat[2];		       /* NAT in front of peer i */

@@ -6,6 +6,7 @@
  *   net[1]: ESTABLISHED 12s ago, 192.0.2.1[a]...192.0.2.2[b], AES_CBC-128/HMAC_SHA2_256_128/...
  *     net{1}: INSTALLED, TUNNEL, ESP SPIs c1234567_i c7654321_o, AES_CBC-128/HMAC_SHA2_256_128,
  *             1.2 KB in, 900 bytes out, 10.0.1.0/24 === 10.0.2.0/24
+ * (with IPComp "ESP SPIs c1234567_i c7654321_o IPComp CPIs 1a2b_i 3c4d_o, ...")
  */
 #include "oakley.h"
 
@@ -75,7 +76,15 @@ static void put_child(FILE *out, const struct vici_node *c)
 	put(out, c, "spi-in", "?");
 	fputs("_i ", out);
 	put(out, c, "spi-out", "?");
-	fputs("_o, ", out);
+	fputs("_o", out);
+	if (vici_node_get(c, "cpi-in")) { /* IPComp */
+		fputs(" IPComp CPIs ", out);
+		put(out, c, "cpi-in", "?");
+		fputs("_i ", out);
+		put(out, c, "cpi-out", "?");
+		fputs("_o", out);
+	}
+	fputs(", ", out);
 	put_algs(out, c);
 	fprintf(out, ", %s in",
 		oak_fmt_bytes(buf, sizeof(buf),

@@ -2,7 +2,7 @@
 /*
  * An independent decoder agrees: every sample message (samples.c, built by our encoder) is written
  * into a classic libpcap file (Ethernet/IPv4/UDP 500, or UDP 4500 with the 4-byte non-ESP marker of
- * RFC 3948 §2.2) by the tiny writer below, then dissected by `tshark -r FILE -V -O isakmp`. The
+ * RFC 3948 §2.2) by the tiny writer of pcap.c, then dissected by `tshark -r FILE -V -O isakmp`. The
  * test asserts tshark reports no malformed packet or expert error and prints the field values we
  * encoded. SKIP when tshark is missing. Addresses: 192.0.2.1 -> 198.51.100.2 (RFC 5737).
  */
@@ -13,96 +13,10 @@
 #include <unistd.h>
 
 #include "tests/testutil.h"
+#include "tests/unit/proto/pcap.h"
 #include "tests/unit/proto/samples.h"
 
-static void be16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void le32(uint8_t *p, uint32_t v)
-{
-	for (int i = 0; i < 4; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static uint16_t ip_checksum(const uint8_t *p, size_t n)
-{
-	uint32_t sum = 0;
-	for (size_t i = 0; i + 1 < n; i += 2)
-		sum += (uint32_t)(p[i] << 8 | p[i + 1]);
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
-}
-
-/* pcap global header (libpcap format: magic, v2.4, snaplen, LINKTYPE_ETHERNET). */
-static int pcap_open(FILE *f)
-{
-	uint8_t h[24] = {0};
-	le32(h, 0xa1b2c3d4);
-	h[4] = 2, h[6] = 4;
-	le32(h + 16, 65535);
-	le32(h + 20, 1);
-	return fwrite(h, 1, sizeof(h), f) == sizeof(h) ? 0 : -1;
-}
-
-/* One Ethernet/IPv4/UDP frame around an ISAKMP message. */
-static int pcap_write(FILE *f, unsigned idx, const uint8_t *msg, size_t len, bool nat_t)
-{
-	static uint8_t frame[14 + 20 + 8 + 4 + SAMPLE_BUF];
-	uint8_t rec[16];
-	size_t marker = nat_t ? 4 : 0;
-	size_t udp_len = 8 + marker + len, ip_len = 20 + udp_len, flen = 14 + ip_len;
-	uint16_t port = nat_t ? 4500 : 500;
-
-	memset(frame, 0, 14 + 20 + 8 + 4);
-	memcpy(frame, "\x02\x00\x00\x00\x00\x02\x02\x00\x00\x00\x00\x01\x08\x00", 14);
-	uint8_t *ip = frame + 14, *udp = ip + 20;
-	ip[0] = 0x45;
-	be16(ip + 2, (uint16_t)ip_len);
-	be16(ip + 4, (uint16_t)idx);
-	ip[8] = 64;
-	ip[9] = 17;
-	memcpy(ip + 12, "\xc0\x00\x02\x01\xc6\x33\x64\x02", 8);
-	be16(ip + 10, ip_checksum(ip, 20));
-	be16(udp, port);
-	be16(udp + 2, port);
-	be16(udp + 4, (uint16_t)udp_len); /* checksum 0: none (RFC 768) */
-	memcpy(udp + 8 + marker, msg, len);
-
-	le32(rec, 1700000000u + idx);
-	le32(rec + 4, 0);
-	le32(rec + 8, (uint32_t)flen);
-	le32(rec + 12, (uint32_t)flen);
-	if (fwrite(rec, 1, 16, f) != 16 || fwrite(frame, 1, flen, f) != flen)
-		return -1;
-	return 0;
-}
-
 static char *out;
-static size_t out_len;
-
-/* The text tshark printed for frame idx (1-based), up to the next frame. */
-static const char *frame_text(unsigned idx, char *buf, size_t cap)
-{
-	char needle[32];
-	snprintf(needle, sizeof(needle), "Frame %u:", idx);
-	const char *p = strstr(out, needle);
-	if (!p) {
-		buf[0] = '\0';
-		return buf;
-	}
-	snprintf(needle, sizeof(needle), "Frame %u:", idx + 1);
-	const char *e = strstr(p, needle);
-	size_t n = e ? (size_t)(e - p) : strlen(p);
-	if (n >= cap)
-		n = cap - 1;
-	memcpy(buf, p, n);
-	buf[n] = '\0';
-	return buf;
-}
 
 static struct sample samples[SAMPLES_MAX];
 
@@ -113,7 +27,7 @@ static void expect(size_t n, const char *name, const char *const *want)
 	for (size_t i = 0; i < n; i++) {
 		if (strcmp(samples[i].name, name) != 0)
 			continue;
-		frame_text((unsigned)i + 1, buf, sizeof(buf));
+		pcap_frame_text(out, (unsigned)i + 1, buf, sizeof(buf));
 		for (; *want; want++)
 			if (!CHECK(strstr(buf, *want) != NULL))
 				fprintf(stderr, "  %s: tshark did not print \"%s\"\n", name, *want);
@@ -145,26 +59,11 @@ int main(void)
 	if (f)
 		fclose(f);
 
-	char cmd[1024];
-	snprintf(cmd, sizeof(cmd), "'%s' -n -r '%s' -V -O isakmp 2>&1", tshark, path);
-	FILE *p = popen(cmd, "r");
-	if (!p) {
-		unlink(path);
-		return 1;
-	}
-	size_t cap = 1 << 20;
-	out = malloc(cap);
-	while (out && out_len + 1 < cap) {
-		size_t r = fread(out + out_len, 1, cap - 1 - out_len, p);
-		if (r == 0)
-			break;
-		out_len += r;
-	}
-	int st = pclose(p);
+	int st = 0;
+	out = pcap_tshark(tshark, path, &st);
 	unlink(path);
 	if (!out)
 		return 1;
-	out[out_len] = '\0';
 	if (getenv("TSHARK_DUMP"))
 		fputs(out, stdout);
 	CHECK_EQ_INT(st, 0);

@@ -95,6 +95,8 @@ static void send_list_sa(int fd)
 	vici_add_kv_str(&b, "protocol", "ESP");
 	vici_add_kv_str(&b, "spi-in", "c1234567");
 	vici_add_kv_str(&b, "spi-out", "c7654321");
+	vici_add_kv_str(&b, "cpi-in", "1a2b");
+	vici_add_kv_str(&b, "cpi-out", "3c4d");
 	vici_add_kv_str(&b, "encr-alg", "AES_GCM_16");
 	vici_add_kv_str(&b, "encr-keysize", "128");
 	vici_add_kv_str(&b, "bytes-in", "1536");
@@ -322,7 +324,8 @@ static void cases(const char *oakley, const char *dir, int lfd)
 		  "Security Associations (1 up, 0 connecting):\n"
 		  "net[3]: ESTABLISHED 42s ago, 192.0.2.1[gw-a.example]...192.0.2.2[gw-b."
 		  "example], IKEv1, AES_CBC-256/HMAC_SHA2_256_128/PRF_HMAC_SHA2_256/MODP_2048\n"
-		  "  net{7}: INSTALLED, TUNNEL, ESP SPIs c1234567_i c7654321_o, AES_GCM_16-128, "
+		  "  net{7}: INSTALLED, TUNNEL, ESP SPIs c1234567_i c7654321_o IPComp CPIs 1a2b_i "
+		  "3c4d_o, AES_GCM_16-128, "
 		  "1.5 KB in, 900 bytes out, installed 40s ago, 198.51.100.0/24 === "
 		  "203.0.113.0/24,2001:db8::/32\n");
 	CHECK_STR(last_cmd, "list-sas");

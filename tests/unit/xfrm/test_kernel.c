@@ -6,8 +6,9 @@
  *   [ this process, new netns: lo only ]  --NETLINK_XFRM-->  [ kernel SAD / SPD ]
  *
  * Policy add/update/dump/delete round trips with every field, the error messages (EEXIST, ENOENT,
- * no ESP), ALLOCSPI ranges, flush-owned sparing a foreign policy, event overflow (ENOBUFS ->
- * "resync needed"), and the socket helpers. Needs root (CAP_NET_ADMIN); skips otherwise.
+ * no ESP, no IPComp), ALLOCSPI ranges, the ESP+IPComp layout, flush-owned sparing a foreign policy,
+ * event overflow (ENOBUFS -> "resync needed"), and the socket helpers. Needs root (CAP_NET_ADMIN);
+ * skips otherwise.
  */
 #include <errno.h>
 #include <sched.h>
@@ -133,7 +134,7 @@ static void test_sa(struct xfrm_handle *h)
 		CHECK(spi >= 0x2000 && spi <= 0x20ff);
 	}
 	CHECK_EQ_INT(xfrm_allocspi(h, &a, &b, IPPROTO_COMP, 0, 0, 0, 0, &spi), 0);
-	CHECK(spi >= 0x100 && spi <= 0xffff);
+	CHECK(spi >= 0x100 && spi <= XFRM_CPI_MAX);
 	CHECK_EQ_INT(xfrm_allocspi(h, &a, &b, IPPROTO_COMP, 0, 0, 0x100, 0x10000, &spi), -EINVAL);
 
 	struct xfrm_sa_id id = {.dst = b, .spi = spi, .proto = IPPROTO_COMP};
@@ -190,7 +191,94 @@ static void test_sa(struct xfrm_handle *h)
 		sa.auth = (struct xfrm_key){"hmac(sha256)", key, 20, 128};
 		CHECK_EQ_INT(xfrm_sa_add(h, &sa), -EPROTONOSUPPORT);
 		CHECK(!strncmp(xfrm_errmsg(h), "kernel has no ESP support (CONFIG_INET_ESP)", 43));
+		struct xfrm_sa comp = {.src = a,
+				       .dst = b,
+				       .spi = 0x2002,
+				       .proto = IPPROTO_COMP,
+				       .mode = XFRM_MODE_TUNNEL,
+				       .comp = {.alg = "deflate"}};
+		CHECK(xfrm_sa_add(h, &comp) < 0);
+		CHECK(strstr(xfrm_errmsg(h), "IPComp support (CONFIG_INET_IPCOMP)") != NULL);
 	}
+}
+
+/*
+ * ESP with IPComp as the daemon installs it (measured in the VM with static keys): the policy's
+ * templates are [IPComp, ESP], IPComp applied first on the way out; in tunnel mode IPComp
+ * carries the tunnel and the addresses, ESP runs in transport mode with a wildcard selector (the
+ * kernel matches the inner flow against it); on the inbound directions the IPComp template is
+ * optional ("level use"), since small packets travel uncompressed (as IP-in-IP, which the kernel's
+ * own tunnel state decapsulates). The SAs need IPComp in the kernel (the VM).
+ */
+static void test_ipcomp_bundle(struct xfrm_handle *h)
+{
+	struct xfrm_ipaddr a = ip("192.0.2.1"), b = ip("192.0.2.2");
+	static const uint8_t key[20] = {0x11, 0x22, 0x33};
+	uint32_t cpi = 0;
+	CHECK_EQ_INT(xfrm_allocspi(h, &b, &a, IPPROTO_COMP, XFRM_REQID_MIN + 30, 0, 0, 0, &cpi), 0);
+	CHECK(cpi >= 0x100 && cpi <= XFRM_CPI_MAX);
+	static const uint8_t dirs[] = {XFRM_POLICY_IN, XFRM_POLICY_FWD, XFRM_POLICY_OUT};
+	for (size_t i = 0; i < sizeof(dirs); i++) {
+		bool out = dirs[i] == XFRM_POLICY_OUT;
+		struct xfrm_policy p = {
+			.sel = out ? sel("198.51.100.0/25", "198.51.100.128/25")
+				   : sel("198.51.100.128/25", "198.51.100.0/25"),
+			.dir = dirs[i],
+			.priority = 4000 + (uint32_t)i,
+			.n_tmpls = 2,
+		};
+		p.tmpls[0] = (struct xfrm_tmpl){.proto = IPPROTO_COMP,
+						.mode = XFRM_MODE_TUNNEL,
+						.src = out ? a : b,
+						.dst = out ? b : a,
+						.reqid = XFRM_REQID_MIN + 30,
+						.optional = !out};
+		p.tmpls[1] = (struct xfrm_tmpl){.proto = IPPROTO_ESP,
+						.mode = XFRM_MODE_TRANSPORT,
+						.reqid = XFRM_REQID_MIN + 30};
+		CHECK_EQ_INT(xfrm_policy_update(h, &p), 0);
+		struct find f = {.priority = p.priority};
+		xfrm_policy_dump(h, find_cb, &f);
+		CHECK_EQ_INT(f.found.n_tmpls, 2);
+		CHECK_EQ_INT(f.found.tmpls[0].proto, IPPROTO_COMP);
+		CHECK_EQ_INT(f.found.tmpls[0].mode, XFRM_MODE_TUNNEL);
+		CHECK_EQ_INT(f.found.tmpls[0].optional, !out);
+		CHECK_EQ_INT(f.found.tmpls[1].proto, IPPROTO_ESP);
+		CHECK_EQ_INT(f.found.tmpls[1].mode, XFRM_MODE_TRANSPORT);
+		CHECK(!f.found.tmpls[1].optional);
+	}
+	if (has_esp) {
+		/* inbound IPComp over the larval CPI, then ESP in transport mode, wildcard sel */
+		struct xfrm_sa comp = {.src = b,
+				       .dst = a,
+				       .spi = cpi,
+				       .proto = IPPROTO_COMP,
+				       .mode = XFRM_MODE_TUNNEL,
+				       .reqid = XFRM_REQID_MIN + 30,
+				       .comp = {.alg = "deflate"}};
+		CHECK_EQ_INT(xfrm_sa_update(h, &comp), 0);
+		struct xfrm_sa esp = {
+			.src = b,
+			.dst = a,
+			.spi = 0x3001,
+			.proto = IPPROTO_ESP,
+			.mode = XFRM_MODE_TRANSPORT,
+			.reqid = XFRM_REQID_MIN + 30,
+			.sel = {.src = {.family = AF_INET}, .dst = {.family = AF_INET}},
+			.aead = {"rfc4106(gcm(aes))", key, 20, 128},
+			.replay_window = 32};
+		CHECK_EQ_INT(xfrm_sa_add(h, &esp), 0);
+		struct xfrm_sa_info info;
+		struct xfrm_sa_id id = {.dst = a, .spi = cpi, .proto = IPPROTO_COMP};
+		CHECK_EQ_INT(xfrm_sa_get(h, &id, &info), 0);
+		CHECK_EQ_INT(info.mode, XFRM_MODE_TUNNEL);
+		id = (struct xfrm_sa_id){.dst = a, .spi = 0x3001, .proto = IPPROTO_ESP};
+		CHECK_EQ_INT(xfrm_sa_get(h, &id, &info), 0);
+		CHECK_EQ_INT(info.mode, XFRM_MODE_TRANSPORT);
+		CHECK(info.sel.src_len == 0 && info.sel.dst_len == 0);
+	}
+	CHECK(xfrm_flush_owned(h) >= 3);
+	CHECK_EQ_INT(xfrm_policy_dump(h, NULL, NULL), 0);
 }
 
 /* A foreign policy (no owner tag) survives flush-owned; ours and our larval SAs go. */
@@ -394,6 +482,7 @@ int main(void)
 	test_policy(h);
 	test_sa(h);
 	test_flush_owned(h);
+	test_ipcomp_bundle(h);
 	if (has_esp)
 		test_esp_kernel(h);
 	test_event_overflow(h);
