@@ -674,7 +674,8 @@ bool ike_select_p2(struct ike_ctx *c, const struct proto_sa *sa, bool has_ke)
 			 one,
 			 too_long.offered_life_s ? too_long.offered_life_s : IPSEC_LIFETIME_DEFAULT,
 			 too_long.offered_life_kb,
-			 x->conn.ipsec_lifetime_s ? x->conn.ipsec_lifetime_s : IPSEC_LIFETIME_DEFAULT,
+			 x->conn.ipsec_lifetime_s ? x->conn.ipsec_lifetime_s
+						  : IPSEC_LIFETIME_DEFAULT,
 			 x->conn.ipsec_lifetime_kb);
 		return false;
 	}
