@@ -793,6 +793,10 @@ int cfg_conn_apply(struct cfg_build *b, struct dmn_conn *c, const struct cfg_kw 
 		if (cfg_parse_mark(v, &val, &mask, &uniq) < 0)
 			return BAD(b, kv, "%s: '%s' is not value[/mask] or %%unique", kv->key, v),
 			       0;
+		if (uniq) /* one mark per IPsec SA pair: not done yet, say so */
+			dmn_diag_add(b->d, DMN_DIAG_NOTICE, kv->file, kv->line,
+				     "%s=%%unique is not supported yet: ignored (no mark)",
+				     kv->key);
 		if (kw->slot != S_MARK_OUT)
 			c->mark_in = val, c->mark_in_mask = mask, c->mark_in_unique = uniq;
 		if (kw->slot != S_MARK_IN)
@@ -819,6 +823,10 @@ int cfg_conn_apply(struct cfg_build *b, struct dmn_conn *c, const struct cfg_kw 
 				   kw->slot == S_IF_ID_IN ? &c->if_id_in_unique
 							  : &c->if_id_out_unique) < 0)
 			BAD(b, kv, "%s: '%s' is not a number or %%unique", kv->key, v);
+		else if (kw->slot == S_IF_ID_IN ? c->if_id_in_unique : c->if_id_out_unique)
+			dmn_diag_add(b->d, DMN_DIAG_NOTICE, kv->file, kv->line,
+				     "%s=%%unique is not supported yet: ignored (no if_id)",
+				     kv->key);
 		break;
 	case S_LIFETIMECHECK:
 		if (cfg_parse_choice(v, lifecheck_choices, &choice) < 0)

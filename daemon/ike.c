@@ -537,6 +537,29 @@ static void ts_to_sel(const struct proto_ike_ts *ts, struct xfrm_ipaddr *addr, u
 	*len = ts->prefix >= 0 ? (uint8_t)ts->prefix : (ts->family == AF_INET ? 32 : 128);
 }
 
+/* The mark and if_id child c's SA of one direction carries. */
+static void child_sa_marks(const struct dmn_child *c, bool inbound, struct xfrm_sa *sa)
+{
+	sa->mark_v = inbound ? c->mark_in : c->mark_out;
+	sa->mark_m = inbound ? c->mark_in_mask : c->mark_out_mask;
+	sa->if_id = inbound ? c->if_id_in : c->if_id_out;
+}
+
+/* A child (or trap) takes its conn's marks and if_id (%unique ones are not supported yet). */
+static void child_take_marks(struct dmn_child *c, const struct dmn_conn *conn)
+{
+	if (!conn)
+		return;
+	if (!conn->mark_in_unique)
+		c->mark_in = conn->mark_in, c->mark_in_mask = conn->mark_in_mask;
+	if (!conn->mark_out_unique)
+		c->mark_out = conn->mark_out, c->mark_out_mask = conn->mark_out_mask;
+	if (!conn->if_id_in_unique)
+		c->if_id_in = conn->if_id_in;
+	if (!conn->if_id_out_unique)
+		c->if_id_out = conn->if_id_out;
+}
+
 /*
  * The mode of a child's ESP/AH SA. With IPComp in tunnel mode the IPComp SA carries the tunnel
  * and the ESP/AH SA runs in transport mode over the tunnel's outer header; its selector is then a
@@ -564,6 +587,7 @@ static int child_comp_sa(struct dmn *d, struct dmn_child *c, bool inbound)
 	sa.mode = c->mode == ENCAP_TRANSPORT ? XFRM_MODE_TRANSPORT : XFRM_MODE_TUNNEL;
 	sa.reqid = c->reqid;
 	sa.comp = (struct xfrm_key){.alg = "deflate"}; /* IPCOMP_DEFLATE, RFC 2394 */
+	child_sa_marks(c, inbound, &sa);
 	int r = inbound ? xfrm_sa_update(d->xfrm, &sa) : xfrm_sa_add(d->xfrm, &sa);
 	if (inbound)
 		c->comp_in = r == 0;
@@ -589,6 +613,7 @@ int ike_child_sa(struct dmn *d, const struct proto_ike_event *ev, bool inbound, 
 	sa.spi = inbound ? ch->spi_in : ch->spi_out;
 	sa.proto = ch->protocol == PROTO_IPSEC_AH ? IPPROTO_AH : IPPROTO_ESP;
 	child_ipsec_mode(c, &sa);
+	child_sa_marks(c, inbound, &sa);
 	sa.reqid = ev->reqid;
 	sa.replay_window = 32;
 	const uint8_t *km = inbound ? ch->keymat_in : ch->keymat_out;
@@ -639,6 +664,9 @@ static void child_policy(const struct dmn_child *c, uint8_t dir, struct xfrm_pol
 	p->sel.dport = dst_ts->port;
 	p->dir = dir;
 	p->action = XFRM_POLICY_ALLOW;
+	p->mark_v = out ? c->mark_out : c->mark_in;
+	p->mark_m = out ? c->mark_out_mask : c->mark_in_mask;
+	p->if_id = out ? c->if_id_out : c->if_id_in;
 	/* More specific selectors get a better (lower) priority, as the kernel picks the lowest. */
 	p->priority = 0x10000u - (uint32_t)p->sel.src_len - (uint32_t)p->sel.dst_len;
 	/* With IPComp: [IPComp, ESP/AH], IPComp applied first on the way out and carrying the
@@ -686,30 +714,25 @@ uint64_t ike_child_key(uint8_t protocol, uint32_t spi_in)
 /* Deletes child c's IPComp SA of one direction (its larval one too, if it never got further). */
 static void child_comp_del(struct dmn *d, const struct dmn_child *c, bool inbound)
 {
-	struct xfrm_sa_id id = {.spi = inbound ? c->cpi_in : c->cpi_out, .proto = IPPROTO_COMP};
-	ike_to_xaddr(inbound ? &c->peer : &c->local, &id.src);
-	ike_to_xaddr(inbound ? &c->local : &c->peer, &id.dst);
+	struct xfrm_sa_id id;
+	dmn_child_sa_id(c, inbound, true, &id);
 	xfrm_sa_del(d->xfrm, &id);
 }
 
 void ike_child_remove_kernel(struct dmn *d, struct dmn_child *c)
 {
-	uint8_t ipproto = c->protocol == PROTO_IPSEC_AH ? IPPROTO_AH : IPPROTO_ESP;
 	if (c->comp_in)
 		child_comp_del(d, c, true);
 	if (c->comp_out)
 		child_comp_del(d, c, false);
 	c->comp_in = c->comp_out = false;
+	struct xfrm_sa_id id;
 	if (c->sa_in) {
-		struct xfrm_sa_id id = {.spi = c->spi_in, .proto = ipproto};
-		ike_to_xaddr(&c->peer, &id.src);
-		ike_to_xaddr(&c->local, &id.dst);
+		dmn_child_sa_id(c, true, false, &id);
 		xfrm_sa_del(d->xfrm, &id);
 	}
 	if (c->sa_out) {
-		struct xfrm_sa_id id = {.spi = c->spi_out, .proto = ipproto};
-		ike_to_xaddr(&c->local, &id.src);
-		ike_to_xaddr(&c->peer, &id.dst);
+		dmn_child_sa_id(c, false, false, &id);
 		xfrm_sa_del(d->xfrm, &id);
 	}
 	if (c->policies) {
@@ -874,6 +897,7 @@ static void on_child_up(struct dmn *d, const struct proto_ike_event *ev)
 	}
 	const struct dmn_conn *conn = conn_by_handle(d, ev->conn_handle, NULL);
 	snprintf(c->conn, sizeof(c->conn), "%s", conn ? conn->name : "?");
+	child_take_marks(c, conn);
 	c->ike_sa_id = ev->sa_id;
 	c->conn_handle = ev->conn_handle;
 	c->protocol = ch->protocol;
@@ -961,11 +985,8 @@ static void on_child_up(struct dmn *d, const struct proto_ike_event *ev)
 	if (r < 0 && !c->sa_in) {
 		/* The larval SA ALLOCSPI left would otherwise linger until the kernel expires it.
 		 */
-		struct xfrm_sa_id id = {.spi = c->spi_in,
-					.proto = c->protocol == PROTO_IPSEC_AH ? IPPROTO_AH
-									       : IPPROTO_ESP};
-		ike_to_xaddr(&c->peer, &id.src);
-		ike_to_xaddr(&c->local, &id.dst);
+		struct xfrm_sa_id id;
+		dmn_child_sa_id(c, true, false, &id);
 		xfrm_sa_del(d->xfrm, &id);
 		if (c->ipcomp && !c->comp_in)
 			child_comp_del(d, c, true); /* its larval SA */
@@ -1068,6 +1089,7 @@ int ike_child_encap_update(struct dmn *d, struct dmn_child *c)
 		sa.proto = c->protocol == PROTO_IPSEC_AH ? IPPROTO_AH : IPPROTO_ESP;
 		child_ipsec_mode(c, &sa);
 		sa.reqid = c->reqid;
+		child_sa_marks(c, inbound, &sa);
 		sa.replay_window = 32;
 		if (enc) {
 			struct xfrm_key *k = enc->aead ? &sa.aead : &sa.enc;
@@ -1265,11 +1287,8 @@ static uint64_t children_in_bytes(struct dmn *d, uint64_t sa_id)
 		struct xfrm_sa_info info;
 		if (c->ike_sa_id != sa_id || !c->sa_in)
 			continue;
-		struct xfrm_sa_id id = {.spi = c->spi_in,
-					.proto = c->protocol == PROTO_IPSEC_AH ? IPPROTO_AH
-									       : IPPROTO_ESP};
-		ike_to_xaddr(&c->peer, &id.src);
-		ike_to_xaddr(&c->local, &id.dst);
+		struct xfrm_sa_id id;
+		dmn_child_sa_id(c, true, false, &id);
 		if (xfrm_sa_get(d->xfrm, &id, &info) == 0)
 			sum += info.bytes;
 	}
@@ -1792,6 +1811,7 @@ static int conn_trap(struct dmn *d, size_t i, bool add)
 {
 	const struct dmn_conn *conn = d->config->conns[i];
 	struct dmn_child t = {0};
+	child_take_marks(&t, conn);
 	struct proto_ike_conn pc;
 	int r = conn_endpoints(d, conn, &t.local, &t.peer);
 	if (r == 0)

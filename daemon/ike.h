@@ -23,6 +23,10 @@ struct dmn_child {
 	uint8_t protocol; /* PROTO_IPSEC_ESP / PROTO_IPSEC_AH */
 	uint8_t mode;	  /* ENCAP_TUNNEL / ENCAP_TRANSPORT */
 	uint32_t spi_in, spi_out, reqid;
+	/* mark= / mark_in= / mark_out= and if_id (ipsec-interface=) of its conn, as installed on
+	 * its SAs and policies (inbound: SA in, policies in and fwd; outbound: SA and policy out)
+	 */
+	uint32_t mark_in, mark_in_mask, mark_out, mark_out_mask, if_id_in, if_id_out;
 	struct proto_ike_addr local, peer;
 	struct proto_ike_ts local_ts, remote_ts;
 	bool sa_in, sa_out, policies; /* what is actually in the kernel */
@@ -59,6 +63,10 @@ struct dmn_child {
 	struct proto_ike_event *out_pending;
 	uint64_t out_at_ms;
 };
+
+/* The id of child c's SA of one direction (comp: its IPComp SA), with its mark. */
+struct xfrm_sa_id;
+void dmn_child_sa_id(const struct dmn_child *c, bool inbound, bool comp, struct xfrm_sa_id *ret);
 
 #define DMN_REKEY_OUT_DELAY_MS 1000u
 #define DMN_REKEY_RETIRE_MS    5000u  /* a replaced child's SAs live on this long */

@@ -80,11 +80,8 @@ void dmn_vici_cmd_metrics(const struct dmn_vici_req *rq)
 		for (int in = 0; in < 2 && d->xfrm; in++) {
 			if (!(in ? c->sa_in : c->sa_out))
 				continue;
-			struct xfrm_sa_id id = {
-				.spi = in ? c->spi_in : c->spi_out,
-				.proto = c->protocol == PROTO_IPSEC_AH ? IPPROTO_AH : IPPROTO_ESP};
-			dmn_vici_to_xaddr(in ? &c->peer : &c->local, &id.src);
-			dmn_vici_to_xaddr(in ? &c->local : &c->peer, &id.dst);
+			struct xfrm_sa_id id;
+			dmn_child_sa_id(c, in, false, &id);
 			struct xfrm_sa_info info;
 			if (xfrm_sa_get(d->xfrm, &id, &info) == 0) {
 				bytes[in] += info.bytes;

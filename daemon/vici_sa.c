@@ -218,15 +218,8 @@ static void add_counters(struct dmn *d, struct vici_builder *b, const struct dmn
 		vici_add_kv_str(b, key, "0");
 		return;
 	}
-	struct xfrm_sa_id id = {.spi = in ? c->spi_in : c->spi_out,
-				.proto = c->protocol == PROTO_IPSEC_AH ? IPPROTO_AH : IPPROTO_ESP};
-	dmn_vici_to_xaddr(in ? &c->peer : &c->local, &id.src);
-	dmn_vici_to_xaddr(in ? &c->local : &c->peer, &id.dst);
-	const struct dmn_conn *conn = d->config ? dmn_config_find(d->config, c->conn) : NULL;
-	if (conn) {
-		id.mark_v = in ? conn->mark_in : conn->mark_out;
-		id.mark_m = in ? conn->mark_in_mask : conn->mark_out_mask;
-	}
+	struct xfrm_sa_id id;
+	dmn_child_sa_id(c, in, false, &id);
 	struct xfrm_sa_info info;
 	if (xfrm_sa_get(d->xfrm, &id, &info) < 0)
 		return;

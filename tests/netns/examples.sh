@@ -248,6 +248,27 @@ ipv6)
         wait_for 5 grep -q "v6-net: routed" "$NETNS_TMP/$s/log" || { show; fail "gw$s: no trap policies"; }
     done
     grep -q "initiating Main Mode" "$NETNS_TMP/a/log" && fail "negotiated before any traffic"
+    # mark=42: the trap policies carry it, and only traffic with that mark (set here by an
+    # nftables rule on each gateway, as an operator would) takes the tunnel; the ESP that
+    # arrives is marked too, so that its inbound SA, and the decrypted packets' inbound
+    # policy, match
+    for s in gwa gwb; do
+        ip -n "$(ns $s)" -6 xfrm policy | grep -q "mark 0x2a/0xffffffff" ||
+            { show; fail "$s: trap policies without mark 42"; }
+        ip netns exec "$(ns $s)" nft -f - <<'NFT' || fail "nft on $s"
+table ip6 oakmark {
+    chain out {
+        type route hook output priority 0;
+        ip6 saddr 2001:db8:100::/48 ip6 daddr 2001:db8:200::/48 meta mark set 42
+        ip6 saddr 2001:db8:200::/48 ip6 daddr 2001:db8:100::/48 meta mark set 42
+    }
+    chain in {
+        type filter hook prerouting priority -150;
+        meta l4proto esp meta mark set 42
+    }
+}
+NFT
+    done
     # the first packet makes the kernel send an ACQUIRE (it is not answered: no SA yet)
     ip netns exec "$(ns gwa)" ping -6 -c 1 -W 1 -I 2001:db8:100::1 2001:db8:200::1 > /dev/null 2>&1
     grep -q "v6-net: traffic from 2001:db8:100::1 to 2001:db8:200::1 needs the tunnel" \
@@ -277,10 +298,17 @@ aggressive)
     done
     same_keys
     if esp_expected; then
-        # ipsec-interface=2 is parsed but oakleyd installs SAs and policies without the if_id,
-        # so plain routing reaches them (no ipsec2 device).
+        # ipsec-interface=2: SAs and policies carry XFRM if_id 2, so only traffic routed
+        # through an XFRM interface with that if_id (Libreswan's ipsec2) takes the tunnel
+        for s in a b; do
+            ip -n "$(ns gw$s)" link add ipsec2 type xfrm dev "v-gw$([ $s = a ] && echo b || echo a)" if_id 2 &&
+                ip -n "$(ns gw$s)" link set ipsec2 up || fail "gw$s: no XFRM interface"
+        done
+        ip -n "$(ns gwa)" route add 198.51.100.129/32 dev ipsec2 src 198.51.100.1 || fail "route on gwa"
+        ip -n "$(ns gwb)" route add 198.51.100.1/32 dev ipsec2 src 198.51.100.129 || fail "route on gwb"
         ping_from gwa 198.51.100.1 198.51.100.129
         crossed
+        ip -n "$(ns gwa)" xfrm state | grep -q "if_id 0x2" || fail "gwa: SAs without if_id 2"
     else
         no_esp
     fi
