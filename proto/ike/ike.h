@@ -137,8 +137,12 @@ struct proto_ike_conn {
 				       (encapsulation=no) */
 	bool strict_lifetime; /* responder: refuse offers with lifetimes longer than ours instead
 				 of shortening them (lifetimecheck=strict) */
-	bool compress;		    /* IPComp (RFC 3173, DEFLATE): offer it with each ESP/AH
-				       proposal, accept it when offered (compress=yes) */
+	bool compress;	      /* IPComp (RFC 3173, DEFLATE): offer it with each ESP/AH
+				 proposal, accept it when offered (compress=yes) */
+	/* a side without traffic selectors is its host address, limited to this protocol and port
+	 * (leftprotoport=/rightprotoport=, e.g. 17/1701 for L2TP; 0 = any) */
+	uint8_t local_proto, remote_proto;
+	uint16_t local_port, remote_port;
 	struct proto_ike_ts local_ts[PROTO_IKE_TS_MAX];
 	unsigned n_local_ts; /* 0: the local host address */
 	struct proto_ike_ts remote_ts[PROTO_IKE_TS_MAX];

@@ -120,6 +120,7 @@ void proto_ike_timer(struct proto_ike_engine *e, uint64_t sa_id)
 			xchg_timeout(sa, sa->qm[i], now);
 	ike_dpd_timer(sa, now);
 	ike_sa_update_timer(sa);
+	ike_qm_reclaim(sa);
 }
 
 /* ---- failures, DH jobs ---- */
@@ -220,9 +221,12 @@ void proto_ike_dh_done(struct proto_ike_engine *e, struct proto_ike_dh_job *job,
 	}
 	if (!ran)
 		job->result = -ECANCELED;
+	uint64_t id = sa->id;
 	struct ike_ctx c = {.e = e, .sa = sa, .x = x, .job = job};
 	ike_dispatch(&c, EV_DH);
 	proto_ike_dh_free(job);
+	if ((sa = ike_sa_by_id(e, id)))
+		ike_qm_reclaim(sa);
 }
 
 /* ---- dispatcher ---- */
@@ -391,14 +395,20 @@ void ike_start_qms(struct ike_sa *sa)
 		if (!x)
 			break; /* PROTO_IKE_QM_MAX in flight: the rest start as these finish */
 		unsigned li = sa->qm_next_pair / nr, ri = sa->qm_next_pair % nr;
-		if (sa->conn.n_local_ts)
+		if (sa->conn.n_local_ts) {
 			x->ts_i = sa->conn.local_ts[li];
-		else
+		} else {
 			ike_ts_host(&sa->local, &x->ts_i);
-		if (sa->conn.n_remote_ts)
+			x->ts_i.proto = sa->conn.local_proto;
+			x->ts_i.port = sa->conn.local_port;
+		}
+		if (sa->conn.n_remote_ts) {
 			x->ts_r = sa->conn.remote_ts[ri];
-		else
+		} else {
 			ike_ts_host(&sa->peer, &x->ts_r);
+			x->ts_r.proto = sa->conn.remote_proto;
+			x->ts_r.port = sa->conn.remote_port;
+		}
 		struct ike_ctx c = {.e = sa->e, .sa = sa, .x = x};
 		ike_dispatch(&c, EV_START);
 	}

@@ -283,6 +283,7 @@ struct ike_sa *ike_sa_new(struct proto_ike_engine *e, bool initiator,
 			  const struct proto_ike_addr *local, const struct proto_ike_addr *peer);
 void ike_sa_free(struct ike_sa *sa);
 void ike_sa_half_open_end(struct ike_sa *sa);
+void ike_qm_reclaim(struct ike_sa *sa);
 struct ike_sa *ike_sa_by_id(struct proto_ike_engine *e, uint64_t id);
 struct ike_xchg *ike_qm_new(struct ike_sa *sa, uint32_t msgid, bool initiator);
 struct ike_xchg *ike_qm_find(struct ike_sa *sa, uint32_t msgid);

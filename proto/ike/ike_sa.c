@@ -400,6 +400,18 @@ void ike_xchg_clear(struct ike_xchg *x)
 
 /* Frees a finished Quick Mode and remembers its message ID so that a replay of its first message
  * is not taken for a new exchange. */
+/* Frees the Quick Mode slots no exchange uses, once nothing refers to them any more (at the end
+ * of an input, timer or DH completion): an established tunnel keeps no exchange memory. */
+void ike_qm_reclaim(struct ike_sa *sa)
+{
+	for (unsigned i = 0; i < PROTO_IKE_QM_MAX; i++)
+		if (sa->qm[i] && !sa->qm[i]->used) {
+			ike_xchg_clear(sa->qm[i]);
+			free(sa->qm[i]);
+			sa->qm[i] = NULL;
+		}
+}
+
 void ike_xchg_retire(struct ike_sa *sa, struct ike_xchg *x)
 {
 	sa->done_msgids[sa->done_next++ % IKE_DONE_MSGIDS] = x->msgid;
@@ -773,6 +785,7 @@ static enum proto_ike_input_result sa_input(struct ike_sa *sa, const struct prot
 		memset(sa->rcookie, 0, 8);
 	if (x != &sa->p1 && x->used && x->state == S_QM_R_START)
 		ike_xchg_clear(x); /* a QM1 that did not start an exchange */
+	ike_qm_reclaim(sa);
 	if (sa->p1.state == S_MM_R_START || sa->p1.state == S_AM_R_START)
 		ike_sa_free(sa); /* a first message that did not start a negotiation */
 	return r;
