@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Internal to the daemon's IKE glue (ike.c, ike_life.c): the helpers both halves use. Not for
- * the rest of the daemon, which goes through daemon/ike.h and daemon/dmn.h.
+ * Internal to the daemon's IKE glue (ike.c, ike_conn.c, ike_child.c, ike_life.c, resolve.c): the
+ * helpers they share. Not for the rest of the daemon, which goes through daemon/ike.h and
+ * daemon/dmn.h.
  */
 #pragma once
 
@@ -15,12 +16,40 @@ struct dmn_conn;
 /* ike.c */
 void ike_pump(struct dmn *d);
 int ike_initiate(struct dmn *d, const char *name, bool reauth);
+void ike_env_random(void *ctx, uint8_t *buf, size_t n);
+struct dmn_ike_sa *ike_newest_sa(struct dmn *d, const char *conn,
+				 const struct proto_ike_addr *peer);
+
+/* ike_conn.c: conns as the engine sees them, their handles, and the engine's policy callbacks */
 bool ike_conn_routed(const struct dmn_conn *c);
 int ike_conn_to_proto(const struct dmn *d, size_t i, struct proto_ike_conn *ret);
 uint32_t ike_conn_reqid(const struct dmn *d, size_t i);
+uint64_t ike_conn_handle(const struct dmn *d, size_t index);
+void ike_conn_handle_forget(struct dmn_ike *ik, const char *name);
+const struct dmn_conn *ike_conn_by_handle(const struct dmn *d, uint64_t handle, size_t *ret_i);
 struct dmn_conn_handle *ike_handle_by_name(const struct dmn_ike *ik, const char *name);
-struct dmn_ike_sa *ike_newest_sa(struct dmn *d, const char *conn,
-				 const struct proto_ike_addr *peer);
+int ike_conn_endpoints(struct dmn *d, const struct dmn_conn *c, struct proto_ike_addr *local,
+		       struct proto_ike_addr *peer);
+bool ike_configured_peer(const struct dmn *d, const struct proto_ike_addr *addr);
+int ike_policy_find_p1(void *ctx, const struct proto_ike_addr *local,
+		       const struct proto_ike_addr *peer, const struct proto_ike_id *peer_id,
+		       struct proto_ike_conn *ret);
+int ike_policy_find_p2(void *ctx, const struct proto_ike_conn *p1,
+		       const struct proto_ike_addr *peer, const struct proto_ike_ts *local_ts,
+		       const struct proto_ike_ts *remote_ts, struct proto_ike_conn *ret);
+int ike_policy_get_psk(void *ctx, const struct proto_ike_conn *conn,
+		       const struct proto_ike_id *local, const struct proto_ike_id *remote,
+		       uint8_t *buf, size_t cap, size_t *ret_len);
+int ike_policy_alloc_spi(void *ctx, const struct proto_ike_conn *conn, uint8_t protocol,
+			 const struct proto_ike_addr *local, const struct proto_ike_addr *peer,
+			 uint32_t *ret_spi);
+bool ike_addr_eq_noport(const struct proto_ike_addr *a, const struct proto_ike_addr *b);
+size_t ike_alen(int family);
+void ike_sockaddr_to_proto(const struct sockaddr_storage *ss, struct proto_ike_addr *ret);
+socklen_t ike_proto_to_sockaddr(const struct proto_ike_addr *a, struct sockaddr_storage *ss);
+
+/* ike_child.c: a child's SAs and policies in the kernel, and its life from P2_UP to its free */
+void ike_on_child_up(struct dmn *d, const struct proto_ike_event *ev);
 int ike_child_sa(struct dmn *d, const struct proto_ike_event *ev, bool inbound,
 		 struct dmn_child *c);
 void ike_child_send_delete(struct dmn *d, const struct dmn_child *c);
@@ -28,10 +57,8 @@ void ike_child_remove_kernel(struct dmn *d, struct dmn_child *c);
 void ike_child_free(struct dmn *d, struct dmn_child *c);
 int ike_child_encap_update(struct dmn *d, struct dmn_child *c);
 uint64_t ike_child_key(uint8_t protocol, uint32_t spi_in);
-bool ike_addr_eq_noport(const struct proto_ike_addr *a, const struct proto_ike_addr *b);
-size_t ike_alen(int family);
+int ike_conn_trap(struct dmn *d, size_t i, bool add);
 void ike_to_xaddr(const struct proto_ike_addr *a, struct xfrm_ipaddr *ret);
-socklen_t ike_proto_to_sockaddr(const struct proto_ike_addr *a, struct sockaddr_storage *ss);
 
 /* resolve.c: right= hostnames. ike_resolve_peer: 0 when the conn's handle holds a fresh
  * address, -EINPROGRESS when a lookup runs (the conn is initiated when it ends), or -errno. */
@@ -40,6 +67,9 @@ bool ike_resolved_peer_is(const struct dmn *d, const struct dmn_conn *c,
 			  const struct proto_ike_addr *a);
 
 /* ike_life.c */
+uint32_t ike_rekey_margin(const struct dmn_conn *conn, uint32_t life, bool initiator);
+void ike_child_limits(struct dmn *d, struct dmn_child *c, const struct dmn_conn *conn,
+		      bool initiator);
 int ike_on_xfrm_readable(sd_event_source *s, int fd, uint32_t revents, void *userdata);
 void ike_children_tick(struct dmn *d, uint64_t now);
 void ike_sa_lifetime_check(struct dmn *d, struct dmn_ike_sa *sa, uint64_t now);

@@ -26,6 +26,64 @@
 #include "proto/consts.h"
 #include "xfrm/xfrm.h"
 
+/* ---- lifetimes ---- */
+
+static uint64_t random_below(uint64_t n)
+{
+	uint64_t r;
+	ike_env_random(NULL, (uint8_t *)&r, sizeof(r));
+	return n ? r % n : 0;
+}
+
+/*
+ * How long before the end of a lifetime of life seconds a replacement starts: rekeymargin plus
+ * a random share of it up to rekeyfuzz percent. The side that did not initiate the ISAKMP SA uses
+ * half the margin, so the initiator normally rekeys first and both rarely rekey at once. At most
+ * half the lifetime.
+ */
+uint32_t ike_rekey_margin(const struct dmn_conn *conn, uint32_t life, bool initiator)
+{
+	uint64_t m = conn->rekeymargin;
+	if (!initiator)
+		m /= 2;
+	m += random_below(m * conn->rekeyfuzz / 100 + 1);
+	if (m > life / 2)
+		m = life / 2;
+	return (uint32_t)m;
+}
+
+/* A soft byte or packet limit: margin (0: a tenth of hard) before hard, half on the responder. */
+static uint64_t soft_count(uint64_t hard, uint64_t margin, bool initiator)
+{
+	if (!margin || margin >= hard)
+		margin = hard / 10;
+	if (!initiator)
+		margin /= 2;
+	return hard - margin > 0 ? hard - margin : 1;
+}
+
+/* The soft limits of a new child (none with rekey=no) and when both fall due. */
+void ike_child_limits(struct dmn *d, struct dmn_child *c, const struct dmn_conn *conn,
+		      bool initiator)
+{
+	uint64_t now = dmn_now_ms(d);
+	c->hard_ms = c->lifetime_s ? now + (uint64_t)c->lifetime_s * 1000 : 0;
+	c->hard_packets = conn ? conn->lifepackets : 0;
+	if (!conn || !conn->rekey || !c->lifetime_s)
+		return;
+	c->soft_s = c->lifetime_s - ike_rekey_margin(conn, c->lifetime_s, initiator);
+	if (c->soft_s == 0)
+		c->soft_s = 1;
+	c->soft_ms = now + (uint64_t)c->soft_s * 1000;
+	/* byte and packet limits: marginbytes/marginpackets (default a tenth) before the hard one,
+	 * half of it on the ISAKMP responder side, as for time */
+	if (c->lifetime_kb)
+		c->soft_bytes =
+			soft_count((uint64_t)c->lifetime_kb * 1024, conn->marginbytes, initiator);
+	if (c->hard_packets)
+		c->soft_packets = soft_count(c->hard_packets, conn->marginpackets, initiator);
+}
+
 /* ---- rekeying, reauthentication, expiry ---- */
 
 static const struct dmn_conn *conn_by_name(const struct dmn *d, const char *name, size_t *ret_i)
