@@ -283,6 +283,11 @@ int ike_conn_to_proto(const struct dmn *d, size_t i, struct proto_ike_conn *ret)
 		subnet_to_ts(&c->left.subnets[k], &ret->local_ts[ret->n_local_ts++]);
 	for (size_t k = 0; k < c->right.n_subnets && ret->n_remote_ts < PROTO_IKE_TS_MAX; k++)
 		subnet_to_ts(&c->right.subnets[k], &ret->remote_ts[ret->n_remote_ts++]);
+	/* leftprotoport=/rightprotoport= narrow a side that is its host address */
+	ret->local_proto = c->left.proto;
+	ret->local_port = c->left.port_lo == c->left.port_hi ? c->left.port_lo : 0;
+	ret->remote_proto = c->right.proto;
+	ret->remote_port = c->right.port_lo == c->right.port_hi ? c->right.port_lo : 0;
 	return 0;
 }
 
@@ -386,8 +391,11 @@ static bool side_has_ts(const struct dmn_side *side, const struct proto_ike_ts *
 {
 	if (side->n_subnets == 0) {
 		size_t n = ike_alen(ts->family);
+		bool port_set = side->port_lo == side->port_hi && side->port_lo;
 		return ts->family == host->family && memcmp(ts->from, host->addr, n) == 0 &&
-		       memcmp(ts->to, host->addr, n) == 0;
+		       memcmp(ts->to, host->addr, n) == 0 &&
+		       (!side->proto || ts->proto == side->proto) &&
+		       (!port_set || ts->port == side->port_lo);
 	}
 	for (size_t k = 0; k < side->n_subnets; k++)
 		if (ts_inside(ts, &side->subnets[k]))

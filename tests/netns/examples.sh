@@ -198,6 +198,9 @@ transport)
     same_keys
     grep -q '"host-host" #[0-9]*: IPsec SA negotiated with .* transport' "$NETNS_TMP/a/log" ||
         fail "not transport mode"
+    # leftprotoport=17/1701, rightprotoport=17/%any: the selectors carry them (L2TP only)
+    grep '"host-host" #[0-9]*: IPsec SA negotiated' "$NETNS_TMP/a/log" | grep -q '203.0.113.5/32\[17/1701\] === 203.0.113.6/32\[17/0\]' ||
+        { show; fail "the selectors are not UDP 1701 <-> UDP any"; }
     if esp_expected; then
         # L2TP's way: from any port on gwb (rightprotoport=17/%any) to UDP 1701 on gwa.
         for _ in 1 2 3; do
