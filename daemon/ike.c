@@ -105,6 +105,9 @@ static void on_initial_contact(struct dmn *d, const struct proto_ike_event *ev)
 	}
 }
 
+static void sa_flow_link(struct dmn_ike *ik, struct dmn_ike_sa *sa);
+static void sa_flow_unlink(struct dmn_ike *ik, struct dmn_ike_sa *sa);
+
 /* ---- NAT traversal: a moved NAT mapping, keepalives ---- */
 
 /* RFC 3947 §4: the peer's NAT gave it a new port; its SAs follow instead of being torn down. */
@@ -118,8 +121,10 @@ static void on_peer_moved(struct dmn *d, const struct proto_ike_event *ev)
 	ike_proto_to_sockaddr(&ev->peer, &ss);
 	dmn_sockaddr_str((struct sockaddr *)&ss, to, sizeof(to));
 	if (sa) {
+		sa_flow_unlink(d->ike, sa); /* its address may have changed with the port */
 		sa->peer = ev->peer;
 		sa->local = ev->local;
+		sa_flow_link(d->ike, sa);
 	}
 	for (struct dmn_child *c = d->ike->child_head; c; c = c->next) {
 		if (c->ike_sa_id != ev->sa_id || !c->natt)
@@ -140,10 +145,54 @@ static void on_peer_moved(struct dmn *d, const struct proto_ike_event *ev)
 
 /* ---- ISAKMP SA records ---- */
 
-/* The newest established ISAKMP SA of conn with peer (the list is newest first), or NULL. */
+/* FNV-1a over the conn name and the peer's address (not its port, which NAT may change). */
+unsigned ike_flow_bucket(const char *conn, const struct proto_ike_addr *peer)
+{
+	uint32_t h = 2166136261u;
+	for (const char *p = conn; *p; p++)
+		h = (h ^ (uint8_t)*p) * 16777619u;
+	for (size_t i = 0; i < ike_alen(peer->family); i++)
+		h = (h ^ peer->addr[i]) * 16777619u;
+	return h & (DMN_FLOW_BUCKETS - 1);
+}
+
+void ike_child_flow_link(struct dmn_ike *ik, struct dmn_child *c)
+{
+	unsigned b = ike_flow_bucket(c->conn, &c->peer);
+	c->flow_next = ik->child_flow[b];
+	ik->child_flow[b] = c;
+}
+
+void ike_child_flow_unlink(struct dmn_ike *ik, struct dmn_child *c)
+{
+	struct dmn_child **pp = &ik->child_flow[ike_flow_bucket(c->conn, &c->peer)];
+	while (*pp && *pp != c)
+		pp = &(*pp)->flow_next;
+	if (*pp)
+		*pp = c->flow_next;
+}
+
+static void sa_flow_link(struct dmn_ike *ik, struct dmn_ike_sa *sa)
+{
+	unsigned b = ike_flow_bucket(sa->conn, &sa->peer);
+	sa->flow_next = ik->sa_flow[b];
+	ik->sa_flow[b] = sa;
+}
+
+static void sa_flow_unlink(struct dmn_ike *ik, struct dmn_ike_sa *sa)
+{
+	struct dmn_ike_sa **pp = &ik->sa_flow[ike_flow_bucket(sa->conn, &sa->peer)];
+	while (*pp && *pp != sa)
+		pp = &(*pp)->flow_next;
+	if (*pp)
+		*pp = sa->flow_next;
+}
+
+/* The newest established ISAKMP SA of conn with peer (chains are newest first), or NULL. */
 struct dmn_ike_sa *ike_newest_sa(struct dmn *d, const char *conn, const struct proto_ike_addr *peer)
 {
-	for (struct dmn_ike_sa *sa = d->ike->sa_head; sa; sa = sa->next)
+	for (struct dmn_ike_sa *sa = d->ike->sa_flow[ike_flow_bucket(conn, peer)]; sa;
+	     sa = sa->flow_next)
 		if (strcmp(sa->conn, conn) == 0 && ike_addr_eq_noport(&sa->peer, peer))
 			return sa;
 	return NULL;
@@ -179,7 +228,8 @@ static void sa_record_add(struct dmn *d, const struct proto_ike_event *ev, const
 	 * reauthentication) takes them over, unless the peer says it rebooted (INITIAL-CONTACT
 	 * then removes them). */
 	unsigned adopted = 0;
-	for (struct dmn_child *c = ik->child_head; c && !ev->u.p1.peer_initial_contact; c = c->next)
+	for (struct dmn_child *c = ik->child_flow[ike_flow_bucket(name, &ev->peer)];
+	     c && !ev->u.p1.peer_initial_contact; c = c->flow_next)
 		if (strcmp(c->conn, name) == 0 && ike_addr_eq_noport(&c->peer, &ev->peer) &&
 		    c->ike_sa_id != ev->sa_id) {
 			c->ike_sa_id = ev->sa_id;
@@ -192,6 +242,7 @@ static void sa_record_add(struct dmn *d, const struct proto_ike_event *ev, const
 	if (sa->next)
 		sa->next->prev = sa;
 	ik->sa_head = sa;
+	sa_flow_link(ik, sa);
 	ik->n_sas++;
 	dmn_vici_ike_updown(d, sa, true);
 }
@@ -203,6 +254,7 @@ static void sa_record_del(struct dmn *d, uint64_t sa_id)
 	if (!sa)
 		return;
 	dmn_vici_ike_updown(d, sa, false);
+	sa_flow_unlink(ik, sa);
 	if (sa->prev)
 		sa->prev->next = sa->next;
 	else

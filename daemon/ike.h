@@ -17,6 +17,7 @@
  * policies). Listed so a DELETE, a shutdown or a reload removes exactly these. */
 struct dmn_child {
 	struct dmn_child *prev, *next;
+	struct dmn_child *flow_next; /* dmn_ike.child_flow chain */
 	uint64_t ike_sa_id;
 	uint64_t conn_handle;
 	char conn[64];
@@ -79,6 +80,7 @@ void dmn_child_sa_id(const struct dmn_child *c, bool inbound, bool comp, struct 
 /* An ISAKMP SA as the daemon knows it from the engine's events (for status and control). */
 struct dmn_ike_sa {
 	struct dmn_ike_sa *prev, *next;
+	struct dmn_ike_sa *flow_next; /* dmn_ike.sa_flow chain */
 	uint64_t sa_id;
 	uint64_t conn_handle;
 	char conn[64];
@@ -122,8 +124,15 @@ void dmn_failure_explain(const struct dmn_failure *f, char *why, size_t why_len,
 /* Half-open SAs that count as a flood, after which the heap is trimmed (trim_after_flood). */
 #define DMN_TRIM_HALF_OPEN 64
 
+/* Buckets of the (conn, peer address) index of children and ISAKMP SAs (ike_flow_*). */
+#define DMN_FLOW_BUCKETS 4096
+
 struct dmn_ike {
 	struct proto_ike_engine *engine;
+	/* children and ISAKMP SA records by (conn name, peer address), newest first in each chain:
+	 * a rekey, an adoption or "the newest SA with this peer" look at one chain, not at all */
+	struct dmn_child *child_flow[DMN_FLOW_BUCKETS];
+	struct dmn_ike_sa *sa_flow[DMN_FLOW_BUCKETS];
 	struct dmn_map timers;	 /* sa_id -> sd_event_source * */
 	struct dmn_map children; /* (protocol << 32 | spi_in) + 1 -> struct dmn_child * */
 	struct dmn_child *child_head;

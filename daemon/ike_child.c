@@ -257,6 +257,7 @@ void ike_child_free(struct dmn *d, struct dmn_child *c)
 		free(c->out_pending);
 	}
 	dmn_map_del(&ik->children, ike_child_key(c->protocol, c->spi_in));
+	ike_child_flow_unlink(ik, c);
 	if (c->prev)
 		c->prev->next = c->next;
 	else
@@ -374,6 +375,7 @@ void ike_on_child_up(struct dmn *d, const struct proto_ike_event *ev)
 	if (c->next)
 		c->next->prev = c;
 	ik->child_head = c;
+	ike_child_flow_link(ik, c);
 	ik->n_children++;
 
 	char peer[64];
@@ -382,7 +384,8 @@ void ike_on_child_up(struct dmn *d, const struct proto_ike_event *ev)
 	dmn_sockaddr_str((struct sockaddr *)&ss, peer, sizeof(peer));
 	/* A rekey (by either side) replaces the children with the same traffic. */
 	bool replaces = false;
-	for (struct dmn_child *o = ik->child_head; o && !replaces; o = o->next)
+	for (struct dmn_child *o = ik->child_flow[ike_flow_bucket(c->conn, &c->peer)];
+	     o && !replaces; o = o->flow_next)
 		replaces = !o->superseded && child_same_flow(c, o);
 	int r = ike_child_sa(d, ev, true, c);
 	c->sa_in = r == 0;
@@ -400,7 +403,8 @@ void ike_on_child_up(struct dmn *d, const struct proto_ike_event *ev)
 		c->policies = r == 0;
 	}
 	unsigned replaced = 0;
-	for (struct dmn_child *o = ik->child_head; r == 0 && o; o = o->next) {
+	for (struct dmn_child *o = ik->child_flow[ike_flow_bucket(c->conn, &c->peer)]; r == 0 && o;
+	     o = o->flow_next) {
 		if (o->superseded || !child_same_flow(c, o))
 			continue;
 		/* the policies are the new child's now; the old SAs go a little later */

@@ -66,6 +66,11 @@ int ike_resolve_peer(struct dmn *d, const struct dmn_conn *c, bool reauth);
 bool ike_resolved_peer_is(const struct dmn *d, const struct dmn_conn *c,
 			  const struct proto_ike_addr *a);
 
+/* ike.c: the (conn, peer address) index */
+unsigned ike_flow_bucket(const char *conn, const struct proto_ike_addr *peer);
+void ike_child_flow_link(struct dmn_ike *ik, struct dmn_child *c);
+void ike_child_flow_unlink(struct dmn_ike *ik, struct dmn_child *c);
+
 /* ike_life.c */
 uint32_t ike_rekey_margin(const struct dmn_conn *conn, uint32_t life, bool initiator);
 void ike_child_limits(struct dmn *d, struct dmn_child *c, const struct dmn_conn *conn,

@@ -131,7 +131,8 @@ static void child_rekey(struct dmn *d, struct dmn_child *c, uint64_t now)
 		return;
 	}
 	/* No ISAKMP SA: one new phase 1 for the conn (its Quick Modes replace all its children). */
-	for (struct dmn_child *o = ik->child_head; o; o = o->next)
+	for (struct dmn_child *o = ik->child_flow[ike_flow_bucket(c->conn, &c->peer)]; o;
+	     o = o->flow_next)
 		if (o->rekey_p1_ms && now < o->rekey_p1_ms + DMN_REKEY_RETRY_MS &&
 		    strcmp(o->conn, c->conn) == 0 && ike_addr_eq_noport(&o->peer, &c->peer))
 			return;
