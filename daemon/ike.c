@@ -145,15 +145,9 @@ static void on_peer_moved(struct dmn *d, const struct proto_ike_event *ev)
 
 /* ---- ISAKMP SA records ---- */
 
-/* FNV-1a over the conn name and the peer's address (not its port, which NAT may change). */
 unsigned ike_flow_bucket(const char *conn, const struct proto_ike_addr *peer)
 {
-	uint32_t h = 2166136261u;
-	for (const char *p = conn; *p; p++)
-		h = (h ^ (uint8_t)*p) * 16777619u;
-	for (size_t i = 0; i < ike_alen(peer->family); i++)
-		h = (h ^ peer->addr[i]) * 16777619u;
-	return h & (DMN_FLOW_BUCKETS - 1);
+	return dmn_ike_flow_bucket(conn, peer);
 }
 
 void ike_child_flow_link(struct dmn_ike *ik, struct dmn_child *c)

@@ -173,6 +173,39 @@ struct dmn_ike {
 	bool trim_pending; /* many half-open SAs were alive: trim the heap once they are gone */
 };
 
+/* The bucket of (conn name, peer address) in dmn_ike.child_flow / sa_flow: FNV-1a over the name
+ * and the address (not the port, which a NAT may change). */
+static inline unsigned dmn_ike_flow_bucket(const char *conn, const struct proto_ike_addr *peer)
+{
+	uint32_t h = 2166136261u;
+	for (const char *p = conn; *p; p++)
+		h = (h ^ (uint8_t)*p) * 16777619u;
+	for (int i = 0; i < (peer->family == AF_INET6 ? 16 : 4); i++)
+		h = (h ^ peer->addr[i]) * 16777619u;
+	return h & (DMN_FLOW_BUCKETS - 1);
+}
+
+/* The children that may belong to ISAKMP SA sa (those of its conn and peer; check ike_sa_id),
+ * through their flow_next. */
+static inline const struct dmn_child *dmn_ike_flow_children(const struct dmn *d,
+							    const struct dmn_ike_sa *sa)
+{
+	return d->ike ? d->ike->child_flow[dmn_ike_flow_bucket(sa->conn, &sa->peer)] : NULL;
+}
+
+/* The ISAKMP SA records of child c's conn and peer, through their flow_next. */
+static inline const struct dmn_ike_sa *dmn_ike_flow_sas(const struct dmn *d,
+							const struct dmn_child *c)
+{
+	return d->ike ? d->ike->sa_flow[dmn_ike_flow_bucket(c->conn, &c->peer)] : NULL;
+}
+
+/* The key of child c in dmn_ike.children. */
+static inline uint64_t ike_child_key_of(const struct dmn_child *c)
+{
+	return ((uint64_t)c->protocol << 32 | c->spi_in) + 1;
+}
+
 /* Iteration for status and control: established ISAKMP SAs and installed children, newest first. */
 static inline const struct dmn_ike_sa *dmn_ike_sas(const struct dmn *d)
 {

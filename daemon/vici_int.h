@@ -54,6 +54,13 @@ struct dmn_vici_pending {
 	char fail[256]; /* first warning/error logged about conn while waiting */
 };
 
+/* A list-sas that streams more events than the output queue may hold: what is left to send, as
+ * ids (an SA or child gone meanwhile is skipped); resumed whenever the client has read enough. */
+struct dmn_vici_listing {
+	uint64_t *sa_ids, *child_keys; /* dmn_ike.sas ids, dmn_ike.children keys */
+	size_t n_sa, next_sa, n_child, next_child;
+};
+
 struct dmn_vici_client {
 	struct dmn_vici_client *prev, *next;
 	struct dmn_vici *v;
@@ -66,6 +73,7 @@ struct dmn_vici_client {
 	uint32_t events; /* 1 << enum dmn_vici_event */
 	bool dead;	 /* dropped: freed by the reaper, skipped by everyone else */
 	struct dmn_vici_pending *pending;
+	struct dmn_vici_listing *listing; /* no request is read while it runs */
 	char control[64]; /* while a terminate runs: the conn whose lines go to control-log */
 };
 
@@ -93,6 +101,11 @@ struct dmn_vici {
 /* The name of an event ("ike-updown"), and its index for a name (or -1). */
 const char *dmn_vici_event_name(enum dmn_vici_event e);
 int dmn_vici_event_lookup(const uint8_t *name, size_t len);
+
+/* vici_list.c: sends more of c's listing while its output queue is below half full; the reply
+ * ends it. */
+void dmn_vici_listing_pump(struct dmn_vici_client *c);
+void dmn_vici_listing_free(struct dmn_vici_listing *l);
 
 /* Queues a finished packet builder's bytes to c (dropping c if its queue overflows); frees b. */
 void dmn_vici_send(struct dmn_vici_client *c, struct vici_builder *b);

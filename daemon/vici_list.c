@@ -6,6 +6,7 @@
 #include "daemon/vici_int.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/utsname.h>
 #include <time.h>
@@ -72,35 +73,77 @@ void dmn_vici_cmd_stats(const struct dmn_vici_req *rq)
 	dmn_vici_send(rq->c, &b);
 }
 
+void dmn_vici_listing_free(struct dmn_vici_listing *l)
+{
+	if (!l)
+		return;
+	free(l->sa_ids);
+	free(l->child_keys);
+	free(l);
+}
+
+void dmn_vici_listing_pump(struct dmn_vici_client *c)
+{
+	struct dmn_vici_listing *l = c->listing;
+	struct dmn *d = c->v->d;
+	while (l && !c->dead && c->out_bytes < DMN_VICI_OUTQ_MAX / 2 &&
+	       (l->next_sa < l->n_sa || l->next_child < l->n_child)) {
+		const struct dmn_ike_sa *sa = NULL;
+		const struct dmn_child *ch = NULL;
+		if (l->next_sa < l->n_sa)
+			sa = d->ike ? dmn_map_get(&d->ike->sas, l->sa_ids[l->next_sa++]) : NULL;
+		else
+			ch = d->ike ? dmn_map_get(&d->ike->children, l->child_keys[l->next_child++])
+				    : NULL;
+		if (!sa && !ch)
+			continue; /* gone since the listing began */
+		struct vici_builder b;
+		vici_builder_init_packet(&b, VICI_EVENT, "list-sa");
+		dmn_vici_ike_section(d, &b, sa, ch, false);
+		dmn_vici_send_event(c, DMN_VICI_EV_LIST_SA, &b);
+	}
+	if (!l || c->dead || l->next_sa < l->n_sa || l->next_child < l->n_child)
+		return;
+	dmn_vici_listing_free(l);
+	c->listing = NULL;
+	dmn_vici_reply_empty(c);
+}
+
+/*
+ * list-sas: one list-sa event per ISAKMP SA (with its children), then one per child whose ISAKMP
+ * SA is gone (IKEv1 lets them live on), then the reply. The SAs are noted by id at the start and
+ * sent as the client reads, so a listing of any size never overflows the output queue.
+ */
 void dmn_vici_cmd_list_sas(const struct dmn_vici_req *rq)
 {
+	struct dmn *d = rq->d;
 	char ike[DMN_NAME_MAX], ike_id[32];
 	vici_node_str(rq->msg, "ike", ike, sizeof(ike), "");
 	vici_node_str(rq->msg, "ike-id", ike_id, sizeof(ike_id), "");
 	unsigned long long want_id = 0;
 	bool by_id = ike_id[0] && dmn_vici_parse_u64(ike_id, &want_id);
-	for (const struct dmn_ike_sa *sa = dmn_ike_sas(rq->d); sa && !rq->c->dead; sa = sa->next) {
-		if ((ike[0] && strcmp(ike, sa->conn) != 0) || (by_id && sa->sa_id != want_id))
-			continue;
-		struct vici_builder b;
-		vici_builder_init_packet(&b, VICI_EVENT, "list-sa");
-		dmn_vici_ike_section(rq->d, &b, sa, NULL, false);
-		dmn_vici_send_event(rq->c, DMN_VICI_EV_LIST_SA, &b);
+	struct dmn_vici_listing *l = calloc(1, sizeof(*l));
+	size_t n_sa = d->ike ? d->ike->n_sas : 0, n_ch = d->ike ? d->ike->n_children : 0;
+	if (!l || !(l->sa_ids = calloc(n_sa + 1, sizeof(*l->sa_ids))) ||
+	    !(l->child_keys = calloc(n_ch + 1, sizeof(*l->child_keys)))) {
+		dmn_vici_listing_free(l);
+		dmn_vici_reply_status(rq->c, false, "out of memory");
+		return;
 	}
-	/* Children whose ISAKMP SA is gone (IKEv1 lets them live on), one event each. */
-	for (const struct dmn_child *c = dmn_ike_children(rq->d); c && !by_id && !rq->c->dead;
+	for (const struct dmn_ike_sa *sa = dmn_ike_sas(d); sa && l->n_sa < n_sa; sa = sa->next)
+		if ((!ike[0] || strcmp(ike, sa->conn) == 0) && (!by_id || sa->sa_id == want_id))
+			l->sa_ids[l->n_sa++] = sa->sa_id;
+	for (const struct dmn_child *c = dmn_ike_children(d); c && !by_id && l->n_child < n_ch;
 	     c = c->next) {
-		bool orphan = true;
-		for (const struct dmn_ike_sa *sa = dmn_ike_sas(rq->d); sa && orphan; sa = sa->next)
+		bool orphan = true; /* its ISAKMP SA, if any, has its conn and peer */
+		for (const struct dmn_ike_sa *sa = dmn_ike_flow_sas(d, c); sa && orphan;
+		     sa = sa->flow_next)
 			orphan = sa->sa_id != c->ike_sa_id;
-		if (!orphan || (ike[0] && strcmp(ike, c->conn) != 0))
-			continue;
-		struct vici_builder b;
-		vici_builder_init_packet(&b, VICI_EVENT, "list-sa");
-		dmn_vici_ike_section(rq->d, &b, NULL, c, false);
-		dmn_vici_send_event(rq->c, DMN_VICI_EV_LIST_SA, &b);
+		if (orphan && (!ike[0] || strcmp(ike, c->conn) == 0))
+			l->child_keys[l->n_child++] = ike_child_key_of(c);
 	}
-	dmn_vici_reply_empty(rq->c);
+	rq->c->listing = l;
+	dmn_vici_listing_pump(rq->c);
 }
 
 static void add_conf_addr(struct vici_builder *b, const struct dmn_addr *a)

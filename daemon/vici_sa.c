@@ -356,7 +356,7 @@ void dmn_vici_ike_section(struct dmn *d, struct vici_builder *b, const struct dm
 	if (child) {
 		add_child(d, b, child);
 	} else if (!no_children) {
-		for (const struct dmn_child *c = dmn_ike_children(d); c; c = c->next)
+		for (const struct dmn_child *c = dmn_ike_flow_children(d, sa); c; c = c->flow_next)
 			if (c->ike_sa_id == sa->sa_id)
 				add_child(d, b, c);
 	}

@@ -50,7 +50,7 @@ int dmn_vici_event_lookup(const uint8_t *name, size_t len)
 static void client_update_io(struct dmn_vici_client *c)
 {
 	uint32_t ev = 0;
-	if (!c->pending)
+	if (!c->pending && !c->listing)
 		ev |= EPOLLIN;
 	if (c->out_head)
 		ev |= EPOLLOUT;
@@ -180,6 +180,7 @@ static void client_free(struct dmn_vici_client *c)
 		free(o);
 	}
 	pending_free(c->pending);
+	dmn_vici_listing_free(c->listing);
 	free(c);
 }
 
@@ -259,7 +260,7 @@ int dmn_vici_input(struct dmn_vici_client *c, const uint8_t *seg, size_t len)
 
 static void client_read(struct dmn_vici_client *c)
 {
-	for (unsigned n = 0; n < DMN_VICI_BURST && !c->dead && !c->pending; n++) {
+	for (unsigned n = 0; n < DMN_VICI_BURST && !c->dead && !c->pending && !c->listing; n++) {
 		int r = vici_reader_feed(&c->rd, c->fd);
 		if (r == 0)
 			return;
@@ -299,9 +300,11 @@ static int on_client_io(sd_event_source *s, int fd, uint32_t revents, void *user
 			dmn_vici_client_kill(c, strerror(-r));
 			return 0;
 		}
+		if (c->listing)
+			dmn_vici_listing_pump(c);
 	}
 	/* A request is pending, so input is not read: a hang-up now would be reported forever. */
-	if ((revents & (EPOLLHUP | EPOLLERR)) && c->pending) {
+	if ((revents & (EPOLLHUP | EPOLLERR)) && (c->pending || c->listing)) {
 		dmn_vici_client_kill(c, NULL);
 		return 0;
 	}

@@ -119,6 +119,12 @@ static void init(void)
 	ch.remote_ts.port = 80;
 	ik.child_head = &ch;
 	ik.n_children = 1;
+	/* the engine's indexes, as the daemon keeps them */
+	if (dmn_map_put(&ik.sas, sa.sa_id, &sa) < 0 ||
+	    dmn_map_put(&ik.children, ike_child_key_of(&ch), &ch) < 0)
+		abort();
+	ik.sa_flow[dmn_ike_flow_bucket(sa.conn, &sa.peer)] = &sa;
+	ik.child_flow[dmn_ike_flow_bucket(ch.conn, &ch.peer)] = &ch;
 	dmn_log_setup(LOG_ERR - 1, false);
 	dmn_log_set_hook(NULL, NULL);
 }
