@@ -442,3 +442,17 @@ bool h_log_has(const struct h_peer *p, const char *s)
 {
 	return p->log_len && strstr(p->log, s) != NULL;
 }
+
+bool h_run_cases(const struct h_case *cases, size_t n, int argc, char **argv)
+{
+	unsigned ran = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (argc > 1 && strcmp(argv[1], cases[i].name) != 0)
+			continue;
+		cases[i].fn();
+		ran++;
+	}
+	if (!ran)
+		fprintf(stderr, "unknown case %s\n", argc > 1 ? argv[1] : "");
+	return ran > 0;
+}

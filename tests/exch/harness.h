@@ -103,3 +103,13 @@ const struct proto_ike_event *h_event(const struct h_peer *p, enum proto_ike_eve
 unsigned h_count(const struct h_peer *p, enum proto_ike_event_type t);
 /* True if the captured log of p contains s. */
 bool h_log_has(const struct h_peer *p, const char *s);
+
+/* One named test case of an exch test program. */
+struct h_case {
+	const char *name;
+	void (*fn)(void);
+};
+
+/* Runs the case named by argv[1] (all of them without one); false (and a message) when no case
+ * has that name. The caller then returns TEST_END(), whose counters are its own. */
+bool h_run_cases(const struct h_case *cases, size_t n, int argc, char **argv);

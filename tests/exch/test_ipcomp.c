@@ -332,10 +332,7 @@ static void case_reply(void)
 	h_free(&w);
 }
 
-static const struct {
-	const char *name;
-	void (*fn)(void);
-} cases[] = {
+static const struct h_case cases[] = {
 	{"ipcomp", case_ipcomp},
 	{"fallback", case_fallback},
 	{"malformed", case_malformed},
@@ -344,16 +341,5 @@ static const struct {
 
 int main(int argc, char **argv)
 {
-	unsigned ran = 0;
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		if (argc > 1 && strcmp(argv[1], cases[i].name) != 0)
-			continue;
-		cases[i].fn();
-		ran++;
-	}
-	if (!ran) {
-		fprintf(stderr, "unknown case %s\n", argc > 1 ? argv[1] : "");
-		return 1;
-	}
-	return TEST_END();
+	return h_run_cases(cases, sizeof(cases) / sizeof(cases[0]), argc, argv) ? TEST_END() : 1;
 }

@@ -392,10 +392,7 @@ static void case_mapping(void)
 	h_free(&w);
 }
 
-static const struct {
-	const char *name;
-	void (*fn)(void);
-} cases[] = {
+static const struct h_case cases[] = {
 	{"nat-mm", case_nat_mm}, {"nat-am", case_nat_am},
 	{"nat-oa", case_nat_oa}, {"no-nat", case_no_nat},
 	{"force", case_force},	 {"draft", case_draft},
@@ -405,16 +402,5 @@ static const struct {
 
 int main(int argc, char **argv)
 {
-	unsigned ran = 0;
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		if (argc > 1 && strcmp(argv[1], cases[i].name) != 0)
-			continue;
-		cases[i].fn();
-		ran++;
-	}
-	if (!ran) {
-		fprintf(stderr, "unknown case %s\n", argc > 1 ? argv[1] : "");
-		return 1;
-	}
-	return TEST_END();
+	return h_run_cases(cases, sizeof(cases) / sizeof(cases[0]), argc, argv) ? TEST_END() : 1;
 }
