@@ -387,6 +387,11 @@ void ike_on_child_up(struct dmn *d, const struct proto_ike_event *ev)
 	for (struct dmn_child *o = ik->child_flow[ike_flow_bucket(c->conn, &c->peer)];
 	     o && !replaces; o = o->flow_next)
 		replaces = !o->superseded && child_same_flow(c, o);
+	/* Unless our INITIAL-CONTACT told the peer to drop the old SAs: then the old outbound SA
+	 * leads nowhere (both sides started at once and each made an ISAKMP SA). */
+	const struct dmn_ike_sa *isa = dmn_map_get(&ik->sas, ev->sa_id);
+	if (isa && isa->p1.initial_contact_sent)
+		replaces = false;
 	int r = ike_child_sa(d, ev, true, c);
 	c->sa_in = r == 0;
 	if (r == 0 && replaces && (c->out_pending = malloc(sizeof(*ev)))) {

@@ -225,6 +225,7 @@ struct proto_ike_p1_info {
 	bool natt; /* the SA floated to the NAT-T port (local/peer ports are those) */
 	bool peer_initial_contact;	/* the peer sent INITIAL-CONTACT (an INITIAL_CONTACT event
 					   follows) */
+	bool initial_contact_sent;	/* we sent INITIAL-CONTACT: the peer drops what it had */
 	uint64_t started_ms;		/* env clock when the negotiation began (first message) */
 	uint8_t icookie[8], rcookie[8]; /* the ISAKMP SA's cookies (RFC 2408 §3.1), for status */
 };

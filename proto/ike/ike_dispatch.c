@@ -370,6 +370,7 @@ void ike_established(struct ike_ctx *c)
 		ev->u.p1.nat_peer = sa->nat_peer;
 		ev->u.p1.natt = sa->natt;
 		ev->u.p1.peer_initial_contact = sa->peer_initial_contact;
+		ev->u.p1.initial_contact_sent = sa->initiator && sa->conn.initial_contact;
 		ev->u.p1.started_ms = sa->created;
 		memcpy(ev->u.p1.icookie, sa->icookie, 8);
 		memcpy(ev->u.p1.rcookie, sa->rcookie, 8);
