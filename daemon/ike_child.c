@@ -383,15 +383,17 @@ void ike_on_child_up(struct dmn *d, const struct proto_ike_event *ev)
 	ike_proto_to_sockaddr(&ev->peer, &ss);
 	dmn_sockaddr_str((struct sockaddr *)&ss, peer, sizeof(peer));
 	/* A rekey (by either side) replaces the children with the same traffic. */
+	/* An old child from before an ISAKMP SA that carried our INITIAL-CONTACT is gone at the
+	 * peer (it dropped everything older, RFC 2407 §4.6.3.3): its outbound SA leads nowhere, so
+	 * there is nothing to make before breaking (both sides started at once, each made an
+	 * ISAKMP SA). A rekey of a child of this same ISAKMP SA still waits. */
+	const struct dmn_ike_sa *isa = dmn_map_get(&ik->sas, ev->sa_id);
+	uint64_t dropped_before = isa && isa->p1.initial_contact_sent ? isa->p1.started_ms : 0;
 	bool replaces = false;
 	for (struct dmn_child *o = ik->child_flow[ike_flow_bucket(c->conn, &c->peer)];
 	     o && !replaces; o = o->flow_next)
-		replaces = !o->superseded && child_same_flow(c, o);
-	/* Unless our INITIAL-CONTACT told the peer to drop the old SAs: then the old outbound SA
-	 * leads nowhere (both sides started at once and each made an ISAKMP SA). */
-	const struct dmn_ike_sa *isa = dmn_map_get(&ik->sas, ev->sa_id);
-	if (isa && isa->p1.initial_contact_sent)
-		replaces = false;
+		replaces = !o->superseded && child_same_flow(c, o) &&
+			   o->established_ms >= dropped_before;
 	int r = ike_child_sa(d, ev, true, c);
 	c->sa_in = r == 0;
 	if (r == 0 && replaces && (c->out_pending = malloc(sizeof(*ev)))) {

@@ -151,7 +151,10 @@ crossed() {
     echo "figures: examples $CASE: traffic crossed as ESP (largest SA counter gwa $(esp_bytes gwa), gwb $(esp_bytes gwb) bytes)"
 }
 ping_from() { # NS SRC DST
-    ip netns exec "$(ns "$1")" ping -c 2 -i 0.3 -W 2 -I "$2" "$3" > /dev/null ||
+    # auto=start on both gateways: each makes an ISAKMP SA and the second pair of IPsec SAs
+    # replaces the first within a second or so; a ping during that switch may be lost, so
+    # four pings over two seconds, of which one must come back
+    ip netns exec "$(ns "$1")" ping -c 4 -i 0.5 -W 2 -I "$2" "$3" > /dev/null ||
         { show; fail "ping $2 -> $3 from $1 did not cross"; }
 }
 
