@@ -229,6 +229,8 @@ struct dmn_setup {
 	char secretsfile[DMN_PATH_MAX]; /* Libreswan's secretsfile=, "" = command-line default */
 	uint16_t ikeport;		/* Libreswan ikeport=, default 500 */
 	uint16_t nat_ikeport;		/* default 4500 */
+	uint32_t ikesa_limit; /* ISAKMP SAs at once (strongSwan's charon.ikesa_limit), default
+				 PROTO_IKE_SAS_DEFAULT, 1..PROTO_IKE_SAS_LIMIT */
 };
 
 struct dmn_config_ix;

@@ -151,9 +151,11 @@ static void dump_conn(FILE *out, const struct dmn_conn *c)
 int dmn_config_dump(const struct dmn_config *cfg, FILE *out)
 {
 	static const char *const uniq[] = {"yes", "no", "never", "replace", "keep"};
-	fprintf(out, "config setup\n\tuniqueids=%s keep_alive=%us ikeport=%u nat-ikeport=%u\n",
+	fprintf(out,
+		"config setup\n\tuniqueids=%s keep_alive=%us ikeport=%u nat-ikeport=%u "
+		"ikesa_limit=%u\n",
 		uniq[cfg->setup.uniqueids], cfg->setup.keep_alive, cfg->setup.ikeport,
-		cfg->setup.nat_ikeport);
+		cfg->setup.nat_ikeport, cfg->setup.ikesa_limit);
 	if (cfg->setup.secretsfile[0])
 		fprintf(out, "\tsecretsfile=%s\n", cfg->setup.secretsfile);
 	for (size_t i = 0; i < cfg->n_conns; i++) {

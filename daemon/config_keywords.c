@@ -17,6 +17,7 @@
 #include <sys/socket.h>
 
 #include "proto/consts.h"
+#include "proto/ike/ike.h"
 
 enum slot {
 	/* conn: the order is the order of application (see cfg_conn_apply's callers) */
@@ -86,6 +87,7 @@ enum slot {
 	U_SECRETSFILE,
 	U_IKEPORT,
 	U_NAT_IKEPORT,
+	U_IKESA_LIMIT,
 };
 
 #define CFG_SLOT_SIDE0 64
@@ -289,6 +291,8 @@ static const struct cfg_kw setup_kws[] = {
 	ST("secretsfile", U_SECRETSFILE),
 	ST("ikeport", U_IKEPORT),
 	ST("nat-ikeport", U_NAT_IKEPORT),
+	ST("ikesa_limit", U_IKESA_LIMIT), /* strongSwan's charon.ikesa_limit */
+	ST("ikesa-limit", U_IKESA_LIMIT),
 	IG("charondebug", W_OTHER),
 	IG("plutodebug", W_OTHER),
 	IG("klipsdebug", W_OTHER),
@@ -510,6 +514,7 @@ void cfg_setup_defaults(struct dmn_setup *s)
 	s->keep_alive = 20;
 	s->ikeport = 500;
 	s->nat_ikeport = 4500;
+	s->ikesa_limit = PROTO_IKE_SAS_DEFAULT;
 }
 
 #define BAD(b, kv, ...) dmn_diag_add((b)->d, DMN_DIAG_ERROR, (kv)->file, (kv)->line, __VA_ARGS__)
@@ -939,6 +944,14 @@ void cfg_setup_apply(struct dmn_diags *d, struct dmn_setup *s, const struct cfg_
 			s->ikeport = (uint16_t)n;
 		else
 			s->nat_ikeport = (uint16_t)n;
+		break;
+	case U_IKESA_LIMIT:
+		if (cfg_parse_u32(v, PROTO_IKE_SAS_LIMIT, &n) < 0 || n == 0)
+			dmn_diag_add(d, DMN_DIAG_ERROR, kv->file, kv->line,
+				     "%s: '%.100s' is not a number of ISAKMP SAs from 1 to %u",
+				     kv->key, v, PROTO_IKE_SAS_LIMIT);
+		else
+			s->ikesa_limit = n;
 		break;
 	default:
 		break;

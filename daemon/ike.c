@@ -395,17 +395,20 @@ static void drop_summary(struct dmn *d, uint64_t now)
 	uint64_t mal = st.drop_malformed - o->drop_malformed,
 		 unk = st.drop_unknown_sa - o->drop_unknown_sa, mid = st.drop_msgid - o->drop_msgid,
 		 ho = st.drop_half_open - o->drop_half_open, dup = st.duplicates - o->duplicates,
-		 ev = st.evict_half_open - o->evict_half_open;
-	if (!(mal || unk || mid || ho || ev))
+		 ev = st.evict_half_open - o->evict_half_open,
+		 lim = st.drop_sa_limit - o->drop_sa_limit;
+	if (!(mal || unk || mid || ho || ev || lim))
 		return; /* quiet: the next drop is reported at once */
 	/* the first drop after a quiet minute is reported at the next tick, then once a minute */
-	log_notice("since the last report dropped %llu malformed, %llu for unknown SAs, %llu with "
-		   "wrong message IDs, "
-		   "%llu over the half-open limit; %llu unanswered half-open SAs made room for new "
-		   "ones; %llu duplicates answered from cache; %u half-open now",
-		   (unsigned long long)mal, (unsigned long long)unk, (unsigned long long)mid,
-		   (unsigned long long)ho, (unsigned long long)ev, (unsigned long long)dup,
-		   st.half_open);
+	log_notice(
+		"since the last report dropped %llu malformed, %llu for unknown SAs, %llu with "
+		"wrong message IDs, "
+		"%llu over the half-open limit, %llu at ikesa_limit; %llu unanswered half-open "
+		"SAs made room for new ones; %llu duplicates answered from cache; %u ISAKMP SAs, "
+		"%u half-open now",
+		(unsigned long long)mal, (unsigned long long)unk, (unsigned long long)mid,
+		(unsigned long long)ho, (unsigned long long)lim, (unsigned long long)ev,
+		(unsigned long long)dup, st.sas, st.half_open);
 	ik->summary_next_ms = now + 60000;
 	*o = st;
 }
@@ -827,10 +830,13 @@ int ike_initiate(struct dmn *d, const char *name, bool reauth)
 		} else {
 			r = proto_ike_initiate(d->ike->engine, &pc, &local, &peer, &sa_id);
 		}
-		if (r < 0) {
+		if (r == -EAGAIN)
+			log_err("%s: cannot initiate: ikesa_limit=%u ISAKMP SAs reached", name,
+				d->config->setup.ikesa_limit);
+		else if (r < 0)
 			log_err("%s: cannot initiate: %s", name, strerror(-r));
+		if (r < 0)
 			return r;
-		}
 		d->ike->p1_initiated++;
 		log_info("%s: initiating %s Mode%s", name, c->aggressive ? "Aggressive" : "Main",
 			 reauth ? " (reauthentication)" : "");
@@ -903,6 +909,7 @@ int dmn_ike_setup(struct dmn *d)
 		.ctx = d, .random = ike_env_random, .now_ms = env_now, .log = env_log};
 	struct proto_ike_policy pol = {
 		.ctx = d,
+		.sas_max = d->config ? d->config->setup.ikesa_limit : 0,
 		.find_p1 = ike_policy_find_p1,
 		.find_p2 = ike_policy_find_p2,
 		.get_psk = ike_policy_get_psk,
@@ -1019,6 +1026,10 @@ void dmn_ike_reload(struct dmn *d, struct dmn_config *cfg, struct dmn_secrets *s
 	d->config = cfg;
 	dmn_secrets_free(d->secrets);
 	d->secrets = secrets;
+	if (!old || old->setup.ikesa_limit != cfg->setup.ikesa_limit) {
+		proto_ike_set_sas_max(ik->engine, cfg->setup.ikesa_limit); /* checked when parsed */
+		log_notice("reload: ikesa_limit=%u ISAKMP SAs", cfg->setup.ikesa_limit);
+	}
 	for (size_t i = 0; i < cfg->n_conns; i++) {
 		const struct dmn_conn *n = cfg->conns[i];
 		const struct dmn_conn *o = old ? dmn_config_find(old, n->name) : NULL;

@@ -114,9 +114,10 @@ void dmn_vici_cmd_metrics(const struct dmn_vici_req *rq)
 	metric(&b, "oakley_ike_packets_total", "{direction=\"out\"}", es.tx);
 	metric(&b, "oakley_ike_retransmits_total", NULL, es.retransmits);
 	static const char *const why[] = {"malformed", "unknown_sa", "message_id",
-					  "half_open_limit"};
-	uint64_t whyv[] = {es.drop_malformed, es.drop_unknown_sa, es.drop_msgid, es.drop_half_open};
-	for (size_t i = 0; i < 4; i++) {
+					  "half_open_limit", "ikesa_limit"};
+	uint64_t whyv[] = {es.drop_malformed, es.drop_unknown_sa, es.drop_msgid, es.drop_half_open,
+			   es.drop_sa_limit};
+	for (size_t i = 0; i < sizeof(whyv) / sizeof(whyv[0]); i++) {
 		char l[64];
 		snprintf(l, sizeof(l), "{cause=\"%s\"}", why[i]);
 		metric(&b, "oakley_ike_dropped_total", l, whyv[i]);

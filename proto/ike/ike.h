@@ -45,10 +45,11 @@ struct crypto_dh;
  * once per this many ms: more first messages from it are dropped, so one address cannot make us
  * answer a flood (a reflection through our replies). A real peer's resent MM1 gets through. */
 #define PROTO_IKE_HALF_OPEN_PEER_INTERVAL_MS 250u
-#define PROTO_IKE_SAS_MAX		     16384 /* ISAKMP SAs in all */
-#define PROTO_IKE_QM_MAX		     16	   /* Quick Modes in progress per ISAKMP SA */
-#define PROTO_IKE_P1_PROPS_MAX		     16	   /* phase-1 transforms a conn offers / accepts */
-#define PROTO_IKE_P2_PROPS_MAX		     16	   /* phase-2 proposals a conn offers / accepts */
+#define PROTO_IKE_SAS_DEFAULT		     16384 /* ISAKMP SAs in all: proto_ike_policy.sas_max */
+#define PROTO_IKE_SAS_LIMIT		     1000000 /* ... at most this */
+#define PROTO_IKE_QM_MAX		     16	     /* Quick Modes in progress per ISAKMP SA */
+#define PROTO_IKE_P1_PROPS_MAX		     16 /* phase-1 transforms a conn offers / accepts */
+#define PROTO_IKE_P2_PROPS_MAX		     16 /* phase-2 proposals a conn offers / accepts */
 #define PROTO_IKE_CONSIDER_MAX		     64 /* peer proposals/transforms looked at per SA payload */
 #define PROTO_IKE_TS_MAX		     8	 /* traffic selectors per side of a conn */
 #define PROTO_IKE_ID_MAX		     255 /* ID data bytes */
@@ -161,9 +162,14 @@ struct proto_ike_conn {
  * alloc_spi: an inbound SPI (host order) for protocol from peer to local; for PROTO_IPCOMP a
  *           CPI, which must lie in 256..61439 (RFC 3173 §3.3: below are well-known values,
  *           above private use).
+ * sas_max:  the most ISAKMP SAs at once (established and in negotiation). At it, a peer's first
+ *           message replaces a half-open SA whose peer never answered, or is dropped (counted in
+ *           drop_sa_limit); proto_ike_initiate() fails with -EAGAIN. 0 means
+ *           PROTO_IKE_SAS_DEFAULT; above PROTO_IKE_SAS_LIMIT, proto_ike_engine_new() fails.
  */
 struct proto_ike_policy {
 	void *ctx;
+	unsigned sas_max;
 	int (*find_p1)(void *ctx, const struct proto_ike_addr *local,
 		       const struct proto_ike_addr *peer, const struct proto_ike_id *peer_id,
 		       struct proto_ike_conn *ret);
@@ -332,11 +338,12 @@ struct proto_ike_stats {
 	uint64_t drop_malformed, drop_unknown_sa, drop_msgid, drop_state, drop_half_open;
 	uint64_t duplicates, drop_actions;
 	uint64_t evict_half_open; /* unproven responder SAs dropped for newer ones at the caps */
+	uint64_t drop_sa_limit;	  /* first messages dropped at the policy's sas_max */
 	unsigned sas, half_open;
 };
 
-/* Creates an engine: draws the cookie secret from env->random. NULL on allocation failure. env
- * and policy are copied. */
+/* Creates an engine: draws the cookie secret from env->random. NULL on allocation failure or a
+ * policy->sas_max above PROTO_IKE_SAS_LIMIT. env and policy are copied. */
 struct proto_ike_engine *proto_ike_engine_new(const struct proto_env *env,
 					      const struct proto_ike_policy *policy);
 /* Frees every SA (wiping keys) and queued action. Accepts NULL. DH jobs the daemon still holds
@@ -411,6 +418,11 @@ void proto_ike_get_stats(const struct proto_ike_engine *e, struct proto_ike_stat
 
 /* The UDP port NAT-T floats to, on both sides (default PROTO_IKE_NATT_PORT). */
 void proto_ike_set_natt_port(struct proto_ike_engine *e, uint16_t port);
+
+/* Changes the policy's sas_max (0: PROTO_IKE_SAS_DEFAULT) for SAs created from now on: below the
+ * current count, existing SAs stay and new ones wait until enough are gone. -EINVAL above
+ * PROTO_IKE_SAS_LIMIT (nothing changes), else 0. */
+int proto_ike_set_sas_max(struct proto_ike_engine *e, unsigned sas_max);
 
 /*
  * Dead Peer Detection (RFC 3706 §5): sends R-U-THERE with the next sequence number on the

@@ -146,7 +146,7 @@ void ike_push_event(struct proto_ike_engine *e, struct proto_ike_event *ev)
 struct proto_ike_engine *proto_ike_engine_new(const struct proto_env *env,
 					      const struct proto_ike_policy *policy)
 {
-	if (!env || !env->random || !policy)
+	if (!env || !env->random || !policy || policy->sas_max > PROTO_IKE_SAS_LIMIT)
 		return NULL;
 	struct proto_ike_engine *e = calloc(1, sizeof(*e));
 	if (!e)
@@ -164,6 +164,8 @@ struct proto_ike_engine *proto_ike_engine_new(const struct proto_env *env,
 	}
 	e->env = *env;
 	e->pol = *policy;
+	if (!e->pol.sas_max)
+		e->pol.sas_max = PROTO_IKE_SAS_DEFAULT;
 	e->next_id = 1;
 	e->natt_port = PROTO_IKE_NATT_PORT;
 	ike_random(e, e->secret, sizeof(e->secret));
@@ -209,6 +211,14 @@ void proto_ike_set_natt_port(struct proto_ike_engine *e, uint16_t port)
 	e->natt_port = port ? port : PROTO_IKE_NATT_PORT;
 }
 
+int proto_ike_set_sas_max(struct proto_ike_engine *e, unsigned sas_max)
+{
+	if (sas_max > PROTO_IKE_SAS_LIMIT)
+		return -EINVAL;
+	e->pol.sas_max = sas_max ? sas_max : PROTO_IKE_SAS_DEFAULT;
+	return 0;
+}
+
 /* ---- SAs ---- */
 
 /* A keyed multiplicative hash of 8 bytes: peers choose initiator cookies and addresses, so the
@@ -248,11 +258,12 @@ static bool addr_eq(const struct proto_ike_addr *a, const struct proto_ike_addr 
 	return a->family == b->family && memcmp(a->addr, b->addr, n) == 0;
 }
 
-/* Doubles both tables once there are twice as many SAs as buckets (at most PROTO_IKE_SAS_MAX / 2
- * buckets); on allocation failure the tables stay as they are, only slower. */
+/* Doubles both tables once there are twice as many SAs as buckets (until there are sas_max / 2 or
+ * more: at most 2^19 for PROTO_IKE_SAS_LIMIT); on allocation failure the tables stay as they are,
+ * only slower. */
 static void tables_grow(struct proto_ike_engine *e)
 {
-	if (e->st.sas < 2u * e->n_buckets || e->n_buckets >= PROTO_IKE_SAS_MAX / 2)
+	if (e->st.sas < 2u * e->n_buckets || e->n_buckets >= e->pol.sas_max / 2)
 		return;
 	unsigned n = e->n_buckets * 2;
 	struct ike_sa **ck = calloc(n, sizeof(*ck)), **ids = calloc(n, sizeof(*ids));
@@ -360,7 +371,7 @@ void ike_sa_half_open_end(struct ike_sa *sa)
 struct ike_sa *ike_sa_new(struct proto_ike_engine *e, bool initiator,
 			  const struct proto_ike_addr *local, const struct proto_ike_addr *peer)
 {
-	if (e->st.sas >= PROTO_IKE_SAS_MAX)
+	if (e->st.sas >= e->pol.sas_max)
 		return NULL;
 	struct ike_sa *sa = calloc(1, sizeof(*sa));
 	if (!sa)
@@ -563,12 +574,13 @@ static struct ike_sa *unproven_victim(struct proto_ike_engine *e, const struct p
 }
 
 /*
- * A new responder SA for an MM1/AM1, within the half-open caps. At a cap an SA whose peer never
- * answered our reply makes room (RFC 2408 §2.5.3 anti-clogging, in spirit): spoofed first
- * messages never get past that state, so a flood of them, even from a real peer's address,
- * cannot keep that peer out, and a peer that answered keeps its slot. A flood from a bounded set
- * of sources only recycles its own slots; one from ever new addresses still competes with a
- * real peer for the oldest slot.
+ * A new responder SA for an MM1/AM1, within the half-open caps and the policy's sas_max. At a cap
+ * an SA whose peer never answered our reply makes room (RFC 2408 §2.5.3 anti-clogging, in
+ * spirit): spoofed first messages never get past that state, so a flood of them, even from a real
+ * peer's address, cannot keep that peer out, and a peer that answered keeps its slot. A flood
+ * from a bounded set of sources only recycles its own slots; one from ever new addresses still
+ * competes with a real peer for the oldest slot. At sas_max with no such SA, the message is
+ * dropped (drop_sa_limit).
  */
 static struct ike_sa *sa_respond(struct proto_ike_engine *e, const struct proto_header *h,
 				 const struct proto_ike_addr *local,
@@ -580,10 +592,14 @@ static struct ike_sa *sa_respond(struct proto_ike_engine *e, const struct proto_
 		e->st.drop_half_open++;
 		return NULL;
 	}
-	if (peer_full || e->st.half_open >= PROTO_IKE_HALF_OPEN_MAX) {
+	bool sas_full = e->st.sas >= e->pol.sas_max;
+	if (peer_full || sas_full || e->st.half_open >= PROTO_IKE_HALF_OPEN_MAX) {
 		struct ike_sa *victim = unproven_victim(e, peer, peer_full);
 		if (!victim) {
-			e->st.drop_half_open++;
+			if (sas_full && !peer_full)
+				e->st.drop_sa_limit++;
+			else
+				e->st.drop_half_open++;
 			return NULL;
 		}
 		e->st.evict_half_open++;

@@ -558,6 +558,87 @@ static void case_half_open(void)
 	h_free(&w);
 }
 
+/* b's engine anew with policy sas_max = n. */
+static void renew_with_sas_max(struct h_world *w, unsigned n)
+{
+	struct h_peer *b = &w->p[1];
+	proto_ike_engine_free(b->e);
+	b->pol.sas_max = n;
+	b->e = proto_ike_engine_new(&b->env, &b->pol);
+}
+
+/*
+ * The policy's sas_max (config setup ikesa_limit=): a responder with a limit of 3 holds 3 tunnels
+ * and drops the next peer's MM1s (counted), until one is deleted; at the limit an unanswered
+ * half-open SA makes room for a new MM1; an initiator at its limit cannot start; limits above
+ * PROTO_IKE_SAS_LIMIT are refused.
+ */
+static void case_sa_limit(void)
+{
+	struct h_world w;
+	struct proto_ike_stats st;
+	h_init(&w, false, 19);
+	struct proto_ike_policy big = w.p[1].pol;
+	big.sas_max = PROTO_IKE_SAS_LIMIT + 1;
+	CHECK(proto_ike_engine_new(&w.p[1].env, &big) == NULL);
+	big.sas_max = PROTO_IKE_SAS_LIMIT;
+	struct proto_ike_engine *e = proto_ike_engine_new(&w.p[1].env, &big);
+	CHECK(e != NULL);
+	CHECK_EQ_INT(proto_ike_set_sas_max(e, PROTO_IKE_SAS_LIMIT + 1), -22 /* -EINVAL */);
+	proto_ike_engine_free(e);
+	renew_with_sas_max(&w, 3);
+	if (!CHECK(w.p[1].e != NULL)) {
+		h_free(&w);
+		return;
+	}
+	uint64_t up[3];
+	for (int i = 0; i < 3; i++)
+		CHECK((up[i] = h_initiate(&w, 0)) != 0);
+	h_run(&w, RUN_MS);
+	CHECK_EQ_INT(h_count(&w.p[1], PROTO_IKE_EV_P2_UP), 3);
+	/* the fourth: every MM1 (first and resends) is dropped, the initiator times out */
+	CHECK(h_initiate(&w, 0) != 0);
+	h_run(&w, RUN_MS);
+	proto_ike_get_stats(w.p[1].e, &st);
+	CHECK_EQ_INT(st.sas, 3);
+	CHECK_EQ_INT(st.drop_sa_limit, PROTO_IKE_RETRANSMIT_TRIES);
+	CHECK_EQ_INT(st.drop_half_open + st.evict_half_open, 0);
+	CHECK_EQ_INT(h_count(&w.p[0], PROTO_IKE_EV_P1_FAILED), 1);
+	CHECK_EQ_INT(h_count(&w.p[1], PROTO_IKE_EV_P1_UP), 3);
+	/* one tunnel goes: room for one, which a spoofed MM1 takes and a real peer's MM1 takes back
+	 * (the spoofed one never answered) */
+	CHECK_EQ_INT(proto_ike_delete_sa(w.p[0].e, up[0]), 0);
+	h_run(&w, RUN_MS);
+	w.blackhole_to[0] = true;
+	uint64_t spoof = h_initiate(&w, 0);
+	CHECK(spoof != 0);
+	h_run(&w, 0);
+	CHECK_EQ_INT(proto_ike_delete_sa(w.p[0].e, spoof), 0); /* its sender is gone */
+	w.blackhole_to[0] = false;
+	proto_ike_get_stats(w.p[1].e, &st);
+	CHECK_EQ_INT(st.sas, 3);
+	CHECK_EQ_INT(st.half_open, 1);
+	CHECK(h_initiate(&w, 0) != 0);
+	h_run(&w, RUN_MS);
+	proto_ike_get_stats(w.p[1].e, &st);
+	CHECK_EQ_INT(st.sas, 3);
+	CHECK_EQ_INT(st.half_open, 0);
+	CHECK_EQ_INT(st.evict_half_open, 1);
+	CHECK_EQ_INT(h_count(&w.p[1], PROTO_IKE_EV_P2_UP), 4);
+	/* the initiator's own limit: at it, nothing starts; raised (0: the default), it does */
+	proto_ike_get_stats(w.p[0].e, &st);
+	CHECK_EQ_INT(st.sas, 3);
+	CHECK_EQ_INT(proto_ike_set_sas_max(w.p[0].e, 3), 0);
+	CHECK(h_initiate(&w, 0) == 0);
+	CHECK_EQ_INT(proto_ike_set_sas_max(w.p[0].e, 0), 0);
+	CHECK(h_initiate(&w, 0) != 0);
+	h_run(&w, RUN_MS);
+	proto_ike_get_stats(w.p[1].e, &st);
+	CHECK_EQ_INT(st.sas, 3);
+	CHECK_EQ_INT(st.drop_sa_limit, 2 * PROTO_IKE_RETRANSMIT_TRIES);
+	h_free(&w);
+}
+
 /* Drains an engine's actions the way the daemon does, without a wire. */
 static void drain(struct proto_ike_engine *e)
 {
@@ -754,6 +835,7 @@ static const struct h_case cases[] = {
 	{"rekey", case_rekey},
 	{"lifetime", case_lifetime},
 	{"flood", case_flood},
+	{"sa-limit", case_sa_limit},
 };
 
 int main(int argc, char **argv)

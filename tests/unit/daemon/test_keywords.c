@@ -9,6 +9,7 @@
 
 #include "daemon/config_int.h"
 #include "proto/consts.h"
+#include "proto/ike/ike.h"
 #include "tests/unit/daemon/cfgtest.h"
 
 #define HOSTS "\tleft=192.0.2.1\n\tright=192.0.2.2\n"
@@ -244,6 +245,35 @@ static void setup_keywords(void)
 	EXPECT_ERROR("config setup\n\tikeport=70000\n", 2, "not a port");
 }
 
+/* ikesa_limit: the engine's cap on ISAKMP SAs, default PROTO_IKE_SAS_DEFAULT, 1..1000000. */
+static void setup_ikesa_limit(void)
+{
+	struct dmn_diags d;
+	struct dmn_config *c = cfg_parse("config setup\n\tuniqueids=yes\n", &d);
+	CHECK(c && c->setup.ikesa_limit == PROTO_IKE_SAS_DEFAULT && PROTO_IKE_SAS_DEFAULT == 16384);
+	dmn_config_free(c);
+	dmn_diags_free(&d);
+	c = cfg_parse("config setup\n\tikesa_limit=100000\n", &d);
+	CHECK(c && c->setup.ikesa_limit == 100000 && d.n_errors == 0);
+	dmn_config_free(c);
+	dmn_diags_free(&d);
+	c = cfg_parse("config setup\n\tikesa-limit=1000000\n", &d);
+	CHECK(c && c->setup.ikesa_limit == PROTO_IKE_SAS_LIMIT && PROTO_IKE_SAS_LIMIT == 1000000);
+	dmn_config_free(c);
+	dmn_diags_free(&d);
+	c = cfg_parse("config setup\n\tikesa_limit=1\n", &d);
+	CHECK(c && c->setup.ikesa_limit == 1);
+	dmn_config_free(c);
+	dmn_diags_free(&d);
+	EXPECT_ERROR("config setup\n\tuniqueids=yes\n\tikesa_limit=1000001\n", 3,
+		     "ikesa_limit: '1000001' is not a number of ISAKMP SAs from 1 to 1000000");
+	EXPECT_ERROR("config setup\n\tikesa-limit=0\n", 2, "ikesa-limit: '0' is not a number");
+	EXPECT_ERROR("config setup\n\tikesa_limit=-5\n", 2, "is not a number of ISAKMP SAs");
+	EXPECT_ERROR("config setup\n\tikesa_limit=100k\n", 2, "is not a number of ISAKMP SAs");
+	EXPECT_ERROR("config setup\n\tikesa_limit=99999999999999999999\n", 2,
+		     "is not a number of ISAKMP SAs");
+}
+
 /* Every keyword of the tables: stored ones were tested above, ignored ones give a notice naming
  * file:line, unsupported ones an error. */
 static void table_coverage(void)
@@ -344,6 +374,7 @@ int main(void)
 	conn_keywords();
 	side_keywords();
 	setup_keywords();
+	setup_ikesa_limit();
 	table_coverage();
 	bad_values();
 	return TEST_END();
