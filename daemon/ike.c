@@ -192,6 +192,17 @@ struct dmn_ike_sa *ike_newest_sa(struct dmn *d, const char *conn, const struct p
 	return NULL;
 }
 
+void ike_child_set_sa(struct dmn *d, struct dmn_child *c, uint64_t sa_id)
+{
+	struct dmn_ike_sa *o = c->ike_sa_id ? dmn_map_get(&d->ike->sas, c->ike_sa_id) : NULL;
+	struct dmn_ike_sa *n = sa_id ? dmn_map_get(&d->ike->sas, sa_id) : NULL;
+	if (o && o->n_children)
+		o->n_children--;
+	if (n)
+		n->n_children++;
+	c->ike_sa_id = sa_id;
+}
+
 static void sa_record_add(struct dmn *d, const struct proto_ike_event *ev, const char *name)
 {
 	struct dmn_ike *ik = d->ike;
@@ -226,7 +237,7 @@ static void sa_record_add(struct dmn *d, const struct proto_ike_event *ev, const
 	     c && !ev->u.p1.peer_initial_contact; c = c->flow_next)
 		if (strcmp(c->conn, name) == 0 && ike_addr_eq_noport(&c->peer, &ev->peer) &&
 		    c->ike_sa_id != ev->sa_id) {
-			c->ike_sa_id = ev->sa_id;
+			ike_child_set_sa(d, c, ev->sa_id);
 			adopted++;
 		}
 	if (adopted)

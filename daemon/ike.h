@@ -100,6 +100,9 @@ struct dmn_ike_sa {
 	 * the children move to it, and this one is deleted at expire_ms. */
 	uint64_t reauth_ms, expire_ms;
 	bool reauth_started;
+	/* children whose ike_sa_id is this SA (ike_child_set_sa): listings skip the flow chain of
+	 * an SA without any, which is most of them when one peer address holds many SAs (a NAT) */
+	unsigned n_children;
 };
 
 /* The last failed negotiation of a conn (or of a peer no conn matched), for oakley explain. */
@@ -191,6 +194,16 @@ static inline const struct dmn_child *dmn_ike_flow_children(const struct dmn *d,
 							    const struct dmn_ike_sa *sa)
 {
 	return d->ike ? d->ike->child_flow[dmn_ike_flow_bucket(sa->conn, &sa->peer)] : NULL;
+}
+
+/* Whether child c is listed on its own, not under an ISAKMP SA: the SA it names is gone, or is
+ * not in the flow chain of c's conn and peer (where a listing of that SA looks). O(1). */
+static inline bool dmn_ike_child_orphan(const struct dmn *d, const struct dmn_child *c)
+{
+	const struct dmn_ike_sa *sa =
+		d->ike && c->ike_sa_id ? dmn_map_get(&d->ike->sas, c->ike_sa_id) : NULL;
+	return !sa ||
+	       dmn_ike_flow_bucket(sa->conn, &sa->peer) != dmn_ike_flow_bucket(c->conn, &c->peer);
 }
 
 /* The ISAKMP SA records of child c's conn and peer, through their flow_next. */

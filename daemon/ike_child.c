@@ -265,6 +265,7 @@ void ike_child_free(struct dmn *d, struct dmn_child *c)
 	if (c->next)
 		c->next->prev = c->prev;
 	ik->n_children--;
+	ike_child_set_sa(d, c, 0);
 	free(c);
 }
 
@@ -331,7 +332,7 @@ void ike_on_child_up(struct dmn *d, const struct proto_ike_event *ev)
 	const struct dmn_conn *conn = ike_conn_by_handle(d, ev->conn_handle, NULL);
 	snprintf(c->conn, sizeof(c->conn), "%s", conn ? conn->name : "?");
 	child_take_marks(c, conn);
-	c->ike_sa_id = ev->sa_id;
+	ike_child_set_sa(d, c, ev->sa_id);
 	c->conn_handle = ev->conn_handle;
 	c->protocol = ch->protocol;
 	c->mode = ch->mode;

@@ -55,6 +55,8 @@ int ike_child_sa(struct dmn *d, const struct proto_ike_event *ev, bool inbound,
 void ike_child_send_delete(struct dmn *d, const struct dmn_child *c);
 void ike_child_remove_kernel(struct dmn *d, struct dmn_child *c);
 void ike_child_free(struct dmn *d, struct dmn_child *c);
+/* ike.c: makes sa_id (0: none) child c's ISAKMP SA, keeping the records' n_children. */
+void ike_child_set_sa(struct dmn *d, struct dmn_child *c, uint64_t sa_id);
 int ike_child_encap_update(struct dmn *d, struct dmn_child *c);
 uint64_t ike_child_key(uint8_t protocol, uint32_t spi_in);
 int ike_conn_trap(struct dmn *d, size_t i, bool add);

@@ -135,11 +135,7 @@ void dmn_vici_cmd_list_sas(const struct dmn_vici_req *rq)
 			l->sa_ids[l->n_sa++] = sa->sa_id;
 	for (const struct dmn_child *c = dmn_ike_children(d); c && !by_id && l->n_child < n_ch;
 	     c = c->next) {
-		bool orphan = true; /* its ISAKMP SA, if any, has its conn and peer */
-		for (const struct dmn_ike_sa *sa = dmn_ike_flow_sas(d, c); sa && orphan;
-		     sa = sa->flow_next)
-			orphan = sa->sa_id != c->ike_sa_id;
-		if (orphan && (!ike[0] || strcmp(ike, c->conn) == 0))
+		if (dmn_ike_child_orphan(d, c) && (!ike[0] || strcmp(ike, c->conn) == 0))
 			l->child_keys[l->n_child++] = ike_child_key_of(c);
 	}
 	rq->c->listing = l;

@@ -355,7 +355,7 @@ void dmn_vici_ike_section(struct dmn *d, struct vici_builder *b, const struct dm
 	vici_begin_section(b, "child-sas");
 	if (child) {
 		add_child(d, b, child);
-	} else if (!no_children) {
+	} else if (!no_children && sa->n_children) {
 		for (const struct dmn_child *c = dmn_ike_flow_children(d, sa); c; c = c->flow_next)
 			if (c->ike_sa_id == sa->sa_id)
 				add_child(d, b, c);
