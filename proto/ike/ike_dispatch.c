@@ -279,7 +279,10 @@ static void send_out(struct ike_ctx *c, const struct ike_row *row, enum ike_ev e
 	if (!x->out_ready)
 		return;
 	free(x->last_sent);
-	x->last_sent = x->out;
+	/* kept until the exchange ends (an established SA keeps its last phase-1 message): at its
+	 * size, not the builder's PROTO_IKE_MSG_MAX */
+	uint8_t *fit = realloc(x->out, x->out_len);
+	x->last_sent = fit ? fit : x->out;
 	x->last_len = x->out_len;
 	x->out = NULL;
 	x->out_ready = false;
