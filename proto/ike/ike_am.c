@@ -34,19 +34,19 @@ static enum ike_ret am_i_dh_send_i1(struct ike_ctx *c)
 {
 	struct ike_sa *sa = c->sa;
 	struct proto_builder b;
-	if (!ike_take_public(c, sa->gxi))
+	if (!ike_take_public(c, sa->n->gxi))
 		return IKE_FAIL;
-	sa->dh = c->job->dh;
+	sa->n->dh = c->job->dh;
 	c->job->dh = NULL;
-	sa->ni_len = IKE_NONCE_LEN;
-	ike_random(c->e, sa->ni, sa->ni_len);
-	ike_set_own_id(sa, sa->idi_b, &sa->idi_b_len);
+	sa->n->ni_len = IKE_NONCE_LEN;
+	ike_random(c->e, sa->n->ni, sa->n->ni_len);
+	ike_set_own_id(sa, sa->n->idi_b, &sa->n->idi_b_len);
 	ike_msg_begin(c, &b, false);
 	size_t sa_off = b.len;
 	ike_put_p1_sa(&b, &sa->conn, sa->prop.group);
-	proto_put_ke(&b, sa->gxi, sa->gx_len);
-	proto_put_nonce(&b, sa->ni, sa->ni_len);
-	proto_put_id(&b, sa->idi_b[0], 0, 0, sa->idi_b + 4, sa->idi_b_len - 4);
+	proto_put_ke(&b, sa->n->gxi, sa->n->gx_len);
+	proto_put_nonce(&b, sa->n->ni, sa->n->ni_len);
+	proto_put_id(&b, sa->n->idi_b[0], 0, 0, sa->n->idi_b + 4, sa->n->idi_b_len - 4);
 	ike_vid_put(c->sa, &b);
 	if (!ike_msg_end(c, &b))
 		return IKE_DROP;
@@ -62,7 +62,7 @@ static enum ike_ret am_i_recv_r1_start_dh(struct ike_ctx *c)
 	const struct proto_payload *pl = proto_msg_find(c->msg, ISAKMP_PL_SA, 0);
 	const struct proto_payload *h = proto_msg_find(c->msg, ISAKMP_PL_HASH, 0);
 	uint16_t group = sa->prop.group;
-	if (!ike_take_nonce(c, sa->nr, &sa->nr_len) || h->u.data.len > sizeof(sa->hash_peer))
+	if (!ike_take_nonce(c, sa->n->nr, &sa->n->nr_len) || h->u.data.len > sizeof(sa->n->hash_peer))
 		return IKE_DROP;
 	if (!ike_p1_reply_ok(c, &pl->u.sa))
 		return IKE_FAIL;
@@ -70,17 +70,17 @@ static enum ike_ret am_i_recv_r1_start_dh(struct ike_ctx *c)
 		ike_fail(c, PROTO_IKE_E_NO_PROPOSAL, "the responder chose another DH group");
 		return IKE_FAIL;
 	}
-	if (!ike_take_peer_ke(c, sa->gxr) || !ike_take_peer_id(c, sa->idr_b, &sa->idr_b_len))
+	if (!ike_take_peer_ke(c, sa->n->gxr) || !ike_take_peer_id(c, sa->n->idr_b, &sa->n->idr_b_len))
 		return IKE_FAIL;
 	ike_vid_scan(sa, c->msg);
 	if (!ike_natt_agree(c))
 		return IKE_FAIL;
 	ike_natd_check(c);
-	memcpy(sa->hash_peer, h->u.data.p, h->u.data.len);
-	sa->hash_peer_len = h->u.data.len;
-	struct crypto_dh *dh = sa->dh;
-	sa->dh = NULL;
-	return ike_dh_start(c, group, dh, sa->gxr, sa->gx_len) < 0 ? IKE_DROP : IKE_WAIT;
+	memcpy(sa->n->hash_peer, h->u.data.p, h->u.data.len);
+	sa->n->hash_peer_len = h->u.data.len;
+	struct crypto_dh *dh = sa->n->dh;
+	sa->n->dh = NULL;
+	return ike_dh_start(c, group, dh, sa->n->gxr, sa->n->gx_len) < 0 ? IKE_DROP : IKE_WAIT;
 }
 
 /* --> HDR*, HASH_I [, N(INITIAL-CONTACT)] */
@@ -90,7 +90,7 @@ static enum ike_ret am_i_dh_send_i3(struct ike_ctx *c)
 	struct proto_builder b;
 	uint8_t hash[CRYPTO_HASH_MAX_LEN], spi[16];
 	if (!ike_take_shared(c) || !ike_psk_keys(c, &sa->peer_id) ||
-	    !ike_check_auth(c, sa->hash_peer, sa->hash_peer_len, false))
+	    !ike_check_auth(c, sa->n->hash_peer, sa->n->hash_peer_len, false))
 		return IKE_FAIL;
 	if (!ike_auth_hash(sa, true, hash))
 		return IKE_DROP;
@@ -117,7 +117,7 @@ static enum ike_ret am_r_recv_i1_start_dh(struct ike_ctx *c)
 	const struct proto_payload *pl = proto_msg_find(c->msg, ISAKMP_PL_SA, 0);
 	const struct proto_payload *idp = proto_msg_find(c->msg, ISAKMP_PL_ID, 0);
 	struct proto_ike_id id;
-	if (!ike_take_nonce(c, sa->ni, &sa->ni_len))
+	if (!ike_take_nonce(c, sa->n->ni, &sa->n->ni_len))
 		return IKE_DROP;
 	if (!ike_id_from_payload(idp, &id) || !c->e->pol.find_p1 ||
 	    c->e->pol.find_p1(c->e->pol.ctx, &sa->local, &sa->peer, &id, &sa->conn) < 0) {
@@ -134,13 +134,13 @@ static enum ike_ret am_r_recv_i1_start_dh(struct ike_ctx *c)
 			 sa->conn.name);
 		return IKE_FAIL;
 	}
-	if (!ike_select_p1(c, &pl->u.sa) || !ike_take_peer_ke(c, sa->gxi) ||
-	    !ike_take_peer_id(c, sa->idi_b, &sa->idi_b_len))
+	if (!ike_select_p1(c, &pl->u.sa) || !ike_take_peer_ke(c, sa->n->gxi) ||
+	    !ike_take_peer_id(c, sa->n->idi_b, &sa->n->idi_b_len))
 		return IKE_FAIL;
 	ike_vid_scan(sa, c->msg);
 	(void)ike_natt_agree(c); /* a responder only logs */
 	ike_save_sai(sa, pl->body.p, pl->body.len);
-	return ike_dh_start(c, sa->prop.group, NULL, sa->gxi, sa->gx_len) < 0 ? IKE_DROP : IKE_WAIT;
+	return ike_dh_start(c, sa->prop.group, NULL, sa->n->gxi, sa->n->gx_len) < 0 ? IKE_DROP : IKE_WAIT;
 }
 
 /* --> HDR, SA, KE, Nr, IDir, HASH_R */
@@ -149,20 +149,20 @@ static enum ike_ret am_r_dh_send_r2(struct ike_ctx *c)
 	struct ike_sa *sa = c->sa;
 	struct proto_builder b;
 	uint8_t hash[CRYPTO_HASH_MAX_LEN];
-	if (!ike_take_public(c, sa->gxr) || !ike_take_shared(c))
+	if (!ike_take_public(c, sa->n->gxr) || !ike_take_shared(c))
 		return IKE_FAIL;
-	sa->nr_len = IKE_NONCE_LEN;
-	ike_random(c->e, sa->nr, sa->nr_len);
+	sa->n->nr_len = IKE_NONCE_LEN;
+	ike_random(c->e, sa->n->nr, sa->n->nr_len);
 	if (!ike_psk_keys(c, &sa->peer_id))
 		return IKE_FAIL;
-	ike_set_own_id(sa, sa->idr_b, &sa->idr_b_len);
+	ike_set_own_id(sa, sa->n->idr_b, &sa->n->idr_b_len);
 	if (!ike_auth_hash(sa, false, hash))
 		return IKE_DROP;
 	ike_msg_begin(c, &b, false);
 	ike_put_p1_reply(sa, &b);
-	proto_put_ke(&b, sa->gxr, sa->gx_len);
-	proto_put_nonce(&b, sa->nr, sa->nr_len);
-	proto_put_id(&b, sa->idr_b[0], 0, 0, sa->idr_b + 4, sa->idr_b_len - 4);
+	proto_put_ke(&b, sa->n->gxr, sa->n->gx_len);
+	proto_put_nonce(&b, sa->n->nr, sa->n->nr_len);
+	proto_put_id(&b, sa->n->idr_b[0], 0, 0, sa->n->idr_b + 4, sa->n->idr_b_len - 4);
 	proto_put_hash(&b, hash, sa->keys.prf_len);
 	ike_vid_put(c->sa, &b);
 	ike_natd_put(sa, &b);

@@ -63,7 +63,7 @@ static bool fill_hash(struct ike_sa *sa, struct ike_xchg *x, uint8_t *buf, size_
 	if (kind == IKE_HASH1)
 		r = crypto_ike_qm_hash1(&sa->keys, x->msgid, rest, out);
 	else if (kind == IKE_HASH2)
-		r = crypto_ike_qm_hash2(&sa->keys, x->msgid, (struct crypto_buf){x->ni, x->ni_len},
+		r = crypto_ike_qm_hash2(&sa->keys, x->msgid, (struct crypto_buf){x->qm->ni, x->qm->ni_len},
 					rest, out);
 	else
 		r = crypto_ike_info_hash1(&sa->keys, x->msgid, rest, out);
@@ -127,15 +127,15 @@ bool ike_qm_verify_hash(struct ike_ctx *c, int kind)
 	if (rest_off > c->body_len)
 		return false;
 	struct crypto_buf rest = {c->body + rest_off, c->body_len - rest_off};
-	struct crypto_buf ni = {x->ni, x->ni_len}, nr = {x->nr, x->nr_len};
-	if (kind == IKE_HASH1)
+	if (kind == IKE_HASH1) {
 		r = crypto_ike_qm_hash1(&sa->keys, x->msgid, rest, want);
-	else if (kind == IKE_HASH2)
-		r = crypto_ike_qm_hash2(&sa->keys, x->msgid, ni, rest, want);
-	else if (kind == IKE_HASH_INFO)
+	} else if (kind == IKE_HASH_INFO) {
 		r = crypto_ike_info_hash1(&sa->keys, x->msgid, rest, want);
-	else
-		r = crypto_ike_qm_hash3(&sa->keys, x->msgid, ni, nr, want);
+	} else {
+		struct crypto_buf ni = {x->qm->ni, x->qm->ni_len}, nr = {x->qm->nr, x->qm->nr_len};
+		r = kind == IKE_HASH2 ? crypto_ike_qm_hash2(&sa->keys, x->msgid, ni, rest, want)
+				      : crypto_ike_qm_hash3(&sa->keys, x->msgid, ni, nr, want);
+	}
 	return r == 0 && mac_eq(want, m->pl[0].body.p, hl);
 }
 
@@ -148,13 +148,13 @@ bool ike_keys_derive(struct ike_ctx *c, const uint8_t *psk, size_t psk_len)
 	struct crypto_iv iv;
 	size_t klen = crypto_cipher_key_len(sa->prop.encr, sa->prop.key_bits);
 	size_t blen = crypto_cipher_block_len(sa->prop.encr);
-	struct crypto_buf gxi = {sa->gxi, sa->gx_len}, gxr = {sa->gxr, sa->gx_len};
+	struct crypto_buf gxi = {sa->n->gxi, sa->n->gx_len}, gxr = {sa->n->gxr, sa->n->gx_len};
 	bool ok = klen && blen &&
 		  crypto_ike_skeyid_psk(hash, (struct crypto_buf){psk, psk_len},
-					(struct crypto_buf){sa->ni, sa->ni_len},
-					(struct crypto_buf){sa->nr, sa->nr_len}, skeyid) == 0 &&
+					(struct crypto_buf){sa->n->ni, sa->n->ni_len},
+					(struct crypto_buf){sa->n->nr, sa->n->nr_len}, skeyid) == 0 &&
 		  crypto_ike_keys_derive(&sa->keys, hash, skeyid,
-					 (struct crypto_buf){sa->gxy, sa->gxy_len}, sa->icookie,
+					 (struct crypto_buf){sa->n->gxy, sa->n->gxy_len}, sa->icookie,
 					 sa->rcookie, klen) == 0 &&
 		  crypto_cipher_init(&sa->cipher, (enum crypto_cipher_alg)sa->prop.encr,
 				     sa->keys.enc_key, sa->keys.enc_key_len) == 0 &&
@@ -166,7 +166,7 @@ bool ike_keys_derive(struct ike_ctx *c, const uint8_t *psk, size_t psk_len)
 	sa->p1.has_iv = true;
 	sa->keys_ready = true;
 	/* g^xy is no longer needed */
-	explicit_bzero(sa->gxy, sizeof(sa->gxy));
+	explicit_bzero(sa->n->gxy, sizeof(sa->n->gxy));
 	return true;
 }
 
@@ -240,26 +240,26 @@ void ike_keymat_digest(const uint8_t *km, size_t len, char out[9])
 bool ike_auth_hash(struct ike_sa *sa, bool hash_i, uint8_t *out)
 {
 	struct crypto_ike_auth_in in = {
-		.gxi = {sa->gxi, sa->gx_len},
-		.gxr = {sa->gxr, sa->gx_len},
+		.gxi = {sa->n->gxi, sa->n->gx_len},
+		.gxr = {sa->n->gxr, sa->n->gx_len},
 		.cky_i = sa->icookie,
 		.cky_r = sa->rcookie,
-		.sai_b = {sa->sai_b, sa->sai_b_len},
+		.sai_b = {sa->n->sai_b, sa->n->sai_b_len},
 	};
 	if (hash_i) {
-		in.id_b = (struct crypto_buf){sa->idi_b, sa->idi_b_len};
+		in.id_b = (struct crypto_buf){sa->n->idi_b, sa->n->idi_b_len};
 		return crypto_ike_hash_i(&sa->keys, &in, out) == 0;
 	}
-	in.id_b = (struct crypto_buf){sa->idr_b, sa->idr_b_len};
+	in.id_b = (struct crypto_buf){sa->n->idr_b, sa->n->idr_b_len};
 	return crypto_ike_hash_r(&sa->keys, &in, out) == 0;
 }
 
 /* Keeps a copy of the initiator's SA payload body (SAi_b). */
 void ike_save_sai(struct ike_sa *sa, const uint8_t *p, size_t len)
 {
-	free(sa->sai_b);
-	sa->sai_b = malloc(len ? len : 1);
-	sa->sai_b_len = sa->sai_b ? len : 0;
-	if (sa->sai_b)
-		memcpy(sa->sai_b, p, len);
+	free(sa->n->sai_b);
+	sa->n->sai_b = malloc(len ? len : 1);
+	sa->n->sai_b_len = sa->n->sai_b ? len : 0;
+	if (sa->n->sai_b)
+		memcpy(sa->n->sai_b, p, len);
 }

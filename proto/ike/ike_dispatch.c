@@ -86,7 +86,7 @@ static bool xchg_timeout(struct ike_sa *sa, struct ike_xchg *x, uint64_t now)
 		struct proto_ike_event *ev = ike_event_new(sa, PROTO_IKE_EV_P2_FAILED);
 		if (ev) {
 			ev->reason = PROTO_IKE_E_TIMEOUT;
-			ev->conn_handle = x->conn.handle;
+			ev->conn_handle = x->qm->conn.handle;
 			ev->u.child.msgid = x->msgid;
 			snprintf(ev->text, sizeof(ev->text), "%s", text);
 		}
@@ -141,22 +141,22 @@ void ike_fail(struct ike_ctx *c, enum proto_ike_reason r, const char *fmt, ...)
 		c->sa = NULL;
 		return;
 	}
-	ike_log(sa->e, PROTO_LOG_DEBUG, "\"%s\" #%llu: quick mode %08x failed: %s", c->x->conn.name,
+	ike_log(sa->e, PROTO_LOG_DEBUG, "\"%s\" #%llu: quick mode %08x failed: %s", c->x->qm->conn.name,
 		(unsigned long long)sa->id, c->x->msgid, text);
 	if (c->notify && !c->x->initiator) {
 		uint8_t spi[4];
-		uint32_t v = c->x->chosen.spi_out;
+		uint32_t v = c->x->qm->chosen.spi_out;
 		for (int k = 0; k < 4; k++)
 			spi[k] = (uint8_t)(v >> (24 - 8 * k));
 		ike_send_info(sa, ISAKMP_PL_N,
-			      c->x->chosen.prop.protocol ? c->x->chosen.prop.protocol
+			      c->x->qm->chosen.prop.protocol ? c->x->qm->chosen.prop.protocol
 							 : PROTO_IPSEC_ESP,
 			      c->notify, spi, 4, 0, NULL, 0);
 	}
 	struct proto_ike_event *ev = ike_event_new(sa, PROTO_IKE_EV_P2_FAILED);
 	if (ev) {
 		ev->reason = r;
-		ev->conn_handle = c->x->conn.handle;
+		ev->conn_handle = c->x->qm->conn.handle;
 		ev->u.child.msgid = c->x->msgid;
 		snprintf(ev->text, sizeof(ev->text), "%s", text);
 	}
@@ -279,7 +279,10 @@ static void send_out(struct ike_ctx *c, const struct ike_row *row, enum ike_ev e
 	if (!x->out_ready)
 		return;
 	free(x->last_sent);
-	x->last_sent = x->out;
+	/* kept until the exchange ends (an established SA keeps its last phase-1 message): at its
+	 * size, not the builder's PROTO_IKE_MSG_MAX */
+	uint8_t *fit = realloc(x->out, x->out_len);
+	x->last_sent = fit ? fit : x->out;
 	x->last_len = x->out_len;
 	x->out = NULL;
 	x->out_ready = false;
@@ -397,18 +400,18 @@ void ike_start_qms(struct ike_sa *sa)
 			break; /* PROTO_IKE_QM_MAX in flight: the rest start as these finish */
 		unsigned li = sa->qm_next_pair / nr, ri = sa->qm_next_pair % nr;
 		if (sa->conn.n_local_ts) {
-			x->ts_i = sa->conn.local_ts[li];
+			x->qm->ts_i = sa->conn.local_ts[li];
 		} else {
-			ike_ts_host(&sa->local, &x->ts_i);
-			x->ts_i.proto = sa->conn.local_proto;
-			x->ts_i.port = sa->conn.local_port;
+			ike_ts_host(&sa->local, &x->qm->ts_i);
+			x->qm->ts_i.proto = sa->conn.local_proto;
+			x->qm->ts_i.port = sa->conn.local_port;
 		}
 		if (sa->conn.n_remote_ts) {
-			x->ts_r = sa->conn.remote_ts[ri];
+			x->qm->ts_r = sa->conn.remote_ts[ri];
 		} else {
-			ike_ts_host(&sa->peer, &x->ts_r);
-			x->ts_r.proto = sa->conn.remote_proto;
-			x->ts_r.port = sa->conn.remote_port;
+			ike_ts_host(&sa->peer, &x->qm->ts_r);
+			x->qm->ts_r.proto = sa->conn.remote_proto;
+			x->qm->ts_r.port = sa->conn.remote_port;
 		}
 		struct ike_ctx c = {.e = sa->e, .sa = sa, .x = x};
 		ike_dispatch(&c, EV_START);

@@ -130,7 +130,7 @@ static void handle_notify(struct ike_sa *sa, const struct proto_payload *pl)
 		for (unsigned i = 0; i < PROTO_IKE_QM_MAX; i++) {
 			struct ike_xchg *x = sa->qm[i];
 			if (!x || !x->used || !x->initiator || x->state != S_QM_I1_SENT ||
-			    !x->n_offer || x->offer[0].spi_in != spi)
+			    !x->qm->n_offer || x->qm->offer[0].spi_in != spi)
 				continue;
 			char name[48];
 			struct ike_ctx c = {.e = sa->e, .sa = sa, .x = x};

@@ -149,6 +149,26 @@ struct ike_p2_choice {
 	uint16_t cpi_in, cpi_out; /* host order */
 };
 
+/* What only a Quick Mode needs (phase 1's exchange has none: qm is NULL there). */
+struct ike_qm_data {
+	uint8_t ni[PROTO_NONCE_MAX], nr[PROTO_NONCE_MAX];
+	size_t ni_len, nr_len;
+	struct crypto_dh *dh;
+	uint8_t gqm[CRYPTO_DH_SHARED_MAX];
+	size_t gqm_len;
+	uint8_t peer_ke[CRYPTO_DH_PUBLIC_MAX];
+	size_t peer_ke_len;
+	struct proto_ike_conn conn;	/* the QM's conn (responder: from find_p2) */
+	struct proto_ike_ts ts_i, ts_r; /* IDci / IDcr */
+	struct ike_p2_choice offer[PROTO_IKE_P2_PROPS_MAX + PROTO_IKE_IPCOMP_OFFER_MAX];
+	unsigned n_offer;
+	struct ike_p2_choice chosen;
+	bool resp_lifetime; /* responder shortened the lifetime */
+	bool send_ids;	    /* responder: the initiator sent IDci/IDcr */
+	bool has_oa;	    /* the peer's NAT-OA (RFC 3947 §5.2) */
+	struct proto_ike_addr oa_peer;
+};
+
 /* One exchange: phase 1 (msgid 0) or a Quick Mode. */
 struct ike_xchg {
 	bool used;
@@ -172,24 +192,35 @@ struct ike_xchg {
 	uint8_t *out;
 	size_t out_len;
 	bool out_ready;
-	/* Quick Mode */
+	bool commit; /* RFC 2408 §3.1 commit bit: a 4th message, CONNECTED (Quick Mode) */
+	/* Quick Mode: its own data, in the same allocation (struct ike_qm_slot); NULL in phase 1 */
+	struct ike_qm_data *qm;
+};
+
+/* A Quick Mode's allocation: the exchange and its data (x first: freeing &slot->x frees it). */
+struct ike_qm_slot {
+	struct ike_xchg x;
+	struct ike_qm_data d;
+};
+
+/* What phase 1 needs until it is established: nonces, DH values, the bodies HASH_I/R cover.
+ * Allocated with the SA and freed (wiped) once phase 1 is up, so that an established ISAKMP SA
+ * keeps only its keys. */
+struct ike_p1_data {
+	uint8_t *sai_b; /* initiator's SA payload body */
+	size_t sai_b_len;
 	uint8_t ni[PROTO_NONCE_MAX], nr[PROTO_NONCE_MAX];
 	size_t ni_len, nr_len;
+	uint8_t gxi[CRYPTO_DH_PUBLIC_MAX], gxr[CRYPTO_DH_PUBLIC_MAX];
+	size_t gx_len;
 	struct crypto_dh *dh;
-	uint8_t gqm[CRYPTO_DH_SHARED_MAX];
-	size_t gqm_len;
-	uint8_t peer_ke[CRYPTO_DH_PUBLIC_MAX];
-	size_t peer_ke_len;
-	struct proto_ike_conn conn;	/* the QM's conn (responder: from find_p2) */
-	struct proto_ike_ts ts_i, ts_r; /* IDci / IDcr */
-	struct ike_p2_choice offer[PROTO_IKE_P2_PROPS_MAX + PROTO_IKE_IPCOMP_OFFER_MAX];
-	unsigned n_offer;
-	struct ike_p2_choice chosen;
-	bool resp_lifetime; /* responder shortened the lifetime */
-	bool commit;	    /* RFC 2408 §3.1 commit bit: a 4th message, CONNECTED */
-	bool send_ids;	    /* responder: the initiator sent IDci/IDcr */
-	bool has_oa;	    /* the peer's NAT-OA (RFC 3947 §5.2) */
-	struct proto_ike_addr oa_peer;
+	uint8_t gxy[CRYPTO_DH_SHARED_MAX];
+	size_t gxy_len;
+	uint8_t idi_b[4 + PROTO_IKE_ID_MAX],
+		idr_b[4 + PROTO_IKE_ID_MAX]; /* ID bodies for HASH_I/R */
+	size_t idi_b_len, idr_b_len;
+	uint8_t hash_peer[CRYPTO_HASH_MAX_LEN]; /* AM: HASH_R as received */
+	size_t hash_peer_len;
 };
 
 struct ike_sa {
@@ -213,24 +244,11 @@ struct ike_sa {
 	struct proto_ike_p1_prop prop;
 	uint32_t lifetime_s, peer_life_s;
 	uint8_t prop_number, xf_number;
-	uint8_t *sai_b; /* initiator's SA payload body */
-	size_t sai_b_len;
-	uint8_t ni[PROTO_NONCE_MAX], nr[PROTO_NONCE_MAX];
-	size_t ni_len, nr_len;
-	uint8_t gxi[CRYPTO_DH_PUBLIC_MAX], gxr[CRYPTO_DH_PUBLIC_MAX];
-	size_t gx_len;
-	struct crypto_dh *dh;
-	uint8_t gxy[CRYPTO_DH_SHARED_MAX];
-	size_t gxy_len;
+	struct ike_p1_data *n; /* until established (then NULL) */
 	struct crypto_ike_keys keys;
 	struct crypto_cipher cipher;
 	bool keys_ready;
 	struct proto_ike_id peer_id; /* as received */
-	uint8_t idi_b[4 + PROTO_IKE_ID_MAX],
-		idr_b[4 + PROTO_IKE_ID_MAX]; /* ID bodies for HASH_I/R */
-	size_t idi_b_len, idr_b_len;
-	uint8_t hash_peer[CRYPTO_HASH_MAX_LEN]; /* AM: HASH_R as received */
-	size_t hash_peer_len;
 	bool peer_dpd, peer_natt, peer_initial_contact;
 	uint8_t natt_kind; /* IKE_NATT_NONE / _DRAFT / _RFC: the best NAT-T VID the peer sent */
 	bool nat_local, nat_peer; /* RFC 3947 §3.2 detection (nat_local also when forced) */
@@ -283,6 +301,7 @@ struct ike_sa *ike_sa_new(struct proto_ike_engine *e, bool initiator,
 			  const struct proto_ike_addr *local, const struct proto_ike_addr *peer);
 void ike_sa_free(struct ike_sa *sa);
 void ike_sa_half_open_end(struct ike_sa *sa);
+void ike_p1_data_free(struct ike_sa *sa);
 void ike_qm_reclaim(struct ike_sa *sa);
 struct ike_sa *ike_sa_by_id(struct proto_ike_engine *e, uint64_t id);
 struct ike_xchg *ike_qm_new(struct ike_sa *sa, uint32_t msgid, bool initiator);

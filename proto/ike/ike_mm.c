@@ -30,7 +30,7 @@ bool ike_take_public(struct ike_ctx *c, uint8_t *gx)
 			 c->job->result);
 		return false;
 	}
-	sa->gx_len = n;
+	sa->n->gx_len = n;
 	return true;
 }
 
@@ -46,7 +46,7 @@ bool ike_take_peer_ke(struct ike_ctx *c, uint8_t *gx)
 		return false;
 	}
 	memcpy(gx, ke->u.data.p, n);
-	c->sa->gx_len = n;
+	c->sa->n->gx_len = n;
 	return true;
 }
 
@@ -65,13 +65,13 @@ bool ike_take_nonce(struct ike_ctx *c, uint8_t *out, size_t *ret_len)
 bool ike_take_shared(struct ike_ctx *c)
 {
 	struct ike_sa *sa = c->sa;
-	if (c->job->result < 0 || c->job->shared_len > sizeof(sa->gxy)) {
+	if (c->job->result < 0 || c->job->shared_len > sizeof(sa->n->gxy)) {
 		ike_fail(c, PROTO_IKE_E_DH,
 			 "Diffie-Hellman failed: the peer's public value is invalid");
 		return false;
 	}
-	memcpy(sa->gxy, c->job->shared, c->job->shared_len);
-	sa->gxy_len = c->job->shared_len;
+	memcpy(sa->n->gxy, c->job->shared, c->job->shared_len);
+	sa->n->gxy_len = c->job->shared_len;
 	return true;
 }
 
@@ -187,15 +187,15 @@ static enum ike_ret mm_i_dh_send_i3(struct ike_ctx *c)
 {
 	struct ike_sa *sa = c->sa;
 	struct proto_builder b;
-	if (!ike_take_public(c, sa->gxi))
+	if (!ike_take_public(c, sa->n->gxi))
 		return IKE_FAIL;
-	sa->dh = c->job->dh;
+	sa->n->dh = c->job->dh;
 	c->job->dh = NULL;
-	sa->ni_len = IKE_NONCE_LEN;
-	ike_random(c->e, sa->ni, sa->ni_len);
+	sa->n->ni_len = IKE_NONCE_LEN;
+	ike_random(c->e, sa->n->ni, sa->n->ni_len);
 	ike_msg_begin(c, &b, false);
-	proto_put_ke(&b, sa->gxi, sa->gx_len);
-	proto_put_nonce(&b, sa->ni, sa->ni_len);
+	proto_put_ke(&b, sa->n->gxi, sa->n->gx_len);
+	proto_put_nonce(&b, sa->n->ni, sa->n->ni_len);
 	ike_natd_put(sa, &b);
 	return ike_msg_end(c, &b) ? IKE_NEXT : IKE_DROP;
 }
@@ -204,17 +204,17 @@ static enum ike_ret mm_i_dh_send_i3(struct ike_ctx *c)
 static enum ike_ret mm_i_recv_r3_start_dh(struct ike_ctx *c)
 {
 	struct ike_sa *sa = c->sa;
-	size_t own = sa->gx_len;
-	if (!ike_take_nonce(c, sa->nr, &sa->nr_len))
+	size_t own = sa->n->gx_len;
+	if (!ike_take_nonce(c, sa->n->nr, &sa->n->nr_len))
 		return IKE_DROP;
-	if (!ike_take_peer_ke(c, sa->gxr))
+	if (!ike_take_peer_ke(c, sa->n->gxr))
 		return IKE_FAIL;
-	if (sa->gx_len != own)
+	if (sa->n->gx_len != own)
 		return IKE_DROP;
 	ike_natd_check(c);
-	struct crypto_dh *dh = sa->dh;
-	sa->dh = NULL;
-	if (ike_dh_start(c, sa->prop.group, dh, sa->gxr, sa->gx_len) < 0)
+	struct crypto_dh *dh = sa->n->dh;
+	sa->n->dh = NULL;
+	if (ike_dh_start(c, sa->prop.group, dh, sa->n->gxr, sa->n->gx_len) < 0)
 		return IKE_DROP;
 	return IKE_WAIT;
 }
@@ -229,12 +229,12 @@ static enum ike_ret mm_i_dh_send_i5(struct ike_ctx *c)
 		return IKE_FAIL;
 	if (!ike_psk_keys(c, sa->conn.remote_id.type ? &sa->conn.remote_id : NULL))
 		return IKE_FAIL;
-	ike_set_own_id(sa, sa->idi_b, &sa->idi_b_len);
+	ike_set_own_id(sa, sa->n->idi_b, &sa->n->idi_b_len);
 	if (!ike_auth_hash(sa, true, hash))
 		return IKE_DROP;
 	ike_natt_float(sa); /* RFC 3947 §4: MM5 on, from and to the NAT-T port */
 	ike_msg_begin(c, &b, true);
-	proto_put_id(&b, sa->idi_b[0], 0, 0, sa->idi_b + 4, sa->idi_b_len - 4);
+	proto_put_id(&b, sa->n->idi_b[0], 0, 0, sa->n->idi_b + 4, sa->n->idi_b_len - 4);
 	proto_put_hash(&b, hash, sa->keys.prf_len);
 	if (sa->conn.initial_contact) {
 		memcpy(spi, sa->icookie, 8);
@@ -251,7 +251,7 @@ static enum ike_ret mm_i_recv_r5_done(struct ike_ctx *c)
 {
 	struct ike_sa *sa = c->sa;
 	const struct proto_payload *h = proto_msg_find(c->msg, ISAKMP_PL_HASH, 0);
-	if (!ike_take_peer_id(c, sa->idr_b, &sa->idr_b_len) ||
+	if (!ike_take_peer_id(c, sa->n->idr_b, &sa->n->idr_b_len) ||
 	    !ike_check_auth(c, h->u.data.p, h->u.data.len, false))
 		return IKE_FAIL;
 	crypto_iv_state_commit(&c->x->iv);
@@ -287,12 +287,12 @@ static enum ike_ret mm_r_recv_i1_send_r1(struct ike_ctx *c)
 static enum ike_ret mm_r_recv_i3_start_dh(struct ike_ctx *c)
 {
 	struct ike_sa *sa = c->sa;
-	if (!ike_take_nonce(c, sa->ni, &sa->ni_len))
+	if (!ike_take_nonce(c, sa->n->ni, &sa->n->ni_len))
 		return IKE_DROP;
-	if (!ike_take_peer_ke(c, sa->gxi))
+	if (!ike_take_peer_ke(c, sa->n->gxi))
 		return IKE_FAIL;
 	ike_natd_check(c);
-	if (ike_dh_start(c, sa->prop.group, NULL, sa->gxi, sa->gx_len) < 0)
+	if (ike_dh_start(c, sa->prop.group, NULL, sa->n->gxi, sa->n->gx_len) < 0)
 		return IKE_DROP;
 	return IKE_WAIT;
 }
@@ -302,15 +302,15 @@ static enum ike_ret mm_r_dh_send_r4(struct ike_ctx *c)
 {
 	struct ike_sa *sa = c->sa;
 	struct proto_builder b;
-	if (!ike_take_public(c, sa->gxr) || !ike_take_shared(c))
+	if (!ike_take_public(c, sa->n->gxr) || !ike_take_shared(c))
 		return IKE_FAIL;
-	sa->nr_len = IKE_NONCE_LEN;
-	ike_random(c->e, sa->nr, sa->nr_len);
+	sa->n->nr_len = IKE_NONCE_LEN;
+	ike_random(c->e, sa->n->nr, sa->n->nr_len);
 	if (!ike_psk_keys(c, NULL))
 		return IKE_FAIL;
 	ike_msg_begin(c, &b, false);
-	proto_put_ke(&b, sa->gxr, sa->gx_len);
-	proto_put_nonce(&b, sa->nr, sa->nr_len);
+	proto_put_ke(&b, sa->n->gxr, sa->n->gx_len);
+	proto_put_nonce(&b, sa->n->nr, sa->n->nr_len);
 	ike_natd_put(sa, &b);
 	return ike_msg_end(c, &b) ? IKE_NEXT : IKE_DROP;
 }
@@ -323,18 +323,18 @@ static enum ike_ret mm_r_recv_i5_send_r6(struct ike_ctx *c)
 	const struct proto_payload *n;
 	struct proto_builder b;
 	uint8_t hash[CRYPTO_HASH_MAX_LEN];
-	if (!ike_take_peer_id(c, sa->idi_b, &sa->idi_b_len) ||
+	if (!ike_take_peer_id(c, sa->n->idi_b, &sa->n->idi_b_len) ||
 	    !ike_check_auth(c, h->u.data.p, h->u.data.len, true))
 		return IKE_FAIL;
 	crypto_iv_state_commit(&c->x->iv);
 	for (unsigned i = 0; (n = proto_msg_find(c->msg, ISAKMP_PL_N, i)); i++)
 		if (n->u.n.type == ISAKMP_N_INITIAL_CONTACT)
 			sa->peer_initial_contact = true;
-	ike_set_own_id(sa, sa->idr_b, &sa->idr_b_len);
+	ike_set_own_id(sa, sa->n->idr_b, &sa->n->idr_b_len);
 	if (!ike_auth_hash(sa, false, hash))
 		return IKE_DROP;
 	ike_msg_begin(c, &b, true);
-	proto_put_id(&b, sa->idr_b[0], 0, 0, sa->idr_b + 4, sa->idr_b_len - 4);
+	proto_put_id(&b, sa->n->idr_b[0], 0, 0, sa->n->idr_b + 4, sa->n->idr_b_len - 4);
 	proto_put_hash(&b, hash, sa->keys.prf_len);
 	explicit_bzero(hash, sizeof(hash));
 	return ike_msg_end(c, &b) ? IKE_DONE : IKE_DROP;

@@ -191,7 +191,7 @@ uint16_t ike_natt_mode(const struct ike_sa *sa, uint16_t mode)
 static bool oa_wanted(const struct ike_ctx *c)
 {
 	const struct ike_sa *sa = c->sa;
-	return (sa->nat_local || sa->nat_peer) && c->x->conn.mode == ENCAP_TRANSPORT &&
+	return (sa->nat_local || sa->nat_peer) && c->x->qm->conn.mode == ENCAP_TRANSPORT &&
 	       sa->local.family && sa->peer.family;
 }
 
@@ -219,9 +219,9 @@ void ike_nat_oa_take(struct ike_ctx *c)
 			continue;
 		if (k++ != want)
 			continue;
-		memset(&x->oa_peer, 0, sizeof(x->oa_peer));
-		x->oa_peer.family = p->u.nat_oa.family;
-		memcpy(x->oa_peer.addr, p->u.nat_oa.addr, p->u.nat_oa.family == AF_INET6 ? 16 : 4);
-		x->has_oa = true;
+		memset(&x->qm->oa_peer, 0, sizeof(x->qm->oa_peer));
+		x->qm->oa_peer.family = p->u.nat_oa.family;
+		memcpy(x->qm->oa_peer.addr, p->u.nat_oa.addr, p->u.nat_oa.family == AF_INET6 ? 16 : 4);
+		x->qm->has_oa = true;
 	}
 }

@@ -378,7 +378,7 @@ void ike_put_p2_choice(const struct ike_sa *sa, struct proto_builder *b,
 /* The initiator's offer: the suites of x->offer (filled by the QM), SPIs and CPI included. */
 void ike_put_p2_sa(struct ike_ctx *c, struct proto_builder *b)
 {
-	ike_put_p2_offers(c->sa, b, c->x->offer, c->x->n_offer);
+	ike_put_p2_offers(c->sa, b, c->x->qm->offer, c->x->qm->n_offer);
 }
 
 /* The SPI of an ESP/AH proposal (4 bytes) or the CPI of an IPComp one (2 bytes, or 4 whose first
@@ -635,36 +635,36 @@ bool ike_select_p2(struct ike_ctx *c, const struct proto_sa *sa, bool has_ke)
 	struct ike_xchg *x = c->x;
 	struct ike_p2_choice peer[PROTO_IKE_CONSIDER_MAX], ch;
 	unsigned n = ike_p2_collect(sa, peer);
-	if (ike_p2_pick(&x->conn, peer, n, has_ke, &ch)) {
-		x->chosen = ch;
-		x->chosen.valid = true;
-		x->chosen.cpi_len = 2;
-		uint32_t own = x->conn.ipsec_lifetime_s ? x->conn.ipsec_lifetime_s
+	if (ike_p2_pick(&x->qm->conn, peer, n, has_ke, &ch)) {
+		x->qm->chosen = ch;
+		x->qm->chosen.valid = true;
+		x->qm->chosen.cpi_len = 2;
+		uint32_t own = x->qm->conn.ipsec_lifetime_s ? x->qm->conn.ipsec_lifetime_s
 							: IPSEC_LIFETIME_DEFAULT;
 		uint32_t offered = ch.offered_life_s ? ch.offered_life_s : IPSEC_LIFETIME_DEFAULT;
-		x->chosen.lifetime_s = offered < own ? offered : own;
-		x->chosen.lifetime_kb = ch.offered_life_kb;
-		if (x->conn.ipsec_lifetime_kb &&
-		    (!ch.offered_life_kb || ch.offered_life_kb > x->conn.ipsec_lifetime_kb))
-			x->chosen.lifetime_kb = x->conn.ipsec_lifetime_kb;
-		x->resp_lifetime = x->chosen.lifetime_s != offered ||
-				   x->chosen.lifetime_kb != ch.offered_life_kb;
+		x->qm->chosen.lifetime_s = offered < own ? offered : own;
+		x->qm->chosen.lifetime_kb = ch.offered_life_kb;
+		if (x->qm->conn.ipsec_lifetime_kb &&
+		    (!ch.offered_life_kb || ch.offered_life_kb > x->qm->conn.ipsec_lifetime_kb))
+			x->qm->chosen.lifetime_kb = x->qm->conn.ipsec_lifetime_kb;
+		x->qm->resp_lifetime = x->qm->chosen.lifetime_s != offered ||
+				   x->qm->chosen.lifetime_kb != ch.offered_life_kb;
 		return true;
 	}
 	char offered[512], ours[512] = "";
 	size_t at = 0;
 	p2_offer_str(peer, n, offered, sizeof(offered));
-	for (unsigned j = 0; j < x->conn.n_esp && at + 1 < sizeof(ours); j++) {
+	for (unsigned j = 0; j < x->qm->conn.n_esp && at + 1 < sizeof(ours); j++) {
 		char one[80];
-		ike_p2_str(&x->conn.esp[j], one, sizeof(one));
+		ike_p2_str(&x->qm->conn.esp[j], one, sizeof(one));
 		int w = snprintf(ours + at, sizeof(ours) - at, "%s%s", j ? ", " : "", one);
 		at += w > 0 ? (size_t)w : 0;
 	}
 	c->notify = ISAKMP_N_NO_PROPOSAL_CHOSEN;
-	struct proto_ike_conn lenient = x->conn;
+	struct proto_ike_conn lenient = x->qm->conn;
 	lenient.strict_lifetime = false;
 	struct ike_p2_choice too_long;
-	if (x->conn.strict_lifetime && ike_p2_pick(&lenient, peer, n, has_ke, &too_long)) {
+	if (x->qm->conn.strict_lifetime && ike_p2_pick(&lenient, peer, n, has_ke, &too_long)) {
 		/* only the lifetime stood in the way */
 		char one[80];
 		ike_p2_str(&too_long.prop, one, sizeof(one));
@@ -674,16 +674,16 @@ bool ike_select_p2(struct ike_ctx *c, const struct proto_sa *sa, bool has_ke)
 			 one,
 			 too_long.offered_life_s ? too_long.offered_life_s : IPSEC_LIFETIME_DEFAULT,
 			 too_long.offered_life_kb,
-			 x->conn.ipsec_lifetime_s ? x->conn.ipsec_lifetime_s
+			 x->qm->conn.ipsec_lifetime_s ? x->qm->conn.ipsec_lifetime_s
 						  : IPSEC_LIFETIME_DEFAULT,
-			 x->conn.ipsec_lifetime_kb);
+			 x->qm->conn.ipsec_lifetime_kb);
 		return false;
 	}
 	ike_fail(c, PROTO_IKE_E_NO_PROPOSAL,
 		 "no proposal chosen: peer offered %s%s, we accept %s (%s, pfs group %u, %s)",
 		 n ? offered : "nothing usable", has_ke ? " with PFS" : "", ours,
-		 x->conn.mode == ENCAP_TRANSPORT ? "transport" : "tunnel", x->conn.pfs_group,
-		 x->conn.compress ? "IPComp or none" : "no IPComp");
+		 x->qm->conn.mode == ENCAP_TRANSPORT ? "transport" : "tunnel", x->qm->conn.pfs_group,
+		 x->qm->conn.compress ? "IPComp or none" : "no IPComp");
 	return false;
 }
 
@@ -691,7 +691,7 @@ bool ike_select_p2(struct ike_ctx *c, const struct proto_sa *sa, bool has_ke)
  * echoed. */
 void ike_put_p2_reply(struct ike_ctx *c, struct proto_builder *b)
 {
-	ike_put_p2_choice(c->sa, b, &c->x->chosen);
+	ike_put_p2_choice(c->sa, b, &c->x->qm->chosen);
 }
 
 /*
@@ -716,8 +716,8 @@ bool ike_p2_reply_ok(struct ike_ctx *c, const struct proto_sa *sa)
 		if (!got[k].comp_seen && got[i].comp_seen)
 			k = i;
 	}
-	for (unsigned i = 0; same && i < x->n_offer; i++) {
-		const struct ike_p2_choice *o = &x->offer[i], *g = &got[k];
+	for (unsigned i = 0; same && i < x->qm->n_offer; i++) {
+		const struct ike_p2_choice *o = &x->qm->offer[i], *g = &got[k];
 		if (o->number != g->number || !p2_eq(&o->prop, &g->prop) || o->mode != g->mode ||
 		    o->group != g->group)
 			continue;
@@ -729,24 +729,24 @@ bool ike_p2_reply_ok(struct ike_ctx *c, const struct proto_sa *sa)
 				 g->comp_transform, g->cpi_out);
 			return false;
 		}
-		x->chosen = *o;
-		x->chosen.valid = true;
-		x->chosen.spi_out = g->spi_out;
-		x->chosen.comp = g->comp;
-		x->chosen.cpi_out = g->cpi_out;
-		x->chosen.lifetime_s = o->offered_life_s;
-		x->chosen.lifetime_kb = o->offered_life_kb;
+		x->qm->chosen = *o;
+		x->qm->chosen.valid = true;
+		x->qm->chosen.spi_out = g->spi_out;
+		x->qm->chosen.comp = g->comp;
+		x->qm->chosen.cpi_out = g->cpi_out;
+		x->qm->chosen.lifetime_s = o->offered_life_s;
+		x->qm->chosen.lifetime_kb = o->offered_life_kb;
 		if (n > 1)
 			ike_log(c->e, PROTO_LOG_DEBUG,
 				"\"%s\" #%llu: quick mode %08x: the responder repeated its choice "
 				"in "
 				"%u proposals; taking #%u",
-				x->conn.name, (unsigned long long)c->sa->id, x->msgid, n,
+				x->qm->conn.name, (unsigned long long)c->sa->id, x->msgid, n,
 				g->number);
 		if (o->comp && !g->comp)
 			ike_log(c->e, PROTO_LOG_INFO,
 				"\"%s\" #%llu: quick mode %08x: the responder declined IPComp",
-				x->conn.name, (unsigned long long)c->sa->id, x->msgid);
+				x->qm->conn.name, (unsigned long long)c->sa->id, x->msgid);
 		return true;
 	}
 	char one[96] = "nothing usable";

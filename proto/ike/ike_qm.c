@@ -22,7 +22,7 @@
 
 static bool has_pfs(const struct ike_ctx *c)
 {
-	return c->x->conn.pfs_group != 0;
+	return c->x->qm->conn.pfs_group != 0;
 }
 
 static bool no_pfs(const struct ike_ctx *c)
@@ -46,7 +46,7 @@ static uint32_t alloc_spi(struct ike_ctx *c, uint8_t protocol)
 	uint32_t spi = 0;
 	struct ike_sa *sa = c->sa;
 	if (!c->e->pol.alloc_spi ||
-	    c->e->pol.alloc_spi(c->e->pol.ctx, &c->x->conn, protocol, &sa->local, &sa->peer, &spi) <
+	    c->e->pol.alloc_spi(c->e->pol.ctx, &c->x->qm->conn, protocol, &sa->local, &sa->peer, &spi) <
 		    0 ||
 	    spi < 256 || /* RFC 4303 §2.1: 1..255 are reserved; RFC 3173 §3.3 for CPIs */
 	    (protocol == PROTO_IPCOMP && spi > IKE_CPI_MAX))
@@ -62,34 +62,34 @@ static bool qm_i_prepare(struct ike_ctx *c)
 	struct ike_xchg *x = c->x;
 	uint32_t spi_esp = 0, spi_ah = 0, cpi = 0;
 	unsigned n =
-		x->conn.n_esp < PROTO_IKE_P2_PROPS_MAX ? x->conn.n_esp : PROTO_IKE_P2_PROPS_MAX;
-	unsigned ncomp = !x->conn.compress		  ? 0
+		x->qm->conn.n_esp < PROTO_IKE_P2_PROPS_MAX ? x->qm->conn.n_esp : PROTO_IKE_P2_PROPS_MAX;
+	unsigned ncomp = !x->qm->conn.compress		  ? 0
 			 : n < PROTO_IKE_IPCOMP_OFFER_MAX ? n
 							  : PROTO_IKE_IPCOMP_OFFER_MAX;
 	if (ncomp && !(cpi = alloc_spi(c, PROTO_IPCOMP))) {
 		ike_log(c->e, PROTO_LOG_WARNING,
-			"\"%s\" #%llu: could not allocate a CPI: offering no IPComp", x->conn.name,
+			"\"%s\" #%llu: could not allocate a CPI: offering no IPComp", x->qm->conn.name,
 			(unsigned long long)c->sa->id);
 		ncomp = 0;
 	}
-	x->n_offer = 0;
+	x->qm->n_offer = 0;
 	for (unsigned k = 0; k < ncomp + n; k++) {
-		const struct proto_ike_p2_prop *p = &x->conn.esp[k < ncomp ? k : k - ncomp];
+		const struct proto_ike_p2_prop *p = &x->qm->conn.esp[k < ncomp ? k : k - ncomp];
 		uint32_t *spi = p->protocol == PROTO_IPSEC_AH ? &spi_ah : &spi_esp;
 		if (!*spi && !(*spi = alloc_spi(c, p->protocol))) {
 			ike_fail(c, PROTO_IKE_E_INTERNAL, "could not allocate an inbound SPI");
 			return false;
 		}
-		struct ike_p2_choice *o = &x->offer[x->n_offer++];
+		struct ike_p2_choice *o = &x->qm->offer[x->qm->n_offer++];
 		memset(o, 0, sizeof(*o));
 		o->prop = *p;
 		o->number = (uint8_t)(k + 1);
 		o->xf_number = 1;
 		o->spi_in = *spi;
-		o->mode = x->conn.mode ? x->conn.mode : ENCAP_TUNNEL;
-		o->group = x->conn.pfs_group;
-		o->offered_life_s = x->conn.ipsec_lifetime_s ? x->conn.ipsec_lifetime_s : 28800;
-		o->offered_life_kb = x->conn.ipsec_lifetime_kb;
+		o->mode = x->qm->conn.mode ? x->qm->conn.mode : ENCAP_TUNNEL;
+		o->group = x->qm->conn.pfs_group;
+		o->offered_life_s = x->qm->conn.ipsec_lifetime_s ? x->qm->conn.ipsec_lifetime_s : 28800;
+		o->offered_life_kb = x->qm->conn.ipsec_lifetime_kb;
 		if (k < ncomp) {
 			o->comp = true;
 			o->comp_xf_number = 1;
@@ -98,9 +98,9 @@ static bool qm_i_prepare(struct ike_ctx *c)
 			o->cpi_len = 2;
 		}
 	}
-	x->commit = x->conn.commit;
-	x->ni_len = IKE_NONCE_LEN;
-	ike_random(c->e, x->ni, x->ni_len);
+	x->commit = x->qm->conn.commit;
+	x->qm->ni_len = IKE_NONCE_LEN;
+	ike_random(c->e, x->qm->ni, x->qm->ni_len);
 	return true;
 }
 
@@ -119,10 +119,10 @@ static bool qm_take_ke(struct ike_ctx *c)
 {
 	const struct proto_payload *ke = proto_msg_find(c->msg, ISAKMP_PL_KE, 0);
 	struct ike_xchg *x = c->x;
-	if (!ke || ke->u.data.len != crypto_dh_public_len(x->conn.pfs_group))
+	if (!ke || ke->u.data.len != crypto_dh_public_len(x->qm->conn.pfs_group))
 		return false;
-	memcpy(x->peer_ke, ke->u.data.p, ke->u.data.len);
-	x->peer_ke_len = ke->u.data.len;
+	memcpy(x->qm->peer_ke, ke->u.data.p, ke->u.data.len);
+	x->qm->peer_ke_len = ke->u.data.len;
 	return true;
 }
 
@@ -135,14 +135,14 @@ static enum ike_ret qm_i_send_i1(struct ike_ctx *c)
 	ike_msg_begin(c, &b, true);
 	size_t hoff = proto_put_hash(&b, zero, c->sa->keys.prf_len);
 	ike_put_p2_sa(c, &b);
-	proto_put_nonce(&b, x->ni, x->ni_len);
-	if (x->dh) {
-		size_t n = crypto_dh_public_len(x->conn.pfs_group);
-		crypto_dh_public(x->dh, ke, n);
+	proto_put_nonce(&b, x->qm->ni, x->qm->ni_len);
+	if (x->qm->dh) {
+		size_t n = crypto_dh_public_len(x->qm->conn.pfs_group);
+		crypto_dh_public(x->qm->dh, ke, n);
 		proto_put_ke(&b, ke, n);
 	}
-	ike_put_ts(&b, &x->ts_i);
-	ike_put_ts(&b, &x->ts_r);
+	ike_put_ts(&b, &x->qm->ts_i);
+	ike_put_ts(&b, &x->qm->ts_r);
 	ike_nat_oa_put(c, &b);
 	return ike_msg_end_hash(c, &b, hoff, IKE_HASH1) ? IKE_NEXT : IKE_DROP;
 }
@@ -152,16 +152,16 @@ static enum ike_ret qm_established(struct ike_ctx *c)
 {
 	struct ike_sa *sa = c->sa;
 	struct ike_xchg *x = c->x;
-	struct ike_p2_choice *ch = &x->chosen;
+	struct ike_p2_choice *ch = &x->qm->chosen;
 	struct proto_ike_event *ev = ike_event_new(sa, PROTO_IKE_EV_P2_UP);
-	struct crypto_buf gqm = {x->gqm, x->gqm_len};
-	struct crypto_buf ni = {x->ni, x->ni_len}, nr = {x->nr, x->nr_len};
+	struct crypto_buf gqm = {x->qm->gqm, x->qm->gqm_len};
+	struct crypto_buf ni = {x->qm->ni, x->qm->ni_len}, nr = {x->qm->nr, x->qm->nr_len};
 	char din[9], dout[9], alg[80], tsl[100], tsr[100], peer[64];
 	if (!ev)
 		return IKE_DROP;
 	struct proto_ike_child *k = &ev->u.child;
-	ev->conn_handle = x->conn.handle;
-	ev->reqid = x->conn.reqid;
+	ev->conn_handle = x->qm->conn.handle;
+	ev->reqid = x->qm->conn.reqid;
 	k->protocol = ch->prop.protocol;
 	k->transform = ch->prop.transform;
 	k->key_bits = ch->prop.key_bits;
@@ -174,21 +174,21 @@ static enum ike_ret qm_established(struct ike_ctx *c)
 	k->lifetime_s = ch->lifetime_s;
 	k->lifetime_kb = ch->lifetime_kb;
 	k->pfs_group = ch->group;
-	k->local_ts = x->initiator ? x->ts_i : x->ts_r;
-	k->remote_ts = x->initiator ? x->ts_r : x->ts_i;
+	k->local_ts = x->initiator ? x->qm->ts_i : x->qm->ts_r;
+	k->remote_ts = x->initiator ? x->qm->ts_r : x->qm->ts_i;
 	/* RFC 3948: ESP in UDP between the NAT-T ports once a NAT is detected (or forced) */
 	k->natt = sa->natt && (sa->nat_local || sa->nat_peer);
 	k->encap_sport = k->natt ? sa->local.port : 0;
 	k->encap_dport = k->natt ? sa->peer.port : 0;
 	k->msgid = x->msgid;
-	k->has_oa = x->has_oa;
-	k->oa_peer = x->oa_peer;
+	k->has_oa = x->qm->has_oa;
+	k->oa_peer = x->qm->oa_peer;
 	k->ipcomp = ch->comp;
 	k->ipcomp_transform = ch->comp ? ch->comp_transform : 0;
 	k->cpi_in = ch->comp ? ch->cpi_in : 0;
 	k->cpi_out = ch->comp ? ch->cpi_out : 0;
-	k->cpi_spare = !ch->comp && x->initiator && x->n_offer && x->offer[0].comp
-			       ? x->offer[0].cpi_in
+	k->cpi_spare = !ch->comp && x->initiator && x->qm->n_offer && x->qm->offer[0].comp
+			       ? x->qm->offer[0].cpi_in
 			       : 0;
 	size_t len = k->enc_key_len + k->auth_key_len;
 	if (len == 0 || len > PROTO_IKE_KEYMAT_MAX ||
@@ -201,7 +201,7 @@ static enum ike_ret qm_established(struct ike_ctx *c)
 		ike_fail(c, PROTO_IKE_E_INTERNAL, "KEYMAT derivation failed");
 		return IKE_FAIL;
 	}
-	explicit_bzero(x->gqm, sizeof(x->gqm));
+	explicit_bzero(x->qm->gqm, sizeof(x->qm->gqm));
 	ike_keymat_digest(k->keymat_in, len, din);
 	ike_keymat_digest(k->keymat_out, len, dout);
 	ike_p2_str(&ch->prop, alg, sizeof(alg));
@@ -216,7 +216,7 @@ static enum ike_ret qm_established(struct ike_ctx *c)
 	ike_log(c->e, PROTO_LOG_DEBUG,
 		"\"%s\" #%llu: IPsec SA negotiated with %s: %s %s, %s === %s, SPIs in %08x out "
 		"%08x%s%s%s, lifetime %us",
-		x->conn.name, (unsigned long long)sa->id, peer, alg,
+		x->qm->conn.name, (unsigned long long)sa->id, peer, alg,
 		k->mode == ENCAP_TRANSPORT ? "transport" : "tunnel", tsl, tsr, k->spi_in,
 		k->spi_out, comp, k->pfs_group ? ", PFS " : "",
 		k->pfs_group ? proto_name(PROTO_NAMES_IKE_GROUP, k->pfs_group) ?: "?" : "",
@@ -234,7 +234,7 @@ static enum ike_ret qm_i_start_dh(struct ike_ctx *c)
 {
 	if (!qm_i_prepare(c))
 		return IKE_FAIL;
-	return ike_dh_start(c, c->x->conn.pfs_group, NULL, NULL, 0) < 0 ? IKE_DROP : IKE_WAIT;
+	return ike_dh_start(c, c->x->qm->conn.pfs_group, NULL, NULL, 0) < 0 ? IKE_DROP : IKE_WAIT;
 }
 
 /* --> HDR*, HASH(1), SA, Ni, IDci, IDcr */
@@ -252,7 +252,7 @@ static enum ike_ret qm_i_dh_send_i1(struct ike_ctx *c)
 		ike_fail(c, PROTO_IKE_E_DH, "Diffie-Hellman key generation failed");
 		return IKE_FAIL;
 	}
-	c->x->dh = c->job->dh;
+	c->x->qm->dh = c->job->dh;
 	c->job->dh = NULL;
 	return qm_i_send_i1(c);
 }
@@ -261,7 +261,7 @@ static enum ike_ret qm_i_dh_send_i1(struct ike_ctx *c)
 static void obey_responder_lifetime(struct ike_ctx *c)
 {
 	const struct proto_payload *n;
-	struct ike_p2_choice *ch = &c->x->chosen;
+	struct ike_p2_choice *ch = &c->x->qm->chosen;
 	for (unsigned i = 0; (n = proto_msg_find(c->msg, ISAKMP_PL_N, i)); i++) {
 		struct proto_iter it;
 		struct proto_attr a;
@@ -289,7 +289,7 @@ static void obey_responder_lifetime(struct ike_ctx *c)
 static bool qm_i_check_r1(struct ike_ctx *c)
 {
 	struct ike_xchg *x = c->x;
-	if (!qm_take_nonce(c, x->nr, &x->nr_len) || !ike_qm_verify_hash(c, IKE_HASH2))
+	if (!qm_take_nonce(c, x->qm->nr, &x->qm->nr_len) || !ike_qm_verify_hash(c, IKE_HASH2))
 		return false;
 	crypto_iv_state_commit(&x->iv);
 	return true;
@@ -300,7 +300,7 @@ static enum ike_ret qm_i_finish(struct ike_ctx *c)
 	struct ike_xchg *x = c->x;
 	struct proto_builder b;
 	uint8_t h3[CRYPTO_HASH_MAX_LEN];
-	struct crypto_buf ni = {x->ni, x->ni_len}, nr = {x->nr, x->nr_len};
+	struct crypto_buf ni = {x->qm->ni, x->qm->ni_len}, nr = {x->qm->nr, x->qm->nr_len};
 	if (crypto_ike_qm_hash3(&c->sa->keys, x->msgid, ni, nr, h3) < 0)
 		return IKE_DROP;
 	ike_msg_begin(c, &b, true);
@@ -321,7 +321,7 @@ static bool qm_i_take_r1(struct ike_ctx *c)
 	if (proto_msg_count(c->msg, ISAKMP_PL_ID) == 2 &&
 	    (!ike_ts_from_payload(proto_msg_find(c->msg, ISAKMP_PL_ID, 0), &ti) ||
 	     !ike_ts_from_payload(proto_msg_find(c->msg, ISAKMP_PL_ID, 1), &tr) ||
-	     memcmp(&ti, &x->ts_i, sizeof(ti)) != 0 || memcmp(&tr, &x->ts_r, sizeof(tr)) != 0)) {
+	     memcmp(&ti, &x->qm->ts_i, sizeof(ti)) != 0 || memcmp(&tr, &x->qm->ts_r, sizeof(tr)) != 0)) {
 		ike_fail(c, PROTO_IKE_E_ID, "the responder changed the traffic selectors");
 		return false;
 	}
@@ -354,9 +354,9 @@ static enum ike_ret qm_i_recv_r1_start_dh(struct ike_ctx *c)
 			 "missing or of the wrong size");
 		return IKE_FAIL;
 	}
-	struct crypto_dh *dh = x->dh;
-	x->dh = NULL;
-	return ike_dh_start(c, x->conn.pfs_group, dh, x->peer_ke, x->peer_ke_len) < 0 ? IKE_DROP
+	struct crypto_dh *dh = x->qm->dh;
+	x->qm->dh = NULL;
+	return ike_dh_start(c, x->qm->conn.pfs_group, dh, x->qm->peer_ke, x->qm->peer_ke_len) < 0 ? IKE_DROP
 										      : IKE_WAIT;
 }
 
@@ -364,12 +364,12 @@ static enum ike_ret qm_i_recv_r1_start_dh(struct ike_ctx *c)
 static enum ike_ret qm_i_dh_send_i3(struct ike_ctx *c)
 {
 	struct ike_xchg *x = c->x;
-	if (c->job->result < 0 || c->job->shared_len > sizeof(x->gqm)) {
+	if (c->job->result < 0 || c->job->shared_len > sizeof(x->qm->gqm)) {
 		ike_fail(c, PROTO_IKE_E_DH, "PFS Diffie-Hellman failed: invalid peer value");
 		return IKE_FAIL;
 	}
-	memcpy(x->gqm, c->job->shared, c->job->shared_len);
-	x->gqm_len = c->job->shared_len;
+	memcpy(x->qm->gqm, c->job->shared, c->job->shared_len);
+	x->qm->gqm_len = c->job->shared_len;
 	return qm_i_finish(c);
 }
 
@@ -397,56 +397,56 @@ static bool qm_r_take_i1(struct ike_ctx *c)
 	const struct proto_payload *pl = proto_msg_find(c->msg, ISAKMP_PL_SA, 0);
 	char a[100], b[100];
 	unsigned nid = proto_msg_count(c->msg, ISAKMP_PL_ID);
-	if (!qm_take_nonce(c, x->ni, &x->ni_len)) {
+	if (!qm_take_nonce(c, x->qm->ni, &x->qm->ni_len)) {
 		c->notify = ISAKMP_N_PAYLOAD_MALFORMED;
 		ike_fail(c, PROTO_IKE_E_NO_PROPOSAL, "nonce of a bad size in quick mode");
 		return false;
 	}
-	x->send_ids = nid == 2;
+	x->qm->send_ids = nid == 2;
 	x->commit = c->flags & ISAKMP_FLAG_C;
 	if (nid == 2) {
-		if (!ike_ts_from_payload(proto_msg_find(c->msg, ISAKMP_PL_ID, 0), &x->ts_i) ||
-		    !ike_ts_from_payload(proto_msg_find(c->msg, ISAKMP_PL_ID, 1), &x->ts_r)) {
+		if (!ike_ts_from_payload(proto_msg_find(c->msg, ISAKMP_PL_ID, 0), &x->qm->ts_i) ||
+		    !ike_ts_from_payload(proto_msg_find(c->msg, ISAKMP_PL_ID, 1), &x->qm->ts_r)) {
 			c->notify = ISAKMP_N_INVALID_ID_INFORMATION;
 			ike_fail(c, PROTO_IKE_E_ID, "unusable client IDs in quick mode");
 			return false;
 		}
 	} else {
-		ike_ts_host(&sa->peer, &x->ts_i);
-		ike_ts_host(&sa->local, &x->ts_r);
+		ike_ts_host(&sa->peer, &x->qm->ts_i);
+		ike_ts_host(&sa->local, &x->qm->ts_r);
 	}
-	if (!c->e->pol.find_p2 || c->e->pol.find_p2(c->e->pol.ctx, &sa->conn, &sa->peer, &x->ts_r,
-						    &x->ts_i, &x->conn) < 0) {
-		ike_ts_str(&x->ts_i, a, sizeof(a));
-		ike_ts_str(&x->ts_r, b, sizeof(b));
+	if (!c->e->pol.find_p2 || c->e->pol.find_p2(c->e->pol.ctx, &sa->conn, &sa->peer, &x->qm->ts_r,
+						    &x->qm->ts_i, &x->qm->conn) < 0) {
+		ike_ts_str(&x->qm->ts_i, a, sizeof(a));
+		ike_ts_str(&x->qm->ts_r, b, sizeof(b));
 		c->notify = ISAKMP_N_INVALID_ID_INFORMATION;
 		ike_fail(c, PROTO_IKE_E_POLICY, "no connection for %s === %s", b, a);
 		return false;
 	}
-	first_peer_spi(&pl->u.sa, &x->chosen);
+	first_peer_spi(&pl->u.sa, &x->qm->chosen);
 	if (!ike_select_p2(c, &pl->u.sa, msg_has_ke(c)))
 		return false;
-	if (x->chosen.comp && !(x->chosen.cpi_in = (uint16_t)alloc_spi(c, PROTO_IPCOMP))) {
+	if (x->qm->chosen.comp && !(x->qm->chosen.cpi_in = (uint16_t)alloc_spi(c, PROTO_IPCOMP))) {
 		ike_log(c->e, PROTO_LOG_WARNING,
 			"\"%s\" #%llu: could not allocate a CPI: choosing without IPComp",
-			x->conn.name, (unsigned long long)sa->id);
-		x->conn.compress = false;
+			x->qm->conn.name, (unsigned long long)sa->id);
+		x->qm->conn.compress = false;
 		if (!ike_select_p2(c, &pl->u.sa, msg_has_ke(c)))
 			return false;
 	}
-	if (!(x->chosen.spi_in = alloc_spi(c, x->chosen.prop.protocol))) {
+	if (!(x->qm->chosen.spi_in = alloc_spi(c, x->qm->chosen.prop.protocol))) {
 		ike_fail(c, PROTO_IKE_E_INTERNAL, "could not allocate an inbound SPI");
 		return false;
 	}
 	if (msg_has_ke(c) && !qm_take_ke(c)) {
 		c->notify = ISAKMP_N_INVALID_KEY_INFORMATION;
 		ike_fail(c, PROTO_IKE_E_DH, "KE payload of the wrong size for group %u",
-			 x->conn.pfs_group);
+			 x->qm->conn.pfs_group);
 		return false;
 	}
 	ike_nat_oa_take(c);
-	x->nr_len = IKE_NONCE_LEN;
-	ike_random(c->e, x->nr, x->nr_len);
+	x->qm->nr_len = IKE_NONCE_LEN;
+	ike_random(c->e, x->qm->nr, x->qm->nr_len);
 	return true;
 }
 
@@ -482,23 +482,23 @@ static enum ike_ret qm_r_send_r2(struct ike_ctx *c)
 	ike_msg_begin(c, &b, true);
 	size_t hoff = proto_put_hash(&b, zero, c->sa->keys.prf_len);
 	ike_put_p2_reply(c, &b);
-	proto_put_nonce(&b, x->nr, x->nr_len);
-	if (x->chosen.group && c->job) {
-		size_t n = crypto_dh_public_len(x->chosen.group);
+	proto_put_nonce(&b, x->qm->nr, x->qm->nr_len);
+	if (x->qm->chosen.group && c->job) {
+		size_t n = crypto_dh_public_len(x->qm->chosen.group);
 		crypto_dh_public(c->job->dh, ke, n);
 		proto_put_ke(&b, ke, n);
 	}
-	if (x->send_ids) {
-		ike_put_ts(&b, &x->ts_i);
-		ike_put_ts(&b, &x->ts_r);
+	if (x->qm->send_ids) {
+		ike_put_ts(&b, &x->qm->ts_i);
+		ike_put_ts(&b, &x->qm->ts_r);
 	}
 	ike_nat_oa_put(c, &b);
-	if (x->resp_lifetime) {
+	if (x->qm->resp_lifetime) {
 		for (int k = 0; k < 4; k++)
-			spi[k] = (uint8_t)(x->chosen.spi_in >> (24 - 8 * k));
-		proto_put_notify(&b, ISAKMP_DOI_IPSEC, x->chosen.prop.protocol,
+			spi[k] = (uint8_t)(x->qm->chosen.spi_in >> (24 - 8 * k));
+		proto_put_notify(&b, ISAKMP_DOI_IPSEC, x->qm->chosen.prop.protocol,
 				 ISAKMP_N_RESPONDER_LIFETIME, spi, 4, attrs,
-				 lifetime_attrs(&x->chosen, attrs));
+				 lifetime_attrs(&x->qm->chosen, attrs));
 	}
 	return ike_msg_end_hash(c, &b, hoff, IKE_HASH2) ? IKE_NEXT : IKE_DROP;
 }
@@ -523,7 +523,7 @@ static enum ike_ret qm_r_recv_i1_start_dh(struct ike_ctx *c)
 	crypto_iv_state_commit(&x->iv);
 	if (!qm_r_take_i1(c))
 		return IKE_FAIL;
-	return ike_dh_start(c, x->conn.pfs_group, NULL, x->peer_ke, x->peer_ke_len) < 0 ? IKE_DROP
+	return ike_dh_start(c, x->qm->conn.pfs_group, NULL, x->qm->peer_ke, x->qm->peer_ke_len) < 0 ? IKE_DROP
 											: IKE_WAIT;
 }
 
@@ -531,12 +531,12 @@ static enum ike_ret qm_r_recv_i1_start_dh(struct ike_ctx *c)
 static enum ike_ret qm_r_dh_send_r2(struct ike_ctx *c)
 {
 	struct ike_xchg *x = c->x;
-	if (c->job->result < 0 || c->job->shared_len > sizeof(x->gqm)) {
+	if (c->job->result < 0 || c->job->shared_len > sizeof(x->qm->gqm)) {
 		ike_fail(c, PROTO_IKE_E_DH, "PFS Diffie-Hellman failed: invalid peer value");
 		return IKE_FAIL;
 	}
-	memcpy(x->gqm, c->job->shared, c->job->shared_len);
-	x->gqm_len = c->job->shared_len;
+	memcpy(x->qm->gqm, c->job->shared, c->job->shared_len);
+	x->qm->gqm_len = c->job->shared_len;
 	return qm_r_send_r2(c);
 }
 
@@ -553,10 +553,10 @@ static enum ike_ret qm_r_recv_i3_done(struct ike_ctx *c)
 	if (r != IKE_DONE || !x->commit)
 		return r;
 	for (int k = 0; k < 4; k++)
-		spi[k] = (uint8_t)(x->chosen.spi_in >> (24 - 8 * k));
+		spi[k] = (uint8_t)(x->qm->chosen.spi_in >> (24 - 8 * k));
 	ike_msg_begin(c, &b, true);
 	size_t hoff = proto_put_hash(&b, zero, c->sa->keys.prf_len);
-	proto_put_notify(&b, ISAKMP_DOI_IPSEC, x->chosen.prop.protocol, ISAKMP_N_CONNECTED, spi, 4,
+	proto_put_notify(&b, ISAKMP_DOI_IPSEC, x->qm->chosen.prop.protocol, ISAKMP_N_CONNECTED, spi, 4,
 			 NULL, 0);
 	ike_msg_end_hash(c, &b, hoff, IKE_HASH1);
 	return IKE_DONE;
@@ -570,7 +570,7 @@ static enum ike_ret qm_i_recv_connected(struct ike_ctx *c)
 		return IKE_DROP;
 	crypto_iv_state_commit(&c->x->iv);
 	ike_log(c->e, PROTO_LOG_INFO, "\"%s\" #%llu: quick mode %08x: CONNECTED received",
-		c->x->conn.name, (unsigned long long)c->sa->id, c->x->msgid);
+		c->x->qm->conn.name, (unsigned long long)c->sa->id, c->x->msgid);
 	return IKE_NEXT;
 }
 

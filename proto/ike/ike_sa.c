@@ -376,6 +376,10 @@ struct ike_sa *ike_sa_new(struct proto_ike_engine *e, bool initiator,
 	struct ike_sa *sa = calloc(1, sizeof(*sa));
 	if (!sa)
 		return NULL;
+	if (!(sa->n = calloc(1, sizeof(*sa->n)))) {
+		free(sa);
+		return NULL;
+	}
 	sa->e = e;
 	sa->id = e->next_id++;
 	sa->initiator = initiator;
@@ -403,18 +407,41 @@ static void sa_link(struct ike_sa *sa)
 
 void ike_xchg_clear(struct ike_xchg *x)
 {
+	struct ike_qm_data *qm = x->qm;
 	free(x->last_sent);
 	free(x->out);
-	crypto_dh_free(x->dh);
 	explicit_bzero(x, sizeof(*x));
+	if (qm) {
+		crypto_dh_free(qm->dh);
+		explicit_bzero(qm, sizeof(*qm));
+		x->qm = qm;
+	}
+}
+
+void ike_p1_data_free(struct ike_sa *sa)
+{
+	struct ike_p1_data *n = sa->n;
+	if (!n)
+		return;
+	crypto_dh_free(n->dh);
+	if (n->sai_b) {
+		explicit_bzero(n->sai_b, n->sai_b_len);
+		free(n->sai_b);
+	}
+	explicit_bzero(n, sizeof(*n));
+	free(n);
+	sa->n = NULL;
 }
 
 /* Frees a finished Quick Mode and remembers its message ID so that a replay of its first message
  * is not taken for a new exchange. */
-/* Frees the Quick Mode slots no exchange uses, once nothing refers to them any more (at the end
- * of an input, timer or DH completion): an established tunnel keeps no exchange memory. */
+/* Frees the Quick Mode slots no exchange uses, and phase 1's negotiation data once phase 1 is up
+ * (no row of the phase-1 tables starts from S_P1_UP), once nothing refers to them any more (at the
+ * end of an input, timer or DH completion): an established tunnel keeps no exchange memory. */
 void ike_qm_reclaim(struct ike_sa *sa)
 {
+	if (sa->established)
+		ike_p1_data_free(sa);
 	for (unsigned i = 0; i < PROTO_IKE_QM_MAX; i++)
 		if (sa->qm[i] && !sa->qm[i]->used) {
 			ike_xchg_clear(sa->qm[i]);
@@ -469,10 +496,9 @@ void ike_sa_free(struct ike_sa *sa)
 			ike_xchg_clear(sa->qm[i]);
 			free(sa->qm[i]);
 		}
-	crypto_dh_free(sa->dh);
+	ike_p1_data_free(sa);
 	crypto_ike_keys_wipe(&sa->keys);
 	crypto_cipher_wipe(&sa->cipher);
-	free(sa->sai_b);
 	explicit_bzero(sa, sizeof(*sa));
 	free(sa);
 }
@@ -490,16 +516,24 @@ struct ike_xchg *ike_qm_new(struct ike_sa *sa, uint32_t msgid, bool initiator)
 	for (unsigned i = 0; i < PROTO_IKE_QM_MAX; i++) {
 		if (sa->qm[i] && sa->qm[i]->used)
 			continue;
-		if (!sa->qm[i] && !(sa->qm[i] = malloc(sizeof(*sa->qm[i]))))
-			return NULL;
+		if (!sa->qm[i]) {
+			struct ike_qm_slot *slot = malloc(sizeof(*slot));
+			if (!slot)
+				return NULL;
+			sa->qm[i] = &slot->x;
+			slot->x.qm = &slot->d;
+		}
 		struct ike_xchg *x = sa->qm[i];
+		struct ike_qm_data *qm = x->qm;
 		memset(x, 0, sizeof(*x));
+		memset(qm, 0, sizeof(*qm));
+		x->qm = qm;
 		x->used = true;
 		x->initiator = initiator;
 		x->type = ISAKMP_XCHG_QUICK;
 		x->msgid = msgid;
 		x->state = initiator ? S_QM_I_START : S_QM_R_START;
-		x->conn = sa->conn;
+		x->qm->conn = sa->conn;
 		if (!ike_iv_phase2(sa, msgid, &x->iv)) {
 			x->used = false;
 			return NULL;
@@ -900,15 +934,15 @@ int proto_ike_quick_mode(struct proto_ike_engine *e, uint64_t sa_id,
 	if (!x)
 		return -EAGAIN;
 	if (conn)
-		x->conn = *conn;
+		x->qm->conn = *conn;
 	if (local_ts)
-		x->ts_i = *local_ts;
+		x->qm->ts_i = *local_ts;
 	else
-		ike_ts_host(&sa->local, &x->ts_i);
+		ike_ts_host(&sa->local, &x->qm->ts_i);
 	if (remote_ts)
-		x->ts_r = *remote_ts;
+		x->qm->ts_r = *remote_ts;
 	else
-		ike_ts_host(&sa->peer, &x->ts_r);
+		ike_ts_host(&sa->peer, &x->qm->ts_r);
 	*ret_msgid = msgid;
 	struct ike_ctx c = {.e = e, .sa = sa, .x = x};
 	ike_dispatch(&c, EV_START);

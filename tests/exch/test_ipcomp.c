@@ -189,21 +189,21 @@ static void before_dh(struct h_world *w)
 		if (!(x = find_qm(w->p[1].e, S_QM_R1_DH)))
 			return;
 		if (spoil == SP_REPLY_NO_COMP) {
-			x->chosen.comp = false;
+			x->qm->chosen.comp = false;
 		} else {
-			x->chosen.comp = true;
-			x->chosen.cpi_in = 0x2222;
-			x->chosen.cpi_len = 2;
-			x->chosen.comp_xf_number = 1;
-			x->chosen.comp_transform = IPCOMP_DEFLATE;
+			x->qm->chosen.comp = true;
+			x->qm->chosen.cpi_in = 0x2222;
+			x->qm->chosen.cpi_len = 2;
+			x->qm->chosen.comp_xf_number = 1;
+			x->qm->chosen.comp_transform = IPCOMP_DEFLATE;
 		}
 		spoiled = true;
 		return;
 	}
 	if (!(x = find_qm(w->p[0].e, S_QM_I0_DH)))
 		return;
-	for (unsigned i = 0; i < x->n_offer; i++) {
-		struct ike_p2_choice *o = &x->offer[i];
+	for (unsigned i = 0; i < x->qm->n_offer; i++) {
+		struct ike_p2_choice *o = &x->qm->offer[i];
 		if (!o->comp)
 			continue;
 		switch (spoil) {
@@ -228,7 +228,7 @@ static void before_dh(struct h_world *w)
 		}
 	}
 	if (spoil == SP_NO_FALLBACK || spoil == SP_NO_FALLBACK_BAD)
-		x->n_offer = 2; /* the two suites with IPComp */
+		x->qm->n_offer = 2; /* the two suites with IPComp */
 	spoiled = true;
 }
 

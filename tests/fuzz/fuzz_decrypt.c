@@ -87,17 +87,19 @@ static void put_hash_i(const struct ike_sa *sa, uint8_t np, uint8_t *chain, size
 {
 	static struct proto_msg m;
 	uint8_t hash[CRYPTO_HASH_MAX_LEN];
+	if (!sa->n)
+		return; /* established: phase 1's data is gone, and no phase-1 message is taken */
 	proto_decode_payloads(np, chain, n, PROTO_DECODE_PADDING, &m);
 	const struct proto_payload *h = proto_msg_find(&m, ISAKMP_PL_HASH, 0);
 	const struct proto_payload *id = proto_msg_find(&m, ISAKMP_PL_ID, 0);
 	struct crypto_ike_auth_in in = {
-		.gxi = {sa->gxi, sa->gx_len},
-		.gxr = {sa->gxr, sa->gx_len},
+		.gxi = {sa->n->gxi, sa->n->gx_len},
+		.gxr = {sa->n->gxr, sa->n->gx_len},
 		.cky_i = sa->icookie,
 		.cky_r = sa->rcookie,
-		.sai_b = {sa->sai_b, sa->sai_b_len},
+		.sai_b = {sa->n->sai_b, sa->n->sai_b_len},
 		.id_b = id ? (struct crypto_buf){id->body.p, id->body.len}
-			   : (struct crypto_buf){sa->idi_b, sa->idi_b_len},
+			   : (struct crypto_buf){sa->n->idi_b, sa->n->idi_b_len},
 	};
 	if (h && h->body.len == sa->keys.prf_len && crypto_ike_hash_i(&sa->keys, &in, hash) == 0)
 		memcpy(chain + h->body.off, hash, h->body.len);
@@ -166,8 +168,8 @@ static uint8_t *build(struct ike_sa *sa, const uint8_t *rh, uint8_t *chain, size
 	if (flags & FZD_HASH && !p1 && qm && qm->state == S_QM_R2_SENT) {
 		/* HASH(3) = prf(SKEYID_a, 0 | M-ID | Ni_b | Nr_b) */
 		ok = crypto_ike_qm_hash3(&sa->keys, x.msgid,
-					 (struct crypto_buf){qm->ni, qm->ni_len},
-					 (struct crypto_buf){qm->nr, qm->nr_len}, h3) == 0;
+					 (struct crypto_buf){qm->qm->ni, qm->qm->ni_len},
+					 (struct crypto_buf){qm->qm->nr, qm->qm->nr_len}, h3) == 0;
 		proto_put_hash(&b, ok ? h3 : zero, prf);
 	} else if (flags & FZD_HASH && !p1) {
 		hoff = proto_put_hash(&b, zero, prf);
