@@ -25,7 +25,7 @@
 /* our key pair first (the KE goes in the first message) */
 static enum ike_ret am_i_start_dh(struct ike_ctx *c)
 {
-	c->sa->prop.group = c->sa->conn.ike[0].group;
+	c->sa->prop.group = c->sa->conn->ike[0].group;
 	return ike_dh_start(c, c->sa->prop.group, NULL, NULL, 0) < 0 ? IKE_DROP : IKE_WAIT;
 }
 
@@ -43,7 +43,7 @@ static enum ike_ret am_i_dh_send_i1(struct ike_ctx *c)
 	ike_set_own_id(sa, sa->n->idi_b, &sa->n->idi_b_len);
 	ike_msg_begin(c, &b, false);
 	size_t sa_off = b.len;
-	ike_put_p1_sa(&b, &sa->conn, sa->prop.group);
+	ike_put_p1_sa(&b, sa->conn, sa->prop.group);
 	proto_put_ke(&b, sa->n->gxi, sa->n->gx_len);
 	proto_put_nonce(&b, sa->n->ni, sa->n->ni_len);
 	proto_put_id(&b, sa->n->idi_b[0], 0, 0, sa->n->idi_b + 4, sa->n->idi_b_len - 4);
@@ -98,7 +98,7 @@ static enum ike_ret am_i_dh_send_i3(struct ike_ctx *c)
 	ike_msg_begin(c, &b, true);
 	ike_natd_put(sa, &b);
 	proto_put_hash(&b, hash, sa->keys.prf_len);
-	if (sa->conn.initial_contact) {
+	if (sa->conn->initial_contact) {
 		memcpy(spi, sa->icookie, 8);
 		memcpy(spi + 8, sa->rcookie, 8);
 		proto_put_notify(&b, ISAKMP_DOI_IPSEC, PROTO_ISAKMP, ISAKMP_N_INITIAL_CONTACT, spi,
@@ -120,18 +120,18 @@ static enum ike_ret am_r_recv_i1_start_dh(struct ike_ctx *c)
 	if (!ike_take_nonce(c, sa->n->ni, &sa->n->ni_len))
 		return IKE_DROP;
 	if (!ike_id_from_payload(idp, &id) || !c->e->pol.find_p1 ||
-	    c->e->pol.find_p1(c->e->pol.ctx, &sa->local, &sa->peer, &id, &sa->conn) < 0) {
+	    c->e->pol.find_p1(c->e->pol.ctx, &sa->local, &sa->peer, &id, sa->conn) < 0) {
 		c->notify = ISAKMP_N_INVALID_ID_INFORMATION;
 		ike_fail(c, PROTO_IKE_E_POLICY, "no connection for this peer and ID");
 		return IKE_FAIL;
 	}
-	if (!sa->conn.aggressive) {
+	if (!sa->conn->aggressive) {
 		c->notify = ISAKMP_N_NO_PROPOSAL_CHOSEN;
 		ike_fail(c, PROTO_IKE_E_AGGRESSIVE,
 			 "aggressive mode refused for \"%s\": with a pre-shared key it hands an "
 			 "eavesdropper a hash for an offline dictionary attack on the key "
 			 "(set aggressive=yes on the connection to allow it)",
-			 sa->conn.name);
+			 sa->conn->name);
 		return IKE_FAIL;
 	}
 	if (!ike_select_p1(c, &pl->u.sa) || !ike_take_peer_ke(c, sa->n->gxi) ||

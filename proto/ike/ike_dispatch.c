@@ -41,7 +41,7 @@ static void fail_p1(struct ike_sa *sa, enum proto_ike_reason r, const char *text
 {
 	struct proto_ike_event *ev = ike_event_new(sa, PROTO_IKE_EV_P1_FAILED);
 	/* The failure event carries the text; the daemon logs it at warning level. */
-	ike_log(sa->e, PROTO_LOG_DEBUG, "\"%s\" #%llu: phase 1 failed: %s", sa->conn.name,
+	ike_log(sa->e, PROTO_LOG_DEBUG, "\"%s\" #%llu: phase 1 failed: %s", sa->conn->name,
 		(unsigned long long)sa->id, text);
 	if (ev) {
 		ev->reason = r;
@@ -358,7 +358,7 @@ void ike_established(struct ike_ctx *c)
 	ike_addr_str(&sa->peer, peer, sizeof(peer));
 	ike_log(c->e, PROTO_LOG_INFO,
 		"\"%s\" #%llu: ISAKMP SA established (%s mode) with %s, ID %s, as %s, %s",
-		sa->conn.name, (unsigned long long)sa->id,
+		sa->conn->name, (unsigned long long)sa->id,
 		sa->p1.type == ISAKMP_XCHG_AGGRESSIVE ? "aggressive" : "main", peer, id,
 		sa->initiator ? "initiator" : "responder", buf);
 	struct proto_ike_event *ev = ike_event_new(sa, PROTO_IKE_EV_P1_UP);
@@ -373,7 +373,7 @@ void ike_established(struct ike_ctx *c)
 		ev->u.p1.nat_peer = sa->nat_peer;
 		ev->u.p1.natt = sa->natt;
 		ev->u.p1.peer_initial_contact = sa->peer_initial_contact;
-		ev->u.p1.initial_contact_sent = sa->initiator && sa->conn.initial_contact;
+		ev->u.p1.initial_contact_sent = sa->initiator && sa->conn->initial_contact;
 		ev->u.p1.started_ms = sa->created;
 		memcpy(ev->u.p1.icookie, sa->icookie, 8);
 		memcpy(ev->u.p1.rcookie, sa->rcookie, 8);
@@ -389,8 +389,8 @@ void ike_start_qms(struct ike_sa *sa)
 {
 	if (!sa->initiator)
 		return; /* a responder's conn pairs are the peer's to start */
-	unsigned nl = sa->conn.n_local_ts ? sa->conn.n_local_ts : 1;
-	unsigned nr = sa->conn.n_remote_ts ? sa->conn.n_remote_ts : 1;
+	unsigned nl = sa->conn->n_local_ts ? sa->conn->n_local_ts : 1;
+	unsigned nr = sa->conn->n_remote_ts ? sa->conn->n_remote_ts : 1;
 	for (; sa->qm_next_pair < nl * nr; sa->qm_next_pair++) {
 		uint32_t msgid = 0;
 		while (msgid == 0 || ike_qm_find(sa, msgid) || ike_msgid_done(sa, msgid))
@@ -399,19 +399,19 @@ void ike_start_qms(struct ike_sa *sa)
 		if (!x)
 			break; /* PROTO_IKE_QM_MAX in flight: the rest start as these finish */
 		unsigned li = sa->qm_next_pair / nr, ri = sa->qm_next_pair % nr;
-		if (sa->conn.n_local_ts) {
-			x->qm->ts_i = sa->conn.local_ts[li];
+		if (sa->conn->n_local_ts) {
+			x->qm->ts_i = sa->conn->local_ts[li];
 		} else {
 			ike_ts_host(&sa->local, &x->qm->ts_i);
-			x->qm->ts_i.proto = sa->conn.local_proto;
-			x->qm->ts_i.port = sa->conn.local_port;
+			x->qm->ts_i.proto = sa->conn->local_proto;
+			x->qm->ts_i.port = sa->conn->local_port;
 		}
-		if (sa->conn.n_remote_ts) {
-			x->qm->ts_r = sa->conn.remote_ts[ri];
+		if (sa->conn->n_remote_ts) {
+			x->qm->ts_r = sa->conn->remote_ts[ri];
 		} else {
 			ike_ts_host(&sa->peer, &x->qm->ts_r);
-			x->qm->ts_r.proto = sa->conn.remote_proto;
-			x->qm->ts_r.port = sa->conn.remote_port;
+			x->qm->ts_r.proto = sa->conn->remote_proto;
+			x->qm->ts_r.port = sa->conn->remote_port;
 		}
 		struct ike_ctx c = {.e = sa->e, .sa = sa, .x = x};
 		ike_dispatch(&c, EV_START);

@@ -13,8 +13,8 @@
 /* Our phase-1 ID: the conn's, or our address. */
 void ike_local_id(const struct ike_sa *sa, struct proto_ike_id *ret)
 {
-	if (sa->conn.local_id.type) {
-		*ret = sa->conn.local_id;
+	if (sa->conn->local_id.type) {
+		*ret = sa->conn->local_id;
 		return;
 	}
 	memset(ret, 0, sizeof(*ret));

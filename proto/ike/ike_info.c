@@ -30,7 +30,7 @@ static const uint8_t vid_natt[16] = {0x4a, 0x13, 0x1c, 0x81, 0x07, 0x03, 0x58, 0
 void ike_vid_put(const struct ike_sa *sa, struct proto_builder *b)
 {
 	proto_put_vid(b, vid_dpd, sizeof(vid_dpd));
-	if (!sa->conn.no_natt)
+	if (!sa->conn->no_natt)
 		proto_put_vid(b, vid_natt, sizeof(vid_natt));
 }
 
@@ -82,7 +82,7 @@ static bool handle_delete(struct ike_sa *sa, const struct proto_payload *pl)
 			if (spi && memcmp(spi, sa->icookie, 8) == 0 &&
 			    memcmp(spi + 8, sa->rcookie, 8) == 0) {
 				ike_log(sa->e, PROTO_LOG_INFO,
-					"\"%s\" #%llu: peer deleted the ISAKMP SA", sa->conn.name,
+					"\"%s\" #%llu: peer deleted the ISAKMP SA", sa->conn->name,
 					(unsigned long long)sa->id);
 				ike_sa_free(sa);
 				return false;
@@ -293,7 +293,7 @@ void ike_dpd_timer(struct ike_sa *sa, uint64_t now)
 	if (now >= sa->dpd_expire) {
 		sa->dpd_pending = false;
 		ike_log(sa->e, PROTO_LOG_INFO, "\"%s\" #%llu: DPD: no answer from the peer",
-			sa->conn.name, (unsigned long long)sa->id);
+			sa->conn->name, (unsigned long long)sa->id);
 		struct proto_ike_event *ev = ike_event_new(sa, PROTO_IKE_EV_DPD_DEAD);
 		if (ev) {
 			ev->u.dpd.seq = sa->dpd_seq;

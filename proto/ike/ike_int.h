@@ -207,6 +207,7 @@ struct ike_qm_slot {
  * Allocated with the SA and freed (wiped) once phase 1 is up, so that an established ISAKMP SA
  * keeps only its keys. */
 struct ike_p1_data {
+	struct proto_ike_conn conn; /* filled in by the initiator's call or find_p1, may change */
 	uint8_t *sai_b; /* initiator's SA payload body */
 	size_t sai_b_len;
 	uint8_t ni[PROTO_NONCE_MAX], nr[PROTO_NONCE_MAX];
@@ -239,7 +240,10 @@ struct ike_sa {
 	uint8_t icookie[8], rcookie[8];
 	struct proto_ike_addr local, peer;
 	bool natt;
-	struct proto_ike_conn conn;
+	/* Its conn: phase 1's own copy (n->conn) until established, then one shared read-only copy
+	 * per distinct conn (ike_conn_share): 10,000 tunnels of one conn hold it once. */
+	struct proto_ike_conn *conn;
+	struct ike_conn_ref *conn_ref; /* the shared copy, once established */
 	/* negotiated */
 	struct proto_ike_p1_prop prop;
 	uint32_t lifetime_s, peer_life_s;
@@ -287,6 +291,9 @@ struct proto_ike_engine {
 	struct ike_sa *ho[IKE_HO_BUCKETS];
 	struct ike_sa *ho_oldest, *ho_newest;
 	struct ike_action_q q;
+	/* established SAs' conns, one shared copy per distinct conn (ike_share.c) */
+	struct ike_conn_ref **cr;
+	unsigned n_cr_buckets, n_cr;
 	struct proto_ike_stats st;
 	uint16_t natt_port;
 };
@@ -322,6 +329,17 @@ void ike_dispatch(struct ike_ctx *c, enum ike_ev ev);
 void ike_start_qms(struct ike_sa *sa);
 void ike_established(struct ike_ctx *c);
 void ike_random(struct proto_ike_engine *e, uint8_t *buf, size_t n);
+
+/* ike_share.c: one read-only copy of each distinct conn for the established SAs */
+struct ike_conn_ref {
+	struct ike_conn_ref *next;
+	uint64_t hash;
+	unsigned refs;
+	struct proto_ike_conn c;
+};
+bool ike_conn_share(struct ike_sa *sa);
+void ike_conn_release(struct ike_sa *sa);
+void ike_conn_table_free(struct proto_ike_engine *e);
 
 /* ike_crypt.c: building, encrypting, decrypting */
 void ike_msg_begin(struct ike_ctx *c, struct proto_builder *b, bool encrypt);

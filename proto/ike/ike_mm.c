@@ -83,7 +83,7 @@ bool ike_psk_keys(struct ike_ctx *c, const struct proto_ike_id *remote)
 	uint8_t psk[PROTO_IKE_PSK_MAX];
 	size_t psk_len = 0;
 	ike_local_id(sa, &local);
-	int r = c->e->pol.get_psk ? c->e->pol.get_psk(c->e->pol.ctx, &sa->conn, &local, remote, psk,
+	int r = c->e->pol.get_psk ? c->e->pol.get_psk(c->e->pol.ctx, sa->conn, &local, remote, psk,
 						      sizeof(psk), &psk_len)
 				  : -1;
 	bool ok = r == 0 && psk_len <= sizeof(psk) && ike_keys_derive(c, psk, psk_len);
@@ -116,14 +116,14 @@ bool ike_take_peer_id(struct ike_ctx *c, uint8_t *id_b, size_t *ret_len)
 	/* a responder chose its conn by address: another conn may fit the ID (same PSK, which the
 	 * HASH check then proves) */
 	struct proto_ike_conn other;
-	if (!sa->initiator && !ike_id_match(&sa->conn.remote_id, &sa->peer_id) &&
+	if (!sa->initiator && !ike_id_match(&sa->conn->remote_id, &sa->peer_id) &&
 	    c->e->pol.find_p1 &&
 	    c->e->pol.find_p1(c->e->pol.ctx, &sa->local, &sa->peer, &sa->peer_id, &other) == 0 &&
 	    ike_id_match(&other.remote_id, &sa->peer_id))
-		sa->conn = other;
-	if (!ike_id_match(&sa->conn.remote_id, &sa->peer_id)) {
+		*sa->conn = other;
+	if (!ike_id_match(&sa->conn->remote_id, &sa->peer_id)) {
 		ike_id_str(&sa->peer_id, got, sizeof(got));
-		ike_id_str(&sa->conn.remote_id, want, sizeof(want));
+		ike_id_str(&sa->conn->remote_id, want, sizeof(want));
 		c->notify = ISAKMP_N_INVALID_ID_INFORMATION;
 		ike_fail(c, PROTO_IKE_E_ID, "the peer's ID %s does not match the expected %s", got,
 			 want);
@@ -159,7 +159,7 @@ static enum ike_ret mm_i_start_send_i1(struct ike_ctx *c)
 	struct proto_builder b;
 	ike_msg_begin(c, &b, false);
 	size_t sa_off = b.len;
-	ike_put_p1_sa(&b, &c->sa->conn, 0);
+	ike_put_p1_sa(&b, c->sa->conn, 0);
 	ike_vid_put(c->sa, &b);
 	if (!ike_msg_end(c, &b))
 		return IKE_DROP;
@@ -227,7 +227,7 @@ static enum ike_ret mm_i_dh_send_i5(struct ike_ctx *c)
 	uint8_t hash[CRYPTO_HASH_MAX_LEN], spi[16];
 	if (!ike_take_shared(c))
 		return IKE_FAIL;
-	if (!ike_psk_keys(c, sa->conn.remote_id.type ? &sa->conn.remote_id : NULL))
+	if (!ike_psk_keys(c, sa->conn->remote_id.type ? &sa->conn->remote_id : NULL))
 		return IKE_FAIL;
 	ike_set_own_id(sa, sa->n->idi_b, &sa->n->idi_b_len);
 	if (!ike_auth_hash(sa, true, hash))
@@ -236,7 +236,7 @@ static enum ike_ret mm_i_dh_send_i5(struct ike_ctx *c)
 	ike_msg_begin(c, &b, true);
 	proto_put_id(&b, sa->n->idi_b[0], 0, 0, sa->n->idi_b + 4, sa->n->idi_b_len - 4);
 	proto_put_hash(&b, hash, sa->keys.prf_len);
-	if (sa->conn.initial_contact) {
+	if (sa->conn->initial_contact) {
 		memcpy(spi, sa->icookie, 8);
 		memcpy(spi + 8, sa->rcookie, 8);
 		proto_put_notify(&b, ISAKMP_DOI_IPSEC, PROTO_ISAKMP, ISAKMP_N_INITIAL_CONTACT, spi,
@@ -267,7 +267,7 @@ static enum ike_ret mm_r_recv_i1_send_r1(struct ike_ctx *c)
 	const struct proto_payload *pl = proto_msg_find(c->msg, ISAKMP_PL_SA, 0);
 	struct proto_builder b;
 	if (!c->e->pol.find_p1 ||
-	    c->e->pol.find_p1(c->e->pol.ctx, &sa->local, &sa->peer, NULL, &sa->conn) < 0) {
+	    c->e->pol.find_p1(c->e->pol.ctx, &sa->local, &sa->peer, NULL, sa->conn) < 0) {
 		c->notify = ISAKMP_N_NO_PROPOSAL_CHOSEN;
 		ike_fail(c, PROTO_IKE_E_POLICY, "no connection for this peer address");
 		return IKE_FAIL;

@@ -42,7 +42,7 @@ static const uint8_t vid_drafts[3][16] = {
 bool ike_natt_vid(struct ike_sa *sa, const uint8_t *vid, size_t len)
 {
 	uint8_t kind = IKE_NATT_NONE;
-	if (len != 16 || sa->conn.no_natt)
+	if (len != 16 || sa->conn->no_natt)
 		return false;
 	if (memcmp(vid, vid_rfc3947, 16) == 0)
 		kind = IKE_NATT_RFC;
@@ -98,7 +98,7 @@ void ike_natd_put(struct ike_sa *sa, struct proto_builder *b)
 	if (n == 0)
 		return;
 	proto_put_nat_d(b, type, h, n);
-	if (sa->conn.force_encaps)
+	if (sa->conn->force_encaps)
 		ike_random(sa->e, h, n);
 	else
 		natd_hash(sa, &sa->local, h);
@@ -131,15 +131,15 @@ void ike_natd_check(struct ike_ctx *c)
 	if (seen < 2)
 		return; /* no (complete) NAT-D: the peer does not detect, neither do we */
 	sa->natd_seen = true;
-	sa->nat_local = !local_ok || sa->conn.force_encaps;
+	sa->nat_local = !local_ok || sa->conn->force_encaps;
 	sa->nat_peer = !peer_ok;
 	if (sa->nat_local || sa->nat_peer)
-		ike_log(c->e, PROTO_LOG_INFO, "\"%s\" #%llu: NAT detected:%s%s%s", sa->conn.name,
+		ike_log(c->e, PROTO_LOG_INFO, "\"%s\" #%llu: NAT detected:%s%s%s", sa->conn->name,
 			(unsigned long long)sa->id, !local_ok ? " we are behind a NAT" : "",
 			sa->nat_peer ? (!local_ok ? ", the peer is behind a NAT"
 						  : " the peer is behind a NAT")
 				     : "",
-			local_ok && sa->conn.force_encaps ? " (forced: forceencaps)" : "");
+			local_ok && sa->conn->force_encaps ? " (forced: forceencaps)" : "");
 }
 
 /*
@@ -150,13 +150,13 @@ void ike_natd_check(struct ike_ctx *c)
 bool ike_natt_agree(struct ike_ctx *c)
 {
 	struct ike_sa *sa = c->sa;
-	if (!sa->conn.force_encaps || sa->peer_natt)
+	if (!sa->conn->force_encaps || sa->peer_natt)
 		return true;
 	if (!sa->initiator) {
 		ike_log(c->e, PROTO_LOG_INFO,
 			"\"%s\" #%llu: forceencaps=yes, but the peer does not announce NAT-T: ESP "
 			"will not be UDP-encapsulated",
-			sa->conn.name, (unsigned long long)sa->id);
+			sa->conn->name, (unsigned long long)sa->id);
 		return true;
 	}
 	ike_fail(c, PROTO_IKE_E_NATT,

@@ -167,21 +167,21 @@ bool ike_select_p1(struct ike_ctx *c, const struct proto_sa *sa)
 	uint8_t pnum = 0;
 	unsigned n = collect_p1(sa, xf, &pnum);
 	const struct p1_xf *too_long = NULL;
-	for (unsigned j = 0; j < s->conn.n_ike; j++) {
+	for (unsigned j = 0; j < s->conn->n_ike; j++) {
 		for (unsigned i = 0; i < n; i++) {
 			if (!xf[i].ok || xf[i].auth != IKE_AUTH_PSK ||
-			    !p1_eq(&xf[i].p, &s->conn.ike[j]))
+			    !p1_eq(&xf[i].p, &s->conn->ike[j]))
 				continue;
-			if (s->conn.strict_lifetime && s->conn.ike_lifetime_s &&
+			if (s->conn->strict_lifetime && s->conn->ike_lifetime_s &&
 			    (xf[i].life_s ? xf[i].life_s : IKE_LIFETIME_DEFAULT) >
-				    s->conn.ike_lifetime_s) {
+				    s->conn->ike_lifetime_s) {
 				too_long = too_long ? too_long : &xf[i];
 				continue;
 			}
 			s->prop = xf[i].p;
 			s->lifetime_s = xf[i].life_s ? xf[i].life_s : IKE_LIFETIME_DEFAULT;
-			if (s->conn.ike_lifetime_s && s->lifetime_s > s->conn.ike_lifetime_s)
-				s->lifetime_s = s->conn.ike_lifetime_s;
+			if (s->conn->ike_lifetime_s && s->lifetime_s > s->conn->ike_lifetime_s)
+				s->lifetime_s = s->conn->ike_lifetime_s;
 			s->prop_number = pnum;
 			s->xf_number = xf[i].number;
 			s->peer_life_s = xf[i].life_s;
@@ -190,10 +190,10 @@ bool ike_select_p1(struct ike_ctx *c, const struct proto_sa *sa)
 	}
 	char offered[512], ours[512];
 	struct p1_xf own[PROTO_IKE_P1_PROPS_MAX];
-	for (unsigned j = 0; j < s->conn.n_ike && j < PROTO_IKE_P1_PROPS_MAX; j++)
-		own[j] = (struct p1_xf){.p = s->conn.ike[j], .auth = IKE_AUTH_PSK, .ok = true};
+	for (unsigned j = 0; j < s->conn->n_ike && j < PROTO_IKE_P1_PROPS_MAX; j++)
+		own[j] = (struct p1_xf){.p = s->conn->ike[j], .auth = IKE_AUTH_PSK, .ok = true};
 	p1_offer_str(xf, n, offered, sizeof(offered));
-	p1_offer_str(own, s->conn.n_ike, ours, sizeof(ours));
+	p1_offer_str(own, s->conn->n_ike, ours, sizeof(ours));
 	c->notify = ISAKMP_N_NO_PROPOSAL_CHOSEN;
 	if (too_long) {
 		p1_offer_str(too_long, 1, offered, sizeof(offered));
@@ -201,7 +201,7 @@ bool ike_select_p1(struct ike_ctx *c, const struct proto_sa *sa)
 			 "lifetime refused: peer offered %s with a lifetime of %u s, we accept at "
 			 "most %u s (lifetimecheck=strict)",
 			 offered, too_long->life_s ? too_long->life_s : IKE_LIFETIME_DEFAULT,
-			 s->conn.ike_lifetime_s);
+			 s->conn->ike_lifetime_s);
 		return false;
 	}
 	ike_fail(c, PROTO_IKE_E_NO_PROPOSAL, "no proposal chosen: peer offered %s, we accept %s",
@@ -236,14 +236,14 @@ bool ike_p1_reply_ok(struct ike_ctx *c, const struct proto_sa *sa)
 	uint8_t pnum = 0;
 	unsigned n = collect_p1(sa, xf, &pnum);
 	if (n == 1 && xf[0].ok && xf[0].auth == IKE_AUTH_PSK)
-		for (unsigned j = 0; j < s->conn.n_ike; j++)
-			if (p1_eq(&xf[0].p, &s->conn.ike[j])) {
+		for (unsigned j = 0; j < s->conn->n_ike; j++)
+			if (p1_eq(&xf[0].p, &s->conn->ike[j])) {
 				s->prop = xf[0].p;
 				s->lifetime_s = xf[0].life_s ? xf[0].life_s : IKE_LIFETIME_DEFAULT;
 				/* a reply may shorten what we offered, never lengthen it */
-				if (s->conn.ike_lifetime_s &&
-				    s->lifetime_s > s->conn.ike_lifetime_s)
-					s->lifetime_s = s->conn.ike_lifetime_s;
+				if (s->conn->ike_lifetime_s &&
+				    s->lifetime_s > s->conn->ike_lifetime_s)
+					s->lifetime_s = s->conn->ike_lifetime_s;
 				return true;
 			}
 	ike_fail(c, PROTO_IKE_E_NO_PROPOSAL,

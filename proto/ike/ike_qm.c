@@ -415,7 +415,7 @@ static bool qm_r_take_i1(struct ike_ctx *c)
 		ike_ts_host(&sa->peer, &x->qm->ts_i);
 		ike_ts_host(&sa->local, &x->qm->ts_r);
 	}
-	if (!c->e->pol.find_p2 || c->e->pol.find_p2(c->e->pol.ctx, &sa->conn, &sa->peer, &x->qm->ts_r,
+	if (!c->e->pol.find_p2 || c->e->pol.find_p2(c->e->pol.ctx, sa->conn, &sa->peer, &x->qm->ts_r,
 						    &x->qm->ts_i, &x->qm->conn) < 0) {
 		ike_ts_str(&x->qm->ts_i, a, sizeof(a));
 		ike_ts_str(&x->qm->ts_r, b, sizeof(b));

@@ -118,8 +118,8 @@ struct proto_ike_event *ike_event_new(struct ike_sa *sa, enum proto_ike_event_ty
 		return NULL;
 	ev->type = t;
 	ev->sa_id = sa->id;
-	ev->conn_handle = sa->conn.handle;
-	ev->reqid = sa->conn.reqid;
+	ev->conn_handle = sa->conn->handle;
+	ev->reqid = sa->conn->reqid;
 	ev->initiator = sa->initiator;
 	ev->local = sa->local;
 	ev->peer = sa->peer;
@@ -189,6 +189,7 @@ void proto_ike_engine_free(struct proto_ike_engine *e)
 		proto_ike_action_release(&a);
 	}
 	free(e->q.v);
+	ike_conn_table_free(e);
 	free(e->ck);
 	free(e->ids);
 	explicit_bzero(e, sizeof(*e));
@@ -380,6 +381,7 @@ struct ike_sa *ike_sa_new(struct proto_ike_engine *e, bool initiator,
 		free(sa);
 		return NULL;
 	}
+	sa->conn = &sa->n->conn;
 	sa->e = e;
 	sa->id = e->next_id++;
 	sa->initiator = initiator;
@@ -428,6 +430,8 @@ void ike_p1_data_free(struct ike_sa *sa)
 		explicit_bzero(n->sai_b, n->sai_b_len);
 		free(n->sai_b);
 	}
+	if (sa->conn == &n->conn)
+		sa->conn = NULL; /* only ike_sa_free gets here before the conn is shared */
 	explicit_bzero(n, sizeof(*n));
 	free(n);
 	sa->n = NULL;
@@ -440,7 +444,7 @@ void ike_p1_data_free(struct ike_sa *sa)
  * end of an input, timer or DH completion): an established tunnel keeps no exchange memory. */
 void ike_qm_reclaim(struct ike_sa *sa)
 {
-	if (sa->established)
+	if (sa->established && ike_conn_share(sa))
 		ike_p1_data_free(sa);
 	for (unsigned i = 0; i < PROTO_IKE_QM_MAX; i++)
 		if (sa->qm[i] && !sa->qm[i]->used) {
@@ -496,6 +500,7 @@ void ike_sa_free(struct ike_sa *sa)
 			ike_xchg_clear(sa->qm[i]);
 			free(sa->qm[i]);
 		}
+	ike_conn_release(sa);
 	ike_p1_data_free(sa);
 	crypto_ike_keys_wipe(&sa->keys);
 	crypto_cipher_wipe(&sa->cipher);
@@ -533,7 +538,7 @@ struct ike_xchg *ike_qm_new(struct ike_sa *sa, uint32_t msgid, bool initiator)
 		x->type = ISAKMP_XCHG_QUICK;
 		x->msgid = msgid;
 		x->state = initiator ? S_QM_I_START : S_QM_R_START;
-		x->qm->conn = sa->conn;
+		x->qm->conn = *sa->conn;
 		if (!ike_iv_phase2(sa, msgid, &x->iv)) {
 			x->used = false;
 			return NULL;
@@ -788,7 +793,7 @@ static void ports_settle(struct ike_sa *sa, const struct sa_ports *old, bool gen
 	ike_addr_str(&old->peer, a, sizeof(a));
 	ike_addr_str(&sa->peer, b, sizeof(b));
 	ike_log(sa->e, PROTO_LOG_INFO, "\"%s\" #%llu: the peer's NAT mapping moved from %s to %s",
-		sa->conn.name, (unsigned long long)sa->id, a, b);
+		sa->conn->name, (unsigned long long)sa->id, a, b);
 	struct proto_ike_event *ev = ike_event_new(sa, PROTO_IKE_EV_PEER_MOVED);
 	if (ev) {
 		ev->u.moved.old_local = old->local;
@@ -885,7 +890,7 @@ int proto_ike_initiate(struct proto_ike_engine *e, const struct proto_ike_conn *
 	struct ike_sa *sa = ike_sa_new(e, true, local, peer);
 	if (!sa)
 		return -EAGAIN;
-	sa->conn = *conn;
+	*sa->conn = *conn;
 	static const uint8_t zero[8];
 	do
 		ike_random(e, sa->icookie, 8);
@@ -912,7 +917,7 @@ int proto_ike_initiate_p1(struct proto_ike_engine *e, const struct proto_ike_con
 	int r = proto_ike_initiate(e, &c, local, peer, ret_sa_id);
 	struct ike_sa *sa = r == 0 ? ike_sa_by_id(e, *ret_sa_id) : NULL;
 	if (sa) {
-		sa->conn = *conn;
+		*sa->conn = *conn;
 		sa->qm_next_pair = UINT_MAX;
 	}
 	return r;
@@ -925,7 +930,7 @@ int proto_ike_quick_mode(struct proto_ike_engine *e, uint64_t sa_id,
 	struct ike_sa *sa = ike_sa_by_id(e, sa_id);
 	if (!sa || !sa->established)
 		return -ENOENT;
-	if (!(conn ? conn : &sa->conn)->n_esp)
+	if (!(conn ? conn : sa->conn)->n_esp)
 		return -EINVAL;
 	uint32_t msgid = 0;
 	while (msgid == 0 || ike_qm_find(sa, msgid) || ike_msgid_done(sa, msgid))
