@@ -62,7 +62,8 @@ static enum ike_ret am_i_recv_r1_start_dh(struct ike_ctx *c)
 	const struct proto_payload *pl = proto_msg_find(c->msg, ISAKMP_PL_SA, 0);
 	const struct proto_payload *h = proto_msg_find(c->msg, ISAKMP_PL_HASH, 0);
 	uint16_t group = sa->prop.group;
-	if (!ike_take_nonce(c, sa->n->nr, &sa->n->nr_len) || h->u.data.len > sizeof(sa->n->hash_peer))
+	if (!ike_take_nonce(c, sa->n->nr, &sa->n->nr_len) ||
+	    h->u.data.len > sizeof(sa->n->hash_peer))
 		return IKE_DROP;
 	if (!ike_p1_reply_ok(c, &pl->u.sa))
 		return IKE_FAIL;
@@ -70,7 +71,8 @@ static enum ike_ret am_i_recv_r1_start_dh(struct ike_ctx *c)
 		ike_fail(c, PROTO_IKE_E_NO_PROPOSAL, "the responder chose another DH group");
 		return IKE_FAIL;
 	}
-	if (!ike_take_peer_ke(c, sa->n->gxr) || !ike_take_peer_id(c, sa->n->idr_b, &sa->n->idr_b_len))
+	if (!ike_take_peer_ke(c, sa->n->gxr) ||
+	    !ike_take_peer_id(c, sa->n->idr_b, &sa->n->idr_b_len))
 		return IKE_FAIL;
 	ike_vid_scan(sa, c->msg);
 	if (!ike_natt_agree(c))
@@ -140,7 +142,8 @@ static enum ike_ret am_r_recv_i1_start_dh(struct ike_ctx *c)
 	ike_vid_scan(sa, c->msg);
 	(void)ike_natt_agree(c); /* a responder only logs */
 	ike_save_sai(sa, pl->body.p, pl->body.len);
-	return ike_dh_start(c, sa->prop.group, NULL, sa->n->gxi, sa->n->gx_len) < 0 ? IKE_DROP : IKE_WAIT;
+	return ike_dh_start(c, sa->prop.group, NULL, sa->n->gxi, sa->n->gx_len) < 0 ? IKE_DROP
+										    : IKE_WAIT;
 }
 
 /* --> HDR, SA, KE, Nr, IDir, HASH_R */

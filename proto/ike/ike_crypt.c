@@ -63,8 +63,8 @@ static bool fill_hash(struct ike_sa *sa, struct ike_xchg *x, uint8_t *buf, size_
 	if (kind == IKE_HASH1)
 		r = crypto_ike_qm_hash1(&sa->keys, x->msgid, rest, out);
 	else if (kind == IKE_HASH2)
-		r = crypto_ike_qm_hash2(&sa->keys, x->msgid, (struct crypto_buf){x->qm->ni, x->qm->ni_len},
-					rest, out);
+		r = crypto_ike_qm_hash2(&sa->keys, x->msgid,
+					(struct crypto_buf){x->qm->ni, x->qm->ni_len}, rest, out);
 	else
 		r = crypto_ike_info_hash1(&sa->keys, x->msgid, rest, out);
 	return r == 0;
@@ -149,16 +149,17 @@ bool ike_keys_derive(struct ike_ctx *c, const uint8_t *psk, size_t psk_len)
 	size_t klen = crypto_cipher_key_len(sa->prop.encr, sa->prop.key_bits);
 	size_t blen = crypto_cipher_block_len(sa->prop.encr);
 	struct crypto_buf gxi = {sa->n->gxi, sa->n->gx_len}, gxr = {sa->n->gxr, sa->n->gx_len};
-	bool ok = klen && blen &&
-		  crypto_ike_skeyid_psk(hash, (struct crypto_buf){psk, psk_len},
-					(struct crypto_buf){sa->n->ni, sa->n->ni_len},
-					(struct crypto_buf){sa->n->nr, sa->n->nr_len}, skeyid) == 0 &&
-		  crypto_ike_keys_derive(&sa->keys, hash, skeyid,
-					 (struct crypto_buf){sa->n->gxy, sa->n->gxy_len}, sa->icookie,
-					 sa->rcookie, klen) == 0 &&
-		  crypto_cipher_init(&sa->cipher, (enum crypto_cipher_alg)sa->prop.encr,
-				     sa->keys.enc_key, sa->keys.enc_key_len) == 0 &&
-		  crypto_ike_iv_phase1(hash, gxi, gxr, blen, &iv) == 0;
+	bool ok =
+		klen && blen &&
+		crypto_ike_skeyid_psk(hash, (struct crypto_buf){psk, psk_len},
+				      (struct crypto_buf){sa->n->ni, sa->n->ni_len},
+				      (struct crypto_buf){sa->n->nr, sa->n->nr_len}, skeyid) == 0 &&
+		crypto_ike_keys_derive(&sa->keys, hash, skeyid,
+				       (struct crypto_buf){sa->n->gxy, sa->n->gxy_len}, sa->icookie,
+				       sa->rcookie, klen) == 0 &&
+		crypto_cipher_init(&sa->cipher, (enum crypto_cipher_alg)sa->prop.encr,
+				   sa->keys.enc_key, sa->keys.enc_key_len) == 0 &&
+		crypto_ike_iv_phase1(hash, gxi, gxr, blen, &iv) == 0;
 	explicit_bzero(skeyid, sizeof(skeyid));
 	if (!ok)
 		return false;

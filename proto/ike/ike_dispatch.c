@@ -141,8 +141,8 @@ void ike_fail(struct ike_ctx *c, enum proto_ike_reason r, const char *fmt, ...)
 		c->sa = NULL;
 		return;
 	}
-	ike_log(sa->e, PROTO_LOG_DEBUG, "\"%s\" #%llu: quick mode %08x failed: %s", c->x->qm->conn.name,
-		(unsigned long long)sa->id, c->x->msgid, text);
+	ike_log(sa->e, PROTO_LOG_DEBUG, "\"%s\" #%llu: quick mode %08x failed: %s",
+		c->x->qm->conn.name, (unsigned long long)sa->id, c->x->msgid, text);
 	if (c->notify && !c->x->initiator) {
 		uint8_t spi[4];
 		uint32_t v = c->x->qm->chosen.spi_out;
@@ -150,7 +150,7 @@ void ike_fail(struct ike_ctx *c, enum proto_ike_reason r, const char *fmt, ...)
 			spi[k] = (uint8_t)(v >> (24 - 8 * k));
 		ike_send_info(sa, ISAKMP_PL_N,
 			      c->x->qm->chosen.prop.protocol ? c->x->qm->chosen.prop.protocol
-							 : PROTO_IPSEC_ESP,
+							     : PROTO_IPSEC_ESP,
 			      c->notify, spi, 4, 0, NULL, 0);
 	}
 	struct proto_ike_event *ev = ike_event_new(sa, PROTO_IKE_EV_P2_FAILED);

@@ -208,7 +208,7 @@ struct ike_qm_slot {
  * keeps only its keys. */
 struct ike_p1_data {
 	struct proto_ike_conn conn; /* filled in by the initiator's call or find_p1, may change */
-	uint8_t *sai_b; /* initiator's SA payload body */
+	uint8_t *sai_b;		    /* initiator's SA payload body */
 	size_t sai_b_len;
 	uint8_t ni[PROTO_NONCE_MAX], nr[PROTO_NONCE_MAX];
 	size_t ni_len, nr_len;

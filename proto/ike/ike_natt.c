@@ -221,7 +221,8 @@ void ike_nat_oa_take(struct ike_ctx *c)
 			continue;
 		memset(&x->qm->oa_peer, 0, sizeof(x->qm->oa_peer));
 		x->qm->oa_peer.family = p->u.nat_oa.family;
-		memcpy(x->qm->oa_peer.addr, p->u.nat_oa.addr, p->u.nat_oa.family == AF_INET6 ? 16 : 4);
+		memcpy(x->qm->oa_peer.addr, p->u.nat_oa.addr,
+		       p->u.nat_oa.family == AF_INET6 ? 16 : 4);
 		x->qm->has_oa = true;
 	}
 }

@@ -640,7 +640,7 @@ bool ike_select_p2(struct ike_ctx *c, const struct proto_sa *sa, bool has_ke)
 		x->qm->chosen.valid = true;
 		x->qm->chosen.cpi_len = 2;
 		uint32_t own = x->qm->conn.ipsec_lifetime_s ? x->qm->conn.ipsec_lifetime_s
-							: IPSEC_LIFETIME_DEFAULT;
+							    : IPSEC_LIFETIME_DEFAULT;
 		uint32_t offered = ch.offered_life_s ? ch.offered_life_s : IPSEC_LIFETIME_DEFAULT;
 		x->qm->chosen.lifetime_s = offered < own ? offered : own;
 		x->qm->chosen.lifetime_kb = ch.offered_life_kb;
@@ -648,7 +648,7 @@ bool ike_select_p2(struct ike_ctx *c, const struct proto_sa *sa, bool has_ke)
 		    (!ch.offered_life_kb || ch.offered_life_kb > x->qm->conn.ipsec_lifetime_kb))
 			x->qm->chosen.lifetime_kb = x->qm->conn.ipsec_lifetime_kb;
 		x->qm->resp_lifetime = x->qm->chosen.lifetime_s != offered ||
-				   x->qm->chosen.lifetime_kb != ch.offered_life_kb;
+				       x->qm->chosen.lifetime_kb != ch.offered_life_kb;
 		return true;
 	}
 	char offered[512], ours[512] = "";
@@ -675,15 +675,15 @@ bool ike_select_p2(struct ike_ctx *c, const struct proto_sa *sa, bool has_ke)
 			 too_long.offered_life_s ? too_long.offered_life_s : IPSEC_LIFETIME_DEFAULT,
 			 too_long.offered_life_kb,
 			 x->qm->conn.ipsec_lifetime_s ? x->qm->conn.ipsec_lifetime_s
-						  : IPSEC_LIFETIME_DEFAULT,
+						      : IPSEC_LIFETIME_DEFAULT,
 			 x->qm->conn.ipsec_lifetime_kb);
 		return false;
 	}
 	ike_fail(c, PROTO_IKE_E_NO_PROPOSAL,
 		 "no proposal chosen: peer offered %s%s, we accept %s (%s, pfs group %u, %s)",
 		 n ? offered : "nothing usable", has_ke ? " with PFS" : "", ours,
-		 x->qm->conn.mode == ENCAP_TRANSPORT ? "transport" : "tunnel", x->qm->conn.pfs_group,
-		 x->qm->conn.compress ? "IPComp or none" : "no IPComp");
+		 x->qm->conn.mode == ENCAP_TRANSPORT ? "transport" : "tunnel",
+		 x->qm->conn.pfs_group, x->qm->conn.compress ? "IPComp or none" : "no IPComp");
 	return false;
 }
 

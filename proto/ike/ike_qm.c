@@ -46,8 +46,8 @@ static uint32_t alloc_spi(struct ike_ctx *c, uint8_t protocol)
 	uint32_t spi = 0;
 	struct ike_sa *sa = c->sa;
 	if (!c->e->pol.alloc_spi ||
-	    c->e->pol.alloc_spi(c->e->pol.ctx, &c->x->qm->conn, protocol, &sa->local, &sa->peer, &spi) <
-		    0 ||
+	    c->e->pol.alloc_spi(c->e->pol.ctx, &c->x->qm->conn, protocol, &sa->local, &sa->peer,
+				&spi) < 0 ||
 	    spi < 256 || /* RFC 4303 §2.1: 1..255 are reserved; RFC 3173 §3.3 for CPIs */
 	    (protocol == PROTO_IPCOMP && spi > IKE_CPI_MAX))
 		return 0;
@@ -61,15 +61,15 @@ static bool qm_i_prepare(struct ike_ctx *c)
 {
 	struct ike_xchg *x = c->x;
 	uint32_t spi_esp = 0, spi_ah = 0, cpi = 0;
-	unsigned n =
-		x->qm->conn.n_esp < PROTO_IKE_P2_PROPS_MAX ? x->qm->conn.n_esp : PROTO_IKE_P2_PROPS_MAX;
+	unsigned n = x->qm->conn.n_esp < PROTO_IKE_P2_PROPS_MAX ? x->qm->conn.n_esp
+								: PROTO_IKE_P2_PROPS_MAX;
 	unsigned ncomp = !x->qm->conn.compress		  ? 0
 			 : n < PROTO_IKE_IPCOMP_OFFER_MAX ? n
 							  : PROTO_IKE_IPCOMP_OFFER_MAX;
 	if (ncomp && !(cpi = alloc_spi(c, PROTO_IPCOMP))) {
 		ike_log(c->e, PROTO_LOG_WARNING,
-			"\"%s\" #%llu: could not allocate a CPI: offering no IPComp", x->qm->conn.name,
-			(unsigned long long)c->sa->id);
+			"\"%s\" #%llu: could not allocate a CPI: offering no IPComp",
+			x->qm->conn.name, (unsigned long long)c->sa->id);
 		ncomp = 0;
 	}
 	x->qm->n_offer = 0;
@@ -88,7 +88,8 @@ static bool qm_i_prepare(struct ike_ctx *c)
 		o->spi_in = *spi;
 		o->mode = x->qm->conn.mode ? x->qm->conn.mode : ENCAP_TUNNEL;
 		o->group = x->qm->conn.pfs_group;
-		o->offered_life_s = x->qm->conn.ipsec_lifetime_s ? x->qm->conn.ipsec_lifetime_s : 28800;
+		o->offered_life_s =
+			x->qm->conn.ipsec_lifetime_s ? x->qm->conn.ipsec_lifetime_s : 28800;
 		o->offered_life_kb = x->qm->conn.ipsec_lifetime_kb;
 		if (k < ncomp) {
 			o->comp = true;
@@ -321,7 +322,8 @@ static bool qm_i_take_r1(struct ike_ctx *c)
 	if (proto_msg_count(c->msg, ISAKMP_PL_ID) == 2 &&
 	    (!ike_ts_from_payload(proto_msg_find(c->msg, ISAKMP_PL_ID, 0), &ti) ||
 	     !ike_ts_from_payload(proto_msg_find(c->msg, ISAKMP_PL_ID, 1), &tr) ||
-	     memcmp(&ti, &x->qm->ts_i, sizeof(ti)) != 0 || memcmp(&tr, &x->qm->ts_r, sizeof(tr)) != 0)) {
+	     memcmp(&ti, &x->qm->ts_i, sizeof(ti)) != 0 ||
+	     memcmp(&tr, &x->qm->ts_r, sizeof(tr)) != 0)) {
 		ike_fail(c, PROTO_IKE_E_ID, "the responder changed the traffic selectors");
 		return false;
 	}
@@ -356,8 +358,9 @@ static enum ike_ret qm_i_recv_r1_start_dh(struct ike_ctx *c)
 	}
 	struct crypto_dh *dh = x->qm->dh;
 	x->qm->dh = NULL;
-	return ike_dh_start(c, x->qm->conn.pfs_group, dh, x->qm->peer_ke, x->qm->peer_ke_len) < 0 ? IKE_DROP
-										      : IKE_WAIT;
+	return ike_dh_start(c, x->qm->conn.pfs_group, dh, x->qm->peer_ke, x->qm->peer_ke_len) < 0
+		       ? IKE_DROP
+		       : IKE_WAIT;
 }
 
 /* --> HDR*, HASH(3) (after the PFS DH) */
@@ -415,8 +418,8 @@ static bool qm_r_take_i1(struct ike_ctx *c)
 		ike_ts_host(&sa->peer, &x->qm->ts_i);
 		ike_ts_host(&sa->local, &x->qm->ts_r);
 	}
-	if (!c->e->pol.find_p2 || c->e->pol.find_p2(c->e->pol.ctx, sa->conn, &sa->peer, &x->qm->ts_r,
-						    &x->qm->ts_i, &x->qm->conn) < 0) {
+	if (!c->e->pol.find_p2 || c->e->pol.find_p2(c->e->pol.ctx, sa->conn, &sa->peer,
+						    &x->qm->ts_r, &x->qm->ts_i, &x->qm->conn) < 0) {
 		ike_ts_str(&x->qm->ts_i, a, sizeof(a));
 		ike_ts_str(&x->qm->ts_r, b, sizeof(b));
 		c->notify = ISAKMP_N_INVALID_ID_INFORMATION;
@@ -523,8 +526,9 @@ static enum ike_ret qm_r_recv_i1_start_dh(struct ike_ctx *c)
 	crypto_iv_state_commit(&x->iv);
 	if (!qm_r_take_i1(c))
 		return IKE_FAIL;
-	return ike_dh_start(c, x->qm->conn.pfs_group, NULL, x->qm->peer_ke, x->qm->peer_ke_len) < 0 ? IKE_DROP
-											: IKE_WAIT;
+	return ike_dh_start(c, x->qm->conn.pfs_group, NULL, x->qm->peer_ke, x->qm->peer_ke_len) < 0
+		       ? IKE_DROP
+		       : IKE_WAIT;
 }
 
 /* --> QM2 with our KE */
@@ -556,8 +560,8 @@ static enum ike_ret qm_r_recv_i3_done(struct ike_ctx *c)
 		spi[k] = (uint8_t)(x->qm->chosen.spi_in >> (24 - 8 * k));
 	ike_msg_begin(c, &b, true);
 	size_t hoff = proto_put_hash(&b, zero, c->sa->keys.prf_len);
-	proto_put_notify(&b, ISAKMP_DOI_IPSEC, x->qm->chosen.prop.protocol, ISAKMP_N_CONNECTED, spi, 4,
-			 NULL, 0);
+	proto_put_notify(&b, ISAKMP_DOI_IPSEC, x->qm->chosen.prop.protocol, ISAKMP_N_CONNECTED, spi,
+			 4, NULL, 0);
 	ike_msg_end_hash(c, &b, hoff, IKE_HASH1);
 	return IKE_DONE;
 }
