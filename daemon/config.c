@@ -85,10 +85,10 @@ static void check_section(struct cfg_raw *raw, const struct cfg_sect *s)
 	const struct cfg_kv *seen[CFG_SLOTS_MAX] = {0};
 	for (size_t i = 0; i < s->n_kv; i++) {
 		const struct cfg_kv *kv = &s->kv[i];
-		int side;
 		if (s->kind == CFG_SECT_CA)
 			continue;
-		const struct cfg_kw *kw = cfg_kw_lookup(kv->key, s->kind == CFG_SECT_SETUP, &side);
+		const struct cfg_kw *kw = kv->kw; /* looked up by the lexer, as setup or conn */
+		int side = kv->side;
 		if (!kw) {
 			dmn_diag_add(raw->d, DMN_DIAG_ERROR, kv->file, kv->line,
 				     "unknown keyword '%.64s' in %s", kv->key,
@@ -105,7 +105,7 @@ static void check_section(struct cfg_raw *raw, const struct cfg_sect *s)
 				     "'%s' is not supported: %s", kv->key, kw->why);
 			continue;
 		}
-		if (!strcmp(kv->key, "also"))
+		if (kv->is_also)
 			continue;
 		unsigned slot = cfg_kw_slot(kw, side);
 		if (slot < CFG_SLOTS_MAX && seen[slot])
@@ -138,7 +138,7 @@ static void apply_section(struct cfg_raw *raw, const struct cfg_sect *s, struct 
 	stack[depth] = s;
 	for (size_t i = 0; i < s->n_kv; i++) {
 		const struct cfg_kv *kv = &s->kv[i];
-		if (strcmp(kv->key, "also") != 0)
+		if (!kv->is_also)
 			continue;
 		const struct cfg_sect *t = find_conn_sect(raw, kv->val);
 		if (!t || !strcmp(kv->val, "%default")) {
@@ -165,9 +165,9 @@ static void apply_section(struct cfg_raw *raw, const struct cfg_sect *s, struct 
 	}
 	for (size_t i = 0; i < s->n_kv; i++) {
 		const struct cfg_kv *kv = &s->kv[i];
-		int side;
-		const struct cfg_kw *kw = cfg_kw_lookup(kv->key, false, &side);
-		if (!kw || kw->cls != CFG_KW_STORED || !strcmp(kv->key, "also"))
+		const struct cfg_kw *kw = kv->kw; /* s is a conn section: a conn keyword */
+		int side = kv->side;
+		if (!kw || kw->cls != CFG_KW_STORED || kv->is_also)
 			continue;
 		unsigned slot = cfg_kw_slot(kw, side);
 		if (slot >= CFG_SLOTS_MAX)
@@ -335,8 +335,7 @@ static int build(struct cfg_raw *raw, struct dmn_config **ret_cfg)
 		if (s->kind != CFG_SECT_SETUP)
 			continue;
 		for (size_t k = 0; k < s->n_kv; k++) {
-			int side;
-			const struct cfg_kw *kw = cfg_kw_lookup(s->kv[k].key, true, &side);
+			const struct cfg_kw *kw = s->kv[k].kw; /* a config setup keyword */
 			if (kw && kw->cls == CFG_KW_STORED && s->kv[k].val[0])
 				cfg_setup_apply(raw->d, &cfg->setup, kw, &s->kv[k]);
 		}
@@ -357,7 +356,7 @@ static int build(struct cfg_raw *raw, struct dmn_config **ret_cfg)
 			raw->defaults[raw->n_defaults++] = raw->s[i];
 	for (size_t i = 0; i < raw->n; i++)
 		for (size_t k = 0; k < raw->s[i]->n_kv; k++)
-			if (!strcmp(raw->s[i]->kv[k].key, "also") &&
+			if (raw->s[i]->kv[k].is_also &&
 			    cfg_names_put(&raw->alsos, raw->s[i]->kv[k].val, raw->s[i], NULL) ==
 				    -ENOMEM) {
 				free(cfg->conns);

@@ -11,12 +11,20 @@
 
 enum cfg_sect_kind { CFG_SECT_SETUP, CFG_SECT_CONN, CFG_SECT_CA };
 
-/* One "key=value" line. Strings are owned by the section. */
+struct cfg_kw;
+
+/* One "key=value" line. key is one allocation owned by the section, val points into it. kw and
+ * side are the keyword's row, looked up once by the lexer (NULL in a ca section or when unknown).
+ */
 struct cfg_kv {
 	char *key;
 	char *val;
 	const char *file; /* owned by struct cfg_raw */
 	unsigned line;
+	uint32_t key_hash; /* of key, for the duplicate check */
+	bool is_also;	   /* key is "also" */
+	const struct cfg_kw *kw;
+	int side; /* as cfg_kw_lookup's *ret_side */
 };
 
 struct cfg_sect {
@@ -28,7 +36,6 @@ struct cfg_sect {
 	size_t n_kv, cap_kv;
 };
 
-/* Everything read from one config (main file and includes). */
 /* A string-keyed hash table (open addressing); keys are borrowed, not copied. */
 struct cfg_names {
 	const char **keys;
@@ -41,6 +48,7 @@ int cfg_names_put(struct cfg_names *h, const char *key, const void *val, const v
 const void *cfg_names_get(const struct cfg_names *h, const char *key);
 void cfg_names_free(struct cfg_names *h);
 
+/* Everything read from one config (main file and includes). */
 struct cfg_raw {
 	struct cfg_sect **s;
 	size_t n, cap;

@@ -346,40 +346,30 @@ static const struct cfg_kw setup_kws[] = {
 
 #define N_OF(a) (sizeof(a) / sizeof((a)[0]))
 
-/* Each table's entries sorted by name, made on first use, so that a lookup (several per line
- * of every conn: tens of thousands for a large config) is a binary search. */
+/* Each table's entries in a hash table by name, made on first use, so that a lookup (one per
+ * line of every conn: tens of thousands for a large config) costs one hash and one strcmp. */
 struct kw_index {
-	const struct cfg_kw **v;
-	size_t n;
+	struct cfg_names names;
+	bool failed; /* out of memory: search the table itself */
 };
-
-static int kw_cmp(const void *a, const void *b)
-{
-	return strcmp((*(const struct cfg_kw *const *)a)->name,
-		      (*(const struct cfg_kw *const *)b)->name);
-}
 
 static const struct cfg_kw *find(struct kw_index *ix, const struct cfg_kw *t, size_t n,
 				 const char *key)
 {
-	if (!ix->v) {
-		const struct cfg_kw **v = malloc(n * sizeof(*v));
-		if (!v) { /* out of memory: search the table itself */
-			for (size_t i = 0; i < n; i++)
-				if (strcmp(t[i].name, key) == 0)
-					return &t[i];
-			return NULL;
-		}
-		for (size_t i = 0; i < n; i++)
-			v[i] = &t[i];
-		qsort(v, n, sizeof(*v), kw_cmp);
-		ix->v = v;
-		ix->n = n;
+	if (!ix->names.cap && !ix->failed) {
+		for (size_t i = 0; i < n && !ix->failed; i++)
+			/* -EEXIST keeps the first row of a name, as the table walk would */
+			ix->failed = cfg_names_put(&ix->names, t[i].name, &t[i], NULL) == -ENOMEM;
+		if (ix->failed)
+			cfg_names_free(&ix->names);
 	}
-	struct cfg_kw probe = {.name = key};
-	const struct cfg_kw *pp = &probe, *const *hit = bsearch(&pp, ix->v, ix->n, sizeof(*ix->v),
-								kw_cmp);
-	return hit ? *hit : NULL;
+	if (ix->failed) {
+		for (size_t i = 0; i < n; i++)
+			if (strcmp(t[i].name, key) == 0)
+				return &t[i];
+		return NULL;
+	}
+	return cfg_names_get(&ix->names, key);
 }
 
 static struct kw_index setup_ix, conn_ix, side_ix;

@@ -115,10 +115,8 @@ void cfg_raw_free(struct cfg_raw *raw)
 	free(raw->defaults);
 	for (size_t i = 0; i < raw->n; i++) {
 		struct cfg_sect *s = raw->s[i];
-		for (size_t k = 0; k < s->n_kv; k++) {
-			free(s->kv[k].key);
-			free(s->kv[k].val);
-		}
+		for (size_t k = 0; k < s->n_kv; k++)
+			free(s->kv[k].key); /* and val, in the same allocation */
 		free(s->kv);
 		free(s->name);
 		free(s);
@@ -212,11 +210,15 @@ static struct cfg_sect *sect_new(struct cfg_raw *raw, enum cfg_sect_kind kind, c
 	return s;
 }
 
+/* Adds key=val to s, with its keyword row looked up once here for the builder. A duplicate
+ * keyword (other than also=) or one past DMN_CFG_KEYWORDS_MAX is an error at file:line. */
 static int kv_add(struct cfg_raw *raw, struct cfg_sect *s, const char *key, const char *val,
 		  const char *file, unsigned line)
 {
-	for (size_t i = 0; i < s->n_kv; i++)
-		if (strcmp(s->kv[i].key, key) == 0 && strcmp(key, "also") != 0) {
+	uint32_t h = (uint32_t)name_hash(key);
+	bool also = strcmp(key, "also") == 0;
+	for (size_t i = 0; i < s->n_kv && !also; i++)
+		if (s->kv[i].key_hash == h && strcmp(s->kv[i].key, key) == 0) {
 			dmn_diag_add(raw->d, DMN_DIAG_ERROR, file, line,
 				     "duplicate keyword '%s' in section '%s' (first at %s:%u)", key,
 				     s->name, s->kv[i].file, s->kv[i].line);
@@ -236,16 +238,22 @@ static int kv_add(struct cfg_raw *raw, struct cfg_sect *s, const char *key, cons
 		s->kv = nk;
 		s->cap_kv = nc;
 	}
-	struct cfg_kv *kv = &s->kv[s->n_kv];
-	kv->key = strdup(key);
-	kv->val = strdup(val);
-	if (!kv->key || !kv->val) {
-		free(kv->key);
-		free(kv->val);
+	size_t kl = strlen(key), vl = strlen(val);
+	char *mem = malloc(kl + 1 + vl + 1);
+	if (!mem)
 		return -ENOMEM;
-	}
-	kv->file = file;
-	kv->line = line;
+	struct cfg_kv *kv = &s->kv[s->n_kv];
+	*kv = (struct cfg_kv){.key = mem,
+			      .val = mem + kl + 1,
+			      .file = file,
+			      .line = line,
+			      .key_hash = h,
+			      .is_also = also,
+			      .side = -1};
+	memcpy(kv->key, key, kl + 1);
+	memcpy(kv->val, val, vl + 1);
+	if (s->kind != CFG_SECT_CA)
+		kv->kw = cfg_kw_lookup(kv->key, s->kind == CFG_SECT_SETUP, &kv->side);
 	s->n_kv++;
 	return 0;
 }
