@@ -244,7 +244,7 @@ static int build_conn(struct cfg_raw *raw, const struct cfg_sect *s, bool also_t
 	struct slots *sl = calloc(1, sizeof(*sl));
 	struct dmn_conn *c = calloc(1, sizeof(*c));
 	const struct cfg_sect *stack[DMN_CFG_ALSO_DEPTH + 1];
-	struct cfg_build b = {.d = raw->d};
+	struct cfg_build b = {.d = raw->d, .memo = &raw->memo};
 	int r = 0;
 
 	*ret = NULL;

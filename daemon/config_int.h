@@ -48,6 +48,19 @@ int cfg_names_put(struct cfg_names *h, const char *key, const void *val, const v
 const void *cfg_names_get(const struct cfg_names *h, const char *key);
 void cfg_names_free(struct cfg_names *h);
 
+/* The last ike= and esp=/ah= strings parsed in one load and what they parsed to, so that 10,000
+ * conns sharing a proposal string parse it once. Strings are borrowed from the raw sections; only
+ * successful parses are kept (a failed one is parsed again, for its message). */
+struct cfg_prop_memo {
+	const char *ike;
+	bool ike_weak;
+	struct dmn_ike_proposals ike_v;
+	const char *esp;
+	bool esp_weak;
+	uint8_t esp_proto;
+	struct dmn_esp_proposals esp_v;
+};
+
 /* Everything read from one config (main file and includes). */
 struct cfg_raw {
 	struct cfg_sect **s;
@@ -65,6 +78,7 @@ struct cfg_raw {
 	struct cfg_names alsos; /* every also= value (build) */
 	const struct cfg_sect **defaults; /* the conn %default sections, in order (build) */
 	size_t n_defaults;
+	struct cfg_prop_memo memo; /* (build) */
 };
 
 /* Parses the text buf (named name, for diagnostics) into raw. dir resolves relative includes.
@@ -109,6 +123,7 @@ unsigned cfg_kw_slot(const struct cfg_kw *kw, int side);
 /* What building one conn needs besides the conn itself. */
 struct cfg_build {
 	struct dmn_diags *d;
+	struct cfg_prop_memo *memo; /* NULL: parse every time */
 	const char *ike, *esp, *ah; /* proposal strings, parsed last */
 	const struct cfg_kv *ike_kv, *esp_kv, *ah_kv;
 	bool phase2_ah;

@@ -854,6 +854,43 @@ int cfg_conn_apply(struct cfg_build *b, struct dmn_conn *c, const struct cfg_kw 
 	return 0;
 }
 
+/* dmn_parse_ike_proposals through b's memo: a string parsed before in this load is copied. */
+static int parse_ike(struct cfg_build *b, const char *s, bool weak, struct dmn_ike_proposals *ret,
+		     char *err, size_t errlen)
+{
+	struct cfg_prop_memo *m = b->memo;
+	if (m && m->ike && m->ike_weak == weak && strcmp(m->ike, s) == 0) {
+		*ret = m->ike_v;
+		return 0;
+	}
+	int r = dmn_parse_ike_proposals(s, weak, ret, err, errlen);
+	if (r == 0 && m) {
+		m->ike = s;
+		m->ike_weak = weak;
+		m->ike_v = *ret;
+	}
+	return r;
+}
+
+/* dmn_parse_esp_proposals through b's memo, as parse_ike. */
+static int parse_esp(struct cfg_build *b, const char *s, uint8_t proto, bool weak,
+		     struct dmn_esp_proposals *ret, char *err, size_t errlen)
+{
+	struct cfg_prop_memo *m = b->memo;
+	if (m && m->esp && m->esp_proto == proto && m->esp_weak == weak && strcmp(m->esp, s) == 0) {
+		*ret = m->esp_v;
+		return 0;
+	}
+	int r = dmn_parse_esp_proposals(s, proto, weak, ret, err, errlen);
+	if (r == 0 && m) {
+		m->esp = s;
+		m->esp_proto = proto;
+		m->esp_weak = weak;
+		m->esp_v = *ret;
+	}
+	return r;
+}
+
 void cfg_conn_proposals(struct cfg_build *b, struct dmn_conn *c)
 {
 	char err[200];
@@ -867,7 +904,7 @@ void cfg_conn_proposals(struct cfg_build *b, struct dmn_conn *c)
 		else
 			pfsgroup = tmp.v[0].group;
 	}
-	if (b->ike && dmn_parse_ike_proposals(b->ike, c->allow_weak, &c->ike, err, sizeof(err)) < 0)
+	if (b->ike && parse_ike(b, b->ike, c->allow_weak, &c->ike, err, sizeof(err)) < 0)
 		BAD(b, b->ike_kv, "conn '%s': %s=%.100s: %s", c->name, b->ike_kv->key, b->ike, err);
 	if (!b->ike)
 		dmn_default_ike_proposals(&c->ike);
@@ -879,7 +916,7 @@ void cfg_conn_proposals(struct cfg_build *b, struct dmn_conn *c)
 		BAD(b, b->ah_kv, "ah= and esp= together: oakley negotiates one of them per conn");
 	if (proto == PROTO_IPSEC_AH && !b->ah && b->esp)
 		s = b->esp, kv = b->esp_kv; /* Libreswan: phase2=ah with phase2alg=sha1 */
-	if (s && dmn_parse_esp_proposals(s, proto, c->allow_weak, &c->esp, err, sizeof(err)) < 0)
+	if (s && parse_esp(b, s, proto, c->allow_weak, &c->esp, err, sizeof(err)) < 0)
 		BAD(b, kv, "conn '%s': %s=%.100s: %s", c->name, kv->key, s, err);
 	if (!s)
 		dmn_default_esp_proposals(proto, &c->esp);

@@ -59,6 +59,17 @@ static void test_error_classes(void)
 		     "add allow-weak-crypto=yes to the conn");
 	EXPECT_ERROR("conn a\n" HOSTS "\tesp=aes128-md5\n", 4, "allow-weak-crypto=yes");
 	EXPECT_ERROR("conn a\n" HOSTS "\tpfsgroup=modp1024\n", 4, "allow-weak-crypto=yes");
+	/* a proposal string parsed once for many conns still gives each conn its own verdict */
+	EXPECT_ERROR("conn a\n" HOSTS "\tallow-weak-crypto=yes\n\tike=3des-md5-modp1024\n"
+		     "\tesp=aes128-md5\n\tauto=add\n"
+		     "conn b\n" HOSTS "\tike=3des-md5-modp1024\n\tesp=aes128-sha1\n\tauto=add\n",
+		     11, "add allow-weak-crypto=yes to the conn");
+	EXPECT_ERROR("conn a\n" HOSTS "\tesp=aes128-md5\n\tallow-weak-crypto=yes\n\tauto=add\n"
+		     "conn b\n" HOSTS "\tesp=aes128-md5\n\tauto=add\n",
+		     10, "allow-weak-crypto=yes");
+	EXPECT_ERROR("conn a\n" HOSTS "\tphase2=ah\n\tesp=sha1\n\tauto=add\n"
+		     "conn b\n" HOSTS "\tesp=sha1\n\tauto=add\n",
+		     10, "no encryption algorithm");
 
 	/* a line longer than the limit */
 	size_t n = DMN_CFG_LINE_MAX + 100;
