@@ -114,12 +114,13 @@ void cfg_raw_free(struct cfg_raw *raw)
 	cfg_names_free(&raw->alsos);
 	free(raw->defaults);
 	for (size_t i = 0; i < raw->n; i++) {
-		struct cfg_sect *s = raw->s[i];
-		for (size_t k = 0; k < s->n_kv; k++)
-			free(s->kv[k].key); /* and val, in the same allocation */
-		free(s->kv);
-		free(s->name);
-		free(s);
+		free(raw->s[i]->kv);
+		free(raw->s[i]);
+	}
+	while (raw->chunks) {
+		struct cfg_chunk *c = raw->chunks;
+		raw->chunks = c->next;
+		free(c);
 	}
 	free(raw->s);
 	for (size_t i = 0; i < raw->n_files; i++)
@@ -179,6 +180,32 @@ int cfg_read_file(const char *path, size_t max, char **ret_buf, size_t *ret_len,
 	return 0;
 }
 
+#define CFG_CHUNK_SIZE (64u << 10)
+
+/* n bytes from raw's string arena, or NULL when out of memory. */
+static char *arena_alloc(struct cfg_raw *raw, size_t n)
+{
+	struct cfg_chunk *c = raw->chunks;
+	if (!c || c->cap - c->used < n) {
+		size_t cap = n > CFG_CHUNK_SIZE ? n : CFG_CHUNK_SIZE;
+		if (!(c = malloc(sizeof(*c) + cap)))
+			return NULL;
+		*c = (struct cfg_chunk){.next = raw->chunks, .cap = cap};
+		raw->chunks = c;
+	}
+	char *p = c->mem + c->used;
+	c->used += n;
+	return p;
+}
+
+/* A copy of s in raw's string arena, or NULL. */
+static char *arena_strdup(struct cfg_raw *raw, const char *s)
+{
+	size_t n = strlen(s) + 1;
+	char *p = arena_alloc(raw, n);
+	return p ? memcpy(p, s, n) : NULL;
+}
+
 static struct cfg_sect *sect_new(struct cfg_raw *raw, enum cfg_sect_kind kind, const char *name,
 				 const char *file, unsigned line)
 {
@@ -193,7 +220,7 @@ static struct cfg_sect *sect_new(struct cfg_raw *raw, enum cfg_sect_kind kind, c
 	struct cfg_sect *s = calloc(1, sizeof(*s));
 	if (!s)
 		return NULL;
-	if (!(s->name = strdup(name))) {
+	if (!(s->name = arena_strdup(raw, name))) {
 		free(s);
 		return NULL;
 	}
@@ -202,7 +229,6 @@ static struct cfg_sect *sect_new(struct cfg_raw *raw, enum cfg_sect_kind kind, c
 	s->line = line;
 	if (kind == CFG_SECT_CONN && strcmp(name, "%default") != 0 &&
 	    cfg_names_put(&raw->conns, s->name, s, NULL) == -ENOMEM) {
-		free(s->name);
 		free(s);
 		return NULL;
 	}
@@ -239,7 +265,7 @@ static int kv_add(struct cfg_raw *raw, struct cfg_sect *s, const char *key, cons
 		s->cap_kv = nc;
 	}
 	size_t kl = strlen(key), vl = strlen(val);
-	char *mem = malloc(kl + 1 + vl + 1);
+	char *mem = arena_alloc(raw, kl + 1 + vl + 1);
 	if (!mem)
 		return -ENOMEM;
 	struct cfg_kv *kv = &s->kv[s->n_kv];
@@ -324,8 +350,9 @@ static const char *parse_value(const char *p, char *out)
 	return NULL;
 }
 
-static int lex_param(struct cfg_raw *raw, struct cfg_sect *cur, char *l, const char *file,
-		     unsigned line)
+/* A "key=value" line l of section cur. val is scratch space as large as the line buffer. */
+static int lex_param(struct cfg_raw *raw, struct cfg_sect *cur, char *l, char *val,
+		     const char *file, unsigned line)
 {
 	char *p = l;
 	while (*p == ' ' || *p == '\t')
@@ -353,17 +380,12 @@ static int lex_param(struct cfg_raw *raw, struct cfg_sect *cur, char *l, const c
 			     key);
 		return 0;
 	}
-	char *val = malloc(strlen(p + 1) + 1);
-	if (!val)
-		return -ENOMEM;
 	const char *e = parse_value(p + 1, val);
-	int r = 0;
-	if (e)
+	if (e) {
 		dmn_diag_add(raw->d, DMN_DIAG_ERROR, file, line, "%.64s: %s", key, e);
-	else
-		r = kv_add(raw, cur, key, val, file, line);
-	free(val);
-	return r;
+		return 0;
+	}
+	return kv_add(raw, cur, key, val, file, line);
 }
 
 static bool valid_conn_name(const char *n)
@@ -509,7 +531,8 @@ int cfg_lex_buffer(struct cfg_raw *raw, const char *name, const char *dir, const
 		dmn_diag_add(raw->d, DMN_DIAG_ERROR, file, 0, "file contains a NUL byte");
 		return 0;
 	}
-	char *l = malloc(DMN_CFG_LINE_MAX + 1);
+	/* the line, then scratch space for its value (never longer than the line) */
+	char *l = malloc(2 * (DMN_CFG_LINE_MAX + 1));
 	if (!l)
 		return -ENOMEM;
 	struct cfg_sect *cur = NULL;
@@ -542,7 +565,7 @@ int cfg_lex_buffer(struct cfg_raw *raw, const char *name, const char *dir, const
 			continue;
 		}
 		if (lead)
-			r = lex_param(raw, cur, l, file, lineno);
+			r = lex_param(raw, cur, l, l + DMN_CFG_LINE_MAX + 1, file, lineno);
 		else
 			r = lex_header(raw, &cur, l, dir, file, lineno);
 	}
