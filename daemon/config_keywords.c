@@ -379,16 +379,18 @@ const struct cfg_kw *cfg_kw_lookup(const char *key, bool setup, int *ret_side)
 	*ret_side = -1;
 	if (setup)
 		return find(&setup_ix, setup_kws, N_OF(setup_kws), key);
-	const struct cfg_kw *kw = find(&conn_ix, conn_kws, N_OF(conn_kws), key);
-	if (kw)
-		return kw;
+	/* leftX/rightX first: no conn keyword starts with left or right (test_keywords checks),
+	 * so a side keyword is found with one lookup, not after a miss in the conn table */
 	int side = strncmp(key, "left", 4) == 0 ? 0 : strncmp(key, "right", 5) == 0 ? 1 : -1;
-	if (side < 0)
-		return NULL;
-	kw = find(&side_ix, side_kws, N_OF(side_kws), key + (side ? 5 : 4));
-	if (kw)
-		*ret_side = side;
-	return kw;
+	if (side >= 0) {
+		const struct cfg_kw *kw =
+			find(&side_ix, side_kws, N_OF(side_kws), key + (side ? 5 : 4));
+		if (kw) {
+			*ret_side = side;
+			return kw;
+		}
+	}
+	return find(&conn_ix, conn_kws, N_OF(conn_kws), key);
 }
 
 const struct cfg_kw *cfg_kw_table(int which, size_t *ret_n)

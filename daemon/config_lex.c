@@ -284,11 +284,14 @@ static int kv_add(struct cfg_raw *raw, struct cfg_sect *s, const char *key, cons
 	return 0;
 }
 
-/* Cuts a '#' comment outside quotes and trailing blanks; returns the new length. */
-static size_t strip_comment(char *l)
+/* Cuts a '#' comment outside quotes and trailing blanks from l (n bytes, no NUL inside); returns
+ * the new length. */
+static size_t strip_comment(char *l, size_t n)
 {
 	bool q = false;
-	size_t i;
+	size_t i = n;
+	if (!memchr(l, '#', n))
+		goto trim; /* no comment to find: quotes do not matter */
 	for (i = 0; l[i]; i++) {
 		if (q && l[i] == '\\' && l[i + 1]) {
 			i++;
@@ -299,6 +302,7 @@ static size_t strip_comment(char *l)
 		else if (l[i] == '#' && !q && (i == 0 || l[i - 1] == ' ' || l[i - 1] == '\t'))
 			break; /* "leftid=@#0a0b" is a key ID, not a comment */
 	}
+trim:
 	l[i] = '\0';
 	while (i && (l[i - 1] == ' ' || l[i - 1] == '\t'))
 		l[--i] = '\0';
@@ -555,7 +559,7 @@ int cfg_lex_buffer(struct cfg_raw *raw, const char *name, const char *dir, const
 		memcpy(l, buf + pos, n);
 		l[n] = '\0';
 		pos = end + 1;
-		n = strip_comment(l);
+		n = strip_comment(l, n);
 		size_t lead = strspn(l, " \t");
 		if (lead == n)
 			continue;
