@@ -178,12 +178,21 @@ static void apply_section(struct cfg_raw *raw, const struct cfg_sect *s, struct 
 	}
 }
 
+static void free_side(struct dmn_side *s)
+{
+	free(s->subnets);
+	free(s->host.host);
+	free(s->nexthop.host);
+	free(s->sourceip.host);
+	free(s->updown);
+}
+
 static void free_conn(struct dmn_conn *c)
 {
 	if (!c)
 		return;
-	free(c->left.subnets);
-	free(c->right.subnets);
+	free_side(&c->left);
+	free_side(&c->right);
 	free(c);
 }
 
@@ -458,10 +467,16 @@ size_t dmn_config_orient(struct dmn_config *cfg,
 
 /* ---- comparison ---- */
 
+/* Two optional strings (NULL: not set) are the same. */
+static bool str_eq(const char *a, const char *b)
+{
+	return a && b ? !strcmp(a, b) : a == b;
+}
+
 static bool addr_eq(const struct dmn_addr *a, const struct dmn_addr *b)
 {
 	return a->kind == b->kind && a->family == b->family && !memcmp(a->bytes, b->bytes, 16) &&
-	       a->any_allowed == b->any_allowed && !strcmp(a->host, b->host);
+	       a->any_allowed == b->any_allowed && str_eq(a->host, b->host);
 }
 
 static bool subnet_eq(const struct dmn_subnet *a, const struct dmn_subnet *b)
@@ -477,7 +492,7 @@ static bool side_eq(const struct dmn_side *a, const struct dmn_side *b)
 	    !addr_eq(&a->sourceip, &b->sourceip) || a->n_subnets != b->n_subnets ||
 	    a->virt != b->virt || a->id.type != b->id.type || memcmp(a->id.addr, b->id.addr, 16) ||
 	    strcmp(a->id.str, b->id.str) || a->proto != b->proto || a->port_lo != b->port_lo ||
-	    a->port_hi != b->port_hi || strcmp(a->updown, b->updown) ||
+	    a->port_hi != b->port_hi || !str_eq(a->updown, b->updown) ||
 	    a->firewall != b->firewall || a->hostaccess != b->hostaccess ||
 	    a->ikeport != b->ikeport)
 		return false;

@@ -20,11 +20,11 @@ struct cfg_kv {
 	char *key;
 	char *val;
 	const char *file; /* owned by struct cfg_raw */
+	const struct cfg_kw *kw;
 	unsigned line;
 	uint32_t key_hash; /* of key, for the duplicate check */
+	int side;	   /* as cfg_kw_lookup's *ret_side */
 	bool is_also;	   /* key is "also" */
-	const struct cfg_kw *kw;
-	int side; /* as cfg_kw_lookup's *ret_side */
 };
 
 struct cfg_sect {

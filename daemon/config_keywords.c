@@ -506,27 +506,43 @@ void cfg_setup_defaults(struct dmn_setup *s)
 
 #define BAD(b, kv, ...) dmn_diag_add((b)->d, DMN_DIAG_ERROR, (kv)->file, (kv)->line, __VA_ARGS__)
 
-/* Applies a side keyword. */
+/* Parses an address into *a, replacing (and freeing) what was there only on success. */
+static int side_addr(const char *v, bool sourceip, struct dmn_addr *a)
+{
+	struct dmn_addr t = {0};
+	int r = cfg_parse_addr(v, sourceip, &t);
+	if (r == 0) {
+		free(a->host);
+		*a = t;
+	}
+	return r;
+}
+
+/* Applies a side keyword. Returns 0 (errors are in b->d) or -ENOMEM. */
 static int side_apply(struct cfg_build *b, struct dmn_side *s, unsigned slot,
 		      const struct cfg_kv *kv)
 {
 	const char *v = kv->val, *why = "bad value";
-	int r = 0;
+	int r = 0, e;
 	uint32_t n = 0;
 	switch (slot) {
 	case SS_HOST:
-		if (cfg_parse_addr(v, false, &s->host) < 0 || s->host.kind == DMN_ADDR_CONFIG)
+		if ((e = side_addr(v, false, &s->host)) == -ENOMEM)
+			return e;
+		if (e < 0 || s->host.kind == DMN_ADDR_CONFIG)
 			BAD(b, kv, "%s: '%s' is not an address, %%any, %%defaultroute or hostname",
 			    kv->key, v);
 		break;
 	case SS_NEXTHOP:
-		if (cfg_parse_addr(v, false, &s->nexthop) < 0 ||
-		    s->nexthop.kind == DMN_ADDR_HOSTNAME)
+		if ((e = side_addr(v, false, &s->nexthop)) == -ENOMEM)
+			return e;
+		if (e < 0 || s->nexthop.kind == DMN_ADDR_HOSTNAME)
 			BAD(b, kv, "%s: '%s' is not an address or %%defaultroute", kv->key, v);
 		break;
 	case SS_SOURCEIP:
-		if (cfg_parse_addr(v, true, &s->sourceip) < 0 ||
-		    s->sourceip.kind == DMN_ADDR_HOSTNAME ||
+		if ((e = side_addr(v, true, &s->sourceip)) == -ENOMEM)
+			return e;
+		if (e < 0 || s->sourceip.kind == DMN_ADDR_HOSTNAME ||
 		    s->sourceip.kind == DMN_ADDR_DEFAULTROUTE)
 			BAD(b, kv, "%s: '%s' is not an address or %%config", kv->key, v);
 		break;
@@ -549,10 +565,15 @@ static int side_apply(struct cfg_build *b, struct dmn_side *s, unsigned slot,
 			    kv->key, v);
 		break;
 	case SS_UPDOWN:
-		if (strlen(v) >= sizeof(s->updown))
+		if (strlen(v) >= DMN_PATH_MAX) {
 			BAD(b, kv, "%s: path too long", kv->key);
-		else
-			strcpy(s->updown, v);
+		} else {
+			char *u = strdup(v);
+			if (!u)
+				return -ENOMEM;
+			free(s->updown);
+			s->updown = u;
+		}
 		break;
 	case SS_FIREWALL:
 	case SS_HOSTACCESS:
