@@ -85,10 +85,10 @@ static void check_section(struct cfg_raw *raw, const struct cfg_sect *s)
 	const struct cfg_kv *seen[CFG_SLOTS_MAX] = {0};
 	for (size_t i = 0; i < s->n_kv; i++) {
 		const struct cfg_kv *kv = &s->kv[i];
-		int side;
 		if (s->kind == CFG_SECT_CA)
 			continue;
-		const struct cfg_kw *kw = cfg_kw_lookup(kv->key, s->kind == CFG_SECT_SETUP, &side);
+		const struct cfg_kw *kw = kv->kw; /* looked up by the lexer, as setup or conn */
+		int side = kv->side;
 		if (!kw) {
 			dmn_diag_add(raw->d, DMN_DIAG_ERROR, kv->file, kv->line,
 				     "unknown keyword '%.64s' in %s", kv->key,
@@ -105,7 +105,7 @@ static void check_section(struct cfg_raw *raw, const struct cfg_sect *s)
 				     "'%s' is not supported: %s", kv->key, kw->why);
 			continue;
 		}
-		if (!strcmp(kv->key, "also"))
+		if (kv->is_also)
 			continue;
 		unsigned slot = cfg_kw_slot(kw, side);
 		if (slot < CFG_SLOTS_MAX && seen[slot])
@@ -138,7 +138,7 @@ static void apply_section(struct cfg_raw *raw, const struct cfg_sect *s, struct 
 	stack[depth] = s;
 	for (size_t i = 0; i < s->n_kv; i++) {
 		const struct cfg_kv *kv = &s->kv[i];
-		if (strcmp(kv->key, "also") != 0)
+		if (!kv->is_also)
 			continue;
 		const struct cfg_sect *t = find_conn_sect(raw, kv->val);
 		if (!t || !strcmp(kv->val, "%default")) {
@@ -165,9 +165,9 @@ static void apply_section(struct cfg_raw *raw, const struct cfg_sect *s, struct 
 	}
 	for (size_t i = 0; i < s->n_kv; i++) {
 		const struct cfg_kv *kv = &s->kv[i];
-		int side;
-		const struct cfg_kw *kw = cfg_kw_lookup(kv->key, false, &side);
-		if (!kw || kw->cls != CFG_KW_STORED || !strcmp(kv->key, "also"))
+		const struct cfg_kw *kw = kv->kw; /* s is a conn section: a conn keyword */
+		int side = kv->side;
+		if (!kw || kw->cls != CFG_KW_STORED || kv->is_also)
 			continue;
 		unsigned slot = cfg_kw_slot(kw, side);
 		if (slot >= CFG_SLOTS_MAX)
@@ -178,12 +178,21 @@ static void apply_section(struct cfg_raw *raw, const struct cfg_sect *s, struct 
 	}
 }
 
+static void free_side(struct dmn_side *s)
+{
+	free(s->subnets);
+	free(s->host.host);
+	free(s->nexthop.host);
+	free(s->sourceip.host);
+	free(s->updown);
+}
+
 static void free_conn(struct dmn_conn *c)
 {
 	if (!c)
 		return;
-	free(c->left.subnets);
-	free(c->right.subnets);
+	free_side(&c->left);
+	free_side(&c->right);
 	free(c);
 }
 
@@ -244,7 +253,7 @@ static int build_conn(struct cfg_raw *raw, const struct cfg_sect *s, bool also_t
 	struct slots *sl = calloc(1, sizeof(*sl));
 	struct dmn_conn *c = calloc(1, sizeof(*c));
 	const struct cfg_sect *stack[DMN_CFG_ALSO_DEPTH + 1];
-	struct cfg_build b = {.d = raw->d};
+	struct cfg_build b = {.d = raw->d, .memo = &raw->memo};
 	int r = 0;
 
 	*ret = NULL;
@@ -335,8 +344,7 @@ static int build(struct cfg_raw *raw, struct dmn_config **ret_cfg)
 		if (s->kind != CFG_SECT_SETUP)
 			continue;
 		for (size_t k = 0; k < s->n_kv; k++) {
-			int side;
-			const struct cfg_kw *kw = cfg_kw_lookup(s->kv[k].key, true, &side);
+			const struct cfg_kw *kw = s->kv[k].kw; /* a config setup keyword */
 			if (kw && kw->cls == CFG_KW_STORED && s->kv[k].val[0])
 				cfg_setup_apply(raw->d, &cfg->setup, kw, &s->kv[k]);
 		}
@@ -357,7 +365,7 @@ static int build(struct cfg_raw *raw, struct dmn_config **ret_cfg)
 			raw->defaults[raw->n_defaults++] = raw->s[i];
 	for (size_t i = 0; i < raw->n; i++)
 		for (size_t k = 0; k < raw->s[i]->n_kv; k++)
-			if (!strcmp(raw->s[i]->kv[k].key, "also") &&
+			if (raw->s[i]->kv[k].is_also &&
 			    cfg_names_put(&raw->alsos, raw->s[i]->kv[k].val, raw->s[i], NULL) ==
 				    -ENOMEM) {
 				free(cfg->conns);
@@ -459,10 +467,16 @@ size_t dmn_config_orient(struct dmn_config *cfg,
 
 /* ---- comparison ---- */
 
+/* Two optional strings (NULL: not set) are the same. */
+static bool str_eq(const char *a, const char *b)
+{
+	return a && b ? !strcmp(a, b) : a == b;
+}
+
 static bool addr_eq(const struct dmn_addr *a, const struct dmn_addr *b)
 {
 	return a->kind == b->kind && a->family == b->family && !memcmp(a->bytes, b->bytes, 16) &&
-	       a->any_allowed == b->any_allowed && !strcmp(a->host, b->host);
+	       a->any_allowed == b->any_allowed && str_eq(a->host, b->host);
 }
 
 static bool subnet_eq(const struct dmn_subnet *a, const struct dmn_subnet *b)
@@ -478,7 +492,7 @@ static bool side_eq(const struct dmn_side *a, const struct dmn_side *b)
 	    !addr_eq(&a->sourceip, &b->sourceip) || a->n_subnets != b->n_subnets ||
 	    a->virt != b->virt || a->id.type != b->id.type || memcmp(a->id.addr, b->id.addr, 16) ||
 	    strcmp(a->id.str, b->id.str) || a->proto != b->proto || a->port_lo != b->port_lo ||
-	    a->port_hi != b->port_hi || strcmp(a->updown, b->updown) ||
+	    a->port_hi != b->port_hi || !str_eq(a->updown, b->updown) ||
 	    a->firewall != b->firewall || a->hostaccess != b->hostaccess ||
 	    a->ikeport != b->ikeport)
 		return false;

@@ -91,7 +91,7 @@ static void dump_side(FILE *out, const char *n, const struct dmn_side *s)
 		fprintf(out, "\t%snexthop=%s\n", n, addr_str(&s->nexthop, buf, sizeof(buf)));
 	if (s->sourceip.kind != DMN_ADDR_UNSET)
 		fprintf(out, "\t%ssourceip=%s\n", n, addr_str(&s->sourceip, buf, sizeof(buf)));
-	if (s->updown[0])
+	if (s->updown)
 		fprintf(out, "\t%supdown=\"%s\"\n", n, s->updown);
 	if (s->firewall || s->hostaccess)
 		fprintf(out, "\t%sfirewall=%s %shostaccess=%s\n", n, s->firewall ? "yes" : "no", n,

@@ -11,24 +11,31 @@
 
 enum cfg_sect_kind { CFG_SECT_SETUP, CFG_SECT_CONN, CFG_SECT_CA };
 
-/* One "key=value" line. Strings are owned by the section. */
+struct cfg_kw;
+
+/* One "key=value" line. key and val live in the raw config's string arena. kw and
+ * side are the keyword's row, looked up once by the lexer (NULL in a ca section or when unknown).
+ */
 struct cfg_kv {
 	char *key;
 	char *val;
 	const char *file; /* owned by struct cfg_raw */
+	const struct cfg_kw *kw;
 	unsigned line;
+	uint32_t key_hash; /* of key, for the duplicate check */
+	int side;	   /* as cfg_kw_lookup's *ret_side */
+	bool is_also;	   /* key is "also" */
 };
 
 struct cfg_sect {
 	enum cfg_sect_kind kind;
-	char *name;
+	char *name; /* in the raw config's string arena */
 	const char *file;
 	unsigned line;
 	struct cfg_kv *kv;
 	size_t n_kv, cap_kv;
 };
 
-/* Everything read from one config (main file and includes). */
 /* A string-keyed hash table (open addressing); keys are borrowed, not copied. */
 struct cfg_names {
 	const char **keys;
@@ -41,6 +48,28 @@ int cfg_names_put(struct cfg_names *h, const char *key, const void *val, const v
 const void *cfg_names_get(const struct cfg_names *h, const char *key);
 void cfg_names_free(struct cfg_names *h);
 
+/* The last ike= and esp=/ah= strings parsed in one load and what they parsed to, so that 10,000
+ * conns sharing a proposal string parse it once. Strings are borrowed from the raw sections; only
+ * successful parses are kept (a failed one is parsed again, for its message). */
+struct cfg_prop_memo {
+	const char *ike;
+	bool ike_weak;
+	struct dmn_ike_proposals ike_v;
+	const char *esp;
+	bool esp_weak;
+	uint8_t esp_proto;
+	struct dmn_esp_proposals esp_v;
+};
+
+/* A block of the lexer's string arena (section names, keys, values), freed with the raw config:
+ * 100,000 lines cost a few dozen allocations, not 200,000. */
+struct cfg_chunk {
+	struct cfg_chunk *next;
+	size_t used, cap;
+	char mem[];
+};
+
+/* Everything read from one config (main file and includes). */
 struct cfg_raw {
 	struct cfg_sect **s;
 	size_t n, cap;
@@ -57,6 +86,8 @@ struct cfg_raw {
 	struct cfg_names alsos; /* every also= value (build) */
 	const struct cfg_sect **defaults; /* the conn %default sections, in order (build) */
 	size_t n_defaults;
+	struct cfg_prop_memo memo; /* (build) */
+	struct cfg_chunk *chunks;  /* the string arena, newest block first */
 };
 
 /* Parses the text buf (named name, for diagnostics) into raw. dir resolves relative includes.
@@ -101,6 +132,7 @@ unsigned cfg_kw_slot(const struct cfg_kw *kw, int side);
 /* What building one conn needs besides the conn itself. */
 struct cfg_build {
 	struct dmn_diags *d;
+	struct cfg_prop_memo *memo; /* NULL: parse every time */
 	const char *ike, *esp, *ah; /* proposal strings, parsed last */
 	const struct cfg_kv *ike_kv, *esp_kv, *ah_kv;
 	bool phase2_ah;

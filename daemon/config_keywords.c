@@ -350,40 +350,30 @@ static const struct cfg_kw setup_kws[] = {
 
 #define N_OF(a) (sizeof(a) / sizeof((a)[0]))
 
-/* Each table's entries sorted by name, made on first use, so that a lookup (several per line
- * of every conn: tens of thousands for a large config) is a binary search. */
+/* Each table's entries in a hash table by name, made on first use, so that a lookup (one per
+ * line of every conn: tens of thousands for a large config) costs one hash and one strcmp. */
 struct kw_index {
-	const struct cfg_kw **v;
-	size_t n;
+	struct cfg_names names;
+	bool failed; /* out of memory: search the table itself */
 };
-
-static int kw_cmp(const void *a, const void *b)
-{
-	return strcmp((*(const struct cfg_kw *const *)a)->name,
-		      (*(const struct cfg_kw *const *)b)->name);
-}
 
 static const struct cfg_kw *find(struct kw_index *ix, const struct cfg_kw *t, size_t n,
 				 const char *key)
 {
-	if (!ix->v) {
-		const struct cfg_kw **v = malloc(n * sizeof(*v));
-		if (!v) { /* out of memory: search the table itself */
-			for (size_t i = 0; i < n; i++)
-				if (strcmp(t[i].name, key) == 0)
-					return &t[i];
-			return NULL;
-		}
-		for (size_t i = 0; i < n; i++)
-			v[i] = &t[i];
-		qsort(v, n, sizeof(*v), kw_cmp);
-		ix->v = v;
-		ix->n = n;
+	if (!ix->names.cap && !ix->failed) {
+		for (size_t i = 0; i < n && !ix->failed; i++)
+			/* -EEXIST keeps the first row of a name, as the table walk would */
+			ix->failed = cfg_names_put(&ix->names, t[i].name, &t[i], NULL) == -ENOMEM;
+		if (ix->failed)
+			cfg_names_free(&ix->names);
 	}
-	struct cfg_kw probe = {.name = key};
-	const struct cfg_kw *pp = &probe, *const *hit = bsearch(&pp, ix->v, ix->n, sizeof(*ix->v),
-								kw_cmp);
-	return hit ? *hit : NULL;
+	if (ix->failed) {
+		for (size_t i = 0; i < n; i++)
+			if (strcmp(t[i].name, key) == 0)
+				return &t[i];
+		return NULL;
+	}
+	return cfg_names_get(&ix->names, key);
 }
 
 static struct kw_index setup_ix, conn_ix, side_ix;
@@ -393,16 +383,18 @@ const struct cfg_kw *cfg_kw_lookup(const char *key, bool setup, int *ret_side)
 	*ret_side = -1;
 	if (setup)
 		return find(&setup_ix, setup_kws, N_OF(setup_kws), key);
-	const struct cfg_kw *kw = find(&conn_ix, conn_kws, N_OF(conn_kws), key);
-	if (kw)
-		return kw;
+	/* leftX/rightX first: no conn keyword starts with left or right (test_keywords checks),
+	 * so a side keyword is found with one lookup, not after a miss in the conn table */
 	int side = strncmp(key, "left", 4) == 0 ? 0 : strncmp(key, "right", 5) == 0 ? 1 : -1;
-	if (side < 0)
-		return NULL;
-	kw = find(&side_ix, side_kws, N_OF(side_kws), key + (side ? 5 : 4));
-	if (kw)
-		*ret_side = side;
-	return kw;
+	if (side >= 0) {
+		const struct cfg_kw *kw =
+			find(&side_ix, side_kws, N_OF(side_kws), key + (side ? 5 : 4));
+		if (kw) {
+			*ret_side = side;
+			return kw;
+		}
+	}
+	return find(&conn_ix, conn_kws, N_OF(conn_kws), key);
 }
 
 const struct cfg_kw *cfg_kw_table(int which, size_t *ret_n)
@@ -519,27 +511,43 @@ void cfg_setup_defaults(struct dmn_setup *s)
 
 #define BAD(b, kv, ...) dmn_diag_add((b)->d, DMN_DIAG_ERROR, (kv)->file, (kv)->line, __VA_ARGS__)
 
-/* Applies a side keyword. */
+/* Parses an address into *a, replacing (and freeing) what was there only on success. */
+static int side_addr(const char *v, bool sourceip, struct dmn_addr *a)
+{
+	struct dmn_addr t = {0};
+	int r = cfg_parse_addr(v, sourceip, &t);
+	if (r == 0) {
+		free(a->host);
+		*a = t;
+	}
+	return r;
+}
+
+/* Applies a side keyword. Returns 0 (errors are in b->d) or -ENOMEM. */
 static int side_apply(struct cfg_build *b, struct dmn_side *s, unsigned slot,
 		      const struct cfg_kv *kv)
 {
 	const char *v = kv->val, *why = "bad value";
-	int r = 0;
+	int r = 0, e;
 	uint32_t n = 0;
 	switch (slot) {
 	case SS_HOST:
-		if (cfg_parse_addr(v, false, &s->host) < 0 || s->host.kind == DMN_ADDR_CONFIG)
+		if ((e = side_addr(v, false, &s->host)) == -ENOMEM)
+			return e;
+		if (e < 0 || s->host.kind == DMN_ADDR_CONFIG)
 			BAD(b, kv, "%s: '%s' is not an address, %%any, %%defaultroute or hostname",
 			    kv->key, v);
 		break;
 	case SS_NEXTHOP:
-		if (cfg_parse_addr(v, false, &s->nexthop) < 0 ||
-		    s->nexthop.kind == DMN_ADDR_HOSTNAME)
+		if ((e = side_addr(v, false, &s->nexthop)) == -ENOMEM)
+			return e;
+		if (e < 0 || s->nexthop.kind == DMN_ADDR_HOSTNAME)
 			BAD(b, kv, "%s: '%s' is not an address or %%defaultroute", kv->key, v);
 		break;
 	case SS_SOURCEIP:
-		if (cfg_parse_addr(v, true, &s->sourceip) < 0 ||
-		    s->sourceip.kind == DMN_ADDR_HOSTNAME ||
+		if ((e = side_addr(v, true, &s->sourceip)) == -ENOMEM)
+			return e;
+		if (e < 0 || s->sourceip.kind == DMN_ADDR_HOSTNAME ||
 		    s->sourceip.kind == DMN_ADDR_DEFAULTROUTE)
 			BAD(b, kv, "%s: '%s' is not an address or %%config", kv->key, v);
 		break;
@@ -562,10 +570,15 @@ static int side_apply(struct cfg_build *b, struct dmn_side *s, unsigned slot,
 			    kv->key, v);
 		break;
 	case SS_UPDOWN:
-		if (strlen(v) >= sizeof(s->updown))
+		if (strlen(v) >= DMN_PATH_MAX) {
 			BAD(b, kv, "%s: path too long", kv->key);
-		else
-			strcpy(s->updown, v);
+		} else {
+			char *u = strdup(v);
+			if (!u)
+				return -ENOMEM;
+			free(s->updown);
+			s->updown = u;
+		}
 		break;
 	case SS_FIREWALL:
 	case SS_HOSTACCESS:
@@ -869,6 +882,43 @@ int cfg_conn_apply(struct cfg_build *b, struct dmn_conn *c, const struct cfg_kw 
 	return 0;
 }
 
+/* dmn_parse_ike_proposals through b's memo: a string parsed before in this load is copied. */
+static int parse_ike(struct cfg_build *b, const char *s, bool weak, struct dmn_ike_proposals *ret,
+		     char *err, size_t errlen)
+{
+	struct cfg_prop_memo *m = b->memo;
+	if (m && m->ike && m->ike_weak == weak && strcmp(m->ike, s) == 0) {
+		*ret = m->ike_v;
+		return 0;
+	}
+	int r = dmn_parse_ike_proposals(s, weak, ret, err, errlen);
+	if (r == 0 && m) {
+		m->ike = s;
+		m->ike_weak = weak;
+		m->ike_v = *ret;
+	}
+	return r;
+}
+
+/* dmn_parse_esp_proposals through b's memo, as parse_ike. */
+static int parse_esp(struct cfg_build *b, const char *s, uint8_t proto, bool weak,
+		     struct dmn_esp_proposals *ret, char *err, size_t errlen)
+{
+	struct cfg_prop_memo *m = b->memo;
+	if (m && m->esp && m->esp_proto == proto && m->esp_weak == weak && strcmp(m->esp, s) == 0) {
+		*ret = m->esp_v;
+		return 0;
+	}
+	int r = dmn_parse_esp_proposals(s, proto, weak, ret, err, errlen);
+	if (r == 0 && m) {
+		m->esp = s;
+		m->esp_proto = proto;
+		m->esp_weak = weak;
+		m->esp_v = *ret;
+	}
+	return r;
+}
+
 void cfg_conn_proposals(struct cfg_build *b, struct dmn_conn *c)
 {
 	char err[200];
@@ -882,7 +932,7 @@ void cfg_conn_proposals(struct cfg_build *b, struct dmn_conn *c)
 		else
 			pfsgroup = tmp.v[0].group;
 	}
-	if (b->ike && dmn_parse_ike_proposals(b->ike, c->allow_weak, &c->ike, err, sizeof(err)) < 0)
+	if (b->ike && parse_ike(b, b->ike, c->allow_weak, &c->ike, err, sizeof(err)) < 0)
 		BAD(b, b->ike_kv, "conn '%s': %s=%.100s: %s", c->name, b->ike_kv->key, b->ike, err);
 	if (!b->ike)
 		dmn_default_ike_proposals(&c->ike);
@@ -894,7 +944,7 @@ void cfg_conn_proposals(struct cfg_build *b, struct dmn_conn *c)
 		BAD(b, b->ah_kv, "ah= and esp= together: oakley negotiates one of them per conn");
 	if (proto == PROTO_IPSEC_AH && !b->ah && b->esp)
 		s = b->esp, kv = b->esp_kv; /* Libreswan: phase2=ah with phase2alg=sha1 */
-	if (s && dmn_parse_esp_proposals(s, proto, c->allow_weak, &c->esp, err, sizeof(err)) < 0)
+	if (s && parse_esp(b, s, proto, c->allow_weak, &c->esp, err, sizeof(err)) < 0)
 		BAD(b, kv, "conn '%s': %s=%.100s: %s", c->name, kv->key, s, err);
 	if (!s)
 		dmn_default_esp_proposals(proto, &c->esp);

@@ -114,14 +114,13 @@ void cfg_raw_free(struct cfg_raw *raw)
 	cfg_names_free(&raw->alsos);
 	free(raw->defaults);
 	for (size_t i = 0; i < raw->n; i++) {
-		struct cfg_sect *s = raw->s[i];
-		for (size_t k = 0; k < s->n_kv; k++) {
-			free(s->kv[k].key);
-			free(s->kv[k].val);
-		}
-		free(s->kv);
-		free(s->name);
-		free(s);
+		free(raw->s[i]->kv);
+		free(raw->s[i]);
+	}
+	while (raw->chunks) {
+		struct cfg_chunk *c = raw->chunks;
+		raw->chunks = c->next;
+		free(c);
 	}
 	free(raw->s);
 	for (size_t i = 0; i < raw->n_files; i++)
@@ -181,6 +180,32 @@ int cfg_read_file(const char *path, size_t max, char **ret_buf, size_t *ret_len,
 	return 0;
 }
 
+#define CFG_CHUNK_SIZE (64u << 10)
+
+/* n bytes from raw's string arena, or NULL when out of memory. */
+static char *arena_alloc(struct cfg_raw *raw, size_t n)
+{
+	struct cfg_chunk *c = raw->chunks;
+	if (!c || c->cap - c->used < n) {
+		size_t cap = n > CFG_CHUNK_SIZE ? n : CFG_CHUNK_SIZE;
+		if (!(c = malloc(sizeof(*c) + cap)))
+			return NULL;
+		*c = (struct cfg_chunk){.next = raw->chunks, .cap = cap};
+		raw->chunks = c;
+	}
+	char *p = c->mem + c->used;
+	c->used += n;
+	return p;
+}
+
+/* A copy of s in raw's string arena, or NULL. */
+static char *arena_strdup(struct cfg_raw *raw, const char *s)
+{
+	size_t n = strlen(s) + 1;
+	char *p = arena_alloc(raw, n);
+	return p ? memcpy(p, s, n) : NULL;
+}
+
 static struct cfg_sect *sect_new(struct cfg_raw *raw, enum cfg_sect_kind kind, const char *name,
 				 const char *file, unsigned line)
 {
@@ -195,7 +220,7 @@ static struct cfg_sect *sect_new(struct cfg_raw *raw, enum cfg_sect_kind kind, c
 	struct cfg_sect *s = calloc(1, sizeof(*s));
 	if (!s)
 		return NULL;
-	if (!(s->name = strdup(name))) {
+	if (!(s->name = arena_strdup(raw, name))) {
 		free(s);
 		return NULL;
 	}
@@ -204,7 +229,6 @@ static struct cfg_sect *sect_new(struct cfg_raw *raw, enum cfg_sect_kind kind, c
 	s->line = line;
 	if (kind == CFG_SECT_CONN && strcmp(name, "%default") != 0 &&
 	    cfg_names_put(&raw->conns, s->name, s, NULL) == -ENOMEM) {
-		free(s->name);
 		free(s);
 		return NULL;
 	}
@@ -212,11 +236,15 @@ static struct cfg_sect *sect_new(struct cfg_raw *raw, enum cfg_sect_kind kind, c
 	return s;
 }
 
+/* Adds key=val to s, with its keyword row looked up once here for the builder. A duplicate
+ * keyword (other than also=) or one past DMN_CFG_KEYWORDS_MAX is an error at file:line. */
 static int kv_add(struct cfg_raw *raw, struct cfg_sect *s, const char *key, const char *val,
 		  const char *file, unsigned line)
 {
-	for (size_t i = 0; i < s->n_kv; i++)
-		if (strcmp(s->kv[i].key, key) == 0 && strcmp(key, "also") != 0) {
+	uint32_t h = (uint32_t)name_hash(key);
+	bool also = strcmp(key, "also") == 0;
+	for (size_t i = 0; i < s->n_kv && !also; i++)
+		if (s->kv[i].key_hash == h && strcmp(s->kv[i].key, key) == 0) {
 			dmn_diag_add(raw->d, DMN_DIAG_ERROR, file, line,
 				     "duplicate keyword '%s' in section '%s' (first at %s:%u)", key,
 				     s->name, s->kv[i].file, s->kv[i].line);
@@ -236,25 +264,34 @@ static int kv_add(struct cfg_raw *raw, struct cfg_sect *s, const char *key, cons
 		s->kv = nk;
 		s->cap_kv = nc;
 	}
-	struct cfg_kv *kv = &s->kv[s->n_kv];
-	kv->key = strdup(key);
-	kv->val = strdup(val);
-	if (!kv->key || !kv->val) {
-		free(kv->key);
-		free(kv->val);
+	size_t kl = strlen(key), vl = strlen(val);
+	char *mem = arena_alloc(raw, kl + 1 + vl + 1);
+	if (!mem)
 		return -ENOMEM;
-	}
-	kv->file = file;
-	kv->line = line;
+	struct cfg_kv *kv = &s->kv[s->n_kv];
+	*kv = (struct cfg_kv){.key = mem,
+			      .val = mem + kl + 1,
+			      .file = file,
+			      .line = line,
+			      .key_hash = h,
+			      .is_also = also,
+			      .side = -1};
+	memcpy(kv->key, key, kl + 1);
+	memcpy(kv->val, val, vl + 1);
+	if (s->kind != CFG_SECT_CA)
+		kv->kw = cfg_kw_lookup(kv->key, s->kind == CFG_SECT_SETUP, &kv->side);
 	s->n_kv++;
 	return 0;
 }
 
-/* Cuts a '#' comment outside quotes and trailing blanks; returns the new length. */
-static size_t strip_comment(char *l)
+/* Cuts a '#' comment outside quotes and trailing blanks from l (n bytes, no NUL inside); returns
+ * the new length. */
+static size_t strip_comment(char *l, size_t n)
 {
 	bool q = false;
-	size_t i;
+	size_t i = n;
+	if (!memchr(l, '#', n))
+		goto trim; /* no comment to find: quotes do not matter */
 	for (i = 0; l[i]; i++) {
 		if (q && l[i] == '\\' && l[i + 1]) {
 			i++;
@@ -265,6 +302,7 @@ static size_t strip_comment(char *l)
 		else if (l[i] == '#' && !q && (i == 0 || l[i - 1] == ' ' || l[i - 1] == '\t'))
 			break; /* "leftid=@#0a0b" is a key ID, not a comment */
 	}
+trim:
 	l[i] = '\0';
 	while (i && (l[i - 1] == ' ' || l[i - 1] == '\t'))
 		l[--i] = '\0';
@@ -316,8 +354,9 @@ static const char *parse_value(const char *p, char *out)
 	return NULL;
 }
 
-static int lex_param(struct cfg_raw *raw, struct cfg_sect *cur, char *l, const char *file,
-		     unsigned line)
+/* A "key=value" line l of section cur. val is scratch space as large as the line buffer. */
+static int lex_param(struct cfg_raw *raw, struct cfg_sect *cur, char *l, char *val,
+		     const char *file, unsigned line)
 {
 	char *p = l;
 	while (*p == ' ' || *p == '\t')
@@ -345,17 +384,12 @@ static int lex_param(struct cfg_raw *raw, struct cfg_sect *cur, char *l, const c
 			     key);
 		return 0;
 	}
-	char *val = malloc(strlen(p + 1) + 1);
-	if (!val)
-		return -ENOMEM;
 	const char *e = parse_value(p + 1, val);
-	int r = 0;
-	if (e)
+	if (e) {
 		dmn_diag_add(raw->d, DMN_DIAG_ERROR, file, line, "%.64s: %s", key, e);
-	else
-		r = kv_add(raw, cur, key, val, file, line);
-	free(val);
-	return r;
+		return 0;
+	}
+	return kv_add(raw, cur, key, val, file, line);
 }
 
 static bool valid_conn_name(const char *n)
@@ -501,7 +535,8 @@ int cfg_lex_buffer(struct cfg_raw *raw, const char *name, const char *dir, const
 		dmn_diag_add(raw->d, DMN_DIAG_ERROR, file, 0, "file contains a NUL byte");
 		return 0;
 	}
-	char *l = malloc(DMN_CFG_LINE_MAX + 1);
+	/* the line, then scratch space for its value (never longer than the line) */
+	char *l = malloc(2 * (DMN_CFG_LINE_MAX + 1));
 	if (!l)
 		return -ENOMEM;
 	struct cfg_sect *cur = NULL;
@@ -524,7 +559,7 @@ int cfg_lex_buffer(struct cfg_raw *raw, const char *name, const char *dir, const
 		memcpy(l, buf + pos, n);
 		l[n] = '\0';
 		pos = end + 1;
-		n = strip_comment(l);
+		n = strip_comment(l, n);
 		size_t lead = strspn(l, " \t");
 		if (lead == n)
 			continue;
@@ -534,7 +569,7 @@ int cfg_lex_buffer(struct cfg_raw *raw, const char *name, const char *dir, const
 			continue;
 		}
 		if (lead)
-			r = lex_param(raw, cur, l, file, lineno);
+			r = lex_param(raw, cur, l, l + DMN_CFG_LINE_MAX + 1, file, lineno);
 		else
 			r = lex_header(raw, &cur, l, dir, file, lineno);
 	}

@@ -150,10 +150,11 @@ int cfg_parse_addr(const char *v, bool sourceip, struct dmn_addr *ret)
 			a.any_allowed = true;
 			h++;
 		}
-		if (!valid_hostname(h) || strlen(h) >= sizeof(a.host))
+		if (!valid_hostname(h) || strlen(h) >= DMN_HOST_MAX)
 			return -EINVAL;
 		a.kind = DMN_ADDR_HOSTNAME;
-		strcpy(a.host, h);
+		if (!(a.host = strdup(h)))
+			return -ENOMEM;
 	}
 	*ret = a;
 	return 0;

@@ -1083,6 +1083,7 @@ void dmn_ike_free(struct dmn *d)
 		sa_record_del(d, ik->sa_head->sa_id);
 	dmn_map_clear(&ik->sas);
 	free(ik->handles);
+	free(ik->handle_ix);
 	proto_ike_engine_free(ik->engine);
 	ik->engine = NULL;
 	free(ik);

@@ -156,6 +156,10 @@ struct dmn_ike {
 		bool resolving;			/* a lookup is running */
 	} * handles;
 	size_t n_handles, cap_handles;
+	/* handles by name (ike_conn.c): open addressing over index + 1 into handles (0: empty),
+	 * at most half full; NULL when it could not be allocated (lookups then walk handles) */
+	uint32_t *handle_ix;
+	size_t handle_ix_cap; /* power of two */
 	uint64_t next_handle;
 	struct dmn_ratelimit rl_drop;
 	struct dmn_ratelimit rl_halfopen; /* responder negotiations the peer never finished */

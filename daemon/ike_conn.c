@@ -170,8 +170,63 @@ static uint16_t pfs_group(const struct dmn_conn *c)
 	return 0;
 }
 
+/* ---- conn handles by name: every initiate, resolve and auto=start looks one up ---- */
+
+/* FNV-1a: conn names come from the operator's config, not from the network. */
+static size_t handle_hash(const char *name)
+{
+	uint64_t h = 1469598103934665603u;
+	for (; *name; name++)
+		h = (h ^ (uint8_t)*name) * 1099511628211u;
+	return (size_t)h;
+}
+
+/* The index slot that holds name's handle, or the empty slot where it would go. */
+static size_t handle_slot(const struct dmn_ike *ik, const char *name)
+{
+	size_t mask = ik->handle_ix_cap - 1, i = handle_hash(name) & mask;
+	while (ik->handle_ix[i] && strcmp(ik->handles[ik->handle_ix[i] - 1].name, name) != 0)
+		i = (i + 1) & mask;
+	return i;
+}
+
+/* Makes the index hold every handle in cap slots. On -ENOMEM the index is dropped and lookups
+ * walk the handles until a later rebuild succeeds. */
+static int handle_ix_rebuild(struct dmn_ike *ik, size_t cap)
+{
+	free(ik->handle_ix);
+	ik->handle_ix_cap = 0;
+	if (!(ik->handle_ix = calloc(cap, sizeof(*ik->handle_ix))))
+		return -ENOMEM;
+	ik->handle_ix_cap = cap;
+	for (size_t k = 0; k < ik->n_handles; k++)
+		ik->handle_ix[handle_slot(ik, ik->handles[k].name)] = (uint32_t)(k + 1);
+	return 0;
+}
+
+/* Removes name from the index (backward-shift deletion: no tombstones). */
+static void handle_ix_del(struct dmn_ike *ik, const char *name)
+{
+	size_t mask = ik->handle_ix_cap - 1, i = handle_slot(ik, name);
+	if (!ik->handle_ix[i])
+		return;
+	for (size_t j = (i + 1) & mask; ik->handle_ix[j]; j = (j + 1) & mask) {
+		size_t home = handle_hash(ik->handles[ik->handle_ix[j] - 1].name) & mask;
+		/* the entry at j may move to the hole at i unless its home lies in (i, j] */
+		if (((j - home) & mask) >= ((j - i) & mask)) {
+			ik->handle_ix[i] = ik->handle_ix[j];
+			i = j;
+		}
+	}
+	ik->handle_ix[i] = 0;
+}
+
 struct dmn_conn_handle *ike_handle_by_name(const struct dmn_ike *ik, const char *name)
 {
+	if (ik->handle_ix) {
+		uint32_t k = ik->handle_ix[handle_slot(ik, name)];
+		return k ? &ik->handles[k - 1] : NULL;
+	}
 	for (size_t k = 0; k < ik->n_handles; k++)
 		if (strcmp(ik->handles[k].name, name) == 0)
 			return &ik->handles[k];
@@ -197,6 +252,14 @@ uint64_t ike_conn_handle(const struct dmn *d, size_t index)
 	h = &ik->handles[ik->n_handles++];
 	*h = (struct dmn_conn_handle){.id = ++ik->next_handle};
 	snprintf(h->name, sizeof(h->name), "%s", name);
+	if (ik->handle_ix && 2 * ik->n_handles <= ik->handle_ix_cap) {
+		ik->handle_ix[handle_slot(ik, h->name)] = (uint32_t)ik->n_handles;
+	} else {
+		size_t cap = 64;
+		while (2 * ik->n_handles > cap)
+			cap *= 2;
+		(void)handle_ix_rebuild(ik, cap); /* else lookups walk the handles */
+	}
 	return h->id;
 }
 
@@ -204,8 +267,16 @@ uint64_t ike_conn_handle(const struct dmn *d, size_t index)
 void ike_conn_handle_forget(struct dmn_ike *ik, const char *name)
 {
 	struct dmn_conn_handle *h = ike_handle_by_name(ik, name);
-	if (h)
-		*h = ik->handles[--ik->n_handles];
+	if (!h)
+		return;
+	size_t k = (size_t)(h - ik->handles), last = ik->n_handles - 1;
+	if (ik->handle_ix) {
+		handle_ix_del(ik, h->name);
+		if (k != last) /* the last handle moves into k */
+			ik->handle_ix[handle_slot(ik, ik->handles[last].name)] = (uint32_t)(k + 1);
+	}
+	*h = ik->handles[last];
+	ik->n_handles--;
 }
 
 const struct dmn_conn *ike_conn_by_handle(const struct dmn *d, uint64_t handle, size_t *ret_i)

@@ -59,6 +59,17 @@ static void test_error_classes(void)
 		     "add allow-weak-crypto=yes to the conn");
 	EXPECT_ERROR("conn a\n" HOSTS "\tesp=aes128-md5\n", 4, "allow-weak-crypto=yes");
 	EXPECT_ERROR("conn a\n" HOSTS "\tpfsgroup=modp1024\n", 4, "allow-weak-crypto=yes");
+	/* a proposal string parsed once for many conns still gives each conn its own verdict */
+	EXPECT_ERROR("conn a\n" HOSTS "\tallow-weak-crypto=yes\n\tike=3des-md5-modp1024\n"
+		     "\tesp=aes128-md5\n\tauto=add\n"
+		     "conn b\n" HOSTS "\tike=3des-md5-modp1024\n\tesp=aes128-sha1\n\tauto=add\n",
+		     11, "add allow-weak-crypto=yes to the conn");
+	EXPECT_ERROR("conn a\n" HOSTS "\tesp=aes128-md5\n\tallow-weak-crypto=yes\n\tauto=add\n"
+		     "conn b\n" HOSTS "\tesp=aes128-md5\n\tauto=add\n",
+		     10, "allow-weak-crypto=yes");
+	EXPECT_ERROR("conn a\n" HOSTS "\tphase2=ah\n\tesp=sha1\n\tauto=add\n"
+		     "conn b\n" HOSTS "\tesp=sha1\n\tauto=add\n",
+		     10, "no encryption algorithm");
 
 	/* a line longer than the limit */
 	size_t n = DMN_CFG_LINE_MAX + 100;
@@ -353,6 +364,41 @@ static void test_equal(void)
 	dmn_config_free(b);
 }
 
+/* The strings a conn owns (right= hostname, updown) take part in the comparison, and the error
+ * paths that parsed one free it (the sanitizer build checks). */
+static void test_equal_strings(void)
+{
+	const char *base = "conn a\n\tleft=192.0.2.1\n\tright=vpn.example.com\n"
+			   "\tleftupdown=/bin/u\n\tauto=add\n";
+	const char *variants[][2] = {
+		{"conn a\n\tleft=192.0.2.1\n\tright=vpn.example.com\n\tleftupdown=/bin/u\n", "1"},
+		{"conn a\n\tleft=192.0.2.1\n\tright=vpn2.example.com\n\tleftupdown=/bin/u\n", "0"},
+		{"conn a\n\tleft=192.0.2.1\n\tright=%vpn.example.com\n\tleftupdown=/bin/u\n", "0"},
+		{"conn a\n\tleft=192.0.2.1\n\tright=192.0.2.2\n\tleftupdown=/bin/u\n", "0"},
+		{"conn a\n\tleft=192.0.2.1\n\tright=vpn.example.com\n\tleftupdown=/bin/v\n", "0"},
+		{"conn a\n\tleft=192.0.2.1\n\tright=vpn.example.com\n\trightupdown=/bin/u\n", "0"},
+		{"conn a\n\tleft=192.0.2.1\n\tright=vpn.example.com\n", "0"},
+	};
+	struct dmn_diags d;
+	struct dmn_config *b = cfg_parse(base, &d);
+	CHECK(b != NULL);
+	dmn_diags_free(&d);
+	for (size_t i = 0; b && i < sizeof(variants) / sizeof(variants[0]); i++) {
+		struct dmn_config *v = cfg_parse(variants[i][0], &d);
+		if (CHECK(v != NULL) && !CHECK_EQ_INT(dmn_conn_equal(b->conns[0], v->conns[0]),
+						      variants[i][1][0] == '1'))
+			fprintf(stderr, "  variant %zu\n", i);
+		dmn_config_free(v);
+		dmn_diags_free(&d);
+	}
+	dmn_config_free(b);
+	EXPECT_ERROR("conn a\n" HOSTS "\tleftnexthop=gw.example.com\n", 4,
+		     "not an address or %defaultroute");
+	EXPECT_ERROR("conn a\n" HOSTS "\tleftsourceip=gw.example.com\n", 4,
+		     "not an address or %config");
+	EXPECT_ERROR("conn a\n" HOSTS "\tleftupdown=/bin/u\n\tauto=bogus\n", 5, "auto: 'bogus'");
+}
+
 static char tmpdir[64];
 
 static void write_file(const char *rel, const char *text, mode_t mode)
@@ -476,6 +522,7 @@ int main(void)
 	test_inheritance();
 	test_dialects();
 	test_equal();
+	test_equal_strings();
 	test_files();
 	test_dump();
 	return TEST_END();

@@ -369,8 +369,22 @@ static void bad_values(void)
 	BADV("leftfirewall=sometimes", "not yes or no");
 }
 
+/* cfg_kw_lookup tries the side table first for leftX/rightX: that is only the same as trying
+ * the conn table first while no conn keyword starts with left or right. */
+static void no_conn_keyword_looks_like_a_side(void)
+{
+	size_t n;
+	const struct cfg_kw *kw = cfg_kw_table(0, &n);
+	for (size_t i = 0; i < n; i++)
+		if (!CHECK(strncmp(kw[i].name, "left", 4) != 0 &&
+			   strncmp(kw[i].name, "right", 5) != 0))
+			fprintf(stderr, "  conn keyword '%s' starts like a side keyword\n",
+				kw[i].name);
+}
+
 int main(void)
 {
+	no_conn_keyword_looks_like_a_side();
 	conn_keywords();
 	side_keywords();
 	setup_keywords();

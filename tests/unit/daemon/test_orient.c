@@ -41,14 +41,17 @@ static bool side_is(const struct dmn_side *s, const char *host, const char *id, 
 		    uint8_t proto, const char *updown, bool firewall, bool hostaccess,
 		    uint16_t ikeport)
 {
-	struct dmn_addr h;
+	struct dmn_addr h = {0};
 	struct dmn_id i;
 	if (cfg_parse_addr(host, false, &h) || cfg_parse_id(id, &i))
 		return false;
-	return s->host.kind == DMN_ADDR_IP && s->host.family == h.family &&
-	       !memcmp(s->host.bytes, h.bytes, 16) && dmn_id_equal(&s->id, &i) &&
-	       s->n_subnets == n_subnets && s->proto == proto && !strcmp(s->updown, updown) &&
-	       s->firewall == firewall && s->hostaccess == hostaccess && s->ikeport == ikeport;
+	bool same = s->host.kind == DMN_ADDR_IP && s->host.family == h.family &&
+		    !memcmp(s->host.bytes, h.bytes, 16) && dmn_id_equal(&s->id, &i) &&
+		    s->n_subnets == n_subnets && s->proto == proto && s->updown &&
+		    !strcmp(s->updown, updown) && s->firewall == firewall &&
+		    s->hostaccess == hostaccess && s->ikeport == ikeport;
+	free(h.host);
+	return same;
 }
 
 static void test_keep_and_swap(void)
