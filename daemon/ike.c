@@ -85,17 +85,33 @@ static void on_delete(struct dmn *d, const struct proto_ike_event *ev)
 	}
 }
 
+/* A keyed hash of a peer's proved ID, never 0: what tells two peers behind one address apart. */
+uint64_t ike_peer_id_hash(const struct dmn_ike *ik, const struct proto_ike_id *id)
+{
+	uint64_t h = 0xcbf29ce484222325u ^ ik->id_key[0]; /* FNV-1a over type, length, data */
+	h = (h ^ id->type) * 0x100000001b3u;
+	h = (h ^ id->len) * 0x100000001b3u;
+	for (unsigned i = 0; i < id->len && i < sizeof(id->data); i++)
+		h = (h ^ id->data[i]) * 0x100000001b3u;
+	h = (h ^ h >> 32) * (ik->id_key[1] | 1);
+	return h ? h : 1;
+}
+
 /* INITIAL-CONTACT (RFC 2407 §4.6.3.3): the peer rebooted; its children from before this ISAKMP
  * SA's negotiation began are stale. Children that came up meanwhile, over the peer's other new
- * ISAKMP SAs (several conns started at once each send INITIAL-CONTACT), are not. */
+ * ISAKMP SAs (several conns started at once each send INITIAL-CONTACT), are not. The peer is
+ * the one at that address that proved the same ID: road warriors behind one NAT each send
+ * INITIAL-CONTACT (iOS always does) and must not remove each other's SAs. */
 static void on_initial_contact(struct dmn *d, const struct proto_ike_event *ev)
 {
 	const struct dmn_ike_sa *sa = dmn_map_get(&d->ike->sas, ev->sa_id);
-	uint64_t began = sa ? sa->p1.started_ms : dmn_now_ms(d);
+	if (!sa)
+		return; /* its record is added at P1_UP, before this event */
+	uint64_t began = sa->p1.started_ms;
 	for (struct dmn_child *c = d->ike->child_head, *next; c; c = next) {
 		next = c->next;
 		if (c->ike_sa_id != ev->sa_id && c->established_ms < began &&
-		    c->peer.family == ev->peer.family &&
+		    c->peer_id_hash == sa->peer_id_hash && c->peer.family == ev->peer.family &&
 		    memcmp(c->peer.addr, ev->peer.addr, 16) == 0) {
 			log_info("%s: INITIAL-CONTACT from peer: removing old IPsec SA 0x%08x",
 				 c->conn, c->spi_out);
@@ -182,6 +198,14 @@ static void sa_flow_unlink(struct dmn_ike *ik, struct dmn_ike_sa *sa)
 		*pp = sa->flow_next;
 }
 
+/* The ISAKMP SA to speak to child c's peer over: its own while it is up, else the newest with
+ * its conn and peer address, or NULL. */
+struct dmn_ike_sa *ike_child_peer_sa(struct dmn *d, const struct dmn_child *c)
+{
+	struct dmn_ike_sa *sa = c->orphan ? NULL : dmn_map_get(&d->ike->sas, c->ike_sa_id);
+	return sa ? sa : ike_newest_sa(d, c->conn, &c->peer);
+}
+
 /* The newest established ISAKMP SA of conn with peer (chains are newest first), or NULL. */
 struct dmn_ike_sa *ike_newest_sa(struct dmn *d, const char *conn, const struct proto_ike_addr *peer)
 {
@@ -201,6 +225,9 @@ void ike_child_set_sa(struct dmn *d, struct dmn_child *c, uint64_t sa_id)
 	if (n)
 		n->n_children++;
 	c->ike_sa_id = sa_id;
+	c->orphan = !n;
+	if (n)
+		c->peer_id_hash = n->peer_id_hash;
 }
 
 static void sa_record_add(struct dmn *d, const struct proto_ike_event *ev, const char *name)
@@ -219,6 +246,7 @@ static void sa_record_add(struct dmn *d, const struct proto_ike_event *ev, const
 	sa->local = ev->local;
 	sa->peer = ev->peer;
 	sa->p1 = ev->u.p1;
+	sa->peer_id_hash = ike_peer_id_hash(ik, &ev->u.p1.peer_id);
 	sa->established_ms = dmn_now_ms(d);
 	const struct dmn_conn *conn = ike_conn_by_handle(d, ev->conn_handle, NULL);
 	uint32_t life = ev->u.p1.lifetime_s;
@@ -231,12 +259,15 @@ static void sa_record_add(struct dmn *d, const struct proto_ike_event *ev, const
 	}
 	/* IKEv1 children outlive their ISAKMP SA: a new one with the same peer (a
 	 * reauthentication) takes them over, unless the peer says it rebooted (INITIAL-CONTACT
-	 * then removes them). */
+	 * then removes them). The same peer: the children's ISAKMP SA is gone (they are orphans),
+	 * or it is still up with the same address, port and ID. Road warriors behind one NAT share
+	 * the conn and the address; each keeps its own children (their ports or IDs differ). */
 	unsigned adopted = 0;
 	for (struct dmn_child *c = ik->child_flow[ike_flow_bucket(name, &ev->peer)];
 	     c && !ev->u.p1.peer_initial_contact; c = c->flow_next)
-		if (strcmp(c->conn, name) == 0 && ike_addr_eq_noport(&c->peer, &ev->peer) &&
-		    c->ike_sa_id != ev->sa_id) {
+		if (c->ike_sa_id != ev->sa_id && c->peer_id_hash == sa->peer_id_hash &&
+		    (c->orphan || c->peer.port == ev->peer.port) &&
+		    ike_addr_eq_noport(&c->peer, &ev->peer) && strcmp(c->conn, name) == 0) {
 			ike_child_set_sa(d, c, ev->sa_id);
 			adopted++;
 		}
@@ -258,6 +289,13 @@ static void sa_record_del(struct dmn *d, uint64_t sa_id)
 	struct dmn_ike_sa *sa = dmn_map_del(&ik->sas, sa_id);
 	if (!sa)
 		return;
+	/* its children outlive it, as orphans that the next ISAKMP SA with the peer takes over */
+	for (struct dmn_child *c = ik->child_flow[ike_flow_bucket(sa->conn, &sa->peer)];
+	     c && sa->n_children; c = c->flow_next)
+		if (c->ike_sa_id == sa_id) {
+			c->orphan = true;
+			sa->n_children--;
+		}
 	dmn_vici_ike_updown(d, sa, false);
 	sa_flow_unlink(ik, sa);
 	if (sa->prev)
@@ -914,6 +952,7 @@ int dmn_ike_setup(struct dmn *d)
 	if (!ik)
 		return -ENOMEM;
 	d->ike = ik;
+	ike_env_random(d, (uint8_t *)ik->id_key, sizeof(ik->id_key));
 	ik->rl_drop = (struct dmn_ratelimit)DMN_RATELIMIT_INIT(10000, 10);
 	ik->rl_halfopen = (struct dmn_ratelimit)DMN_RATELIMIT_INIT(10000, 10);
 	struct proto_env env = {

@@ -19,6 +19,8 @@ struct dmn_child {
 	struct dmn_child *prev, *next;
 	struct dmn_child *flow_next; /* dmn_ike.child_flow chain */
 	uint64_t ike_sa_id;
+	bool orphan; /* its ISAKMP SA is gone (the next one with its peer takes it over) */
+	uint64_t peer_id_hash; /* ike_peer_id_hash of the ID its peer proved (0: unknown) */
 	uint64_t conn_handle;
 	char conn[64];
 	uint8_t protocol; /* PROTO_IPSEC_ESP / PROTO_IPSEC_AH */
@@ -84,6 +86,7 @@ struct dmn_ike_sa {
 	uint64_t sa_id;
 	uint64_t conn_handle;
 	char conn[64];
+	uint64_t peer_id_hash; /* ike_peer_id_hash(p1.peer_id) */
 	bool initiator;
 	struct proto_ike_addr local, peer;
 	struct proto_ike_p1_info p1;
@@ -132,6 +135,7 @@ void dmn_failure_explain(const struct dmn_failure *f, char *why, size_t why_len,
 
 struct dmn_ike {
 	struct proto_ike_engine *engine;
+	uint64_t id_key[2]; /* random: keys ike_peer_id_hash */
 	/* children and ISAKMP SA records by (conn name, peer address), newest first in each chain:
 	 * a rekey, an adoption or "the newest SA with this peer" look at one chain, not at all */
 	struct dmn_child *child_flow[DMN_FLOW_BUCKETS];

@@ -311,10 +311,10 @@ static bool child_same_flow(const struct dmn_child *a, const struct dmn_child *b
 	       ts_eq(&a->remote_ts, &b->remote_ts);
 }
 
-/* Tells the peer a child is gone (over the newest ISAKMP SA with it, if any). */
+/* Tells the peer a child is gone (over its ISAKMP SA, else the newest with its peer). */
 void ike_child_send_delete(struct dmn *d, const struct dmn_child *c)
 {
-	struct dmn_ike_sa *sa = ike_newest_sa(d, c->conn, &c->peer);
+	struct dmn_ike_sa *sa = ike_child_peer_sa(d, c);
 	proto_ike_delete_child(d->ike->engine, sa ? sa->sa_id : c->ike_sa_id, c->protocol,
 			       c->spi_in);
 }

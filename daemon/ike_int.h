@@ -17,6 +17,8 @@ struct dmn_conn;
 void ike_pump(struct dmn *d);
 int ike_initiate(struct dmn *d, const char *name, bool reauth);
 void ike_env_random(void *ctx, uint8_t *buf, size_t n);
+uint64_t ike_peer_id_hash(const struct dmn_ike *ik, const struct proto_ike_id *id);
+struct dmn_ike_sa *ike_child_peer_sa(struct dmn *d, const struct dmn_child *c);
 struct dmn_ike_sa *ike_newest_sa(struct dmn *d, const char *conn,
 				 const struct proto_ike_addr *peer);
 

@@ -110,7 +110,7 @@ static void child_rekey(struct dmn *d, struct dmn_child *c, uint64_t now)
 			 (unsigned long long)(c->hard_ms > now ? (c->hard_ms - now) / 1000 : 0));
 		return;
 	}
-	struct dmn_ike_sa *sa = ike_newest_sa(d, c->conn, &c->peer);
+	struct dmn_ike_sa *sa = ike_child_peer_sa(d, c);
 	if (sa) {
 		struct proto_ike_conn pc;
 		uint32_t msgid;
