@@ -71,6 +71,7 @@ struct opts {
 	unsigned slots, addrs, workers, group, pfs, seconds;
 	unsigned long handshakes;
 	bool gcm, aggressive, verbose;
+	bool fresh; /* -F: each handshake from a new socket, on the next source address */
 	const char *psk;
 };
 
@@ -246,11 +247,11 @@ static void from_sockaddr(const struct sockaddr_storage *ss, struct proto_ike_ad
 	}
 }
 
-/* Opens slot k's socket on source address src + (k % addrs), an ephemeral port. 0 or -errno. */
-static int slot_open(struct load *l, unsigned k, int epfd)
+/* Opens slot k's socket on source address src + (a % addrs), an ephemeral port. 0 or -errno. */
+static int slot_open(struct load *l, unsigned k, unsigned long a, int epfd)
 {
 	struct slot *s = &l->slots[k];
-	addr_add(&l->o.src, k % l->o.addrs, &s->local);
+	addr_add(&l->o.src, (unsigned)(a % l->o.addrs), &s->local);
 	s->local.port = 0;
 	s->fd = socket(s->local.family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_UDP);
 	if (s->fd < 0)
@@ -525,6 +526,17 @@ static void run(struct load *l, int epfd, int pool_fd)
 		for (unsigned k = 0; k < l->o.slots; k++) {
 			if (l->slots[k].restart) {
 				l->slots[k].restart = false;
+				/* -F: the next peer is another one (address, port, ID), as 100,000
+				 * tunnels are 100,000 gateways or clients, not one peer again */
+				if (l->o.fresh && !l->stopping && l->started < l->o.handshakes) {
+					close(l->slots[k].fd);
+					l->slots[k].fd = -1;
+					if (slot_open(l, k, l->started, epfd) < 0) {
+						fprintf(stderr, "ikeload: cannot open a socket\n");
+						l->stopping = true;
+						continue;
+					}
+				}
 				slot_start(l, &l->slots[k]);
 			}
 		}
@@ -586,7 +598,8 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: ikeload [-d DST] [-p PORT] [-s SRC] [-a ADDRS] [-c K] [-n N] [-T SECONDS]\n"
-		"               [-g GROUP] [-e gcm|cbc] [-P PFS_GROUP] [-w WORKERS] [-A] [-v]\n"
+		"               [-g GROUP] [-e gcm|cbc] [-P PFS_GROUP] [-w WORKERS] [-A] [-F] "
+		"[-v]\n"
 		"  -d DST     responder address (127.0.0.1); loopback or documentation ranges "
 		"only\n"
 		"  -p PORT    responder port (500)\n"
@@ -601,6 +614,8 @@ static void usage(FILE *f)
 		"  -P GROUP   PFS group for Quick Mode (0: none)\n"
 		"  -w N       DH worker threads (1; 0: on the loop thread)\n"
 		"  -A         Aggressive Mode instead of Main Mode\n"
+		"  -F         each handshake from a new socket on the next source address (a new\n"
+		"             peer each time; handshake i uses SRC + i %% ADDRS)\n"
 		"  PSK: $IKELOAD_PSK (default \"%s\")\n",
 		SLOTS_MAX, HANDSHAKES_MAX, SECONDS_MAX, PSK_DEFAULT);
 }
@@ -623,7 +638,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	parse_addr("127.0.0.1", &o->dst);
 	parse_addr("127.0.1.1", &o->src);
 	o->dst.port = 500;
-	while ((c = getopt_long(argc, argv, "d:p:s:a:c:n:T:g:e:P:w:Avh", NULL, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "d:p:s:a:c:n:T:g:e:P:w:AFvh", NULL, NULL)) != -1) {
 		int r = 0;
 		switch (c) {
 		case 'd':
@@ -671,6 +686,9 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			break;
 		case 'A':
 			o->aggressive = true;
+			break;
+		case 'F':
+			o->fresh = true;
 			break;
 		case 'v':
 			o->verbose = true;
@@ -779,7 +797,7 @@ int main(int argc, char **argv)
 		}
 	}
 	for (unsigned k = 0; k < l.o.slots; k++) {
-		r = slot_open(&l, k, epfd);
+		r = slot_open(&l, k, k, epfd);
 		if (r < 0) {
 			fprintf(stderr, "ikeload: socket %u: %s\n", k, strerror(-r));
 			return 1;
