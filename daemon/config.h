@@ -329,3 +329,6 @@ void dmn_default_esp_proposals(uint8_t protocol, struct dmn_esp_proposals *ret);
 /* Formats one proposal as "aes128-sha256-modp2048" into buf. */
 void dmn_ike_proposal_str(const struct dmn_ike_proposal *p, char *buf, size_t len);
 void dmn_esp_proposal_str(const struct dmn_esp_proposal *p, char *buf, size_t len);
+
+/* A hash of a name from the operator's files (conn names, keys): FNV-1a, not for network input. */
+size_t dmn_name_hash(const char *name);

@@ -43,7 +43,7 @@ const char *cfg_intern_file(struct cfg_raw *raw, const char *name)
 }
 
 /* FNV-1a: the names come from the operator's files, not from the network. */
-static size_t name_hash(const char *k)
+size_t dmn_name_hash(const char *k)
 {
 	uint64_t h = 1469598103934665603u;
 	for (; *k; k++)
@@ -53,7 +53,7 @@ static size_t name_hash(const char *k)
 
 static size_t name_slot(const struct cfg_names *h, const char *key)
 {
-	size_t i = name_hash(key) & (h->cap - 1);
+	size_t i = dmn_name_hash(key) & (h->cap - 1);
 	while (h->keys[i] && strcmp(h->keys[i], key) != 0)
 		i = (i + 1) & (h->cap - 1);
 	return i;
@@ -241,7 +241,7 @@ static struct cfg_sect *sect_new(struct cfg_raw *raw, enum cfg_sect_kind kind, c
 static int kv_add(struct cfg_raw *raw, struct cfg_sect *s, const char *key, const char *val,
 		  const char *file, unsigned line)
 {
-	uint32_t h = (uint32_t)name_hash(key);
+	uint32_t h = (uint32_t)dmn_name_hash(key);
 	bool also = strcmp(key, "also") == 0;
 	for (size_t i = 0; i < s->n_kv && !also; i++)
 		if (s->kv[i].key_hash == h && strcmp(s->kv[i].key, key) == 0) {

@@ -65,17 +65,30 @@ static void child_take_marks(struct dmn_child *c, const struct dmn_conn *conn)
 }
 
 /*
- * The mode of a child's ESP/AH SA. With IPComp in tunnel mode the IPComp SA carries the tunnel
- * and the ESP/AH SA runs in transport mode over the tunnel's outer header; its selector is then a
- * wildcard, as the kernel matches the inner flow against it (measured in the VM).
+ * The mode and selector of a child's ESP/AH SA of one direction. A tunnel-mode SA carries its
+ * child's traffic selectors: the kernel picks an outbound SA by reqid and tunnel endpoints, and
+ * then only among SAs whose selector matches the packet, so children of one conn that share the
+ * peer's address (road warriors behind one NAT, several subnets) each get their own SA; inbound
+ * it refuses what the child did not negotiate. With IPComp in tunnel mode the IPComp SA carries
+ * the tunnel and the ESP/AH SA runs in transport mode over the tunnel's outer header; its
+ * selector is then a wildcard, as the kernel matches the inner flow against it (measured in the
+ * VM).
  */
-static void child_ipsec_mode(const struct dmn_child *c, struct xfrm_sa *sa)
+static void child_ipsec_mode(const struct dmn_child *c, bool inbound, struct xfrm_sa *sa)
 {
 	sa->mode = c->mode == ENCAP_TRANSPORT ? XFRM_MODE_TRANSPORT : XFRM_MODE_TUNNEL;
 	if (c->ipcomp && sa->mode == XFRM_MODE_TUNNEL) {
 		sa->mode = XFRM_MODE_TRANSPORT;
 		sa->sel = (struct xfrm_sel){.src.family = (uint8_t)c->local.family,
 					    .dst.family = (uint8_t)c->local.family};
+	} else if (sa->mode == XFRM_MODE_TUNNEL) {
+		const struct proto_ike_ts *src = inbound ? &c->remote_ts : &c->local_ts;
+		const struct proto_ike_ts *dst = inbound ? &c->local_ts : &c->remote_ts;
+		ts_to_sel(src, &sa->sel.src, &sa->sel.src_len);
+		ts_to_sel(dst, &sa->sel.dst, &sa->sel.dst_len);
+		sa->sel.proto = src->proto;
+		sa->sel.sport = src->port;
+		sa->sel.dport = dst->port;
 	}
 }
 
@@ -116,7 +129,7 @@ int ike_child_sa(struct dmn *d, const struct proto_ike_event *ev, bool inbound, 
 	ike_to_xaddr(inbound ? &ev->local : &ev->peer, &sa.dst);
 	sa.spi = inbound ? ch->spi_in : ch->spi_out;
 	sa.proto = ch->protocol == PROTO_IPSEC_AH ? IPPROTO_AH : IPPROTO_ESP;
-	child_ipsec_mode(c, &sa);
+	child_ipsec_mode(c, inbound, &sa);
 	child_sa_marks(c, inbound, &sa);
 	sa.reqid = ev->reqid;
 	sa.replay_window = 32;
@@ -493,7 +506,7 @@ int ike_child_encap_update(struct dmn *d, struct dmn_child *c)
 		ike_to_xaddr(inbound ? &c->local : &c->peer, &sa.dst);
 		sa.spi = inbound ? c->spi_in : c->spi_out;
 		sa.proto = c->protocol == PROTO_IPSEC_AH ? IPPROTO_AH : IPPROTO_ESP;
-		child_ipsec_mode(c, &sa);
+		child_ipsec_mode(c, inbound, &sa);
 		sa.reqid = c->reqid;
 		child_sa_marks(c, inbound, &sa);
 		sa.replay_window = 32;

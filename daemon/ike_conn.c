@@ -172,19 +172,10 @@ static uint16_t pfs_group(const struct dmn_conn *c)
 
 /* ---- conn handles by name: every initiate, resolve and auto=start looks one up ---- */
 
-/* FNV-1a: conn names come from the operator's config, not from the network. */
-static size_t handle_hash(const char *name)
-{
-	uint64_t h = 1469598103934665603u;
-	for (; *name; name++)
-		h = (h ^ (uint8_t)*name) * 1099511628211u;
-	return (size_t)h;
-}
-
 /* The index slot that holds name's handle, or the empty slot where it would go. */
 static size_t handle_slot(const struct dmn_ike *ik, const char *name)
 {
-	size_t mask = ik->handle_ix_cap - 1, i = handle_hash(name) & mask;
+	size_t mask = ik->handle_ix_cap - 1, i = dmn_name_hash(name) & mask;
 	while (ik->handle_ix[i] && strcmp(ik->handles[ik->handle_ix[i] - 1].name, name) != 0)
 		i = (i + 1) & mask;
 	return i;
@@ -211,7 +202,7 @@ static void handle_ix_del(struct dmn_ike *ik, const char *name)
 	if (!ik->handle_ix[i])
 		return;
 	for (size_t j = (i + 1) & mask; ik->handle_ix[j]; j = (j + 1) & mask) {
-		size_t home = handle_hash(ik->handles[ik->handle_ix[j] - 1].name) & mask;
+		size_t home = dmn_name_hash(ik->handles[ik->handle_ix[j] - 1].name) & mask;
 		/* the entry at j may move to the hole at i unless its home lies in (i, j] */
 		if (((j - home) & mask) >= ((j - i) & mask)) {
 			ik->handle_ix[i] = ik->handle_ix[j];

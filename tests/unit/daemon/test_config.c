@@ -332,10 +332,30 @@ static void test_dialects(void)
 	dmn_diags_free(&d2);
 }
 
+/* Parses base and each variant: the first conns compare equal exactly where the variant says "1".
+ * Returns base's config (the caller frees it), or NULL. */
+static struct dmn_config *check_variants(const char *base, const char *const (*variants)[2],
+					 size_t n)
+{
+	struct dmn_diags d;
+	struct dmn_config *b = cfg_parse(base, &d);
+	CHECK(b != NULL);
+	dmn_diags_free(&d);
+	for (size_t i = 0; b && i < n; i++) {
+		struct dmn_config *v = cfg_parse(variants[i][0], &d);
+		if (CHECK(v != NULL) && !CHECK_EQ_INT(dmn_conn_equal(b->conns[0], v->conns[0]),
+						      variants[i][1][0] == '1'))
+			fprintf(stderr, "  variant %zu\n", i);
+		dmn_config_free(v);
+		dmn_diags_free(&d);
+	}
+	return b;
+}
+
 static void test_equal(void)
 {
 	const char *base = "conn a\n" HOSTS "\tleftsubnet=10.0.0.0/24\n\tauto=add\n";
-	const char *variants[][2] = {
+	const char *const variants[][2] = {
 		/* text, 1 = equal to base */
 		{"conn a\n" HOSTS "\tleftsubnet=10.0.0.0/24\n\tauto=start\n", "1"},
 		{"conn b\n" HOSTS "\tleftsubnet=10.0.0.0/24\n", "1"},
@@ -347,18 +367,8 @@ static void test_equal(void)
 		{"conn a\n" HOSTS "\tleftsubnet=10.0.0.0/24\n\tmark=5\n", "0"},
 		{"conn a\n\tleft=192.0.2.1\n\tright=192.0.2.3\n\tleftsubnet=10.0.0.0/24\n", "0"},
 	};
-	struct dmn_diags d;
-	struct dmn_config *b = cfg_parse(base, &d);
-	CHECK(b != NULL);
-	dmn_diags_free(&d);
-	for (size_t i = 0; b && i < sizeof(variants) / sizeof(variants[0]); i++) {
-		struct dmn_config *v = cfg_parse(variants[i][0], &d);
-		if (CHECK(v != NULL) && !CHECK_EQ_INT(dmn_conn_equal(b->conns[0], v->conns[0]),
-						      variants[i][1][0] == '1'))
-			fprintf(stderr, "  variant %zu\n", i);
-		dmn_config_free(v);
-		dmn_diags_free(&d);
-	}
+	struct dmn_config *b =
+		check_variants(base, variants, sizeof(variants) / sizeof(variants[0]));
 	CHECK(b && dmn_conn_equal(b->conns[0], b->conns[0]));
 	CHECK(!dmn_conn_equal(b ? b->conns[0] : NULL, NULL));
 	dmn_config_free(b);
@@ -370,7 +380,7 @@ static void test_equal_strings(void)
 {
 	const char *base = "conn a\n\tleft=192.0.2.1\n\tright=vpn.example.com\n"
 			   "\tleftupdown=/bin/u\n\tauto=add\n";
-	const char *variants[][2] = {
+	const char *const variants[][2] = {
 		{"conn a\n\tleft=192.0.2.1\n\tright=vpn.example.com\n\tleftupdown=/bin/u\n", "1"},
 		{"conn a\n\tleft=192.0.2.1\n\tright=vpn2.example.com\n\tleftupdown=/bin/u\n", "0"},
 		{"conn a\n\tleft=192.0.2.1\n\tright=%vpn.example.com\n\tleftupdown=/bin/u\n", "0"},
@@ -379,18 +389,8 @@ static void test_equal_strings(void)
 		{"conn a\n\tleft=192.0.2.1\n\tright=vpn.example.com\n\trightupdown=/bin/u\n", "0"},
 		{"conn a\n\tleft=192.0.2.1\n\tright=vpn.example.com\n", "0"},
 	};
-	struct dmn_diags d;
-	struct dmn_config *b = cfg_parse(base, &d);
-	CHECK(b != NULL);
-	dmn_diags_free(&d);
-	for (size_t i = 0; b && i < sizeof(variants) / sizeof(variants[0]); i++) {
-		struct dmn_config *v = cfg_parse(variants[i][0], &d);
-		if (CHECK(v != NULL) && !CHECK_EQ_INT(dmn_conn_equal(b->conns[0], v->conns[0]),
-						      variants[i][1][0] == '1'))
-			fprintf(stderr, "  variant %zu\n", i);
-		dmn_config_free(v);
-		dmn_diags_free(&d);
-	}
+	struct dmn_config *b =
+		check_variants(base, variants, sizeof(variants) / sizeof(variants[0]));
 	dmn_config_free(b);
 	EXPECT_ERROR("conn a\n" HOSTS "\tleftnexthop=gw.example.com\n", 4,
 		     "not an address or %defaultroute");
