@@ -108,8 +108,9 @@ static void on_initial_contact(struct dmn *d, const struct proto_ike_event *ev)
 	if (!sa)
 		return; /* its record is added at P1_UP, before this event */
 	uint64_t began = sa->p1.started_ms;
-	for (struct dmn_child *c = d->ike->child_head, *next; c; c = next) {
-		next = c->next;
+	for (struct dmn_child *c = d->ike->child_addr[dmn_ike_addr_bucket(&ev->peer)], *next; c;
+	     c = next) {
+		next = c->addr_next;
 		if (c->ike_sa_id != ev->sa_id && c->established_ms < began &&
 		    c->peer_id_hash == sa->peer_id_hash && c->peer.family == ev->peer.family &&
 		    memcmp(c->peer.addr, ev->peer.addr, 16) == 0) {
@@ -166,11 +167,15 @@ unsigned ike_flow_bucket(const char *conn, const struct proto_ike_addr *peer)
 	return dmn_ike_flow_bucket(conn, peer);
 }
 
+/* Links a child into its (conn, peer) and its peer-address chains, newest first. */
 void ike_child_flow_link(struct dmn_ike *ik, struct dmn_child *c)
 {
 	unsigned b = ike_flow_bucket(c->conn, &c->peer);
 	c->flow_next = ik->child_flow[b];
 	ik->child_flow[b] = c;
+	b = dmn_ike_addr_bucket(&c->peer);
+	c->addr_next = ik->child_addr[b];
+	ik->child_addr[b] = c;
 }
 
 void ike_child_flow_unlink(struct dmn_ike *ik, struct dmn_child *c)
@@ -180,6 +185,11 @@ void ike_child_flow_unlink(struct dmn_ike *ik, struct dmn_child *c)
 		pp = &(*pp)->flow_next;
 	if (*pp)
 		*pp = c->flow_next;
+	pp = &ik->child_addr[dmn_ike_addr_bucket(&c->peer)];
+	while (*pp && *pp != c)
+		pp = &(*pp)->addr_next;
+	if (*pp)
+		*pp = c->addr_next;
 }
 
 static void sa_flow_link(struct dmn_ike *ik, struct dmn_ike_sa *sa)
@@ -187,6 +197,9 @@ static void sa_flow_link(struct dmn_ike *ik, struct dmn_ike_sa *sa)
 	unsigned b = ike_flow_bucket(sa->conn, &sa->peer);
 	sa->flow_next = ik->sa_flow[b];
 	ik->sa_flow[b] = sa;
+	b = dmn_ike_addr_bucket(&sa->peer);
+	sa->addr_next = ik->sa_addr[b];
+	ik->sa_addr[b] = sa;
 }
 
 static void sa_flow_unlink(struct dmn_ike *ik, struct dmn_ike_sa *sa)
@@ -196,6 +209,11 @@ static void sa_flow_unlink(struct dmn_ike *ik, struct dmn_ike_sa *sa)
 		pp = &(*pp)->flow_next;
 	if (*pp)
 		*pp = sa->flow_next;
+	pp = &ik->sa_addr[dmn_ike_addr_bucket(&sa->peer)];
+	while (*pp && *pp != sa)
+		pp = &(*pp)->addr_next;
+	if (*pp)
+		*pp = sa->addr_next;
 }
 
 /* The ISAKMP SA to speak to child c's peer over: its own while it is up, else the newest with
@@ -865,11 +883,12 @@ int ike_initiate(struct dmn *d, const char *name, bool reauth)
 		}
 		/* INITIAL-CONTACT tells the peer to drop everything it has with us: only when we
 		 * have nothing with it (RFC 2407 §4.6.3.3), never while other tunnels are up. */
-		for (const struct dmn_ike_sa *s = d->ike->sa_head; s && pc.initial_contact;
-		     s = s->next)
+		unsigned ab = dmn_ike_addr_bucket(&peer);
+		for (const struct dmn_ike_sa *s = d->ike->sa_addr[ab]; s && pc.initial_contact;
+		     s = s->addr_next)
 			pc.initial_contact = !ike_addr_eq_noport(&s->peer, &peer);
-		for (const struct dmn_child *k = d->ike->child_head; k && pc.initial_contact;
-		     k = k->next)
+		for (const struct dmn_child *k = d->ike->child_addr[ab]; k && pc.initial_contact;
+		     k = k->addr_next)
 			pc.initial_contact = !ike_addr_eq_noport(&k->peer, &peer);
 		uint64_t sa_id;
 		if (reauth) {

@@ -18,6 +18,7 @@
 struct dmn_child {
 	struct dmn_child *prev, *next;
 	struct dmn_child *flow_next; /* dmn_ike.child_flow chain */
+	struct dmn_child *addr_next; /* dmn_ike.child_addr chain */
 	uint64_t ike_sa_id;
 	bool orphan; /* its ISAKMP SA is gone (the next one with its peer takes it over) */
 	uint64_t peer_id_hash; /* ike_peer_id_hash of the ID its peer proved (0: unknown) */
@@ -83,6 +84,7 @@ void dmn_child_sa_id(const struct dmn_child *c, bool inbound, bool comp, struct 
 struct dmn_ike_sa {
 	struct dmn_ike_sa *prev, *next;
 	struct dmn_ike_sa *flow_next; /* dmn_ike.sa_flow chain */
+	struct dmn_ike_sa *addr_next; /* dmn_ike.sa_addr chain */
 	uint64_t sa_id;
 	uint64_t conn_handle;
 	char conn[64];
@@ -140,6 +142,10 @@ struct dmn_ike {
 	 * a rekey, an adoption or "the newest SA with this peer" look at one chain, not at all */
 	struct dmn_child *child_flow[DMN_FLOW_BUCKETS];
 	struct dmn_ike_sa *sa_flow[DMN_FLOW_BUCKETS];
+	/* the same by peer address alone, whatever the conn: what INITIAL-CONTACT (received, or
+	 * whether to send it) looks at */
+	struct dmn_child *child_addr[DMN_FLOW_BUCKETS];
+	struct dmn_ike_sa *sa_addr[DMN_FLOW_BUCKETS];
 	struct dmn_map timers;	 /* sa_id -> sd_event_source * */
 	struct dmn_map children; /* (protocol << 32 | spi_in) + 1 -> struct dmn_child * */
 	struct dmn_child *child_head;
@@ -196,6 +202,12 @@ static inline unsigned dmn_ike_flow_bucket(const char *conn, const struct proto_
 	return h & (DMN_FLOW_BUCKETS - 1);
 }
 
+/* The bucket of a peer address (not its port) in dmn_ike.child_addr / sa_addr. */
+static inline unsigned dmn_ike_addr_bucket(const struct proto_ike_addr *peer)
+{
+	return dmn_ike_flow_bucket("", peer);
+}
+
 /* The children that may belong to ISAKMP SA sa (those of its conn and peer; check ike_sa_id),
  * through their flow_next. */
 static inline const struct dmn_child *dmn_ike_flow_children(const struct dmn *d,
@@ -212,13 +224,6 @@ static inline bool dmn_ike_child_orphan(const struct dmn *d, const struct dmn_ch
 		d->ike && c->ike_sa_id ? dmn_map_get(&d->ike->sas, c->ike_sa_id) : NULL;
 	return !sa ||
 	       dmn_ike_flow_bucket(sa->conn, &sa->peer) != dmn_ike_flow_bucket(c->conn, &c->peer);
-}
-
-/* The ISAKMP SA records of child c's conn and peer, through their flow_next. */
-static inline const struct dmn_ike_sa *dmn_ike_flow_sas(const struct dmn *d,
-							const struct dmn_child *c)
-{
-	return d->ike ? d->ike->sa_flow[dmn_ike_flow_bucket(c->conn, &c->peer)] : NULL;
 }
 
 /* The key of child c in dmn_ike.children. */

@@ -74,6 +74,18 @@ static void child_take_marks(struct dmn_child *c, const struct dmn_conn *conn)
  * selector is then a wildcard, as the kernel matches the inner flow against it (measured in the
  * VM).
  */
+/* The selector of child c's traffic in one direction: its negotiated traffic selectors. */
+static void child_sel(const struct dmn_child *c, bool out, struct xfrm_sel *sel)
+{
+	const struct proto_ike_ts *src = out ? &c->local_ts : &c->remote_ts;
+	const struct proto_ike_ts *dst = out ? &c->remote_ts : &c->local_ts;
+	ts_to_sel(src, &sel->src, &sel->src_len);
+	ts_to_sel(dst, &sel->dst, &sel->dst_len);
+	sel->proto = src->proto;
+	sel->sport = src->port;
+	sel->dport = dst->port;
+}
+
 static void child_ipsec_mode(const struct dmn_child *c, bool inbound, struct xfrm_sa *sa)
 {
 	sa->mode = c->mode == ENCAP_TRANSPORT ? XFRM_MODE_TRANSPORT : XFRM_MODE_TUNNEL;
@@ -82,13 +94,7 @@ static void child_ipsec_mode(const struct dmn_child *c, bool inbound, struct xfr
 		sa->sel = (struct xfrm_sel){.src.family = (uint8_t)c->local.family,
 					    .dst.family = (uint8_t)c->local.family};
 	} else if (sa->mode == XFRM_MODE_TUNNEL) {
-		const struct proto_ike_ts *src = inbound ? &c->remote_ts : &c->local_ts;
-		const struct proto_ike_ts *dst = inbound ? &c->local_ts : &c->remote_ts;
-		ts_to_sel(src, &sa->sel.src, &sa->sel.src_len);
-		ts_to_sel(dst, &sa->sel.dst, &sa->sel.dst_len);
-		sa->sel.proto = src->proto;
-		sa->sel.sport = src->port;
-		sa->sel.dport = dst->port;
+		child_sel(c, !inbound, &sa->sel);
 	}
 }
 
@@ -172,13 +178,7 @@ static void child_policy(const struct dmn_child *c, uint8_t dir, struct xfrm_pol
 {
 	bool out = dir == XFRM_POLICY_OUT;
 	memset(p, 0, sizeof(*p));
-	const struct proto_ike_ts *src_ts = out ? &c->local_ts : &c->remote_ts;
-	const struct proto_ike_ts *dst_ts = out ? &c->remote_ts : &c->local_ts;
-	ts_to_sel(src_ts, &p->sel.src, &p->sel.src_len);
-	ts_to_sel(dst_ts, &p->sel.dst, &p->sel.dst_len);
-	p->sel.proto = src_ts->proto;
-	p->sel.sport = src_ts->port;
-	p->sel.dport = dst_ts->port;
+	child_sel(c, out, &p->sel);
 	p->dir = dir;
 	p->action = XFRM_POLICY_ALLOW;
 	p->mark_v = out ? c->mark_out : c->mark_in;

@@ -71,7 +71,8 @@ struct opts {
 	unsigned slots, addrs, workers, group, pfs, seconds;
 	unsigned long handshakes;
 	bool gcm, aggressive, verbose;
-	bool fresh; /* -F: each handshake from a new socket, on the next source address */
+	bool fresh;	      /* -F: each handshake from a new socket, on the next source address */
+	bool initial_contact; /* -I: INITIAL-CONTACT in phase 1 */
 	const char *psk;
 };
 
@@ -599,7 +600,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: ikeload [-d DST] [-p PORT] [-s SRC] [-a ADDRS] [-c K] [-n N] [-T SECONDS]\n"
 		"               [-g GROUP] [-e gcm|cbc] [-P PFS_GROUP] [-w WORKERS] [-A] [-F] "
-		"[-v]\n"
+		"[-I] [-v]\n"
 		"  -d DST     responder address (127.0.0.1); loopback or documentation ranges "
 		"only\n"
 		"  -p PORT    responder port (500)\n"
@@ -616,6 +617,7 @@ static void usage(FILE *f)
 		"  -A         Aggressive Mode instead of Main Mode\n"
 		"  -F         each handshake from a new socket on the next source address (a new\n"
 		"             peer each time; handshake i uses SRC + i %% ADDRS)\n"
+		"  -I         send INITIAL-CONTACT in phase 1, as iOS and most gateways do\n"
 		"  PSK: $IKELOAD_PSK (default \"%s\")\n",
 		SLOTS_MAX, HANDSHAKES_MAX, SECONDS_MAX, PSK_DEFAULT);
 }
@@ -638,7 +640,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	parse_addr("127.0.0.1", &o->dst);
 	parse_addr("127.0.1.1", &o->src);
 	o->dst.port = 500;
-	while ((c = getopt_long(argc, argv, "d:p:s:a:c:n:T:g:e:P:w:AFvh", NULL, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "d:p:s:a:c:n:T:g:e:P:w:AFIvh", NULL, NULL)) != -1) {
 		int r = 0;
 		switch (c) {
 		case 'd':
@@ -690,6 +692,9 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		case 'F':
 			o->fresh = true;
 			break;
+		case 'I':
+			o->initial_contact = true;
+			break;
 		case 'v':
 			o->verbose = true;
 			break;
@@ -733,6 +738,7 @@ static void make_conn(const struct opts *o, struct proto_ike_conn *c)
 					       .hash = IKE_HASH_SHA2_256,
 					       .group = (uint16_t)o->group};
 	c->n_ike = 1;
+	c->initial_contact = o->initial_contact;
 	if (o->gcm)
 		c->esp[0] = (struct proto_ike_p2_prop){
 			.protocol = PROTO_IPSEC_ESP, .transform = ESP_AES_GCM_16, .key_bits = 128};
