@@ -112,6 +112,11 @@ int crypto_dh_shared(struct crypto_dh *dh, const uint8_t *peer, size_t len, uint
 /* Wipes the private value and frees dh. Accepts NULL. */
 void crypto_dh_free(struct crypto_dh *dh);
 
+#ifdef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
+/* Fuzz builds only: fixed private values and remembered results (crypto/dh.c). */
+void crypto_dh_fuzz_memo(bool on);
+#endif
+
 /*
  * The prime of a MODP group as the upper-case hex constant the RFC prints (without spaces), for
  * tests; NULL for other groups.
