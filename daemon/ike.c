@@ -390,13 +390,15 @@ static void send_keepalive(struct dmn *d, const struct dmn_ike_sa *sa)
 		d->stats.tx_errors++;
 }
 
-/* Inbound bytes of the children of an ISAKMP SA, from the kernel's counters. */
-static uint64_t children_in_bytes(struct dmn *d, uint64_t sa_id)
+/* Inbound bytes of the children of an ISAKMP SA, from the kernel's counters. Its children are
+ * in the chain of its conn and peer (as its listing finds them), not all children: with DPD on
+ * every tunnel, each sample would otherwise cost a walk over all of them. */
+static uint64_t children_in_bytes(struct dmn *d, const struct dmn_ike_sa *sa)
 {
 	uint64_t sum = 0;
-	for (struct dmn_child *c = d->ike->child_head; c; c = c->next) {
+	for (const struct dmn_child *c = dmn_ike_flow_children(d, sa); c; c = c->flow_next) {
 		struct xfrm_sa_info info;
-		if (c->ike_sa_id != sa_id || !c->sa_in)
+		if (c->ike_sa_id != sa->sa_id || !c->sa_in)
 			continue;
 		struct xfrm_sa_id id;
 		dmn_child_sa_id(c, true, false, &id);
@@ -425,7 +427,7 @@ static void dpd_check(struct dmn *d, struct dmn_ike_sa *sa, uint64_t now)
 		return;
 	}
 	if (now >= sa->dpd_sample_ms) {
-		uint64_t bytes = children_in_bytes(d, sa->sa_id);
+		uint64_t bytes = children_in_bytes(d, sa);
 		if (bytes != sa->dpd_in_bytes)
 			sa->dpd_last_rx_ms = now; /* traffic arrived: the peer is alive */
 		sa->dpd_in_bytes = bytes;
