@@ -72,9 +72,10 @@ static void env_log(void *ctx, enum proto_log_level level, const char *fmt, ...)
 /* The peer deleted SAs: it names its inbound SPIs, which are our outbound ones. */
 static void on_delete(struct dmn *d, const struct proto_ike_event *ev)
 {
+	unsigned ab = dmn_ike_addr_bucket(&ev->peer);
 	for (unsigned k = 0; k < ev->u.del.n_spis; k++) {
-		for (struct dmn_child *c = d->ike->child_head, *next; c; c = next) {
-			next = c->next;
+		for (struct dmn_child *c = d->ike->child_addr[ab], *next; c; c = next) {
+			next = c->addr_next;
 			if (c->protocol == ev->u.del.protocol && c->spi_out == ev->u.del.spis[k] &&
 			    memcmp(&c->peer.addr, &ev->peer.addr, 16) == 0) {
 				log_info("%s: peer deleted IPsec SA 0x%08x", c->conn, c->spi_out);
@@ -349,8 +350,13 @@ static void on_dpd_dead(struct dmn *d, const struct proto_ike_event *ev)
 		 act == DMN_DPD_HOLD	  ? "holding its traffic"
 		 : act == DMN_DPD_RESTART ? "restarting the connection"
 					  : "clearing its SAs");
-	for (struct dmn_child *c = ik->child_head, *next; c; c = next) {
-		next = c->next;
+	/* its children are in its conn-and-peer chain; without its record, look at all */
+	bool chain = sa != NULL;
+	for (struct dmn_child *c = chain ? ik->child_flow[ike_flow_bucket(sa->conn, &sa->peer)]
+					 : ik->child_head,
+			      *next;
+	     c; c = next) {
+		next = chain ? c->flow_next : c->next;
 		if (c->ike_sa_id != ev->sa_id)
 			continue;
 		if (act == DMN_DPD_HOLD)
@@ -650,7 +656,12 @@ static void on_event(struct dmn *d, const struct proto_ike_event *ev)
 		record_failure(d, ev, conn ? conn->name : "", peer, 2);
 		log_warn("%s: Quick Mode with %s failed: %s", name, peer,
 			 ev->text[0] ? ev->text : proto_ike_reason_str(ev->reason));
-		for (struct dmn_child *c = d->ike->child_head; c; c = c->next)
+		/* a child's rekey runs with its conn over an ISAKMP SA with its peer: that chain
+		 * (all children if the conn is gone) */
+		for (struct dmn_child *c =
+			     conn ? d->ike->child_flow[ike_flow_bucket(name, &ev->peer)]
+				  : d->ike->child_head;
+		     c; c = conn ? c->flow_next : c->next)
 			if (c->rekey_msgid && c->rekey_msgid == ev->u.child.msgid) {
 				c->rekey_msgid = 0;
 				c->rekey_next_ms = dmn_now_ms(d) + 10000;

@@ -204,7 +204,8 @@ static int on_xfrm_mapping(struct dmn *d, const struct xfrm_event *xe)
 	uint16_t old = c->encap_dport;
 	char a[INET6_ADDRSTRLEN];
 	inet_ntop(c->peer.family, c->peer.addr, a, sizeof(a));
-	for (struct dmn_child *o = ik->child_head; o; o = o->next) {
+	for (struct dmn_child *o = ik->child_addr[dmn_ike_addr_bucket(&c->peer)]; o;
+	     o = o->addr_next) {
 		if (!o->natt || o->encap_dport != old || !ike_addr_eq_noport(&o->peer, &c->peer))
 			continue;
 		o->encap_dport = xe->mapping.new_port;
@@ -275,7 +276,11 @@ static int on_xfrm_event(const struct xfrm_event *xe, void *arg)
 	struct dmn_child *c = dmn_map_get(&ik->children, ike_child_key(proto, si->spi));
 	if (c && memcmp(c->local.addr, si->dst.bytes, ike_alen(c->local.family)) != 0)
 		c = NULL;
-	for (struct dmn_child *o = ik->child_head; !c && o; o = o->next)
+	/* an outbound SA: its destination is the peer, whose address chain holds its child */
+	struct proto_ike_addr dst = {.family = si->dst.family};
+	memcpy(dst.addr, si->dst.bytes, ike_alen(dst.family));
+	for (struct dmn_child *o = c ? NULL : ik->child_addr[dmn_ike_addr_bucket(&dst)]; !c && o;
+	     o = o->addr_next)
 		if (o->protocol == proto && o->spi_out == si->spi &&
 		    memcmp(o->peer.addr, si->dst.bytes, ike_alen(o->peer.family)) == 0) {
 			c = o;
