@@ -107,7 +107,12 @@ static void on_initial_contact(struct dmn *d, const struct proto_ike_event *ev)
 {
 	const struct dmn_ike_sa *sa = dmn_map_get(&d->ike->sas, ev->sa_id);
 	if (!sa)
-		return; /* its record is added at P1_UP, before this event */
+		return; /* its record is added at P1_UP, before this event (or uniqueids=keep
+			 * deleted it) */
+	if (d->config && d->config->setup.uniqueids == DMN_UNIQUE_NEVER) {
+		log_info("%s: INITIAL-CONTACT from peer ignored (uniqueids=never)", sa->conn);
+		return;
+	}
 	uint64_t began = sa->p1.started_ms;
 	for (struct dmn_child *c = d->ike->child_addr[dmn_ike_addr_bucket(&ev->peer)], *next; c;
 	     c = next) {
@@ -201,6 +206,9 @@ static void sa_flow_link(struct dmn_ike *ik, struct dmn_ike_sa *sa)
 	b = dmn_ike_addr_bucket(&sa->peer);
 	sa->addr_next = ik->sa_addr[b];
 	ik->sa_addr[b] = sa;
+	b = sa->peer_id_hash & (DMN_FLOW_BUCKETS - 1);
+	sa->idh_next = ik->sa_idh[b];
+	ik->sa_idh[b] = sa;
 }
 
 static void sa_flow_unlink(struct dmn_ike *ik, struct dmn_ike_sa *sa)
@@ -215,6 +223,11 @@ static void sa_flow_unlink(struct dmn_ike *ik, struct dmn_ike_sa *sa)
 		pp = &(*pp)->addr_next;
 	if (*pp)
 		*pp = sa->addr_next;
+	pp = &ik->sa_idh[sa->peer_id_hash & (DMN_FLOW_BUCKETS - 1)];
+	while (*pp && *pp != sa)
+		pp = &(*pp)->idh_next;
+	if (*pp)
+		*pp = sa->idh_next;
 }
 
 /* The ISAKMP SA to speak to child c's peer over: its own while it is up, else the newest with
@@ -300,6 +313,69 @@ static void sa_record_add(struct dmn *d, const struct proto_ike_event *ev, const
 	sa_flow_link(ik, sa);
 	ik->n_sas++;
 	dmn_vici_ike_updown(d, sa, true);
+}
+
+static void sa_record_del(struct dmn *d, uint64_t sa_id);
+
+/*
+ * uniqueids= (config setup): a peer proved an ID that an ISAKMP SA of the same conn with another
+ * endpoint (address or port) already has: the same client moved (a new network, a new NAT
+ * mapping) or a second one uses its ID. yes/replace delete the older SA and its IPsec SAs, keep
+ * deletes the new one, no and never allow both. The same endpoint is left alone: that is the
+ * peer reauthenticating, whose new SA takes over the children (sa_record_add). O(SAs with that
+ * ID hash).
+ */
+static void enforce_unique(struct dmn *d, struct dmn_ike_sa *sa)
+{
+	struct dmn_ike *ik = d->ike;
+	enum dmn_uniqueids u = d->config ? d->config->setup.uniqueids : DMN_UNIQUE_YES;
+	if (u == DMN_UNIQUE_NO || u == DMN_UNIQUE_NEVER || !sa->peer_id_hash)
+		return;
+	char now_at[64], was_at[64];
+	struct sockaddr_storage ss;
+	ike_proto_to_sockaddr(&sa->peer, &ss);
+	dmn_sockaddr_str((struct sockaddr *)&ss, now_at, sizeof(now_at));
+	for (struct dmn_ike_sa *o = ik->sa_idh[sa->peer_id_hash & (DMN_FLOW_BUCKETS - 1)], *next; o;
+	     o = next) {
+		next = o->idh_next;
+		if (o == sa || o->peer_id_hash != sa->peer_id_hash ||
+		    strcmp(o->conn, sa->conn) != 0 ||
+		    (ike_addr_eq_noport(&o->peer, &sa->peer) && o->peer.port == sa->peer.port))
+			continue;
+		ike_proto_to_sockaddr(&o->peer, &ss);
+		dmn_sockaddr_str((struct sockaddr *)&ss, was_at, sizeof(was_at));
+		if (u == DMN_UNIQUE_KEEP) {
+			log_info("%s: peer's ID already has an ISAKMP SA with %s: refusing the new "
+				 "one "
+				 "with %s (uniqueids=keep)",
+				 sa->conn, was_at, now_at);
+			d->ike->unique_refused++;
+			uint64_t id = sa->sa_id;
+			proto_ike_delete_sa(ik->engine, id);
+			sa_record_del(d, id);
+			return;
+		}
+		unsigned n = 0;
+		for (struct dmn_child *c = ik->child_flow[ike_flow_bucket(o->conn, &o->peer)], *cn;
+		     c; c = cn) {
+			cn = c->flow_next;
+			if (c->ike_sa_id != o->sa_id)
+				continue;
+			ike_child_send_delete(d, c);
+			ike_child_remove_kernel(d, c);
+			ike_child_free(d, c);
+			n++;
+		}
+		log_info(
+			"%s: peer's ID now at %s: deleting its ISAKMP SA with %s and %u IPsec SA%s "
+			"(uniqueids=%s)",
+			sa->conn, now_at, was_at, n, n == 1 ? "" : "s",
+			u == DMN_UNIQUE_REPLACE ? "replace" : "yes");
+		d->ike->unique_replaced++;
+		uint64_t id = o->sa_id;
+		proto_ike_delete_sa(ik->engine, id);
+		sa_record_del(d, id); /* next is still valid: only o left the chain */
+	}
 }
 
 static void sa_record_del(struct dmn *d, uint64_t sa_id)
@@ -621,6 +697,8 @@ static void on_event(struct dmn *d, const struct proto_ike_event *ev)
 			ev->u.p1.lifetime_s);
 		sa_record_add(d, ev, name);
 		d->ike->p1_up++;
+		if (dmn_map_get(&d->ike->sas, ev->sa_id))
+			enforce_unique(d, dmn_map_get(&d->ike->sas, ev->sa_id));
 		if (conn) {
 			struct dmn_conn_handle *h = ike_handle_by_name(d->ike, conn->name);
 			if (h)

@@ -85,6 +85,7 @@ struct dmn_ike_sa {
 	struct dmn_ike_sa *prev, *next;
 	struct dmn_ike_sa *flow_next; /* dmn_ike.sa_flow chain */
 	struct dmn_ike_sa *addr_next; /* dmn_ike.sa_addr chain */
+	struct dmn_ike_sa *idh_next;  /* dmn_ike.sa_idh chain */
 	uint64_t sa_id;
 	uint64_t conn_handle;
 	char conn[64];
@@ -146,6 +147,8 @@ struct dmn_ike {
 	 * whether to send it) looks at */
 	struct dmn_child *child_addr[DMN_FLOW_BUCKETS];
 	struct dmn_ike_sa *sa_addr[DMN_FLOW_BUCKETS];
+	/* ISAKMP SA records by the peer's proved ID (peer_id_hash): uniqueids= looks there */
+	struct dmn_ike_sa *sa_idh[DMN_FLOW_BUCKETS];
 	struct dmn_map timers;	 /* sa_id -> sd_event_source * */
 	struct dmn_map children; /* (protocol << 32 | spi_in) + 1 -> struct dmn_child * */
 	struct dmn_child *child_head;
@@ -176,6 +179,7 @@ struct dmn_ike {
 	sd_event_source *tick;		  /* 1 s: NAT keepalives and DPD idle checks */
 	uint64_t keepalives_sent, dpd_probes;
 	uint64_t rekeys_started, rekeys_done, reauths_started, expired_soft, expired_hard;
+	uint64_t unique_replaced, unique_refused; /* uniqueids= acted */
 	uint64_t acquires;
 	struct dmn_failure failures[DMN_FAILURES_MAX]; /* oakley explain; oldest replaced */
 	unsigned n_failures;

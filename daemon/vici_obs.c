@@ -52,6 +52,9 @@ void dmn_vici_cmd_metrics(const struct dmn_vici_req *rq)
 		{"oakley_rekeys_total", "counter", "IPsec SA rekeys started and completed."},
 		{"oakley_reauthentications_total", "counter",
 		 "ISAKMP SA reauthentications started."},
+		{"oakley_uniqueids_total", "counter",
+		 "ISAKMP SAs deleted by uniqueids= (the older one replaced, or the new one "
+		 "refused)."},
 		{"oakley_sa_expired_total", "counter", "Kernel SA lifetime events by limit."},
 		{"oakley_ike_packets_total", "counter", "IKE datagrams by direction."},
 		{"oakley_ike_retransmits_total", "counter", "IKE messages retransmitted."},
@@ -108,6 +111,8 @@ void dmn_vici_cmd_metrics(const struct dmn_vici_req *rq)
 	metric(&b, "oakley_rekeys_total", "{state=\"started\"}", ik ? ik->rekeys_started : 0);
 	metric(&b, "oakley_rekeys_total", "{state=\"completed\"}", ik ? ik->rekeys_done : 0);
 	metric(&b, "oakley_reauthentications_total", NULL, ik ? ik->reauths_started : 0);
+	metric(&b, "oakley_uniqueids_total", "{action=\"replaced\"}", ik ? ik->unique_replaced : 0);
+	metric(&b, "oakley_uniqueids_total", "{action=\"refused\"}", ik ? ik->unique_refused : 0);
 	metric(&b, "oakley_sa_expired_total", "{limit=\"soft\"}", ik ? ik->expired_soft : 0);
 	metric(&b, "oakley_sa_expired_total", "{limit=\"hard\"}", ik ? ik->expired_hard : 0);
 	metric(&b, "oakley_ike_packets_total", "{direction=\"in\"}", es.rx);
