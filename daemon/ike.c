@@ -1233,6 +1233,7 @@ void dmn_ike_free(struct dmn *d)
 	dmn_map_clear(&ik->sas);
 	free(ik->handles);
 	free(ik->handle_ix);
+	dmn_map_clear(&ik->handle_by_id);
 	proto_ike_engine_free(ik->engine);
 	ik->engine = NULL;
 	free(ik);

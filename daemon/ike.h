@@ -173,6 +173,11 @@ struct dmn_ike {
 	 * at most half full; NULL when it could not be allocated (lookups then walk handles) */
 	uint32_t *handle_ix;
 	size_t handle_ix_cap; /* power of two */
+	/* handles by id: id -> index + 1 into handles. Every event and every SA's tick look up
+	 * their conn by handle id. handle_id_partial: an insert failed (out of memory), so a miss
+	 * walks handles */
+	struct dmn_map handle_by_id;
+	bool handle_id_partial;
 	uint64_t next_handle;
 	struct dmn_ratelimit rl_drop;
 	struct dmn_ratelimit rl_halfopen; /* responder negotiations the peer never finished */

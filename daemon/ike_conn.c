@@ -243,6 +243,8 @@ uint64_t ike_conn_handle(const struct dmn *d, size_t index)
 	h = &ik->handles[ik->n_handles++];
 	*h = (struct dmn_conn_handle){.id = ++ik->next_handle};
 	snprintf(h->name, sizeof(h->name), "%s", name);
+	if (dmn_map_put(&ik->handle_by_id, h->id, (void *)(uintptr_t)ik->n_handles) < 0)
+		ik->handle_id_partial = true;
 	if (ik->handle_ix && 2 * ik->n_handles <= ik->handle_ix_cap) {
 		ik->handle_ix[handle_slot(ik, h->name)] = (uint32_t)ik->n_handles;
 	} else {
@@ -266,6 +268,10 @@ void ike_conn_handle_forget(struct dmn_ike *ik, const char *name)
 		if (k != last) /* the last handle moves into k */
 			ik->handle_ix[handle_slot(ik, ik->handles[last].name)] = (uint32_t)(k + 1);
 	}
+	dmn_map_del(&ik->handle_by_id, h->id);
+	if (k != last &&
+	    dmn_map_put(&ik->handle_by_id, ik->handles[last].id, (void *)(uintptr_t)(k + 1)) < 0)
+		ik->handle_id_partial = true;
 	*h = ik->handles[last];
 	ik->n_handles--;
 }
@@ -273,17 +279,25 @@ void ike_conn_handle_forget(struct dmn_ike *ik, const char *name)
 const struct dmn_conn *ike_conn_by_handle(const struct dmn *d, uint64_t handle, size_t *ret_i)
 {
 	const struct dmn_ike *ik = d->ike;
-	for (size_t k = 0; handle && d->config && k < ik->n_handles; k++) {
-		if (ik->handles[k].id != handle)
-			continue;
-		size_t i;
-		if (dmn_config_index_of(d->config, ik->handles[k].name, &i) < 0)
+	if (!handle || !d->config)
+		return NULL;
+	size_t k = (size_t)(uintptr_t)dmn_map_get(&ik->handle_by_id, handle);
+	if (k && k <= ik->n_handles && ik->handles[k - 1].id == handle) {
+		k--;
+	} else if (ik->handle_id_partial) { /* the index missed an insert: walk */
+		for (k = 0; k < ik->n_handles && ik->handles[k].id != handle; k++)
+			;
+		if (k == ik->n_handles)
 			return NULL;
-		if (ret_i)
-			*ret_i = i;
-		return d->config->conns[i];
+	} else {
+		return NULL;
 	}
-	return NULL;
+	size_t i;
+	if (dmn_config_index_of(d->config, ik->handles[k].name, &i) < 0)
+		return NULL;
+	if (ret_i)
+		*ret_i = i;
+	return d->config->conns[i];
 }
 
 /*
