@@ -210,3 +210,53 @@ CONF
     printf '%s %s : PSK "%s"\n' "$3" "$4" "$9" > "$1/ipsec.secrets"
     chmod 600 "$1/ipsec.secrets"
 }
+
+# Road warriors of one gateway at 203.0.113.2 (ID @gw.example.org, subnet 192.0.2.20/32), as in
+# rw-nat.sh and uniqueids.sh.
+# oak_rw_conf DIR ADDR ID SUBNET PSK [SETUP]: a road warrior at ADDR proving @ID for SUBNET/32,
+# auto=start, keyingtries=1; SETUP lines go into config setup.
+oak_rw_conf() {
+    mkdir -p "$1"
+    cat > "$1/ipsec.conf" <<CONF
+config setup
+${6:-}
+conn rw
+    keyexchange=ikev1
+    authby=secret
+    left=$2
+    leftid=@$3
+    leftsubnet=$4/32
+    right=203.0.113.2
+    rightid=@gw.example.org
+    rightsubnet=192.0.2.20/32
+    ike=aes128-sha256-modp2048!
+    esp=aes128gcm16!
+    keyingtries=1
+    auto=start
+CONF
+    printf '@%s @gw.example.org : PSK "%s"\n' "$3" "$5" > "$1/ipsec.secrets"
+    chmod 600 "$1/ipsec.secrets"
+}
+# oak_rw_gw_conf DIR PSK [SETUP] [CONN]: the gateway, right=%any for 192.0.2.0/28; SETUP lines go
+# into config setup, CONN lines into the conn.
+oak_rw_gw_conf() {
+    mkdir -p "$1"
+    cat > "$1/ipsec.conf" <<CONF
+config setup
+${3:-}
+conn rw
+    keyexchange=ikev1
+    authby=secret
+    left=203.0.113.2
+    leftid=@gw.example.org
+    leftsubnet=192.0.2.20/32
+    right=%any
+    rightsubnet=192.0.2.0/28
+    ike=aes128-sha256-modp2048!
+    esp=aes128gcm16!
+    auto=add
+${4:-}
+CONF
+    printf '@gw.example.org %%any : PSK "%s"\n' "$2" > "$1/ipsec.secrets"
+    chmod 600 "$1/ipsec.secrets"
+}

@@ -43,49 +43,12 @@ table ip oakrwnat {
 NFT
 
 PSK="oakley-rwnat-$$"
-rw_conf() { # DIR ADDR ID SUBNET
-    mkdir -p "$1"
-    cat > "$1/ipsec.conf" <<CONF
-config setup
-    keep_alive=5
-conn rw
-    keyexchange=ikev1
-    authby=secret
-    left=$2
-    leftid=@$3
-    leftsubnet=$4/32
-    right=203.0.113.2
-    rightid=@gw.example.org
-    rightsubnet=192.0.2.20/32
-    ike=aes128-sha256-modp2048!
-    esp=aes128gcm16!
-    keyingtries=1
-    auto=start
-CONF
-    printf '@%s @gw.example.org : PSK "%s"\n' "$3" "$PSK" > "$1/ipsec.secrets"
-    chmod 600 "$1/ipsec.secrets"
-}
 A=$NETNS_TMP/a B=$NETNS_TMP/b C=$NETNS_TMP/c
-mkdir -p "$B"
-cat > "$B/ipsec.conf" <<CONF
-conn rw
-    keyexchange=ikev1
-    authby=secret
-    left=203.0.113.2
-    leftid=@gw.example.org
-    leftsubnet=192.0.2.20/32
-    right=%any
-    rightsubnet=192.0.2.0/28
-    ike=aes128-sha256-modp2048!
-    esp=aes128gcm16!
-    auto=add
-CONF
-printf '@gw.example.org %%any : PSK "%s"\n' "$PSK" > "$B/ipsec.secrets"
-chmod 600 "$B/ipsec.secrets"
+oak_rw_gw_conf "$B" "$PSK"
 oakleyd_start gwb "$B"
 B_PID=$OAKLEYD_PID
-rw_conf "$A" 198.51.100.2 a.example.org 192.0.2.10
-rw_conf "$C" 198.51.100.130 c.example.org 192.0.2.11
+oak_rw_conf "$A" 198.51.100.2 a.example.org 192.0.2.10 "$PSK" "    keep_alive=5"
+oak_rw_conf "$C" 198.51.100.130 c.example.org 192.0.2.11 "$PSK" "    keep_alive=5"
 
 # ping_both WHEN: where ESP exists, each road warrior pings 192.0.2.20 through its own tunnel
 ping_both() {

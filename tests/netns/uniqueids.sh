@@ -33,50 +33,12 @@ ip -n "$(ns gwb)" addr add 192.0.2.20/32 dev lo
 ip netns exec "$(ns rt)" sysctl -qw net.ipv4.ip_forward=1
 
 PSK="oakley-uniq-$$"
-rw_conf() { # DIR ADDR SUBNET
-    mkdir -p "$1"
-    cat > "$1/ipsec.conf" <<CONF
-conn rw
-    keyexchange=ikev1
-    authby=secret
-    left=$2
-    leftid=@rw.example.org
-    leftsubnet=$3/32
-    right=203.0.113.2
-    rightid=@gw.example.org
-    rightsubnet=192.0.2.20/32
-    ike=aes128-sha256-modp2048!
-    esp=aes128gcm16!
-    keyingtries=1
-    auto=start
-CONF
-    printf '@rw.example.org @gw.example.org : PSK "%s"\n' "$PSK" > "$1/ipsec.secrets"
-    chmod 600 "$1/ipsec.secrets"
-}
 A=$NETNS_TMP/a B=$NETNS_TMP/b C=$NETNS_TMP/c
-mkdir -p "$B"
-cat > "$B/ipsec.conf" <<CONF
-config setup
-    uniqueids=$MODE
-conn rw
-    keyexchange=ikev1
-    authby=secret
-    left=203.0.113.2
-    leftid=@gw.example.org
-    leftsubnet=192.0.2.20/32
-    right=%any
-    rightid=@rw.example.org
-    rightsubnet=192.0.2.0/28
-    ike=aes128-sha256-modp2048!
-    esp=aes128gcm16!
-    auto=add
-CONF
-printf '@gw.example.org @rw.example.org : PSK "%s"\n' "$PSK" > "$B/ipsec.secrets"
-chmod 600 "$B/ipsec.secrets"
+oak_rw_gw_conf "$B" "$PSK" "    uniqueids=$MODE" "    rightid=@rw.example.org"
 oakleyd_start gwb "$B"
 B_PID=$OAKLEYD_PID
-rw_conf "$A" 198.51.100.2 192.0.2.10
-rw_conf "$C" 198.51.100.130 192.0.2.11
+oak_rw_conf "$A" 198.51.100.2 rw.example.org 192.0.2.10 "$PSK"
+oak_rw_conf "$C" 198.51.100.130 rw.example.org 192.0.2.11 "$PSK"
 
 show() { echo "--- oakleyd (gwb)"; grep -v ' -> ' "$B/log"; }
 count() { grep -c "$1" "$B/log"; }
