@@ -3,8 +3,9 @@
  * The glue between the IKE engine (proto/ike) and the world: it gives the engine its environment
  * (random, clock, log) and policy (conns, PSKs, SPIs from the kernel), and carries out the
  * engine's actions: datagrams to the sockets, timers to sd-event, DH jobs to the worker pool,
- * events to the kernel (xfrm) and the log. The policy is in ike_conn.c, a child's kernel side in
- * ike_child.c, rekeys and expiry in ike_life.c, right= names in resolve.c.
+ * events to the kernel (xfrm) and the log. The policy is in ike_conn.c, ISAKMP SA records and
+ * their indexes in ike_sa.c, a child's kernel side in ike_child.c, rekeys and expiry in
+ * ike_life.c, right= names in resolve.c.
  */
 #include "daemon/ike.h"
 #include "daemon/ike_int.h"
@@ -86,323 +87,6 @@ static void on_delete(struct dmn *d, const struct proto_ike_event *ev)
 	}
 }
 
-/* A keyed hash of a peer's proved ID, never 0: what tells two peers behind one address apart. */
-uint64_t ike_peer_id_hash(const struct dmn_ike *ik, const struct proto_ike_id *id)
-{
-	uint64_t h = 0xcbf29ce484222325u ^ ik->id_key[0]; /* FNV-1a over type, length, data */
-	h = (h ^ id->type) * 0x100000001b3u;
-	h = (h ^ id->len) * 0x100000001b3u;
-	for (unsigned i = 0; i < id->len && i < sizeof(id->data); i++)
-		h = (h ^ id->data[i]) * 0x100000001b3u;
-	h = (h ^ h >> 32) * (ik->id_key[1] | 1);
-	return h ? h : 1;
-}
-
-/* INITIAL-CONTACT (RFC 2407 §4.6.3.3): the peer rebooted; its children from before this ISAKMP
- * SA's negotiation began are stale. Children that came up meanwhile, over the peer's other new
- * ISAKMP SAs (several conns started at once each send INITIAL-CONTACT), are not. The peer is
- * the one at that address that proved the same ID: road warriors behind one NAT each send
- * INITIAL-CONTACT (iOS always does) and must not remove each other's SAs. */
-static void on_initial_contact(struct dmn *d, const struct proto_ike_event *ev)
-{
-	const struct dmn_ike_sa *sa = dmn_map_get(&d->ike->sas, ev->sa_id);
-	if (!sa)
-		return; /* its record is added at P1_UP, before this event (or uniqueids=keep
-			 * deleted it) */
-	if (d->config && d->config->setup.uniqueids == DMN_UNIQUE_NEVER) {
-		log_info("%s: INITIAL-CONTACT from peer ignored (uniqueids=never)", sa->conn);
-		return;
-	}
-	uint64_t began = sa->p1.started_ms;
-	for (struct dmn_child *c = d->ike->child_addr[dmn_ike_addr_bucket(&ev->peer)], *next; c;
-	     c = next) {
-		next = c->addr_next;
-		if (c->ike_sa_id != ev->sa_id && c->established_ms < began &&
-		    c->peer_id_hash == sa->peer_id_hash && c->peer.family == ev->peer.family &&
-		    memcmp(c->peer.addr, ev->peer.addr, 16) == 0) {
-			log_info("%s: INITIAL-CONTACT from peer: removing old IPsec SA 0x%08x",
-				 c->conn, c->spi_out);
-			ike_child_remove_kernel(d, c);
-			ike_child_free(d, c);
-		}
-	}
-}
-
-static void sa_flow_link(struct dmn_ike *ik, struct dmn_ike_sa *sa);
-static void sa_flow_unlink(struct dmn_ike *ik, struct dmn_ike_sa *sa);
-
-/* ---- NAT traversal: a moved NAT mapping, keepalives ---- */
-
-/* RFC 3947 §4: the peer's NAT gave it a new port; its SAs follow instead of being torn down. */
-static void on_peer_moved(struct dmn *d, const struct proto_ike_event *ev)
-{
-	struct dmn_ike_sa *sa = dmn_map_get(&d->ike->sas, ev->sa_id);
-	char from[64], to[64];
-	struct sockaddr_storage ss;
-	ike_proto_to_sockaddr(&ev->u.moved.old_peer, &ss);
-	dmn_sockaddr_str((struct sockaddr *)&ss, from, sizeof(from));
-	ike_proto_to_sockaddr(&ev->peer, &ss);
-	dmn_sockaddr_str((struct sockaddr *)&ss, to, sizeof(to));
-	if (sa) {
-		sa_flow_unlink(d->ike, sa); /* its address may have changed with the port */
-		sa->peer = ev->peer;
-		sa->local = ev->local;
-		sa_flow_link(d->ike, sa);
-	}
-	for (struct dmn_child *c = d->ike->child_head; c; c = c->next) {
-		if (c->ike_sa_id != ev->sa_id || !c->natt)
-			continue;
-		c->encap_dport = ev->peer.port;
-		c->encap_sport = ev->local.port;
-		int r = ike_child_encap_update(d, c);
-		if (r < 0)
-			log_warn("%s: cannot move IPsec SA 0x%08x to %s: %s", c->conn, c->spi_out,
-				 to, r == -EOPNOTSUPP ? "algorithm unknown" : xfrm_errmsg(d->xfrm));
-		else
-			log_info("%s: peer's NAT mapping moved from %s to %s: IPsec SAs "
-				 "0x%08x/0x%08x "
-				 "updated",
-				 c->conn, from, to, c->spi_in, c->spi_out);
-	}
-}
-
-/* ---- ISAKMP SA records ---- */
-
-unsigned ike_flow_bucket(const char *conn, const struct proto_ike_addr *peer)
-{
-	return dmn_ike_flow_bucket(conn, peer);
-}
-
-/* Links a child into its (conn, peer) and its peer-address chains, newest first. */
-void ike_child_flow_link(struct dmn_ike *ik, struct dmn_child *c)
-{
-	unsigned b = ike_flow_bucket(c->conn, &c->peer);
-	c->flow_next = ik->child_flow[b];
-	ik->child_flow[b] = c;
-	b = dmn_ike_addr_bucket(&c->peer);
-	c->addr_next = ik->child_addr[b];
-	ik->child_addr[b] = c;
-}
-
-void ike_child_flow_unlink(struct dmn_ike *ik, struct dmn_child *c)
-{
-	struct dmn_child **pp = &ik->child_flow[ike_flow_bucket(c->conn, &c->peer)];
-	while (*pp && *pp != c)
-		pp = &(*pp)->flow_next;
-	if (*pp)
-		*pp = c->flow_next;
-	pp = &ik->child_addr[dmn_ike_addr_bucket(&c->peer)];
-	while (*pp && *pp != c)
-		pp = &(*pp)->addr_next;
-	if (*pp)
-		*pp = c->addr_next;
-}
-
-static void sa_flow_link(struct dmn_ike *ik, struct dmn_ike_sa *sa)
-{
-	unsigned b = ike_flow_bucket(sa->conn, &sa->peer);
-	sa->flow_next = ik->sa_flow[b];
-	ik->sa_flow[b] = sa;
-	b = dmn_ike_addr_bucket(&sa->peer);
-	sa->addr_next = ik->sa_addr[b];
-	ik->sa_addr[b] = sa;
-	b = sa->peer_id_hash & (DMN_FLOW_BUCKETS - 1);
-	sa->idh_next = ik->sa_idh[b];
-	ik->sa_idh[b] = sa;
-}
-
-static void sa_flow_unlink(struct dmn_ike *ik, struct dmn_ike_sa *sa)
-{
-	struct dmn_ike_sa **pp = &ik->sa_flow[ike_flow_bucket(sa->conn, &sa->peer)];
-	while (*pp && *pp != sa)
-		pp = &(*pp)->flow_next;
-	if (*pp)
-		*pp = sa->flow_next;
-	pp = &ik->sa_addr[dmn_ike_addr_bucket(&sa->peer)];
-	while (*pp && *pp != sa)
-		pp = &(*pp)->addr_next;
-	if (*pp)
-		*pp = sa->addr_next;
-	pp = &ik->sa_idh[sa->peer_id_hash & (DMN_FLOW_BUCKETS - 1)];
-	while (*pp && *pp != sa)
-		pp = &(*pp)->idh_next;
-	if (*pp)
-		*pp = sa->idh_next;
-}
-
-/* The ISAKMP SA to speak to child c's peer over: its own while it is up, else the newest with
- * its conn and peer address, or NULL. */
-struct dmn_ike_sa *ike_child_peer_sa(struct dmn *d, const struct dmn_child *c)
-{
-	struct dmn_ike_sa *sa = c->orphan ? NULL : dmn_map_get(&d->ike->sas, c->ike_sa_id);
-	return sa ? sa : ike_newest_sa(d, c->conn, &c->peer);
-}
-
-/* The newest established ISAKMP SA of conn with peer (chains are newest first), or NULL. */
-struct dmn_ike_sa *ike_newest_sa(struct dmn *d, const char *conn, const struct proto_ike_addr *peer)
-{
-	for (struct dmn_ike_sa *sa = d->ike->sa_flow[ike_flow_bucket(conn, peer)]; sa;
-	     sa = sa->flow_next)
-		if (strcmp(sa->conn, conn) == 0 && ike_addr_eq_noport(&sa->peer, peer))
-			return sa;
-	return NULL;
-}
-
-void ike_child_set_sa(struct dmn *d, struct dmn_child *c, uint64_t sa_id)
-{
-	struct dmn_ike_sa *o = c->ike_sa_id ? dmn_map_get(&d->ike->sas, c->ike_sa_id) : NULL;
-	struct dmn_ike_sa *n = sa_id ? dmn_map_get(&d->ike->sas, sa_id) : NULL;
-	if (o && o->n_children)
-		o->n_children--;
-	if (n)
-		n->n_children++;
-	c->ike_sa_id = sa_id;
-	c->orphan = !n;
-	if (n)
-		c->peer_id_hash = n->peer_id_hash;
-}
-
-static void sa_record_add(struct dmn *d, const struct proto_ike_event *ev, const char *name)
-{
-	struct dmn_ike *ik = d->ike;
-	struct dmn_ike_sa *sa = calloc(1, sizeof(*sa));
-	if (!sa || dmn_map_put(&ik->sas, ev->sa_id, sa) < 0) {
-		free(sa);
-		log_err("out of memory for an ISAKMP SA record");
-		return;
-	}
-	sa->sa_id = ev->sa_id;
-	sa->conn_handle = ev->conn_handle;
-	snprintf(sa->conn, sizeof(sa->conn), "%s", name);
-	sa->initiator = ev->initiator;
-	sa->local = ev->local;
-	sa->peer = ev->peer;
-	sa->p1 = ev->u.p1;
-	sa->peer_id_hash = ike_peer_id_hash(ik, &ev->u.p1.peer_id);
-	sa->established_ms = dmn_now_ms(d);
-	const struct dmn_conn *conn = ike_conn_by_handle(d, ev->conn_handle, NULL);
-	uint32_t life = ev->u.p1.lifetime_s;
-	if (life) {
-		sa->expire_ms = sa->established_ms + (uint64_t)life * 1000;
-		if (conn && conn->rekey && conn->reauth)
-			sa->reauth_ms =
-				sa->expire_ms -
-				(uint64_t)ike_rekey_margin(conn, life, ev->initiator) * 1000;
-	}
-	/* IKEv1 children outlive their ISAKMP SA: a new one with the same peer (a
-	 * reauthentication) takes them over, unless the peer says it rebooted (INITIAL-CONTACT
-	 * then removes them). The same peer: the children's ISAKMP SA is gone (they are orphans),
-	 * or it is still up with the same address, port and ID. Road warriors behind one NAT share
-	 * the conn and the address; each keeps its own children (their ports or IDs differ). */
-	unsigned adopted = 0;
-	for (struct dmn_child *c = ik->child_flow[ike_flow_bucket(name, &ev->peer)];
-	     c && !ev->u.p1.peer_initial_contact; c = c->flow_next)
-		if (c->ike_sa_id != ev->sa_id && c->peer_id_hash == sa->peer_id_hash &&
-		    (c->orphan || c->peer.port == ev->peer.port) &&
-		    ike_addr_eq_noport(&c->peer, &ev->peer) && strcmp(c->conn, name) == 0) {
-			ike_child_set_sa(d, c, ev->sa_id);
-			adopted++;
-		}
-	if (adopted)
-		log_info("%s: new ISAKMP SA with the peer takes over %u IPsec SA%s", name, adopted,
-			 adopted == 1 ? "" : "s");
-	sa->next = ik->sa_head;
-	if (sa->next)
-		sa->next->prev = sa;
-	ik->sa_head = sa;
-	sa_flow_link(ik, sa);
-	ik->n_sas++;
-	dmn_vici_ike_updown(d, sa, true);
-}
-
-static void sa_record_del(struct dmn *d, uint64_t sa_id);
-
-/*
- * uniqueids= (config setup): a peer proved an ID that an ISAKMP SA of the same conn with another
- * endpoint (address or port) already has: the same client moved (a new network, a new NAT
- * mapping) or a second one uses its ID. yes/replace delete the older SA and its IPsec SAs, keep
- * deletes the new one, no and never allow both. The same endpoint is left alone: that is the
- * peer reauthenticating, whose new SA takes over the children (sa_record_add). O(SAs with that
- * ID hash).
- */
-static void enforce_unique(struct dmn *d, struct dmn_ike_sa *sa)
-{
-	struct dmn_ike *ik = d->ike;
-	enum dmn_uniqueids u = d->config ? d->config->setup.uniqueids : DMN_UNIQUE_YES;
-	if (u == DMN_UNIQUE_NO || u == DMN_UNIQUE_NEVER || !sa->peer_id_hash)
-		return;
-	char now_at[64], was_at[64];
-	struct sockaddr_storage ss;
-	ike_proto_to_sockaddr(&sa->peer, &ss);
-	dmn_sockaddr_str((struct sockaddr *)&ss, now_at, sizeof(now_at));
-	for (struct dmn_ike_sa *o = ik->sa_idh[sa->peer_id_hash & (DMN_FLOW_BUCKETS - 1)], *next; o;
-	     o = next) {
-		next = o->idh_next;
-		if (o == sa || o->peer_id_hash != sa->peer_id_hash ||
-		    strcmp(o->conn, sa->conn) != 0 ||
-		    (ike_addr_eq_noport(&o->peer, &sa->peer) && o->peer.port == sa->peer.port))
-			continue;
-		ike_proto_to_sockaddr(&o->peer, &ss);
-		dmn_sockaddr_str((struct sockaddr *)&ss, was_at, sizeof(was_at));
-		if (u == DMN_UNIQUE_KEEP) {
-			log_info("%s: peer's ID already has an ISAKMP SA with %s: refusing the new "
-				 "one "
-				 "with %s (uniqueids=keep)",
-				 sa->conn, was_at, now_at);
-			d->ike->unique_refused++;
-			uint64_t id = sa->sa_id;
-			proto_ike_delete_sa(ik->engine, id);
-			sa_record_del(d, id);
-			return;
-		}
-		unsigned n = 0;
-		for (struct dmn_child *c = ik->child_flow[ike_flow_bucket(o->conn, &o->peer)], *cn;
-		     c; c = cn) {
-			cn = c->flow_next;
-			if (c->ike_sa_id != o->sa_id)
-				continue;
-			ike_child_send_delete(d, c);
-			ike_child_remove_kernel(d, c);
-			ike_child_free(d, c);
-			n++;
-		}
-		log_info(
-			"%s: peer's ID now at %s: deleting its ISAKMP SA with %s and %u IPsec SA%s "
-			"(uniqueids=%s)",
-			sa->conn, now_at, was_at, n, n == 1 ? "" : "s",
-			u == DMN_UNIQUE_REPLACE ? "replace" : "yes");
-		d->ike->unique_replaced++;
-		uint64_t id = o->sa_id;
-		proto_ike_delete_sa(ik->engine, id);
-		sa_record_del(d, id); /* next is still valid: only o left the chain */
-	}
-}
-
-static void sa_record_del(struct dmn *d, uint64_t sa_id)
-{
-	struct dmn_ike *ik = d->ike;
-	struct dmn_ike_sa *sa = dmn_map_del(&ik->sas, sa_id);
-	if (!sa)
-		return;
-	/* its children outlive it, as orphans that the next ISAKMP SA with the peer takes over */
-	for (struct dmn_child *c = ik->child_flow[ike_flow_bucket(sa->conn, &sa->peer)];
-	     c && sa->n_children; c = c->flow_next)
-		if (c->ike_sa_id == sa_id) {
-			c->orphan = true;
-			sa->n_children--;
-		}
-	dmn_vici_ike_updown(d, sa, false);
-	sa_flow_unlink(ik, sa);
-	if (sa->prev)
-		sa->prev->next = sa->next;
-	else
-		ik->sa_head = sa->next;
-	if (sa->next)
-		sa->next->prev = sa->prev;
-	ik->n_sas--;
-	free(sa);
-}
-
 /* ---- Dead Peer Detection (RFC 3706) ---- */
 
 /* The peer did not answer R-U-THERE: dpdaction= says what happens to its SAs. clear removes them,
@@ -426,20 +110,8 @@ static void on_dpd_dead(struct dmn *d, const struct proto_ike_event *ev)
 		 act == DMN_DPD_HOLD	  ? "holding its traffic"
 		 : act == DMN_DPD_RESTART ? "restarting the connection"
 					  : "clearing its SAs");
-	/* its children are in its conn-and-peer chain; without its record, look at all */
-	bool chain = sa != NULL;
-	for (struct dmn_child *c = chain ? ik->child_flow[ike_flow_bucket(sa->conn, &sa->peer)]
-					 : ik->child_head,
-			      *next;
-	     c; c = next) {
-		next = chain ? c->flow_next : c->next;
-		if (c->ike_sa_id != ev->sa_id)
-			continue;
-		if (act == DMN_DPD_HOLD)
-			c->policies = false; /* leave them in the kernel */
-		ike_child_remove_kernel(d, c);
-		ike_child_free(d, c);
-	}
+	/* hold: the policies stay in the kernel */
+	ike_sa_children_remove(d, ev->sa_id, sa, false, act == DMN_DPD_HOLD);
 	proto_ike_delete_sa(ik->engine, ev->sa_id); /* SA_GONE drops the record */
 	if (act == DMN_DPD_RESTART && conn)
 		dmn_ike_initiate(d, name);
@@ -695,10 +367,10 @@ static void on_event(struct dmn *d, const struct proto_ike_event *ev)
 			proto_name_buf(PROTO_NAMES_IKE_GROUP, ev->u.p1.prop.group, b3, sizeof(b3)),
 			ev->u.p1.prop.key_bits ? " key " : "", ev->u.p1.prop.key_bits,
 			ev->u.p1.lifetime_s);
-		sa_record_add(d, ev, name);
+		struct dmn_ike_sa *rec = ike_sa_record_add(d, ev, name);
 		d->ike->p1_up++;
-		if (dmn_map_get(&d->ike->sas, ev->sa_id))
-			enforce_unique(d, dmn_map_get(&d->ike->sas, ev->sa_id));
+		if (rec)
+			ike_sa_enforce_unique(d, rec);
 		if (conn) {
 			struct dmn_conn_handle *h = ike_handle_by_name(d->ike, conn->name);
 			if (h)
@@ -755,7 +427,7 @@ static void on_event(struct dmn *d, const struct proto_ike_event *ev)
 		on_delete(d, ev);
 		break;
 	case PROTO_IKE_EV_INITIAL_CONTACT:
-		on_initial_contact(d, ev);
+		ike_on_initial_contact(d, ev);
 		break;
 	case PROTO_IKE_EV_NOTIFY:
 		log_notice("%s: notify %s from %s", name,
@@ -764,10 +436,10 @@ static void on_event(struct dmn *d, const struct proto_ike_event *ev)
 		break;
 	case PROTO_IKE_EV_SA_GONE:
 		sd_event_source_disable_unref(dmn_map_del(&d->ike->timers, ev->sa_id));
-		sa_record_del(d, ev->sa_id);
+		ike_sa_record_del(d, ev->sa_id);
 		break;
 	case PROTO_IKE_EV_PEER_MOVED:
-		on_peer_moved(d, ev);
+		ike_on_peer_moved(d, ev);
 		break;
 	case PROTO_IKE_EV_DPD_ACK:
 		dpd_settled(d, ev->sa_id);
@@ -1034,7 +706,7 @@ int dmn_ike_terminate(struct dmn *d, const char *name)
 		uint64_t id = sa->sa_id;
 		if (proto_ike_delete_sa(ik->engine, id) == 0)
 			n++;
-		sa_record_del(d, id); /* no-op if SA_GONE already removed it */
+		ike_sa_record_del(d, id); /* no-op if SA_GONE already removed it */
 	}
 	ike_pump(d);
 	if (n == 0)
@@ -1229,7 +901,7 @@ void dmn_ike_free(struct dmn *d)
 		ike_child_free(d, ik->child_head);
 	dmn_map_clear(&ik->children);
 	while (ik->sa_head)
-		sa_record_del(d, ik->sa_head->sa_id);
+		ike_sa_record_del(d, ik->sa_head->sa_id);
 	dmn_map_clear(&ik->sas);
 	free(ik->handles);
 	free(ik->handle_ix);

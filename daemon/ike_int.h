@@ -72,6 +72,15 @@ bool ike_resolved_peer_is(const struct dmn *d, const struct dmn_conn *c,
 
 /* ike.c: the (conn, peer address) index */
 unsigned ike_flow_bucket(const char *conn, const struct proto_ike_addr *peer);
+/* ISAKMP SA records (ike_sa.c) */
+struct dmn_ike_sa *ike_sa_record_add(struct dmn *d, const struct proto_ike_event *ev,
+				     const char *name);
+void ike_sa_record_del(struct dmn *d, uint64_t sa_id);
+void ike_sa_enforce_unique(struct dmn *d, struct dmn_ike_sa *sa);
+unsigned ike_sa_children_remove(struct dmn *d, uint64_t sa_id, const struct dmn_ike_sa *sa,
+				bool send_delete, bool keep_policies);
+void ike_on_initial_contact(struct dmn *d, const struct proto_ike_event *ev);
+void ike_on_peer_moved(struct dmn *d, const struct proto_ike_event *ev);
 void ike_child_flow_link(struct dmn_ike *ik, struct dmn_child *c);
 void ike_child_flow_unlink(struct dmn_ike *ik, struct dmn_child *c);
 
