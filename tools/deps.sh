@@ -1,11 +1,15 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Sourced by tools/check, tools/demo and .ci/run: installs, as root with apt-get, every Debian 12
 # package that building and testing oakley needs and that is not installed yet.
+# strongSwan's test peers need its plugin packages: openssl (ECP groups) in -standard-plugins,
+# curve25519 in -extra-plugins, xauth-generic in libcharon-extauth-plugins, unity/attr in
+# libcharon-extra-plugins (tests/netns/lib.sh charon_need_plugins names them when missing).
 OAKLEY_BUILD_DEPS="meson ninja-build pkg-config gcc clang llvm libclang-rt-14-dev
  libmnl-dev libnl-3-dev libnl-route-3-dev nettle-dev libgmp-dev libgnutls28-dev libsystemd-dev libcap-dev"
 OAKLEY_TEST_DEPS="iproute2 nftables tshark python3 python3-scapy python3-cryptography strongswan-swanctl charon-systemd
  strongswan-pki qemu-system-x86 linux-image-cloud-amd64 busybox-static kmod procps psmisc util-linux iputils-ping
- debhelper dpkg-dev fakeroot lintian scdoc strace systemd cpio"
+ debhelper dpkg-dev fakeroot lintian scdoc strace systemd cpio
+ libstrongswan-standard-plugins libstrongswan-extra-plugins libcharon-extauth-plugins libcharon-extra-plugins"
 
 oakley_install_deps() {
     local want="$*" missing="" p

@@ -95,6 +95,27 @@ wait_for() {
 # DIR (DIR/strongswan.conf is written here; DIR/swanctl/swanctl.conf is the caller's), VICI socket
 # DIR/charon.vici, log DIR/charon.log. Waits for the socket. Sets CHARON_PID. $CHARON_EXTRA, if
 # set, is added to the charon-systemd section.
+# charon_need_plugins NAME...: fails, naming the Debian package to install, when one of strongSwan's
+# plugins is missing. Without the plugin charon would start anyway and answer with a confusing
+# protocol error (no openssl plugin: INVALID-KEY-INFORMATION for every ECP group).
+charon_need_plugins() {
+    local p pkg missing=""
+    for p in "$@"; do
+        [ -e "/usr/lib/ipsec/plugins/libstrongswan-$p.so" ] && continue
+        case $p in
+        openssl) pkg=libstrongswan-standard-plugins ;;
+        curve25519) pkg=libstrongswan-extra-plugins ;;
+        xauth-generic | eap-mschapv2 | eap-md5 | eap-gtc) pkg=libcharon-extauth-plugins ;;
+        unity | xauth-pam | xauth-eap) pkg=libcharon-extra-plugins ;;
+        vici) pkg=strongswan-swanctl ;;
+        socket-default | updown) pkg=strongswan-libcharon ;;
+        *) pkg=libstrongswan ;;
+        esac
+        missing="$missing $p (apt-get install $pkg)"
+    done
+    [ -z "$missing" ] || fail "strongSwan plugins missing:$missing"
+}
+
 charon_start() {
     local name=$1 dir=$2
     command -v charon-systemd >/dev/null || [ -x /usr/sbin/charon-systemd ] ||
@@ -103,7 +124,9 @@ charon_start() {
     # A short plugin list: loading everything is slow and kernel-libipsec/bypass-lan would take the
     # test subnets' traffic (shared/notes/vm-testbed.md).
     local plugins="random nonce aes sha1 sha2 md5 hmac kdf gmp curve25519 x509 pubkey pem pkcs1 \
-revocation constraints socket-default kernel-netlink updown vici openssl"
+revocation constraints socket-default kernel-netlink updown vici openssl ${CHARON_PLUGINS:-}"
+    # shellcheck disable=SC2086
+    charon_need_plugins $plugins
     cat > "$dir/strongswan.conf" <<CONF
 charon-systemd {
     load = $plugins

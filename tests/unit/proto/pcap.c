@@ -4,6 +4,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static void be16(uint8_t *p, uint16_t v)
 {
@@ -69,6 +70,30 @@ int pcap_write(FILE *f, unsigned idx, const uint8_t *msg, size_t len, bool nat_t
 	if (fwrite(rec, 1, 16, f) != 16 || fwrite(frame, 1, flen, f) != flen)
 		return -1;
 	return 0;
+}
+
+const char *pcap_tshark_find(void)
+{
+	static char found[4096];
+	const char *env = getenv("TSHARK");
+	if (env && *env)
+		return access(env, X_OK) == 0 ? env : NULL;
+	const char *path = getenv("PATH");
+	if (!path || !*path)
+		path = "/usr/local/bin:/usr/bin:/bin";
+	while (*path) {
+		size_t n = strcspn(path, ":");
+		if (n > 0 && n < sizeof(found) - sizeof("/tshark")) {
+			memcpy(found, path, n);
+			memcpy(found + n, "/tshark", sizeof("/tshark"));
+			if (access(found, X_OK) == 0)
+				return found;
+		}
+		path += n;
+		if (*path == ':')
+			path++;
+	}
+	return NULL;
 }
 
 char *pcap_tshark(const char *tshark, const char *path, int *ret_status)

@@ -18,6 +18,10 @@ int pcap_open(FILE *f);
 /* Appends frame idx (1-based, also the IP ID and the timestamp) around an ISAKMP message of
  * len <= PCAP_MSG_MAX bytes. 0 or -1. */
 int pcap_write(FILE *f, unsigned idx, const uint8_t *msg, size_t len, bool nat_t);
+/* The tshark to run: $TSHARK when set and executable, else the first tshark on $PATH, looked up
+ * when the test runs (not when meson configured the build, which may have been before tshark was
+ * installed). NULL when there is none. */
+const char *pcap_tshark_find(void);
 /* Runs `TSHARK -n -r PATH -V -O isakmp` and returns its output (malloc'd, NUL-terminated), or
  * NULL; *ret_status is pclose()'s status. */
 char *pcap_tshark(const char *tshark, const char *path, int *ret_status);

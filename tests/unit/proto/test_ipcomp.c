@@ -349,11 +349,13 @@ static void test_bounds(void)
 		CHECK(got[i].comp_seen && got[i].comp); /* DEFLATE is the 40th of 40 <= 64 */
 }
 
+static bool tshark_missing;
+
 static void test_tshark(void)
 {
-	const char *tshark = getenv("TSHARK");
-	if (!tshark || !*tshark || access(tshark, X_OK) != 0) {
-		printf("tshark part skipped: tshark is not installed\n");
+	const char *tshark = pcap_tshark_find();
+	if (!tshark) {
+		tshark_missing = true;
 		return;
 	}
 	char path[] = "/tmp/oakley-proto-ipcomp-XXXXXX";
@@ -433,5 +435,9 @@ int main(void)
 	test_odd_suites();
 	test_bounds();
 	test_tshark();
+	/* The other parts ran; a missing cross-check is still not a pass. */
+	if (tshark_missing && !test_failures)
+		TEST_SKIP("the tshark cross-check could not run: tshark is not installed "
+			  "(apt-get install tshark); the other checks passed");
 	return TEST_END();
 }

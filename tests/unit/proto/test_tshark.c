@@ -41,8 +41,8 @@ static void expect(size_t n, const char *name, const char *const *want)
 
 int main(void)
 {
-	const char *tshark = getenv("TSHARK");
-	if (!tshark || !*tshark || access(tshark, X_OK) != 0)
+	const char *tshark = pcap_tshark_find();
+	if (!tshark)
 		TEST_SKIP("tshark is not installed (apt-get install tshark)");
 
 	size_t n = samples_build(samples, SAMPLES_MAX);

@@ -22,6 +22,12 @@ NS_B=oak-vici-b-$$
 [ -x "$CHARON" ] || { echo "SKIP: $CHARON not installed"; exit 77; }
 command -v swanctl > /dev/null || { echo "SKIP: swanctl not installed"; exit 77; }
 ip netns list > /dev/null 2>&1 || { echo "SKIP: ip netns unusable"; exit 77; }
+# The plugins of the load= list below: a missing one (openssl is in libstrongswan-standard-plugins,
+# curve25519 in libstrongswan-extra-plugins) makes charon print a warning that version would show.
+for p in openssl curve25519 gmp vici kernel-netlink socket-default; do
+    [ -e "/usr/lib/ipsec/plugins/libstrongswan-$p.so" ] ||
+        { echo "FAIL: strongSwan plugin $p is missing (see tools/deps.sh)"; exit 1; }
+done
 
 START=$(date +%s%N)
 DIR=$(mktemp -d /tmp/oak-vici.XXXXXX)
