@@ -254,6 +254,12 @@ static inline const struct dmn_child *dmn_ike_children(const struct dmn *d)
 /* Deletes (with DELETE notifications) every ISAKMP SA and child of the conn called name; returns
  * how many ISAKMP SAs were deleted, or -ENOENT. */
 int dmn_ike_terminate(struct dmn *d, const char *name);
+/* Deletes ISAKMP SA sa_id (its uniqueid in list-sas) and its children, telling the peer; 0 or
+ * -ENOENT. */
+int dmn_ike_terminate_sa(struct dmn *d, uint64_t sa_id);
+/* Deletes the child whose key in dmn_ike.children is key, telling the peer (over its ISAKMP SA,
+ * else the newest with its peer); its ISAKMP SA stays. 0 or -ENOENT. */
+int dmn_ike_terminate_child(struct dmn *d, uint64_t key);
 /* Rekeys the children of conn name now (ike: reauthenticates its ISAKMP SA instead); returns
  * how many were started, or -ENOENT. */
 int dmn_ike_rekey(struct dmn *d, const char *name, bool ike);

@@ -172,6 +172,27 @@ struct dmn_vici_req {
 
 /* A decimal number and nothing else (no sign): true and *ret set, or false. */
 bool dmn_vici_parse_u64(const char *s, unsigned long long *ret);
+
+/* One key-value of a request to read as a string: its key, and the buffer it goes to. */
+struct dmn_vici_arg {
+	const char *key;
+	char *buf;
+	size_t cap; /* > 0 */
+};
+/*
+ * Reads the key-values args[0..n) of rq's message into their buffers, every one of which is
+ * written: the value, or "" when the key is absent or empty. Returns true, or false after
+ * answering rq (success = no, errmsg naming the key) when a value is longer than its buffer
+ * allows or holds a NUL byte: a name is taken whole or not at all.
+ */
+bool dmn_vici_req_args(const struct dmn_vici_req *rq, const struct dmn_vici_arg *args, size_t n)
+	__attribute__((warn_unused_result));
+/*
+ * The number in the string s read from key (dmn_vici_req_args): true with *ret set (0 if s is
+ * empty), or false after answering rq when s is not a decimal number.
+ */
+bool dmn_vici_req_num(const struct dmn_vici_req *rq, const char *key, const char *s,
+		      unsigned long long *ret) __attribute__((warn_unused_result));
 /* Whether name was loaded with load-conn (and not unloaded since): what get-conns lists. */
 bool dmn_vici_is_loaded(const struct dmn_vici *v, const char *name);
 

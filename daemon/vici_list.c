@@ -118,10 +118,15 @@ void dmn_vici_cmd_list_sas(const struct dmn_vici_req *rq)
 {
 	struct dmn *d = rq->d;
 	char ike[DMN_NAME_MAX], ike_id[32];
-	vici_node_str(rq->msg, "ike", ike, sizeof(ike), "");
-	vici_node_str(rq->msg, "ike-id", ike_id, sizeof(ike_id), "");
+	const struct dmn_vici_arg args[] = {
+		{"ike", ike, sizeof(ike)},
+		{"ike-id", ike_id, sizeof(ike_id)},
+	};
 	unsigned long long want_id = 0;
-	bool by_id = ike_id[0] && dmn_vici_parse_u64(ike_id, &want_id);
+	if (!dmn_vici_req_args(rq, args, sizeof(args) / sizeof(args[0])) ||
+	    !dmn_vici_req_num(rq, "ike-id", ike_id, &want_id))
+		return;
+	bool by_id = ike_id[0] != '\0';
 	struct dmn_vici_listing *l = calloc(1, sizeof(*l));
 	size_t n_sa = d->ike ? d->ike->n_sas : 0, n_ch = d->ike ? d->ike->n_children : 0;
 	if (!l || !(l->sa_ids = calloc(n_sa + 1, sizeof(*l->sa_ids))) ||
@@ -277,7 +282,9 @@ static void send_conn(const struct dmn_vici_req *rq, const struct dmn_conn *conn
 void dmn_vici_cmd_list_conns(const struct dmn_vici_req *rq)
 {
 	char ike[DMN_NAME_MAX];
-	vici_node_str(rq->msg, "ike", ike, sizeof(ike), "");
+	const struct dmn_vici_arg arg = {"ike", ike, sizeof(ike)};
+	if (!dmn_vici_req_args(rq, &arg, 1))
+		return;
 	const struct dmn_config *cfg = rq->d->config;
 	for (size_t i = 0; cfg && i < cfg->n_conns && !rq->c->dead; i++)
 		if (!ike[0] || strcmp(ike, cfg->conns[i]->name) == 0)
