@@ -36,6 +36,8 @@ enum kase {
 	K_LOG,
 	K_OVERSIZE,
 	K_NO_CONNECTION, /* oakley must fail before connecting */
+	K_CONNECTING,	 /* list-sas: a conn with no ISAKMP SA yet, a retry planned */
+	K_UP_RETRY,	 /* initiate fails, and list-sas then shows the planned retry */
 };
 
 /* What the client asked for in its last CMD_REQUEST: the command and its child/ike values. */
@@ -115,6 +117,25 @@ static void send_list_sa(int fd)
 	send_built(fd, &b);
 }
 
+/* One list-sa event of a conn that is connecting, as oakleyd sends it. */
+static void send_connecting(int fd)
+{
+	struct vici_builder b;
+	vici_builder_init_packet(&b, VICI_EVENT, "list-sa");
+	vici_begin_section(&b, "net");
+	vici_add_kv_str(&b, "uniqueid", "0");
+	vici_add_kv_str(&b, "version", "1");
+	vici_add_kv_str(&b, "state", "CONNECTING");
+	vici_add_kv_str(&b, "local-host", "192.0.2.1");
+	vici_add_kv_str(&b, "remote-host", "192.0.2.2");
+	vici_add_kv_str(&b, "attempt", "2");
+	vici_add_kv_str(&b, "next-attempt-in", "3");
+	vici_begin_section(&b, "child-sas");
+	vici_end_section(&b);
+	vici_end_section(&b);
+	send_built(fd, &b);
+}
+
 static void send_response(int fd, const char *success, const char *errmsg)
 {
 	struct vici_builder b;
@@ -176,6 +197,22 @@ static bool answer(int fd, enum kase k)
 		send_built(fd, &b);
 		send_list_sa(fd);
 		send_response(fd, NULL, NULL);
+		return true;
+	case K_CONNECTING:
+		send_list_sa(fd);
+		send_connecting(fd);
+		send_response(fd, NULL, NULL);
+		return true;
+	case K_UP_RETRY:
+		if (strcmp(last_cmd, "list-sas") == 0) {
+			send_connecting(fd);
+			send_response(fd, NULL, NULL);
+			return true;
+		}
+		send_log(fd, "control-log",
+			 "\"net\" #1: no reply to MM_I1_SENT yet: sent it again "
+			 "(2 of 5), waiting 2 s");
+		send_response(fd, "no", "net: ISAKMP SA with 192.0.2.2[500] failed: no reply");
 		return true;
 	case K_REKEY:
 		vici_builder_init_packet(&b, VICI_CMD_RESPONSE, NULL);
@@ -346,6 +383,23 @@ static void cases(const char *oakley, const char *dir, int lfd)
 	run(oakley, dir, lfd, K_UP_FAIL, (const char *[]){"up", "net", NULL}, &r);
 	CHECK_EQ_INT(r.status, 1);
 	CHECK_STR(r.err, "oakley: up failed: establishing CHILD_SA 'net' failed\n");
+
+	/* a failed attempt after which the daemon tries again (keyingtries): said so */
+	run(oakley, dir, lfd, K_UP_RETRY, (const char *[]){"up", "net", NULL}, &r);
+	CHECK_EQ_INT(r.status, 1);
+	CHECK_STR(r.out, "[IKE] \"net\" #1: no reply to MM_I1_SENT yet: sent it again (2 of 5), "
+			 "waiting 2 s\n");
+	CHECK_STR(r.err, "oakley: up failed: net: ISAKMP SA with 192.0.2.2[500] failed: no reply\n"
+			 "oakley: the daemon tries net again in 3s (attempt 2, keyingtries)\n");
+	CHECK_STR(last_cmd, "list-sas");
+	CHECK_STR(last_ike, "net");
+
+	/* a conn that is connecting counts as such, shown with its attempt */
+	run(oakley, dir, lfd, K_CONNECTING, (const char *[]){"status", NULL}, &r);
+	CHECK_EQ_INT(r.status, 0);
+	CHECK(strncmp(r.out, "Security Associations (1 up, 1 connecting):\n", 44) == 0);
+	CHECK(strstr(r.out, "\nnet: CONNECTING, 192.0.2.1...192.0.2.2, attempt 2, next in 3s\n") !=
+	      NULL);
 
 	run(oakley, dir, lfd, K_UP_OK, (const char *[]){"down", "net", NULL}, &r);
 	CHECK_EQ_INT(r.status, 0);
