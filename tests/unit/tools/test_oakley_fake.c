@@ -293,18 +293,29 @@ struct result {
 	const char *err;
 };
 
+/* Where run() puts "--socket PATH": before ARGS, or (socket_last) after them. */
+static bool socket_last;
+
 /* Runs oakley ARGS against case k; fills r with its exit status and output. */
 static void run(const char *oakley, const char *dir, int lfd, enum kase k, const char *const *args,
 		struct result *r)
 {
 	char sock[256], outp[256], errp[256];
-	const char *argv[16] = {"oakley", "--socket", sock};
-	size_t n = 3;
+	const char *argv[16] = {"oakley"};
+	size_t n = 1;
 	snprintf(sock, sizeof(sock), "%s/s.vici", dir);
 	snprintf(outp, sizeof(outp), "%s/out", dir);
 	snprintf(errp, sizeof(errp), "%s/err", dir);
-	for (; *args && n < 15; args++)
+	if (!socket_last) {
+		argv[n++] = "--socket";
+		argv[n++] = sock;
+	}
+	for (; *args && n < 13; args++)
 		argv[n++] = *args;
+	if (socket_last) {
+		argv[n++] = "--socket";
+		argv[n++] = sock;
+	}
 	argv[n] = NULL;
 	last_cmd[0] = last_child[0] = last_ike[0] = '\0';
 
@@ -453,12 +464,41 @@ static void cases(const char *oakley, const char *dir, int lfd)
 	CHECK_EQ_INT(r.status, 1); /* the server hung up */
 	CHECK_STR(r.out, "[IKE] first line\n[IKE] second line \\x1b[31m\n");
 
+	/* options anywhere on the line, as the usage says: oakley [--socket PATH] COMMAND [ARGS]
+	 * [--json] (the list-conns --json of issue 15 was refused with a bare usage line) */
+	run(oakley, dir, lfd, K_JSON_ODD, (const char *[]){"list-sas", "--json", NULL}, &r);
+	CHECK_EQ_INT(r.status, 0);
+	CHECK(strncmp(r.out, "[{\"n\\\"x\":", 9) == 0);
+	socket_last = true;
+	run(oakley, dir, lfd, K_STATUS, (const char *[]){"status", "net", "-j", NULL}, &r);
+	socket_last = false;
+	CHECK_EQ_INT(r.status, 0);
+	CHECK_STR(last_ike, "net");
+	CHECK(strncmp(r.out, "[{\"net\":{", 9) == 0);
+	run(oakley, dir, lfd, K_JSON_ODD, (const char *[]){"--", "list-sas", NULL}, &r);
+	CHECK_EQ_INT(r.status, 0);
+
+	/* usage errors say what is wrong, and nothing connects */
 	run(oakley, dir, lfd, K_NO_CONNECTION, (const char *[]){"up", NULL}, &r);
 	CHECK_EQ_INT(r.status, 2);
-	CHECK_STR(r.err, "oakley: usage: oakley up NAME\n");
+	CHECK_STR(r.err, "oakley: up: missing NAME (usage: oakley up NAME)\n");
+	run(oakley, dir, lfd, K_NO_CONNECTION, (const char *[]){"list-conns", "net", NULL}, &r);
+	CHECK_EQ_INT(r.status, 2);
+	CHECK_STR(r.err,
+		  "oakley: list-conns: unexpected argument 'net' (usage: oakley list-conns)\n");
 	run(oakley, dir, lfd, K_NO_CONNECTION, (const char *[]){"--bogus", "version", NULL}, &r);
 	CHECK_EQ_INT(r.status, 2);
-	CHECK(strstr(r.err, "Usage: oakley [--socket PATH] [--json] COMMAND [ARGS]\n") != NULL);
+	CHECK_STR(r.err, "oakley: unknown option '--bogus'\nTry 'oakley --help'.\n");
+	run(oakley, dir, lfd, K_NO_CONNECTION, (const char *[]){"list-conns", "--jsn", NULL}, &r);
+	CHECK_STR(r.err, "oakley: unknown option '--jsn'\nTry 'oakley --help'.\n");
+	run(oakley, dir, lfd, K_NO_CONNECTION, (const char *[]){"version", "-jq", NULL}, &r);
+	CHECK_EQ_INT(r.status, 2);
+	CHECK_STR(r.err, "oakley: unknown option '-q'\nTry 'oakley --help'.\n");
+	run(oakley, dir, lfd, K_NO_CONNECTION, (const char *[]){"version", "--json=yes", NULL}, &r);
+	CHECK_STR(r.err, "oakley: option '--json=yes' takes no argument\nTry 'oakley --help'.\n");
+	run(oakley, dir, lfd, K_NO_CONNECTION, (const char *[]){"version", "--socket", NULL}, &r);
+	CHECK_EQ_INT(r.status, 2);
+	CHECK_STR(r.err, "oakley: option '--socket' needs an argument\nTry 'oakley --help'.\n");
 	struct pollfd p = {.fd = lfd, .events = POLLIN};
 	CHECK(poll(&p, 1, 0) == 0); /* neither connected */
 }
