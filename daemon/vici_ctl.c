@@ -110,6 +110,18 @@ struct term_sel {
 	unsigned long long child_id, ike_id;
 };
 
+/* child-id: an IPsec SA's uniqueid, its 32-bit inbound SPI. swanctl sends it through a signed int,
+ * so one above 2^31 arrives negative: taken modulo 2^32. */
+static bool req_child_id(const struct dmn_vici_req *rq, const char *s, unsigned long long *ret)
+{
+	unsigned long long v;
+	if (s[0] == '-' && dmn_vici_parse_u64(s + 1, &v) && v > 0 && v <= 0x80000000ull) {
+		*ret = 0x100000000ull - v;
+		return true;
+	}
+	return dmn_vici_req_num(rq, "child-id", s, ret);
+}
+
 /* Terminates each IPsec SA that sel selects (its ISAKMP SA stays). Returns how many. */
 static int terminate_children(const struct dmn_vici_req *rq, const struct term_sel *sel)
 {
@@ -150,6 +162,19 @@ static int terminate_sas(const struct dmn_vici_req *rq, const struct term_sel *s
 	return dmn_ike_terminate_sa(d, sel->ike_id) == 0 ? 1 : 0;
 }
 
+/* Terminates every SA of conn name (dmn_ike_terminate). Returns how many ISAKMP SAs, plus the
+ * IPsec SAs whose ISAKMP SA was gone already (they count as SAs of their own). */
+static int terminate_conn(const struct dmn_vici_req *rq, const char *name)
+{
+	int lone = 0;
+	for (const struct dmn_child *c = dmn_ike_children(rq->d); c; c = c->next)
+		if (strcmp(c->conn, name) == 0 && dmn_ike_child_orphan(rq->d, c))
+			lone++;
+	snprintf(rq->c->control, sizeof(rq->c->control), "%s", name);
+	int n = dmn_ike_terminate(rq->d, name);
+	return (n > 0 ? n : 0) + lone;
+}
+
 /*
  * terminate: child = NAME and child-id = N (an IPsec SA's uniqueid) select IPsec SAs, which go
  * alone; otherwise ike = NAME and ike-id = N (an ISAKMP SA's uniqueid) select ISAKMP SAs, which
@@ -167,7 +192,7 @@ void dmn_vici_cmd_terminate(const struct dmn_vici_req *rq)
 		{"ike-id", ike_id, sizeof(ike_id)},
 	};
 	if (!dmn_vici_req_args(rq, args, sizeof(args) / sizeof(args[0])) ||
-	    !dmn_vici_req_num(rq, "child-id", child_id, &sel.child_id) ||
+	    !req_child_id(rq, child_id, &sel.child_id) ||
 	    !dmn_vici_req_num(rq, "ike-id", ike_id, &sel.ike_id))
 		return;
 	if (!sel.child[0] && !sel.ike[0] && !child_id[0] && !ike_id[0]) {
@@ -179,10 +204,8 @@ void dmn_vici_cmd_terminate(const struct dmn_vici_req *rq)
 		n = child_id[0] && !sel.child_id ? 0 : terminate_children(rq, &sel);
 	else if (ike_id[0])
 		n = terminate_sas(rq, &sel);
-	else {
-		snprintf(rq->c->control, sizeof(rq->c->control), "%s", sel.ike);
-		n = dmn_ike_terminate(rq->d, sel.ike);
-	}
+	else
+		n = terminate_conn(rq, sel.ike);
 	rq->c->control[0] = '\0';
 	if (n == -ENOMEM)
 		dmn_vici_reply_status(rq->c, false, "out of memory");

@@ -7,7 +7,8 @@
  * a random name here instead of passing by luck.
  *
  * The daemon's state: conns "pair" and "other"; ISAKMP SA 1 of pair with child 0x1001 under it,
- * child 0x1002 of pair whose ISAKMP SA is gone, ISAKMP SA 2 of other with child 0x2001.
+ * child 0x1002 of pair whose ISAKMP SA is gone, ISAKMP SA 2 of other with children 0x2001 and
+ * 0x9abcdef0.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -104,7 +105,7 @@ static struct dmn d;
 static struct dmn_vici v;
 static struct dmn_ike ik;
 static struct dmn_ike_sa sas[2];
-static struct dmn_child children[3];
+static struct dmn_child children[4];
 static struct dmn_vici_client client;
 static int peer_fd = -1;
 
@@ -163,6 +164,7 @@ static void setup(void)
 	add_child(&children[0], 0x1001, 1, "pair");
 	add_child(&children[1], 0x1002, 7, "pair"); /* ISAKMP SA 7 is gone */
 	add_child(&children[2], 0x2001, 2, "other");
+	add_child(&children[3], 0x9abcdef0, 2, "other"); /* above 2^31 */
 	int sv[2];
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv) < 0)
 		abort();
@@ -332,9 +334,10 @@ static void test_rekey(void)
 static void test_terminate(void)
 {
 	struct reply r;
+	/* its ISAKMP SA, and the IPsec SA whose ISAKMP SA is gone */
 	REQ("terminate", &r, "ike", "pair");
-	check_ok(&r, "terminate(pair) ", "1");
-	CHECK_STR(r.terminated, "1");
+	check_ok(&r, "terminate(pair) ", "2");
+	CHECK_STR(r.terminated, "2");
 	REQ("terminate", &r, "ike", "nosuch");
 	CHECK_STR(r.errmsg, "no matching SAs to terminate found");
 	/* swanctl --terminate --ike-id 2 */
@@ -353,6 +356,13 @@ static void test_terminate(void)
 	/* swanctl --terminate --child-id N: N is the uniqueid list-sas shows (the inbound SPI) */
 	REQ("terminate", &r, "child-id", "8193");
 	check_ok(&r, "terminate_child(2001) ", "1");
+	/* swanctl sends child-id as a signed int: 0x9abcdef0 = 2596069104 arrives as -1698898192 */
+	REQ("terminate", &r, "child-id", "-1698898192");
+	check_ok(&r, "terminate_child(9abcdef0) ", "1");
+	REQ("terminate", &r, "child-id", "2596069104");
+	check_ok(&r, "terminate_child(9abcdef0) ", "1");
+	REQ("terminate", &r, "child-id", "-4294967296");
+	check_refused(&r, "child-id: not a number: '-4294967296'");
 	REQ("terminate", &r, "child-id", "4097", "ike-id", "1");
 	check_ok(&r, "terminate_child(1001) ", "1");
 	REQ("terminate", &r, "child-id", "4098", "ike-id", "1"); /* not under SA 1 (any more) */
