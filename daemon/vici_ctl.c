@@ -200,8 +200,10 @@ void dmn_vici_cmd_terminate(const struct dmn_vici_req *rq)
 		return;
 	}
 	int n;
-	if (sel.child[0] || child_id[0])
-		n = child_id[0] && !sel.child_id ? 0 : terminate_children(rq, &sel);
+	if ((child_id[0] && !sel.child_id) || (ike_id[0] && !sel.ike_id))
+		n = 0; /* no SA has uniqueid 0 */
+	else if (sel.child[0] || child_id[0])
+		n = terminate_children(rq, &sel);
 	else if (ike_id[0])
 		n = terminate_sas(rq, &sel);
 	else

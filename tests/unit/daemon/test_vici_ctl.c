@@ -369,6 +369,8 @@ static void test_terminate(void)
 	check_refused(&r, "no matching SAs to terminate found");
 	REQ("terminate", &r, "child", "pair", "ike-id", "2");
 	check_refused(&r, "no matching SAs to terminate found");
+	REQ("terminate", &r, "child", "pair", "ike-id", "0");
+	check_refused(&r, "no matching SAs to terminate found");
 	REQ("terminate", &r, "child-id", "0");
 	check_refused(&r, "no matching SAs to terminate found");
 	REQ("terminate", &r, "force", "yes");
