@@ -463,6 +463,12 @@ static void cases(const char *oakley, const char *dir, int lfd)
 	run(oakley, dir, lfd, K_LOG, (const char *[]){"log", NULL}, &r);
 	CHECK_EQ_INT(r.status, 1); /* the server hung up */
 	CHECK_STR(r.out, "[IKE] first line\n[IKE] second line \\x1b[31m\n");
+}
+
+/* The command line: options anywhere, and usage errors that say what is wrong. */
+static void cases_line(const char *oakley, const char *dir, int lfd)
+{
+	struct result r;
 
 	/* options anywhere on the line, as the usage says: oakley [--socket PATH] COMMAND [ARGS]
 	 * [--json] (the list-conns --json of issue 15 was refused with a bare usage line) */
@@ -500,7 +506,7 @@ static void cases(const char *oakley, const char *dir, int lfd)
 	CHECK_EQ_INT(r.status, 2);
 	CHECK_STR(r.err, "oakley: option '--socket' needs an argument\nTry 'oakley --help'.\n");
 	struct pollfd p = {.fd = lfd, .events = POLLIN};
-	CHECK(poll(&p, 1, 0) == 0); /* neither connected */
+	CHECK(poll(&p, 1, 0) == 0); /* none connected */
 }
 
 int main(int argc, char **argv)
@@ -521,6 +527,7 @@ int main(int argc, char **argv)
 		return TEST_END();
 	signal(SIGPIPE, SIG_IGN);
 	cases(argv[1], dir, lfd);
+	cases_line(argv[1], dir, lfd);
 	close(lfd);
 	unlink(sa.sun_path);
 	char path[256];
