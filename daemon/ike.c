@@ -246,6 +246,7 @@ static void plan_retry(struct dmn *d, const struct dmn_conn *conn, const char *p
 	struct dmn_conn_handle *h = ike_handle_by_name(d->ike, conn->name);
 	if (!h)
 		return;
+	h->connecting_ms = 0;
 	for (const struct dmn_ike_sa *sa = d->ike->sa_head; sa; sa = sa->next)
 		if (strcmp(sa->conn, conn->name) == 0)
 			return;
@@ -374,7 +375,7 @@ static void on_event(struct dmn *d, const struct proto_ike_event *ev)
 		if (conn) {
 			struct dmn_conn_handle *h = ike_handle_by_name(d->ike, conn->name);
 			if (h)
-				h->tries = 0, h->retry_ms = 0;
+				h->tries = 0, h->retry_ms = 0, h->connecting_ms = 0;
 		}
 		break;
 	case PROTO_IKE_EV_P1_FAILED:
@@ -669,6 +670,9 @@ int ike_initiate(struct dmn *d, const char *name, bool reauth)
 		if (r < 0)
 			return r;
 		d->ike->p1_initiated++;
+		struct dmn_conn_handle *h = reauth ? NULL : ike_handle_by_name(d->ike, name);
+		if (h)
+			h->connecting_ms = dmn_now_ms(d);
 		log_info("%s: initiating %s Mode%s", name, c->aggressive ? "Aggressive" : "Main",
 			 reauth ? " (reauthentication)" : "");
 		return 0;

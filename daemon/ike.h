@@ -161,9 +161,11 @@ struct dmn_ike {
 	struct dmn_conn_handle {
 		char name[64];
 		uint64_t id;
-		uint64_t acquire_ms; /* auto=route: last negotiation an ACQUIRE started */
-		unsigned tries;	     /* phase-1 attempts that failed in a row (keyingtries) */
-		uint64_t retry_ms;   /* when the next attempt starts (0: none planned) */
+		uint64_t acquire_ms;	/* auto=route: last negotiation an ACQUIRE started */
+		unsigned tries;		/* phase-1 attempts that failed in a row (keyingtries) */
+		uint64_t retry_ms;	/* when the next attempt starts (0: none planned) */
+		uint64_t connecting_ms; /* a phase 1 we started (not a reauthentication) runs
+					 * since (0: none) */
 		struct proto_ike_addr resolved; /* right= hostname: its address (resolve.c) */
 		uint64_t resolved_ms;		/* when it was resolved (0: never) */
 		bool resolving;			/* a lookup is running */
@@ -198,6 +200,13 @@ struct dmn_ike {
 	uint64_t summary_next_ms;
 	bool trim_pending; /* many half-open SAs were alive: trim the heap once they are gone */
 };
+
+/* Whether the conn of handle h is connecting (what status counts so): a phase 1 we started runs,
+ * a keyingtries retry is planned or its right= hostname is being looked up. */
+static inline bool dmn_ike_handle_connecting(const struct dmn_conn_handle *h)
+{
+	return h->connecting_ms || h->retry_ms || h->resolving;
+}
 
 /* The bucket of (conn name, peer address) in dmn_ike.child_flow / sa_flow: FNV-1a over the name
  * and the address (not the port, which a NAT may change). */
@@ -254,6 +263,12 @@ static inline const struct dmn_child *dmn_ike_children(const struct dmn *d)
 /* Deletes (with DELETE notifications) every ISAKMP SA and child of the conn called name; returns
  * how many ISAKMP SAs were deleted, or -ENOENT. */
 int dmn_ike_terminate(struct dmn *d, const char *name);
+/* Deletes ISAKMP SA sa_id (its uniqueid in list-sas) and its children, telling the peer; 0 or
+ * -ENOENT. */
+int dmn_ike_terminate_sa(struct dmn *d, uint64_t sa_id);
+/* Deletes the child whose key in dmn_ike.children is key, telling the peer (over its ISAKMP SA,
+ * else the newest with its peer); its ISAKMP SA stays. 0 or -ENOENT. */
+int dmn_ike_terminate_child(struct dmn *d, uint64_t key);
 /* Rekeys the children of conn name now (ike: reauthenticates its ISAKMP SA instead); returns
  * how many were started, or -ENOENT. */
 int dmn_ike_rekey(struct dmn *d, const char *name, bool ike);

@@ -142,7 +142,9 @@ void dmn_vici_cmd_explain(const struct dmn_vici_req *rq)
 {
 	struct dmn *d = rq->d;
 	char name[DMN_NAME_MAX];
-	vici_node_str(rq->msg, "name", name, sizeof(name), "");
+	const struct dmn_vici_arg arg = {"name", name, sizeof(name)};
+	if (!dmn_vici_req_args(rq, &arg, 1))
+		return;
 	struct vici_builder b;
 	vici_builder_init_packet(&b, VICI_CMD_RESPONSE, NULL);
 	vici_begin_list(&b, "order");

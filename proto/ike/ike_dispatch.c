@@ -96,8 +96,16 @@ static bool xchg_timeout(struct ike_sa *sa, struct ike_xchg *x, uint64_t now)
 	}
 	ike_push_send(sa, x->last_sent, x->last_len);
 	sa->e->st.retransmits++;
-	x->deadline = now + ((uint64_t)PROTO_IKE_RETRANSMIT_BASE_MS << x->tries);
+	uint64_t wait = (uint64_t)PROTO_IKE_RETRANSMIT_BASE_MS << x->tries;
+	x->deadline = now + wait;
 	x->tries++;
+	/* What `oakley up` shows while the peer is silent. Info for the exchanges we started only:
+	 * a responder's resends are what a flood of spoofed first messages leaves behind. */
+	ike_log(sa->e, x->initiator ? PROTO_LOG_INFO : PROTO_LOG_DEBUG,
+		"\"%s\" #%llu: no reply to %s yet: sent it again (%u of %u), waiting %llu s",
+		x->qm ? x->qm->conn.name : sa->conn->name, (unsigned long long)sa->id,
+		ike_state_name(x->state), x->tries, PROTO_IKE_RETRANSMIT_TRIES,
+		(unsigned long long)(wait / 1000));
 	return true;
 }
 
