@@ -771,6 +771,9 @@ int dmn_ike_setup(struct dmn *d)
 	int n = xfrm_flush_owned(d->xfrm);
 	if (n > 0)
 		log_notice("removed %d SAs and policies left over by an earlier oakleyd", n);
+	else if (n < 0)
+		log_warn("could not remove the SAs and policies of an earlier oakleyd: %s",
+			 xfrm_errmsg(d->xfrm));
 	/* auto=start conns come up once the loop runs. */
 	return sd_event_add_defer(d->ev, NULL, on_start, d);
 }
@@ -794,6 +797,9 @@ void dmn_ike_shutdown(struct dmn *d)
 	int n = xfrm_flush_owned(d->xfrm);
 	if (n > 0)
 		log_debug("removed %d half-negotiated SAs", n);
+	else if (n < 0)
+		log_warn("could not remove the SAs of unfinished negotiations: %s",
+			 xfrm_errmsg(d->xfrm));
 }
 
 void dmn_ike_config_changed(struct dmn *d)
