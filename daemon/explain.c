@@ -9,6 +9,36 @@
 
 #include "daemon/ike.h"
 
+/*
+ * A peer that answered until the keys were in place and then fell silent: it could not verify
+ * or decrypt our first encrypted message (MM5 of a Main Mode initiator), or did not accept our
+ * HASH_R (AM2 of an Aggressive Mode responder). Most implementations (strongSwan among them)
+ * drop such a message without a notify, so a PSK mismatch, or an ID the peer has no conn or
+ * secret for, looks like a timeout here. False for other timeouts.
+ */
+static bool timeout_after_keys(const struct dmn_failure *f, const char **w, const char **x)
+{
+	if (f->initiator && strstr(f->text, "in MM_I5_SENT")) {
+		*w = "the peer answered MM2 and MM4, then went silent at our MM5 (the first "
+		     "encrypted message, carrying our ID and HASH): it could not decrypt or verify "
+		     "it, which is a pre-shared key mismatch, or our ID (leftid=) selects no conn "
+		     "or secret there; a path that loses only this larger message is rarer";
+		*x = "give both sides the same PSK in ipsec.secrets for the IDs actually used, and "
+		     "make leftid= here what the peer expects as our ID (its rightid=); the peer's "
+		     "log names the failure";
+		return true;
+	}
+	if (!f->initiator && strstr(f->text, "in AM_R2_SENT")) {
+		*w = "the peer started Aggressive Mode, got our answer (AM2 with our ID and HASH) "
+		     "and went silent: it could not verify our HASH, which is a pre-shared key "
+		     "mismatch, or our ID (leftid=) is not the one it expects";
+		*x = "give both sides the same PSK in ipsec.secrets for the IDs actually used, and "
+		     "make leftid= here what the peer expects (its rightid=)";
+		return true;
+	}
+	return false;
+}
+
 void dmn_failure_explain(const struct dmn_failure *f, char *why, size_t why_len, char *fix,
 			 size_t fix_len)
 {
@@ -92,6 +122,8 @@ void dmn_failure_explain(const struct dmn_failure *f, char *why, size_t why_len,
 			    "forceencaps=yes where it is set keeps IKE on port 500";
 			break;
 		}
+		if (timeout_after_keys(f, &w, &x))
+			break;
 		w = f->initiator
 			    ? "the peer never answered: it is unreachable, UDP 500 (and 4500 for "
 			      "NAT-T) is blocked on the path, or it silently drops us (no conn "

@@ -127,6 +127,33 @@ explain_case ss-ike-proposal a strongswan "$IKE" "aes256-sha1-modp3072|aes128gcm
 # 8. strongSwan initiates with another PSK: our HASH check fails
 explain_case ss-psk b strongswan "$IKE" "aes128-sha256-modp2048|aes128gcm16|other-psk-$$|no" 15 \
     "authentication failed" "pre-shared keys"
+# 8b. we initiate towards strongSwan with another PSK. charon 5.9 answers MM2 and MM4 and then
+#     our undecryptable MM5 with an encrypted notify (we say "authentication failed"); many peers
+#     (Cisco IOS, racoon) just drop MM5. That silence is made here by dropping charon's
+#     Informational exchanges (ISAKMP exchange type 5, byte 18 after the UDP header): the
+#     timeout in MM_I5_SENT is then named a PSK mismatch, not an unreachable peer.
+explain_case ss-psk-i a strongswan "$IKE" "aes128-sha256-modp2048|aes128gcm16|other-psk-$$|no" 15 \
+    "authentication failed" "encrypted notify" "same PSK in ipsec.secrets"
+drop_informational() {
+    ip netns exec "$(ns gwb)" nft -f - <<'NFT'
+table inet oakexplain {
+    chain out {
+        type filter hook output priority 0;
+        udp sport 500 @th,208,8 5 drop
+    }
+}
+NFT
+}
+if command -v nft > /dev/null; then
+    PATH_SETUP=drop_informational
+    explain_case ss-psk-silent a strongswan "$IKE" "aes128-sha256-modp2048|aes128gcm16|other-psk-$$|no" 45 \
+        "peer not responding" "in MM_I5_SENT" "went silent at our MM5" "pre-shared key mismatch" \
+        "same PSK in ipsec.secrets"
+    ip netns exec "$(ns gwb)" nft delete table inet oakexplain
+    PATH_SETUP=
+else
+    echo "SKIP ss-psk-silent: nft is not installed"
+fi
 # 9. strongSwan offers a phase-1 proposal we do not accept
 explain_case ss-offer b strongswan "$IKE" "3des-sha1-modp1024|aes128gcm16|psk-a-$$|no" 15 \
     "no proposal chosen" "peer offered" "3DES"
