@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "crypto/dh.h"
+#include "proto/codec.h"
 #include "proto/consts.h"
 #include "proto/ike/ike_int.h"
 #include "tests/exch/harness.h"
@@ -88,7 +89,108 @@ static void case_dh_public_responder(void)
 	dh_public_fails(1);
 }
 
+/* Secrets seen on the wire in plaintext messages (MM3/MM4, AM1/AM2): each nonce and KE value, in
+ * lower-case hex, the way a careless trace would print them. */
+static char secret_hex[8][2 * 64 + 1];
+static unsigned n_secret_hex;
+
+static void take_secrets(struct h_world *w, int to, const uint8_t *data, size_t len)
+{
+	(void)w;
+	(void)to;
+	struct proto_msg *m = malloc(sizeof(*m));
+	if (!m || len < PROTO_HDR_LEN || (data[19] & ISAKMP_FLAG_E) ||
+	    proto_decode_payloads(data[16], data + PROTO_HDR_LEN, len - PROTO_HDR_LEN, 0, m) !=
+		    PROTO_OK) {
+		free(m);
+		return;
+	}
+	for (unsigned i = 0; i < m->n && n_secret_hex < 8; i++) {
+		const struct proto_payload *p = &m->pl[i];
+		if (p->type != ISAKMP_PL_NONCE && p->type != ISAKMP_PL_KE)
+			continue;
+		char *o = secret_hex[n_secret_hex++];
+		size_t n = p->u.data.len < 64 ? p->u.data.len : 64; /* 64 bytes: unique enough */
+		for (size_t k = 0; k < n; k++)
+			snprintf(o + 2 * k, 3, "%02x", p->u.data.p[k]);
+	}
+	free(m);
+}
+
+/* Main Mode (and Aggressive Mode) with PFS at debug level: every message's payload list, the
+ * vendor IDs received by name, the proposals offered and received by algorithm name; and no
+ * PSK, nonce or KE value anywhere in either log. */
+static void debug_log(bool aggressive)
+{
+	struct h_world w;
+	h_init(&w, false, aggressive ? 81 : 80);
+	snprintf(w.p[0].psk, sizeof(w.p[0].psk), "%s", "correct-horse-7f3a");
+	snprintf(w.p[1].psk, sizeof(w.p[1].psk), "%s", "correct-horse-7f3a");
+	for (int i = 0; i < 2; i++) {
+		w.p[i].conn.pfs_group = IKE_GROUP_MODP2048;
+		w.p[i].conn.aggressive = aggressive;
+	}
+	n_secret_hex = 0;
+	w.tap = take_secrets;
+	CHECK(h_initiate(&w, 0) != 0);
+	h_run(&w, RUN_MS);
+	CHECK_EQ_INT(h_count(&w.p[0], PROTO_IKE_EV_P2_UP), 1);
+	struct h_peer *a = &w.p[0], *b = &w.p[1];
+	static const char *const mm_a[] = {
+		"send MM1: SA, 2 VID",
+		"send MM1 proposals: AES-CBC-128/SHA2-256/modp2048, 3DES-CBC/SHA/modp1536",
+		"recv MM2: SA, 2 VID",
+		"recv MM2 proposals: AES-CBC-128/SHA2-256/modp2048",
+		"recv VID DPD (RFC 3706)",
+		"recv VID RFC 3947 NAT-T",
+		"send MM3: KE NONCE NAT-D NAT-D",
+		"recv MM4: KE NONCE NAT-D NAT-D",
+		"send MM5: ID HASH",
+		"recv MM6: ID HASH",
+		"proposals: ESP_AES-CBC-128/HMAC-SHA2-256+pfs",
+		": HASH SA NONCE KE ID ID",
+		NULL};
+	static const char *const mm_b[] = {"recv MM1: SA, 2 VID",
+					   "recv MM3: KE NONCE NAT-D NAT-D",
+					   "send MM4: KE NONCE NAT-D NAT-D",
+					   "recv MM5: ID HASH",
+					   "recv VID RFC 3947 NAT-T",
+					   NULL};
+	static const char *const am_a[] = {"send AM1: SA KE NONCE ID, 2 VID",
+					   "recv AM2: SA KE NONCE ID HASH NAT-D NAT-D, 2 VID",
+					   "send AM3: NAT-D NAT-D HASH", NULL};
+	static const char *const am_b[] = {"recv AM1 proposals: AES-CBC-128/SHA2-256/modp2048",
+					   "recv VID DPD (RFC 3706)", NULL};
+	for (const char *const *l = aggressive ? am_a : mm_a; *l; l++)
+		if (!CHECK(h_log_has(a, *l)))
+			fprintf(stderr, "  a's log lacks \"%s\"\n", *l);
+	for (const char *const *l = aggressive ? am_b : mm_b; *l; l++)
+		if (!CHECK(h_log_has(b, *l)))
+			fprintf(stderr, "  b's log lacks \"%s\"\n", *l);
+	CHECK(!h_log_has(a, "correct-horse") && !h_log_has(b, "correct-horse"));
+	CHECK(n_secret_hex >= 4); /* both nonces and both KE values */
+	for (unsigned i = 0; i < n_secret_hex; i++) {
+		char head[17];
+		snprintf(head, sizeof(head), "%s", secret_hex[i]); /* any 8 bytes of it */
+		if (!CHECK(!h_log_has(a, head) && !h_log_has(b, head)))
+			fprintf(stderr, "  a log has the secret bytes %s\n", head);
+	}
+	h_free(&w);
+}
+
+static void case_debug_log_mm(void)
+{
+	debug_log(false);
+}
+
+static void case_debug_log_am(void)
+{
+	debug_log(true);
+}
+
 static const struct h_case cases[] = {
+	{"debug-log-mm", case_debug_log_mm},
+	{"debug-log-am", case_debug_log_am},
 	{"dh-public-i", case_dh_public_initiator},
 	{"dh-public-r", case_dh_public_responder},
 };
