@@ -476,6 +476,9 @@ void ike_on_child_up(struct dmn *d, const struct proto_ike_event *ev)
 			 r == -EOPNOTSUPP ? "algorithm has no kernel equivalent"
 					  : xfrm_errmsg(d->xfrm));
 		log_err("%s", why);
+		/* explain: negotiated is not carrying traffic */
+		dmn_failure_record(d, c->conn, peer, 2, ev->initiator, PROTO_IKE_E_INTERNAL,
+				   why + strlen(c->conn) + 2);
 		/* The control socket prefixes the conn name itself. */
 		dmn_vici_initiate_failed(d, c->conn, why + strlen(c->conn) + 2);
 		return;
