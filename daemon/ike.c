@@ -68,6 +68,12 @@ static void env_log(void *ctx, enum proto_log_level level, const char *fmt, ...)
 	va_end(ap);
 }
 
+static bool env_log_enabled(void *ctx, enum proto_log_level level)
+{
+	(void)ctx;
+	return (int)level <= dmn_log_level();
+}
+
 /* ---- the peer removed or moved its SAs ---- */
 
 /* The peer deleted SAs: it names its inbound SPIs, which are our outbound ones. */
@@ -718,8 +724,11 @@ int dmn_ike_setup(struct dmn *d)
 	ike_env_random(d, (uint8_t *)ik->id_key, sizeof(ik->id_key));
 	ik->rl_drop = (struct dmn_ratelimit)DMN_RATELIMIT_INIT(10000, 10);
 	ik->rl_halfopen = (struct dmn_ratelimit)DMN_RATELIMIT_INIT(10000, 10);
-	struct proto_env env = {
-		.ctx = d, .random = ike_env_random, .now_ms = env_now, .log = env_log};
+	struct proto_env env = {.ctx = d,
+				.random = ike_env_random,
+				.now_ms = env_now,
+				.log = env_log,
+				.log_enabled = env_log_enabled};
 	struct proto_ike_policy pol = {
 		.ctx = d,
 		.sas_max = d->config ? d->config->setup.ikesa_limit : 0,

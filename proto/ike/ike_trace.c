@@ -137,12 +137,20 @@ static const char *msg_name(enum ike_state st, bool sent)
 	return "";
 }
 
+static bool tracing(const struct proto_ike_engine *e)
+{
+	return e->env.log &&
+	       (!e->env.log_enabled || e->env.log_enabled(e->env.ctx, PROTO_LOG_DEBUG));
+}
+
 void ike_trace_msg(struct ike_sa *sa, const struct ike_xchg *x, bool sent,
 		   const struct proto_msg *m)
 {
 	char list[512], one[96];
 	size_t at = 0;
 	unsigned vids = 0;
+	if (!tracing(sa->e))
+		return;
 	list[0] = '\0';
 	for (unsigned i = 0; i < m->n && at + 1 < sizeof(list); i++) {
 		const char *name = pl_short(m->pl[i].type);
@@ -183,7 +191,7 @@ void ike_trace_msg(struct ike_sa *sa, const struct ike_xchg *x, bool sent,
 
 void ike_trace_sent(struct ike_sa *sa, const struct ike_xchg *x, const uint8_t *buf, size_t n)
 {
-	if (!sa->e->env.log || n < PROTO_HDR_LEN)
+	if (!tracing(sa->e) || n < PROTO_HDR_LEN)
 		return;
 	struct proto_msg *m = malloc(sizeof(*m));
 	if (!m)
