@@ -68,6 +68,12 @@ static void env_log(void *ctx, enum proto_log_level level, const char *fmt, ...)
 	va_end(ap);
 }
 
+static bool env_log_enabled(void *ctx, enum proto_log_level level)
+{
+	(void)ctx;
+	return (int)level <= dmn_log_level();
+}
+
 /* ---- the peer removed or moved its SAs ---- */
 
 /* The peer deleted SAs: it names its inbound SPIs, which are our outbound ones. */
@@ -320,38 +326,17 @@ static int on_tick(sd_event_source *s, uint64_t usec, void *userdata)
 	return 0;
 }
 
-/* Keeps the last failure of each (conn, peer) for oakley explain, within DMN_FAILURES_MAX. */
-static void record_failure(struct dmn *d, const struct proto_ike_event *ev, const char *conn,
-			   const char *peer, uint8_t phase)
-{
-	struct dmn_ike *ik = d->ike;
-	struct dmn_failure *f = NULL, *oldest = NULL;
-	for (unsigned i = 0; i < ik->n_failures; i++) {
-		struct dmn_failure *o = &ik->failures[i];
-		if (strcmp(o->conn, conn) == 0 && strcmp(o->peer, peer) == 0)
-			f = o;
-		if (!oldest || o->at_ms < oldest->at_ms)
-			oldest = o;
-	}
-	unsigned count = f ? f->count : 0;
-	if (!f)
-		f = ik->n_failures < DMN_FAILURES_MAX ? &ik->failures[ik->n_failures++] : oldest;
-	memset(f, 0, sizeof(*f));
-	snprintf(f->conn, sizeof(f->conn), "%s", conn);
-	snprintf(f->peer, sizeof(f->peer), "%s", peer);
-	f->phase = phase;
-	f->initiator = ev->initiator;
-	f->reason = ev->reason;
-	snprintf(f->text, sizeof(f->text), "%s",
-		 ev->text[0] ? ev->text : proto_ike_reason_str(ev->reason));
-	f->at_ms = dmn_now_ms(d);
-	f->count = count + 1;
-}
-
 static void on_event(struct dmn *d, const struct proto_ike_event *ev)
 {
 	const struct dmn_conn *conn = ike_conn_by_handle(d, ev->conn_handle, NULL);
 	const char *name = conn ? conn->name : "(no conn)";
+	struct dmn_conn_handle *h = conn ? ike_handle_by_name(d->ike, conn->name) : NULL;
+	if (h) { /* per-conn counters of oakley metrics */
+		h->p1_up += ev->type == PROTO_IKE_EV_P1_UP;
+		h->p2_up += ev->type == PROTO_IKE_EV_P2_UP;
+		h->p1_failed += ev->type == PROTO_IKE_EV_P1_FAILED;
+		h->p2_failed += ev->type == PROTO_IKE_EV_P2_FAILED;
+	}
 	char peer[64];
 	struct sockaddr_storage ss;
 	ike_proto_to_sockaddr(&ev->peer, &ss);
@@ -372,18 +357,16 @@ static void on_event(struct dmn *d, const struct proto_ike_event *ev)
 		d->ike->p1_up++;
 		if (rec)
 			ike_sa_enforce_unique(d, rec);
-		if (conn) {
-			struct dmn_conn_handle *h = ike_handle_by_name(d->ike, conn->name);
-			if (h)
-				h->tries = 0, h->retry_ms = 0, h->connecting_ms = 0;
-		}
+		if (h)
+			h->tries = 0, h->retry_ms = 0, h->connecting_ms = 0;
 		break;
 	case PROTO_IKE_EV_P1_FAILED:
 		if (ev->reason < PROTO_IKE_REASON__MAX)
 			d->ike->p1_failed[ev->reason]++;
 		/* a responder negotiation the peer abandoned is what floods leave: not recorded */
 		if (ev->initiator || ev->reason != PROTO_IKE_E_TIMEOUT || conn)
-			record_failure(d, ev, conn ? conn->name : "", peer, 1);
+			dmn_failure_record(d, conn ? conn->name : "", peer, 1, ev->initiator,
+					   ev->reason, ev->text);
 		/* A responder-side negotiation that the peer never finished is what a spoofed MM1
 		 * flood leaves behind: those lines are rate-limited (the drop summary counts). */
 		if (!ev->initiator && ev->reason == PROTO_IKE_E_TIMEOUT &&
@@ -404,7 +387,8 @@ static void on_event(struct dmn *d, const struct proto_ike_event *ev)
 	case PROTO_IKE_EV_P2_FAILED:
 		if (ev->reason < PROTO_IKE_REASON__MAX)
 			d->ike->p2_failed[ev->reason]++;
-		record_failure(d, ev, conn ? conn->name : "", peer, 2);
+		dmn_failure_record(d, conn ? conn->name : "", peer, 2, ev->initiator, ev->reason,
+				   ev->text);
 		log_warn("%s: Quick Mode with %s failed: %s", name, peer,
 			 ev->text[0] ? ev->text : proto_ike_reason_str(ev->reason));
 		/* a child's rekey runs with its conn over an ISAKMP SA with its peer: that chain
@@ -565,10 +549,13 @@ static void send_datagram(struct dmn *d, const struct proto_ike_action *a)
 	if (r < 0) {
 		d->stats.tx_errors++;
 		char b[64];
+		dmn_sockaddr_str((struct sockaddr *)&dst, b, sizeof(b));
+		dmn_send_error_note(d, b, -r);
 		if (dmn_ratelimit_ok(&d->ike->rl_drop, dmn_now_ms(d), "send errors"))
-			log_warn("cannot send to %s: %s",
-				 dmn_sockaddr_str((struct sockaddr *)&dst, b, sizeof(b)),
-				 strerror(-r));
+			log_warn("cannot send to %s: %s%s", b, strerror(-r),
+				 r == -ENETUNREACH || r == -EHOSTUNREACH
+					 ? " (this host has no route to it)"
+					 : "");
 	} else {
 		d->stats.tx_packets++;
 	}
@@ -741,8 +728,11 @@ int dmn_ike_setup(struct dmn *d)
 	ike_env_random(d, (uint8_t *)ik->id_key, sizeof(ik->id_key));
 	ik->rl_drop = (struct dmn_ratelimit)DMN_RATELIMIT_INIT(10000, 10);
 	ik->rl_halfopen = (struct dmn_ratelimit)DMN_RATELIMIT_INIT(10000, 10);
-	struct proto_env env = {
-		.ctx = d, .random = ike_env_random, .now_ms = env_now, .log = env_log};
+	struct proto_env env = {.ctx = d,
+				.random = ike_env_random,
+				.now_ms = env_now,
+				.log = env_log,
+				.log_enabled = env_log_enabled};
 	struct proto_ike_policy pol = {
 		.ctx = d,
 		.sas_max = d->config ? d->config->setup.ikesa_limit : 0,
@@ -775,6 +765,9 @@ int dmn_ike_setup(struct dmn *d)
 	int n = xfrm_flush_owned(d->xfrm);
 	if (n > 0)
 		log_notice("removed %d SAs and policies left over by an earlier oakleyd", n);
+	else if (n < 0)
+		log_warn("could not remove the SAs and policies of an earlier oakleyd: %s",
+			 xfrm_errmsg(d->xfrm));
 	/* auto=start conns come up once the loop runs. */
 	return sd_event_add_defer(d->ev, NULL, on_start, d);
 }
@@ -798,6 +791,9 @@ void dmn_ike_shutdown(struct dmn *d)
 	int n = xfrm_flush_owned(d->xfrm);
 	if (n > 0)
 		log_debug("removed %d half-negotiated SAs", n);
+	else if (n < 0)
+		log_warn("could not remove the SAs of unfinished negotiations: %s",
+			 xfrm_errmsg(d->xfrm));
 }
 
 void dmn_ike_config_changed(struct dmn *d)

@@ -634,3 +634,8 @@ bool ike_conn_routed(const struct dmn_conn *c)
 {
 	return c && (c->autostart == DMN_AUTO_ROUTE || c->autostart == DMN_AUTO_ONDEMAND);
 }
+
+struct dmn_conn_handle *dmn_ike_handle(const struct dmn *d, const char *name)
+{
+	return d->ike ? ike_handle_by_name(d->ike, name) : NULL;
+}

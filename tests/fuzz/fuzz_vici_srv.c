@@ -62,6 +62,13 @@ void dmn_ike_config_changed(struct dmn *d)
 {
 	(void)d;
 }
+struct dmn_conn_handle *dmn_ike_handle(const struct dmn *d, const char *name)
+{
+	(void)d;
+	(void)name;
+	return NULL;
+}
+
 int xfrm_sa_get(struct xfrm_handle *h, const struct xfrm_sa_id *id, struct xfrm_sa_info *ret)
 {
 	(void)h;
