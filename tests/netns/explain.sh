@@ -119,8 +119,8 @@ explain_case aggressive b oakley "$IKE\n    aggressive=yes\n    leftid=@a.exampl
 # 5. phase 2: the ESP proposals differ
 explain_case esp-proposal b oakley "$IKE" '    ike=aes128-sha256-modp2048!\n    esp=aes256-sha1!\n    type=transport' 10 \
     "phase 2" "no proposal chosen" "esp="
-# 6. nobody answers (no daemon on gwb): 1+2+4+8+16 s of retransmissions
-explain_case no-response a oakley "$IKE" "" 45 "peer not responding" "UDP 500" "firewalls"
+# 6. nobody answers (no daemon on gwb): 20 s of retransmissions (retransmit-timeout=)
+explain_case no-response a oakley "$IKE\n    retransmit-timeout=20s" "" 45 "peer not responding" "UDP 500" "firewalls"
 # 7. strongSwan refuses our phase-1 proposal with NO-PROPOSAL-CHOSEN
 explain_case ss-ike-proposal a strongswan "$IKE" "aes256-sha1-modp3072|aes128gcm16|psk-a-$$|no" 15 \
     "no proposal chosen" "NO-PROPOSAL-CHOSEN" "the peer accepts none of what ike= offers"
@@ -146,7 +146,7 @@ NFT
 }
 PATH_SETUP=block_4500
 if command -v nft > /dev/null; then
-    explain_case ss-natt-blocked a strongswan "$IKE\n    forceencaps=yes" "aes128-sha256-modp2048|aes128gcm16|psk-a-$$|no" 45 \
+    explain_case ss-natt-blocked a strongswan "$IKE\n    forceencaps=yes\n    retransmit-timeout=20s" "aes128-sha256-modp2048|aes128gcm16|psk-a-$$|no" 45 \
         "peer not responding" "NAT-T port" "UDP 4500 is blocked" "open UDP 4500"
     ip netns exec "$(ns gwb)" nft delete table inet oakexplain
 else
