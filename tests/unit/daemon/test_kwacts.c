@@ -27,8 +27,19 @@ static void retransmit(void)
 	CHECK(loads("\tauto=add\n\tretransmit-timeout=1\n\tretransmit-interval=2000\n"));
 }
 
+/* installpolicy=no installs SAs only: auto=route (and ondemand) would have no trap policies. */
+static void installpolicy(void)
+{
+	EXPECT_ERROR(CONN "\tinstallpolicy=no\n\tauto=route\n", 1,
+		     "auto=route needs the trap policies that installpolicy=no leaves out");
+	EXPECT_ERROR(CONN "\tinstallpolicy=no\n\tauto=ondemand\n", 1, "installpolicy=no");
+	CHECK(loads("\tinstallpolicy=no\n\tauto=start\n"));
+	CHECK(loads("\tinstallpolicy=yes\n\tauto=route\n"));
+}
+
 int main(void)
 {
 	retransmit();
+	installpolicy();
 	return TEST_END();
 }
