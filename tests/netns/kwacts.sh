@@ -7,18 +7,21 @@
 #                  legacy 8-bit field: the ESN replay state carries it); ip xfrm state shows both.
 #   inactivity     inactivity=6s on gwa: the child stays while a ping runs through it, and is
 #                  closed (Delete sent, SAs gone) about 6 s after the ping stops.
+#   ports          config setup ikeport=5500 on gwb: it binds UDP 5500, gwa (rightikeport=5500)
+#                  negotiates with it there; --ike-port wins over ikeport=; a conn whose local side
+#                  asks for another IKE port than the daemon's is refused with its file:line.
 # replay and inactivity need ESP (the VM bed, OAKLEY_EXPECT_ESP=1); elsewhere they SKIP.
 #
 #   lana ------------ gwa ================ gwb ------------ lanb
 #   198.51.100.10/25  oakleyd  192.0.2.1   192.0.2.2  oakleyd  198.51.100.138/25
 #
-# usage: kwacts.sh OAKLEYD installpolicy|replay|inactivity
+# usage: kwacts.sh OAKLEYD installpolicy|replay|inactivity|ports
 set -u
 . "$(dirname "$0")/lib.sh"
 export OAKLEYD=$1
 CASE=$2
 case $CASE in
-installpolicy) ;;
+installpolicy | ports) ;;
 replay | inactivity) esp_expected || skip "$CASE needs ESP in the kernel (run it in tests/vm)" ;;
 *) fail "unknown case $CASE" ;;
 esac
@@ -102,6 +105,33 @@ inactivity)
     [ "$n" = 0 ] || fail "gwa: $n SAs left after the inactivity close"
     awk -v s="$secs" 'BEGIN{exit !(s >= 4 && s <= 20)}' || fail "closed $secs s after the ping stopped, want about 6"
     echo "figures: inactivity=6s: child kept during a 10 s ping, closed $secs s after it, Delete seen by gwb"
+    ;;
+ports)
+    SETUP_B='config setup
+    ikeport=5500'
+    start_pair "    rightikeport=5500" "$SETUP_B"
+    show
+    grep -q "ready: IKE on UDP 5500 and 4500" "$B/log" || fail "gwb did not bind ikeport=5500"
+    ip netns exec "$(ns gwb)" ss -Hunl | grep -q ":5500 " || fail "nothing on UDP 5500 in gwb"
+    grep -q "ISAKMP SA established with 192.0.2.2\[5500\]" "$A/log" ||
+        fail "gwa did not negotiate with gwb's port 5500"
+    # the command line wins over config setup
+    C=$NETNS_TMP/c
+    conf "$C" 198.51.100.10 192.0.2.2 198.51.100.10/32 198.51.100.128/25 add "$SETUP_B"
+    oakleyd_start lana "$C" --ike-port 5700
+    grep -q "ready: IKE on UDP 5700 and 4500" "$C/log" || fail "--ike-port 5700 did not win: $(cat "$C/log")"
+    # a local side with its own IKE port: refused, with the conn's file:line
+    conf "$C" 192.0.2.1 192.0.2.2 198.51.100.0/25 198.51.100.128/25 add "    leftikeport=5600"
+    out=$(ip netns exec "$(ns gwa)" "$OAKLEYD" --check-config --config "$C/ipsec.conf" --secrets "$C/ipsec.secrets" 2>&1) &&
+        fail "leftikeport=5600 loaded though oakleyd serves UDP 500: $out"
+    echo "$out" | grep -q "ipsec.conf:1: conn 't': leftikeport=5600 is this host's side, but oakleyd serves every conn on UDP 500" ||
+        fail "no file:line refusal of leftikeport=5600: $out"
+    conf "$C" 192.0.2.1 192.0.2.2 198.51.100.0/25 198.51.100.128/25 add "    leftikeport=5600
+config setup
+    ikeport=5600"
+    ip netns exec "$(ns gwa)" "$OAKLEYD" --check-config --config "$C/ipsec.conf" --secrets "$C/ipsec.secrets" ||
+        fail "leftikeport=5600 with ikeport=5600 refused"
+    echo "figures: ports: gwb bound ikeport=5500 and negotiated there, --ike-port 5700 won, leftikeport=5600 refused at UDP 500"
     ;;
 esac
 echo PASS
