@@ -94,6 +94,28 @@ int dmn_conf_load(const char *config_path, const char *secrets_path, struct dmn_
 	return 0;
 }
 
+int dmn_conf_ports(const struct dmn_config *cfg, struct dmn_opts *opts)
+{
+	if (!opts->ike_port_set)
+		opts->ike_port = cfg->setup.ikeport;
+	if (!opts->natt_port_set)
+		opts->natt_port = cfg->setup.nat_ikeport;
+	int r = 0;
+	for (size_t i = 0; i < cfg->n_conns; i++) {
+		const struct dmn_conn *c = cfg->conns[i];
+		if (!c->left.ikeport || c->left.ikeport == opts->ike_port)
+			continue;
+		log_err("%s:%u: conn '%s': %sikeport=%u is this host's side, but oakleyd serves "
+			"every "
+			"conn on UDP %u: set ikeport= in config setup (or oakleyd --ike-port) "
+			"instead",
+			c->file, c->line, c->name, c->swapped ? "right" : "left", c->left.ikeport,
+			opts->ike_port);
+		r = -EINVAL;
+	}
+	return r;
+}
+
 void dmn_conf_clear(struct dmn_conf *c)
 {
 	if (!c)
@@ -107,7 +129,12 @@ void dmn_conf_clear(struct dmn_conf *c)
 int dmn_check_config(const struct dmn_opts *opts)
 {
 	struct dmn_conf c = {0};
+	struct dmn_opts o = *opts;
 	int r = dmn_conf_load(opts->config_path, opts->secrets_path, &c);
+	if (r == 0 && dmn_conf_ports(c.config, &o) < 0) {
+		dmn_conf_clear(&c);
+		r = -EINVAL;
+	}
 	if (r < 0) {
 		fprintf(stderr, "oakleyd: %s: configuration has errors\n", opts->config_path);
 		return -EINVAL;
@@ -136,10 +163,23 @@ int dmn_on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void *u
 	log_notice("SIGHUP: reloading %s and %s", d->opts.config_path, d->opts.secrets_path);
 	struct dmn_conf c = {0};
 	int r = dmn_conf_load(d->opts.config_path, d->opts.secrets_path, &c);
+	struct dmn_opts bound = d->opts; /* the sockets stay: conns are checked against them */
+	bound.ike_port_set = bound.natt_port_set = true;
+	if (r == 0 && dmn_conf_ports(c.config, &bound) < 0) {
+		dmn_conf_clear(&c);
+		r = -EINVAL;
+	}
 	if (r < 0) {
 		log_err("reload failed: keeping the configuration in force");
 		return 0;
 	}
+	const struct dmn_setup *su = &c.config->setup;
+	if ((!d->opts.ike_port_set && su->ikeport != d->opts.ike_port) ||
+	    (!d->opts.natt_port_set && su->nat_ikeport != d->opts.natt_port))
+		log_notice(
+			"config setup: ikeport=%u and nat-ikeport=%u take effect at the next start "
+			"(bound: UDP %u and %u)",
+			su->ikeport, su->nat_ikeport, d->opts.ike_port, d->opts.natt_port);
 	dmn_ike_reload(d, c.config, c.secrets);
 	return 0;
 }

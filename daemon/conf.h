@@ -19,5 +19,13 @@ struct dmn_conf {
  */
 int dmn_conf_load(const char *config_path, const char *secrets_path, struct dmn_conf *ret);
 
+/*
+ * The UDP ports to bind: oakleyd's --ike-port/--natt-port where given, else config setup's
+ * ikeport=/nat-ikeport= (default 500 and 4500), written to opts. Then checks that no conn wants
+ * another local IKE port (its local side's ikeport=: one port serves every conn). Returns 0, or
+ * -EINVAL after logging each such conn with its file:line.
+ */
+int dmn_conf_ports(const struct dmn_config *cfg, struct dmn_opts *opts);
+
 /* Frees both parts; accepts NULL. */
 void dmn_conf_clear(struct dmn_conf *c);

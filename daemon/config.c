@@ -242,6 +242,14 @@ static void validate_conn(struct dmn_diags *d, const struct dmn_conn *c)
 		CERR("conn '%s': marginpackets must be smaller than lifepackets", c->name);
 	if (c->lifetime == 0 || c->ikelifetime == 0)
 		CERR("conn '%s': lifetimes must not be 0", c->name);
+	if (c->retransmit_timeout == 0)
+		CERR("conn '%s': retransmit-timeout must be at least 1s", c->name);
+	if (!c->installpolicy &&
+	    (c->autostart == DMN_AUTO_ROUTE || c->autostart == DMN_AUTO_ONDEMAND))
+		CERR("conn '%s': auto=route needs the trap policies that installpolicy=no leaves "
+		     "out "
+		     "(use auto=add or auto=start)",
+		     c->name);
 #undef CERR
 }
 

@@ -21,8 +21,9 @@ struct dmn_opts {
 	int log_level;
 	bool foreground;
 	bool check_config;
-	uint16_t ike_port;
-	uint16_t natt_port;
+	uint16_t ike_port;  /* --ike-port, else config setup ikeport= (dmn_conf_ports) */
+	uint16_t natt_port; /* --natt-port, else config setup nat-ikeport= */
+	bool ike_port_set, natt_port_set; /* given on the command line */
 	unsigned workers;
 };
 

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "daemon/dmn.h"
+#include "daemon/idle.h"
 #include "daemon/log.h"
 #include "daemon/map.h"
 #include "proto/ike/ike.h"
@@ -31,6 +32,10 @@ struct dmn_child {
 	 * its SAs and policies (inbound: SA in, policies in and fwd; outbound: SA and policy out)
 	 */
 	uint32_t mark_in, mark_in_mask, mark_out, mark_out_mask, if_id_in, if_id_out;
+	uint32_t replay_window; /* replay_window= of its conn, packets (0: off) */
+	bool no_policies;	/* installpolicy=no: SAs only */
+	uint32_t inactivity_s;	/* inactivity= of its conn (0: off) */
+	struct dmn_idle idle;	/* its SAs' byte counters as last sampled */
 	struct proto_ike_addr local, peer;
 	struct proto_ike_ts local_ts, remote_ts;
 	bool sa_in, sa_out, policies; /* what is actually in the kernel */

@@ -49,9 +49,13 @@ static void child_sa_marks(const struct dmn_child *c, bool inbound, struct xfrm_
 	sa->if_id = inbound ? c->if_id_in : c->if_id_out;
 }
 
-/* A child (or trap) takes its conn's marks and if_id (%unique ones are not supported yet). */
+/* A child (or trap) takes its conn's marks and if_id (%unique ones are not supported yet),
+ * replay window and installpolicy=; without a conn (removed by a reload) the defaults. */
 static void child_take_marks(struct dmn_child *c, const struct dmn_conn *conn)
 {
+	c->replay_window = conn ? conn->replay_window : 32; /* its default */
+	c->no_policies = conn && !conn->installpolicy;
+	c->inactivity_s = conn ? conn->inactivity : 0;
 	if (!conn)
 		return;
 	if (!conn->mark_in_unique)
@@ -138,7 +142,7 @@ int ike_child_sa(struct dmn *d, const struct proto_ike_event *ev, bool inbound, 
 	child_ipsec_mode(c, inbound, &sa);
 	child_sa_marks(c, inbound, &sa);
 	sa.reqid = ev->reqid;
-	sa.replay_window = 32;
+	sa.replay_window = c->replay_window;
 	const uint8_t *km = inbound ? ch->keymat_in : ch->keymat_out;
 	const struct dmn_kalg *auth = ch->auth ? dmn_kalg_auth(ch->auth) : NULL;
 	if (ch->protocol == PROTO_IPSEC_ESP) {
@@ -440,7 +444,9 @@ void ike_on_child_up(struct dmn *d, const struct proto_ike_event *ev)
 		r = ike_child_sa(d, ev, false, c);
 		c->sa_out = r == 0;
 	}
-	if (r == 0) {
+	if (r == 0 && c->no_policies) {
+		log_info("%s: installpolicy=no: SAs installed, no XFRM policies", c->conn);
+	} else if (r == 0) {
 		r = child_policies(d, c, true);
 		c->policies = r == 0;
 	}
@@ -533,7 +539,7 @@ int ike_child_encap_update(struct dmn *d, struct dmn_child *c)
 		child_ipsec_mode(c, inbound, &sa);
 		sa.reqid = c->reqid;
 		child_sa_marks(c, inbound, &sa);
-		sa.replay_window = 32;
+		sa.replay_window = c->replay_window;
 		if (enc) {
 			struct xfrm_key *k = enc->aead ? &sa.aead : &sa.enc;
 			*k = (struct xfrm_key){.alg = enc->kernel,

@@ -355,6 +355,10 @@ int ike_conn_to_proto(const struct dmn *d, size_t i, struct proto_ike_conn *ret)
 	ret->no_natt = c->encaps == DMN_NO;
 	ret->strict_lifetime = c->strict_lifetime;
 	ret->compress = c->compress;
+	ret->retransmit_interval_ms = c->retransmit_interval;
+	ret->retransmit_timeout_ms = c->retransmit_timeout > UINT32_MAX / 1000
+					     ? UINT32_MAX
+					     : c->retransmit_timeout * 1000;
 	for (size_t k = 0; k < c->left.n_subnets && ret->n_local_ts < PROTO_IKE_TS_MAX; k++)
 		subnet_to_ts(&c->left.subnets[k], &ret->local_ts[ret->n_local_ts++]);
 	for (size_t k = 0; k < c->right.n_subnets && ret->n_remote_ts < PROTO_IKE_TS_MAX; k++)

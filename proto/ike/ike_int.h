@@ -182,7 +182,8 @@ struct ike_xchg {
 	uint8_t *last_sent;
 	size_t last_len;
 	unsigned tries;
-	uint64_t deadline; /* 0 = no timer */
+	uint64_t first_sent; /* when last_sent went out the first time */
+	uint64_t deadline;   /* 0 = no timer */
 	uint8_t rx_digest[32];
 	bool has_rx;
 	bool reply_to_rx;     /* last_sent answers the message of rx_digest */

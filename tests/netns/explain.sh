@@ -119,12 +119,12 @@ explain_case aggressive b oakley "$IKE\n    aggressive=yes\n    leftid=@a.exampl
 # 5. phase 2: the ESP proposals differ
 explain_case esp-proposal b oakley "$IKE" '    ike=aes128-sha256-modp2048!\n    esp=aes256-sha1!\n    type=transport' 10 \
     "phase 2" "no proposal chosen" "esp="
-# 6. nobody answers (no daemon on gwb): 1+2+4+8+16 s of retransmissions
-explain_case no-response a oakley "$IKE" "" 45 "peer not responding" "UDP 500" "firewalls"
+# 6. nobody answers (no daemon on gwb): 20 s of retransmissions (retransmit-timeout=)
+explain_case no-response a oakley "$IKE\n    retransmit-timeout=20s" "" 45 "peer not responding" "UDP 500" "firewalls"
 # 6b. the peer is on no route of ours (gwa has no default route): sendto fails with
 #     ENETUNREACH, and that is said, not "the peer never answered"
 RIGHT_A=203.0.113.9
-explain_case no-route a oakley "$IKE" "" 45 "peer not responding" "sending to it failed here" \
+explain_case no-route a oakley "$IKE\n    retransmit-timeout=20s" "" 45 "peer not responding" "sending to it failed here" \
     "(no route)" "this host has no route to the peer" "ip route get"
 RIGHT_A=
 # 6c. Aggressive Mode from an ID no conn of gwb expects: gwb keeps the peer (address and the ID
@@ -159,7 +159,7 @@ NFT
 }
 if command -v nft > /dev/null; then
     PATH_SETUP=drop_informational
-    explain_case ss-psk-silent a strongswan "$IKE" "aes128-sha256-modp2048|aes128gcm16|other-psk-$$|no" 45 \
+    explain_case ss-psk-silent a strongswan "$IKE\n    retransmit-timeout=20s" "aes128-sha256-modp2048|aes128gcm16|other-psk-$$|no" 45 \
         "peer not responding" "in MM_I5_SENT" "went silent at our MM5" "pre-shared key mismatch" \
         "same PSK in ipsec.secrets"
     ip netns exec "$(ns gwb)" nft delete table inet oakexplain
@@ -186,7 +186,7 @@ NFT
 }
 PATH_SETUP=block_4500
 if command -v nft > /dev/null; then
-    explain_case ss-natt-blocked a strongswan "$IKE\n    forceencaps=yes" "aes128-sha256-modp2048|aes128gcm16|psk-a-$$|no" 45 \
+    explain_case ss-natt-blocked a strongswan "$IKE\n    forceencaps=yes\n    retransmit-timeout=20s" "aes128-sha256-modp2048|aes128gcm16|psk-a-$$|no" 45 \
         "peer not responding" "NAT-T port" "UDP 4500 is blocked" "open UDP 4500"
     ip netns exec "$(ns gwb)" nft delete table inet oakexplain
 else

@@ -49,9 +49,10 @@ echo "--- 1. a silent peer: up shows each retransmission; status counts the conn
 ip netns exec "$(ns gwa)" "$OAKLEY" --socket "$DA/oakley.vici" up silent > "$NETNS_TMP/up1" 2>&1 &
 UP=$!
 NETNS_PIDS+=("$UP")
-resent() { grep -q "\"silent\" #[0-9]*: no reply to MM_I1_SENT yet: sent it again ($1 of 5), waiting $2 s" "$NETNS_TMP/up1"; }
-wait_for 10 resent 3 4 || fail "up shows no progress: $(cat "$NETNS_TMP/up1")"
-resent 2 2 || fail "up missed the second transmission: $(cat "$NETNS_TMP/up1")"
+# retransmit-interval= 500 ms by default: send 2 at 0.5 s waits 1 s, send 3 at 1.5 s waits 2 s
+resent() { grep -q "\"silent\" #[0-9]*: no reply to MM_I1_SENT yet: sent it again (send $1), waiting $2 ms" "$NETNS_TMP/up1"; }
+wait_for 10 resent 3 2000 || fail "up shows no progress: $(cat "$NETNS_TMP/up1")"
+resent 2 1000 || fail "up missed the second transmission: $(cat "$NETNS_TMP/up1")"
 sed 's/^/  up: /' "$NETNS_TMP/up1"
 kill -0 "$UP" 2>/dev/null || fail "up ended while the attempt runs"
 oak status silent > "$NETNS_TMP/st1" || fail "status failed"

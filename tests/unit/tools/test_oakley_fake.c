@@ -211,7 +211,7 @@ static bool answer(int fd, enum kase k)
 		}
 		send_log(fd, "control-log",
 			 "\"net\" #1: no reply to MM_I1_SENT yet: sent it again "
-			 "(2 of 5), waiting 2 s");
+			 "(send 2), waiting 1000 ms (giving up in 60 s)");
 		send_response(fd, "no", "net: ISAKMP SA with 192.0.2.2[500] failed: no reply");
 		return true;
 	case K_REKEY:
@@ -398,8 +398,8 @@ static void cases(const char *oakley, const char *dir, int lfd)
 	/* a failed attempt after which the daemon tries again (keyingtries): said so */
 	run(oakley, dir, lfd, K_UP_RETRY, (const char *[]){"up", "net", NULL}, &r);
 	CHECK_EQ_INT(r.status, 1);
-	CHECK_STR(r.out, "[IKE] \"net\" #1: no reply to MM_I1_SENT yet: sent it again (2 of 5), "
-			 "waiting 2 s\n");
+	CHECK_STR(r.out, "[IKE] \"net\" #1: no reply to MM_I1_SENT yet: sent it again (send 2), "
+			 "waiting 1000 ms (giving up in 60 s)\n");
 	CHECK_STR(r.err, "oakley: up failed: net: ISAKMP SA with 192.0.2.2[500] failed: no reply\n"
 			 "oakley: the daemon tries net again in 3s (attempt 2, keyingtries)\n");
 	CHECK_STR(last_cmd, "list-sas");
