@@ -64,7 +64,7 @@
 
 #define U_CONN	"daemon/ike_conn.c:ike_conn_to_proto"
 #define U_LIMIT "daemon/ike_life.c:ike_child_limits"
-#define U_MARKS "daemon/ike_child.c:child_sa_marks"
+#define U_MARKS "daemon/ike_child.c:child_take_marks"
 #define U_BUILD "daemon/config_apply.c:cfg_conn_proposals"
 
 /* conn keywords (strongSwan starter ipsec.conf(5) and Libreswan ipsec.conf(5), IKEv1 subset) */
