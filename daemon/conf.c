@@ -54,8 +54,9 @@ static int orient(struct dmn_config *cfg, const char *config_path)
 	return 0;
 }
 
-int dmn_conf_load(const char *config_path, const char *secrets_path, struct dmn_conf *ret)
+int dmn_conf_load(const struct dmn_opts *opts, struct dmn_conf *ret)
 {
+	const char *config_path = opts->config_path;
 	struct dmn_diags dg = {0};
 	struct dmn_config *cfg = NULL;
 	struct dmn_secrets *sec = NULL;
@@ -66,7 +67,9 @@ int dmn_conf_load(const char *config_path, const char *secrets_path, struct dmn_
 	else if (r < 0 && r != -EINVAL && r != -ENOMEM)
 		dmn_diag_add(&dg, DMN_DIAG_ERROR, config_path, 0, "cannot read: %s", strerror(-r));
 	/* Libreswan's secretsfile= in config setup overrides the default path, not --secrets. */
-	const char *spath = secrets_path;
+	const char *spath = opts->secrets_path;
+	if (cfg && cfg->setup.secretsfile[0] && !opts->secrets_given)
+		spath = cfg->setup.secretsfile;
 	int rs = dmn_secrets_load(spath, &dg, &sec);
 	if (rs == -ENOENT) {
 		/* No secrets file is not an error for a config without PSK conns; say so once. */
@@ -107,7 +110,7 @@ void dmn_conf_clear(struct dmn_conf *c)
 int dmn_check_config(const struct dmn_opts *opts)
 {
 	struct dmn_conf c = {0};
-	int r = dmn_conf_load(opts->config_path, opts->secrets_path, &c);
+	int r = dmn_conf_load(opts, &c);
 	if (r < 0) {
 		fprintf(stderr, "oakleyd: %s: configuration has errors\n", opts->config_path);
 		return -EINVAL;
@@ -133,9 +136,9 @@ int dmn_on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void *u
 	struct dmn *d = userdata;
 	(void)s;
 	(void)si;
-	log_notice("SIGHUP: reloading %s and %s", d->opts.config_path, d->opts.secrets_path);
+	log_notice("SIGHUP: reloading %s and its secrets", d->opts.config_path);
 	struct dmn_conf c = {0};
-	int r = dmn_conf_load(d->opts.config_path, d->opts.secrets_path, &c);
+	int r = dmn_conf_load(&d->opts, &c);
 	if (r < 0) {
 		log_err("reload failed: keeping the configuration in force");
 		return 0;

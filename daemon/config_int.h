@@ -104,29 +104,118 @@ int cfg_read_file(const char *path, size_t max, char **ret_buf, size_t *ret_len,
 /* Interns a file name into raw->files; returns the stable copy or NULL. */
 const char *cfg_intern_file(struct cfg_raw *raw, const char *name);
 
-/* Keyword slots (daemon/config_keywords.c): aliases share a slot; side keywords (leftX and rightX)
- * occupy CFG_SLOT_SIDE0 + side * CFG_SIDE_SLOTS + n. */
+/*
+ * The keyword table (daemon/config_keywords.c): one row per keyword, with its aliases of both
+ * dialects. A stored row says how the value is parsed (kind), where it is stored (a field of
+ * struct dmn_conn, dmn_side or dmn_setup, by offset, or the builder for keywords that act at
+ * load), what a change of it means on reload, and which code reads the field. Parsing
+ * (cfg_conn_apply, cfg_setup_apply), the reload comparison (dmn_conn_compare), the dump and
+ * list-conns (dmn_conn_keywords) are generated from the rows; tests/unit/daemon/test_kwtable.c
+ * checks that each named consumer reads its field and that the man page lists exactly the rows.
+ */
 enum cfg_kw_class {
 	CFG_KW_STORED,	    /* parsed into the model */
 	CFG_KW_IGNORED,	    /* accepted with a notice naming why */
 	CFG_KW_UNSUPPORTED, /* an error: oakley cannot honour it */
 };
 
-struct cfg_kw {
-	const char *name;
-	unsigned slot;
-	enum cfg_kw_class cls;
-	const char *why; /* for IGNORED/UNSUPPORTED */
+/* How a stored keyword's value is parsed, stored and shown. */
+enum cfg_kind {
+	CFG_V_NONE,   /* ignored or refused rows */
+	CFG_V_BOOL,   /* yes|no|true|false -> bool */
+	CFG_V_TIME,   /* duration -> uint32_t seconds */
+	CFG_V_U64,    /* number -> uint64_t */
+	CFG_V_U32,    /* number lo..hi -> uint32_t, or uint16_t (by the field's size) */
+	CFG_V_CHOICE, /* a name of .choices -> its value, in an enum (int) or a bool */
+	CFG_V_PATH,   /* text < DMN_PATH_MAX -> char * (owned) or char[] (by the field's size) */
+	CFG_V_CUSTOM, /* .apply parses and stores, .show prints */
 };
 
-#define CFG_SLOTS_MAX 256
+/* Where a stored keyword's value goes. */
+enum cfg_at {
+	CFG_AT_CONN,  /* a field of struct dmn_conn */
+	CFG_AT_SIDE,  /* a field of struct dmn_side (leftX into left, rightX into right) */
+	CFG_AT_SETUP, /* a field of struct dmn_setup */
+	CFG_AT_LOAD,  /* no field: the keyword acts while the conn is built (selects, refuses,
+		       * feeds another field: also=, authby=, ike=, pfsgroup=, ...) */
+};
+
+/* What a changed value means for a running conn on reload (maps to enum dmn_conn_change). */
+enum cfg_reload {
+	CFG_RL_SA,   /* the SAs were negotiated or installed with it: new SAs are needed */
+	CFG_RL_LIVE, /* read from the conn when used: existing SAs follow the new value */
+	CFG_RL_AUTO, /* auto=: reported as such, reload decides */
+	CFG_RL_NONE, /* not compared itself (CFG_AT_LOAD rows: the fields they feed are) */
+};
+
+/* How two values of a field are compared (besides the kind's own rule). */
+enum cfg_cmp {
+	CFG_CMP_BYTES,	 /* memcmp of the field (scalars, enums, fixed arrays) */
+	CFG_CMP_ADDR,	 /* struct dmn_addr (its hostname by content) */
+	CFG_CMP_SUBNETS, /* dmn_side.subnets[n_subnets] */
+	CFG_CMP_ID,	 /* struct dmn_id (its string up to the NUL) */
+	CFG_CMP_STR,	 /* char *, NULL = unset */
+	CFG_CMP_IKE,	 /* struct dmn_ike_proposals (the n used ones) */
+	CFG_CMP_ESP,	 /* struct dmn_esp_proposals (the n used ones) */
+};
+
+struct cfg_kw;
+struct cfg_kv;
+struct cfg_build;
+struct cfg_choice {
+	const char *name;
+	int value;
+};
+
+/* Parses kv->val into the field of kw in base (a dmn_conn, dmn_side or dmn_setup; NULL for
+ * CFG_AT_LOAD rows). Errors go to b->d with kv's file:line. Returns 0 or -ENOMEM. */
+typedef int cfg_apply_fn(struct cfg_build *b, void *base, const struct cfg_kw *kw,
+			 const struct cfg_kv *kv);
+/* Formats the value of kw in base into buf. Returns false when there is nothing to show. */
+typedef bool cfg_show_fn(const void *base, const struct cfg_kw *kw, char *buf, size_t len);
+
+struct cfg_kw {
+	const char *name;	/* side rows without left/right */
+	const char *const *aka; /* other spellings (NULL-terminated) or NULL */
+	enum cfg_kw_class cls;
+	const char *why; /* IGNORED/UNSUPPORTED: the reason given */
+	/* stored rows: */
+	enum cfg_kind kind;
+	enum cfg_at at;
+	enum cfg_reload reload;
+	enum cfg_cmp cmp;
+	unsigned short off, size;	  /* the field in the struct of .at */
+	const char *field;		  /* its name, as written in C */
+	const char *consumer;		  /* "file:function" that reads the field */
+	const struct cfg_choice *choices; /* CFG_V_CHOICE (and the shown name of a CUSTOM one) */
+	uint32_t lo, hi;		  /* CFG_V_U32 bounds */
+	const char *what;		  /* "is not <what>" in the error (default by kind) */
+	cfg_apply_fn *apply;		  /* CFG_V_CUSTOM */
+	cfg_show_fn *show;		  /* CFG_V_CUSTOM (NULL: not shown) */
+};
+
+/* Fields that a CUSTOM apply fills besides its row's field (mark masks, ports of protoport,
+ * vhost: flags, ...): compared on reload like the rows' fields and checked for a consumer. */
+struct cfg_derived {
+	const char *field;
+	enum cfg_at at;
+	enum cfg_reload reload;
+	enum cfg_cmp cmp;
+	unsigned short off, size;
+	const char *consumer;
+};
+
+#define CFG_SLOTS_MAX 320
 
 /* Looks key up for a conn (setup false) or config setup section. Returns the row or NULL.
  * For side keywords *ret_side is 0 (left) or 1 (right), else -1. */
 const struct cfg_kw *cfg_kw_lookup(const char *key, bool setup, int *ret_side);
-/* The keyword tables, for tests: 0 conn, 1 side (without left/right), 2 config setup. */
+/* The keyword tables: 0 conn, 1 side (without left/right), 2 config setup. */
 const struct cfg_kw *cfg_kw_table(int which, size_t *ret_n);
-/* The slot of a row for a side: distinct for left and right. */
+/* The derived fields (see struct cfg_derived). */
+const struct cfg_derived *cfg_kw_derived(size_t *ret_n);
+/* The slot of a row for a side: distinct for every row, and for left and right; aliases share
+ * their row's slot. Ascending slots are the order of application. */
 unsigned cfg_kw_slot(const struct cfg_kw *kw, int side);
 
 /* What building one conn needs besides the conn itself. */
@@ -142,6 +231,19 @@ struct cfg_build {
 	bool ignore;   /* auto=ignore */
 	bool auto_set; /* some level set auto= (else: a template when incomplete, see config.c) */
 };
+
+/* The CUSTOM rows' parsers (daemon/config_apply.c) and printers (daemon/config_show.c), and the
+ * choice lists the rows name (daemon/config_apply.c). */
+cfg_apply_fn cfg_apply_auto, cfg_apply_kex, cfg_apply_authby, cfg_apply_proposal, cfg_apply_phase2,
+	cfg_apply_pfsgroup, cfg_apply_rekeyfuzz, cfg_apply_keyingtries, cfg_apply_mark,
+	cfg_apply_ipsec_interface, cfg_apply_if_id, cfg_apply_encaps, cfg_apply_addr,
+	cfg_apply_subnets, cfg_apply_id, cfg_apply_protoport, cfg_apply_side_auth;
+cfg_show_fn cfg_show_ike, cfg_show_esp, cfg_show_ah, cfg_show_rekeyfuzz, cfg_show_keyingtries,
+	cfg_show_mark, cfg_show_if_id, cfg_show_choice, cfg_show_addr, cfg_show_subnets,
+	cfg_show_id, cfg_show_protoport;
+extern const struct cfg_choice cfg_auto_choices[], cfg_type_choices[], cfg_dpd_choices[],
+	cfg_encaps_choices[], cfg_lifecheck_choices[], cfg_frag_choices[], cfg_uniq_choices[],
+	cfg_pfs_choices[];
 
 /* Fills c with oakley's defaults. */
 void cfg_conn_defaults(struct dmn_conn *c);
@@ -169,9 +271,5 @@ int cfg_parse_subnets(const char *v, struct dmn_side *side, const char **why);
 int cfg_parse_id(const char *s, struct dmn_id *ret);
 int cfg_parse_mark(const char *v, uint32_t *val, uint32_t *mask, bool *unique);
 int cfg_parse_ifid(const char *v, uint32_t *val, bool *unique);
-struct cfg_choice {
-	const char *name;
-	int value;
-};
 /* Looks v up in a list ended by {NULL, 0}. */
 int cfg_parse_choice(const char *v, const struct cfg_choice *c, int *ret);
