@@ -100,6 +100,10 @@ static void check_section(struct cfg_raw *raw, const struct cfg_sect *s)
 				     "'%s' ignored: %s", kv->key, kw->why);
 			continue;
 		}
+		if (kw->cls == CFG_KW_REFUSED) {
+			cfg_kw_refuse(raw->d, kv);
+			continue;
+		}
 		if (kw->cls == CFG_KW_UNSUPPORTED) {
 			dmn_diag_add(raw->d, DMN_DIAG_ERROR, kv->file, kv->line,
 				     "'%s' is not supported: %s", kv->key, kw->why);

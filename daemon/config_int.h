@@ -110,6 +110,9 @@ enum cfg_kw_class {
 	CFG_KW_STORED,	    /* parsed into the model */
 	CFG_KW_IGNORED,	    /* accepted with a notice naming why */
 	CFG_KW_UNSUPPORTED, /* an error: oakley cannot honour it */
+	CFG_KW_REFUSED,	    /* authentication or peer restriction oakley lacks: an error unless the
+			     * value asks for nothing (daemon/config_refuse.c); why says what to
+			     * write instead */
 };
 
 struct cfg_kw {
@@ -120,6 +123,13 @@ struct cfg_kw {
 };
 
 #define CFG_SLOTS_MAX 256
+
+/* CFG_KW_REFUSED rows (daemon/config_refuse.c): true when val asks for nothing (empty, or the
+ * keyword's off value such as no or never). */
+bool cfg_kw_value_harmless(const struct cfg_kw *kw, const char *val);
+/* Adds kv's refusal (an error naming the keyword and what to write instead) to d, or a notice
+ * when its value is harmless. */
+void cfg_kw_refuse(struct dmn_diags *d, const struct cfg_kv *kv);
 
 /* Looks key up for a conn (setup false) or config setup section. Returns the row or NULL.
  * For side keywords *ret_side is 0 (left) or 1 (right), else -1. */

@@ -111,9 +111,30 @@ _Static_assert(CFG_SLOT_SIDE0 + 2 * CFG_SIDE_SLOTS < SLOT_NONE, "slot table too 
 		name, SLOT_NONE, CFG_KW_UNSUPPORTED, why                                           \
 	}
 
-#define W_V2	 "it only applies to IKEv2"
-#define W_CERT	 "oakley authenticates with pre-shared keys only, no certificates or raw keys"
-#define W_XAUTH	 "oakley implements neither XAuth nor Mode Config"
+#define RF(name, why)                                                                              \
+	{                                                                                          \
+		name, SLOT_NONE, CFG_KW_REFUSED, why                                               \
+	}
+
+#define W_V2   "it only applies to IKEv2"
+#define W_CERT "oakley authenticates with pre-shared keys only, no certificates or raw keys"
+/* what to write instead of a refused keyword (class RF, see daemon/config_refuse.c) */
+#define R_XAUTH                                                                                    \
+	"XAUTH is not implemented yet (a client with only the group PSK would get a tunnel "       \
+	"without a user login): give each peer its own PSK (rightid= and ipsec.secrets), or use "  \
+	"another daemon for remote access"
+#define R_MODECFG                                                                                  \
+	"Mode Config is not implemented yet: give each peer a conn with its own address "          \
+	"(rightsubnet=ADDR/32) and its own PSK, or use another daemon for remote access"
+#define R_CERT                                                                                     \
+	"certificates and raw public keys are not implemented yet: use authby=secret with a "      \
+	"pre-shared key per peer in ipsec.secrets"
+#define R_GROUPS                                                                                   \
+	"group checks need certificates or XAUTH, not implemented yet: give each peer its own "    \
+	"conn (rightid=) and its own PSK"
+#define R_CRL                                                                                      \
+	"revocation checks need certificates, not implemented yet: remove it or set it to no "     \
+	"(peers authenticate with pre-shared keys)"
 #define W_OTHER	 "it configures another daemon's internals"
 #define W_KERNEL "oakley leaves this kernel/interface tuning to the system"
 
@@ -189,17 +210,17 @@ static const struct cfg_kw conn_kws[] = {
 	IG("mediation", W_V2),
 	IG("mediated_by", W_V2),
 	IG("childless", W_V2),
-	IG("xauth", W_XAUTH),
-	IG("xauth_identity", W_XAUTH),
-	IG("xauthby", W_XAUTH),
-	IG("xauthfail", W_XAUTH),
-	IG("modeconfig", W_XAUTH),
-	IG("modecfgpull", W_XAUTH),
-	IG("modecfgdns", W_XAUTH),
-	IG("modecfgdomains", W_XAUTH),
-	IG("modecfgbanner", W_XAUTH),
-	IG("remote-peer-type", W_XAUTH),
-	IG("cisco-unity", W_XAUTH),
+	RF("xauth", R_XAUTH),
+	RF("xauth_identity", R_XAUTH),
+	RF("xauthby", R_XAUTH),
+	RF("xauthfail", R_XAUTH),
+	RF("modeconfig", R_MODECFG),
+	RF("modecfgpull", R_MODECFG),
+	RF("modecfgdns", R_MODECFG),
+	RF("modecfgdomains", R_MODECFG),
+	RF("modecfgbanner", R_MODECFG),
+	RF("remote-peer-type", R_XAUTH),
+	RF("cisco-unity", R_MODECFG),
 	IG("nm-configured", W_OTHER),
 	IG("fake-strongswan", W_OTHER),
 	IG("send-vendorid", W_OTHER),
@@ -229,8 +250,8 @@ static const struct cfg_kw conn_kws[] = {
 	IG("failureshunt", "oakley installs no shunt policies"),
 	IG("negotiationshunt", "oakley installs no shunt policies"),
 	IG("connalias", W_OTHER),
-	IG("pam-authorize", W_XAUTH),
-	IG("require-id-on-certificate", W_CERT),
+	RF("pam-authorize", R_XAUTH),
+	RF("require-id-on-certificate", R_CERT),
 	IG("enable-tcp", W_V2),
 	IG("tcp-remoteport", W_V2),
 	IG("accept-redirect", W_V2),
@@ -256,29 +277,29 @@ static const struct cfg_kw side_kws[] = {
 	ST("nexthop", SS_NEXTHOP),
 	ST("ikeport", SS_IKEPORT),
 	ST("auth", SS_AUTH),
-	UN("auth2", W_XAUTH),
-	IG("cert", W_CERT),
-	IG("cert2", W_CERT),
-	IG("ca", W_CERT),
-	IG("ca2", W_CERT),
-	IG("sendcert", W_CERT),
-	IG("rsasigkey", W_CERT),
-	IG("sigkey", W_CERT),
-	IG("pubkey", W_CERT),
-	IG("ckaid", W_CERT),
-	IG("groups", W_CERT),
-	IG("groups2", W_CERT),
-	IG("cert_policy", W_CERT),
+	RF("auth2", R_XAUTH),
+	RF("cert", R_CERT),
+	RF("cert2", R_CERT),
+	RF("ca", R_CERT),
+	RF("ca2", R_CERT),
+	RF("sendcert", R_CERT),
+	RF("rsasigkey", R_CERT),
+	RF("sigkey", R_CERT),
+	RF("pubkey", R_CERT),
+	RF("ckaid", R_CERT),
+	RF("groups", R_GROUPS),
+	RF("groups2", R_GROUPS),
+	RF("cert_policy", R_CERT),
 	IG("id2", W_V2),
 	IG("allowany", "oakley always requires the configured peer address unless it is %any"),
-	IG("dns", W_XAUTH),
-	IG("xauthserver", W_XAUTH),
-	IG("xauthclient", W_XAUTH),
-	IG("xauthusername", W_XAUTH),
-	IG("username", W_XAUTH),
-	IG("modecfgserver", W_XAUTH),
-	IG("modecfgclient", W_XAUTH),
-	IG("addresspool", W_XAUTH),
+	RF("dns", R_MODECFG),
+	RF("xauthserver", R_XAUTH),
+	RF("xauthclient", R_XAUTH),
+	RF("xauthusername", R_XAUTH),
+	RF("username", R_XAUTH),
+	RF("modecfgserver", R_MODECFG),
+	RF("modecfgclient", R_MODECFG),
+	RF("addresspool", R_MODECFG),
 	IG("vti", W_KERNEL),
 	IG("interface-ip", W_KERNEL),
 };
@@ -310,7 +331,7 @@ static const struct cfg_kw setup_kws[] = {
 	IG("ike-socket-errqueue", W_OTHER),
 	IG("statsbin", W_OTHER),
 	IG("audit-log", W_OTHER),
-	IG("crl-strict", W_CERT),
+	RF("crl-strict", R_CRL),
 	IG("fragicmp", W_KERNEL),
 	IG("hidetos", W_KERNEL),
 	IG("overridemtu", W_KERNEL),
@@ -319,11 +340,11 @@ static const struct cfg_kw setup_kws[] = {
 	IG("interfaces", "oakley listens on every address"),
 	IG("listen", "oakley listens on every address"),
 	IG("cachecrls", W_CERT),
-	IG("strictcrlpolicy", W_CERT),
+	RF("strictcrlpolicy", R_CRL),
 	IG("crlcheckinterval", W_CERT),
 	IG("nocrsend", W_CERT),
 	IG("ocsp-enable", W_CERT),
-	IG("ocsp-strict", W_CERT),
+	RF("ocsp-strict", R_CRL),
 	IG("ocsp-timeout", W_CERT),
 	IG("ocsp-uri", W_CERT),
 	IG("curl-iface", W_CERT),
@@ -523,6 +544,17 @@ static int side_addr(const char *v, bool sourceip, struct dmn_addr *a)
 	return r;
 }
 
+/* What to write instead of an authentication method oakley lacks (leftauth=, authby=). */
+static const char *auth_refusal(const char *method)
+{
+	if (strncmp(method, "xauth", 5) == 0)
+		return R_XAUTH;
+	if (strncmp(method, "rsa", 3) == 0 || strncmp(method, "ecdsa", 5) == 0 ||
+	    strcmp(method, "pubkey") == 0 || strncmp(method, "bliss", 5) == 0)
+		return R_CERT;
+	return "only pre-shared keys are implemented: use authby=secret (leftauth=psk)";
+}
+
 /* Applies a side keyword. Returns 0 (errors are in b->d) or -ENOMEM. */
 static int side_apply(struct cfg_build *b, struct dmn_side *s, unsigned slot,
 		      const struct cfg_kv *kv)
@@ -547,9 +579,14 @@ static int side_apply(struct cfg_build *b, struct dmn_side *s, unsigned slot,
 	case SS_SOURCEIP:
 		if ((e = side_addr(v, true, &s->sourceip)) == -ENOMEM)
 			return e;
-		if (e < 0 || s->sourceip.kind == DMN_ADDR_HOSTNAME ||
-		    s->sourceip.kind == DMN_ADDR_DEFAULTROUTE)
-			BAD(b, kv, "%s: '%s' is not an address or %%config", kv->key, v);
+		if (e == 0 && s->sourceip.kind == DMN_ADDR_CONFIG)
+			BAD(b, kv, "'%s=%s' refused: %s", kv->key, v, R_MODECFG);
+		else if (e < 0 || s->sourceip.kind == DMN_ADDR_HOSTNAME ||
+			 s->sourceip.kind == DMN_ADDR_DEFAULTROUTE)
+			BAD(b, kv,
+			    "%s: '%.64s' is not an address (pools and %%config need Mode Config, "
+			    "not implemented yet)",
+			    kv->key, v);
 		break;
 	case SS_SUBNET:
 		r = cfg_parse_subnets(v, s, &why);
@@ -563,6 +600,11 @@ static int side_apply(struct cfg_build *b, struct dmn_side *s, unsigned slot,
 			BAD(b, kv,
 			    "%s: '%.200s' is not an ID (address, @fqdn, user@fqdn, DN, @#hex)",
 			    kv->key, v);
+		else if (s->id.type == DMN_ID_DN || s->id.type == DMN_ID_KEY_ID)
+			BAD(b, kv,
+			    "'%s=%.64s' refused: %s IDs are not implemented yet (they come with "
+			    "certificates): use an address, @fqdn or user@fqdn",
+			    kv->key, v, s->id.type == DMN_ID_DN ? "distinguished-name" : "KEY_ID");
 		break;
 	case SS_PROTOPORT:
 		if (cfg_parse_protoport(v, &s->proto, &s->port_lo, &s->port_hi) < 0)
@@ -593,8 +635,7 @@ static int side_apply(struct cfg_build *b, struct dmn_side *s, unsigned slot,
 		break;
 	case SS_AUTH:
 		if (strcmp(v, "psk") != 0 && strcmp(v, "secret") != 0)
-			BAD(b, kv, "%s=%s is not supported: oakley authenticates with psk only",
-			    kv->key, v);
+			BAD(b, kv, "'%s=%.64s' refused: %s", kv->key, v, auth_refusal(v));
 		break;
 	}
 	return r;
@@ -676,11 +717,13 @@ static bool apply_simple(struct cfg_build *b, struct dmn_conn *c, unsigned slot,
 	return true;
 }
 
-/* authby=: oakley implements pre-shared keys. Libreswan allows "secret|rsasig". */
+/* authby=: oakley implements pre-shared keys. Libreswan allows "secret|rsasig" (a peer may use
+ * either: PSK alone is narrower); an XAUTH method adds a login round oakley lacks: refused. */
 static void apply_authby(struct cfg_build *b, const struct cfg_kv *kv)
 {
 	char buf[128];
-	bool psk = false;
+	const char *other = NULL; /* a method other than PSK */
+	bool psk = false, xauth = false;
 	if (strlen(kv->val) >= sizeof(buf)) {
 		BAD(b, kv, "authby: value too long");
 		return;
@@ -695,12 +738,11 @@ static void apply_authby(struct cfg_build *b, const struct cfg_kv *kv)
 			 strcmp(t, "xauthpsk") && strcmp(t, "xauthrsasig") &&
 			 strcmp(t, "rsa-sha1") && strcmp(t, "rsasig-sha1"))
 			return (void)BAD(b, kv, "authby: unknown method '%s'", t);
+		else if (!xauth)
+			other = auth_refusal(t), xauth = !strncmp(t, "xauth", 5);
 	}
-	if (!psk)
-		BAD(b, kv,
-		    "authby=%s is not supported: oakley authenticates with pre-shared keys "
-		    "(authby=secret or psk)",
-		    kv->val);
+	if (!psk || xauth)
+		BAD(b, kv, "'authby=%.64s' refused: %s", kv->val, other);
 }
 
 int cfg_conn_apply(struct cfg_build *b, struct dmn_conn *c, const struct cfg_kw *kw, int side,

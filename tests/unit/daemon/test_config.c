@@ -43,7 +43,8 @@ static void test_error_classes(void)
 	EXPECT_ERROR("conn a\n\tleft=192.0.2.1 \\\n", 2, "no line continuation");
 	EXPECT_ERROR("conn a\n\t=x\n", 2, "expected a keyword");
 	EXPECT_ERROR("conn a\n" HOSTS "\tlabeled-ipsec=yes\n", 4, "not supported");
-	EXPECT_ERROR("conn a\n" HOSTS "\tauthby=rsasig\n", 4, "pre-shared keys");
+	EXPECT_ERROR("conn a\n" HOSTS "\tauthby=rsasig\n", 4,
+		     "'authby=rsasig' refused: certificates");
 	EXPECT_ERROR("conn a\n\tleft=%any\n\tright=%any\n\tauto=add\n", 1, "cannot both be %any");
 	EXPECT_ERROR("conn a\n\tauto=add\n", 1, "neither left= nor right=");
 	EXPECT_ERROR("conn a\n\tleft=192.0.2.1\n\tright=2001:db8::1\n\tauto=add\n", 1,
@@ -123,7 +124,7 @@ static void test_notices(void)
 					 "ca myca\n"
 					 "\tcacert=ca.pem\n"
 					 "conn a\n" HOSTS "\tmobike=no\n"
-					 "\tleftcert=a.pem\n"
+					 "\tleftsendcert=never\n"
 					 "conn v2\n" HOSTS "\tkeyexchange=ikev2\n"
 					 "conn v2b\n" HOSTS "\tikev2=insist\n"
 					 "conn both\n" HOSTS "\tkeyexchange=ike\n"
@@ -140,7 +141,7 @@ static void test_notices(void)
 	CHECK(cfg_has(&d, DMN_DIAG_NOTICE, 5, "'nat_traversal' ignored"));
 	CHECK(cfg_has(&d, DMN_DIAG_NOTICE, 6, "ca section 'myca' ignored"));
 	CHECK(cfg_has(&d, DMN_DIAG_NOTICE, 11, "'mobike' ignored: it only applies to IKEv2"));
-	CHECK(cfg_has(&d, DMN_DIAG_NOTICE, 12, "'leftcert' ignored"));
+	CHECK(cfg_has(&d, DMN_DIAG_NOTICE, 12, "'leftsendcert=never' ignored"));
 	CHECK(cfg_has(&d, DMN_DIAG_NOTICE, 16, "conn 'v2' skipped"));
 	CHECK(cfg_has(&d, DMN_DIAG_NOTICE, 20, "conn 'v2b' skipped"));
 	CHECK(cfg_has(&d, DMN_DIAG_NOTICE, 24, "IKEv1 only"));
@@ -395,7 +396,7 @@ static void test_equal_strings(void)
 	EXPECT_ERROR("conn a\n" HOSTS "\tleftnexthop=gw.example.com\n", 4,
 		     "not an address or %defaultroute");
 	EXPECT_ERROR("conn a\n" HOSTS "\tleftsourceip=gw.example.com\n", 4,
-		     "not an address or %config");
+		     "not an address (pools and %config need Mode Config");
 	EXPECT_ERROR("conn a\n" HOSTS "\tleftupdown=/bin/u\n\tauto=bogus\n", 5, "auto: 'bogus'");
 }
 
