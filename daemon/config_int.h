@@ -34,6 +34,7 @@ struct cfg_sect {
 	unsigned line;
 	struct cfg_kv *kv;
 	size_t n_kv, cap_kv;
+	bool libreswan; /* uses a Libreswan-only keyword (daemon/config_dialect.c; build) */
 };
 
 /* A string-keyed hash table (open addressing); keys are borrowed, not copied. */
@@ -53,10 +54,10 @@ void cfg_names_free(struct cfg_names *h);
  * successful parses are kept (a failed one is parsed again, for its message). */
 struct cfg_prop_memo {
 	const char *ike;
-	bool ike_weak;
+	bool ike_weak, ike_exact;
 	struct dmn_ike_proposals ike_v;
 	const char *esp;
-	bool esp_weak;
+	bool esp_weak, esp_exact;
 	uint8_t esp_proto;
 	struct dmn_esp_proposals esp_v;
 };
@@ -81,6 +82,7 @@ struct cfg_raw {
 	ino_t stack_ino[DMN_CFG_INCLUDE_DEPTH + 1];
 	unsigned depth;
 	bool no_includes; /* parse-from-buffer without include_dir */
+	bool libreswan;	  /* a "version" line or a Libreswan-only config setup keyword */
 	unsigned n_conns;
 	struct cfg_names conns; /* conn sections by name (not %default): lookups stay O(1) */
 	struct cfg_names alsos; /* every also= value (build) */
@@ -131,6 +133,10 @@ bool cfg_kw_value_harmless(const struct cfg_kw *kw, const char *val);
  * when its value is harmless. */
 void cfg_kw_refuse(struct dmn_diags *d, const struct cfg_kv *kv);
 
+/* True when kv (of a config setup section when setup, else of a conn) is a keyword that only
+ * Libreswan knows: the conn is then read in Libreswan's dialect (daemon/config_dialect.c). */
+bool cfg_kv_libreswan(const struct cfg_kv *kv, bool setup);
+
 /* Looks key up for a conn (setup false) or config setup section. Returns the row or NULL.
  * For side keywords *ret_side is 0 (left) or 1 (right), else -1. */
 const struct cfg_kw *cfg_kw_lookup(const char *key, bool setup, int *ret_side);
@@ -149,8 +155,9 @@ struct cfg_build {
 	bool ikev2_only;
 	const struct cfg_kv *ikev2_kv;
 	const struct cfg_kv *pfsgroup_kv;
-	bool ignore;   /* auto=ignore */
-	bool auto_set; /* some level set auto= (else: a template when incomplete, see config.c) */
+	bool libreswan; /* the conn is read in Libreswan's dialect (daemon/config_dialect.c) */
+	bool ignore;	/* auto=ignore */
+	bool auto_set;	/* some level set auto= (else: a template when incomplete, see config.c) */
 };
 
 /* Fills c with oakley's defaults. */

@@ -924,38 +924,52 @@ int cfg_conn_apply(struct cfg_build *b, struct dmn_conn *c, const struct cfg_kw 
 	return 0;
 }
 
-/* dmn_parse_ike_proposals through b's memo: a string parsed before in this load is copied. */
+/* Libreswan reads an ike=/esp= list as exactly these proposals; strongSwan appends its defaults
+ * unless the list ends in '!'. A ';' (before the DH group) in any of the conn's lists is
+ * Libreswan's syntax alone. */
+static bool list_exact(const struct cfg_build *b)
+{
+	return b->libreswan || (b->ike && strchr(b->ike, ';')) || (b->esp && strchr(b->esp, ';')) ||
+	       (b->ah && strchr(b->ah, ';'));
+}
+
+/* dmn_parse_ike_list through b's memo: a string parsed before in this load is copied. */
 static int parse_ike(struct cfg_build *b, const char *s, bool weak, struct dmn_ike_proposals *ret,
 		     char *err, size_t errlen)
 {
 	struct cfg_prop_memo *m = b->memo;
-	if (m && m->ike && m->ike_weak == weak && strcmp(m->ike, s) == 0) {
+	bool exact = list_exact(b);
+	if (m && m->ike && m->ike_weak == weak && m->ike_exact == exact && strcmp(m->ike, s) == 0) {
 		*ret = m->ike_v;
 		return 0;
 	}
-	int r = dmn_parse_ike_proposals(s, weak, ret, err, errlen);
+	int r = dmn_parse_ike_list(s, weak, exact, ret, err, errlen);
 	if (r == 0 && m) {
 		m->ike = s;
 		m->ike_weak = weak;
+		m->ike_exact = exact;
 		m->ike_v = *ret;
 	}
 	return r;
 }
 
-/* dmn_parse_esp_proposals through b's memo, as parse_ike. */
+/* dmn_parse_esp_list through b's memo, as parse_ike. */
 static int parse_esp(struct cfg_build *b, const char *s, uint8_t proto, bool weak,
 		     struct dmn_esp_proposals *ret, char *err, size_t errlen)
 {
 	struct cfg_prop_memo *m = b->memo;
-	if (m && m->esp && m->esp_proto == proto && m->esp_weak == weak && strcmp(m->esp, s) == 0) {
+	bool exact = list_exact(b);
+	if (m && m->esp && m->esp_proto == proto && m->esp_weak == weak && m->esp_exact == exact &&
+	    strcmp(m->esp, s) == 0) {
 		*ret = m->esp_v;
 		return 0;
 	}
-	int r = dmn_parse_esp_proposals(s, proto, weak, ret, err, errlen);
+	int r = dmn_parse_esp_list(s, proto, weak, exact, ret, err, errlen);
 	if (r == 0 && m) {
 		m->esp = s;
 		m->esp_proto = proto;
 		m->esp_weak = weak;
+		m->esp_exact = exact;
 		m->esp_v = *ret;
 	}
 	return r;

@@ -301,6 +301,63 @@ static const char *const lswan = "version 2.0\n"
 				 "\tdpdaction=restart\n"
 				 "\tauto=start\n";
 
+/* n proposals of ike= and esp= for the first conn of text, or -1/-1 when it does not load. */
+static void list_sizes(const char *text, int *ike, int *esp)
+{
+	struct dmn_diags d;
+	struct dmn_config *c = cfg_parse(text, &d);
+	*ike = *esp = -1;
+	if (c && c->n_conns >= 1) {
+		*ike = (int)c->conns[0]->ike.n;
+		*esp = (int)c->conns[0]->esp.n;
+		CHECK(c->conns[0]->ike.strict == (*ike == 1));
+	} else {
+		cfg_show(&d);
+	}
+	dmn_config_free(c);
+	dmn_diags_free(&d);
+}
+
+#define LIST_IS(text, want_ike, want_esp)                                                          \
+	do {                                                                                       \
+		int i_, e_;                                                                        \
+		list_sizes(text, &i_, &e_);                                                        \
+		if (!CHECK(i_ == (want_ike) && e_ == (want_esp)))                                  \
+			fprintf(stderr, "  ike %d esp %d, want %d %d for:\n%s", i_, e_, want_ike,  \
+				want_esp, text);                                                   \
+	} while (0)
+
+/* An ike=/esp= list without '!' is exact in Libreswan's dialect and gets oakley's defaults
+ * appended in strongSwan's (daemon/config_dialect.c): 1 proposal vs 1 + the defaults. */
+static void test_dialect_lists(void)
+{
+	const int di = 1 + 6, de = 1 + 6; /* the list's one proposal + the 6 defaults */
+#define LISTS "\tike=aes256-sha256-modp3072\n\tesp=aes192-sha256\n"
+	/* no marker: strongSwan's meaning */
+	LIST_IS("conn a\n" HOSTS LISTS, di, de);
+	LIST_IS("conn a\n" HOSTS "\tkeyexchange=ikev1\n" LISTS, di, de);
+	LIST_IS("config setup\n\tcharondebug=\"ike 1\"\nconn a\n" HOSTS LISTS, di, de);
+	/* '!' is exact in both */
+	LIST_IS("conn a\n" HOSTS "\tike=aes256-sha256-modp3072!\n\tesp=aes256-sha256!\n", 1, 1);
+	/* Libreswan-only keyword in the conn, a %default, an also= section, config setup, or a
+	 * version line: Libreswan's meaning */
+	LIST_IS("conn a\n" HOSTS "\tikev2=no\n" LISTS, 1, 1);
+	LIST_IS("conn a\n" HOSTS "\taggrmode=no\n" LISTS, 1, 1);
+	LIST_IS("conn %default\n\tikev2=no\nconn a\n" HOSTS LISTS, 1, 1);
+	LIST_IS("conn base\n\tencapsulation=auto\nconn a\n\talso=base\n" HOSTS LISTS, 1, 1);
+	LIST_IS("config setup\n\tprotostack=netkey\nconn a\n" HOSTS LISTS, 1, 1);
+	LIST_IS("config setup\n\tikev1-policy=accept\nconn a\n" HOSTS LISTS, 1, 1);
+	LIST_IS("version 2.0\nconn a\n" HOSTS LISTS, 1, 1);
+	LIST_IS("conn a\n" HOSTS "\trightsubnets=10.0.0.0/24\n" LISTS, 1, 1);
+	/* Libreswan's own spellings and syntax */
+	LIST_IS("conn a\n" HOSTS "\tikealg=aes256-sha2_256-modp3072\n\tphase2alg=aes256-sha256\n",
+		1, 1);
+	LIST_IS("conn a\n" HOSTS "\tike=aes256-sha2_256;modp3072\n\tesp=aes192-sha256\n", 1, 1);
+	/* a marker in another conn does not change this one */
+	LIST_IS("conn a\n" HOSTS LISTS "conn b\n" HOSTS "\tikev2=no\n", di, de);
+#undef LISTS
+}
+
 static void test_dialects(void)
 {
 	struct dmn_diags d1, d2;
@@ -522,6 +579,7 @@ int main(void)
 	test_templates();
 	test_inheritance();
 	test_dialects();
+	test_dialect_lists();
 	test_equal();
 	test_equal_strings();
 	test_files();
