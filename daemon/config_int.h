@@ -126,12 +126,32 @@ struct cfg_kw {
 
 #define CFG_SLOTS_MAX 256
 
+/* What to write instead of a refused keyword (class CFG_KW_REFUSED, daemon/config_refuse.c). */
+#define R_XAUTH                                                                                    \
+	"XAUTH is not implemented yet (a client with only the group PSK would get a tunnel "       \
+	"without a user login): give each peer its own PSK (rightid= and ipsec.secrets), or use "  \
+	"another daemon for remote access"
+#define R_MODECFG                                                                                  \
+	"Mode Config is not implemented yet: give each peer a conn with its own address "          \
+	"(rightsubnet=ADDR/32) and its own PSK, or use another daemon for remote access"
+#define R_CERT                                                                                     \
+	"certificates and raw public keys are not implemented yet: use authby=secret with a "      \
+	"pre-shared key per peer in ipsec.secrets"
+#define R_GROUPS                                                                                   \
+	"group checks need certificates or XAUTH, not implemented yet: give each peer its own "    \
+	"conn (rightid=) and its own PSK"
+#define R_CRL                                                                                      \
+	"revocation checks need certificates, not implemented yet: remove it or set it to no "     \
+	"(peers authenticate with pre-shared keys)"
+
 /* CFG_KW_REFUSED rows (daemon/config_refuse.c): true when val asks for nothing (empty, or the
  * keyword's off value such as no or never). */
 bool cfg_kw_value_harmless(const struct cfg_kw *kw, const char *val);
 /* Adds kv's refusal (an error naming the keyword and what to write instead) to d, or a notice
  * when its value is harmless. */
 void cfg_kw_refuse(struct dmn_diags *d, const struct cfg_kv *kv);
+/* What to write instead of an authentication method oakley lacks (authby=, leftauth=). */
+const char *cfg_auth_refusal(const char *method);
 
 /* True when kv (of a config setup section when setup, else of a conn) is a keyword that only
  * Libreswan knows: the conn is then read in Libreswan's dialect (daemon/config_dialect.c). */

@@ -116,25 +116,8 @@ _Static_assert(CFG_SLOT_SIDE0 + 2 * CFG_SIDE_SLOTS < SLOT_NONE, "slot table too 
 		name, SLOT_NONE, CFG_KW_REFUSED, why                                               \
 	}
 
-#define W_V2   "it only applies to IKEv2"
-#define W_CERT "oakley authenticates with pre-shared keys only, no certificates or raw keys"
-/* what to write instead of a refused keyword (class RF, see daemon/config_refuse.c) */
-#define R_XAUTH                                                                                    \
-	"XAUTH is not implemented yet (a client with only the group PSK would get a tunnel "       \
-	"without a user login): give each peer its own PSK (rightid= and ipsec.secrets), or use "  \
-	"another daemon for remote access"
-#define R_MODECFG                                                                                  \
-	"Mode Config is not implemented yet: give each peer a conn with its own address "          \
-	"(rightsubnet=ADDR/32) and its own PSK, or use another daemon for remote access"
-#define R_CERT                                                                                     \
-	"certificates and raw public keys are not implemented yet: use authby=secret with a "      \
-	"pre-shared key per peer in ipsec.secrets"
-#define R_GROUPS                                                                                   \
-	"group checks need certificates or XAUTH, not implemented yet: give each peer its own "    \
-	"conn (rightid=) and its own PSK"
-#define R_CRL                                                                                      \
-	"revocation checks need certificates, not implemented yet: remove it or set it to no "     \
-	"(peers authenticate with pre-shared keys)"
+#define W_V2	 "it only applies to IKEv2"
+#define W_CERT	 "oakley authenticates with pre-shared keys only, no certificates or raw keys"
 #define W_OTHER	 "it configures another daemon's internals"
 #define W_KERNEL "oakley leaves this kernel/interface tuning to the system"
 
@@ -544,17 +527,6 @@ static int side_addr(const char *v, bool sourceip, struct dmn_addr *a)
 	return r;
 }
 
-/* What to write instead of an authentication method oakley lacks (leftauth=, authby=). */
-static const char *auth_refusal(const char *method)
-{
-	if (strncmp(method, "xauth", 5) == 0)
-		return R_XAUTH;
-	if (strncmp(method, "rsa", 3) == 0 || strncmp(method, "ecdsa", 5) == 0 ||
-	    strcmp(method, "pubkey") == 0 || strncmp(method, "bliss", 5) == 0)
-		return R_CERT;
-	return "only pre-shared keys are implemented: use authby=secret (leftauth=psk)";
-}
-
 /* Applies a side keyword. Returns 0 (errors are in b->d) or -ENOMEM. */
 static int side_apply(struct cfg_build *b, struct dmn_side *s, unsigned slot,
 		      const struct cfg_kv *kv)
@@ -635,7 +607,7 @@ static int side_apply(struct cfg_build *b, struct dmn_side *s, unsigned slot,
 		break;
 	case SS_AUTH:
 		if (strcmp(v, "psk") != 0 && strcmp(v, "secret") != 0)
-			BAD(b, kv, "'%s=%.64s' refused: %s", kv->key, v, auth_refusal(v));
+			BAD(b, kv, "'%s=%.64s' refused: %s", kv->key, v, cfg_auth_refusal(v));
 		break;
 	}
 	return r;
@@ -739,7 +711,7 @@ static void apply_authby(struct cfg_build *b, const struct cfg_kv *kv)
 			 strcmp(t, "rsa-sha1") && strcmp(t, "rsasig-sha1"))
 			return (void)BAD(b, kv, "authby: unknown method '%s'", t);
 		else if (!xauth)
-			other = auth_refusal(t), xauth = !strncmp(t, "xauth", 5);
+			other = cfg_auth_refusal(t), xauth = !strncmp(t, "xauth", 5);
 	}
 	if (!psk || xauth)
 		BAD(b, kv, "'authby=%.64s' refused: %s", kv->val, other);

@@ -68,3 +68,13 @@ void cfg_kw_refuse(struct dmn_diags *d, const struct cfg_kv *kv)
 		dmn_diag_add(d, DMN_DIAG_ERROR, kv->file, kv->line, "'%s=%.64s' refused: %s",
 			     kv->key, kv->val, kv->kw->why);
 }
+
+const char *cfg_auth_refusal(const char *method)
+{
+	if (strncmp(method, "xauth", 5) == 0)
+		return R_XAUTH;
+	if (strncmp(method, "rsa", 3) == 0 || strncmp(method, "ecdsa", 5) == 0 ||
+	    strcmp(method, "pubkey") == 0 || strncmp(method, "bliss", 5) == 0)
+		return R_CERT;
+	return "only pre-shared keys are implemented: use authby=secret (leftauth=psk)";
+}

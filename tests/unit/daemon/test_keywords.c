@@ -2,7 +2,9 @@
 /*
  * One accept test per stored keyword (checked against the keyword tables, so a new keyword
  * without a test fails here), a notice test per ignored keyword, an error test per unsupported
- * one, and a bad-value test per value type.
+ * or refused one, a refusal test per family of authentication keywords (XAUTH, Mode Config,
+ * certificates and raw keys, IDs) with the values that ask for nothing, and a bad-value test per
+ * value type.
  */
 #include <arpa/inet.h>
 #include <sys/socket.h>
