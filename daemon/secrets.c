@@ -563,6 +563,12 @@ int dmn_secrets_find_psk(const struct dmn_secrets *s, const struct dmn_id *local
 	return 0;
 }
 
+bool dmn_secret_matches(const struct dmn_secret *e, const struct dmn_id *local,
+			const struct dmn_id *remote)
+{
+	return score(e, local, remote) > 0;
+}
+
 bool dmn_secrets_has_psk(const struct dmn_secrets *s, const struct dmn_id *local,
 			 const struct dmn_id *remote)
 {

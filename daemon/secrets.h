@@ -62,6 +62,9 @@ void dmn_secrets_free(struct dmn_secrets *s);
 int dmn_secrets_find_psk(const struct dmn_secrets *s, const struct dmn_id *local,
 			 const struct dmn_id *remote, const uint8_t **ret_psk, size_t *ret_len);
 
+/* True when entry e can be the PSK for (local, remote) (a score above 0, see above). */
+bool dmn_secret_matches(const struct dmn_secret *e, const struct dmn_id *local,
+			const struct dmn_id *remote);
 /* True when dmn_secrets_find_psk would find a PSK for (local, remote) (stops at the first). */
 bool dmn_secrets_has_psk(const struct dmn_secrets *s, const struct dmn_id *local,
 			 const struct dmn_id *remote);

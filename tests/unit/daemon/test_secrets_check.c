@@ -115,10 +115,104 @@ static void no_negotiation(void)
 		0);
 }
 
+/* The check looks entries up by ID (daemon/secrets_check.c): it must agree with the daemon's own
+ * lookup, dmn_secrets_has_psk, conn by conn, for a mix of one-ID, two-ID, three-ID and %any
+ * entries, FQDNs in other cases, and a hub whose every entry names its own ID. */
+static void index_agrees(void)
+{
+	static const char *const ids[] = {"192.0.2.1",	    "192.0.2.2",      "@a.example.org",
+					  "@B.example.org", "@b.EXAMPLE.org", "c@example.org",
+					  "2001:db8::1",    "198.51.100.7",   "@d.example.org"};
+	const size_t n_ids = sizeof(ids) / sizeof(ids[0]);
+	static char conf[64 * 1024], sec[16 * 1024];
+	uint32_t rnd = 12345;
+	size_t cl = 0, sl = 0, n_conns = 0;
+	for (size_t i = 0; i < 12; i++) { /* entries: two one-ID, the others two or three IDs */
+		rnd = rnd * 1103515245u + 12345u;
+		unsigned k = i < 2 ? 1 : 2 + (rnd >> 16) % 2;
+		for (unsigned j = 0; j < k; j++) {
+			rnd = rnd * 1103515245u + 12345u;
+			sl += (size_t)snprintf(sec + sl, sizeof(sec) - sl, "%s ",
+					       (rnd >> 16) % 29 == 0 ? "%any"
+								     : ids[(rnd >> 16) % n_ids]);
+		}
+		sl += (size_t)snprintf(sec + sl, sizeof(sec) - sl, ": PSK \"k%zu\"\n", i);
+	}
+	for (size_t a = 0; a < n_ids; a++)
+		for (size_t b = 0; b < n_ids; b++, n_conns++)
+			cl += (size_t)snprintf(conf + cl, sizeof(conf) - cl,
+					       "conn c%zu\n\tleft=192.0.2.1\n\tright=192.0.2.2\n"
+					       "\tleftid=%s\n\trightid=%s\n\tauto=add\n",
+					       n_conns, ids[a], ids[b]);
+	struct dmn_diags d = {0};
+	struct dmn_config *c = cfg_parse(conf, &d);
+	struct dmn_secrets *s = NULL;
+	CHECK_EQ_INT(dmn_secrets_parse_buffer("t.secrets", sec, sl, NULL, &d, &s), 0);
+	if (!CHECK(c && s && c->n_conns == n_conns)) {
+		cfg_show(&d);
+	} else {
+		unsigned want = 0, before = d.n_errors;
+		for (size_t i = 0; i < c->n_conns; i++)
+			want += !dmn_secrets_has_psk(s, &c->conns[i]->left.id,
+						     &c->conns[i]->right.id);
+		unsigned n = dmn_secrets_check_conns(s, c, &d);
+		CHECK_EQ_INT(n, want);
+		CHECK_EQ_INT(d.n_errors - before, want);
+		for (size_t i = 0; i < c->n_conns; i++) {
+			bool has = dmn_secrets_has_psk(s, &c->conns[i]->left.id,
+						       &c->conns[i]->right.id);
+			char sub[128];
+			snprintf(sub, sizeof(sub), "conn '%s': no pre-shared key",
+				 c->conns[i]->name);
+			if (!CHECK(cfg_has(&d, DMN_DIAG_ERROR, c->conns[i]->line, sub) == !has))
+				fprintf(stderr, "  conn %s: linear lookup %d\n", c->conns[i]->name,
+					has);
+		}
+		printf("index agrees with the linear lookup: %zu conns, %u without a key\n",
+		       c->n_conns, want);
+		CHECK(want > 0 && want < c->n_conns); /* both outcomes exercised */
+	}
+	dmn_config_free(c);
+	dmn_secrets_free(s);
+	dmn_diags_free(&d);
+}
+
+/* A hub: 500 per-peer entries that all name the hub's address, the conn's entry last. */
+static void hub(void)
+{
+	static char conf[64 * 1024], sec[32 * 1024];
+	size_t cl = 0, sl = 0;
+	for (unsigned i = 0; i < 500; i++) {
+		sl += (size_t)snprintf(sec + sl, sizeof(sec) - sl,
+				       "192.0.2.1 198.51.100.%u : PSK \"k%u\"\n%s", i % 250 + 1, i,
+				       i == 249 ? "192.0.2.1 203.0.113.1 : PSK \"z\"\n" : "");
+		if (i < 250)
+			cl += (size_t)snprintf(conf + cl, sizeof(conf) - cl,
+					       "conn c%u\n\tleft=192.0.2.1\n\tright=198.51.100.%u\n"
+					       "\tauto=add\n",
+					       i, 250 - i);
+	}
+	cl += (size_t)snprintf(conf + cl, sizeof(conf) - cl,
+			       "conn lost\n\tleft=192.0.2.1\n\tright=203.0.113.2\n\tauto=add\n");
+	struct dmn_diags d = {0};
+	struct dmn_config *c = cfg_parse(conf, &d);
+	struct dmn_secrets *s = NULL;
+	CHECK_EQ_INT(dmn_secrets_parse_buffer("t.secrets", sec, sl, NULL, &d, &s), 0);
+	if (CHECK(c && s)) {
+		CHECK_EQ_INT(dmn_secrets_check_conns(s, c, &d), 1);
+		CHECK(cfg_has(&d, DMN_DIAG_ERROR, 0, "conn 'lost': no pre-shared key"));
+	}
+	dmn_config_free(c);
+	dmn_secrets_free(s);
+	dmn_diags_free(&d);
+}
+
 int main(void)
 {
 	site_to_site();
 	road_warriors();
 	no_negotiation();
+	index_agrees();
+	hub();
 	return TEST_END();
 }
