@@ -78,6 +78,10 @@ int dmn_conf_load(const struct dmn_opts *opts, struct dmn_conf *ret)
 	} else if (rs < 0 && rs != -EINVAL) {
 		dmn_diag_add(&dg, DMN_DIAG_ERROR, spath, 0, "cannot read: %s", strerror(-rs));
 	}
+	/* A PSK conn that no secret can ever match could never authenticate: refused here, so
+	 * that neither the daemon nor --check-config accepts it. */
+	if (r == 0 && rs == 0)
+		dmn_secrets_check_conns(sec, cfg, &dg);
 	log_diags(&dg);
 	if (r < 0 || rs < 0 || dg.n_errors) {
 		dmn_config_free(cfg);

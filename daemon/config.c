@@ -79,7 +79,7 @@ void dmn_diags_print(const struct dmn_diags *d, FILE *out)
 
 /* ---- keyword check, once per section ---- */
 
-static void check_section(struct cfg_raw *raw, const struct cfg_sect *s)
+static void check_section(struct cfg_raw *raw, struct cfg_sect *s)
 {
 	const struct cfg_kv *seen[CFG_SLOTS_MAX] = {0};
 	for (size_t i = 0; i < s->n_kv; i++) {
@@ -94,9 +94,15 @@ static void check_section(struct cfg_raw *raw, const struct cfg_sect *s)
 				     s->kind == CFG_SECT_SETUP ? "config setup" : "a conn");
 			continue;
 		}
+		if (!s->libreswan && cfg_kv_libreswan(kv, s->kind == CFG_SECT_SETUP))
+			s->libreswan = true;
 		if (kw->cls == CFG_KW_IGNORED) {
 			dmn_diag_add(raw->d, DMN_DIAG_NOTICE, kv->file, kv->line,
 				     "'%s' ignored: %s", kv->key, kw->why);
+			continue;
+		}
+		if (kw->cls == CFG_KW_REFUSED) {
+			cfg_kw_refuse(raw->d, kv);
 			continue;
 		}
 		if (kw->cls == CFG_KW_UNSUPPORTED) {
@@ -122,6 +128,7 @@ struct slots {
 	const struct cfg_kv *kv[CFG_SLOTS_MAX];
 	const struct cfg_kw *kw[CFG_SLOTS_MAX];
 	int side[CFG_SLOTS_MAX];
+	bool libreswan; /* some section applied uses a Libreswan-only keyword */
 };
 
 static const struct cfg_sect *find_conn_sect(const struct cfg_raw *raw, const char *name)
@@ -135,6 +142,7 @@ static void apply_section(struct cfg_raw *raw, const struct cfg_sect *s, struct 
 			  const struct cfg_sect **stack, unsigned depth)
 {
 	stack[depth] = s;
+	sl->libreswan |= s->libreswan;
 	for (size_t i = 0; i < s->n_kv; i++) {
 		const struct cfg_kv *kv = &s->kv[i];
 		if (!kv->is_also)
@@ -272,6 +280,7 @@ static int build_conn(struct cfg_raw *raw, const struct cfg_sect *s, bool also_t
 	for (unsigned slot = 0; slot < CFG_SLOTS_MAX && r == 0; slot++)
 		if (sl->kv[slot] && sl->kv[slot]->val[0]) /* empty value: back to the default */
 			r = cfg_conn_apply(&b, c, sl->kw[slot], sl->side[slot], sl->kv[slot]);
+	b.libreswan = raw->libreswan || sl->libreswan;
 	free(sl);
 	if (r < 0) {
 		free_conn(c);
@@ -336,8 +345,11 @@ static int build(struct cfg_raw *raw, struct dmn_config **ret_cfg)
 	if (!cfg)
 		return -ENOMEM;
 	cfg_setup_defaults(&cfg->setup);
-	for (size_t i = 0; i < raw->n; i++)
+	for (size_t i = 0; i < raw->n; i++) {
 		check_section(raw, raw->s[i]);
+		if (raw->s[i]->kind == CFG_SECT_SETUP && raw->s[i]->libreswan)
+			raw->libreswan = true;
+	}
 	for (size_t i = 0; i < raw->n; i++) {
 		const struct cfg_sect *s = raw->s[i];
 		if (s->kind != CFG_SECT_SETUP)

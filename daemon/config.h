@@ -344,6 +344,13 @@ int dmn_parse_ike_proposals(const char *s, bool allow_weak, struct dmn_ike_propo
 /* protocol PROTO_IPSEC_ESP or PROTO_IPSEC_AH. */
 int dmn_parse_esp_proposals(const char *s, uint8_t protocol, bool allow_weak,
 			    struct dmn_esp_proposals *ret, char *err, size_t errlen);
+/* The same with the list's meaning given: exact (Libreswan's, or a trailing '!') takes only the
+ * listed proposals; otherwise (strongSwan's) oakley's defaults are appended. The two above are
+ * these with exact false. */
+int dmn_parse_ike_list(const char *s, bool allow_weak, bool exact, struct dmn_ike_proposals *ret,
+		       char *err, size_t errlen);
+int dmn_parse_esp_list(const char *s, uint8_t protocol, bool allow_weak, bool exact,
+		       struct dmn_esp_proposals *ret, char *err, size_t errlen);
 /* oakley's defaults (used when ike=/esp= is absent and appended when no '!' is given). */
 void dmn_default_ike_proposals(struct dmn_ike_proposals *ret);
 void dmn_default_esp_proposals(uint8_t protocol, struct dmn_esp_proposals *ret);

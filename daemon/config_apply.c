@@ -249,12 +249,14 @@ int cfg_apply_kex(struct cfg_build *b, void *base, const struct cfg_kw *kw, cons
 	return 0;
 }
 
-/* authby=: oakley implements pre-shared keys. Libreswan allows "secret|rsasig". */
+/* authby=: oakley implements pre-shared keys. Libreswan allows "secret|rsasig" (a peer may use
+ * either: PSK alone is narrower); an XAUTH method adds a login round oakley lacks: refused. */
 int cfg_apply_authby(struct cfg_build *b, void *base, const struct cfg_kw *kw,
 		     const struct cfg_kv *kv)
 {
 	char buf[128];
-	bool psk = false;
+	const char *other = NULL; /* what to write instead of a method other than PSK */
+	bool psk = false, xauth = false;
 	(void)base, (void)kw;
 	if (strlen(kv->val) >= sizeof(buf))
 		return BAD(b, kv, "authby: value too long"), 0;
@@ -268,12 +270,11 @@ int cfg_apply_authby(struct cfg_build *b, void *base, const struct cfg_kw *kw,
 			 strcmp(t, "xauthpsk") && strcmp(t, "xauthrsasig") &&
 			 strcmp(t, "rsa-sha1") && strcmp(t, "rsasig-sha1"))
 			return BAD(b, kv, "authby: unknown method '%s'", t), 0;
+		else if (!xauth)
+			other = cfg_auth_refusal(t), xauth = !strncmp(t, "xauth", 5);
 	}
-	if (!psk)
-		BAD(b, kv,
-		    "authby=%s is not supported: oakley authenticates with pre-shared keys "
-		    "(authby=secret or psk)",
-		    kv->val);
+	if (!psk || xauth)
+		BAD(b, kv, "'authby=%.64s' refused: %s", kv->val, other);
 	return 0;
 }
 
@@ -425,8 +426,14 @@ int cfg_apply_addr(struct cfg_build *b, void *base, const struct cfg_kw *kw,
 		free(a->host);
 		*a = t;
 	}
-	if (sourceip && (r < 0 || a->kind == DMN_ADDR_HOSTNAME || a->kind == DMN_ADDR_DEFAULTROUTE))
-		BAD(b, kv, "%s: '%s' is not an address or %%config", kv->key, kv->val);
+	if (sourceip && r == 0 && a->kind == DMN_ADDR_CONFIG)
+		BAD(b, kv, "'%s=%s' refused: %s", kv->key, kv->val, R_MODECFG);
+	else if (sourceip &&
+		 (r < 0 || a->kind == DMN_ADDR_HOSTNAME || a->kind == DMN_ADDR_DEFAULTROUTE))
+		BAD(b, kv,
+		    "%s: '%.64s' is not an address (pools and %%config need Mode Config, not "
+		    "implemented yet)",
+		    kv->key, kv->val);
 	else if (nexthop && (r < 0 || a->kind == DMN_ADDR_HOSTNAME))
 		BAD(b, kv, "%s: '%s' is not an address or %%defaultroute", kv->key, kv->val);
 	else if (!sourceip && !nexthop && (r < 0 || a->kind == DMN_ADDR_CONFIG))
@@ -450,10 +457,16 @@ int cfg_apply_subnets(struct cfg_build *b, void *base, const struct cfg_kw *kw,
 
 int cfg_apply_id(struct cfg_build *b, void *base, const struct cfg_kw *kw, const struct cfg_kv *kv)
 {
+	const struct dmn_id *id = &((struct dmn_side *)base)->id;
 	(void)kw;
 	if (cfg_parse_id(kv->val, &((struct dmn_side *)base)->id) < 0)
 		BAD(b, kv, "%s: '%.200s' is not an ID (address, @fqdn, user@fqdn, DN, @#hex)",
 		    kv->key, kv->val);
+	else if (id->type == DMN_ID_DN || id->type == DMN_ID_KEY_ID)
+		BAD(b, kv,
+		    "'%s=%.64s' refused: %s IDs are not implemented yet (they come with "
+		    "certificates): use an address, @fqdn or user@fqdn",
+		    kv->key, kv->val, id->type == DMN_ID_DN ? "distinguished-name" : "KEY_ID");
 	return 0;
 }
 
@@ -473,45 +486,58 @@ int cfg_apply_side_auth(struct cfg_build *b, void *base, const struct cfg_kw *kw
 {
 	(void)base, (void)kw;
 	if (strcmp(kv->val, "psk") != 0 && strcmp(kv->val, "secret") != 0)
-		BAD(b, kv, "%s=%s is not supported: oakley authenticates with psk only", kv->key,
-		    kv->val);
+		BAD(b, kv, "'%s=%.64s' refused: %s", kv->key, kv->val, cfg_auth_refusal(kv->val));
 	return 0;
 }
 
 /* ---- proposals, after every other keyword of the conn ---- */
 
-/* dmn_parse_ike_proposals through b's memo: a string parsed before in this load is copied. */
+/* Libreswan reads an ike=/esp= list as exactly these proposals; strongSwan appends its defaults
+ * unless the list ends in '!'. A ';' (before the DH group) in any of the conn's lists is
+ * Libreswan's syntax alone. */
+static bool list_exact(const struct cfg_build *b)
+{
+	return b->libreswan || (b->ike && strchr(b->ike, ';')) || (b->esp && strchr(b->esp, ';')) ||
+	       (b->ah && strchr(b->ah, ';'));
+}
+
+/* dmn_parse_ike_list through b's memo: a string parsed before in this load is copied. */
 static int parse_ike(struct cfg_build *b, const char *s, bool weak, struct dmn_ike_proposals *ret,
 		     char *err, size_t errlen)
 {
 	struct cfg_prop_memo *m = b->memo;
-	if (m && m->ike && m->ike_weak == weak && strcmp(m->ike, s) == 0) {
+	bool exact = list_exact(b);
+	if (m && m->ike && m->ike_weak == weak && m->ike_exact == exact && strcmp(m->ike, s) == 0) {
 		*ret = m->ike_v;
 		return 0;
 	}
-	int r = dmn_parse_ike_proposals(s, weak, ret, err, errlen);
+	int r = dmn_parse_ike_list(s, weak, exact, ret, err, errlen);
 	if (r == 0 && m) {
 		m->ike = s;
 		m->ike_weak = weak;
+		m->ike_exact = exact;
 		m->ike_v = *ret;
 	}
 	return r;
 }
 
-/* dmn_parse_esp_proposals through b's memo, as parse_ike. */
+/* dmn_parse_esp_list through b's memo, as parse_ike. */
 static int parse_esp(struct cfg_build *b, const char *s, uint8_t proto, bool weak,
 		     struct dmn_esp_proposals *ret, char *err, size_t errlen)
 {
 	struct cfg_prop_memo *m = b->memo;
-	if (m && m->esp && m->esp_proto == proto && m->esp_weak == weak && strcmp(m->esp, s) == 0) {
+	bool exact = list_exact(b);
+	if (m && m->esp && m->esp_proto == proto && m->esp_weak == weak && m->esp_exact == exact &&
+	    strcmp(m->esp, s) == 0) {
 		*ret = m->esp_v;
 		return 0;
 	}
-	int r = dmn_parse_esp_proposals(s, proto, weak, ret, err, errlen);
+	int r = dmn_parse_esp_list(s, proto, weak, exact, ret, err, errlen);
 	if (r == 0 && m) {
 		m->esp = s;
 		m->esp_proto = proto;
 		m->esp_weak = weak;
+		m->esp_exact = exact;
 		m->esp_v = *ret;
 	}
 	return r;

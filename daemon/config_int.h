@@ -34,6 +34,7 @@ struct cfg_sect {
 	unsigned line;
 	struct cfg_kv *kv;
 	size_t n_kv, cap_kv;
+	bool libreswan; /* uses a Libreswan-only keyword (daemon/config_dialect.c; build) */
 };
 
 /* A string-keyed hash table (open addressing); keys are borrowed, not copied. */
@@ -53,10 +54,10 @@ void cfg_names_free(struct cfg_names *h);
  * successful parses are kept (a failed one is parsed again, for its message). */
 struct cfg_prop_memo {
 	const char *ike;
-	bool ike_weak;
+	bool ike_weak, ike_exact;
 	struct dmn_ike_proposals ike_v;
 	const char *esp;
-	bool esp_weak;
+	bool esp_weak, esp_exact;
 	uint8_t esp_proto;
 	struct dmn_esp_proposals esp_v;
 };
@@ -81,6 +82,7 @@ struct cfg_raw {
 	ino_t stack_ino[DMN_CFG_INCLUDE_DEPTH + 1];
 	unsigned depth;
 	bool no_includes; /* parse-from-buffer without include_dir */
+	bool libreswan;	  /* a "version" line or a Libreswan-only config setup keyword */
 	unsigned n_conns;
 	struct cfg_names conns; /* conn sections by name (not %default): lookups stay O(1) */
 	struct cfg_names alsos; /* every also= value (build) */
@@ -117,6 +119,9 @@ enum cfg_kw_class {
 	CFG_KW_STORED,	    /* parsed into the model */
 	CFG_KW_IGNORED,	    /* accepted with a notice naming why */
 	CFG_KW_UNSUPPORTED, /* an error: oakley cannot honour it */
+	CFG_KW_REFUSED,	    /* authentication or peer restriction oakley lacks: an error unless the
+			     * value asks for nothing (daemon/config_refuse.c); why says what to
+			     * write instead */
 };
 
 /* How a stored keyword's value is parsed, stored and shown. */
@@ -178,7 +183,7 @@ struct cfg_kw {
 	const char *name;	/* side rows without left/right */
 	const char *const *aka; /* other spellings (NULL-terminated) or NULL */
 	enum cfg_kw_class cls;
-	const char *why; /* IGNORED/UNSUPPORTED: the reason given */
+	const char *why; /* IGNORED/UNSUPPORTED: the reason; REFUSED: what to write instead */
 	/* stored rows: */
 	enum cfg_kind kind;
 	enum cfg_at at;
@@ -207,6 +212,37 @@ struct cfg_derived {
 
 #define CFG_SLOTS_MAX 320
 
+/* What to write instead of a refused keyword (class CFG_KW_REFUSED, daemon/config_refuse.c). */
+#define R_XAUTH                                                                                    \
+	"XAUTH is not implemented yet (a client with only the group PSK would get a tunnel "       \
+	"without a user login): give each peer its own PSK (rightid= and ipsec.secrets), or use "  \
+	"another daemon for remote access"
+#define R_MODECFG                                                                                  \
+	"Mode Config is not implemented yet: give each peer a conn with its own address "          \
+	"(rightsubnet=ADDR/32) and its own PSK, or use another daemon for remote access"
+#define R_CERT                                                                                     \
+	"certificates and raw public keys are not implemented yet: use authby=secret with a "      \
+	"pre-shared key per peer in ipsec.secrets"
+#define R_GROUPS                                                                                   \
+	"group checks need certificates or XAUTH, not implemented yet: give each peer its own "    \
+	"conn (rightid=) and its own PSK"
+#define R_CRL                                                                                      \
+	"revocation checks need certificates, not implemented yet: remove it or set it to no "     \
+	"(peers authenticate with pre-shared keys)"
+
+/* CFG_KW_REFUSED rows (daemon/config_refuse.c): true when val asks for nothing (empty, or the
+ * keyword's off value such as no or never). */
+bool cfg_kw_value_harmless(const struct cfg_kw *kw, const char *val);
+/* Adds kv's refusal (an error naming the keyword and what to write instead) to d, or a notice
+ * when its value is harmless. */
+void cfg_kw_refuse(struct dmn_diags *d, const struct cfg_kv *kv);
+/* What to write instead of an authentication method oakley lacks (authby=, leftauth=). */
+const char *cfg_auth_refusal(const char *method);
+
+/* True when kv (of a config setup section when setup, else of a conn) is a keyword that only
+ * Libreswan knows: the conn is then read in Libreswan's dialect (daemon/config_dialect.c). */
+bool cfg_kv_libreswan(const struct cfg_kv *kv, bool setup);
+
 /* Looks key up for a conn (setup false) or config setup section. Returns the row or NULL.
  * For side keywords *ret_side is 0 (left) or 1 (right), else -1. */
 const struct cfg_kw *cfg_kw_lookup(const char *key, bool setup, int *ret_side);
@@ -228,8 +264,9 @@ struct cfg_build {
 	bool ikev2_only;
 	const struct cfg_kv *ikev2_kv;
 	const struct cfg_kv *pfsgroup_kv;
-	bool ignore;   /* auto=ignore */
-	bool auto_set; /* some level set auto= (else: a template when incomplete, see config.c) */
+	bool libreswan; /* the conn is read in Libreswan's dialect (daemon/config_dialect.c) */
+	bool ignore;	/* auto=ignore */
+	bool auto_set;	/* some level set auto= (else: a template when incomplete, see config.c) */
 };
 
 /* The CUSTOM rows' parsers (daemon/config_apply.c) and printers (daemon/config_show.c), and the

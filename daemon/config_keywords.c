@@ -3,8 +3,10 @@
  * Every ipsec.conf keyword oakley knows, from strongSwan's starter and from Libreswan: ONE table
  * per section kind (conn, left/right, config setup), a row per keyword with its aliases. A row
  * is stored (ST: parsed into a field, see struct cfg_kw in daemon/config_int.h), ignored with a
- * notice (IG) or refused (UN). Parsing (daemon/config_apply.c), the reload comparison and the
- * dump/list-conns output (daemon/config_show.c) are generated from the rows;
+ * notice (IG), refused as something oakley cannot honour (UN), or refused as an authentication,
+ * credential or peer restriction oakley lacks unless its value asks for nothing (RF, with what to
+ * write instead; daemon/config_refuse.c). Parsing (daemon/config_apply.c), the reload comparison
+ * and the dump/list-conns output (daemon/config_show.c) are generated from the rows;
  * tests/unit/daemon/test_kwtable.c checks that every stored row's consumer reads its field and
  * that oakley-ipsec.conf(5) lists exactly these keywords, test_keywords.c has an accept test per
  * stored keyword and a bad-value test per value type.
@@ -56,9 +58,13 @@
 	}
 #define CUSTOM(fn, sh) .apply = cfg_apply_##fn, .show = sh
 
+#define RF(nm, reason)                                                                             \
+	{                                                                                          \
+		.name = nm, .cls = CFG_KW_REFUSED, .why = reason                                   \
+	}
+
 #define W_V2	 "it only applies to IKEv2"
 #define W_CERT	 "oakley authenticates with pre-shared keys only, no certificates or raw keys"
-#define W_XAUTH	 "oakley implements neither XAuth nor Mode Config"
 #define W_OTHER	 "it configures another daemon's internals"
 #define W_KERNEL "oakley leaves this kernel/interface tuning to the system"
 
@@ -150,17 +156,17 @@ static const struct cfg_kw conn_kws[] = {
 	IG("mediation", W_V2),
 	IG("mediated_by", W_V2),
 	IG("childless", W_V2),
-	IG("xauth", W_XAUTH),
-	IG("xauth_identity", W_XAUTH),
-	IG("xauthby", W_XAUTH),
-	IG("xauthfail", W_XAUTH),
-	IG("modeconfig", W_XAUTH),
-	IG("modecfgpull", W_XAUTH),
-	IG("modecfgdns", W_XAUTH),
-	IG("modecfgdomains", W_XAUTH),
-	IG("modecfgbanner", W_XAUTH),
-	IG("remote-peer-type", W_XAUTH),
-	IG("cisco-unity", W_XAUTH),
+	RF("xauth", R_XAUTH),
+	RF("xauth_identity", R_XAUTH),
+	RF("xauthby", R_XAUTH),
+	RF("xauthfail", R_XAUTH),
+	RF("modeconfig", R_MODECFG),
+	RF("modecfgpull", R_MODECFG),
+	RF("modecfgdns", R_MODECFG),
+	RF("modecfgdomains", R_MODECFG),
+	RF("modecfgbanner", R_MODECFG),
+	RF("remote-peer-type", R_XAUTH),
+	RF("cisco-unity", R_MODECFG),
 	IG("nm-configured", W_OTHER),
 	IG("fake-strongswan", W_OTHER),
 	IG("send-vendorid", W_OTHER),
@@ -190,8 +196,8 @@ static const struct cfg_kw conn_kws[] = {
 	IG("failureshunt", "oakley installs no shunt policies"),
 	IG("negotiationshunt", "oakley installs no shunt policies"),
 	IG("connalias", W_OTHER),
-	IG("pam-authorize", W_XAUTH),
-	IG("require-id-on-certificate", W_CERT),
+	RF("pam-authorize", R_XAUTH),
+	RF("require-id-on-certificate", R_CERT),
 	IG("enable-tcp", W_V2),
 	IG("tcp-remoteport", W_V2),
 	IG("accept-redirect", W_V2),
@@ -223,29 +229,29 @@ static const struct cfg_kw side_kws[] = {
 	   .hi = 65535, .what = "a port number"),
 	ST("auth", CUSTOM, LOAD, NONE, "daemon/config_apply.c:cfg_apply_side_auth",
 	   CUSTOM(side_auth, NULL)),
-	UN("auth2", W_XAUTH),
-	IG("cert", W_CERT),
-	IG("cert2", W_CERT),
-	IG("ca", W_CERT),
-	IG("ca2", W_CERT),
-	IG("sendcert", W_CERT),
-	IG("rsasigkey", W_CERT),
-	IG("sigkey", W_CERT),
-	IG("pubkey", W_CERT),
-	IG("ckaid", W_CERT),
-	IG("groups", W_CERT),
-	IG("groups2", W_CERT),
-	IG("cert_policy", W_CERT),
+	RF("auth2", R_XAUTH),
+	RF("cert", R_CERT),
+	RF("cert2", R_CERT),
+	RF("ca", R_CERT),
+	RF("ca2", R_CERT),
+	RF("sendcert", R_CERT),
+	RF("rsasigkey", R_CERT),
+	RF("sigkey", R_CERT),
+	RF("pubkey", R_CERT),
+	RF("ckaid", R_CERT),
+	RF("groups", R_GROUPS),
+	RF("groups2", R_GROUPS),
+	RF("cert_policy", R_CERT),
 	IG("id2", W_V2),
 	IG("allowany", "oakley always requires the configured peer address unless it is %any"),
-	IG("dns", W_XAUTH),
-	IG("xauthserver", W_XAUTH),
-	IG("xauthclient", W_XAUTH),
-	IG("xauthusername", W_XAUTH),
-	IG("username", W_XAUTH),
-	IG("modecfgserver", W_XAUTH),
-	IG("modecfgclient", W_XAUTH),
-	IG("addresspool", W_XAUTH),
+	RF("dns", R_MODECFG),
+	RF("xauthserver", R_XAUTH),
+	RF("xauthclient", R_XAUTH),
+	RF("xauthusername", R_XAUTH),
+	RF("username", R_XAUTH),
+	RF("modecfgserver", R_MODECFG),
+	RF("modecfgclient", R_MODECFG),
+	RF("addresspool", R_MODECFG),
 	IG("vti", W_KERNEL),
 	IG("interface-ip", W_KERNEL),
 };
@@ -282,7 +288,7 @@ static const struct cfg_kw setup_kws[] = {
 	IG("ike-socket-errqueue", W_OTHER),
 	IG("statsbin", W_OTHER),
 	IG("audit-log", W_OTHER),
-	IG("crl-strict", W_CERT),
+	RF("crl-strict", R_CRL),
 	IG("fragicmp", W_KERNEL),
 	IG("hidetos", W_KERNEL),
 	IG("overridemtu", W_KERNEL),
@@ -291,11 +297,11 @@ static const struct cfg_kw setup_kws[] = {
 	IG("interfaces", "oakley listens on every address"),
 	IG("listen", "oakley listens on every address"),
 	IG("cachecrls", W_CERT),
-	IG("strictcrlpolicy", W_CERT),
+	RF("strictcrlpolicy", R_CRL),
 	IG("crlcheckinterval", W_CERT),
 	IG("nocrsend", W_CERT),
 	IG("ocsp-enable", W_CERT),
-	IG("ocsp-strict", W_CERT),
+	RF("ocsp-strict", R_CRL),
 	IG("ocsp-timeout", W_CERT),
 	IG("ocsp-uri", W_CERT),
 	IG("curl-iface", W_CERT),
