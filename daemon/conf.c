@@ -54,8 +54,9 @@ static int orient(struct dmn_config *cfg, const char *config_path)
 	return 0;
 }
 
-int dmn_conf_load(const char *config_path, const char *secrets_path, struct dmn_conf *ret)
+int dmn_conf_load(const struct dmn_opts *opts, struct dmn_conf *ret)
 {
+	const char *config_path = opts->config_path;
 	struct dmn_diags dg = {0};
 	struct dmn_config *cfg = NULL;
 	struct dmn_secrets *sec = NULL;
@@ -66,7 +67,9 @@ int dmn_conf_load(const char *config_path, const char *secrets_path, struct dmn_
 	else if (r < 0 && r != -EINVAL && r != -ENOMEM)
 		dmn_diag_add(&dg, DMN_DIAG_ERROR, config_path, 0, "cannot read: %s", strerror(-r));
 	/* Libreswan's secretsfile= in config setup overrides the default path, not --secrets. */
-	const char *spath = secrets_path;
+	const char *spath = opts->secrets_path;
+	if (cfg && cfg->setup.secretsfile[0] && !opts->secrets_given)
+		spath = cfg->setup.secretsfile;
 	int rs = dmn_secrets_load(spath, &dg, &sec);
 	if (rs == -ENOENT) {
 		/* No secrets file is not an error for a config without PSK conns; say so once. */
@@ -75,6 +78,10 @@ int dmn_conf_load(const char *config_path, const char *secrets_path, struct dmn_
 	} else if (rs < 0 && rs != -EINVAL) {
 		dmn_diag_add(&dg, DMN_DIAG_ERROR, spath, 0, "cannot read: %s", strerror(-rs));
 	}
+	/* A PSK conn that no secret can ever match could never authenticate: refused here, so
+	 * that neither the daemon nor --check-config accepts it. */
+	if (r == 0 && rs == 0)
+		dmn_secrets_check_conns(sec, cfg, &dg);
 	log_diags(&dg);
 	if (r < 0 || rs < 0 || dg.n_errors) {
 		dmn_config_free(cfg);
@@ -130,7 +137,7 @@ int dmn_check_config(const struct dmn_opts *opts)
 {
 	struct dmn_conf c = {0};
 	struct dmn_opts o = *opts;
-	int r = dmn_conf_load(opts->config_path, opts->secrets_path, &c);
+	int r = dmn_conf_load(opts, &c);
 	if (r == 0 && dmn_conf_ports(c.config, &o) < 0) {
 		dmn_conf_clear(&c);
 		r = -EINVAL;
@@ -160,9 +167,9 @@ int dmn_on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void *u
 	struct dmn *d = userdata;
 	(void)s;
 	(void)si;
-	log_notice("SIGHUP: reloading %s and %s", d->opts.config_path, d->opts.secrets_path);
+	log_notice("SIGHUP: reloading %s and its secrets", d->opts.config_path);
 	struct dmn_conf c = {0};
-	int r = dmn_conf_load(d->opts.config_path, d->opts.secrets_path, &c);
+	int r = dmn_conf_load(&d->opts, &c);
 	struct dmn_opts bound = d->opts; /* the sockets stay: conns are checked against them */
 	bound.ike_port_set = bound.natt_port_set = true;
 	if (r == 0 && dmn_conf_ports(c.config, &bound) < 0) {

@@ -135,7 +135,7 @@ int dmn_new(const struct dmn_opts *opts, struct dmn **ret)
 		return r;
 	}
 	struct dmn_conf conf = {0};
-	r = dmn_conf_load(d->opts.config_path, d->opts.secrets_path, &conf);
+	r = dmn_conf_load(&d->opts, &conf);
 	if (r < 0) {
 		log_err("%s: cannot start with this configuration", d->opts.config_path);
 		return r;

@@ -17,6 +17,7 @@
 struct dmn_opts {
 	const char *config_path;
 	const char *secrets_path;
+	bool secrets_given; /* --secrets: config setup secretsfile= does not override it */
 	const char *socket_path;
 	int log_level;
 	bool foreground;

@@ -76,21 +76,40 @@ static bool env_log_enabled(void *ctx, enum proto_log_level level)
 
 /* ---- the peer removed or moved its SAs ---- */
 
-/* The peer deleted SAs: it names its inbound SPIs, which are our outbound ones. */
+/*
+ * The peer deleted SAs: it names its inbound SPIs, which are our outbound ones. Unless a rekey
+ * replaced the child (superseded), its conn's closeaction= says what follows, as dpdaction= does
+ * for a dead peer: none and clear remove its SAs and policies, hold keeps the policies (traffic
+ * is dropped, never sent in the clear, until a new negotiation replaces them), restart removes
+ * them and initiates the conn again.
+ */
 static void on_delete(struct dmn *d, const struct proto_ike_event *ev)
 {
 	unsigned ab = dmn_ike_addr_bucket(&ev->peer);
+	char restart[sizeof(((struct dmn_child *)0)->conn)] = "";
 	for (unsigned k = 0; k < ev->u.del.n_spis; k++) {
 		for (struct dmn_child *c = d->ike->child_addr[ab], *next; c; c = next) {
 			next = c->addr_next;
-			if (c->protocol == ev->u.del.protocol && c->spi_out == ev->u.del.spis[k] &&
-			    memcmp(&c->peer.addr, &ev->peer.addr, 16) == 0) {
-				log_info("%s: peer deleted IPsec SA 0x%08x", c->conn, c->spi_out);
-				ike_child_remove_kernel(d, c);
-				ike_child_free(d, c);
-			}
+			if (c->protocol != ev->u.del.protocol || c->spi_out != ev->u.del.spis[k] ||
+			    memcmp(&c->peer.addr, &ev->peer.addr, 16) != 0)
+				continue;
+			const struct dmn_conn *conn = dmn_config_find(d->config, c->conn);
+			enum dmn_dpd_action act =
+				conn && !c->superseded ? conn->closeaction : DMN_DPD_NONE;
+			log_info("%s: peer deleted IPsec SA 0x%08x%s", c->conn, c->spi_out,
+				 act == DMN_DPD_HOLD ? ": holding its traffic (closeaction=hold)"
+				 : act == DMN_DPD_RESTART ? ": restarting (closeaction=restart)"
+							  : "");
+			if (act == DMN_DPD_HOLD)
+				c->policies = false; /* they stay in the kernel */
+			if (act == DMN_DPD_RESTART)
+				snprintf(restart, sizeof(restart), "%s", c->conn);
+			ike_child_remove_kernel(d, c);
+			ike_child_free(d, c);
 		}
 	}
+	if (restart[0])
+		dmn_ike_initiate(d, restart);
 }
 
 /* ---- Dead Peer Detection (RFC 3706) ---- */

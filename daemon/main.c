@@ -73,6 +73,7 @@ static int parse_args(int argc, char **argv, struct dmn_opts *opts)
 			break;
 		case 's':
 			opts->secrets_path = optarg;
+			opts->secrets_given = true;
 			break;
 		case 'S':
 			opts->socket_path = optarg;

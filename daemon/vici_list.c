@@ -274,7 +274,13 @@ static const char *dpd_action_name(enum dmn_dpd_action a)
 	}
 }
 
-/* One list-conn event (the layout of swanctl --list-conns). */
+static void add_keyword(void *ctx, const char *name, const char *value)
+{
+	vici_add_kv_str(ctx, name, value);
+}
+
+/* One list-conn event (the layout of swanctl --list-conns), and a "keywords" section with
+ * every stored ipsec.conf keyword of the conn and its value (from the keyword table). */
 static void send_conn(const struct dmn_vici_req *rq, const struct dmn_conn *conn)
 {
 	struct vici_builder b;
@@ -305,6 +311,9 @@ static void send_conn(const struct dmn_vici_req *rq, const struct dmn_conn *conn
 	add_conf_ts(&b, "local-ts", &conn->left);
 	add_conf_ts(&b, "remote-ts", &conn->right);
 	vici_end_section(&b);
+	vici_end_section(&b);
+	vici_begin_section(&b, "keywords");
+	dmn_conn_keywords(conn, add_keyword, &b);
 	vici_end_section(&b);
 	vici_end_section(&b);
 	dmn_vici_send_event(rq->c, DMN_VICI_EV_LIST_CONN, &b);
