@@ -186,8 +186,8 @@ static int on_job_timeout(sd_event_source *s, uint64_t usec, void *userdata)
 	return 0;
 }
 
-/* Spawns /bin/sh -c SCRIPT for j in its own process group with a clean signal state, stdin from
- * /dev/null, stdout and stderr into a pipe, no other descriptor. 0 or -errno. */
+/* Spawns /bin/sh -c SCRIPT for j in its own process group with a clean signal state, in /, stdin
+ * from /dev/null, stdout and stderr into a pipe, no other descriptor. 0 or -errno. */
 static int job_spawn(struct updown_job *j)
 {
 	int p[2];
@@ -202,6 +202,7 @@ static int job_spawn(struct updown_job *j)
 	posix_spawn_file_actions_adddup2(&fa, p[1], 1);
 	posix_spawn_file_actions_adddup2(&fa, p[1], 2);
 	posix_spawn_file_actions_addclosefrom_np(&fa, 3);
+	posix_spawn_file_actions_addchdir_np(&fa, "/");
 	sigset_t none, dfl;
 	sigemptyset(&none);
 	sigemptyset(&dfl);
