@@ -18,7 +18,7 @@
 #   natt     forceencaps=yes: PLUTO_UDP_ENC=4500
 #   marks    mark_in=/mark_out=/if_id_in=/if_id_out=: PLUTO_MARK_*, PLUTO_IF_ID_*
 #   hang     conn "hang" whose script never ends (it starts a sleep): conn "second" comes up and
-#            runs its script meanwhile; at --updown-timeout 4 the hung script's process group
+#            runs its script meanwhile; at --updown-timeout 15 the hung script's process group
 #            (the sleep too) is killed and logged
 #   firewall leftfirewall=yes (oakley-updown): table inet oakley has the conn's forward rules
 #            while up (a ping through them under a forward drop policy) and loses them on down
@@ -267,21 +267,21 @@ conn second
     esp=aes128gcm16!
     auto=add"
     oakleyd_start gwb "$B"
-    oakleyd_start gwa "$A" --updown-timeout 4
+    oakleyd_start gwa "$A" --updown-timeout 15
     wait_for 30 test -s "$A/rec/hang.sleep" || fail "the hanging script did not start"
     t0=$(date +%s.%N)
     sleeper=$(cat "$A/rec/hang.sleep")
     "$OAKLEY" --socket "$A/oakley.vici" up second >/dev/null || fail "oakley up second"
     wait_rec "$A" up-client.second 20 || fail "second's script did not run"
     t1=$(date +%s.%N)
-    alive "$sleeper" || fail "the hung script ended before second came up"
+    alive "$sleeper" || fail "the hung script ended before second came up ($(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.1f", b-a}') s): $(grep updown "$A/log")"
     echo "second up and its script run while hang's script still ran"
-    wait_for 15 grep -q "hang: updown up-client (.*): killed at its time limit of 4 s" "$A/log" ||
+    wait_for 30 grep -q "hang: updown up-client (.*): killed at its time limit of 15 s" "$A/log" ||
         fail "no kill at the limit: $(grep updown "$A/log")"
     for _ in $(seq 50); do alive "$sleeper" || break; sleep 0.1; done
     alive "$sleeper" && fail "the script's child survived"
-    echo "hang: killed at 4 s with its process group (its sleep $sleeper is gone)"
-    echo "figures: second up $(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.1f", b-a}') s after the hang began; kill at 4 s"
+    echo "hang: killed at 15 s with its process group (its sleep $sleeper is gone)"
+    echo "figures: second up $(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.1f", b-a}') s after the hang began; kill at 15 s"
     ;;
 firewall)
     command -v nft >/dev/null || skip "nft is not installed"
