@@ -12,6 +12,7 @@
 #include "daemon/caps.h"
 #include "daemon/conf.h"
 #include "daemon/log.h"
+#include "daemon/updown.h"
 #include "daemon/vici_srv.h"
 #include "daemon/worker.h"
 #include "xfrm/xfrm.h"
@@ -120,6 +121,7 @@ int dmn_new(const struct dmn_opts *opts, struct dmn **ret)
 	sigaddset(&ss, SIGTERM);
 	sigaddset(&ss, SIGINT);
 	sigaddset(&ss, SIGHUP);
+	sigaddset(&ss, SIGCHLD); /* updown scripts: reaped through sd-event child sources */
 	sigprocmask(SIG_BLOCK, &ss, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	r = sd_event_add_signal(d->ev, NULL, SIGTERM, on_signal, d);
@@ -167,6 +169,9 @@ int dmn_new(const struct dmn_opts *opts, struct dmn **ret)
 		log_err("cannot start worker threads: %s", strerror(-r));
 		return r;
 	}
+	r = dmn_updown_setup(d, d->opts.updown_timeout, d->opts.firewall_script);
+	if (r < 0)
+		return r;
 	r = dmn_ike_setup(d);
 	if (r < 0)
 		return r;
@@ -194,6 +199,7 @@ void dmn_free(struct dmn *d)
 	dmn_workers_stop(d->workers);
 	dmn_vici_free(d);
 	dmn_ike_free(d);
+	dmn_updown_free(d); /* runs the down scripts the shutdown queued */
 	dmn_config_free(d->config);
 	dmn_secrets_free(d->secrets);
 	for (unsigned i = 0; i < d->nsocks; i++) {

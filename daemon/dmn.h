@@ -26,6 +26,8 @@ struct dmn_opts {
 	uint16_t natt_port; /* --natt-port, else config setup nat-ikeport= */
 	bool ike_port_set, natt_port_set; /* given on the command line */
 	unsigned workers;
+	unsigned updown_timeout;     /* seconds, 0: DMN_UPDOWN_TIMEOUT_S */
+	const char *firewall_script; /* leftfirewall=yes without leftupdown= runs it */
 };
 
 struct dmn_stats {
@@ -40,6 +42,7 @@ struct dmn_ike;
 struct dmn_vici;
 struct dmn_config;
 struct dmn_secrets;
+struct dmn_updown;
 struct xfrm_handle;
 
 struct dmn {
@@ -53,7 +56,8 @@ struct dmn {
 	struct dmn_config *config;   /* the config in force (swapped whole on reload) */
 	struct dmn_secrets *secrets; /* may be NULL: no secrets file */
 	struct dmn_ike *ike;
-	struct dmn_vici *vici; /* the control socket (daemon/vici_srv.c) */
+	struct dmn_vici *vici;	   /* the control socket (daemon/vici_srv.c) */
+	struct dmn_updown *updown; /* updown scripts (daemon/updown.c) */
 	struct dmn_stats stats;
 	uint8_t rxbuf[DMN_PKT_MAX];
 };

@@ -71,6 +71,9 @@ struct dmn_child {
 	 * until then the event (with the KEYMAT) waits here, and is wiped once used. */
 	struct proto_ike_event *out_pending;
 	uint64_t out_at_ms;
+	/* its updown script ran (queued) for its up: the down runs when it goes (daemon/updown.c);
+	 * NULL when no script is configured or its up belongs to the child it replaced */
+	struct dmn_updown_saved *updown;
 };
 
 /* The id of child c's SA of one direction (comp: its IPComp SA), with its mark. */

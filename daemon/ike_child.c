@@ -18,6 +18,7 @@
 #include "daemon/config.h"
 #include "daemon/kalg.h"
 #include "daemon/log.h"
+#include "daemon/updown.h"
 #include "daemon/vici_srv.h"
 #include "proto/consts.h"
 #include "xfrm/xfrm.h"
@@ -286,6 +287,7 @@ void ike_child_free(struct dmn *d, struct dmn_child *c)
 {
 	struct dmn_ike *ik = d->ike;
 	dmn_vici_child_updown(d, c, false);
+	dmn_updown_child_down(d, c);
 	if (c->out_pending) {
 		explicit_bzero(c->out_pending, sizeof(*c->out_pending));
 		free(c->out_pending);
@@ -460,6 +462,7 @@ void ike_on_child_up(struct dmn *d, const struct proto_ike_event *ev)
 		o->policies = false;
 		o->rekey_msgid = 0;
 		o->retire_ms = dmn_now_ms(d) + DMN_REKEY_RETIRE_MS;
+		dmn_updown_handover(o, c);
 		replaced++;
 		log_info("%s: IPsec SA 0x%08x/0x%08x replaced by 0x%08x/0x%08x", c->conn, o->spi_in,
 			 o->spi_out, c->spi_in, c->spi_out);
@@ -495,6 +498,7 @@ void ike_on_child_up(struct dmn *d, const struct proto_ike_event *ev)
 			pfs, sizeof(pfs), ", PFS %s",
 			proto_name_buf(PROTO_NAMES_IKE_GROUP, ch->pfs_group, gname, sizeof(gname)));
 	dmn_vici_child_updown(d, c, true);
+	dmn_updown_child_up(d, c);
 	char tsl[96], tsr[96];
 	if (ch->natt)
 		snprintf(pfs + strlen(pfs), sizeof(pfs) - strlen(pfs), ", ESP in UDP %u->%u",

@@ -18,11 +18,13 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: oakleyd [--foreground] [--config FILE] [--secrets FILE] [--socket PATH]\n"
-		   "               [--log-level err|warning|notice|info|debug] [--ike-port N]\n"
-		   "               [--natt-port N] [--workers N]\n"
-		   "       oakleyd --check-config [--config FILE] [--secrets FILE]\n"
-		   "       oakleyd --version\n");
+	fprintf(f,
+		"usage: oakleyd [--foreground] [--config FILE] [--secrets FILE] [--socket PATH]\n"
+		"               [--log-level err|warning|notice|info|debug] [--ike-port N]\n"
+		"               [--natt-port N] [--workers N] [--updown-timeout SECONDS]\n"
+		"               [--firewall-script PATH]\n"
+		"       oakleyd --check-config [--config FILE] [--secrets FILE]\n"
+		"       oakleyd --version\n");
 }
 
 enum {
@@ -31,6 +33,8 @@ enum {
 	OPT_NATT_PORT,
 	OPT_WORKERS,
 	OPT_VERSION,
+	OPT_UPDOWN_TIMEOUT,
+	OPT_FIREWALL_SCRIPT,
 };
 
 static const struct option long_opts[] = {
@@ -44,6 +48,8 @@ static const struct option long_opts[] = {
 	{"natt-port", required_argument, NULL, OPT_NATT_PORT},
 	{"workers", required_argument, NULL, OPT_WORKERS},
 	{"version", no_argument, NULL, OPT_VERSION},
+	{"updown-timeout", required_argument, NULL, OPT_UPDOWN_TIMEOUT},
+	{"firewall-script", required_argument, NULL, OPT_FIREWALL_SCRIPT},
 	{"help", no_argument, NULL, 'h'},
 	{0},
 };
@@ -91,7 +97,8 @@ static int parse_args(int argc, char **argv, struct dmn_opts *opts)
 			break;
 		case OPT_IKE_PORT:
 		case OPT_NATT_PORT:
-			if (parse_port(optarg, c == OPT_IKE_PORT ? &opts->ike_port : &opts->natt_port)) {
+			if (parse_port(optarg,
+				       c == OPT_IKE_PORT ? &opts->ike_port : &opts->natt_port)) {
 				fprintf(stderr, "oakleyd: bad port '%s'\n", optarg);
 				return -EINVAL;
 			}
@@ -99,6 +106,20 @@ static int parse_args(int argc, char **argv, struct dmn_opts *opts)
 			break;
 		case OPT_WORKERS:
 			opts->workers = (unsigned)strtoul(optarg, NULL, 10);
+			break;
+		case OPT_UPDOWN_TIMEOUT: {
+			char *end;
+			unsigned long v = strtoul(optarg, &end, 10);
+			if (*end || v == 0 || v > 3600) {
+				fprintf(stderr, "oakleyd: bad --updown-timeout '%s' (1..3600)\n",
+					optarg);
+				return -EINVAL;
+			}
+			opts->updown_timeout = (unsigned)v;
+			break;
+		}
+		case OPT_FIREWALL_SCRIPT:
+			opts->firewall_script = optarg;
 			break;
 		case OPT_VERSION:
 			printf("oakleyd %s\n", OAKLEY_VERSION);
@@ -128,6 +149,7 @@ int main(int argc, char **argv)
 		.log_level = LOG_INFO,
 		.ike_port = 500,
 		.natt_port = 4500,
+		.firewall_script = OAKLEY_FIREWALL_SCRIPT,
 	};
 	int r = parse_args(argc, argv, &opts);
 	if (r != 0)

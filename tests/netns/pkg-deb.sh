@@ -60,9 +60,10 @@ for f in usr/sbin/oakleyd usr/bin/oakley lib/systemd/system/oakleyd.service \
     usr/share/man/man8/oakleyd.8.gz usr/share/man/man8/oakley.8.gz \
     usr/share/man/man5/oakley-ipsec.conf.5.gz usr/share/man/man5/oakley-ipsec.secrets.5.gz \
     usr/share/bash-completion/completions/oakley etc/oakley/ipsec.conf etc/oakley/ipsec.secrets \
-    usr/share/doc/oakley/copyright; do
+    usr/share/doc/oakley/copyright usr/libexec/oakley/oakley-updown; do
     [ -e "$ROOT/$f" ] || fail "the package lacks /$f"
 done
+[ -x "$ROOT/usr/libexec/oakley/oakley-updown" ] || fail "oakley-updown is not executable"
 [ "$(stat -c %a "$ROOT/etc/oakley/ipsec.secrets")" = 600 ] || fail "ipsec.secrets is not 0600"
 dpkg-deb -e "$DEB" "$TMP/control"
 for f in /etc/oakley/ipsec.conf /etc/oakley/ipsec.secrets; do

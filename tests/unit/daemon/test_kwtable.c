@@ -36,14 +36,8 @@
  * The lead empties this list when merging those branches.
  */
 static const char *const pending[] = {
-	"leftupdown",
-	"leftfirewall",
-	"lefthostaccess",
-	"leftnexthop", /* daemon/updown.c */
-	/* no helper yet (reported to the lead): leftsourceip= could be exported to the updown
-	 * script (PLUTO_MY_SOURCEIP) by daemon/updown.c; rightsubnet=vhost:/vnet: flags (the
-	 * derived field virt) are parsed but no code checks a proposal against them */
-	"leftsourceip",
+	/* rightsubnet=vhost:/vnet: flags (the derived field virt) are parsed but no code checks
+	 * a proposal against them yet: listed under BUGS in oakley-ipsec.conf(5) */
 	"derived virt",
 };
 
