@@ -850,7 +850,7 @@ void dmn_ike_reload(struct dmn *d, struct dmn_config *cfg, struct dmn_secrets *s
 		ik->unrouting = true;
 		dmn_ike_terminate(d, o->name);
 		ik->unrouting = false;
-		if (ike_conn_routed(o))
+		if (ike_conn_trapped(d, o))
 			ike_conn_trap(d, i, false);
 		ike_conn_handle_forget(ik, o->name);
 		gone++;

@@ -167,6 +167,7 @@ struct dmn_ike {
 		struct proto_ike_addr resolved; /* right= hostname: its address (resolve.c) */
 		uint64_t resolved_ms;		/* when it was resolved (0: never) */
 		bool resolving;			/* a lookup is running */
+		int8_t route_override; /* ipsec route (1) / unroute (-1) by hand; 0: as auto= */
 	} * handles;
 	size_t n_handles, cap_handles;
 	/* handles by name (ike_conn.c): open addressing over index + 1 into handles (0: empty),
@@ -257,3 +258,8 @@ int dmn_ike_terminate(struct dmn *d, const char *name);
 /* Rekeys the children of conn name now (ike: reauthenticates its ISAKMP SA instead); returns
  * how many were started, or -ENOENT. */
 int dmn_ike_rekey(struct dmn *d, const char *name, bool ike);
+/* `ipsec route`/`unroute` (VICI install/uninstall): installs (add) or removes conn name's trap
+ * policies, as auto=route would, until the conn changes on a reload or the daemon restarts. A
+ * live tunnel's policies are never removed: they stay or go with its SAs. Returns 0, -ENOENT (no
+ * such conn), -EALREADY (already routed / not routed) or the kernel's -errno. */
+int dmn_ike_route(struct dmn *d, const char *name, bool add);

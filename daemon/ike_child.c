@@ -255,7 +255,7 @@ void ike_child_remove_kernel(struct dmn *d, struct dmn_child *c)
 	if (c->policies) {
 		const struct dmn_conn *conn = dmn_config_find(d->config, c->conn);
 		/* auto=route: the policies stay as traps for the next negotiation */
-		if (!ike_conn_routed(conn) || d->ike->unrouting)
+		if (!ike_conn_trapped(d, conn) || d->ike->unrouting)
 			child_policies(d, c, false);
 	}
 	c->sa_in = c->sa_out = c->policies = false;
