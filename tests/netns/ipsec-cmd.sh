@@ -198,4 +198,11 @@ cipsec stop && fail "stop of a stopped daemon succeeded"
 cipsec status > /dev/null 2>&1; [ $? = 3 ] || fail "status of a stopped daemon: want exit 3"
 checks=$((checks + 1))
 
+# bash completion offers exactly the verbs of --help (those with a help text)
+comp=$(dirname "$0")/../../packaging/completion/oakley-ipsec.bash
+want=$("$IPSEC" --help | sed -n '/^Verbs:/,$ s/^  \([a-z-][a-z-]*\)\( .*\)\{0,1\}$/\1/p' | tr '\n' ' ')
+have=$(sed -n 's/^ *local verbs="\(.*\)"$/\1 /p' "$comp")
+[ "$want" = "$have" ] || fail "completion verbs '$have' differ from --help's '$want'"
+checks=$((checks + 1))
+
 echo "ipsec-cmd: $checks checks passed"
