@@ -137,7 +137,7 @@ apt_in() { chroot "$DB" env DEBIAN_FRONTEND=noninteractive apt-get -y -qq "$@" >
 ipsec_is() {
     local got=none
     if [ -L "$DB/usr/sbin/ipsec" ]; then
-        [ "$(readlink -f "$DB/usr/sbin/ipsec")" = "$DB/usr/sbin/oakley-ipsec" ] && got=oakley || got=link
+        [ "$(chroot "$DB" readlink -f /usr/sbin/ipsec)" = /usr/sbin/oakley-ipsec ] && got=oakley || got=link
     elif [ -e "$DB/usr/sbin/ipsec" ]; then
         got=other
     fi
