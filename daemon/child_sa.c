@@ -24,3 +24,8 @@ void dmn_child_sa_id(const struct dmn_child *c, bool inbound, bool comp, struct 
 	ret->mark_v = inbound ? c->mark_in : c->mark_out;
 	ret->mark_m = inbound ? c->mark_in_mask : c->mark_out_mask;
 }
+
+bool dmn_child_installed(const struct dmn_child *c)
+{
+	return c->sa_in && (c->sa_out || c->out_pending);
+}

@@ -54,8 +54,9 @@ static int orient(struct dmn_config *cfg, const char *config_path)
 	return 0;
 }
 
-int dmn_conf_load(const char *config_path, const char *secrets_path, struct dmn_conf *ret)
+int dmn_conf_load(const struct dmn_opts *opts, struct dmn_conf *ret)
 {
+	const char *config_path = opts->config_path;
 	struct dmn_diags dg = {0};
 	struct dmn_config *cfg = NULL;
 	struct dmn_secrets *sec = NULL;
@@ -66,7 +67,9 @@ int dmn_conf_load(const char *config_path, const char *secrets_path, struct dmn_
 	else if (r < 0 && r != -EINVAL && r != -ENOMEM)
 		dmn_diag_add(&dg, DMN_DIAG_ERROR, config_path, 0, "cannot read: %s", strerror(-r));
 	/* Libreswan's secretsfile= in config setup overrides the default path, not --secrets. */
-	const char *spath = secrets_path;
+	const char *spath = opts->secrets_path;
+	if (cfg && cfg->setup.secretsfile[0] && !opts->secrets_given)
+		spath = cfg->setup.secretsfile;
 	int rs = dmn_secrets_load(spath, &dg, &sec);
 	if (rs == -ENOENT) {
 		/* No secrets file is not an error for a config without PSK conns; say so once. */
@@ -75,6 +78,10 @@ int dmn_conf_load(const char *config_path, const char *secrets_path, struct dmn_
 	} else if (rs < 0 && rs != -EINVAL) {
 		dmn_diag_add(&dg, DMN_DIAG_ERROR, spath, 0, "cannot read: %s", strerror(-rs));
 	}
+	/* A PSK conn that no secret can ever match could never authenticate: refused here, so
+	 * that neither the daemon nor --check-config accepts it. */
+	if (r == 0 && rs == 0)
+		dmn_secrets_check_conns(sec, cfg, &dg);
 	log_diags(&dg);
 	if (r < 0 || rs < 0 || dg.n_errors) {
 		dmn_config_free(cfg);
@@ -94,6 +101,28 @@ int dmn_conf_load(const char *config_path, const char *secrets_path, struct dmn_
 	return 0;
 }
 
+int dmn_conf_ports(const struct dmn_config *cfg, struct dmn_opts *opts)
+{
+	if (!opts->ike_port_set)
+		opts->ike_port = cfg->setup.ikeport;
+	if (!opts->natt_port_set)
+		opts->natt_port = cfg->setup.nat_ikeport;
+	int r = 0;
+	for (size_t i = 0; i < cfg->n_conns; i++) {
+		const struct dmn_conn *c = cfg->conns[i];
+		if (!c->left.ikeport || c->left.ikeport == opts->ike_port)
+			continue;
+		log_err("%s:%u: conn '%s': %sikeport=%u is this host's side, but oakleyd serves "
+			"every "
+			"conn on UDP %u: set ikeport= in config setup (or oakleyd --ike-port) "
+			"instead",
+			c->file, c->line, c->name, c->swapped ? "right" : "left", c->left.ikeport,
+			opts->ike_port);
+		r = -EINVAL;
+	}
+	return r;
+}
+
 void dmn_conf_clear(struct dmn_conf *c)
 {
 	if (!c)
@@ -107,7 +136,12 @@ void dmn_conf_clear(struct dmn_conf *c)
 int dmn_check_config(const struct dmn_opts *opts)
 {
 	struct dmn_conf c = {0};
-	int r = dmn_conf_load(opts->config_path, opts->secrets_path, &c);
+	struct dmn_opts o = *opts;
+	int r = dmn_conf_load(opts, &c);
+	if (r == 0 && dmn_conf_ports(c.config, &o) < 0) {
+		dmn_conf_clear(&c);
+		r = -EINVAL;
+	}
 	if (r < 0) {
 		fprintf(stderr, "oakleyd: %s: configuration has errors\n", opts->config_path);
 		return -EINVAL;
@@ -133,13 +167,26 @@ int dmn_on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void *u
 	struct dmn *d = userdata;
 	(void)s;
 	(void)si;
-	log_notice("SIGHUP: reloading %s and %s", d->opts.config_path, d->opts.secrets_path);
+	log_notice("SIGHUP: reloading %s and its secrets", d->opts.config_path);
 	struct dmn_conf c = {0};
-	int r = dmn_conf_load(d->opts.config_path, d->opts.secrets_path, &c);
+	int r = dmn_conf_load(&d->opts, &c);
+	struct dmn_opts bound = d->opts; /* the sockets stay: conns are checked against them */
+	bound.ike_port_set = bound.natt_port_set = true;
+	if (r == 0 && dmn_conf_ports(c.config, &bound) < 0) {
+		dmn_conf_clear(&c);
+		r = -EINVAL;
+	}
 	if (r < 0) {
 		log_err("reload failed: keeping the configuration in force");
 		return 0;
 	}
+	const struct dmn_setup *su = &c.config->setup;
+	if ((!d->opts.ike_port_set && su->ikeport != d->opts.ike_port) ||
+	    (!d->opts.natt_port_set && su->nat_ikeport != d->opts.natt_port))
+		log_notice(
+			"config setup: ikeport=%u and nat-ikeport=%u take effect at the next start "
+			"(bound: UDP %u and %u)",
+			su->ikeport, su->nat_ikeport, d->opts.ike_port, d->opts.natt_port);
 	dmn_ike_reload(d, c.config, c.secrets);
 	return 0;
 }

@@ -1,8 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * Building the config model from the lexer's raw sections: keyword check per section, inheritance
- * (%default, also=), per-conn validation, then the comparison and dump used by reload and
- * --check-config. See daemon/config.h for the contract.
+ * (%default, also=), per-conn validation, orientation. See daemon/config.h for the contract.
  */
 #include "daemon/config.h"
 
@@ -80,7 +79,7 @@ void dmn_diags_print(const struct dmn_diags *d, FILE *out)
 
 /* ---- keyword check, once per section ---- */
 
-static void check_section(struct cfg_raw *raw, const struct cfg_sect *s)
+static void check_section(struct cfg_raw *raw, struct cfg_sect *s)
 {
 	const struct cfg_kv *seen[CFG_SLOTS_MAX] = {0};
 	for (size_t i = 0; i < s->n_kv; i++) {
@@ -95,9 +94,15 @@ static void check_section(struct cfg_raw *raw, const struct cfg_sect *s)
 				     s->kind == CFG_SECT_SETUP ? "config setup" : "a conn");
 			continue;
 		}
+		if (!s->libreswan && cfg_kv_libreswan(kv, s->kind == CFG_SECT_SETUP))
+			s->libreswan = true;
 		if (kw->cls == CFG_KW_IGNORED) {
 			dmn_diag_add(raw->d, DMN_DIAG_NOTICE, kv->file, kv->line,
 				     "'%s' ignored: %s", kv->key, kw->why);
+			continue;
+		}
+		if (kw->cls == CFG_KW_REFUSED) {
+			cfg_kw_refuse(raw->d, kv);
 			continue;
 		}
 		if (kw->cls == CFG_KW_UNSUPPORTED) {
@@ -123,6 +128,7 @@ struct slots {
 	const struct cfg_kv *kv[CFG_SLOTS_MAX];
 	const struct cfg_kw *kw[CFG_SLOTS_MAX];
 	int side[CFG_SLOTS_MAX];
+	bool libreswan; /* some section applied uses a Libreswan-only keyword */
 };
 
 static const struct cfg_sect *find_conn_sect(const struct cfg_raw *raw, const char *name)
@@ -136,6 +142,7 @@ static void apply_section(struct cfg_raw *raw, const struct cfg_sect *s, struct 
 			  const struct cfg_sect **stack, unsigned depth)
 {
 	stack[depth] = s;
+	sl->libreswan |= s->libreswan;
 	for (size_t i = 0; i < s->n_kv; i++) {
 		const struct cfg_kv *kv = &s->kv[i];
 		if (!kv->is_also)
@@ -242,6 +249,14 @@ static void validate_conn(struct dmn_diags *d, const struct dmn_conn *c)
 		CERR("conn '%s': marginpackets must be smaller than lifepackets", c->name);
 	if (c->lifetime == 0 || c->ikelifetime == 0)
 		CERR("conn '%s': lifetimes must not be 0", c->name);
+	if (c->retransmit_timeout == 0)
+		CERR("conn '%s': retransmit-timeout must be at least 1s", c->name);
+	if (!c->installpolicy &&
+	    (c->autostart == DMN_AUTO_ROUTE || c->autostart == DMN_AUTO_ONDEMAND))
+		CERR("conn '%s': auto=route needs the trap policies that installpolicy=no leaves "
+		     "out "
+		     "(use auto=add or auto=start)",
+		     c->name);
 #undef CERR
 }
 
@@ -273,6 +288,7 @@ static int build_conn(struct cfg_raw *raw, const struct cfg_sect *s, bool also_t
 	for (unsigned slot = 0; slot < CFG_SLOTS_MAX && r == 0; slot++)
 		if (sl->kv[slot] && sl->kv[slot]->val[0]) /* empty value: back to the default */
 			r = cfg_conn_apply(&b, c, sl->kw[slot], sl->side[slot], sl->kv[slot]);
+	b.libreswan = raw->libreswan || sl->libreswan;
 	free(sl);
 	if (r < 0) {
 		free_conn(c);
@@ -337,8 +353,11 @@ static int build(struct cfg_raw *raw, struct dmn_config **ret_cfg)
 	if (!cfg)
 		return -ENOMEM;
 	cfg_setup_defaults(&cfg->setup);
-	for (size_t i = 0; i < raw->n; i++)
+	for (size_t i = 0; i < raw->n; i++) {
 		check_section(raw, raw->s[i]);
+		if (raw->s[i]->kind == CFG_SECT_SETUP && raw->s[i]->libreswan)
+			raw->libreswan = true;
+	}
 	for (size_t i = 0; i < raw->n; i++) {
 		const struct cfg_sect *s = raw->s[i];
 		if (s->kind != CFG_SECT_SETUP)
@@ -463,86 +482,4 @@ size_t dmn_config_orient(struct dmn_config *cfg,
 	if (n)
 		dmn_config_touch(cfg);
 	return n;
-}
-
-/* ---- comparison ---- */
-
-/* Two optional strings (NULL: not set) are the same. */
-static bool str_eq(const char *a, const char *b)
-{
-	return a && b ? !strcmp(a, b) : a == b;
-}
-
-static bool addr_eq(const struct dmn_addr *a, const struct dmn_addr *b)
-{
-	return a->kind == b->kind && a->family == b->family && !memcmp(a->bytes, b->bytes, 16) &&
-	       a->any_allowed == b->any_allowed && str_eq(a->host, b->host);
-}
-
-static bool subnet_eq(const struct dmn_subnet *a, const struct dmn_subnet *b)
-{
-	return a->family == b->family && !memcmp(a->from, b->from, 16) &&
-	       !memcmp(a->to, b->to, 16) && a->prefix == b->prefix && a->is_range == b->is_range &&
-	       a->proto == b->proto && a->port_lo == b->port_lo && a->port_hi == b->port_hi;
-}
-
-static bool side_eq(const struct dmn_side *a, const struct dmn_side *b)
-{
-	if (!addr_eq(&a->host, &b->host) || !addr_eq(&a->nexthop, &b->nexthop) ||
-	    !addr_eq(&a->sourceip, &b->sourceip) || a->n_subnets != b->n_subnets ||
-	    a->virt != b->virt || a->id.type != b->id.type || memcmp(a->id.addr, b->id.addr, 16) ||
-	    strcmp(a->id.str, b->id.str) || a->proto != b->proto || a->port_lo != b->port_lo ||
-	    a->port_hi != b->port_hi || !str_eq(a->updown, b->updown) ||
-	    a->firewall != b->firewall || a->hostaccess != b->hostaccess ||
-	    a->ikeport != b->ikeport)
-		return false;
-	for (size_t i = 0; i < a->n_subnets; i++)
-		if (!subnet_eq(&a->subnets[i], &b->subnets[i]))
-			return false;
-	return true;
-}
-
-static bool props_eq(const struct dmn_conn *a, const struct dmn_conn *b)
-{
-	if (a->ike.n != b->ike.n || a->ike.strict != b->ike.strict || a->esp.n != b->esp.n ||
-	    a->esp.strict != b->esp.strict)
-		return false;
-	for (size_t i = 0; i < a->ike.n; i++) {
-		const struct dmn_ike_proposal *x = &a->ike.v[i], *y = &b->ike.v[i];
-		if (x->encr != y->encr || x->key_bits != y->key_bits || x->hash != y->hash ||
-		    x->prf != y->prf || x->group != y->group)
-			return false;
-	}
-	for (size_t i = 0; i < a->esp.n; i++) {
-		const struct dmn_esp_proposal *x = &a->esp.v[i], *y = &b->esp.v[i];
-		if (x->protocol != y->protocol || x->transform != y->transform ||
-		    x->key_bits != y->key_bits || x->auth != y->auth || x->group != y->group ||
-		    x->esn != y->esn)
-			return false;
-	}
-	return true;
-}
-
-bool dmn_conn_equal(const struct dmn_conn *a, const struct dmn_conn *b)
-{
-	if (!a || !b)
-		return a == b;
-	return side_eq(&a->left, &b->left) && side_eq(&a->right, &b->right) && props_eq(a, b) &&
-	       a->type == b->type && a->aggressive == b->aggressive && a->compress == b->compress &&
-	       a->strict_lifetime == b->strict_lifetime && a->rekey == b->rekey &&
-	       a->reauth == b->reauth && a->installpolicy == b->installpolicy &&
-	       a->initial_contact == b->initial_contact && a->encaps == b->encaps &&
-	       a->fragmentation == b->fragmentation && a->pfs == b->pfs &&
-	       a->ikelifetime == b->ikelifetime && a->lifetime == b->lifetime &&
-	       a->lifebytes == b->lifebytes && a->lifepackets == b->lifepackets &&
-	       a->marginbytes == b->marginbytes && a->marginpackets == b->marginpackets &&
-	       a->rekeymargin == b->rekeymargin && a->rekeyfuzz == b->rekeyfuzz &&
-	       a->dpddelay == b->dpddelay && a->dpdtimeout == b->dpdtimeout &&
-	       a->dpdaction == b->dpdaction && a->closeaction == b->closeaction &&
-	       a->inactivity == b->inactivity && a->reqid == b->reqid && a->mark_in == b->mark_in &&
-	       a->mark_in_mask == b->mark_in_mask && a->mark_out == b->mark_out &&
-	       a->mark_out_mask == b->mark_out_mask && a->mark_in_unique == b->mark_in_unique &&
-	       a->mark_out_unique == b->mark_out_unique && a->if_id_in == b->if_id_in &&
-	       a->if_id_out == b->if_id_out && a->if_id_in_unique == b->if_id_in_unique &&
-	       a->if_id_out_unique == b->if_id_out_unique && a->replay_window == b->replay_window;
 }

@@ -303,11 +303,32 @@ size_t dmn_config_orient(struct dmn_config *cfg,
 const struct dmn_conn *dmn_config_find(const struct dmn_config *cfg, const char *name);
 
 /*
- * True when a and b agree on everything that matters for a running tunnel (addresses, IDs,
- * subnets, proposals, lifetimes, timers, marks, flags...). The name, its file:line and auto= are
- * not compared: a conn moved in the file or switched from add to start keeps its tunnel.
+ * What differs between two versions of a conn (the one running and the one a reload loaded), as
+ * a mask; generated from the keyword table (daemon/config_keywords.c), whose rows say which class
+ * a change of each keyword is. The name, file:line and orientation flag are not compared (a conn
+ * moved in the file keeps its tunnel), and keywords that act only while the conn is built
+ * (also=, authby=, allow-weak-crypto=, ...) are compared through what they produce (proposals).
+ * a or b NULL (added or removed) is DMN_CONN_CHANGED_SA unless both are.
  */
+enum dmn_conn_change {
+	DMN_CONN_SAME = 0,
+	DMN_CONN_CHANGED_LIVE = 1u << 0, /* e.g. dpddelay=, keyingtries=: the existing SAs follow
+					  * the new value (the daemon reads it from the conn) */
+	DMN_CONN_CHANGED_AUTO = 1u << 1, /* auto=: reload decides what to start, route or stop */
+	DMN_CONN_CHANGED_SA = 1u << 2,	 /* addresses, IDs, subnets, proposals, lifetimes, marks...:
+					  * the SAs must be negotiated again */
+};
+unsigned dmn_conn_compare(const struct dmn_conn *a, const struct dmn_conn *b);
+
+/* True when the SAs of a can carry on under b: !(dmn_conn_compare(a, b) & DMN_CONN_CHANGED_SA).
+ * (auto= and the LIVE keywords may differ.) */
 bool dmn_conn_equal(const struct dmn_conn *a, const struct dmn_conn *b);
+
+/* Called with each stored keyword that has a value to show, e.g. ("leftsubnets", "{10.0.0.0/8}"),
+ * in the order of the keyword table (conn keywords, then left..., then right...). */
+typedef void dmn_keyword_fn(void *ctx, const char *name, const char *value);
+void dmn_conn_keywords(const struct dmn_conn *c, dmn_keyword_fn *fn, void *ctx);
+void dmn_setup_keywords(const struct dmn_setup *s, dmn_keyword_fn *fn, void *ctx);
 
 /* Writes a readable dump of cfg (no secrets: the config holds none) to out. Returns 0 or -errno. */
 int dmn_config_dump(const struct dmn_config *cfg, FILE *out);
@@ -323,6 +344,13 @@ int dmn_parse_ike_proposals(const char *s, bool allow_weak, struct dmn_ike_propo
 /* protocol PROTO_IPSEC_ESP or PROTO_IPSEC_AH. */
 int dmn_parse_esp_proposals(const char *s, uint8_t protocol, bool allow_weak,
 			    struct dmn_esp_proposals *ret, char *err, size_t errlen);
+/* The same with the list's meaning given: exact (Libreswan's, or a trailing '!') takes only the
+ * listed proposals; otherwise (strongSwan's) oakley's defaults are appended. The two above are
+ * these with exact false. */
+int dmn_parse_ike_list(const char *s, bool allow_weak, bool exact, struct dmn_ike_proposals *ret,
+		       char *err, size_t errlen);
+int dmn_parse_esp_list(const char *s, uint8_t protocol, bool allow_weak, bool exact,
+		       struct dmn_esp_proposals *ret, char *err, size_t errlen);
 /* oakley's defaults (used when ike=/esp= is absent and appended when no '!' is given). */
 void dmn_default_ike_proposals(struct dmn_ike_proposals *ret);
 void dmn_default_esp_proposals(uint8_t protocol, struct dmn_esp_proposals *ret);

@@ -14,7 +14,9 @@
  * Defaults (no ike=/esp=): AES-CBC 128/256 with SHA-256/SHA-1 and MODP-2048, plus ECP-256/384
  * with SHA-256/384 for IKE; AES-GCM-16 and AES-CBC with SHA-256/SHA-1 for ESP. These are what a
  * strongSwan 5.9 or Libreswan 4 peer accepts out of the box for IKEv1, and all are >= 112-bit.
- * Without '!' the defaults are appended to the configured list (strongSwan's rule).
+ * Without '!' the defaults are appended to the configured list (strongSwan's rule), except in
+ * Libreswan's dialect, where a list is exact (dmn_parse_ike_list/esp_list with exact, see
+ * daemon/config_dialect.c).
  *
  * Weak (refused unless allow-weak-crypto=yes): DES, MD5, MODP-768/1024/1536 (< 112-bit strength,
  * NIST SP 800-57 Part 1 Table 2), EC2N groups, ESP NULL, and legacy 64-bit-block ciphers other
@@ -635,12 +637,19 @@ void dmn_default_esp_proposals(uint8_t protocol, struct dmn_esp_proposals *ret)
 int dmn_parse_ike_proposals(const char *s, bool allow_weak, struct dmn_ike_proposals *ret,
 			    char *err, size_t errlen)
 {
+	return dmn_parse_ike_list(s, allow_weak, false, ret, err, errlen);
+}
+
+int dmn_parse_ike_list(const char *s, bool allow_weak, bool exact, struct dmn_ike_proposals *ret,
+		       char *err, size_t errlen)
+{
 	struct dmn_ike_proposals out = {0};
 	struct ike_ctx ctx = {allow_weak, &out};
 	bool strict;
 	int r = walk_list(s, &strict, err, errlen, ike_one, &ctx);
 	if (r < 0)
 		return r;
+	strict |= exact;
 	if (!strict) {
 		struct dmn_ike_proposals def;
 		dmn_default_ike_proposals(&def);
@@ -655,12 +664,19 @@ int dmn_parse_ike_proposals(const char *s, bool allow_weak, struct dmn_ike_propo
 int dmn_parse_esp_proposals(const char *s, uint8_t protocol, bool allow_weak,
 			    struct dmn_esp_proposals *ret, char *err, size_t errlen)
 {
+	return dmn_parse_esp_list(s, protocol, allow_weak, false, ret, err, errlen);
+}
+
+int dmn_parse_esp_list(const char *s, uint8_t protocol, bool allow_weak, bool exact,
+		       struct dmn_esp_proposals *ret, char *err, size_t errlen)
+{
 	struct dmn_esp_proposals out = {0};
 	struct esp_ctx ctx = {allow_weak, protocol, &out};
 	bool strict;
 	int r = walk_list(s, &strict, err, errlen, esp_one, &ctx);
 	if (r < 0)
 		return r;
+	strict |= exact;
 	if (!strict) {
 		/* the appended defaults use the configured PFS group, so PFS is not weakened */
 		uint16_t group = out.n ? out.v[0].group : 0;

@@ -34,6 +34,7 @@ struct cfg_sect {
 	unsigned line;
 	struct cfg_kv *kv;
 	size_t n_kv, cap_kv;
+	bool libreswan; /* uses a Libreswan-only keyword (daemon/config_dialect.c; build) */
 };
 
 /* A string-keyed hash table (open addressing); keys are borrowed, not copied. */
@@ -53,10 +54,10 @@ void cfg_names_free(struct cfg_names *h);
  * successful parses are kept (a failed one is parsed again, for its message). */
 struct cfg_prop_memo {
 	const char *ike;
-	bool ike_weak;
+	bool ike_weak, ike_exact;
 	struct dmn_ike_proposals ike_v;
 	const char *esp;
-	bool esp_weak;
+	bool esp_weak, esp_exact;
 	uint8_t esp_proto;
 	struct dmn_esp_proposals esp_v;
 };
@@ -81,6 +82,7 @@ struct cfg_raw {
 	ino_t stack_ino[DMN_CFG_INCLUDE_DEPTH + 1];
 	unsigned depth;
 	bool no_includes; /* parse-from-buffer without include_dir */
+	bool libreswan;	  /* a "version" line or a Libreswan-only config setup keyword */
 	unsigned n_conns;
 	struct cfg_names conns; /* conn sections by name (not %default): lookups stay O(1) */
 	struct cfg_names alsos; /* every also= value (build) */
@@ -104,29 +106,152 @@ int cfg_read_file(const char *path, size_t max, char **ret_buf, size_t *ret_len,
 /* Interns a file name into raw->files; returns the stable copy or NULL. */
 const char *cfg_intern_file(struct cfg_raw *raw, const char *name);
 
-/* Keyword slots (daemon/config_keywords.c): aliases share a slot; side keywords (leftX and rightX)
- * occupy CFG_SLOT_SIDE0 + side * CFG_SIDE_SLOTS + n. */
+/*
+ * The keyword table (daemon/config_keywords.c): one row per keyword, with its aliases of both
+ * dialects. A stored row says how the value is parsed (kind), where it is stored (a field of
+ * struct dmn_conn, dmn_side or dmn_setup, by offset, or the builder for keywords that act at
+ * load), what a change of it means on reload, and which code reads the field. Parsing
+ * (cfg_conn_apply, cfg_setup_apply), the reload comparison (dmn_conn_compare), the dump and
+ * list-conns (dmn_conn_keywords) are generated from the rows; tests/unit/daemon/test_kwtable.c
+ * checks that each named consumer reads its field and that the man page lists exactly the rows.
+ */
 enum cfg_kw_class {
 	CFG_KW_STORED,	    /* parsed into the model */
 	CFG_KW_IGNORED,	    /* accepted with a notice naming why */
 	CFG_KW_UNSUPPORTED, /* an error: oakley cannot honour it */
+	CFG_KW_REFUSED,	    /* authentication or peer restriction oakley lacks: an error unless the
+			     * value asks for nothing (daemon/config_refuse.c); why says what to
+			     * write instead */
 };
+
+/* How a stored keyword's value is parsed, stored and shown. */
+enum cfg_kind {
+	CFG_V_NONE,   /* ignored or refused rows */
+	CFG_V_BOOL,   /* yes|no|true|false -> bool */
+	CFG_V_TIME,   /* duration -> uint32_t seconds */
+	CFG_V_U64,    /* number -> uint64_t */
+	CFG_V_U32,    /* number lo..hi -> uint32_t, or uint16_t (by the field's size) */
+	CFG_V_CHOICE, /* a name of .choices -> its value, in an enum (int) or a bool */
+	CFG_V_PATH,   /* text < DMN_PATH_MAX -> char * (owned) or char[] (by the field's size) */
+	CFG_V_CUSTOM, /* .apply parses and stores, .show prints */
+};
+
+/* Where a stored keyword's value goes. */
+enum cfg_at {
+	CFG_AT_CONN,  /* a field of struct dmn_conn */
+	CFG_AT_SIDE,  /* a field of struct dmn_side (leftX into left, rightX into right) */
+	CFG_AT_SETUP, /* a field of struct dmn_setup */
+	CFG_AT_LOAD,  /* no field: the keyword acts while the conn is built (selects, refuses,
+		       * feeds another field: also=, authby=, ike=, pfsgroup=, ...) */
+};
+
+/* What a changed value means for a running conn on reload (maps to enum dmn_conn_change). */
+enum cfg_reload {
+	CFG_RL_SA,   /* the SAs were negotiated or installed with it: new SAs are needed */
+	CFG_RL_LIVE, /* read from the conn when used: existing SAs follow the new value */
+	CFG_RL_AUTO, /* auto=: reported as such, reload decides */
+	CFG_RL_NONE, /* not compared itself (CFG_AT_LOAD rows: the fields they feed are) */
+};
+
+/* How two values of a field are compared (besides the kind's own rule). */
+enum cfg_cmp {
+	CFG_CMP_BYTES,	 /* memcmp of the field (scalars, enums, fixed arrays) */
+	CFG_CMP_ADDR,	 /* struct dmn_addr (its hostname by content) */
+	CFG_CMP_SUBNETS, /* dmn_side.subnets[n_subnets] */
+	CFG_CMP_ID,	 /* struct dmn_id (its string up to the NUL) */
+	CFG_CMP_STR,	 /* char *, NULL = unset */
+	CFG_CMP_IKE,	 /* struct dmn_ike_proposals (the n used ones) */
+	CFG_CMP_ESP,	 /* struct dmn_esp_proposals (the n used ones) */
+};
+
+struct cfg_kw;
+struct cfg_kv;
+struct cfg_build;
+struct cfg_choice {
+	const char *name;
+	int value;
+};
+
+/* Parses kv->val into the field of kw in base (a dmn_conn, dmn_side or dmn_setup; NULL for
+ * CFG_AT_LOAD rows). Errors go to b->d with kv's file:line. Returns 0 or -ENOMEM. */
+typedef int cfg_apply_fn(struct cfg_build *b, void *base, const struct cfg_kw *kw,
+			 const struct cfg_kv *kv);
+/* Formats the value of kw in base into buf. Returns false when there is nothing to show. */
+typedef bool cfg_show_fn(const void *base, const struct cfg_kw *kw, char *buf, size_t len);
 
 struct cfg_kw {
-	const char *name;
-	unsigned slot;
+	const char *name;	/* side rows without left/right */
+	const char *const *aka; /* other spellings (NULL-terminated) or NULL */
 	enum cfg_kw_class cls;
-	const char *why; /* for IGNORED/UNSUPPORTED */
+	const char *why; /* IGNORED/UNSUPPORTED: the reason; REFUSED: what to write instead */
+	/* stored rows: */
+	enum cfg_kind kind;
+	enum cfg_at at;
+	enum cfg_reload reload;
+	enum cfg_cmp cmp;
+	unsigned short off, size;	  /* the field in the struct of .at */
+	const char *field;		  /* its name, as written in C */
+	const char *consumer;		  /* "file:function" that reads the field */
+	const struct cfg_choice *choices; /* CFG_V_CHOICE (and the shown name of a CUSTOM one) */
+	uint32_t lo, hi;		  /* CFG_V_U32 bounds */
+	const char *what;		  /* "is not <what>" in the error (default by kind) */
+	cfg_apply_fn *apply;		  /* CFG_V_CUSTOM */
+	cfg_show_fn *show;		  /* CFG_V_CUSTOM (NULL: not shown) */
 };
 
-#define CFG_SLOTS_MAX 256
+/* Fields that a CUSTOM apply fills besides its row's field (mark masks, ports of protoport,
+ * vhost: flags, ...): compared on reload like the rows' fields and checked for a consumer. */
+struct cfg_derived {
+	const char *field;
+	enum cfg_at at;
+	enum cfg_reload reload;
+	enum cfg_cmp cmp;
+	unsigned short off, size;
+	const char *consumer;
+};
+
+#define CFG_SLOTS_MAX 320
+
+/* What to write instead of a refused keyword (class CFG_KW_REFUSED, daemon/config_refuse.c). */
+#define R_XAUTH                                                                                    \
+	"XAUTH is not implemented yet (a client with only the group PSK would get a tunnel "       \
+	"without a user login): give each peer its own PSK (rightid= and ipsec.secrets), or use "  \
+	"another daemon for remote access"
+#define R_MODECFG                                                                                  \
+	"Mode Config is not implemented yet: give each peer a conn with its own address "          \
+	"(rightsubnet=ADDR/32) and its own PSK, or use another daemon for remote access"
+#define R_CERT                                                                                     \
+	"certificates and raw public keys are not implemented yet: use authby=secret with a "      \
+	"pre-shared key per peer in ipsec.secrets"
+#define R_GROUPS                                                                                   \
+	"group checks need certificates or XAUTH, not implemented yet: give each peer its own "    \
+	"conn (rightid=) and its own PSK"
+#define R_CRL                                                                                      \
+	"revocation checks need certificates, not implemented yet: remove it or set it to no "     \
+	"(peers authenticate with pre-shared keys)"
+
+/* CFG_KW_REFUSED rows (daemon/config_refuse.c): true when val asks for nothing (empty, or the
+ * keyword's off value such as no or never). */
+bool cfg_kw_value_harmless(const struct cfg_kw *kw, const char *val);
+/* Adds kv's refusal (an error naming the keyword and what to write instead) to d, or a notice
+ * when its value is harmless. */
+void cfg_kw_refuse(struct dmn_diags *d, const struct cfg_kv *kv);
+/* What to write instead of an authentication method oakley lacks (authby=, leftauth=). */
+const char *cfg_auth_refusal(const char *method);
+
+/* True when kv (of a config setup section when setup, else of a conn) is a keyword that only
+ * Libreswan knows: the conn is then read in Libreswan's dialect (daemon/config_dialect.c). */
+bool cfg_kv_libreswan(const struct cfg_kv *kv, bool setup);
 
 /* Looks key up for a conn (setup false) or config setup section. Returns the row or NULL.
  * For side keywords *ret_side is 0 (left) or 1 (right), else -1. */
 const struct cfg_kw *cfg_kw_lookup(const char *key, bool setup, int *ret_side);
-/* The keyword tables, for tests: 0 conn, 1 side (without left/right), 2 config setup. */
+/* The keyword tables: 0 conn, 1 side (without left/right), 2 config setup. */
 const struct cfg_kw *cfg_kw_table(int which, size_t *ret_n);
-/* The slot of a row for a side: distinct for left and right. */
+/* The derived fields (see struct cfg_derived). */
+const struct cfg_derived *cfg_kw_derived(size_t *ret_n);
+/* The slot of a row for a side: distinct for every row, and for left and right; aliases share
+ * their row's slot. Ascending slots are the order of application. */
 unsigned cfg_kw_slot(const struct cfg_kw *kw, int side);
 
 /* What building one conn needs besides the conn itself. */
@@ -139,9 +264,23 @@ struct cfg_build {
 	bool ikev2_only;
 	const struct cfg_kv *ikev2_kv;
 	const struct cfg_kv *pfsgroup_kv;
-	bool ignore;   /* auto=ignore */
-	bool auto_set; /* some level set auto= (else: a template when incomplete, see config.c) */
+	bool libreswan; /* the conn is read in Libreswan's dialect (daemon/config_dialect.c) */
+	bool ignore;	/* auto=ignore */
+	bool auto_set;	/* some level set auto= (else: a template when incomplete, see config.c) */
 };
+
+/* The CUSTOM rows' parsers (daemon/config_apply.c) and printers (daemon/config_show.c), and the
+ * choice lists the rows name (daemon/config_apply.c). */
+cfg_apply_fn cfg_apply_auto, cfg_apply_kex, cfg_apply_authby, cfg_apply_proposal, cfg_apply_phase2,
+	cfg_apply_pfsgroup, cfg_apply_rekeyfuzz, cfg_apply_keyingtries, cfg_apply_mark,
+	cfg_apply_ipsec_interface, cfg_apply_if_id, cfg_apply_encaps, cfg_apply_frag, cfg_apply_addr,
+	cfg_apply_subnets, cfg_apply_id, cfg_apply_protoport, cfg_apply_side_auth;
+cfg_show_fn cfg_show_ike, cfg_show_esp, cfg_show_ah, cfg_show_rekeyfuzz, cfg_show_keyingtries,
+	cfg_show_mark, cfg_show_if_id, cfg_show_choice, cfg_show_addr, cfg_show_subnets,
+	cfg_show_id, cfg_show_protoport;
+extern const struct cfg_choice cfg_auto_choices[], cfg_type_choices[], cfg_dpd_choices[],
+	cfg_encaps_choices[], cfg_lifecheck_choices[], cfg_frag_choices[], cfg_uniq_choices[],
+	cfg_pfs_choices[];
 
 /* Fills c with oakley's defaults. */
 void cfg_conn_defaults(struct dmn_conn *c);
@@ -169,9 +308,5 @@ int cfg_parse_subnets(const char *v, struct dmn_side *side, const char **why);
 int cfg_parse_id(const char *s, struct dmn_id *ret);
 int cfg_parse_mark(const char *v, uint32_t *val, uint32_t *mask, bool *unique);
 int cfg_parse_ifid(const char *v, uint32_t *val, bool *unique);
-struct cfg_choice {
-	const char *name;
-	int value;
-};
 /* Looks v up in a list ended by {NULL, 0}. */
 int cfg_parse_choice(const char *v, const struct cfg_choice *c, int *ret);

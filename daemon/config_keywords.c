@@ -1,182 +1,152 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * Every ipsec.conf keyword oakley knows, from strongSwan's starter and from Libreswan, with its
- * class (stored / ignored with a notice / refused), and the value parsers that fill struct
- * dmn_conn and struct dmn_setup. The tables below are the documentation of what is accepted;
- * tests/unit/daemon/test_keywords.c has an accept test per stored keyword and a bad-value test per
- * value type.
+ * Every ipsec.conf keyword oakley knows, from strongSwan's starter and from Libreswan: ONE table
+ * per section kind (conn, left/right, config setup), a row per keyword with its aliases. A row
+ * is stored (ST: parsed into a field, see struct cfg_kw in daemon/config_int.h), ignored with a
+ * notice (IG), refused as something oakley cannot honour (UN), or refused as an authentication,
+ * credential or peer restriction oakley lacks unless its value asks for nothing (RF, with what to
+ * write instead; daemon/config_refuse.c). Parsing (daemon/config_apply.c), the reload comparison
+ * and the dump/list-conns output (daemon/config_show.c) are generated from the rows;
+ * tests/unit/daemon/test_kwtable.c checks that every stored row's consumer reads its field and
+ * that oakley-ipsec.conf(5) lists exactly these keywords, test_keywords.c has an accept test per
+ * stored keyword and a bad-value test per value type.
+ *
+ * A stored row reads: ST(name, kind, where, reload, "consumer file:function", extras...) with
+ *   kind    BOOL, TIME, U64, U32 (.lo/.hi), CHOICE (.choices), PATH or CUSTOM (.apply, .show);
+ *   where   CONN(field), SIDE(field), SETUP(field) or LOAD (acts while the conn is built);
+ *   reload  SA (a change needs new SAs), LIVE (existing SAs follow it), AUTO, NONE (LOAD rows);
+ *   the consumer is the function outside daemon/config*.c that reads the field ("file" alone for
+ *   code still being written, see the pending list in test_kwtable.c).
+ * The order of the rows is the order of application (mark= before mark_in=, ipsec-interface=
+ * before if_id_in=, keyexchange= before ikev2=).
  */
 #include "daemon/config_int.h"
 
-#include <arpa/inet.h>
-#include <ctype.h>
 #include <errno.h>
-#include <limits.h>
-#include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
-#include <sys/socket.h>
 
-#include "proto/consts.h"
 #include "proto/ike/ike.h"
 
-enum slot {
-	/* conn: the order is the order of application (see cfg_conn_apply's callers) */
-	S_AUTO,
-	S_TYPE,
-	S_KEYEXCHANGE,
-	S_IKEV2,
-	S_AUTHBY,
-	S_AGGRESSIVE,
-	S_ALLOW_WEAK,
-	S_IKE,
-	S_ESP,
-	S_AH,
-	S_PHASE2,
-	S_PFS,
-	S_PFSGROUP,
-	S_IKELIFETIME,
-	S_LIFETIME,
-	S_LIFEBYTES,
-	S_LIFEPACKETS,
-	S_MARGINBYTES,
-	S_MARGINPACKETS,
-	S_REKEYMARGIN,
-	S_REKEYFUZZ,
-	S_KEYINGTRIES,
-	S_REKEY,
-	S_REAUTH,
-	S_DPDDELAY,
-	S_DPDTIMEOUT,
-	S_DPDACTION,
-	S_CLOSEACTION,
-	S_INACTIVITY,
-	S_REQID,
-	S_MARK,
-	S_MARK_IN,
-	S_MARK_OUT,
-	S_IPSEC_INTERFACE,
-	S_IF_ID_IN,
-	S_IF_ID_OUT,
-	S_ENCAPS,
-	S_LIFETIMECHECK,
-	S_FRAGMENTATION,
-	S_COMPRESS,
-	S_INSTALLPOLICY,
-	S_INITIAL_CONTACT,
-	S_REPLAY_WINDOW,
-	S_RETRANSMIT_TIMEOUT,
-	S_RETRANSMIT_INTERVAL,
-	S_ALSO,
-	S__CONN_MAX,
-	/* side keywords, relative to CFG_SLOT_SIDE0 + side * CFG_SIDE_SLOTS */
-	SS_HOST = 0,
-	SS_SUBNET,
-	SS_ID,
-	SS_PROTOPORT,
-	SS_SOURCEIP,
-	SS_UPDOWN,
-	SS_FIREWALL,
-	SS_HOSTACCESS,
-	SS_NEXTHOP,
-	SS_IKEPORT,
-	SS_AUTH,
-	SS__MAX,
-	/* config setup */
-	U_UNIQUEIDS = 0,
-	U_KEEPALIVE,
-	U_SECRETSFILE,
-	U_IKEPORT,
-	U_NAT_IKEPORT,
-	U_IKESA_LIMIT,
-};
-
-#define CFG_SLOT_SIDE0 64
-#define CFG_SIDE_SLOTS 16
-#define SLOT_NONE      (CFG_SLOTS_MAX - 1)
-
-_Static_assert(S__CONN_MAX <= CFG_SLOT_SIDE0, "conn slots overlap side slots");
-_Static_assert(SS__MAX <= CFG_SIDE_SLOTS, "too many side slots");
-_Static_assert(CFG_SLOT_SIDE0 + 2 * CFG_SIDE_SLOTS < SLOT_NONE, "slot table too small");
-
-#define ST(name, slot)                                                                             \
+#define AKA(...)                                                                                   \
+	.aka = (const char *const[])                                                               \
 	{                                                                                          \
-		name, slot, CFG_KW_STORED, NULL                                                    \
+		__VA_ARGS__, NULL                                                                  \
 	}
-#define IG(name, why)                                                                              \
+#define CONN(f)                                                                                    \
+	.at = CFG_AT_CONN, .off = offsetof(struct dmn_conn, f),                                    \
+	.size = sizeof(((struct dmn_conn *)0)->f), .field = #f
+#define SIDE(f)                                                                                    \
+	.at = CFG_AT_SIDE, .off = offsetof(struct dmn_side, f),                                    \
+	.size = sizeof(((struct dmn_side *)0)->f), .field = #f
+#define SETUP(f)                                                                                   \
+	.at = CFG_AT_SETUP, .off = offsetof(struct dmn_setup, f),                                  \
+	.size = sizeof(((struct dmn_setup *)0)->f), .field = #f
+#define LOAD .at = CFG_AT_LOAD
+#define ST(nm, k, where, rl, use, ...)                                                             \
 	{                                                                                          \
-		name, SLOT_NONE, CFG_KW_IGNORED, why                                               \
+		.name = nm, .cls = CFG_KW_STORED, .kind = CFG_V_##k, where, .reload = CFG_RL_##rl, \
+		.consumer = use, __VA_ARGS__                                                       \
 	}
-#define UN(name, why)                                                                              \
+#define IG(nm, reason)                                                                             \
 	{                                                                                          \
-		name, SLOT_NONE, CFG_KW_UNSUPPORTED, why                                           \
+		.name = nm, .cls = CFG_KW_IGNORED, .why = reason                                   \
+	}
+#define UN(nm, reason)                                                                             \
+	{                                                                                          \
+		.name = nm, .cls = CFG_KW_UNSUPPORTED, .why = reason                               \
+	}
+#define CUSTOM(fn, sh) .apply = cfg_apply_##fn, .show = sh
+
+#define RF(nm, reason)                                                                             \
+	{                                                                                          \
+		.name = nm, .cls = CFG_KW_REFUSED, .why = reason                                   \
 	}
 
 #define W_V2	 "it only applies to IKEv2"
 #define W_CERT	 "oakley authenticates with pre-shared keys only, no certificates or raw keys"
-#define W_XAUTH	 "oakley implements neither XAuth nor Mode Config"
 #define W_OTHER	 "it configures another daemon's internals"
 #define W_KERNEL "oakley leaves this kernel/interface tuning to the system"
 
+#define U_CONN	"daemon/ike_conn.c:ike_conn_to_proto"
+#define U_LIMIT "daemon/ike_life.c:ike_child_limits"
+#define U_MARKS "daemon/ike_child.c:child_take_marks"
+#define U_BUILD "daemon/config_apply.c:cfg_conn_proposals"
+
 /* conn keywords (strongSwan starter ipsec.conf(5) and Libreswan ipsec.conf(5), IKEv1 subset) */
 static const struct cfg_kw conn_kws[] = {
-	ST("also", S_ALSO),
-	ST("auto", S_AUTO),
-	ST("type", S_TYPE),
-	ST("keyexchange", S_KEYEXCHANGE),
-	ST("ikev2", S_IKEV2),
-	ST("authby", S_AUTHBY),
-	ST("aggressive", S_AGGRESSIVE),	       /* strongSwan */
-	ST("aggrmode", S_AGGRESSIVE),	       /* Libreswan */
-	ST("allow-weak-crypto", S_ALLOW_WEAK), /* oakley's own opt-in */
-	ST("ike", S_IKE),
-	ST("ikealg", S_IKE), /* Libreswan alias */
-	ST("esp", S_ESP),
-	ST("phase2alg", S_ESP), /* Libreswan */
-	ST("ah", S_AH),
-	ST("phase2", S_PHASE2), /* Libreswan: esp|ah */
-	ST("auth", S_PHASE2),	/* FreeS/WAN-era spelling of phase2 */
-	ST("pfs", S_PFS),
-	ST("pfsgroup", S_PFSGROUP), /* Libreswan (deprecated there) */
-	ST("ikelifetime", S_IKELIFETIME),
-	ST("lifetime", S_LIFETIME),
-	ST("keylife", S_LIFETIME),
-	ST("salifetime", S_LIFETIME),
-	ST("lifebytes", S_LIFEBYTES),
-	ST("lifepackets", S_LIFEPACKETS),
-	ST("marginbytes", S_MARGINBYTES),
-	ST("marginpackets", S_MARGINPACKETS),
-	ST("rekeymargin", S_REKEYMARGIN),
-	ST("margintime", S_REKEYMARGIN),
-	ST("rekeyfuzz", S_REKEYFUZZ),
-	ST("keyingtries", S_KEYINGTRIES),
-	ST("rekey", S_REKEY),
-	ST("reauth", S_REAUTH),
-	ST("dpddelay", S_DPDDELAY),
-	ST("dpdtimeout", S_DPDTIMEOUT),
-	ST("dpdaction", S_DPDACTION),
-	ST("closeaction", S_CLOSEACTION),
-	ST("inactivity", S_INACTIVITY),
-	ST("reqid", S_REQID),
-	ST("mark", S_MARK),
-	ST("mark_in", S_MARK_IN),
-	ST("mark_out", S_MARK_OUT),
-	ST("mark-in", S_MARK_IN),		  /* Libreswan */
-	ST("mark-out", S_MARK_OUT),		  /* Libreswan */
-	ST("ipsec-interface", S_IPSEC_INTERFACE), /* Libreswan */
-	ST("if_id_in", S_IF_ID_IN),
-	ST("if_id_out", S_IF_ID_OUT),
-	ST("forceencaps", S_ENCAPS),	      /* strongSwan */
-	ST("encapsulation", S_ENCAPS),	      /* Libreswan */
-	ST("lifetimecheck", S_LIFETIMECHECK), /* oakley: racoon's proposal_check, in part */
-	ST("fragmentation", S_FRAGMENTATION),
-	ST("ike_frag", S_FRAGMENTATION), /* Libreswan 3.x */
-	ST("compress", S_COMPRESS),
-	ST("installpolicy", S_INSTALLPOLICY),
-	ST("initial-contact", S_INITIAL_CONTACT),
-	ST("replay_window", S_REPLAY_WINDOW),
-	ST("replay-window", S_REPLAY_WINDOW),
-	ST("retransmit-timeout", S_RETRANSMIT_TIMEOUT),
-	ST("retransmit-interval", S_RETRANSMIT_INTERVAL),
+	ST("also", CUSTOM, LOAD, NONE, "daemon/config.c:apply_section"),
+	ST("auto", CUSTOM, CONN(autostart), AUTO, "daemon/ike.c:on_start",
+	   CUSTOM(auto, cfg_show_choice), .choices = cfg_auto_choices),
+	ST("type", CHOICE, CONN(type), SA, U_CONN, .choices = cfg_type_choices,
+	   .what = "tunnel, transport, passthrough, drop or reject"),
+	ST("keyexchange", CUSTOM, LOAD, NONE, "daemon/config.c:build_conn", CUSTOM(kex, NULL)),
+	ST("ikev2", CUSTOM, LOAD, NONE, "daemon/config.c:build_conn", CUSTOM(kex, NULL)),
+	ST("authby", CUSTOM, LOAD, NONE, "daemon/config_apply.c:cfg_apply_authby",
+	   CUSTOM(authby, NULL)),
+	ST("aggressive", BOOL, CONN(aggressive), SA, U_CONN, AKA("aggrmode")),
+	ST("allow-weak-crypto", BOOL, CONN(allow_weak), NONE, U_BUILD), /* oakley's own opt-in */
+	ST("ike", CUSTOM, CONN(ike), SA, U_CONN, AKA("ikealg"), CUSTOM(proposal, cfg_show_ike),
+	   .cmp = CFG_CMP_IKE),
+	ST("esp", CUSTOM, CONN(esp), SA, U_CONN, AKA("phase2alg"), CUSTOM(proposal, cfg_show_esp),
+	   .cmp = CFG_CMP_ESP),
+	ST("ah", CUSTOM, CONN(esp), SA, U_CONN, CUSTOM(proposal, cfg_show_ah), .cmp = CFG_CMP_ESP),
+	/* Libreswan's esp|ah, and auth= its FreeS/WAN-era spelling */
+	ST("phase2", CUSTOM, LOAD, NONE, U_BUILD, AKA("auth"), CUSTOM(phase2, NULL)),
+	ST("pfs", CHOICE, CONN(pfs), SA, "daemon/ike_conn.c:pfs_group", .choices = cfg_pfs_choices,
+	   .what = "yes or no"),
+	ST("pfsgroup", CUSTOM, LOAD, NONE, U_BUILD, CUSTOM(pfsgroup, NULL)), /* Libreswan */
+	ST("ikelifetime", TIME, CONN(ikelifetime), SA, U_CONN),
+	ST("lifetime", TIME, CONN(lifetime), SA, U_CONN, AKA("keylife", "salifetime")),
+	ST("lifebytes", U64, CONN(lifebytes), SA, U_CONN),
+	ST("lifepackets", U64, CONN(lifepackets), SA, U_LIMIT),
+	ST("marginbytes", U64, CONN(marginbytes), SA, U_LIMIT),
+	ST("marginpackets", U64, CONN(marginpackets), SA, U_LIMIT),
+	ST("rekeymargin", TIME, CONN(rekeymargin), SA, "daemon/ike_life.c:ike_rekey_margin",
+	   AKA("margintime")),
+	ST("rekeyfuzz", CUSTOM, CONN(rekeyfuzz), SA, "daemon/ike_life.c:ike_rekey_margin",
+	   CUSTOM(rekeyfuzz, cfg_show_rekeyfuzz)),
+	ST("keyingtries", CUSTOM, CONN(keyingtries), LIVE, "daemon/ike.c:plan_retry",
+	   CUSTOM(keyingtries, cfg_show_keyingtries)),
+	ST("rekey", BOOL, CONN(rekey), SA, U_LIMIT),
+	ST("reauth", BOOL, CONN(reauth), SA, "daemon/ike_sa.c:ike_sa_record_add"),
+	ST("dpddelay", TIME, CONN(dpddelay), LIVE, "daemon/ike.c:dpd_check"),
+	ST("dpdtimeout", TIME, CONN(dpdtimeout), LIVE, "daemon/ike.c:dpd_check"),
+	ST("dpdaction", CHOICE, CONN(dpdaction), LIVE, "daemon/ike.c:on_dpd_dead",
+	   .choices = cfg_dpd_choices, .what = "none, clear, hold or restart"),
+	ST("closeaction", CHOICE, CONN(closeaction), LIVE, "daemon/ike.c:on_delete",
+	   .choices = cfg_dpd_choices, .what = "none, clear, hold or restart"),
+	ST("inactivity", TIME, CONN(inactivity), SA, "daemon/ike_child.c:child_take_marks"),
+	ST("reqid", U32, CONN(reqid), SA, "daemon/ike_conn.c:ike_conn_reqid", .lo = 1,
+	   .hi = 0x3fffffff, .what = "a number from 1 to 1073741823"),
+	ST("mark", CUSTOM, CONN(mark_in), SA, U_MARKS, CUSTOM(mark, NULL)),
+	ST("mark_in", CUSTOM, CONN(mark_in), SA, U_MARKS, AKA("mark-in"),
+	   CUSTOM(mark, cfg_show_mark)),
+	ST("mark_out", CUSTOM, CONN(mark_out), SA, U_MARKS, AKA("mark-out"),
+	   CUSTOM(mark, cfg_show_mark)),
+	/* Libreswan: ipsec-interface=N is device ipsecN with XFRM if_id N */
+	ST("ipsec-interface", CUSTOM, CONN(if_id_in), SA, U_MARKS, CUSTOM(ipsec_interface, NULL)),
+	ST("if_id_in", CUSTOM, CONN(if_id_in), SA, U_MARKS, CUSTOM(if_id, cfg_show_if_id)),
+	ST("if_id_out", CUSTOM, CONN(if_id_out), SA, U_MARKS, CUSTOM(if_id, cfg_show_if_id)),
+	/* encapsulation is Libreswan's (yes, no, auto), forceencaps strongSwan's (yes, no) */
+	ST("encapsulation", CUSTOM, CONN(encaps), SA, U_CONN, AKA("forceencaps"),
+	   CUSTOM(encaps, cfg_show_choice), .choices = cfg_encaps_choices),
+	/* oakley: racoon's proposal_check, in part */
+	ST("lifetimecheck", CHOICE, CONN(strict_lifetime), SA, U_CONN,
+	   .choices = cfg_lifecheck_choices, .what = "claim or strict"),
+	/* stored, and said to have no effect until IKE fragmentation exists (issue 15) */
+	ST("fragmentation", CUSTOM, CONN(fragmentation), NONE, "daemon/config_apply.c:cfg_apply_frag",
+	   AKA("ike_frag"), CUSTOM(frag, cfg_show_choice), .choices = cfg_frag_choices),
+	ST("compress", BOOL, CONN(compress), SA, U_CONN),
+	ST("installpolicy", BOOL, CONN(installpolicy), SA, "daemon/ike_child.c:child_take_marks"),
+	ST("initial-contact", BOOL, CONN(initial_contact), SA, "daemon/ike.c:ike_initiate"),
+	ST("replay_window", U32, CONN(replay_window), SA, "daemon/ike_child.c:child_take_marks",
+	   AKA("replay-window"), .hi = 4096, .what = "a number up to 4096"),
+	ST("retransmit-timeout", TIME, CONN(retransmit_timeout), LIVE,
+	   "daemon/ike_conn.c:ike_conn_to_proto"),
+	ST("retransmit-interval", U32, CONN(retransmit_interval), LIVE,
+	   "daemon/ike_conn.c:ike_conn_to_proto",
+	   .lo = 1, .hi = 60000, .what = "milliseconds from 1 to 60000"),
 	IG("mobike", W_V2),
 	IG("eap", W_V2),
 	IG("eap_identity", W_V2),
@@ -189,17 +159,17 @@ static const struct cfg_kw conn_kws[] = {
 	IG("mediation", W_V2),
 	IG("mediated_by", W_V2),
 	IG("childless", W_V2),
-	IG("xauth", W_XAUTH),
-	IG("xauth_identity", W_XAUTH),
-	IG("xauthby", W_XAUTH),
-	IG("xauthfail", W_XAUTH),
-	IG("modeconfig", W_XAUTH),
-	IG("modecfgpull", W_XAUTH),
-	IG("modecfgdns", W_XAUTH),
-	IG("modecfgdomains", W_XAUTH),
-	IG("modecfgbanner", W_XAUTH),
-	IG("remote-peer-type", W_XAUTH),
-	IG("cisco-unity", W_XAUTH),
+	RF("xauth", R_XAUTH),
+	RF("xauth_identity", R_XAUTH),
+	RF("xauthby", R_XAUTH),
+	RF("xauthfail", R_XAUTH),
+	RF("modeconfig", R_MODECFG),
+	RF("modecfgpull", R_MODECFG),
+	RF("modecfgdns", R_MODECFG),
+	RF("modecfgdomains", R_MODECFG),
+	RF("modecfgbanner", R_MODECFG),
+	RF("remote-peer-type", R_XAUTH),
+	RF("cisco-unity", R_MODECFG),
 	IG("nm-configured", W_OTHER),
 	IG("fake-strongswan", W_OTHER),
 	IG("send-vendorid", W_OTHER),
@@ -229,8 +199,8 @@ static const struct cfg_kw conn_kws[] = {
 	IG("failureshunt", "oakley installs no shunt policies"),
 	IG("negotiationshunt", "oakley installs no shunt policies"),
 	IG("connalias", W_OTHER),
-	IG("pam-authorize", W_XAUTH),
-	IG("require-id-on-certificate", W_CERT),
+	RF("pam-authorize", R_XAUTH),
+	RF("require-id-on-certificate", R_CERT),
 	IG("enable-tcp", W_V2),
 	IG("tcp-remoteport", W_V2),
 	IG("accept-redirect", W_V2),
@@ -244,55 +214,66 @@ static const struct cfg_kw conn_kws[] = {
 
 /* left... / right... keywords */
 static const struct cfg_kw side_kws[] = {
-	ST("", SS_HOST),
-	ST("subnet", SS_SUBNET),
-	ST("subnets", SS_SUBNET), /* Libreswan: {a b} or "a,b" */
-	ST("id", SS_ID),
-	ST("protoport", SS_PROTOPORT),
-	ST("sourceip", SS_SOURCEIP),
-	ST("updown", SS_UPDOWN),
-	ST("firewall", SS_FIREWALL),
-	ST("hostaccess", SS_HOSTACCESS),
-	ST("nexthop", SS_NEXTHOP),
-	ST("ikeport", SS_IKEPORT),
-	ST("auth", SS_AUTH),
-	UN("auth2", W_XAUTH),
-	IG("cert", W_CERT),
-	IG("cert2", W_CERT),
-	IG("ca", W_CERT),
-	IG("ca2", W_CERT),
-	IG("sendcert", W_CERT),
-	IG("rsasigkey", W_CERT),
-	IG("sigkey", W_CERT),
-	IG("pubkey", W_CERT),
-	IG("ckaid", W_CERT),
-	IG("groups", W_CERT),
-	IG("groups2", W_CERT),
-	IG("cert_policy", W_CERT),
+	ST("", CUSTOM, SIDE(host), SA, "daemon/ike_conn.c:ike_conn_endpoints",
+	   CUSTOM(addr, cfg_show_addr), .cmp = CFG_CMP_ADDR),
+	/* leftsubnets= is Libreswan's: {a b} or "a,b" */
+	ST("subnets", CUSTOM, SIDE(subnets), SA, U_CONN, AKA("subnet"),
+	   CUSTOM(subnets, cfg_show_subnets), .cmp = CFG_CMP_SUBNETS),
+	ST("id", CUSTOM, SIDE(id), SA, U_CONN, CUSTOM(id, cfg_show_id), .cmp = CFG_CMP_ID),
+	ST("protoport", CUSTOM, SIDE(proto), SA, U_CONN, CUSTOM(protoport, cfg_show_protoport)),
+	ST("sourceip", CUSTOM, SIDE(sourceip), SA, "daemon/updown.c", CUSTOM(addr, cfg_show_addr),
+	   .cmp = CFG_CMP_ADDR),
+	ST("updown", PATH, SIDE(updown), SA, "daemon/updown.c", .cmp = CFG_CMP_STR),
+	ST("firewall", BOOL, SIDE(firewall), SA, "daemon/updown.c"),
+	ST("hostaccess", BOOL, SIDE(hostaccess), SA, "daemon/updown.c"),
+	ST("nexthop", CUSTOM, SIDE(nexthop), SA, "daemon/updown.c", CUSTOM(addr, cfg_show_addr),
+	   .cmp = CFG_CMP_ADDR),
+	ST("ikeport", U32, SIDE(ikeport), SA, "daemon/ike_conn.c:ike_conn_endpoints", .lo = 1,
+	   .hi = 65535, .what = "a port number"),
+	ST("auth", CUSTOM, LOAD, NONE, "daemon/config_apply.c:cfg_apply_side_auth",
+	   CUSTOM(side_auth, NULL)),
+	RF("auth2", R_XAUTH),
+	RF("cert", R_CERT),
+	RF("cert2", R_CERT),
+	RF("ca", R_CERT),
+	RF("ca2", R_CERT),
+	RF("sendcert", R_CERT),
+	RF("rsasigkey", R_CERT),
+	RF("sigkey", R_CERT),
+	RF("pubkey", R_CERT),
+	RF("ckaid", R_CERT),
+	RF("groups", R_GROUPS),
+	RF("groups2", R_GROUPS),
+	RF("cert_policy", R_CERT),
 	IG("id2", W_V2),
 	IG("allowany", "oakley always requires the configured peer address unless it is %any"),
-	IG("dns", W_XAUTH),
-	IG("xauthserver", W_XAUTH),
-	IG("xauthclient", W_XAUTH),
-	IG("xauthusername", W_XAUTH),
-	IG("username", W_XAUTH),
-	IG("modecfgserver", W_XAUTH),
-	IG("modecfgclient", W_XAUTH),
-	IG("addresspool", W_XAUTH),
+	RF("dns", R_MODECFG),
+	RF("xauthserver", R_XAUTH),
+	RF("xauthclient", R_XAUTH),
+	RF("xauthusername", R_XAUTH),
+	RF("username", R_XAUTH),
+	RF("modecfgserver", R_MODECFG),
+	RF("modecfgclient", R_MODECFG),
+	RF("addresspool", R_MODECFG),
 	IG("vti", W_KERNEL),
 	IG("interface-ip", W_KERNEL),
 };
 
 /* config setup */
 static const struct cfg_kw setup_kws[] = {
-	ST("uniqueids", U_UNIQUEIDS),
-	ST("keep_alive", U_KEEPALIVE), /* strongSwan 4 */
-	ST("keep-alive", U_KEEPALIVE), /* Libreswan */
-	ST("secretsfile", U_SECRETSFILE),
-	ST("ikeport", U_IKEPORT),
-	ST("nat-ikeport", U_NAT_IKEPORT),
-	ST("ikesa_limit", U_IKESA_LIMIT), /* strongSwan's charon.ikesa_limit */
-	ST("ikesa-limit", U_IKESA_LIMIT),
+	ST("uniqueids", CHOICE, SETUP(uniqueids), LIVE, "daemon/ike_sa.c:ike_sa_enforce_unique",
+	   .choices = cfg_uniq_choices, .what = "yes, no, never, replace or keep"),
+	/* keep_alive is strongSwan 4's, keep-alive Libreswan's */
+	ST("keep_alive", TIME, SETUP(keep_alive), LIVE, "daemon/ike.c:on_tick", AKA("keep-alive")),
+	ST("secretsfile", PATH, SETUP(secretsfile), LIVE, "daemon/conf.c:dmn_conf_load"),
+	ST("ikeport", U32, SETUP(ikeport), LIVE, "daemon/conf.c:dmn_conf_ports", .lo = 1, .hi = 65535,
+	   .what = "a port number"),
+	ST("nat-ikeport", U32, SETUP(nat_ikeport), LIVE, "daemon/conf.c:dmn_conf_ports", .lo = 1, .hi = 65535,
+	   .what = "a port number"),
+	/* strongSwan's charon.ikesa_limit */
+	ST("ikesa_limit", U32, SETUP(ikesa_limit), LIVE, "daemon/ike.c:dmn_ike_reload",
+	   AKA("ikesa-limit"), .lo = 1, .hi = PROTO_IKE_SAS_LIMIT,
+	   .what = "a number of ISAKMP SAs from 1 to 1000000"),
 	IG("charondebug", W_OTHER),
 	IG("plutodebug", W_OTHER),
 	IG("klipsdebug", W_OTHER),
@@ -310,7 +291,7 @@ static const struct cfg_kw setup_kws[] = {
 	IG("ike-socket-errqueue", W_OTHER),
 	IG("statsbin", W_OTHER),
 	IG("audit-log", W_OTHER),
-	IG("crl-strict", W_CERT),
+	RF("crl-strict", R_CRL),
 	IG("fragicmp", W_KERNEL),
 	IG("hidetos", W_KERNEL),
 	IG("overridemtu", W_KERNEL),
@@ -319,11 +300,11 @@ static const struct cfg_kw setup_kws[] = {
 	IG("interfaces", "oakley listens on every address"),
 	IG("listen", "oakley listens on every address"),
 	IG("cachecrls", W_CERT),
-	IG("strictcrlpolicy", W_CERT),
+	RF("strictcrlpolicy", R_CRL),
 	IG("crlcheckinterval", W_CERT),
 	IG("nocrsend", W_CERT),
 	IG("ocsp-enable", W_CERT),
-	IG("ocsp-strict", W_CERT),
+	RF("ocsp-strict", R_CRL),
 	IG("ocsp-timeout", W_CERT),
 	IG("ocsp-uri", W_CERT),
 	IG("curl-iface", W_CERT),
@@ -348,6 +329,37 @@ static const struct cfg_kw setup_kws[] = {
 	IG("myid", "set leftid= in each conn"),
 };
 
+_Static_assert(sizeof(((struct dmn_setup *)0)->secretsfile) != sizeof(char *),
+	       "a PATH row's char[] must not look like a char *");
+_Static_assert(PROTO_IKE_SAS_LIMIT == 1000000, "ikesa_limit's message names the limit");
+
+/* Fields that CUSTOM rows fill besides their own (see struct cfg_derived). */
+static const struct cfg_derived derived[] = {
+#define DC(f, use)                                                                                 \
+	{                                                                                          \
+#f, CFG_AT_CONN, CFG_RL_SA, CFG_CMP_BYTES, offsetof(struct dmn_conn, f),           \
+			sizeof(((struct dmn_conn *)0)->f), use                                     \
+	}
+#define DS(f, use)                                                                                 \
+	{                                                                                          \
+#f, CFG_AT_SIDE, CFG_RL_SA, CFG_CMP_BYTES, offsetof(struct dmn_side, f),           \
+			sizeof(((struct dmn_side *)0)->f), use                                     \
+	}
+	DC(mark_in_mask, U_MARKS),			       /* mark=, mark_in= */
+	DC(mark_out_mask, U_MARKS),			       /* mark=, mark_out= */
+	DC(mark_in_unique, U_MARKS),			       /* %unique */
+	DC(mark_out_unique, U_MARKS),			       /* %unique */
+	DC(if_id_in_unique, U_MARKS),			       /* if_id_in=%unique */
+	DC(if_id_out_unique, U_MARKS), DC(if_id_out, U_MARKS), /* ipsec-interface= sets both */
+	DC(mark_out, U_MARKS),				       /* mark= sets both */
+	DS(n_subnets, U_CONN),				       /* leftsubnets= */
+	DS(virt, "daemon/ike_conn.c"),			       /* rightsubnet=vhost:/vnet: */
+	DS(port_lo, U_CONN),				       /* leftprotoport= */
+	DS(port_hi, U_CONN),
+#undef DC
+#undef DS
+};
+
 #define N_OF(a) (sizeof(a) / sizeof((a)[0]))
 
 /* Each table's entries in a hash table by name, made on first use, so that a lookup (one per
@@ -361,16 +373,24 @@ static const struct cfg_kw *find(struct kw_index *ix, const struct cfg_kw *t, si
 				 const char *key)
 {
 	if (!ix->names.cap && !ix->failed) {
-		for (size_t i = 0; i < n && !ix->failed; i++)
+		for (size_t i = 0; i < n && !ix->failed; i++) {
 			/* -EEXIST keeps the first row of a name, as the table walk would */
 			ix->failed = cfg_names_put(&ix->names, t[i].name, &t[i], NULL) == -ENOMEM;
+			for (size_t k = 0; t[i].aka && t[i].aka[k] && !ix->failed; k++)
+				ix->failed = cfg_names_put(&ix->names, t[i].aka[k], &t[i], NULL) ==
+					     -ENOMEM;
+		}
 		if (ix->failed)
 			cfg_names_free(&ix->names);
 	}
 	if (ix->failed) {
-		for (size_t i = 0; i < n; i++)
+		for (size_t i = 0; i < n; i++) {
 			if (strcmp(t[i].name, key) == 0)
 				return &t[i];
+			for (size_t k = 0; t[i].aka && t[i].aka[k]; k++)
+				if (strcmp(t[i].aka[k], key) == 0)
+					return &t[i];
+		}
 		return NULL;
 	}
 	return cfg_names_get(&ix->names, key);
@@ -412,598 +432,27 @@ const struct cfg_kw *cfg_kw_table(int which, size_t *ret_n)
 	}
 }
 
+const struct cfg_derived *cfg_kw_derived(size_t *ret_n)
+{
+	*ret_n = N_OF(derived);
+	return derived;
+}
+
+/* Slots: the conn rows by index, then the side rows for left, then for right. */
+_Static_assert(N_OF(conn_kws) + 2 * N_OF(side_kws) <= CFG_SLOTS_MAX, "slot table too small");
+_Static_assert(N_OF(setup_kws) <= CFG_SLOTS_MAX, "slot table too small");
+
+static bool in_table(const struct cfg_kw *kw, const struct cfg_kw *t, size_t n)
+{
+	return (uintptr_t)kw >= (uintptr_t)t && (uintptr_t)kw < (uintptr_t)(t + n);
+}
+
 unsigned cfg_kw_slot(const struct cfg_kw *kw, int side)
 {
-	if (kw->slot == SLOT_NONE || side < 0)
-		return kw->slot;
-	return CFG_SLOT_SIDE0 + (unsigned)side * CFG_SIDE_SLOTS + kw->slot;
-}
-
-static const struct cfg_choice auto_choices[] = {
-	{"add", DMN_AUTO_ADD},
-	{"start", DMN_AUTO_START},
-	{"up", DMN_AUTO_START},
-	{"route", DMN_AUTO_ROUTE},
-	{"trap", DMN_AUTO_ROUTE},
-	{"ondemand", DMN_AUTO_ONDEMAND},
-	{"keep", DMN_AUTO_KEEP},
-	{"ignore", -1},
-	{NULL, 0},
-};
-static const struct cfg_choice type_choices[] = {
-	{"tunnel", DMN_TYPE_TUNNEL},
-	{"transport", DMN_TYPE_TRANSPORT},
-	{"transport_proxy", DMN_TYPE_TRANSPORT},
-	{"passthrough", DMN_TYPE_PASS},
-	{"pass", DMN_TYPE_PASS},
-	{"drop", DMN_TYPE_DROP},
-	{"reject", DMN_TYPE_REJECT},
-	{NULL, 0},
-};
-static const struct cfg_choice dpd_choices[] = {
-	{"none", DMN_DPD_NONE},	      {"clear", DMN_DPD_CLEAR}, {"hold", DMN_DPD_HOLD},
-	{"restart", DMN_DPD_RESTART}, {"trap", DMN_DPD_HOLD},	{NULL, 0},
-};
-/* keyexchange: 1 = IKEv1 ok, 2 = IKEv2 only, 3 = both (notice) */
-static const struct cfg_choice kex_choices[] = {
-	{"ikev1", 1},
-	{"ike", 3},
-	{"ikev2", 2},
-	{NULL, 0},
-};
-static const struct cfg_choice ikev2_choices[] = {
-	{"no", 1},  {"never", 1},  {"permit", 3}, {"propose", 3},
-	{"yes", 2}, {"insist", 2}, {NULL, 0},
-};
-static const struct cfg_choice encaps_choices[] = {
-	{"yes", DMN_FORCE},
-	{"no", DMN_NO},
-	{"auto", DMN_AUTO_DEFAULT},
-	{NULL, 0},
-};
-static const struct cfg_choice lifecheck_choices[] = {
-	{"claim", 0},
-	{"strict", 1},
-	{NULL, 0},
-};
-static const struct cfg_choice frag_choices[] = {
-	{"yes", DMN_YES},     {"no", DMN_NO}, {"accept", DMN_AUTO_DEFAULT},
-	{"force", DMN_FORCE}, {NULL, 0},
-};
-static const struct cfg_choice uniq_choices[] = {
-	{"yes", DMN_UNIQUE_YES},	 {"no", DMN_UNIQUE_NO},	    {"never", DMN_UNIQUE_NEVER},
-	{"replace", DMN_UNIQUE_REPLACE}, {"keep", DMN_UNIQUE_KEEP}, {NULL, 0},
-};
-
-void cfg_conn_defaults(struct dmn_conn *c)
-{
-	c->autostart = DMN_AUTO_ADD;
-	c->type = DMN_TYPE_TUNNEL;
-	c->rekey = true;
-	c->reauth = true;
-	c->installpolicy = true;
-	c->initial_contact = true;
-	c->encaps = DMN_AUTO_DEFAULT;
-	c->fragmentation = DMN_AUTO_DEFAULT;
-	c->pfs = DMN_PFS_DEFAULT;
-	c->ikelifetime = 3 * 3600;
-	c->lifetime = 3600;
-	c->rekeymargin = 9 * 60;
-	c->rekeyfuzz = 100;
-	c->keyingtries = 3;
-	c->dpdtimeout = 150;
-	c->dpdaction = DMN_DPD_NONE;
-	c->closeaction = DMN_DPD_NONE;
-	c->replay_window = 32;
-	c->retransmit_timeout = 60;
-	c->retransmit_interval = 500;
-}
-
-void cfg_setup_defaults(struct dmn_setup *s)
-{
-	memset(s, 0, sizeof(*s));
-	s->uniqueids = DMN_UNIQUE_YES;
-	s->keep_alive = 20;
-	s->ikeport = 500;
-	s->nat_ikeport = 4500;
-	s->ikesa_limit = PROTO_IKE_SAS_DEFAULT;
-}
-
-#define BAD(b, kv, ...) dmn_diag_add((b)->d, DMN_DIAG_ERROR, (kv)->file, (kv)->line, __VA_ARGS__)
-
-/* Parses an address into *a, replacing (and freeing) what was there only on success. */
-static int side_addr(const char *v, bool sourceip, struct dmn_addr *a)
-{
-	struct dmn_addr t = {0};
-	int r = cfg_parse_addr(v, sourceip, &t);
-	if (r == 0) {
-		free(a->host);
-		*a = t;
-	}
-	return r;
-}
-
-/* Applies a side keyword. Returns 0 (errors are in b->d) or -ENOMEM. */
-static int side_apply(struct cfg_build *b, struct dmn_side *s, unsigned slot,
-		      const struct cfg_kv *kv)
-{
-	const char *v = kv->val, *why = "bad value";
-	int r = 0, e;
-	uint32_t n = 0;
-	switch (slot) {
-	case SS_HOST:
-		if ((e = side_addr(v, false, &s->host)) == -ENOMEM)
-			return e;
-		if (e < 0 || s->host.kind == DMN_ADDR_CONFIG)
-			BAD(b, kv, "%s: '%s' is not an address, %%any, %%defaultroute or hostname",
-			    kv->key, v);
-		break;
-	case SS_NEXTHOP:
-		if ((e = side_addr(v, false, &s->nexthop)) == -ENOMEM)
-			return e;
-		if (e < 0 || s->nexthop.kind == DMN_ADDR_HOSTNAME)
-			BAD(b, kv, "%s: '%s' is not an address or %%defaultroute", kv->key, v);
-		break;
-	case SS_SOURCEIP:
-		if ((e = side_addr(v, true, &s->sourceip)) == -ENOMEM)
-			return e;
-		if (e < 0 || s->sourceip.kind == DMN_ADDR_HOSTNAME ||
-		    s->sourceip.kind == DMN_ADDR_DEFAULTROUTE)
-			BAD(b, kv, "%s: '%s' is not an address or %%config", kv->key, v);
-		break;
-	case SS_SUBNET:
-		r = cfg_parse_subnets(v, s, &why);
-		if (r == -EINVAL) {
-			BAD(b, kv, "%s: '%.200s': %s", kv->key, v, why);
-			r = 0;
-		}
-		break;
-	case SS_ID:
-		if (cfg_parse_id(v, &s->id) < 0)
-			BAD(b, kv,
-			    "%s: '%.200s' is not an ID (address, @fqdn, user@fqdn, DN, @#hex)",
-			    kv->key, v);
-		break;
-	case SS_PROTOPORT:
-		if (cfg_parse_protoport(v, &s->proto, &s->port_lo, &s->port_hi) < 0)
-			BAD(b, kv, "%s: '%s' is not proto[/port] (e.g. 17/1701, tcp/%%any)",
-			    kv->key, v);
-		break;
-	case SS_UPDOWN:
-		if (strlen(v) >= DMN_PATH_MAX) {
-			BAD(b, kv, "%s: path too long", kv->key);
-		} else {
-			char *u = strdup(v);
-			if (!u)
-				return -ENOMEM;
-			free(s->updown);
-			s->updown = u;
-		}
-		break;
-	case SS_FIREWALL:
-	case SS_HOSTACCESS:
-		if (cfg_parse_bool(v, slot == SS_FIREWALL ? &s->firewall : &s->hostaccess) < 0)
-			BAD(b, kv, "%s: '%s' is not yes or no", kv->key, v);
-		break;
-	case SS_IKEPORT:
-		if (cfg_parse_u32(v, 65535, &n) < 0 || n == 0)
-			BAD(b, kv, "%s: '%s' is not a port number", kv->key, v);
-		else
-			s->ikeport = (uint16_t)n;
-		break;
-	case SS_AUTH:
-		if (strcmp(v, "psk") != 0 && strcmp(v, "secret") != 0)
-			BAD(b, kv, "%s=%s is not supported: oakley authenticates with psk only",
-			    kv->key, v);
-		break;
-	}
-	return r;
-}
-
-/* The conn keywords with a simple time/number/bool value. */
-static bool apply_simple(struct cfg_build *b, struct dmn_conn *c, unsigned slot,
-			 const struct cfg_kv *kv)
-{
-	const char *v = kv->val;
-	uint32_t *t = NULL;
-	uint64_t *u = NULL;
-	bool *f = NULL;
-	switch (slot) {
-	case S_IKELIFETIME:
-		t = &c->ikelifetime;
-		break;
-	case S_LIFETIME:
-		t = &c->lifetime;
-		break;
-	case S_REKEYMARGIN:
-		t = &c->rekeymargin;
-		break;
-	case S_DPDDELAY:
-		t = &c->dpddelay;
-		break;
-	case S_DPDTIMEOUT:
-		t = &c->dpdtimeout;
-		break;
-	case S_INACTIVITY:
-		t = &c->inactivity;
-		break;
-	case S_RETRANSMIT_TIMEOUT:
-		t = &c->retransmit_timeout;
-		break;
-	case S_LIFEBYTES:
-		u = &c->lifebytes;
-		break;
-	case S_LIFEPACKETS:
-		u = &c->lifepackets;
-		break;
-	case S_MARGINBYTES:
-		u = &c->marginbytes;
-		break;
-	case S_MARGINPACKETS:
-		u = &c->marginpackets;
-		break;
-	case S_AGGRESSIVE:
-		f = &c->aggressive;
-		break;
-	case S_ALLOW_WEAK:
-		f = &c->allow_weak;
-		break;
-	case S_COMPRESS:
-		f = &c->compress;
-		break;
-	case S_REKEY:
-		f = &c->rekey;
-		break;
-	case S_REAUTH:
-		f = &c->reauth;
-		break;
-	case S_INSTALLPOLICY:
-		f = &c->installpolicy;
-		break;
-	case S_INITIAL_CONTACT:
-		f = &c->initial_contact;
-		break;
-	default:
-		return false;
-	}
-	if (t && cfg_parse_time(v, t) < 0)
-		BAD(b, kv, "%s: '%s' is not a duration (N, Ns, Nm, Nh or Nd, at most 10 years)",
-		    kv->key, v);
-	if (u && cfg_parse_u64(v, UINT64_MAX, u) < 0)
-		BAD(b, kv, "%s: '%s' is not a number", kv->key, v);
-	if (f && cfg_parse_bool(v, f) < 0)
-		BAD(b, kv, "%s: '%s' is not yes or no", kv->key, v);
-	return true;
-}
-
-/* authby=: oakley implements pre-shared keys. Libreswan allows "secret|rsasig". */
-static void apply_authby(struct cfg_build *b, const struct cfg_kv *kv)
-{
-	char buf[128];
-	bool psk = false;
-	if (strlen(kv->val) >= sizeof(buf)) {
-		BAD(b, kv, "authby: value too long");
-		return;
-	}
-	strcpy(buf, kv->val);
-	char *save = NULL;
-	for (char *t = strtok_r(buf, "|", &save); t; t = strtok_r(NULL, "|", &save)) {
-		if (!strcmp(t, "secret") || !strcmp(t, "psk"))
-			psk = true;
-		else if (strcmp(t, "rsasig") && strcmp(t, "rsa") && strcmp(t, "pubkey") &&
-			 strcmp(t, "ecdsa") && strcmp(t, "never") && strcmp(t, "null") &&
-			 strcmp(t, "xauthpsk") && strcmp(t, "xauthrsasig") &&
-			 strcmp(t, "rsa-sha1") && strcmp(t, "rsasig-sha1"))
-			return (void)BAD(b, kv, "authby: unknown method '%s'", t);
-	}
-	if (!psk)
-		BAD(b, kv,
-		    "authby=%s is not supported: oakley authenticates with pre-shared keys "
-		    "(authby=secret or psk)",
-		    kv->val);
-}
-
-int cfg_conn_apply(struct cfg_build *b, struct dmn_conn *c, const struct cfg_kw *kw, int side,
-		   const struct cfg_kv *kv)
-{
-	const char *v = kv->val;
-	int choice;
-	uint32_t n = 0;
-
-	if (side >= 0)
-		return side_apply(b, side ? &c->right : &c->left, kw->slot, kv);
-	if (apply_simple(b, c, kw->slot, kv))
-		return 0;
-	switch (kw->slot) {
-	case S_AUTO:
-		b->auto_set = true;
-		if (cfg_parse_choice(v, auto_choices, &choice) < 0)
-			BAD(b, kv, "auto: '%s' is not add, start, route, ondemand, keep or ignore",
-			    v);
-		else if (choice < 0)
-			b->ignore = true;
-		else
-			c->autostart = (enum dmn_auto)choice, b->ignore = false;
-		break;
-	case S_TYPE:
-		if (cfg_parse_choice(v, type_choices, &choice) < 0)
-			BAD(b, kv,
-			    "type: '%s' is not tunnel, transport, passthrough, drop or reject", v);
-		else
-			c->type = (enum dmn_type)choice;
-		break;
-	case S_KEYEXCHANGE:
-	case S_IKEV2:
-		if (cfg_parse_choice(v, kw->slot == S_IKEV2 ? ikev2_choices : kex_choices,
-				     &choice) < 0) {
-			BAD(b, kv, "%s: bad value '%s'", kv->key, v);
-		} else {
-			b->ikev2_only = choice == 2;
-			b->ikev2_kv = kv;
-			if (choice == 3)
-				dmn_diag_add(b->d, DMN_DIAG_NOTICE, kv->file, kv->line,
-					     "%s=%s: oakley speaks IKEv1 only for this conn",
-					     kv->key, v);
-		}
-		break;
-	case S_AUTHBY:
-		apply_authby(b, kv);
-		break;
-	case S_IKE:
-		b->ike = v, b->ike_kv = kv;
-		break;
-	case S_ESP:
-		b->esp = v, b->esp_kv = kv;
-		break;
-	case S_AH:
-		b->ah = v, b->ah_kv = kv;
-		break;
-	case S_PHASE2:
-		if (strcmp(v, "esp") && strcmp(v, "ah"))
-			BAD(b, kv, "%s: '%s' is not esp or ah", kv->key, v);
-		else
-			b->phase2_ah = v[0] == 'a';
-		break;
-	case S_PFS:
-		if (cfg_parse_bool(v, (bool[1]){0}) < 0)
-			BAD(b, kv, "pfs: '%s' is not yes or no", v);
-		else
-			c->pfs = !strcmp(v, "yes") || !strcmp(v, "true") ? DMN_PFS_YES : DMN_PFS_NO;
-		break;
-	case S_PFSGROUP:
-		b->pfsgroup_kv = kv;
-		break;
-	case S_REKEYFUZZ: {
-		char buf[16];
-		size_t l = strlen(v);
-		if (l && l < sizeof(buf) && v[l - 1] == '%')
-			l--;
-		if (l == 0 || l >= sizeof(buf) ||
-		    (memcpy(buf, v, l), buf[l] = '\0',
-		     cfg_parse_u32(buf, 100000, &c->rekeyfuzz) < 0))
-			BAD(b, kv, "rekeyfuzz: '%s' is not a percentage", v);
-		break;
-	}
-	case S_KEYINGTRIES:
-		if (!strcmp(v, "%forever"))
-			c->keyingtries = 0;
-		else if (cfg_parse_u32(v, 1000000, &c->keyingtries) < 0)
-			BAD(b, kv, "keyingtries: '%s' is not a number or %%forever", v);
-		break;
-	case S_DPDACTION:
-	case S_CLOSEACTION:
-		if (cfg_parse_choice(v, dpd_choices, &choice) < 0)
-			BAD(b, kv, "%s: '%s' is not none, clear, hold or restart", kv->key, v);
-		else if (kw->slot == S_DPDACTION)
-			c->dpdaction = (enum dmn_dpd_action)choice;
-		else
-			c->closeaction = (enum dmn_dpd_action)choice;
-		break;
-	case S_REQID:
-		if (cfg_parse_u32(v, 0x3fffffff, &c->reqid) < 0 || c->reqid == 0)
-			BAD(b, kv, "reqid: '%s' is not a number from 1 to 1073741823", v);
-		break;
-	case S_MARK:
-	case S_MARK_IN:
-	case S_MARK_OUT: {
-		uint32_t val, mask;
-		bool uniq;
-		if (cfg_parse_mark(v, &val, &mask, &uniq) < 0)
-			return BAD(b, kv, "%s: '%s' is not value[/mask] or %%unique", kv->key, v),
-			       0;
-		if (uniq) /* one mark per IPsec SA pair: not done yet, say so */
-			dmn_diag_add(b->d, DMN_DIAG_NOTICE, kv->file, kv->line,
-				     "%s=%%unique is not supported yet: ignored (no mark)",
-				     kv->key);
-		if (kw->slot != S_MARK_OUT)
-			c->mark_in = val, c->mark_in_mask = mask, c->mark_in_unique = uniq;
-		if (kw->slot != S_MARK_IN)
-			c->mark_out = val, c->mark_out_mask = mask, c->mark_out_unique = uniq;
-		break;
-	}
-	case S_IPSEC_INTERFACE:
-		/* Libreswan: ipsec-interface=N is device ipsecN with XFRM if_id N; yes = 1 */
-		if (!strcmp(v, "no"))
-			c->if_id_in = c->if_id_out = 0;
-		else if (!strcmp(v, "yes"))
-			c->if_id_in = c->if_id_out = 1;
-		else if (cfg_parse_u32(v, 0xfffffffe, &n) == 0 && n > 0)
-			c->if_id_in = c->if_id_out = n;
-		else
-			BAD(b, kv,
-			    "ipsec-interface: '%s' is not yes, no or a number from 1 (XFRM "
-			    "if_id 0 means none)",
-			    v);
-		break;
-	case S_IF_ID_IN:
-	case S_IF_ID_OUT:
-		if (cfg_parse_ifid(v, kw->slot == S_IF_ID_IN ? &c->if_id_in : &c->if_id_out,
-				   kw->slot == S_IF_ID_IN ? &c->if_id_in_unique
-							  : &c->if_id_out_unique) < 0)
-			BAD(b, kv, "%s: '%s' is not a number or %%unique", kv->key, v);
-		else if (kw->slot == S_IF_ID_IN ? c->if_id_in_unique : c->if_id_out_unique)
-			dmn_diag_add(b->d, DMN_DIAG_NOTICE, kv->file, kv->line,
-				     "%s=%%unique is not supported yet: ignored (no if_id)",
-				     kv->key);
-		break;
-	case S_LIFETIMECHECK:
-		if (cfg_parse_choice(v, lifecheck_choices, &choice) < 0)
-			BAD(b, kv, "lifetimecheck: '%s' is not claim or strict", v);
-		else
-			c->strict_lifetime = choice == 1;
-		break;
-	case S_ENCAPS:
-		if (cfg_parse_choice(v, encaps_choices, &choice) < 0 ||
-		    (!strcmp(kv->key, "forceencaps") && !strcmp(v, "auto")))
-			BAD(b, kv, "%s: '%s' is not yes or no%s", kv->key, v,
-			    strcmp(kv->key, "forceencaps") ? " or auto" : "");
-		else
-			c->encaps = choice == DMN_NO && !strcmp(kv->key, "forceencaps")
-					    ? DMN_AUTO_DEFAULT
-					    : (enum dmn_tristate)choice;
-		break;
-	case S_FRAGMENTATION:
-		if (cfg_parse_choice(v, frag_choices, &choice) < 0)
-			BAD(b, kv, "%s: '%s' is not yes, no, accept or force", kv->key, v);
-		else
-			c->fragmentation = (enum dmn_tristate)choice;
-		break;
-	case S_REPLAY_WINDOW:
-		if (cfg_parse_u32(v, 4096, &c->replay_window) < 0)
-			BAD(b, kv, "%s: '%s' is not a number up to 4096", kv->key, v);
-		break;
-	case S_RETRANSMIT_INTERVAL:
-		if (cfg_parse_u32(v, 60000, &c->retransmit_interval) < 0 || !c->retransmit_interval)
-			BAD(b, kv, "%s: '%s' is not milliseconds from 1 to 60000", kv->key, v);
-		break;
-	default:
-		break;
-	}
-	return 0;
-}
-
-/* dmn_parse_ike_proposals through b's memo: a string parsed before in this load is copied. */
-static int parse_ike(struct cfg_build *b, const char *s, bool weak, struct dmn_ike_proposals *ret,
-		     char *err, size_t errlen)
-{
-	struct cfg_prop_memo *m = b->memo;
-	if (m && m->ike && m->ike_weak == weak && strcmp(m->ike, s) == 0) {
-		*ret = m->ike_v;
-		return 0;
-	}
-	int r = dmn_parse_ike_proposals(s, weak, ret, err, errlen);
-	if (r == 0 && m) {
-		m->ike = s;
-		m->ike_weak = weak;
-		m->ike_v = *ret;
-	}
-	return r;
-}
-
-/* dmn_parse_esp_proposals through b's memo, as parse_ike. */
-static int parse_esp(struct cfg_build *b, const char *s, uint8_t proto, bool weak,
-		     struct dmn_esp_proposals *ret, char *err, size_t errlen)
-{
-	struct cfg_prop_memo *m = b->memo;
-	if (m && m->esp && m->esp_proto == proto && m->esp_weak == weak && strcmp(m->esp, s) == 0) {
-		*ret = m->esp_v;
-		return 0;
-	}
-	int r = dmn_parse_esp_proposals(s, proto, weak, ret, err, errlen);
-	if (r == 0 && m) {
-		m->esp = s;
-		m->esp_proto = proto;
-		m->esp_weak = weak;
-		m->esp_v = *ret;
-	}
-	return r;
-}
-
-void cfg_conn_proposals(struct cfg_build *b, struct dmn_conn *c)
-{
-	char err[200];
-	uint16_t pfsgroup = 0;
-	if (b->pfsgroup_kv) {
-		struct dmn_ike_proposals tmp;
-		char s[80];
-		snprintf(s, sizeof(s), "aes-sha256-%.60s!", b->pfsgroup_kv->val);
-		if (dmn_parse_ike_proposals(s, c->allow_weak, &tmp, err, sizeof(err)) < 0)
-			BAD(b, b->pfsgroup_kv, "conn '%s': pfsgroup: %s", c->name, err);
-		else
-			pfsgroup = tmp.v[0].group;
-	}
-	if (b->ike && parse_ike(b, b->ike, c->allow_weak, &c->ike, err, sizeof(err)) < 0)
-		BAD(b, b->ike_kv, "conn '%s': %s=%.100s: %s", c->name, b->ike_kv->key, b->ike, err);
-	if (!b->ike)
-		dmn_default_ike_proposals(&c->ike);
-
-	uint8_t proto = b->phase2_ah || (b->ah && !b->esp) ? PROTO_IPSEC_AH : PROTO_IPSEC_ESP;
-	const char *s = proto == PROTO_IPSEC_AH ? b->ah : b->esp;
-	const struct cfg_kv *kv = proto == PROTO_IPSEC_AH ? b->ah_kv : b->esp_kv;
-	if (b->ah && b->esp)
-		BAD(b, b->ah_kv, "ah= and esp= together: oakley negotiates one of them per conn");
-	if (proto == PROTO_IPSEC_AH && !b->ah && b->esp)
-		s = b->esp, kv = b->esp_kv; /* Libreswan: phase2=ah with phase2alg=sha1 */
-	if (s && parse_esp(b, s, proto, c->allow_weak, &c->esp, err, sizeof(err)) < 0)
-		BAD(b, kv, "conn '%s': %s=%.100s: %s", c->name, kv->key, s, err);
-	if (!s)
-		dmn_default_esp_proposals(proto, &c->esp);
-
-	/* PFS: pfs=no strips groups; pfsgroup= sets one; otherwise esp='s group (strongSwan);
-	 * pfs=yes without a group uses the phase-1 group at run time (group 0 + DMN_PFS_YES). */
-	for (size_t i = 0; i < c->esp.n; i++) {
-		if (c->pfs == DMN_PFS_NO)
-			c->esp.v[i].group = 0;
-		else if (pfsgroup)
-			c->esp.v[i].group = pfsgroup;
-	}
-}
-
-void cfg_setup_apply(struct dmn_diags *d, struct dmn_setup *s, const struct cfg_kw *kw,
-		     const struct cfg_kv *kv)
-{
-	const char *v = kv->val;
-	int choice;
-	uint32_t n = 0;
-	switch (kw->slot) {
-	case U_UNIQUEIDS:
-		if (cfg_parse_choice(v, uniq_choices, &choice) < 0)
-			dmn_diag_add(d, DMN_DIAG_ERROR, kv->file, kv->line,
-				     "uniqueids: '%s' is not yes, no, never, replace or keep", v);
-		else
-			s->uniqueids = (enum dmn_uniqueids)choice;
-		break;
-	case U_KEEPALIVE:
-		if (cfg_parse_time(v, &s->keep_alive) < 0)
-			dmn_diag_add(d, DMN_DIAG_ERROR, kv->file, kv->line,
-				     "%s: '%s' is not a duration", kv->key, v);
-		break;
-	case U_SECRETSFILE:
-		if (strlen(v) >= sizeof(s->secretsfile))
-			dmn_diag_add(d, DMN_DIAG_ERROR, kv->file, kv->line,
-				     "secretsfile: too long");
-		else
-			strcpy(s->secretsfile, v);
-		break;
-	case U_IKEPORT:
-	case U_NAT_IKEPORT:
-		if (cfg_parse_u32(v, 65535, &n) < 0 || n == 0)
-			dmn_diag_add(d, DMN_DIAG_ERROR, kv->file, kv->line,
-				     "%s: '%s' is not a port number", kv->key, v);
-		else if (kw->slot == U_IKEPORT)
-			s->ikeport = (uint16_t)n;
-		else
-			s->nat_ikeport = (uint16_t)n;
-		break;
-	case U_IKESA_LIMIT:
-		if (cfg_parse_u32(v, PROTO_IKE_SAS_LIMIT, &n) < 0 || n == 0)
-			dmn_diag_add(d, DMN_DIAG_ERROR, kv->file, kv->line,
-				     "%s: '%.100s' is not a number of ISAKMP SAs from 1 to %u",
-				     kv->key, v, PROTO_IKE_SAS_LIMIT);
-		else
-			s->ikesa_limit = n;
-		break;
-	default:
-		break;
-	}
+	if (in_table(kw, side_kws, N_OF(side_kws)))
+		return (unsigned)(N_OF(conn_kws) + (size_t)(side > 0) * N_OF(side_kws) +
+				  (size_t)(kw - side_kws));
+	if (in_table(kw, conn_kws, N_OF(conn_kws)))
+		return (unsigned)(kw - conn_kws);
+	return (unsigned)(kw - setup_kws);
 }

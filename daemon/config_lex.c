@@ -474,7 +474,10 @@ static int lex_header(struct cfg_raw *raw, struct cfg_sect **cur, char *l, const
 		return lex_include(raw, w2, dir, file, line);
 	}
 	if (strcmp(w1, "version") == 0) {
-		dmn_diag_add(raw->d, DMN_DIAG_NOTICE, file, line, "'version %.20s' ignored", w2);
+		dmn_diag_add(raw->d, DMN_DIAG_NOTICE, file, line,
+			     "'version %.20s' ignored (the file is read as Libreswan's dialect)",
+			     w2);
+		raw->libreswan = true;
 		return 0;
 	}
 	enum cfg_sect_kind kind;

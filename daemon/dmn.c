@@ -135,13 +135,18 @@ int dmn_new(const struct dmn_opts *opts, struct dmn **ret)
 		return r;
 	}
 	struct dmn_conf conf = {0};
-	r = dmn_conf_load(d->opts.config_path, d->opts.secrets_path, &conf);
+	r = dmn_conf_load(&d->opts, &conf);
 	if (r < 0) {
 		log_err("%s: cannot start with this configuration", d->opts.config_path);
 		return r;
 	}
 	d->config = conf.config;
 	d->secrets = conf.secrets;
+	r = dmn_conf_ports(d->config, &d->opts);
+	if (r < 0) {
+		log_err("%s: cannot start with this configuration", d->opts.config_path);
+		return r;
+	}
 	r = xfrm_open(&d->xfrm);
 	if (r < 0) {
 		log_err("cannot open the kernel's XFRM netlink socket: %s", strerror(-r));

@@ -17,12 +17,14 @@
 struct dmn_opts {
 	const char *config_path;
 	const char *secrets_path;
+	bool secrets_given; /* --secrets: config setup secretsfile= does not override it */
 	const char *socket_path;
 	int log_level;
 	bool foreground;
 	bool check_config;
-	uint16_t ike_port;
-	uint16_t natt_port;
+	uint16_t ike_port;  /* --ike-port, else config setup ikeport= (dmn_conf_ports) */
+	uint16_t natt_port; /* --natt-port, else config setup nat-ikeport= */
+	bool ike_port_set, natt_port_set; /* given on the command line */
 	unsigned workers;
 };
 

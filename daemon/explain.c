@@ -4,10 +4,111 @@
  * account (with the proposals offered and accepted, the IDs seen) comes with each failure; this
  * adds the meaning of its reason and the usual fix.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "daemon/ike.h"
+
+/* The length of the address part of "address[port]". */
+static size_t addr_len(const char *peer)
+{
+	const char *b = strchr(peer, '[');
+	return b ? (size_t)(b - peer) : strlen(peer);
+}
+
+void dmn_send_error_note(struct dmn *d, const char *dst, int err)
+{
+	struct dmn_ike *ik = d->ike;
+	struct dmn_send_error *e = &ik->send_errors[ik->send_error_next++ % DMN_SEND_ERRORS_MAX];
+	snprintf(e->addr, sizeof(e->addr), "%.*s", (int)addr_len(dst), dst);
+	e->err = err;
+	e->at_ms = dmn_now_ms(d);
+}
+
+/* The newest recent send error to the address of peer, or NULL. */
+static const struct dmn_send_error *send_error_of(const struct dmn_ike *ik, const char *peer,
+						  uint64_t now)
+{
+	const struct dmn_send_error *best = NULL;
+	size_t n = addr_len(peer);
+	for (unsigned i = 0; i < DMN_SEND_ERRORS_MAX; i++) {
+		const struct dmn_send_error *e = &ik->send_errors[i];
+		if (e->at_ms && now - e->at_ms <= DMN_SEND_ERROR_MS && strlen(e->addr) == n &&
+		    strncmp(e->addr, peer, n) == 0 && (!best || e->at_ms > best->at_ms))
+			best = e;
+	}
+	return best;
+}
+
+void dmn_failure_record(struct dmn *d, const char *conn, const char *peer, uint8_t phase,
+			bool initiator, enum proto_ike_reason reason, const char *text)
+{
+	struct dmn_ike *ik = d->ike;
+	bool unmatched = !conn[0];
+	struct dmn_failure *v = unmatched ? ik->unmatched : ik->failures;
+	unsigned *n = unmatched ? &ik->n_unmatched : &ik->n_failures;
+	unsigned max = unmatched ? DMN_UNMATCHED_MAX : DMN_FAILURES_MAX;
+	struct dmn_failure *f = NULL, *oldest = NULL;
+	uint64_t now = dmn_now_ms(d);
+	for (unsigned i = 0; i < *n; i++) {
+		struct dmn_failure *o = &v[i];
+		if (strcmp(o->conn, conn) == 0 && strcmp(o->peer, peer) == 0)
+			f = o;
+		if (!oldest || o->at_ms < oldest->at_ms)
+			oldest = o;
+	}
+	unsigned count = f ? f->count : 0;
+	if (!f)
+		f = *n < max ? &v[(*n)++] : oldest;
+	memset(f, 0, sizeof(*f));
+	snprintf(f->conn, sizeof(f->conn), "%s", conn);
+	snprintf(f->peer, sizeof(f->peer), "%s", peer);
+	f->phase = phase;
+	f->initiator = initiator;
+	f->reason = reason;
+	const struct dmn_send_error *se =
+		reason == PROTO_IKE_E_TIMEOUT && initiator ? send_error_of(ik, peer, now) : NULL;
+	if (se)
+		snprintf(f->text, sizeof(f->text), "%s; sending to it failed here: %s%s",
+			 text[0] ? text : proto_ike_reason_str(reason), strerror(se->err),
+			 se->err == ENETUNREACH || se->err == EHOSTUNREACH ? " (no route)" : "");
+	else
+		snprintf(f->text, sizeof(f->text), "%s",
+			 text[0] ? text : proto_ike_reason_str(reason));
+	f->at_ms = now;
+	f->count = count + 1;
+}
+
+/*
+ * A peer that answered until the keys were in place and then fell silent: it could not verify
+ * or decrypt our first encrypted message (MM5 of a Main Mode initiator), or did not accept our
+ * HASH_R (AM2 of an Aggressive Mode responder). Most implementations (strongSwan among them)
+ * drop such a message without a notify, so a PSK mismatch, or an ID the peer has no conn or
+ * secret for, looks like a timeout here. False for other timeouts.
+ */
+static bool timeout_after_keys(const struct dmn_failure *f, const char **w, const char **x)
+{
+	if (f->initiator && strstr(f->text, "in MM_I5_SENT")) {
+		*w = "the peer answered MM2 and MM4, then went silent at our MM5 (the first "
+		     "encrypted message, carrying our ID and HASH): it could not decrypt or verify "
+		     "it, which is a pre-shared key mismatch, or our ID (leftid=) selects no conn "
+		     "or secret there; a path that loses only this larger message is rarer";
+		*x = "give both sides the same PSK in ipsec.secrets for the IDs actually used, and "
+		     "make leftid= here what the peer expects as our ID (its rightid=); the peer's "
+		     "log names the failure";
+		return true;
+	}
+	if (!f->initiator && strstr(f->text, "in AM_R2_SENT")) {
+		*w = "the peer started Aggressive Mode, got our answer (AM2 with our ID and HASH) "
+		     "and went silent: it could not verify our HASH, which is a pre-shared key "
+		     "mismatch, or our ID (leftid=) is not the one it expects";
+		*x = "give both sides the same PSK in ipsec.secrets for the IDs actually used, and "
+		     "make leftid= here what the peer expects (its rightid=)";
+		return true;
+	}
+	return false;
+}
 
 void dmn_failure_explain(const struct dmn_failure *f, char *why, size_t why_len, char *fix,
 			 size_t fix_len)
@@ -92,6 +193,26 @@ void dmn_failure_explain(const struct dmn_failure *f, char *why, size_t why_len,
 			    "forceencaps=yes where it is set keeps IKE on port 500";
 			break;
 		}
+		if (strstr(f->text, "sending to it failed here")) {
+			bool route = strstr(f->text, "(no route)");
+			w = route ? "this host has no route to the peer: the kernel refused to "
+				    "send "
+				    "(network or host unreachable), nothing reached the wire; the "
+				    "peer is not to blame"
+				  : "this host could not send to the peer (the kernel refused the "
+				    "datagrams, see the error above); the peer may never have seen "
+				    "us";
+			x = route ? "add a route to the peer's address ('ip route get ADDRESS' "
+				    "shows "
+				    "the lookup), or fix right= or left= (the source address must "
+				    "be "
+				    "one of this host's)"
+				  : "fix the local cause named above (address, interface, firewall "
+				    "output rules)";
+			break;
+		}
+		if (timeout_after_keys(f, &w, &x))
+			break;
 		w = f->initiator
 			    ? "the peer never answered: it is unreachable, UDP 500 (and 4500 for "
 			      "NAT-T) is blocked on the path, or it silently drops us (no conn "
@@ -140,6 +261,14 @@ void dmn_failure_explain(const struct dmn_failure *f, char *why, size_t why_len,
 		x = "nothing to change if someone brought it down on purpose";
 		break;
 	default:
+		if (strstr(f->text, "not installed")) {
+			w = "the negotiation succeeded but the kernel refused to install the IPsec "
+			    "SA: no traffic passes through it (the tunnel only looks up)";
+			x = "check that the kernel has the protocol (ESP/AH, and IPComp with "
+			    "compress=yes: the esp4/esp6/ipcomp modules) and the algorithm named "
+			    "above; the daemon's log has the kernel's own message";
+			break;
+		}
 		w = "an internal error (out of memory or a kernel error)";
 		x = "see the daemon's log around that time";
 		break;

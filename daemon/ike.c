@@ -68,23 +68,48 @@ static void env_log(void *ctx, enum proto_log_level level, const char *fmt, ...)
 	va_end(ap);
 }
 
+static bool env_log_enabled(void *ctx, enum proto_log_level level)
+{
+	(void)ctx;
+	return (int)level <= dmn_log_level();
+}
+
 /* ---- the peer removed or moved its SAs ---- */
 
-/* The peer deleted SAs: it names its inbound SPIs, which are our outbound ones. */
+/*
+ * The peer deleted SAs: it names its inbound SPIs, which are our outbound ones. Unless a rekey
+ * replaced the child (superseded), its conn's closeaction= says what follows, as dpdaction= does
+ * for a dead peer: none and clear remove its SAs and policies, hold keeps the policies (traffic
+ * is dropped, never sent in the clear, until a new negotiation replaces them), restart removes
+ * them and initiates the conn again.
+ */
 static void on_delete(struct dmn *d, const struct proto_ike_event *ev)
 {
 	unsigned ab = dmn_ike_addr_bucket(&ev->peer);
+	char restart[sizeof(((struct dmn_child *)0)->conn)] = "";
 	for (unsigned k = 0; k < ev->u.del.n_spis; k++) {
 		for (struct dmn_child *c = d->ike->child_addr[ab], *next; c; c = next) {
 			next = c->addr_next;
-			if (c->protocol == ev->u.del.protocol && c->spi_out == ev->u.del.spis[k] &&
-			    memcmp(&c->peer.addr, &ev->peer.addr, 16) == 0) {
-				log_info("%s: peer deleted IPsec SA 0x%08x", c->conn, c->spi_out);
-				ike_child_remove_kernel(d, c);
-				ike_child_free(d, c);
-			}
+			if (c->protocol != ev->u.del.protocol || c->spi_out != ev->u.del.spis[k] ||
+			    memcmp(&c->peer.addr, &ev->peer.addr, 16) != 0)
+				continue;
+			const struct dmn_conn *conn = dmn_config_find(d->config, c->conn);
+			enum dmn_dpd_action act =
+				conn && !c->superseded ? conn->closeaction : DMN_DPD_NONE;
+			log_info("%s: peer deleted IPsec SA 0x%08x%s", c->conn, c->spi_out,
+				 act == DMN_DPD_HOLD ? ": holding its traffic (closeaction=hold)"
+				 : act == DMN_DPD_RESTART ? ": restarting (closeaction=restart)"
+							  : "");
+			if (act == DMN_DPD_HOLD)
+				c->policies = false; /* they stay in the kernel */
+			if (act == DMN_DPD_RESTART)
+				snprintf(restart, sizeof(restart), "%s", c->conn);
+			ike_child_remove_kernel(d, c);
+			ike_child_free(d, c);
 		}
 	}
+	if (restart[0])
+		dmn_ike_initiate(d, restart);
 }
 
 /* ---- Dead Peer Detection (RFC 3706) ---- */
@@ -246,6 +271,7 @@ static void plan_retry(struct dmn *d, const struct dmn_conn *conn, const char *p
 	struct dmn_conn_handle *h = ike_handle_by_name(d->ike, conn->name);
 	if (!h)
 		return;
+	h->connecting_ms = 0;
 	for (const struct dmn_ike_sa *sa = d->ike->sa_head; sa; sa = sa->next)
 		if (strcmp(sa->conn, conn->name) == 0)
 			return;
@@ -319,38 +345,17 @@ static int on_tick(sd_event_source *s, uint64_t usec, void *userdata)
 	return 0;
 }
 
-/* Keeps the last failure of each (conn, peer) for oakley explain, within DMN_FAILURES_MAX. */
-static void record_failure(struct dmn *d, const struct proto_ike_event *ev, const char *conn,
-			   const char *peer, uint8_t phase)
-{
-	struct dmn_ike *ik = d->ike;
-	struct dmn_failure *f = NULL, *oldest = NULL;
-	for (unsigned i = 0; i < ik->n_failures; i++) {
-		struct dmn_failure *o = &ik->failures[i];
-		if (strcmp(o->conn, conn) == 0 && strcmp(o->peer, peer) == 0)
-			f = o;
-		if (!oldest || o->at_ms < oldest->at_ms)
-			oldest = o;
-	}
-	unsigned count = f ? f->count : 0;
-	if (!f)
-		f = ik->n_failures < DMN_FAILURES_MAX ? &ik->failures[ik->n_failures++] : oldest;
-	memset(f, 0, sizeof(*f));
-	snprintf(f->conn, sizeof(f->conn), "%s", conn);
-	snprintf(f->peer, sizeof(f->peer), "%s", peer);
-	f->phase = phase;
-	f->initiator = ev->initiator;
-	f->reason = ev->reason;
-	snprintf(f->text, sizeof(f->text), "%s",
-		 ev->text[0] ? ev->text : proto_ike_reason_str(ev->reason));
-	f->at_ms = dmn_now_ms(d);
-	f->count = count + 1;
-}
-
 static void on_event(struct dmn *d, const struct proto_ike_event *ev)
 {
 	const struct dmn_conn *conn = ike_conn_by_handle(d, ev->conn_handle, NULL);
 	const char *name = conn ? conn->name : "(no conn)";
+	struct dmn_conn_handle *h = conn ? ike_handle_by_name(d->ike, conn->name) : NULL;
+	if (h) { /* per-conn counters of oakley metrics */
+		h->p1_up += ev->type == PROTO_IKE_EV_P1_UP;
+		h->p2_up += ev->type == PROTO_IKE_EV_P2_UP;
+		h->p1_failed += ev->type == PROTO_IKE_EV_P1_FAILED;
+		h->p2_failed += ev->type == PROTO_IKE_EV_P2_FAILED;
+	}
 	char peer[64];
 	struct sockaddr_storage ss;
 	ike_proto_to_sockaddr(&ev->peer, &ss);
@@ -371,18 +376,16 @@ static void on_event(struct dmn *d, const struct proto_ike_event *ev)
 		d->ike->p1_up++;
 		if (rec)
 			ike_sa_enforce_unique(d, rec);
-		if (conn) {
-			struct dmn_conn_handle *h = ike_handle_by_name(d->ike, conn->name);
-			if (h)
-				h->tries = 0, h->retry_ms = 0;
-		}
+		if (h)
+			h->tries = 0, h->retry_ms = 0, h->connecting_ms = 0;
 		break;
 	case PROTO_IKE_EV_P1_FAILED:
 		if (ev->reason < PROTO_IKE_REASON__MAX)
 			d->ike->p1_failed[ev->reason]++;
 		/* a responder negotiation the peer abandoned is what floods leave: not recorded */
 		if (ev->initiator || ev->reason != PROTO_IKE_E_TIMEOUT || conn)
-			record_failure(d, ev, conn ? conn->name : "", peer, 1);
+			dmn_failure_record(d, conn ? conn->name : "", peer, 1, ev->initiator,
+					   ev->reason, ev->text);
 		/* A responder-side negotiation that the peer never finished is what a spoofed MM1
 		 * flood leaves behind: those lines are rate-limited (the drop summary counts). */
 		if (!ev->initiator && ev->reason == PROTO_IKE_E_TIMEOUT &&
@@ -403,7 +406,8 @@ static void on_event(struct dmn *d, const struct proto_ike_event *ev)
 	case PROTO_IKE_EV_P2_FAILED:
 		if (ev->reason < PROTO_IKE_REASON__MAX)
 			d->ike->p2_failed[ev->reason]++;
-		record_failure(d, ev, conn ? conn->name : "", peer, 2);
+		dmn_failure_record(d, conn ? conn->name : "", peer, 2, ev->initiator, ev->reason,
+				   ev->text);
 		log_warn("%s: Quick Mode with %s failed: %s", name, peer,
 			 ev->text[0] ? ev->text : proto_ike_reason_str(ev->reason));
 		/* a child's rekey runs with its conn over an ISAKMP SA with its peer: that chain
@@ -564,10 +568,13 @@ static void send_datagram(struct dmn *d, const struct proto_ike_action *a)
 	if (r < 0) {
 		d->stats.tx_errors++;
 		char b[64];
+		dmn_sockaddr_str((struct sockaddr *)&dst, b, sizeof(b));
+		dmn_send_error_note(d, b, -r);
 		if (dmn_ratelimit_ok(&d->ike->rl_drop, dmn_now_ms(d), "send errors"))
-			log_warn("cannot send to %s: %s",
-				 dmn_sockaddr_str((struct sockaddr *)&dst, b, sizeof(b)),
-				 strerror(-r));
+			log_warn("cannot send to %s: %s%s", b, strerror(-r),
+				 r == -ENETUNREACH || r == -EHOSTUNREACH
+					 ? " (this host has no route to it)"
+					 : "");
 	} else {
 		d->stats.tx_packets++;
 	}
@@ -700,6 +707,9 @@ int ike_initiate(struct dmn *d, const char *name, bool reauth)
 		if (r < 0)
 			return r;
 		d->ike->p1_initiated++;
+		struct dmn_conn_handle *h = reauth ? NULL : ike_handle_by_name(d->ike, name);
+		if (h)
+			h->connecting_ms = dmn_now_ms(d);
 		log_info("%s: initiating %s Mode%s", name, c->aggressive ? "Aggressive" : "Main",
 			 reauth ? " (reauthentication)" : "");
 		return 0;
@@ -768,8 +778,11 @@ int dmn_ike_setup(struct dmn *d)
 	ike_env_random(d, (uint8_t *)ik->id_key, sizeof(ik->id_key));
 	ik->rl_drop = (struct dmn_ratelimit)DMN_RATELIMIT_INIT(10000, 10);
 	ik->rl_halfopen = (struct dmn_ratelimit)DMN_RATELIMIT_INIT(10000, 10);
-	struct proto_env env = {
-		.ctx = d, .random = ike_env_random, .now_ms = env_now, .log = env_log};
+	struct proto_env env = {.ctx = d,
+				.random = ike_env_random,
+				.now_ms = env_now,
+				.log = env_log,
+				.log_enabled = env_log_enabled};
 	struct proto_ike_policy pol = {
 		.ctx = d,
 		.sas_max = d->config ? d->config->setup.ikesa_limit : 0,
@@ -802,6 +815,9 @@ int dmn_ike_setup(struct dmn *d)
 	int n = xfrm_flush_owned(d->xfrm);
 	if (n > 0)
 		log_notice("removed %d SAs and policies left over by an earlier oakleyd", n);
+	else if (n < 0)
+		log_warn("could not remove the SAs and policies of an earlier oakleyd: %s",
+			 xfrm_errmsg(d->xfrm));
 	/* auto=start conns come up once the loop runs. */
 	return sd_event_add_defer(d->ev, NULL, on_start, d);
 }
@@ -825,6 +841,9 @@ void dmn_ike_shutdown(struct dmn *d)
 	int n = xfrm_flush_owned(d->xfrm);
 	if (n > 0)
 		log_debug("removed %d half-negotiated SAs", n);
+	else if (n < 0)
+		log_warn("could not remove the SAs of unfinished negotiations: %s",
+			 xfrm_errmsg(d->xfrm));
 }
 
 void dmn_ike_config_changed(struct dmn *d)

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "daemon/dmn.h"
+#include "daemon/idle.h"
 #include "daemon/log.h"
 #include "daemon/map.h"
 #include "proto/ike/ike.h"
@@ -31,6 +32,10 @@ struct dmn_child {
 	 * its SAs and policies (inbound: SA in, policies in and fwd; outbound: SA and policy out)
 	 */
 	uint32_t mark_in, mark_in_mask, mark_out, mark_out_mask, if_id_in, if_id_out;
+	uint32_t replay_window; /* replay_window= of its conn, packets (0: off) */
+	bool no_policies;	/* installpolicy=no: SAs only */
+	uint32_t inactivity_s;	/* inactivity= of its conn (0: off) */
+	struct dmn_idle idle;	/* its SAs' byte counters as last sampled */
 	struct proto_ike_addr local, peer;
 	struct proto_ike_ts local_ts, remote_ts;
 	bool sa_in, sa_out, policies; /* what is actually in the kernel */
@@ -71,6 +76,11 @@ struct dmn_child {
 /* The id of child c's SA of one direction (comp: its IPComp SA), with its mark. */
 struct xfrm_sa_id;
 void dmn_child_sa_id(const struct dmn_child *c, bool inbound, bool comp, struct xfrm_sa_id *ret);
+/* True if c's SAs are in the kernel (inbound, and outbound or about to be): it can carry
+ * traffic. False for a child whose install the kernel refused. */
+bool dmn_child_installed(const struct dmn_child *c);
+/* The handle of the configured conn name (its per-conn counters), or NULL. */
+struct dmn_conn_handle *dmn_ike_handle(const struct dmn *d, const char *name);
 
 #define DMN_REKEY_OUT_DELAY_MS 1000u
 #define DMN_REKEY_RETIRE_MS    5000u  /* a replaced child's SAs live on this long */
@@ -123,10 +133,30 @@ struct dmn_failure {
 	unsigned count; /* failures of this conn and peer since the daemon started */
 };
 #define DMN_FAILURES_MAX 64
+/* Peers no conn matched have a ring of their own, so that a scan of the port cannot push the
+ * conns' failures out of oakley explain. */
+#define DMN_UNMATCHED_MAX 16
+
+/* A datagram the kernel refused to send (sendto's errno), kept so that a negotiation that then
+ * timed out is blamed on this host (no route) rather than on the peer. */
+struct dmn_send_error {
+	char addr[64]; /* the destination address, without the port */
+	int err;       /* positive errno */
+	uint64_t at_ms;
+};
+#define DMN_SEND_ERRORS_MAX 8
+#define DMN_SEND_ERROR_MS   120000 /* a send error this old no longer explains a timeout */
 
 /* Plain words for a failure: what it means and what to change. */
 void dmn_failure_explain(const struct dmn_failure *f, char *why, size_t why_len, char *fix,
 			 size_t fix_len);
+/* Keeps the last failure of each (conn, peer) for oakley explain, within DMN_FAILURES_MAX (a
+ * peer no conn matched: within DMN_UNMATCHED_MAX); a timeout after local send errors to that
+ * peer says so in its text. */
+void dmn_failure_record(struct dmn *d, const char *conn, const char *peer, uint8_t phase,
+			bool initiator, enum proto_ike_reason reason, const char *text);
+/* Notes that sending to dst (its address as dmn_sockaddr_str prints it) failed with -err. */
+void dmn_send_error_note(struct dmn *d, const char *dst, int err);
 
 #define DMN_IKE_TICK_MS 250 /* NAT keepalive and DPD checks */
 
@@ -161,13 +191,18 @@ struct dmn_ike {
 	struct dmn_conn_handle {
 		char name[64];
 		uint64_t id;
-		uint64_t acquire_ms; /* auto=route: last negotiation an ACQUIRE started */
-		unsigned tries;	     /* phase-1 attempts that failed in a row (keyingtries) */
-		uint64_t retry_ms;   /* when the next attempt starts (0: none planned) */
+		uint64_t acquire_ms;	/* auto=route: last negotiation an ACQUIRE started */
+		unsigned tries;		/* phase-1 attempts that failed in a row (keyingtries) */
+		uint64_t retry_ms;	/* when the next attempt starts (0: none planned) */
+		uint64_t connecting_ms; /* a phase 1 we started (not a reauthentication) runs
+					 * since (0: none) */
 		struct proto_ike_addr resolved; /* right= hostname: its address (resolve.c) */
 		uint64_t resolved_ms;		/* when it was resolved (0: never) */
 		bool resolving;			/* a lookup is running */
 		int8_t route_override; /* ipsec route (1) / unroute (-1) by hand; 0: as auto= */
+		/* oakley metrics, per conn: ISAKMP SAs and IPsec SA pairs established, failed
+		 * phase-1 and phase-2 negotiations */
+		uint64_t p1_up, p2_up, p1_failed, p2_failed;
 	} * handles;
 	size_t n_handles, cap_handles;
 	/* handles by name (ike_conn.c): open addressing over index + 1 into handles (0: empty),
@@ -189,6 +224,10 @@ struct dmn_ike {
 	uint64_t acquires;
 	struct dmn_failure failures[DMN_FAILURES_MAX]; /* oakley explain; oldest replaced */
 	unsigned n_failures;
+	struct dmn_failure unmatched[DMN_UNMATCHED_MAX]; /* peers no conn matched; a ring */
+	unsigned n_unmatched;
+	struct dmn_send_error send_errors[DMN_SEND_ERRORS_MAX]; /* a ring */
+	unsigned send_error_next;
 	/* negotiations, for oakley metrics */
 	uint64_t p1_initiated, p1_up, p2_up;
 	uint64_t p1_failed[PROTO_IKE_REASON__MAX], p2_failed[PROTO_IKE_REASON__MAX];
@@ -199,6 +238,13 @@ struct dmn_ike {
 	uint64_t summary_next_ms;
 	bool trim_pending; /* many half-open SAs were alive: trim the heap once they are gone */
 };
+
+/* Whether the conn of handle h is connecting (what status counts so): a phase 1 we started runs,
+ * a keyingtries retry is planned or its right= hostname is being looked up. */
+static inline bool dmn_ike_handle_connecting(const struct dmn_conn_handle *h)
+{
+	return h->connecting_ms || h->retry_ms || h->resolving;
+}
 
 /* The bucket of (conn name, peer address) in dmn_ike.child_flow / sa_flow: FNV-1a over the name
  * and the address (not the port, which a NAT may change). */
@@ -255,6 +301,12 @@ static inline const struct dmn_child *dmn_ike_children(const struct dmn *d)
 /* Deletes (with DELETE notifications) every ISAKMP SA and child of the conn called name; returns
  * how many ISAKMP SAs were deleted, or -ENOENT. */
 int dmn_ike_terminate(struct dmn *d, const char *name);
+/* Deletes ISAKMP SA sa_id (its uniqueid in list-sas) and its children, telling the peer; 0 or
+ * -ENOENT. */
+int dmn_ike_terminate_sa(struct dmn *d, uint64_t sa_id);
+/* Deletes the child whose key in dmn_ike.children is key, telling the peer (over its ISAKMP SA,
+ * else the newest with its peer); its ISAKMP SA stays. 0 or -ENOENT. */
+int dmn_ike_terminate_child(struct dmn *d, uint64_t key);
 /* Rekeys the children of conn name now (ike: reauthenticates its ISAKMP SA instead); returns
  * how many were started, or -ENOENT. */
 int dmn_ike_rekey(struct dmn *d, const char *name, bool ike);

@@ -49,9 +49,13 @@ static void child_sa_marks(const struct dmn_child *c, bool inbound, struct xfrm_
 	sa->if_id = inbound ? c->if_id_in : c->if_id_out;
 }
 
-/* A child (or trap) takes its conn's marks and if_id (%unique ones are not supported yet). */
+/* A child (or trap) takes its conn's marks and if_id (%unique ones are not supported yet),
+ * replay window and installpolicy=; without a conn (removed by a reload) the defaults. */
 static void child_take_marks(struct dmn_child *c, const struct dmn_conn *conn)
 {
+	c->replay_window = conn ? conn->replay_window : 32; /* its default */
+	c->no_policies = conn && !conn->installpolicy;
+	c->inactivity_s = conn ? conn->inactivity : 0;
 	if (!conn)
 		return;
 	if (!conn->mark_in_unique)
@@ -138,7 +142,7 @@ int ike_child_sa(struct dmn *d, const struct proto_ike_event *ev, bool inbound, 
 	child_ipsec_mode(c, inbound, &sa);
 	child_sa_marks(c, inbound, &sa);
 	sa.reqid = ev->reqid;
-	sa.replay_window = 32;
+	sa.replay_window = c->replay_window;
 	const uint8_t *km = inbound ? ch->keymat_in : ch->keymat_out;
 	const struct dmn_kalg *auth = ch->auth ? dmn_kalg_auth(ch->auth) : NULL;
 	if (ch->protocol == PROTO_IPSEC_ESP) {
@@ -228,37 +232,54 @@ uint64_t ike_child_key(uint8_t protocol, uint32_t spi_in)
 	return ((uint64_t)protocol << 32 | spi_in) + 1;
 }
 
+/* Logs a refused kernel delete with the kernel's own message; true when the object is gone
+ * (deleted now, or already: -ENOENT after an expiry or an outside flush). */
+static bool child_del_done(struct dmn *d, const struct dmn_child *c, const char *what, int r)
+{
+	if (r == 0 || r == -ENOENT)
+		return true;
+	log_err("%s: the kernel refused to delete %s of IPsec SA 0x%08x/0x%08x (it stays "
+		"installed): %s",
+		c->conn, what, c->spi_in, c->spi_out, xfrm_errmsg(d->xfrm));
+	return false;
+}
+
 /* Deletes child c's IPComp SA of one direction (its larval one too, if it never got further). */
-static void child_comp_del(struct dmn *d, const struct dmn_child *c, bool inbound)
+static int child_comp_del(struct dmn *d, const struct dmn_child *c, bool inbound)
 {
 	struct xfrm_sa_id id;
 	dmn_child_sa_id(c, inbound, true, &id);
-	xfrm_sa_del(d->xfrm, &id);
+	return xfrm_sa_del(d->xfrm, &id);
 }
 
+/* Removes what the kernel holds of c; each flag is cleared only once the kernel confirmed the
+ * delete, so that it keeps meaning "installed" (a refusal is logged with the kernel's message). */
 void ike_child_remove_kernel(struct dmn *d, struct dmn_child *c)
 {
-	if (c->comp_in)
-		child_comp_del(d, c, true);
-	if (c->comp_out)
-		child_comp_del(d, c, false);
-	c->comp_in = c->comp_out = false;
 	struct xfrm_sa_id id;
+	if (c->comp_in)
+		c->comp_in =
+			!child_del_done(d, c, "its inbound IPComp SA", child_comp_del(d, c, true));
+	if (c->comp_out)
+		c->comp_out = !child_del_done(d, c, "its outbound IPComp SA",
+					      child_comp_del(d, c, false));
 	if (c->sa_in) {
 		dmn_child_sa_id(c, true, false, &id);
-		xfrm_sa_del(d->xfrm, &id);
+		c->sa_in = !child_del_done(d, c, "its inbound SA", xfrm_sa_del(d->xfrm, &id));
 	}
 	if (c->sa_out) {
 		dmn_child_sa_id(c, false, false, &id);
-		xfrm_sa_del(d->xfrm, &id);
+		c->sa_out = !child_del_done(d, c, "its outbound SA", xfrm_sa_del(d->xfrm, &id));
 	}
 	if (c->policies) {
 		const struct dmn_conn *conn = dmn_config_find(d->config, c->conn);
 		/* auto=route: the policies stay as traps for the next negotiation */
 		if (!ike_conn_trapped(d, conn) || d->ike->unrouting)
-			child_policies(d, c, false);
+			c->policies =
+				!child_del_done(d, c, "its policies", child_policies(d, c, false));
+		else
+			c->policies = false; /* the conn's traps now */
 	}
-	c->sa_in = c->sa_out = c->policies = false;
 }
 
 void ike_child_free(struct dmn *d, struct dmn_child *c)
@@ -377,7 +398,11 @@ void ike_on_child_up(struct dmn *d, const struct proto_ike_event *ev)
 		struct xfrm_sa_id id = {.spi = ch->cpi_spare, .proto = IPPROTO_COMP};
 		ike_to_xaddr(&ev->peer, &id.src);
 		ike_to_xaddr(&ev->local, &id.dst);
-		xfrm_sa_del(d->xfrm, &id);
+		int r = xfrm_sa_del(d->xfrm, &id);
+		if (r < 0 && r != -ENOENT)
+			log_warn("%s: the kernel refused to delete the unused larval IPComp SA "
+				 "0x%04x: %s",
+				 c->conn, ch->cpi_spare, xfrm_errmsg(d->xfrm));
 	}
 	ike_child_limits(d, c, conn, ev->initiator);
 	if (dmn_map_put(&ik->children, ike_child_key(c->protocol, c->spi_in), c) < 0) {
@@ -419,7 +444,9 @@ void ike_on_child_up(struct dmn *d, const struct proto_ike_event *ev)
 		r = ike_child_sa(d, ev, false, c);
 		c->sa_out = r == 0;
 	}
-	if (r == 0) {
+	if (r == 0 && c->no_policies) {
+		log_info("%s: installpolicy=no: SAs installed, no XFRM policies", c->conn);
+	} else if (r == 0) {
 		r = child_policies(d, c, true);
 		c->policies = r == 0;
 	}
@@ -444,9 +471,9 @@ void ike_on_child_up(struct dmn *d, const struct proto_ike_event *ev)
 		 */
 		struct xfrm_sa_id id;
 		dmn_child_sa_id(c, true, false, &id);
-		xfrm_sa_del(d->xfrm, &id);
-		if (c->ipcomp && !c->comp_in)
-			child_comp_del(d, c, true); /* its larval SA */
+		child_del_done(d, c, "its larval inbound SA", xfrm_sa_del(d->xfrm, &id));
+		if (c->ipcomp && !c->comp_in) /* its larval SA */
+			child_del_done(d, c, "its larval IPComp SA", child_comp_del(d, c, true));
 	}
 	if (r < 0) {
 		char why[384];
@@ -455,6 +482,9 @@ void ike_on_child_up(struct dmn *d, const struct proto_ike_event *ev)
 			 r == -EOPNOTSUPP ? "algorithm has no kernel equivalent"
 					  : xfrm_errmsg(d->xfrm));
 		log_err("%s", why);
+		/* explain: negotiated is not carrying traffic */
+		dmn_failure_record(d, c->conn, peer, 2, ev->initiator, PROTO_IKE_E_INTERNAL,
+				   why + strlen(c->conn) + 2);
 		/* The control socket prefixes the conn name itself. */
 		dmn_vici_initiate_failed(d, c->conn, why + strlen(c->conn) + 2);
 		return;
@@ -509,7 +539,7 @@ int ike_child_encap_update(struct dmn *d, struct dmn_child *c)
 		child_ipsec_mode(c, inbound, &sa);
 		sa.reqid = c->reqid;
 		child_sa_marks(c, inbound, &sa);
-		sa.replay_window = 32;
+		sa.replay_window = c->replay_window;
 		if (enc) {
 			struct xfrm_key *k = enc->aead ? &sa.aead : &sa.enc;
 			*k = (struct xfrm_key){.alg = enc->kernel,

@@ -355,6 +355,10 @@ int ike_conn_to_proto(const struct dmn *d, size_t i, struct proto_ike_conn *ret)
 	ret->no_natt = c->encaps == DMN_NO;
 	ret->strict_lifetime = c->strict_lifetime;
 	ret->compress = c->compress;
+	ret->retransmit_interval_ms = c->retransmit_interval;
+	ret->retransmit_timeout_ms = c->retransmit_timeout > UINT32_MAX / 1000
+					     ? UINT32_MAX
+					     : c->retransmit_timeout * 1000;
 	for (size_t k = 0; k < c->left.n_subnets && ret->n_local_ts < PROTO_IKE_TS_MAX; k++)
 		subnet_to_ts(&c->left.subnets[k], &ret->local_ts[ret->n_local_ts++]);
 	for (size_t k = 0; k < c->right.n_subnets && ret->n_remote_ts < PROTO_IKE_TS_MAX; k++)
@@ -633,4 +637,9 @@ int ike_conn_endpoints(struct dmn *d, const struct dmn_conn *c, struct proto_ike
 bool ike_conn_routed(const struct dmn_conn *c)
 {
 	return c && (c->autostart == DMN_AUTO_ROUTE || c->autostart == DMN_AUTO_ONDEMAND);
+}
+
+struct dmn_conn_handle *dmn_ike_handle(const struct dmn *d, const char *name)
+{
+	return d->ike ? ike_handle_by_name(d->ike, name) : NULL;
 }

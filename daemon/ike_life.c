@@ -332,6 +332,35 @@ int ike_on_xfrm_readable(sd_event_source *s, int fd, uint32_t revents, void *use
 	return 0;
 }
 
+/* inactivity=: a child whose SAs carried no traffic either way for that long is closed (Delete
+ * sent, its SAs removed); its ISAKMP SA stays. Returns true when c was freed. */
+static bool child_idle_check(struct dmn *d, struct dmn_child *c, uint64_t now)
+{
+	if (!c->inactivity_s || !dmn_idle_due(&c->idle, now))
+		return false;
+	uint64_t sum = 0;
+	for (int in = 0; in < 2; in++) {
+		struct xfrm_sa_id id;
+		struct xfrm_sa_info info;
+		if (!(in ? c->sa_in : c->sa_out))
+			continue;
+		dmn_child_sa_id(c, in, false, &id);
+		if (xfrm_sa_get(d->xfrm, &id, &info) < 0) {
+			c->idle.next_ms = now + DMN_IDLE_SAMPLE_MAX_MS; /* try again later */
+			return false;
+		}
+		sum += info.bytes;
+	}
+	if (!dmn_idle_sample(&c->idle, sum, now, c->inactivity_s))
+		return false;
+	log_info("%s: IPsec SA 0x%08x/0x%08x carried no traffic for %u s (inactivity=): closing it",
+		 c->conn, c->spi_in, c->spi_out, c->inactivity_s);
+	ike_child_send_delete(d, c);
+	ike_child_remove_kernel(d, c);
+	ike_child_free(d, c);
+	return true;
+}
+
 /* Replacements, retirements and the clock's view of lifetimes, for every child. */
 void ike_children_tick(struct dmn *d, uint64_t now)
 {
@@ -356,6 +385,8 @@ void ike_children_tick(struct dmn *d, uint64_t now)
 			child_expired(d, c);
 			continue;
 		}
+		if (child_idle_check(d, c, now))
+			continue;
 		if (c->soft_ms && !c->soft_expired && now >= c->soft_ms + DMN_REKEY_LATE_MS) {
 			c->soft_expired = true;
 			log_debug("%s: IPsec SA 0x%08x: soft lifetime passed (no kernel event)",

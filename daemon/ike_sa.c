@@ -351,3 +351,34 @@ void ike_sa_record_del(struct dmn *d, uint64_t sa_id)
 	ik->n_sas--;
 	free(sa);
 }
+
+int dmn_ike_terminate_sa(struct dmn *d, uint64_t sa_id)
+{
+	struct dmn_ike *ik = d->ike;
+	struct dmn_ike_sa *sa = ik ? dmn_map_get(&ik->sas, sa_id) : NULL;
+	if (!sa)
+		return -ENOENT;
+	char conn[sizeof(sa->conn)];
+	snprintf(conn, sizeof(conn), "%s", sa->conn);
+	unsigned n = ike_sa_children_remove(d, sa_id, sa, true, false);
+	proto_ike_delete_sa(ik->engine, sa_id);
+	ike_sa_record_del(d, sa_id); /* no-op if SA_GONE already removed it */
+	ike_pump(d);
+	log_info("%s: terminated ISAKMP SA #%llu and %u IPsec SA%s", conn,
+		 (unsigned long long)sa_id, n, n == 1 ? "" : "s");
+	return 0;
+}
+
+int dmn_ike_terminate_child(struct dmn *d, uint64_t key)
+{
+	struct dmn_ike *ik = d->ike;
+	struct dmn_child *c = ik ? dmn_map_get(&ik->children, key) : NULL;
+	if (!c)
+		return -ENOENT;
+	log_info("%s: terminating IPsec SA 0x%08x (uniqueid %u)", c->conn, c->spi_out, c->spi_in);
+	ike_child_send_delete(d, c);
+	ike_child_remove_kernel(d, c);
+	ike_child_free(d, c);
+	ike_pump(d);
+	return 0;
+}

@@ -73,6 +73,7 @@ static int parse_args(int argc, char **argv, struct dmn_opts *opts)
 			break;
 		case 's':
 			opts->secrets_path = optarg;
+			opts->secrets_given = true;
 			break;
 		case 'S':
 			opts->socket_path = optarg;
@@ -94,6 +95,7 @@ static int parse_args(int argc, char **argv, struct dmn_opts *opts)
 				fprintf(stderr, "oakleyd: bad port '%s'\n", optarg);
 				return -EINVAL;
 			}
+			*(c == OPT_IKE_PORT ? &opts->ike_port_set : &opts->natt_port_set) = true;
 			break;
 		case OPT_WORKERS:
 			opts->workers = (unsigned)strtoul(optarg, NULL, 10);

@@ -563,6 +563,21 @@ int dmn_secrets_find_psk(const struct dmn_secrets *s, const struct dmn_id *local
 	return 0;
 }
 
+bool dmn_secret_matches(const struct dmn_secret *e, const struct dmn_id *local,
+			const struct dmn_id *remote)
+{
+	return score(e, local, remote) > 0;
+}
+
+bool dmn_secrets_has_psk(const struct dmn_secrets *s, const struct dmn_id *local,
+			 const struct dmn_id *remote)
+{
+	for (size_t i = 0; s && i < s->n; i++)
+		if (score(&s->v[i], local, remote) > 0)
+			return true;
+	return false;
+}
+
 int dmn_secrets_dump(const struct dmn_secrets *s, FILE *out)
 {
 	static const char *const t[] = {"default", "%any",     "ipv4", "ipv6",

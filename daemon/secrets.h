@@ -62,6 +62,25 @@ void dmn_secrets_free(struct dmn_secrets *s);
 int dmn_secrets_find_psk(const struct dmn_secrets *s, const struct dmn_id *local,
 			 const struct dmn_id *remote, const uint8_t **ret_psk, size_t *ret_len);
 
+/* True when entry e can be the PSK for (local, remote) (a score above 0, see above). */
+bool dmn_secret_matches(const struct dmn_secret *e, const struct dmn_id *local,
+			const struct dmn_id *remote);
+/* True when dmn_secrets_find_psk would find a PSK for (local, remote) (stops at the first). */
+bool dmn_secrets_has_psk(const struct dmn_secrets *s, const struct dmn_id *local,
+			 const struct dmn_id *remote);
+
+/*
+ * Adds an error at "conn NAME"'s file:line to d for each conn of cfg that authenticates with a
+ * PSK (every conn that negotiates; not pass/drop/reject, not conns loaded over VICI) but for
+ * which no entry of s (NULL: no secrets file) can ever be the key: the lookup the daemon makes
+ * (ike_policy_get_psk) with the conn's leftid/rightid, or its addresses when they are not set,
+ * finds nothing. What is only known at run time (left=%defaultroute or %any without leftid,
+ * right=%any or a hostname without rightid, id=%any) matches any entry, so a road-warrior conn
+ * with a %any or an ID-keyed secret passes. Returns the number of errors added.
+ */
+unsigned dmn_secrets_check_conns(const struct dmn_secrets *s, const struct dmn_config *cfg,
+				 struct dmn_diags *d);
+
 /* One line per entry: its IDs, "PSK <redacted>" and file:line. Returns 0 or -EIO. */
 int dmn_secrets_dump(const struct dmn_secrets *s, FILE *out);
 

@@ -9,6 +9,7 @@
 #include "daemon/vici_int.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -32,6 +33,36 @@ bool dmn_vici_parse_u64(const char *s, unsigned long long *ret)
 		return false;
 	*ret = v;
 	return true;
+}
+
+bool dmn_vici_req_args(const struct dmn_vici_req *rq, const struct dmn_vici_arg *args, size_t n)
+{
+	bool ok = true;
+	for (size_t i = 0; i < n; i++) {
+		int r = vici_node_copy(rq->msg, args[i].key, args[i].buf, args[i].cap);
+		if (r >= 0 || r == -ENOENT || !ok)
+			continue;
+		char msg[160];
+		snprintf(msg, sizeof(msg), "%s: %s", args[i].key,
+			 r == -ENAMETOOLONG ? "value too long" : "value holds a NUL byte");
+		dmn_vici_reply_status(rq->c, false, msg);
+		ok = false; /* the other buffers are still written */
+	}
+	return ok;
+}
+
+bool dmn_vici_req_num(const struct dmn_vici_req *rq, const char *key, const char *s,
+		      unsigned long long *ret)
+{
+	unsigned long long v = 0;
+	if (!s[0] || dmn_vici_parse_u64(s, &v)) {
+		*ret = v;
+		return true;
+	}
+	char msg[160];
+	snprintf(msg, sizeof(msg), "%s: not a number: '%.64s'", key, s);
+	dmn_vici_reply_status(rq->c, false, msg);
+	return false;
 }
 
 /* One command: its name on the wire and its handler (declared in vici_int.h). */

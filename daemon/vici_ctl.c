@@ -5,6 +5,7 @@
  */
 #include "daemon/vici_int.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,18 +30,27 @@ static int on_pending_timeout(sd_event_source *s, uint64_t usec, void *userdata)
 	return 0;
 }
 
-/* initiate: starts the conn and answers once its first child (or, for `ike`, the ISAKMP SA) is
- * up, or the attempt failed, or timeout ms passed (negative timeout: answer at once). */
+/* initiate: starts the conn (child = NAME, else ike = NAME: in IKEv1 both name the conn) and
+ * answers once its first child (or, for ike alone, the ISAKMP SA) is up, or the attempt failed,
+ * or timeout ms passed (negative timeout: answer at once). */
 void dmn_vici_cmd_initiate(const struct dmn_vici_req *rq)
 {
 	struct dmn_vici_client *c = rq->c;
 	char child[DMN_NAME_MAX], ike[DMN_NAME_MAX], tmo[24];
-	vici_node_str(rq->msg, "child", child, sizeof(child), "");
-	vici_node_str(rq->msg, "ike", ike, sizeof(ike), "");
-	vici_node_str(rq->msg, "timeout", tmo, sizeof(tmo), "0");
+	const struct dmn_vici_arg args[] = {
+		{"child", child, sizeof(child)},
+		{"ike", ike, sizeof(ike)},
+		{"timeout", tmo, sizeof(tmo)},
+	};
+	if (!dmn_vici_req_args(rq, args, sizeof(args) / sizeof(args[0])))
+		return;
 	const char *name = child[0] ? child : ike;
 	if (!name[0]) {
 		dmn_vici_reply_status(c, false, "missing child or ike name");
+		return;
+	}
+	if (child[0] && ike[0] && strcmp(child, ike) != 0) {
+		dmn_vici_reply_status(c, false, "child and ike name different connections");
 		return;
 	}
 	if (!rq->d->config || !dmn_config_find(rq->d->config, name)) {
@@ -94,55 +104,141 @@ static void reply_matches(const struct dmn_vici_req *rq, int n, bool terminated)
 	dmn_vici_send(rq->c, &b);
 }
 
+/* What a terminate selects: each key given must match (ids 0: not given). */
+struct term_sel {
+	char child[DMN_NAME_MAX], ike[DMN_NAME_MAX];
+	unsigned long long child_id, ike_id;
+};
+
+/* child-id: an IPsec SA's uniqueid, its 32-bit inbound SPI. swanctl sends it through a signed int,
+ * so one above 2^31 arrives negative: taken modulo 2^32. */
+static bool req_child_id(const struct dmn_vici_req *rq, const char *s, unsigned long long *ret)
+{
+	unsigned long long v;
+	if (s[0] == '-' && dmn_vici_parse_u64(s + 1, &v) && v > 0 && v <= 0x80000000ull) {
+		*ret = 0x100000000ull - v;
+		return true;
+	}
+	return dmn_vici_req_num(rq, "child-id", s, ret);
+}
+
+/* Terminates each IPsec SA that sel selects (its ISAKMP SA stays). Returns how many. */
+static int terminate_children(const struct dmn_vici_req *rq, const struct term_sel *sel)
+{
+	struct dmn *d = rq->d;
+	size_t cap = d->ike ? d->ike->n_children : 0, n = 0;
+	uint64_t *keys = calloc(cap + 1, sizeof(*keys));
+	if (!keys)
+		return -ENOMEM;
+	for (const struct dmn_child *c = dmn_ike_children(d); c && n < cap; c = c->next) {
+		if ((sel->child[0] && strcmp(c->conn, sel->child) != 0) ||
+		    (sel->child_id && c->spi_in != sel->child_id) ||
+		    (sel->ike[0] && strcmp(c->conn, sel->ike) != 0) ||
+		    (sel->ike_id && (c->ike_sa_id != sel->ike_id || dmn_ike_child_orphan(d, c))))
+			continue;
+		keys[n++] = ike_child_key_of(c);
+	}
+	int done = 0;
+	for (size_t i = 0; i < n; i++) {
+		const struct dmn_child *c = d->ike ? dmn_map_get(&d->ike->children, keys[i]) : NULL;
+		if (!c)
+			continue;
+		snprintf(rq->c->control, sizeof(rq->c->control), "%s", c->conn);
+		if (dmn_ike_terminate_child(d, keys[i]) == 0)
+			done++;
+	}
+	free(keys);
+	return done;
+}
+
+/* Terminates each ISAKMP SA that sel selects by id (and name), with its IPsec SAs. */
+static int terminate_sas(const struct dmn_vici_req *rq, const struct term_sel *sel)
+{
+	struct dmn *d = rq->d;
+	const struct dmn_ike_sa *sa = d->ike ? dmn_map_get(&d->ike->sas, sel->ike_id) : NULL;
+	if (!sa || (sel->ike[0] && strcmp(sa->conn, sel->ike) != 0))
+		return 0;
+	snprintf(rq->c->control, sizeof(rq->c->control), "%s", sa->conn);
+	return dmn_ike_terminate_sa(d, sel->ike_id) == 0 ? 1 : 0;
+}
+
+/* Terminates every SA of conn name (dmn_ike_terminate). Returns how many ISAKMP SAs, plus the
+ * IPsec SAs whose ISAKMP SA was gone already (they count as SAs of their own). */
+static int terminate_conn(const struct dmn_vici_req *rq, const char *name)
+{
+	int lone = 0;
+	for (const struct dmn_child *c = dmn_ike_children(rq->d); c; c = c->next)
+		if (strcmp(c->conn, name) == 0 && dmn_ike_child_orphan(rq->d, c))
+			lone++;
+	snprintf(rq->c->control, sizeof(rq->c->control), "%s", name);
+	int n = dmn_ike_terminate(rq->d, name);
+	return (n > 0 ? n : 0) + lone;
+}
+
+/*
+ * terminate: child = NAME and child-id = N (an IPsec SA's uniqueid) select IPsec SAs, which go
+ * alone; otherwise ike = NAME and ike-id = N (an ISAKMP SA's uniqueid) select ISAKMP SAs, which
+ * go with their IPsec SAs; ike = NAME alone takes every SA of the conn (IPsec SAs whose ISAKMP SA
+ * is gone too) and ends its keyingtries retries. The keys given must all match.
+ */
 void dmn_vici_cmd_terminate(const struct dmn_vici_req *rq)
 {
-	char name[DMN_NAME_MAX], ike_id[32];
-	vici_node_str(rq->msg, "ike", name, sizeof(name), "");
-	if (!name[0])
-		vici_node_str(rq->msg, "child", name, sizeof(name), "");
-	vici_node_str(rq->msg, "ike-id", ike_id, sizeof(ike_id), "");
-	unsigned long long id;
-	if (!name[0] && ike_id[0] && dmn_vici_parse_u64(ike_id, &id)) {
-		for (const struct dmn_ike_sa *sa = dmn_ike_sas(rq->d); sa; sa = sa->next)
-			if (sa->sa_id == id)
-				snprintf(name, sizeof(name), "%s", sa->conn);
-	}
-	if (!name[0]) {
-		dmn_vici_reply_status(rq->c, false, "no matching SAs to terminate found");
+	struct term_sel sel;
+	char child_id[24], ike_id[24];
+	const struct dmn_vici_arg args[] = {
+		{"child", sel.child, sizeof(sel.child)},
+		{"ike", sel.ike, sizeof(sel.ike)},
+		{"child-id", child_id, sizeof(child_id)},
+		{"ike-id", ike_id, sizeof(ike_id)},
+	};
+	if (!dmn_vici_req_args(rq, args, sizeof(args) / sizeof(args[0])) ||
+	    !req_child_id(rq, child_id, &sel.child_id) ||
+	    !dmn_vici_req_num(rq, "ike-id", ike_id, &sel.ike_id))
+		return;
+	if (!sel.child[0] && !sel.ike[0] && !child_id[0] && !ike_id[0]) {
+		dmn_vici_reply_status(rq->c, false, "missing terminate selector");
 		return;
 	}
-	snprintf(rq->c->control, sizeof(rq->c->control), "%s", name);
-	int r = dmn_ike_terminate(rq->d, name);
+	int n;
+	if ((child_id[0] && !sel.child_id) || (ike_id[0] && !sel.ike_id))
+		n = 0; /* no SA has uniqueid 0 */
+	else if (sel.child[0] || child_id[0])
+		n = terminate_children(rq, &sel);
+	else if (ike_id[0])
+		n = terminate_sas(rq, &sel);
+	else
+		n = terminate_conn(rq, sel.ike);
 	rq->c->control[0] = '\0';
-	if (r < 0) {
-		char msg[128];
-		snprintf(msg, sizeof(msg), "no ISAKMP SA of '%s' to terminate", name);
-		dmn_vici_reply_status(rq->c, false, msg);
-		return;
-	}
-	reply_matches(rq, r, true);
+	if (n == -ENOMEM)
+		dmn_vici_reply_status(rq->c, false, "out of memory");
+	else if (n <= 0)
+		dmn_vici_reply_status(rq->c, false, "no matching SAs to terminate found");
+	else
+		reply_matches(rq, n, true);
 }
 
 /* rekey: child = NAME rekeys its IPsec SAs, ike = NAME reauthenticates its ISAKMP SA (IKEv1 has no
  * ISAKMP SA rekey). */
 void dmn_vici_cmd_rekey(const struct dmn_vici_req *rq)
 {
-	char name[DMN_NAME_MAX];
-	bool ike = false;
-	vici_node_str(rq->msg, "child", name, sizeof(name), "");
+	char child[DMN_NAME_MAX], ike[DMN_NAME_MAX];
+	const struct dmn_vici_arg args[] = {
+		{"child", child, sizeof(child)},
+		{"ike", ike, sizeof(ike)},
+	};
+	if (!dmn_vici_req_args(rq, args, sizeof(args) / sizeof(args[0])))
+		return;
+	bool reauth = !child[0];
+	const char *name = reauth ? ike : child;
 	if (!name[0]) {
-		vici_node_str(rq->msg, "ike", name, sizeof(name), "");
-		ike = true;
-	}
-	if (!name[0]) {
-		dmn_vici_reply_status(rq->c, false, "rekey needs child or ike");
+		dmn_vici_reply_status(rq->c, false, "rekey needs a child or ike name");
 		return;
 	}
-	int r = dmn_ike_rekey(rq->d, name, ike);
+	int r = dmn_ike_rekey(rq->d, name, reauth);
 	if (r < 0) {
 		char msg[160];
-		snprintf(msg, sizeof(msg), "no %s of '%s' to rekey", ike ? "ISAKMP SA" : "IPsec SA",
-			 name);
+		snprintf(msg, sizeof(msg), "no %s of '%s' to rekey",
+			 reauth ? "ISAKMP SA" : "IPsec SA", name);
 		dmn_vici_reply_status(rq->c, false, msg);
 		return;
 	}

@@ -54,11 +54,21 @@ struct dmn_vici_pending {
 	char fail[256]; /* first warning/error logged about conn while waiting */
 };
 
+/* A conn that is connecting (no ISAKMP SA yet), as list-sas shows it. */
+struct dmn_vici_connecting {
+	char conn[64];
+	unsigned attempt;  /* 1 for the first */
+	uint64_t retry_ms; /* when the next attempt starts (0: one runs now) */
+};
+
 /* A list-sas that streams more events than the output queue may hold: what is left to send, as
- * ids (an SA or child gone meanwhile is skipped); resumed whenever the client has read enough. */
+ * ids (an SA or child gone meanwhile is skipped), then the conns that were connecting when it
+ * began; resumed whenever the client has read enough. */
 struct dmn_vici_listing {
 	uint64_t *sa_ids, *child_keys; /* dmn_ike.sas ids, dmn_ike.children keys */
 	size_t n_sa, next_sa, n_child, next_child;
+	struct dmn_vici_connecting *conns;
+	size_t n_conn, next_conn;
 };
 
 struct dmn_vici_client {
@@ -147,6 +157,10 @@ void dmn_vici_to_xaddr(const struct proto_ike_addr *a, struct xfrm_ipaddr *ret);
  */
 void dmn_vici_ike_section(struct dmn *d, struct vici_builder *b, const struct dmn_ike_sa *sa,
 			  const struct dmn_child *child, bool no_children);
+/* The list-sa style section of a connecting conn: state CONNECTING, its configured hosts, attempt
+ * (1 for the first) and, when a keyingtries retry is planned, next-attempt-in (seconds). */
+void dmn_vici_connecting_section(struct dmn *d, struct vici_builder *b,
+				 const struct dmn_vici_connecting *cn);
 
 /*
  * Handles one received segment from c (the entry point for a fuzz harness: c needs an fd that
@@ -172,6 +186,27 @@ struct dmn_vici_req {
 
 /* A decimal number and nothing else (no sign): true and *ret set, or false. */
 bool dmn_vici_parse_u64(const char *s, unsigned long long *ret);
+
+/* One key-value of a request to read as a string: its key, and the buffer it goes to. */
+struct dmn_vici_arg {
+	const char *key;
+	char *buf;
+	size_t cap; /* > 0 */
+};
+/*
+ * Reads the key-values args[0..n) of rq's message into their buffers, every one of which is
+ * written: the value, or "" when the key is absent or empty. Returns true, or false after
+ * answering rq (success = no, errmsg naming the key) when a value is longer than its buffer
+ * allows or holds a NUL byte: a name is taken whole or not at all.
+ */
+bool dmn_vici_req_args(const struct dmn_vici_req *rq, const struct dmn_vici_arg *args, size_t n)
+	__attribute__((warn_unused_result));
+/*
+ * The number in the string s read from key (dmn_vici_req_args): true with *ret set (0 if s is
+ * empty), or false after answering rq when s is not a decimal number.
+ */
+bool dmn_vici_req_num(const struct dmn_vici_req *rq, const char *key, const char *s,
+		      unsigned long long *ret) __attribute__((warn_unused_result));
 /* Whether name was loaded with load-conn (and not unloaded since): what get-conns lists. */
 bool dmn_vici_is_loaded(const struct dmn_vici *v, const char *name);
 

@@ -5,6 +5,7 @@
  */
 #include "daemon/vici_int.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,6 +80,7 @@ void dmn_vici_listing_free(struct dmn_vici_listing *l)
 		return;
 	free(l->sa_ids);
 	free(l->child_keys);
+	free(l->conns);
 	free(l);
 }
 
@@ -87,45 +89,79 @@ void dmn_vici_listing_pump(struct dmn_vici_client *c)
 	struct dmn_vici_listing *l = c->listing;
 	struct dmn *d = c->v->d;
 	while (l && !c->dead && c->out_bytes < DMN_VICI_OUTQ_MAX / 2 &&
-	       (l->next_sa < l->n_sa || l->next_child < l->n_child)) {
+	       (l->next_sa < l->n_sa || l->next_child < l->n_child || l->next_conn < l->n_conn)) {
 		const struct dmn_ike_sa *sa = NULL;
 		const struct dmn_child *ch = NULL;
+		const struct dmn_vici_connecting *cn = NULL;
 		if (l->next_sa < l->n_sa)
 			sa = d->ike ? dmn_map_get(&d->ike->sas, l->sa_ids[l->next_sa++]) : NULL;
-		else
+		else if (l->next_child < l->n_child)
 			ch = d->ike ? dmn_map_get(&d->ike->children, l->child_keys[l->next_child++])
 				    : NULL;
-		if (!sa && !ch)
+		else
+			cn = &l->conns[l->next_conn++];
+		if (!sa && !ch && !cn)
 			continue; /* gone since the listing began */
 		struct vici_builder b;
 		vici_builder_init_packet(&b, VICI_EVENT, "list-sa");
-		dmn_vici_ike_section(d, &b, sa, ch, false);
+		if (cn)
+			dmn_vici_connecting_section(d, &b, cn);
+		else
+			dmn_vici_ike_section(d, &b, sa, ch, false);
 		dmn_vici_send_event(c, DMN_VICI_EV_LIST_SA, &b);
 	}
-	if (!l || c->dead || l->next_sa < l->n_sa || l->next_child < l->n_child)
+	if (!l || c->dead || l->next_sa < l->n_sa || l->next_child < l->n_child ||
+	    l->next_conn < l->n_conn)
 		return;
 	dmn_vici_listing_free(l);
 	c->listing = NULL;
 	dmn_vici_reply_empty(c);
 }
 
+/* Notes the conns (all, or only ike) that are connecting, for list-sas. 0 or -ENOMEM. */
+static int note_connecting(const struct dmn *d, const char *ike, struct dmn_vici_listing *l)
+{
+	size_t n = d->ike ? d->ike->n_handles : 0;
+	l->conns = calloc(n + 1, sizeof(*l->conns));
+	if (!l->conns)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		const struct dmn_conn_handle *h = &d->ike->handles[i];
+		if (!dmn_ike_handle_connecting(h) || (ike[0] && strcmp(ike, h->name) != 0))
+			continue;
+		struct dmn_vici_connecting *cn = &l->conns[l->n_conn++];
+		snprintf(cn->conn, sizeof(cn->conn), "%s", h->name);
+		cn->attempt = h->tries + 1;
+		cn->retry_ms = h->retry_ms;
+	}
+	return 0;
+}
+
 /*
  * list-sas: one list-sa event per ISAKMP SA (with its children), then one per child whose ISAKMP
- * SA is gone (IKEv1 lets them live on), then the reply. The SAs are noted by id at the start and
- * sent as the client reads, so a listing of any size never overflows the output queue.
+ * SA is gone (IKEv1 lets them live on), then one per conn that is connecting (state CONNECTING:
+ * a phase 1 we started runs, or a keyingtries retry is planned), then the reply. The SAs are
+ * noted by id at the start and sent as the client reads, so a listing of any size never
+ * overflows the output queue.
  */
 void dmn_vici_cmd_list_sas(const struct dmn_vici_req *rq)
 {
 	struct dmn *d = rq->d;
 	char ike[DMN_NAME_MAX], ike_id[32];
-	vici_node_str(rq->msg, "ike", ike, sizeof(ike), "");
-	vici_node_str(rq->msg, "ike-id", ike_id, sizeof(ike_id), "");
+	const struct dmn_vici_arg args[] = {
+		{"ike", ike, sizeof(ike)},
+		{"ike-id", ike_id, sizeof(ike_id)},
+	};
 	unsigned long long want_id = 0;
-	bool by_id = ike_id[0] && dmn_vici_parse_u64(ike_id, &want_id);
+	if (!dmn_vici_req_args(rq, args, sizeof(args) / sizeof(args[0])) ||
+	    !dmn_vici_req_num(rq, "ike-id", ike_id, &want_id))
+		return;
+	bool by_id = ike_id[0] != '\0';
 	struct dmn_vici_listing *l = calloc(1, sizeof(*l));
 	size_t n_sa = d->ike ? d->ike->n_sas : 0, n_ch = d->ike ? d->ike->n_children : 0;
 	if (!l || !(l->sa_ids = calloc(n_sa + 1, sizeof(*l->sa_ids))) ||
-	    !(l->child_keys = calloc(n_ch + 1, sizeof(*l->child_keys)))) {
+	    !(l->child_keys = calloc(n_ch + 1, sizeof(*l->child_keys))) ||
+	    (!by_id && note_connecting(d, ike, l) < 0)) {
 		dmn_vici_listing_free(l);
 		dmn_vici_reply_status(rq->c, false, "out of memory");
 		return;
@@ -238,7 +274,13 @@ static const char *dpd_action_name(enum dmn_dpd_action a)
 	}
 }
 
-/* One list-conn event (the layout of swanctl --list-conns). */
+static void add_keyword(void *ctx, const char *name, const char *value)
+{
+	vici_add_kv_str(ctx, name, value);
+}
+
+/* One list-conn event (the layout of swanctl --list-conns), and a "keywords" section with
+ * every stored ipsec.conf keyword of the conn and its value (from the keyword table). */
 static void send_conn(const struct dmn_vici_req *rq, const struct dmn_conn *conn)
 {
 	struct vici_builder b;
@@ -270,6 +312,9 @@ static void send_conn(const struct dmn_vici_req *rq, const struct dmn_conn *conn
 	add_conf_ts(&b, "remote-ts", &conn->right);
 	vici_end_section(&b);
 	vici_end_section(&b);
+	vici_begin_section(&b, "keywords");
+	dmn_conn_keywords(conn, add_keyword, &b);
+	vici_end_section(&b);
 	vici_end_section(&b);
 	dmn_vici_send_event(rq->c, DMN_VICI_EV_LIST_CONN, &b);
 }
@@ -277,7 +322,9 @@ static void send_conn(const struct dmn_vici_req *rq, const struct dmn_conn *conn
 void dmn_vici_cmd_list_conns(const struct dmn_vici_req *rq)
 {
 	char ike[DMN_NAME_MAX];
-	vici_node_str(rq->msg, "ike", ike, sizeof(ike), "");
+	const struct dmn_vici_arg arg = {"ike", ike, sizeof(ike)};
+	if (!dmn_vici_req_args(rq, &arg, 1))
+		return;
 	const struct dmn_config *cfg = rq->d->config;
 	for (size_t i = 0; cfg && i < cfg->n_conns && !rq->c->dead; i++)
 		if (!ike[0] || strcmp(ike, cfg->conns[i]->name) == 0)

@@ -275,7 +275,13 @@ void dmn_vici_cmd_load_conn(const struct dmn_vici_req *rq)
 void dmn_vici_cmd_unload_conn(const struct dmn_vici_req *rq)
 {
 	char name[DMN_NAME_MAX];
-	vici_node_str(rq->msg, "name", name, sizeof(name), "");
+	const struct dmn_vici_arg arg = {"name", name, sizeof(name)};
+	if (!dmn_vici_req_args(rq, &arg, 1))
+		return;
+	if (!name[0]) {
+		dmn_vici_reply_status(rq->c, false, "unloading connection failed: missing name");
+		return;
+	}
 	if (!rq->d->config || !dmn_config_find(rq->d->config, name)) {
 		dmn_vici_reply_status(rq->c, false, "unloading connection failed: not found");
 		return;

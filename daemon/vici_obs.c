@@ -5,8 +5,10 @@
  */
 #include "daemon/vici_int.h"
 
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "daemon/config.h"
@@ -25,6 +27,70 @@ static void metric(struct vici_builder *b, const char *family, const char *label
 	vici_add_kv_fmt(b, key, "%llu", v);
 }
 
+struct conn_sample {
+	uint64_t sas, bytes[2]; /* bytes[1]: in */
+};
+
+/* A label value as Prometheus reads it: backslash, quote and newline escaped. */
+static void label_value(const char *s, char *out, size_t len)
+{
+	size_t at = 0;
+	for (; *s && at + 3 < len; s++) {
+		if (*s == '\\' || *s == '"')
+			out[at++] = '\\';
+		if (*s == '\n') {
+			out[at++] = '\\';
+			out[at++] = 'n';
+			continue;
+		}
+		out[at++] = *s;
+	}
+	out[at] = '\0';
+}
+
+/* The per-conn families, one sample per configured conn in each that has negotiated, failed or
+ * holds an IPsec SA (conn handles are made and forgotten with the configuration, so the label's
+ * cardinality is at most the number of conns; idle conns of a large hub add nothing); per:
+ * the installed pairs and bytes by handle index, NULL when they could not be counted. */
+static void conn_metrics(struct vici_builder *b, const struct dmn_ike *ik,
+			 const struct conn_sample *per)
+{
+	static const char *const fams[] = {"oakley_conn_ike_sas_established_total",
+					   "oakley_conn_ipsec_sas_established_total",
+					   "oakley_conn_failures_total", "oakley_conn_ipsec_sas",
+					   "oakley_conn_ipsec_bytes_total"};
+	for (size_t f = 0; ik && f < sizeof(fams) / sizeof(fams[0]); f++)
+		for (size_t i = 0; i < ik->n_handles; i++) {
+			const struct dmn_conn_handle *h = &ik->handles[i];
+			char name[160], l[200];
+			if (!h->p1_up && !h->p2_up && !h->p1_failed && !h->p2_failed &&
+			    (!per || !per[i].sas))
+				continue; /* a conn that never did anything: no samples */
+			label_value(h->name, name, sizeof(name));
+			for (int k = 0; k < 2; k++) {
+				if (f < 2 || f == 3) { /* one sample */
+					snprintf(l, sizeof(l), "{conn=\"%s\"}", name);
+					metric(b, fams[f], l,
+					       f == 0	? h->p1_up
+					       : f == 1 ? h->p2_up
+					       : per	? per[i].sas
+							: 0);
+					break;
+				}
+				if (f == 2)
+					snprintf(l, sizeof(l), "{conn=\"%s\",phase=\"%d\"}", name,
+						 k + 1);
+				else
+					snprintf(l, sizeof(l), "{conn=\"%s\",direction=\"%s\"}",
+						 name, k ? "in" : "out");
+				metric(b, fams[f], l,
+				       f == 2 ? (k ? h->p2_failed : h->p1_failed)
+				       : per  ? per[i].bytes[k]
+					      : 0);
+			}
+		}
+}
+
 void dmn_vici_cmd_metrics(const struct dmn_vici_req *rq)
 {
 	struct dmn *d = rq->d;
@@ -41,7 +107,10 @@ void dmn_vici_cmd_metrics(const struct dmn_vici_req *rq)
 		{"oakley_ike_sas", "gauge", "Established ISAKMP SAs."},
 		{"oakley_ike_sas_half_open", "gauge", "Responder ISAKMP SAs not yet established."},
 		{"oakley_ipsec_sas", "gauge",
-		 "IPsec SA pairs carrying traffic (replaced ones excluded)."},
+		 "IPsec SA pairs carrying traffic: installed in the kernel (replaced ones "
+		 "excluded)."},
+		{"oakley_ipsec_sas_not_installed", "gauge",
+		 "IPsec SA pairs negotiated that the kernel refused to install."},
 		{"oakley_negotiations_started_total", "counter",
 		 "Phase-1 negotiations we initiated."},
 		{"oakley_ike_sas_established_total", "counter", "ISAKMP SAs established."},
@@ -65,6 +134,16 @@ void dmn_vici_cmd_metrics(const struct dmn_vici_req *rq)
 		 "Bytes through current IPsec SAs (kernel counters)."},
 		{"oakley_ipsec_packets_total", "counter",
 		 "Packets through current IPsec SAs (kernel counters)."},
+		{"oakley_conn_ike_sas_established_total", "counter",
+		 "ISAKMP SAs established, per configured conn."},
+		{"oakley_conn_ipsec_sas_established_total", "counter",
+		 "IPsec SA pairs negotiated, per configured conn."},
+		{"oakley_conn_failures_total", "counter",
+		 "Failed negotiations per configured conn, by phase."},
+		{"oakley_conn_ipsec_sas", "gauge",
+		 "IPsec SA pairs installed in the kernel, per configured conn."},
+		{"oakley_conn_ipsec_bytes_total", "counter",
+		 "Bytes through current IPsec SAs per configured conn (kernel counters)."},
 	};
 	vici_begin_section(&b, "help");
 	for (size_t i = 0; i < sizeof(fam) / sizeof(fam[0]); i++) {
@@ -74,12 +153,23 @@ void dmn_vici_cmd_metrics(const struct dmn_vici_req *rq)
 	}
 	vici_end_section(&b);
 	vici_begin_section(&b, "samples");
-	unsigned children = 0;
+	unsigned children = 0, refused = 0;
 	uint64_t bytes[2] = {0, 0}, packets[2] = {0, 0};
+	/* per conn (its handle's index): installed pairs and bytes in/out */
+	size_t n_conns = ik ? ik->n_handles : 0;
+	struct conn_sample *per = n_conns ? calloc(n_conns, sizeof(*per)) : NULL;
 	for (const struct dmn_child *c = dmn_ike_children(d); c; c = c->next) {
 		if (c->superseded)
 			continue;
-		children++;
+		const struct dmn_conn_handle *h = per ? dmn_ike_handle(d, c->conn) : NULL;
+		struct conn_sample *cs = h ? &per[h - ik->handles] : NULL;
+		if (dmn_child_installed(c)) {
+			children++;
+			if (cs)
+				cs->sas++;
+		} else {
+			refused++;
+		}
 		for (int in = 0; in < 2 && d->xfrm; in++) {
 			if (!(in ? c->sa_in : c->sa_out))
 				continue;
@@ -89,12 +179,15 @@ void dmn_vici_cmd_metrics(const struct dmn_vici_req *rq)
 			if (xfrm_sa_get(d->xfrm, &id, &info) == 0) {
 				bytes[in] += info.bytes;
 				packets[in] += info.packets;
+				if (cs)
+					cs->bytes[in] += info.bytes;
 			}
 		}
 	}
 	metric(&b, "oakley_ike_sas", NULL, ik ? ik->n_sas : 0);
 	metric(&b, "oakley_ike_sas_half_open", NULL, es.half_open);
 	metric(&b, "oakley_ipsec_sas", NULL, children);
+	metric(&b, "oakley_ipsec_sas_not_installed", NULL, refused);
 	metric(&b, "oakley_negotiations_started_total", NULL, ik ? ik->p1_initiated : 0);
 	metric(&b, "oakley_ike_sas_established_total", NULL, ik ? ik->p1_up : 0);
 	metric(&b, "oakley_ipsec_sas_established_total", NULL, ik ? ik->p2_up : 0);
@@ -133,8 +226,26 @@ void dmn_vici_cmd_metrics(const struct dmn_vici_req *rq)
 	metric(&b, "oakley_ipsec_bytes_total", "{direction=\"out\"}", bytes[0]);
 	metric(&b, "oakley_ipsec_packets_total", "{direction=\"in\"}", packets[1]);
 	metric(&b, "oakley_ipsec_packets_total", "{direction=\"out\"}", packets[0]);
+	conn_metrics(&b, ik, per);
+	free(per);
 	vici_end_section(&b);
 	dmn_vici_send(rq->c, &b);
+}
+
+/* True if a peer no conn matched may have been meant for conn: its address is conn's right=, or
+ * conn takes any address (right=%any). */
+static bool peer_may_be(const struct dmn_conn *conn, const char *peer)
+{
+	const struct dmn_addr *r = &conn->right.host;
+	char a[INET6_ADDRSTRLEN];
+	if (r->kind == DMN_ADDR_ANY)
+		return true;
+	if (r->kind != DMN_ADDR_IP)
+		return r->any_allowed;
+	if (!inet_ntop(r->family, r->bytes, a, sizeof(a)))
+		return false;
+	size_t n = strlen(a);
+	return strncmp(peer, a, n) == 0 && (peer[n] == '[' || peer[n] == '\0');
 }
 
 /* oakley-explain [name = NAME]: the recorded failures (of NAME), newest first, in plain words. */
@@ -142,15 +253,23 @@ void dmn_vici_cmd_explain(const struct dmn_vici_req *rq)
 {
 	struct dmn *d = rq->d;
 	char name[DMN_NAME_MAX];
-	vici_node_str(rq->msg, "name", name, sizeof(name), "");
+	const struct dmn_vici_arg arg = {"name", name, sizeof(name)};
+	if (!dmn_vici_req_args(rq, &arg, 1))
+		return;
 	struct vici_builder b;
 	vici_builder_init_packet(&b, VICI_CMD_RESPONSE, NULL);
 	vici_begin_list(&b, "order");
-	const struct dmn_failure *v[DMN_FAILURES_MAX];
+	const struct dmn_failure *v[DMN_FAILURES_MAX + DMN_UNMATCHED_MAX];
 	unsigned n = 0;
 	for (unsigned i = 0; d->ike && i < d->ike->n_failures; i++) {
 		const struct dmn_failure *f = &d->ike->failures[i];
 		if (!name[0] || strcmp(f->conn, name) == 0)
+			v[n++] = f;
+	}
+	const struct dmn_conn *conn = name[0] ? dmn_config_find(d->config, name) : NULL;
+	for (unsigned i = 0; d->ike && i < d->ike->n_unmatched; i++) {
+		const struct dmn_failure *f = &d->ike->unmatched[i];
+		if (!name[0] || (conn && peer_may_be(conn, f->peer)))
 			v[n++] = f;
 	}
 	for (unsigned i = 1; i < n; i++) /* newest first */

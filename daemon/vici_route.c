@@ -11,8 +11,10 @@
 
 static void route(const struct dmn_vici_req *rq, bool add)
 {
-	char name[DMN_NAME_MAX] = "", msg[160];
-	vici_node_str(rq->msg, "child", name, sizeof(name), "");
+	char name[DMN_NAME_MAX], msg[160];
+	const struct dmn_vici_arg args[] = {{"child", name, sizeof(name)}};
+	if (!dmn_vici_req_args(rq, args, 1))
+		return;
 	if (!name[0]) {
 		dmn_vici_reply_status(rq->c, false, "missing child name");
 		return;

@@ -363,3 +363,42 @@ void dmn_vici_ike_section(struct dmn *d, struct vici_builder *b, const struct dm
 	vici_end_section(b);
 	vici_end_section(b);
 }
+
+/* A configured host as a key-value: its address, its hostname, or %any. */
+static void add_conf_host(struct vici_builder *b, const char *key, const struct dmn_addr *a)
+{
+	char s[DMN_HOST_MAX];
+	if (a->kind == DMN_ADDR_IP)
+		dmn_vici_addr_str(a->family, a->bytes, s, sizeof(s));
+	else
+		snprintf(s, sizeof(s), "%s", a->kind == DMN_ADDR_HOSTNAME ? a->host : "%any");
+	vici_add_kv_str(b, key, s);
+}
+
+void dmn_vici_connecting_section(struct dmn *d, struct vici_builder *b,
+				 const struct dmn_vici_connecting *cn)
+{
+	const struct dmn_conn *conn = d->config ? dmn_config_find(d->config, cn->conn) : NULL;
+	vici_begin_section(b, cn->conn);
+	/* no ISAKMP SA yet: swanctl prints these fields of every SA */
+	vici_add_kv_str(b, "uniqueid", "0");
+	vici_add_kv_str(b, "version", "1");
+	vici_add_kv_str(b, "state", "CONNECTING");
+	if (conn) {
+		add_conf_host(b, "local-host", &conn->left.host);
+		add_conf_host(b, "remote-host", &conn->right.host);
+	}
+	vici_add_kv_str(b, "initiator", "yes");
+	vici_add_kv_str(b, "initiator-spi", "0000000000000000");
+	vici_add_kv_str(b, "responder-spi", "0000000000000000");
+	vici_add_kv_fmt(b, "attempt", "%u", cn->attempt);
+	uint64_t now = dmn_now_ms(d);
+	if (cn->retry_ms)
+		vici_add_kv_fmt(b, "next-attempt-in", "%llu",
+				(unsigned long long)(cn->retry_ms > now
+							     ? (cn->retry_ms - now + 999) / 1000
+							     : 0));
+	vici_begin_section(b, "child-sas");
+	vici_end_section(b);
+	vici_end_section(b);
+}

@@ -5,6 +5,7 @@
  */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -18,11 +19,16 @@ enum proto_log_level {
 
 struct proto_env {
 	void *ctx;
-	/* Fills buf with n unpredictable bytes (getrandom in the daemon, a seeded stream in tests). */
+	/* Fills buf with n unpredictable bytes (getrandom in the daemon, a seeded stream in tests).
+	 */
 	void (*random)(void *ctx, uint8_t *buf, size_t n);
 	/* Monotonic milliseconds. */
 	uint64_t (*now_ms)(void *ctx);
-	/* One log line without a trailing newline; never called with secret material. May be NULL. */
+	/* One log line without a trailing newline; never called with secret material. May be NULL.
+	 */
 	void (*log)(void *ctx, enum proto_log_level level, const char *fmt, ...)
 		__attribute__((format(printf, 3, 4)));
+	/* Whether log keeps lines of level (so that costly debug output is not even built). May
+	 * be NULL: every level is kept. */
+	bool (*log_enabled)(void *ctx, enum proto_log_level level);
 };

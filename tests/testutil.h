@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Minimal assertions for oakley's unit tests. Each CHECK that fails prints file:line and the
- * expression and counts a failure; TEST_END() returns the process status (0 or 1). A test that cannot
- * run prints "SKIP: why" and exits 77 (TEST_SKIP), which meson reports as skipped.
+ * expression and counts a failure; TEST_END() returns the process status (0 or 1): 1 also when no
+ * check ran at all, since a test that checked nothing proves nothing. A test that cannot run prints
+ * "SKIP: why" and exits 77 (TEST_SKIP), which meson reports as skipped.
  */
 #pragma once
 
@@ -36,7 +37,9 @@ static unsigned test_checks;
 #define TEST_SKIP(why) (printf("SKIP: %s\n", (why)), exit(77))
 
 #define TEST_END()                                                                                 \
-	(printf("%u checks, %u failed\n", test_checks, test_failures), test_failures ? 1 : 0)
+	(printf("%u checks, %u failed%s\n", test_checks, test_failures,                          \
+		test_checks ? "" : " (no check ran: failure)"),                                    \
+	 test_failures || !test_checks ? 1 : 0)
 
 /* Parses a hex string (whitespace ignored) into out; returns the byte count or -1. */
 static inline int test_unhex(const char *hex, unsigned char *out, size_t cap)

@@ -11,32 +11,38 @@ _oakley()
 {
     local cur prev words cword
     _init_completion || return
-    local commands="up down status list-conns list-sas reload rekey log version"
-    local socket="" i cmd=""
+    # Every command of oakley's table (tools/oakley/main.c), and those that take a connection
+    # name; tests/unit/tools/completion.sh checks both against `oakley --help`.
+    local commands="up down status list-conns list-sas reload rekey explain metrics reauth log version"
+    local named="up down status list-sas rekey explain reauth"
+    local socket="" i cmd="" nargs=0 optend=""
+    # Options may come anywhere on the line (until --): skip them to find the command.
     for ((i = 1; i < cword; i++)); do
+        if [[ -n $optend ]]; then
+            [[ -z $cmd ]] && cmd=${words[i]} || ((nargs++))
+            continue
+        fi
         case ${words[i]} in
-        --socket) socket=${words[i + 1]}; ((i++)) ;;
-        --json | --help | -h) ;;
+        --) optend=1 ;;
+        --socket | -s) socket=${words[i + 1]}; ((i++)) ;;
+        --socket=*) socket=${words[i]#--socket=} ;;
         -*) ;;
-        *) cmd=${words[i]}; break ;;
+        *) [[ -z $cmd ]] && cmd=${words[i]} || ((nargs++)) ;;
         esac
     done
-    if [[ $prev == --socket ]]; then
+    if [[ -z $optend && ($prev == --socket || $prev == -s) ]]; then
         _filedir
         return
     fi
-    if [[ -z $cmd ]]; then
-        if [[ $cur == -* ]]; then
-            COMPREPLY=($(compgen -W "--socket --json --help" -- "$cur"))
-        else
-            COMPREPLY=($(compgen -W "$commands" -- "$cur"))
-        fi
+    if [[ -z $optend && $cur == -* ]]; then
+        COMPREPLY=($(compgen -W "--socket --json --help" -- "$cur"))
         return
     fi
-    case $cmd in
-    up | down | rekey | status | list-sas)
-        [[ $((cword - i)) -eq 1 ]] &&
-            COMPREPLY=($(compgen -W "$(_oakley_conns "$socket")" -- "$cur"))
-        ;;
-    esac
+    if [[ -z $cmd ]]; then
+        COMPREPLY=($(compgen -W "$commands" -- "$cur"))
+        return
+    fi
+    if [[ " $named " == *" $cmd "* && $nargs -eq 0 ]]; then
+        COMPREPLY=($(compgen -W "$(_oakley_conns "$socket")" -- "$cur"))
+    fi
 } && complete -F _oakley oakley

@@ -17,9 +17,10 @@
  * }
  *
  * Actions (struct proto_ike_action) are: a datagram to send, a timer to (re)arm or cancel for one
- * SA (the engine decides the retransmission schedule: PROTO_IKE_RETRANSMIT_BASE_MS doubling, at
- * most PROTO_IKE_RETRANSMIT_TRIES sends), a DH job to run, and events (phase 1 up / failed, phase
- * 2 up / failed, delete received, INITIAL-CONTACT received, notify received, SA gone).
+ * SA (the engine decides the retransmission schedule from the conn's retransmit_interval_ms and
+ * retransmit_timeout_ms, see struct proto_ike_conn), a DH job to run, and events (phase 1 up /
+ * failed, phase 2 up / failed, delete received, INITIAL-CONTACT received, notify received, SA
+ * gone).
  *
  * SAs are named by a 64-bit id that is never reused: a timer or job for an SA that is gone is
  * ignored, so the daemon never holds a dangling pointer.
@@ -58,10 +59,15 @@ struct crypto_dh;
 #define PROTO_IKE_DELETE_SPIS_MAX	     32	  /* SPIs reported per delete event */
 #define PROTO_IKE_KEYMAT_MAX		     128  /* KEYMAT bytes per direction */
 #define PROTO_IKE_MSG_MAX		     8192 /* largest datagram built or accepted */
-#define PROTO_IKE_RETRANSMIT_BASE_MS	     1000u
-#define PROTO_IKE_RETRANSMIT_TRIES	     5u /* sends of one message, the first included */
+/* An unanswered message is resent after the conn's interval, then after twice as long each
+ * time, but never waiting longer than WAIT_MAX between two sends; the exchange fails once the
+ * conn's timeout has passed since the message was first sent (no send at that instant). */
+#define PROTO_IKE_RETRANSMIT_INTERVAL_MS 500u	/* default first wait */
+#define PROTO_IKE_RETRANSMIT_TIMEOUT_MS	 60000u /* default give-up time */
+#define PROTO_IKE_RETRANSMIT_WAIT_MAX_MS 16000u
 /* A duplicate is answered with the cached reply at most this often and RETRANSMIT_TRIES times,
  * so that two peers cannot keep answering each other's duplicates. */
+#define PROTO_IKE_RETRANSMIT_TRIES     5u
 #define PROTO_IKE_DUP_INTERVAL_MS      500u
 #define PROTO_IKE_HALF_OPEN_TIMEOUT_MS 30000u /* responder gives up a silent negotiation */
 #define PROTO_IKE_NATT_PORT	       4500u  /* RFC 3947 §4: the port both sides float to */
@@ -140,6 +146,11 @@ struct proto_ike_conn {
 				 of shortening them (lifetimecheck=strict) */
 	bool compress;	      /* IPComp (RFC 3173, DEFLATE): offer it with each ESP/AH
 				 proposal, accept it when offered (compress=yes) */
+	/* retransmission of our unanswered messages (PROTO_IKE_RETRANSMIT_*): the first wait
+	 * and the time after the first send at which the exchange fails; 0 = the default.
+	 * Phase 1 follows the ISAKMP SA's conn, a Quick Mode its own. */
+	uint32_t retransmit_interval_ms;
+	uint32_t retransmit_timeout_ms;
 	/* a side without traffic selectors is its host address, limited to this protocol and port
 	 * (leftprotoport=/rightprotoport=, e.g. 17/1701 for L2TP; 0 = any) */
 	uint8_t local_proto, remote_proto;

@@ -121,10 +121,18 @@ static enum ike_ret am_r_recv_i1_start_dh(struct ike_ctx *c)
 	struct proto_ike_id id;
 	if (!ike_take_nonce(c, sa->n->ni, &sa->n->ni_len))
 		return IKE_DROP;
-	if (!ike_id_from_payload(idp, &id) || !c->e->pol.find_p1 ||
-	    c->e->pol.find_p1(c->e->pol.ctx, &sa->local, &sa->peer, &id, sa->conn) < 0) {
+	if (!ike_id_from_payload(idp, &id)) {
 		c->notify = ISAKMP_N_INVALID_ID_INFORMATION;
-		ike_fail(c, PROTO_IKE_E_POLICY, "no connection for this peer and ID");
+		ike_fail(c, PROTO_IKE_E_ID, "the peer's ID payload is not a usable phase-1 ID");
+		return IKE_FAIL;
+	}
+	if (!c->e->pol.find_p1 ||
+	    c->e->pol.find_p1(c->e->pol.ctx, &sa->local, &sa->peer, &id, sa->conn) < 0) {
+		char got[128];
+		ike_id_str(&id, got, sizeof(got));
+		c->notify = ISAKMP_N_INVALID_ID_INFORMATION;
+		ike_fail(c, PROTO_IKE_E_POLICY,
+			 "no connection for this peer and ID: Aggressive Mode from ID %s", got);
 		return IKE_FAIL;
 	}
 	if (!sa->conn->aggressive) {

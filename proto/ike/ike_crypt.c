@@ -42,6 +42,8 @@ static bool encrypt_body(struct ike_sa *sa, struct crypto_iv_state *iv, struct p
 bool ike_msg_end(struct ike_ctx *c, struct proto_builder *b)
 {
 	size_t n = proto_builder_finish(b);
+	if (n)
+		ike_trace_sent(c->sa, c->x, b->buf, n);
 	if (n == 0 || !encrypt_body(c->sa, &c->x->iv, b, n))
 		return false;
 	c->x->out_len = b->len;
@@ -73,6 +75,8 @@ static bool fill_hash(struct ike_sa *sa, struct ike_xchg *x, uint8_t *buf, size_
 bool ike_msg_end_hash(struct ike_ctx *c, struct proto_builder *b, size_t hash_off, int kind)
 {
 	size_t n = proto_builder_finish(b);
+	if (n)
+		ike_trace_sent(c->sa, c->x, b->buf, n);
 	if (n == 0 || !fill_hash(c->sa, c->x, b->buf, n, hash_off, kind) ||
 	    !encrypt_body(c->sa, &c->x->iv, b, n))
 		return false;

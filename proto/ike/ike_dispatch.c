@@ -51,8 +51,36 @@ static void fail_p1(struct ike_sa *sa, enum proto_ike_reason r, const char *text
 	ike_sa_free(sa);
 }
 
-/* Resends the cached message of x or gives up after PROTO_IKE_RETRANSMIT_TRIES sends. Returns
- * false if the SA was freed. */
+/* The conn whose retransmit settings x follows: a Quick Mode's own, else the ISAKMP SA's. */
+static const struct proto_ike_conn *xchg_conn(const struct ike_sa *sa, const struct ike_xchg *x)
+{
+	return x->qm ? &x->qm->conn : sa->conn;
+}
+
+static uint64_t retransmit_timeout_ms(const struct proto_ike_conn *c)
+{
+	return c->retransmit_timeout_ms ? c->retransmit_timeout_ms
+					: PROTO_IKE_RETRANSMIT_TIMEOUT_MS;
+}
+
+/* When x, sent for the sends-th time at now, is next due: the conn's interval doubled per
+ * resend, at most PROTO_IKE_RETRANSMIT_WAIT_MAX_MS, and never past the give-up time. */
+static uint64_t retransmit_deadline(const struct ike_sa *sa, const struct ike_xchg *x, uint64_t now,
+				    unsigned sends)
+{
+	const struct proto_ike_conn *c = xchg_conn(sa, x);
+	uint64_t wait = c->retransmit_interval_ms ? c->retransmit_interval_ms
+						  : PROTO_IKE_RETRANSMIT_INTERVAL_MS;
+	for (unsigned i = 1; i < sends && wait < PROTO_IKE_RETRANSMIT_WAIT_MAX_MS; i++)
+		wait *= 2;
+	if (wait > PROTO_IKE_RETRANSMIT_WAIT_MAX_MS)
+		wait = PROTO_IKE_RETRANSMIT_WAIT_MAX_MS;
+	uint64_t end = x->first_sent + retransmit_timeout_ms(c);
+	return now + wait < end ? now + wait : end;
+}
+
+/* Resends the cached message of x, or gives up once the conn's retransmit timeout has passed
+ * since its first send. Returns false if the SA was freed. */
 static bool xchg_timeout(struct ike_sa *sa, struct ike_xchg *x, uint64_t now)
 {
 	if (x->state == S_QM_I_DONE || x->state == S_QM_R_DONE || !x->last_sent) {
@@ -62,10 +90,11 @@ static bool xchg_timeout(struct ike_sa *sa, struct ike_xchg *x, uint64_t now)
 			ike_xchg_retire(sa, x);
 		return true;
 	}
-	if (x->tries >= PROTO_IKE_RETRANSMIT_TRIES) {
+	if (now >= x->first_sent + retransmit_timeout_ms(xchg_conn(sa, x))) {
 		char text[256];
 		int w = snprintf(text, sizeof(text),
-				 "no reply from the peer after %u transmissions in %s", x->tries,
+				 "no reply from the peer after %u transmissions over %llu ms in %s",
+				 x->tries, (unsigned long long)(now - x->first_sent),
 				 ike_state_name(x->state));
 		/* NAT-T moves phase 1 to UDP 4500 half way (RFC 3947 §4): a path that passes 500
 		 * and drops 4500 fails exactly here; say so, the explain command relies on it. */
@@ -96,8 +125,18 @@ static bool xchg_timeout(struct ike_sa *sa, struct ike_xchg *x, uint64_t now)
 	}
 	ike_push_send(sa, x->last_sent, x->last_len);
 	sa->e->st.retransmits++;
-	x->deadline = now + ((uint64_t)PROTO_IKE_RETRANSMIT_BASE_MS << x->tries);
 	x->tries++;
+	x->deadline = retransmit_deadline(sa, x, now, x->tries);
+	/* What `oakley up` shows while the peer is silent. Info for the exchanges we started only:
+	 * a responder's resends are what a flood of spoofed first messages leaves behind. */
+	uint64_t end = x->first_sent + retransmit_timeout_ms(xchg_conn(sa, x));
+	ike_log(sa->e, x->initiator ? PROTO_LOG_INFO : PROTO_LOG_DEBUG,
+		"\"%s\" #%llu: no reply to %s yet: sent it again (send %u), waiting %llu ms "
+		"(giving up in %llu s)",
+		x->qm ? x->qm->conn.name : sa->conn->name, (unsigned long long)sa->id,
+		ike_state_name(x->state), x->tries,
+		(unsigned long long)(x->deadline - now),
+		(unsigned long long)(end > now ? (end - now + 999) / 1000 : 0));
 	return true;
 }
 
@@ -289,7 +328,8 @@ static void send_out(struct ike_ctx *c, const struct ike_row *row, enum ike_ev e
 	x->reply_to_rx = ev != EV_START;
 	ike_push_send(c->sa, x->last_sent, x->last_len);
 	x->tries = 1;
-	x->deadline = row->arm ? ike_now(c->e) + PROTO_IKE_RETRANSMIT_BASE_MS : 0;
+	x->first_sent = ike_now(c->e);
+	x->deadline = row->arm ? retransmit_deadline(c->sa, x, x->first_sent, 1) : 0;
 }
 
 void ike_dispatch(struct ike_ctx *c, enum ike_ev ev)

@@ -182,7 +182,8 @@ struct ike_xchg {
 	uint8_t *last_sent;
 	size_t last_len;
 	unsigned tries;
-	uint64_t deadline; /* 0 = no timer */
+	uint64_t first_sent; /* when last_sent went out the first time */
+	uint64_t deadline;   /* 0 = no timer */
 	uint8_t rx_digest[32];
 	bool has_rx;
 	bool reply_to_rx;     /* last_sent answers the message of rx_digest */
@@ -302,6 +303,13 @@ enum { IKE_NATT_NONE, IKE_NATT_DRAFT, IKE_NATT_RFC };
 
 /* ike_sa.c and ike_dispatch.c */
 uint64_t ike_now(struct proto_ike_engine *e);
+/* "AES-CBC-128/SHA2-256/MODP-2048, ..." for the proposals of an SA payload (phase 1 or 2). */
+void ike_sa_offer_str(const struct proto_sa *sa, char *buf, size_t len);
+/* Debug trace of a message (ike_trace.c): its payload list, received vendor IDs, proposals. */
+void ike_trace_msg(struct ike_sa *sa, const struct ike_xchg *x, bool sent,
+		   const struct proto_msg *m);
+/* The same for a message we built: n plaintext bytes from the ISAKMP header. */
+void ike_trace_sent(struct ike_sa *sa, const struct ike_xchg *x, const uint8_t *buf, size_t n);
 void ike_log(struct proto_ike_engine *e, enum proto_log_level l, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 struct ike_sa *ike_sa_new(struct proto_ike_engine *e, bool initiator,

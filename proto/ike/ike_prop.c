@@ -760,3 +760,23 @@ bool ike_p2_reply_ok(struct ike_ctx *c, const struct proto_sa *sa)
 		 n > 1 ? (same ? ", repeated" : ", and others") : "");
 	return false;
 }
+
+void ike_sa_offer_str(const struct proto_sa *sa, char *buf, size_t len)
+{
+	struct proto_iter pi;
+	struct proto_proposal p;
+	proto_proposals_begin(&pi, sa);
+	bool p1 = proto_proposals_next(&pi, &p) && p.protocol == PROTO_ISAKMP;
+	if (p1) {
+		struct p1_xf xf[PROTO_IKE_CONSIDER_MAX];
+		uint8_t pnum = 0;
+		unsigned n = collect_p1(sa, xf, &pnum);
+		p1_offer_str(xf, n, buf, len);
+	} else {
+		struct ike_p2_choice v[PROTO_IKE_CONSIDER_MAX];
+		unsigned n = ike_p2_collect(sa, v);
+		p2_offer_str(v, n, buf, len);
+	}
+	if (!buf[0])
+		snprintf(buf, len, "nothing usable");
+}

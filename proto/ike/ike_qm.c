@@ -139,7 +139,12 @@ static enum ike_ret qm_i_send_i1(struct ike_ctx *c)
 	proto_put_nonce(&b, x->qm->ni, x->qm->ni_len);
 	if (x->qm->dh) {
 		size_t n = crypto_dh_public_len(x->qm->conn.pfs_group);
-		crypto_dh_public(x->qm->dh, ke, n);
+		if (crypto_dh_public(x->qm->dh, ke, n) < 0) {
+			ike_fail(c, PROTO_IKE_E_DH,
+				 "PFS Diffie-Hellman: no public value for group %u",
+				 x->qm->conn.pfs_group);
+			return IKE_FAIL;
+		}
 		proto_put_ke(&b, ke, n);
 	}
 	ike_put_ts(&b, &x->qm->ts_i);
@@ -488,7 +493,12 @@ static enum ike_ret qm_r_send_r2(struct ike_ctx *c)
 	proto_put_nonce(&b, x->qm->nr, x->qm->nr_len);
 	if (x->qm->chosen.group && c->job) {
 		size_t n = crypto_dh_public_len(x->qm->chosen.group);
-		crypto_dh_public(c->job->dh, ke, n);
+		if (!c->job->dh || crypto_dh_public(c->job->dh, ke, n) < 0) {
+			ike_fail(c, PROTO_IKE_E_DH,
+				 "PFS Diffie-Hellman: no public value for group %u",
+				 x->qm->chosen.group);
+			return IKE_FAIL;
+		}
 		proto_put_ke(&b, ke, n);
 	}
 	if (x->qm->send_ids) {
@@ -562,7 +572,12 @@ static enum ike_ret qm_r_recv_i3_done(struct ike_ctx *c)
 	size_t hoff = proto_put_hash(&b, zero, c->sa->keys.prf_len);
 	proto_put_notify(&b, ISAKMP_DOI_IPSEC, x->qm->chosen.prop.protocol, ISAKMP_N_CONNECTED, spi,
 			 4, NULL, 0);
-	ike_msg_end_hash(c, &b, hoff, IKE_HASH1);
+	if (!ike_msg_end_hash(c, &b, hoff, IKE_HASH1))
+		/* the SA is up all the same: the initiator only misses its confirmation */
+		ike_log(c->e, PROTO_LOG_WARNING,
+			"\"%s\" #%llu: quick mode %08x: could not build the CONNECTED notify, "
+			"not sent",
+			x->qm->conn.name, (unsigned long long)c->sa->id, x->msgid);
 	return IKE_DONE;
 }
 

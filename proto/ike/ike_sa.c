@@ -700,6 +700,7 @@ static enum proto_ike_input_result xchg_input(struct ike_sa *sa, struct ike_xchg
 		}
 		return PROTO_IKE_IN_DROPPED;
 	}
+	ike_trace_msg(sa, x, false, m);
 	struct ike_ctx c = {.e = e,
 			    .sa = sa,
 			    .x = x,

@@ -248,6 +248,8 @@ static void wire_put(struct h_world *w, int to, const struct proto_ike_action *a
 		w->natt_sent[from]++;
 	else
 		w->plain_sent[from]++;
+	if (w->n_sent_at[from] < sizeof(w->sent_at[from]) / sizeof(w->sent_at[from][0]))
+		w->sent_at[from][w->n_sent_at[from]++] = w->now;
 	w->last_sport[from] = a->src.port;
 	w->last_dport[from] = a->dst.port;
 	/* the engine sends NAT-T datagrams from and (unless a NAT maps it) to port 4500 */

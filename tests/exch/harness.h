@@ -81,6 +81,8 @@ struct h_world {
 	unsigned natt_sent[2];		       /* datagrams peer i sent on its NAT-T socket */
 	unsigned plain_sent[2];		       /* ... on its IKE socket */
 	uint16_t last_sport[2], last_dport[2]; /* ports of peer i's last datagram */
+	uint64_t sent_at[2][32]; /* clock of peer i's first 32 datagrams, blackholed ones too */
+	unsigned n_sent_at[2];
 	bool bad_port; /* a NAT-T datagram not between NAT-T ports, or vice versa */
 };
 

@@ -15,6 +15,9 @@
 #include "tests/testutil.h"
 
 #define RUN_MS 600000u
+/* sends of an unanswered message with the default retransmit settings (500 ms doubling up to
+ * 16 s, given up at 60 s): at 0, 0.5, 1.5, 3.5, 7.5, 15.5, 31.5 and 47.5 s */
+#define DEFAULT_SENDS 8
 
 /* Both sides up once each with n_child IPsec SA pairs whose keys and SPIs mirror each other. */
 static void check_up(struct h_world *w, unsigned n_child)
@@ -504,6 +507,69 @@ static void case_timeout(void)
 	h_free(&w);
 }
 
+/* Peer a's sends of one message since its first: they must be at exactly want[] ms after it. */
+static void check_sends(const struct h_world *w, unsigned from, const uint64_t *want, unsigned n)
+{
+	CHECK_EQ_INT(w->n_sent_at[0] - from, n);
+	for (unsigned i = 0; i < n && from + i < w->n_sent_at[0]; i++)
+		if (!CHECK_EQ_INT(w->sent_at[0][from + i] - w->sent_at[0][from], want[i]))
+			fprintf(stderr, "  send %u\n", i + 1);
+}
+
+/* retransmit-interval= and retransmit-timeout= (struct proto_ike_conn): the peer is silent; the
+ * waits double from the interval, none longer than PROTO_IKE_RETRANSMIT_WAIT_MAX_MS, and the
+ * exchange fails when the timeout has passed since the first send. */
+static void retransmit_one(uint32_t interval, uint32_t timeout, const uint64_t *want, unsigned n,
+			   const char *text)
+{
+	struct h_world w;
+	h_init(&w, false, 21);
+	w.p[0].conn.retransmit_interval_ms = interval;
+	w.p[0].conn.retransmit_timeout_ms = timeout;
+	w.blackhole_to[1] = true; /* b never hears a */
+	uint64_t t0 = w.now;
+	CHECK(h_initiate(&w, 0) != 0);
+	h_run(&w, RUN_MS);
+	check_sends(&w, 0, want, n);
+	check_failed(&w.p[0], PROTO_IKE_EV_P1_FAILED, PROTO_IKE_E_TIMEOUT, text);
+	CHECK_EQ_INT(w.now - t0, timeout ? timeout : PROTO_IKE_RETRANSMIT_TIMEOUT_MS);
+	h_free(&w);
+}
+
+static void case_retransmit(void)
+{
+	/* 200 ms, 5 s: waits of 0.2, 0.4, 0.8, 1.6 s; the next (3.2 s) would pass 5 s */
+	static const uint64_t a[] = {0, 200, 600, 1400, 3000};
+	retransmit_one(200, 5000, a, 5, "after 5 transmissions over 5000 ms");
+	/* the defaults (500 ms, 60 s): waits double up to 16 s */
+	static const uint64_t b[] = {0, 500, 1500, 3500, 7500, 15500, 31500, 47500};
+	retransmit_one(0, 0, b, 8, "after 8 transmissions over 60000 ms");
+	/* 5 s, 2 min: 5, 10, then 16 s (the cap) each time */
+	static const uint64_t c[] = {0, 5000, 15000, 31000, 47000, 63000, 79000, 95000, 111000};
+	retransmit_one(5000, 120000, c, 9, "after 9 transmissions over 120000 ms");
+	/* a Quick Mode follows its own conn: phase 1 up with the defaults, then QM1 unanswered */
+	struct h_world w;
+	h_init(&w, false, 22);
+	uint64_t ida = h_initiate(&w, 0);
+	h_run(&w, RUN_MS);
+	check_up(&w, 1);
+	struct proto_ike_conn qc = w.p[0].conn;
+	qc.retransmit_interval_ms = 1000;
+	qc.retransmit_timeout_ms = 4000;
+	w.blackhole_to[1] = true;
+	unsigned from = w.n_sent_at[0];
+	uint32_t msgid = 0;
+	uint64_t t0 = w.now;
+	CHECK_EQ_INT(proto_ike_quick_mode(w.p[0].e, ida, &qc, NULL, NULL, &msgid), 0);
+	h_run(&w, 10000);
+	static const uint64_t d[] = {0, 1000, 3000};
+	check_sends(&w, from, d, 3);
+	check_failed(&w.p[0], PROTO_IKE_EV_P2_FAILED, PROTO_IKE_E_TIMEOUT,
+		     "after 3 transmissions over 4000 ms");
+	CHECK_EQ_INT(w.now - t0, 4000);
+	h_free(&w);
+}
+
 /* The half-open caps: one peer gets PROTO_IKE_HALF_OPEN_PEER_MAX responder SAs, the rest of its
  * MM1s are dropped and counted; a cookie secret rotation changes the next responder cookies. */
 static void case_half_open(void)
@@ -511,6 +577,8 @@ static void case_half_open(void)
 	struct h_world w;
 	struct proto_ike_stats st;
 	h_init(&w, false, 16);
+	/* a resends no later than b's half-open SAs expire: one failure per SA at b */
+	w.p[0].conn.retransmit_timeout_ms = PROTO_IKE_HALF_OPEN_TIMEOUT_MS;
 	w.blackhole_to[0] = true;
 	for (unsigned i = 0; i < PROTO_IKE_HALF_OPEN_PEER_MAX + 4; i++)
 		CHECK(h_initiate(&w, 0) != 0);
@@ -601,7 +669,7 @@ static void case_sa_limit(void)
 	h_run(&w, RUN_MS);
 	proto_ike_get_stats(w.p[1].e, &st);
 	CHECK_EQ_INT(st.sas, 3);
-	CHECK_EQ_INT(st.drop_sa_limit, PROTO_IKE_RETRANSMIT_TRIES);
+	CHECK_EQ_INT(st.drop_sa_limit, DEFAULT_SENDS);
 	CHECK_EQ_INT(st.drop_half_open + st.evict_half_open, 0);
 	CHECK_EQ_INT(h_count(&w.p[0], PROTO_IKE_EV_P1_FAILED), 1);
 	CHECK_EQ_INT(h_count(&w.p[1], PROTO_IKE_EV_P1_UP), 3);
@@ -635,7 +703,7 @@ static void case_sa_limit(void)
 	h_run(&w, RUN_MS);
 	proto_ike_get_stats(w.p[1].e, &st);
 	CHECK_EQ_INT(st.sas, 3);
-	CHECK_EQ_INT(st.drop_sa_limit, 2 * PROTO_IKE_RETRANSMIT_TRIES);
+	CHECK_EQ_INT(st.drop_sa_limit, 2 * DEFAULT_SENDS);
 	h_free(&w);
 }
 
@@ -836,6 +904,7 @@ static const struct h_case cases[] = {
 	{"lifetime", case_lifetime},
 	{"flood", case_flood},
 	{"sa-limit", case_sa_limit},
+	{"retransmit", case_retransmit},
 };
 
 int main(int argc, char **argv)

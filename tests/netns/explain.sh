@@ -39,12 +39,12 @@ explain_case() {
     shift 6
     n=$((n + 1))
     local A=$NETNS_TMP/$name/a B=$NETNS_TMP/$name/b
-    conf "$A" 192.0.2.1 192.0.2.2 "$aextra" "psk-a-$$" add
+    conf "$A" 192.0.2.1 "${RIGHT_A:-192.0.2.2}" "$aextra" "psk-a-$$" add
     if [ "$peer" = oakley ]; then
         local pskb="psk-a-$$"
         [ "$name" = psk ] && pskb="psk-b-$$"
         conf "$B" 192.0.2.2 192.0.2.1 "$bextra" "$pskb" add
-        [ "$name" = no-response ] || { oakleyd_start gwb "$B"; PIDS+=("$OAKLEYD_PID"); }
+        case $name in no-response | no-route) ;; *) oakleyd_start gwb "$B"; PIDS+=("$OAKLEYD_PID") ;; esac
     else
         charon_ss "$B" "$bextra"
     fi
@@ -119,14 +119,54 @@ explain_case aggressive b oakley "$IKE\n    aggressive=yes\n    leftid=@a.exampl
 # 5. phase 2: the ESP proposals differ
 explain_case esp-proposal b oakley "$IKE" '    ike=aes128-sha256-modp2048!\n    esp=aes256-sha1!\n    type=transport' 10 \
     "phase 2" "no proposal chosen" "esp="
-# 6. nobody answers (no daemon on gwb): 1+2+4+8+16 s of retransmissions
-explain_case no-response a oakley "$IKE" "" 45 "peer not responding" "UDP 500" "firewalls"
+# 6. nobody answers (no daemon on gwb): 20 s of retransmissions (retransmit-timeout=)
+explain_case no-response a oakley "$IKE\n    retransmit-timeout=20s" "" 45 "peer not responding" "UDP 500" "firewalls"
+# 6b. the peer is on no route of ours (gwa has no default route): sendto fails with
+#     ENETUNREACH, and that is said, not "the peer never answered"
+RIGHT_A=203.0.113.9
+explain_case no-route a oakley "$IKE\n    retransmit-timeout=20s" "" 45 "peer not responding" "sending to it failed here" \
+    "(no route)" "this host has no route to the peer" "ip route get"
+RIGHT_A=
+# 6c. Aggressive Mode from an ID no conn of gwb expects: gwb keeps the peer (address and the ID
+#     it sent) apart from its conns' failures, and shows it under the conn whose right= is that
+#     address
+explain_case unmatched b oakley "$IKE\n    aggressive=yes\n    leftid=@stranger.example.org\n    rightid=@b.example.org" \
+    "$IKE\n    aggressive=yes\n    leftid=@b.example.org\n    rightid=@a.example.org" 10 \
+    "(no conn): phase 1 as responder with 192.0.2.1" "no matching connection" \
+    "Aggressive Mode from ID @stranger.example.org" "add a conn"
 # 7. strongSwan refuses our phase-1 proposal with NO-PROPOSAL-CHOSEN
 explain_case ss-ike-proposal a strongswan "$IKE" "aes256-sha1-modp3072|aes128gcm16|psk-a-$$|no" 15 \
     "no proposal chosen" "NO-PROPOSAL-CHOSEN" "the peer accepts none of what ike= offers"
 # 8. strongSwan initiates with another PSK: our HASH check fails
 explain_case ss-psk b strongswan "$IKE" "aes128-sha256-modp2048|aes128gcm16|other-psk-$$|no" 15 \
     "authentication failed" "pre-shared keys"
+# 8b. we initiate towards strongSwan with another PSK. charon 5.9 answers MM2 and MM4 and then
+#     our undecryptable MM5 with an encrypted notify (we say "authentication failed"); many peers
+#     (Cisco IOS, racoon) just drop MM5. That silence is made here by dropping charon's
+#     Informational exchanges (ISAKMP exchange type 5, byte 18 after the UDP header): the
+#     timeout in MM_I5_SENT is then named a PSK mismatch, not an unreachable peer.
+explain_case ss-psk-i a strongswan "$IKE" "aes128-sha256-modp2048|aes128gcm16|other-psk-$$|no" 15 \
+    "authentication failed" "encrypted notify" "same PSK in ipsec.secrets"
+drop_informational() {
+    ip netns exec "$(ns gwb)" nft -f - <<'NFT'
+table inet oakexplain {
+    chain out {
+        type filter hook output priority 0;
+        udp sport 500 @th,208,8 5 drop
+    }
+}
+NFT
+}
+if command -v nft > /dev/null; then
+    PATH_SETUP=drop_informational
+    explain_case ss-psk-silent a strongswan "$IKE\n    retransmit-timeout=20s" "aes128-sha256-modp2048|aes128gcm16|other-psk-$$|no" 45 \
+        "peer not responding" "in MM_I5_SENT" "went silent at our MM5" "pre-shared key mismatch" \
+        "same PSK in ipsec.secrets"
+    ip netns exec "$(ns gwb)" nft delete table inet oakexplain
+    PATH_SETUP=
+else
+    echo "SKIP ss-psk-silent: nft is not installed"
+fi
 # 9. strongSwan offers a phase-1 proposal we do not accept
 explain_case ss-offer b strongswan "$IKE" "3des-sha1-modp1024|aes128gcm16|psk-a-$$|no" 15 \
     "no proposal chosen" "peer offered" "3DES"
@@ -146,7 +186,7 @@ NFT
 }
 PATH_SETUP=block_4500
 if command -v nft > /dev/null; then
-    explain_case ss-natt-blocked a strongswan "$IKE\n    forceencaps=yes" "aes128-sha256-modp2048|aes128gcm16|psk-a-$$|no" 45 \
+    explain_case ss-natt-blocked a strongswan "$IKE\n    forceencaps=yes\n    retransmit-timeout=20s" "aes128-sha256-modp2048|aes128gcm16|psk-a-$$|no" 45 \
         "peer not responding" "NAT-T port" "UDP 4500 is blocked" "open UDP 4500"
     ip netns exec "$(ns gwb)" nft delete table inet oakexplain
 else

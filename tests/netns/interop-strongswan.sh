@@ -87,6 +87,7 @@ $subnets
     esp=$ESP!
     aggressive=$SS_AGGR
     keyingtries=1
+$([ "$CASE" = wrong-psk ] && echo "    retransmit-timeout=20s" || echo "    # retransmit-timeout: the default")
     auto=$([ "$ROLE" = initiator ] && echo start || echo add)
 CONF
 if [ "$CASE" = am ]; then
@@ -107,7 +108,7 @@ show_logs() {
 
 if [ "$CASE" = wrong-psk ]; then
     # As initiator oakley learns of the mismatch only when its retransmissions of MM5 run out
-    # (the peer's error notify is encrypted with keys we cannot have): 1+2+4+8+16 s.
+    # (the peer's error notify is encrypted with keys we cannot have): retransmit-timeout=20s.
     wait_for 45 grep -q "pre-shared key" "$OD/log"
     show_logs
     grep -q "pre-shared key.*probably differ\|PSK probably differ\|pre-shared keys probably differ" "$OD/log" ||

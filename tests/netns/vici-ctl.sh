@@ -67,6 +67,9 @@ oak version >/dev/null || fail "the first daemon lost its socket"
 echo "--- list-conns"
 oak list-conns | tee "$NETNS_TMP/out" || fail "oakley list-conns failed"
 grep -q "pair" "$NETNS_TMP/out" || fail "list-conns lacks pair"
+# every stored keyword, from the keyword table (daemon/config_keywords.c)
+grep -q "^    esp: " "$NETNS_TMP/out" && grep -q "^    leftsubnets: {" "$NETNS_TMP/out" ||
+    fail "list-conns lacks the conn's stored keywords"
 swan --list-conns | tee "$NETNS_TMP/swan-conns" || fail "swanctl --list-conns failed"
 grep -q "^pair: IKEv1" "$NETNS_TMP/swan-conns" || fail "swanctl --list-conns lacks 'pair: IKEv1'"
 grep -q "^  local:  $A" "$NETNS_TMP/swan-conns" || fail "swanctl conns lack the local address"

@@ -7,6 +7,8 @@
  *     net{1}: INSTALLED, TUNNEL, ESP SPIs c1234567_i c7654321_o, AES_CBC-128/HMAC_SHA2_256_128,
  *             1.2 KB in, 900 bytes out, 10.0.1.0/24 === 10.0.2.0/24
  * (with IPComp "ESP SPIs c1234567_i c7654321_o IPComp CPIs 1a2b_i 3c4d_o, ...")
+ * and a conn that has no ISAKMP SA yet (a negotiation runs, or a keyingtries retry is planned):
+ *   net: CONNECTING, 192.0.2.1...192.0.2.2, attempt 2, next in 2s
  */
 #include "oakley.h"
 
@@ -104,6 +106,26 @@ static void put_child(FILE *out, const struct vici_node *c)
 	fputc('\n', out);
 }
 
+/* A conn that is connecting: no SA to show yet, only the attempt. */
+static void put_connecting(FILE *out, const struct vici_node *ike)
+{
+	oak_print_bytes(out, ike->name, ike->name_len);
+	fputs(": CONNECTING, ", out);
+	put(out, ike, "local-host", "?");
+	fputs("...", out);
+	put(out, ike, "remote-host", "?");
+	if (vici_node_get(ike, "attempt")) {
+		fputs(", attempt ", out);
+		put(out, ike, "attempt", "?");
+	}
+	if (vici_node_get(ike, "next-attempt-in")) {
+		fputs(", next in ", out);
+		put(out, ike, "next-attempt-in", "?");
+		fputc('s', out);
+	}
+	fputc('\n', out);
+}
+
 static void put_ike(struct status *st, const struct vici_node *ike)
 {
 	FILE *out = st->out;
@@ -114,6 +136,10 @@ static void put_ike(struct status *st, const struct vici_node *ike)
 		st->up++;
 	else if (strcmp(state, "CONNECTING") == 0)
 		st->connecting++;
+	if (strcmp(state, "CONNECTING") == 0 && !vici_node_get(ike, "established")) {
+		put_connecting(out, ike);
+		return;
+	}
 	oak_print_bytes(out, ike->name, ike->name_len);
 	fputc('[', out);
 	put(out, ike, "uniqueid", "?");

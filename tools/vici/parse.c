@@ -6,6 +6,7 @@
 #include "vici.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -341,14 +342,39 @@ const struct vici_node *vici_node_get(const struct vici_node *sec, const char *n
 const char *vici_node_str(const struct vici_node *sec, const char *name, char *out, size_t cap,
 			  const char *def)
 {
-	const struct vici_node *n = vici_node_get(sec, name);
-	if (!n || n->type != VICI_KEY_VALUE || cap == 0)
+	if (cap == 0)
 		return def;
-	size_t len = n->value_len < cap - 1 ? n->value_len : cap - 1;
+	const struct vici_node *n = vici_node_get(sec, name);
+	const void *v = def;
+	size_t len = strlen(def);
+	if (n && n->type == VICI_KEY_VALUE) {
+		v = n->value;
+		len = n->value_len;
+	}
+	if (len > cap - 1)
+		len = cap - 1;
 	if (len)
-		memcpy(out, n->value, len);
+		memmove(out, v, len); /* def may be out itself */
 	out[len] = '\0';
 	return out;
+}
+
+int vici_node_copy(const struct vici_node *sec, const char *name, char *out, size_t cap)
+{
+	if (cap == 0)
+		return -EINVAL;
+	out[0] = '\0';
+	const struct vici_node *n = vici_node_get(sec, name);
+	if (!n || n->type != VICI_KEY_VALUE)
+		return -ENOENT;
+	if (n->value_len > cap - 1 || n->value_len > INT_MAX)
+		return -ENAMETOOLONG;
+	if (n->value_len && memchr(n->value, '\0', n->value_len))
+		return -EINVAL;
+	if (n->value_len)
+		memcpy(out, n->value, n->value_len);
+	out[n->value_len] = '\0';
+	return (int)n->value_len;
 }
 
 int vici_packet_parse(const uint8_t *seg, size_t len, struct vici_packet *ret_packet)

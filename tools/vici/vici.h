@@ -186,11 +186,21 @@ const struct vici_node *vici_node_get(const struct vici_node *sec, const char *n
 /* Whether a node's name equals the NUL-terminated name. */
 bool vici_node_is(const struct vici_node *node, const char *name);
 /*
- * Copies the value of the key-value name in sec into out as a C string (truncated to cap - 1,
- * NUL bytes in the value kept as-is). Returns out, or def if there is no such key-value.
+ * For display: copies the value of the key-value name in sec into out (cap > 0) as a C string,
+ * truncated to cap - 1 bytes (NUL bytes in the value kept as-is), or def (truncated alike) when
+ * sec has no such key-value. out is always written. Returns out.
  */
 const char *vici_node_str(const struct vici_node *sec, const char *name, char *out, size_t cap,
 			  const char *def);
+/*
+ * For a value that must be exact (a name, a number): copies the value of the key-value name in
+ * sec into out (cap > 0) as a C string. out is always written: the value, or "" when there is
+ * none or it does not fit, so that a missing or cut value is never taken for another. Returns
+ * the value's length, -ENOENT (no such key-value; a section or list of that name does not count),
+ * -ENAMETOOLONG (longer than cap - 1 bytes) or -EINVAL (a NUL byte inside, or cap 0).
+ */
+int vici_node_copy(const struct vici_node *sec, const char *name, char *out, size_t cap)
+	__attribute__((warn_unused_result));
 
 /* Splits a segment into a packet view. Returns 0 or -EBADMSG (unknown type, bad name, extra data).
  */

@@ -43,7 +43,8 @@ static void test_error_classes(void)
 	EXPECT_ERROR("conn a\n\tleft=192.0.2.1 \\\n", 2, "no line continuation");
 	EXPECT_ERROR("conn a\n\t=x\n", 2, "expected a keyword");
 	EXPECT_ERROR("conn a\n" HOSTS "\tlabeled-ipsec=yes\n", 4, "not supported");
-	EXPECT_ERROR("conn a\n" HOSTS "\tauthby=rsasig\n", 4, "pre-shared keys");
+	EXPECT_ERROR("conn a\n" HOSTS "\tauthby=rsasig\n", 4,
+		     "'authby=rsasig' refused: certificates");
 	EXPECT_ERROR("conn a\n\tleft=%any\n\tright=%any\n\tauto=add\n", 1, "cannot both be %any");
 	EXPECT_ERROR("conn a\n\tauto=add\n", 1, "neither left= nor right=");
 	EXPECT_ERROR("conn a\n\tleft=192.0.2.1\n\tright=2001:db8::1\n\tauto=add\n", 1,
@@ -123,7 +124,7 @@ static void test_notices(void)
 					 "ca myca\n"
 					 "\tcacert=ca.pem\n"
 					 "conn a\n" HOSTS "\tmobike=no\n"
-					 "\tleftcert=a.pem\n"
+					 "\tleftsendcert=never\n"
 					 "conn v2\n" HOSTS "\tkeyexchange=ikev2\n"
 					 "conn v2b\n" HOSTS "\tikev2=insist\n"
 					 "conn both\n" HOSTS "\tkeyexchange=ike\n"
@@ -140,7 +141,7 @@ static void test_notices(void)
 	CHECK(cfg_has(&d, DMN_DIAG_NOTICE, 5, "'nat_traversal' ignored"));
 	CHECK(cfg_has(&d, DMN_DIAG_NOTICE, 6, "ca section 'myca' ignored"));
 	CHECK(cfg_has(&d, DMN_DIAG_NOTICE, 11, "'mobike' ignored: it only applies to IKEv2"));
-	CHECK(cfg_has(&d, DMN_DIAG_NOTICE, 12, "'leftcert' ignored"));
+	CHECK(cfg_has(&d, DMN_DIAG_NOTICE, 12, "'leftsendcert=never' ignored"));
 	CHECK(cfg_has(&d, DMN_DIAG_NOTICE, 16, "conn 'v2' skipped"));
 	CHECK(cfg_has(&d, DMN_DIAG_NOTICE, 20, "conn 'v2b' skipped"));
 	CHECK(cfg_has(&d, DMN_DIAG_NOTICE, 24, "IKEv1 only"));
@@ -300,6 +301,70 @@ static const char *const lswan = "version 2.0\n"
 				 "\tdpdaction=restart\n"
 				 "\tauto=start\n";
 
+/* n proposals of ike= and esp= for the first conn of text, or -1/-1 when it does not load. */
+static void list_sizes(const char *text, int *ike, int *esp)
+{
+	struct dmn_diags d;
+	struct dmn_config *c = cfg_parse(text, &d);
+	*ike = *esp = -1;
+	if (c && c->n_conns >= 1) {
+		*ike = (int)c->conns[0]->ike.n;
+		*esp = (int)c->conns[0]->esp.n;
+		CHECK(c->conns[0]->ike.strict == (*ike == 1));
+	} else {
+		cfg_show(&d);
+	}
+	dmn_config_free(c);
+	dmn_diags_free(&d);
+}
+
+#define LIST_IS(text, want_ike, want_esp)                                                          \
+	do {                                                                                       \
+		int i_, e_;                                                                        \
+		list_sizes(text, &i_, &e_);                                                        \
+		if (!CHECK(i_ == (want_ike) && e_ == (want_esp)))                                  \
+			fprintf(stderr, "  ike %d esp %d, want %d %d for:\n%s", i_, e_, want_ike,  \
+				want_esp, text);                                                   \
+	} while (0)
+
+/* An ike=/esp= list without '!' is exact in Libreswan's dialect and gets oakley's defaults
+ * appended in strongSwan's (daemon/config_dialect.c): 1 proposal vs 1 + the defaults. */
+static void test_dialect_lists(void)
+{
+	const int di = 1 + 6, de = 1 + 6; /* the list's one proposal + the 6 defaults */
+#define LISTS "\tike=aes256-sha256-modp3072\n\tesp=aes192-sha256\n"
+	/* no marker: strongSwan's meaning */
+	LIST_IS("conn a\n" HOSTS LISTS, di, de);
+	LIST_IS("conn a\n" HOSTS "\tkeyexchange=ikev1\n" LISTS, di, de);
+	LIST_IS("config setup\n\tcharondebug=\"ike 1\"\nconn a\n" HOSTS LISTS, di, de);
+	/* '!' is exact in both */
+	LIST_IS("conn a\n" HOSTS "\tike=aes256-sha256-modp3072!\n\tesp=aes256-sha256!\n", 1, 1);
+	/* Libreswan-only keyword in the conn, a %default, an also= section, config setup, or a
+	 * version line: Libreswan's meaning */
+	LIST_IS("conn a\n" HOSTS "\tikev2=no\n" LISTS, 1, 1);
+	LIST_IS("conn a\n" HOSTS "\taggrmode=no\n" LISTS, 1, 1);
+	LIST_IS("conn %default\n\tikev2=no\nconn a\n" HOSTS LISTS, 1, 1);
+	LIST_IS("conn base\n\tencapsulation=auto\nconn a\n\talso=base\n" HOSTS LISTS, 1, 1);
+	LIST_IS("config setup\n\tprotostack=netkey\nconn a\n" HOSTS LISTS, 1, 1);
+	LIST_IS("config setup\n\tikev1-policy=accept\nconn a\n" HOSTS LISTS, 1, 1);
+	LIST_IS("version 2.0\nconn a\n" HOSTS LISTS, 1, 1);
+	LIST_IS("conn a\n" HOSTS "\trightsubnets=10.0.0.0/24\n" LISTS, 1, 1);
+	/* Libreswan's own spellings and syntax */
+	LIST_IS("conn a\n" HOSTS "\tikealg=aes256-sha2_256-modp3072\n\tphase2alg=aes256-sha256\n",
+		1, 1);
+	LIST_IS("conn a\n" HOSTS "\tike=aes256-sha2_256;modp3072\n\tesp=aes192-sha256\n", 1, 1);
+	/* the spelling decides, not the keyword table's row: strongSwan's leftsubnet=,
+	 * forceencaps= and keep_alive= share rows with Libreswan's leftsubnets=, encapsulation=
+	 * and keep-alive= */
+	LIST_IS("conn a\n" HOSTS "\tleftsubnet=10.0.0.0/24\n\tforceencaps=yes\n" LISTS, di, de);
+	LIST_IS("config setup\n\tkeep_alive=20\nconn a\n" HOSTS LISTS, di, de);
+	LIST_IS("config setup\n\tkeep-alive=20\nconn a\n" HOSTS LISTS, 1, 1);
+	LIST_IS("conn a\n" HOSTS "\tmark-in=5\n" LISTS, 1, 1);
+	/* a marker in another conn does not change this one */
+	LIST_IS("conn a\n" HOSTS LISTS "conn b\n" HOSTS "\tikev2=no\n", di, de);
+#undef LISTS
+}
+
 static void test_dialects(void)
 {
 	struct dmn_diags d1, d2;
@@ -395,7 +460,7 @@ static void test_equal_strings(void)
 	EXPECT_ERROR("conn a\n" HOSTS "\tleftnexthop=gw.example.com\n", 4,
 		     "not an address or %defaultroute");
 	EXPECT_ERROR("conn a\n" HOSTS "\tleftsourceip=gw.example.com\n", 4,
-		     "not an address or %config");
+		     "not an address (pools and %config need Mode Config");
 	EXPECT_ERROR("conn a\n" HOSTS "\tleftupdown=/bin/u\n\tauto=bogus\n", 5, "auto: 'bogus'");
 }
 
@@ -521,6 +586,7 @@ int main(void)
 	test_templates();
 	test_inheritance();
 	test_dialects();
+	test_dialect_lists();
 	test_equal();
 	test_equal_strings();
 	test_files();

@@ -117,6 +117,8 @@ static void facts(void)
 	      k->left.host.kind == DMN_ADDR_DEFAULTROUTE);
 	k = dmn_config_find(c, "rw-client");
 	CHECK(k && k->right.host.kind == DMN_ADDR_HOSTNAME && k->encaps == DMN_FORCE);
+	/* strongSwan's lists without '!': oakley's defaults appended */
+	CHECK(k && k->ike.n > 2 && !k->ike.strict && k->esp.n > 2 && !k->esp.strict);
 	dmn_config_free(c);
 
 	c = load("lsw-subnets.conf");
@@ -138,6 +140,8 @@ static void facts(void)
 	c = load("lsw-aggressive.conf");
 	k = dmn_config_find(c, "branch");
 	CHECK(k && k->aggressive && k->if_id_in == 2 && k->right.id.type == DMN_ID_FQDN);
+	/* Libreswan's lists are exact: no defaults appended to ike=aes128-sha2;dh14 */
+	CHECK(k && k->ike.n == 1 && k->ike.strict && k->esp.n == 1 && k->esp.strict);
 	CHECK(k && subnet_is(&k->left, 0, "198.51.100.0/25") &&
 	      subnet_is(&k->right, 0, "198.51.100.128/25"));
 	dmn_config_free(c);

@@ -36,6 +36,8 @@ enum kase {
 	K_LOG,
 	K_OVERSIZE,
 	K_NO_CONNECTION, /* oakley must fail before connecting */
+	K_CONNECTING,	 /* list-sas: a conn with no ISAKMP SA yet, a retry planned */
+	K_UP_RETRY,	 /* initiate fails, and list-sas then shows the planned retry */
 };
 
 /* What the client asked for in its last CMD_REQUEST: the command and its child/ike values. */
@@ -115,6 +117,25 @@ static void send_list_sa(int fd)
 	send_built(fd, &b);
 }
 
+/* One list-sa event of a conn that is connecting, as oakleyd sends it. */
+static void send_connecting(int fd)
+{
+	struct vici_builder b;
+	vici_builder_init_packet(&b, VICI_EVENT, "list-sa");
+	vici_begin_section(&b, "net");
+	vici_add_kv_str(&b, "uniqueid", "0");
+	vici_add_kv_str(&b, "version", "1");
+	vici_add_kv_str(&b, "state", "CONNECTING");
+	vici_add_kv_str(&b, "local-host", "192.0.2.1");
+	vici_add_kv_str(&b, "remote-host", "192.0.2.2");
+	vici_add_kv_str(&b, "attempt", "2");
+	vici_add_kv_str(&b, "next-attempt-in", "3");
+	vici_begin_section(&b, "child-sas");
+	vici_end_section(&b);
+	vici_end_section(&b);
+	send_built(fd, &b);
+}
+
 static void send_response(int fd, const char *success, const char *errmsg)
 {
 	struct vici_builder b;
@@ -176,6 +197,22 @@ static bool answer(int fd, enum kase k)
 		send_built(fd, &b);
 		send_list_sa(fd);
 		send_response(fd, NULL, NULL);
+		return true;
+	case K_CONNECTING:
+		send_list_sa(fd);
+		send_connecting(fd);
+		send_response(fd, NULL, NULL);
+		return true;
+	case K_UP_RETRY:
+		if (strcmp(last_cmd, "list-sas") == 0) {
+			send_connecting(fd);
+			send_response(fd, NULL, NULL);
+			return true;
+		}
+		send_log(fd, "control-log",
+			 "\"net\" #1: no reply to MM_I1_SENT yet: sent it again "
+			 "(send 2), waiting 1000 ms (giving up in 60 s)");
+		send_response(fd, "no", "net: ISAKMP SA with 192.0.2.2[500] failed: no reply");
 		return true;
 	case K_REKEY:
 		vici_builder_init_packet(&b, VICI_CMD_RESPONSE, NULL);
@@ -256,18 +293,29 @@ struct result {
 	const char *err;
 };
 
+/* Where run() puts "--socket PATH": before ARGS, or (socket_last) after them. */
+static bool socket_last;
+
 /* Runs oakley ARGS against case k; fills r with its exit status and output. */
 static void run(const char *oakley, const char *dir, int lfd, enum kase k, const char *const *args,
 		struct result *r)
 {
 	char sock[256], outp[256], errp[256];
-	const char *argv[16] = {"oakley", "--socket", sock};
-	size_t n = 3;
+	const char *argv[16] = {"oakley"};
+	size_t n = 1;
 	snprintf(sock, sizeof(sock), "%s/s.vici", dir);
 	snprintf(outp, sizeof(outp), "%s/out", dir);
 	snprintf(errp, sizeof(errp), "%s/err", dir);
-	for (; *args && n < 15; args++)
+	if (!socket_last) {
+		argv[n++] = "--socket";
+		argv[n++] = sock;
+	}
+	for (; *args && n < 13; args++)
 		argv[n++] = *args;
+	if (socket_last) {
+		argv[n++] = "--socket";
+		argv[n++] = sock;
+	}
 	argv[n] = NULL;
 	last_cmd[0] = last_child[0] = last_ike[0] = '\0';
 
@@ -347,6 +395,23 @@ static void cases(const char *oakley, const char *dir, int lfd)
 	CHECK_EQ_INT(r.status, 1);
 	CHECK_STR(r.err, "oakley: up failed: establishing CHILD_SA 'net' failed\n");
 
+	/* a failed attempt after which the daemon tries again (keyingtries): said so */
+	run(oakley, dir, lfd, K_UP_RETRY, (const char *[]){"up", "net", NULL}, &r);
+	CHECK_EQ_INT(r.status, 1);
+	CHECK_STR(r.out, "[IKE] \"net\" #1: no reply to MM_I1_SENT yet: sent it again (send 2), "
+			 "waiting 1000 ms (giving up in 60 s)\n");
+	CHECK_STR(r.err, "oakley: up failed: net: ISAKMP SA with 192.0.2.2[500] failed: no reply\n"
+			 "oakley: the daemon tries net again in 3s (attempt 2, keyingtries)\n");
+	CHECK_STR(last_cmd, "list-sas");
+	CHECK_STR(last_ike, "net");
+
+	/* a conn that is connecting counts as such, shown with its attempt */
+	run(oakley, dir, lfd, K_CONNECTING, (const char *[]){"status", NULL}, &r);
+	CHECK_EQ_INT(r.status, 0);
+	CHECK(strncmp(r.out, "Security Associations (1 up, 1 connecting):\n", 44) == 0);
+	CHECK(strstr(r.out, "\nnet: CONNECTING, 192.0.2.1...192.0.2.2, attempt 2, next in 3s\n") !=
+	      NULL);
+
 	run(oakley, dir, lfd, K_UP_OK, (const char *[]){"down", "net", NULL}, &r);
 	CHECK_EQ_INT(r.status, 0);
 	CHECK_STR(last_cmd, "terminate");
@@ -398,15 +463,50 @@ static void cases(const char *oakley, const char *dir, int lfd)
 	run(oakley, dir, lfd, K_LOG, (const char *[]){"log", NULL}, &r);
 	CHECK_EQ_INT(r.status, 1); /* the server hung up */
 	CHECK_STR(r.out, "[IKE] first line\n[IKE] second line \\x1b[31m\n");
+}
 
+/* The command line: options anywhere, and usage errors that say what is wrong. */
+static void cases_line(const char *oakley, const char *dir, int lfd)
+{
+	struct result r;
+
+	/* options anywhere on the line, as the usage says: oakley [--socket PATH] COMMAND [ARGS]
+	 * [--json] (the list-conns --json of issue 15 was refused with a bare usage line) */
+	run(oakley, dir, lfd, K_JSON_ODD, (const char *[]){"list-sas", "--json", NULL}, &r);
+	CHECK_EQ_INT(r.status, 0);
+	CHECK(strncmp(r.out, "[{\"n\\\"x\":", 9) == 0);
+	socket_last = true;
+	run(oakley, dir, lfd, K_STATUS, (const char *[]){"status", "net", "-j", NULL}, &r);
+	socket_last = false;
+	CHECK_EQ_INT(r.status, 0);
+	CHECK_STR(last_ike, "net");
+	CHECK(strncmp(r.out, "[{\"net\":{", 9) == 0);
+	run(oakley, dir, lfd, K_JSON_ODD, (const char *[]){"--", "list-sas", NULL}, &r);
+	CHECK_EQ_INT(r.status, 0);
+
+	/* usage errors say what is wrong, and nothing connects */
 	run(oakley, dir, lfd, K_NO_CONNECTION, (const char *[]){"up", NULL}, &r);
 	CHECK_EQ_INT(r.status, 2);
-	CHECK_STR(r.err, "oakley: usage: oakley up NAME\n");
+	CHECK_STR(r.err, "oakley: up: missing NAME (usage: oakley up NAME)\n");
+	run(oakley, dir, lfd, K_NO_CONNECTION, (const char *[]){"list-conns", "net", NULL}, &r);
+	CHECK_EQ_INT(r.status, 2);
+	CHECK_STR(r.err,
+		  "oakley: list-conns: unexpected argument 'net' (usage: oakley list-conns)\n");
 	run(oakley, dir, lfd, K_NO_CONNECTION, (const char *[]){"--bogus", "version", NULL}, &r);
 	CHECK_EQ_INT(r.status, 2);
-	CHECK(strstr(r.err, "Usage: oakley [--socket PATH] [--json] COMMAND [ARGS]\n") != NULL);
+	CHECK_STR(r.err, "oakley: unknown option '--bogus'\nTry 'oakley --help'.\n");
+	run(oakley, dir, lfd, K_NO_CONNECTION, (const char *[]){"list-conns", "--jsn", NULL}, &r);
+	CHECK_STR(r.err, "oakley: unknown option '--jsn'\nTry 'oakley --help'.\n");
+	run(oakley, dir, lfd, K_NO_CONNECTION, (const char *[]){"version", "-jq", NULL}, &r);
+	CHECK_EQ_INT(r.status, 2);
+	CHECK_STR(r.err, "oakley: unknown option '-q'\nTry 'oakley --help'.\n");
+	run(oakley, dir, lfd, K_NO_CONNECTION, (const char *[]){"version", "--json=yes", NULL}, &r);
+	CHECK_STR(r.err, "oakley: option '--json=yes' takes no argument\nTry 'oakley --help'.\n");
+	run(oakley, dir, lfd, K_NO_CONNECTION, (const char *[]){"version", "--socket", NULL}, &r);
+	CHECK_EQ_INT(r.status, 2);
+	CHECK_STR(r.err, "oakley: option '--socket' needs an argument\nTry 'oakley --help'.\n");
 	struct pollfd p = {.fd = lfd, .events = POLLIN};
-	CHECK(poll(&p, 1, 0) == 0); /* neither connected */
+	CHECK(poll(&p, 1, 0) == 0); /* none connected */
 }
 
 int main(int argc, char **argv)
@@ -427,6 +527,7 @@ int main(int argc, char **argv)
 		return TEST_END();
 	signal(SIGPIPE, SIG_IGN);
 	cases(argv[1], dir, lfd);
+	cases_line(argv[1], dir, lfd);
 	close(lfd);
 	unlink(sa.sun_path);
 	char path[256];

@@ -143,6 +143,28 @@ static void test_round_trip(void)
 		CHECK(strcmp(vici_node_str(sub, "key2", v, sizeof(v), "-"), "value2") == 0);
 		CHECK(strcmp(vici_node_str(sub, "nokey", v, sizeof(v), "-"), "-") == 0);
 		CHECK(strcmp(vici_node_str(root, "key1", v, 4, "-"), "val") == 0);
+		/* out is written even when the key is absent: never stale or uninitialised */
+		memset(v, 'Z', sizeof(v));
+		vici_node_str(root, "nokey", v, sizeof(v), "");
+		CHECK_EQ_INT(v[0], '\0');
+		memset(v, 'Z', sizeof(v));
+		vici_node_str(root, "section1", v, sizeof(v), "dflt"); /* a section, not a value */
+		CHECK(strcmp(v, "dflt") == 0);
+		/* vici_node_copy: exact values or "" with a status */
+		memset(v, 'Z', sizeof(v));
+		CHECK_EQ_INT(vici_node_copy(root, "key1", v, sizeof(v)), 6);
+		CHECK(strcmp(v, "value1") == 0);
+		memset(v, 'Z', sizeof(v));
+		CHECK_EQ_INT(vici_node_copy(root, "nokey", v, sizeof(v)), -ENOENT);
+		CHECK_EQ_INT(v[0], '\0');
+		memset(v, 'Z', sizeof(v));
+		CHECK_EQ_INT(vici_node_copy(root, "section1", v, sizeof(v)), -ENOENT);
+		CHECK_EQ_INT(v[0], '\0');
+		memset(v, 'Z', sizeof(v));
+		CHECK_EQ_INT(vici_node_copy(root, "key1", v, 6), -ENAMETOOLONG); /* no cut name */
+		CHECK_EQ_INT(v[0], '\0');
+		CHECK_EQ_INT(vici_node_copy(root, "key1", v, 7), 6);
+		CHECK_EQ_INT(vici_node_copy(root, "key1", v, 0), -EINVAL);
 		CHECK(s1 && s1->type == VICI_SECTION_START);
 		CHECK(l1 && l1->type == VICI_LIST_START && l1->child && l1->child->next &&
 		      !l1->child->next->next);
@@ -176,7 +198,16 @@ static void test_values(void)
 	CHECK(len == (size_t)n && memcmp(out, want, len) == 0);
 	vici_builder_free(&b);
 
+	/* a name with a NUL byte inside is refused, not cut at the NUL; an empty one is "" */
 	struct vici_tree *tree = NULL;
+	char v[8];
+	CHECK_EQ_INT(vici_tree_parse(want, (size_t)n, &tree, NULL), 0);
+	CHECK_EQ_INT(vici_node_copy(tree ? tree->root : NULL, "b", v, sizeof(v)), -EINVAL);
+	CHECK_EQ_INT(v[0], '\0');
+	CHECK_EQ_INT(vici_node_copy(tree ? tree->root : NULL, "a", v, sizeof(v)), 0);
+	CHECK_EQ_INT(v[0], '\0');
+	vici_tree_free(tree);
+	tree = NULL;
 	CHECK_EQ_INT(vici_tree_parse(want, 0, &tree, NULL), 0);
 	CHECK(tree && tree->root->child == NULL && tree->count == 0);
 	vici_tree_free(tree);
