@@ -622,6 +622,34 @@ void dmn_ike_input(struct dmn *d, const struct dmn_pkt *pkt)
 
 /* Starts conn name (phase 1 and its Quick Modes, or phase 1 alone for a reauthentication).
  * Queues the engine's actions without carrying them out: the caller pumps. */
+/* `up` of a conn whose ISAKMP SA with the peer is established: one Quick Mode per selector pair,
+ * as proto_ike_initiate would start after a new phase 1. */
+static int initiate_quick_modes(struct dmn *d, const struct dmn_ike_sa *sa,
+				const struct proto_ike_conn *pc)
+{
+	unsigned nl = pc->n_local_ts ? pc->n_local_ts : 1, nr = pc->n_remote_ts ? pc->n_remote_ts : 1;
+	int r = 0;
+	for (unsigned k = 0; k < nl * nr && r == 0; k++) {
+		struct proto_ike_ts lts, rts;
+		uint32_t msgid;
+		if (pc->n_local_ts)
+			lts = pc->local_ts[k / nr];
+		else
+			ike_host_ts(&sa->local, &lts);
+		if (pc->n_remote_ts)
+			rts = pc->remote_ts[k % nr];
+		else
+			ike_host_ts(&sa->peer, &rts);
+		r = proto_ike_quick_mode(d->ike->engine, sa->sa_id, pc, &lts, &rts, &msgid);
+	}
+	if (r < 0)
+		log_err("%s: cannot start Quick Mode: %s", sa->conn,
+			r == -EAGAIN ? "too many Quick Modes in flight" : strerror(-r));
+	else
+		log_info("%s: initiating Quick Mode over the ISAKMP SA with the peer", sa->conn);
+	return r;
+}
+
 int ike_initiate(struct dmn *d, const char *name, bool reauth)
 {
 	size_t i;
@@ -661,6 +689,9 @@ int ike_initiate(struct dmn *d, const char *name, bool reauth)
 		     k = k->addr_next)
 			pc.initial_contact = !ike_addr_eq_noport(&k->peer, &peer);
 		uint64_t sa_id;
+		struct dmn_ike_sa *up = reauth ? NULL : ike_newest_sa(d, name, &peer);
+		if (up) /* as charon and pluto do: new IPsec SAs over the ISAKMP SA there is */
+			return initiate_quick_modes(d, up, &pc);
 		if (reauth) {
 			/* the peer did not reboot: its IPsec SAs stay */
 			pc.initial_contact = false;
@@ -869,7 +900,7 @@ void dmn_ike_reload(struct dmn *d, struct dmn_config *cfg, struct dmn_secrets *s
 		ik->unrouting = true;
 		dmn_ike_terminate(d, o->name);
 		ik->unrouting = false;
-		if (ike_conn_routed(o))
+		if (ike_conn_trapped(d, o))
 			ike_conn_trap(d, i, false);
 		ike_conn_handle_forget(ik, o->name);
 		gone++;

@@ -202,6 +202,7 @@ struct dmn_ike {
 		struct proto_ike_addr resolved; /* right= hostname: its address (resolve.c) */
 		uint64_t resolved_ms;		/* when it was resolved (0: never) */
 		bool resolving;			/* a lookup is running */
+		int8_t route_override; /* ipsec route (1) / unroute (-1) by hand; 0: as auto= */
 		/* oakley metrics, per conn: ISAKMP SAs and IPsec SA pairs established, failed
 		 * phase-1 and phase-2 negotiations */
 		uint64_t p1_up, p2_up, p1_failed, p2_failed;
@@ -312,3 +313,8 @@ int dmn_ike_terminate_child(struct dmn *d, uint64_t key);
 /* Rekeys the children of conn name now (ike: reauthenticates its ISAKMP SA instead); returns
  * how many were started, or -ENOENT. */
 int dmn_ike_rekey(struct dmn *d, const char *name, bool ike);
+/* `ipsec route`/`unroute` (VICI install/uninstall): installs (add) or removes conn name's trap
+ * policies, as auto=route would, until the conn changes on a reload or the daemon restarts. A
+ * live tunnel's policies are never removed: they stay or go with its SAs. Returns 0, -ENOENT (no
+ * such conn), -EALREADY (already routed / not routed) or the kernel's -errno. */
+int dmn_ike_route(struct dmn *d, const char *name, bool add);

@@ -275,7 +275,7 @@ void ike_child_remove_kernel(struct dmn *d, struct dmn_child *c)
 	if (c->policies) {
 		const struct dmn_conn *conn = dmn_config_find(d->config, c->conn);
 		/* auto=route: the policies stay as traps for the next negotiation */
-		if (!ike_conn_routed(conn) || d->ike->unrouting)
+		if (!ike_conn_trapped(d, conn) || d->ike->unrouting)
 			c->policies =
 				!child_del_done(d, c, "its policies", child_policies(d, c, false));
 		else
@@ -323,7 +323,7 @@ static const char *ts_str(const struct proto_ike_ts *t, char *buf, size_t len)
 }
 
 /* The selector of one host address. */
-static void host_ts(const struct proto_ike_addr *a, struct proto_ike_ts *ret)
+void ike_host_ts(const struct proto_ike_addr *a, struct proto_ike_ts *ret)
 {
 	memset(ret, 0, sizeof(*ret));
 	ret->family = a->family;
@@ -600,11 +600,11 @@ int ike_conn_trap(struct dmn *d, size_t i, bool add)
 		if (pc.n_local_ts)
 			t.local_ts = pc.local_ts[k / nr];
 		else
-			host_ts(&t.local, &t.local_ts);
+			ike_host_ts(&t.local, &t.local_ts);
 		if (pc.n_remote_ts)
 			t.remote_ts = pc.remote_ts[k % nr];
 		else
-			host_ts(&t.peer, &t.remote_ts);
+			ike_host_ts(&t.peer, &t.remote_ts);
 		int e = child_policies(d, &t, add);
 		if (e < 0 && r == 0)
 			r = e;

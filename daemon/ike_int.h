@@ -24,6 +24,11 @@ struct dmn_ike_sa *ike_newest_sa(struct dmn *d, const char *conn,
 
 /* ike_conn.c: conns as the engine sees them, their handles, and the engine's policy callbacks */
 bool ike_conn_routed(const struct dmn_conn *c);
+/* The traffic selector of host address a alone (all protocols and ports). */
+void ike_host_ts(const struct proto_ike_addr *a, struct proto_ike_ts *ret);
+/* Whether conn c's trap policies are in the kernel: auto=route, unless `ipsec route/unroute`
+ * (dmn_ike_route) changed that by hand. */
+bool ike_conn_trapped(const struct dmn *d, const struct dmn_conn *c);
 int ike_conn_to_proto(const struct dmn *d, size_t i, struct proto_ike_conn *ret);
 uint32_t ike_conn_reqid(const struct dmn *d, size_t i);
 uint64_t ike_conn_handle(const struct dmn *d, size_t index);

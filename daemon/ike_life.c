@@ -234,7 +234,7 @@ static int on_xfrm_acquire(struct dmn *d, const struct xfrm_event *xe)
 	uint32_t reqid = xe->acquire.tmpl.reqid;
 	for (size_t i = 0; d->config && i < d->config->n_conns; i++) {
 		const struct dmn_conn *c = d->config->conns[i];
-		if (!ike_conn_routed(c) || ike_conn_reqid(d, i) != reqid)
+		if (!ike_conn_trapped(d, c) || ike_conn_reqid(d, i) != reqid)
 			continue;
 		for (const struct dmn_child *ch = ik->child_head; ch; ch = ch->next)
 			if (!ch->superseded && ch->sa_out && strcmp(ch->conn, c->name) == 0)

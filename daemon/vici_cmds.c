@@ -81,6 +81,8 @@ static const struct vici_cmd vici_cmds[] = {
 	{"terminate", dmn_vici_cmd_terminate},
 	{"rekey", dmn_vici_cmd_rekey},
 	{"reload-settings", dmn_vici_cmd_reload_settings},
+	{"install", dmn_vici_cmd_install},
+	{"uninstall", dmn_vici_cmd_uninstall},
 	{"load-conn", dmn_vici_cmd_load_conn},
 	{"unload-conn", dmn_vici_cmd_unload_conn},
 	{"load-shared", dmn_vici_cmd_load_shared},

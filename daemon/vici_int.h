@@ -225,6 +225,9 @@ void dmn_vici_cmd_initiate(const struct dmn_vici_req *rq);
 void dmn_vici_cmd_terminate(const struct dmn_vici_req *rq);
 void dmn_vici_cmd_rekey(const struct dmn_vici_req *rq);
 void dmn_vici_cmd_reload_settings(const struct dmn_vici_req *rq);
+/* vici_route.c */
+void dmn_vici_cmd_install(const struct dmn_vici_req *rq);
+void dmn_vici_cmd_uninstall(const struct dmn_vici_req *rq);
 /* vici_load.c */
 void dmn_vici_cmd_load_conn(const struct dmn_vici_req *rq);
 void dmn_vici_cmd_unload_conn(const struct dmn_vici_req *rq);

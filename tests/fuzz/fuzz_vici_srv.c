@@ -50,6 +50,12 @@ int dmn_ike_rekey(struct dmn *d, const char *name, bool ike)
 	(void)ike;
 	return name[0] == 'x' ? -ENOENT : 1;
 }
+int dmn_ike_route(struct dmn *d, const char *name, bool add)
+{
+	(void)d;
+	(void)add;
+	return name[0] == 'x' ? -ENOENT : 0;
+}
 int dmn_on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void *u)
 {
 	(void)s;

@@ -64,6 +64,12 @@ int dmn_ike_terminate_child(struct dmn *d, uint64_t key)
 	note("terminate_child(%llx) ", (unsigned long long)(key - 1) & 0xffffffffu);
 	return 0;
 }
+int dmn_ike_route(struct dmn *d, const char *name, bool add)
+{
+	(void)d;
+	note("route(%s,%s) ", name, add ? "add" : "remove");
+	return 0;
+}
 int dmn_ike_rekey(struct dmn *d, const char *name, bool ike)
 {
 	(void)d;
@@ -230,6 +236,8 @@ static const struct {
 	{"initiate", dmn_vici_cmd_initiate},
 	{"terminate", dmn_vici_cmd_terminate},
 	{"rekey", dmn_vici_cmd_rekey},
+	{"install", dmn_vici_cmd_install},
+	{"uninstall", dmn_vici_cmd_uninstall},
 	{"unload-conn", dmn_vici_cmd_unload_conn},
 	{"list-sas", dmn_vici_cmd_list_sas},
 	{"list-conns", dmn_vici_cmd_list_conns},
@@ -337,6 +345,23 @@ static void test_rekey(void)
 	check_refused(&r, "rekey needs a child or ike name");
 }
 
+/* ipsec route / unroute: install / uninstall { child = NAME } */
+static void test_route(void)
+{
+	struct reply r;
+	REQ("install", &r, "child", "pair");
+	check_ok(&r, "route(pair,add) ", "");
+	REQ("uninstall", &r, "child", "pair");
+	check_ok(&r, "route(pair,remove) ", "");
+	REQ("install", &r, "ike", "pair");
+	check_refused(&r, "missing child name");
+	char longname[DMN_NAME_MAX + 8];
+	memset(longname, 'p', sizeof(longname) - 1);
+	longname[sizeof(longname) - 1] = '\0';
+	REQ("uninstall", &r, "child", longname);
+	check_refused(&r, "child: value too long");
+}
+
 static void test_terminate(void)
 {
 	struct reply r;
@@ -403,6 +428,7 @@ int main(void)
 	setup();
 	test_initiate();
 	test_rekey();
+	test_route();
 	test_terminate();
 	test_names();
 	return TEST_END();
