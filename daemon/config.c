@@ -546,3 +546,10 @@ bool dmn_conn_equal(const struct dmn_conn *a, const struct dmn_conn *b)
 	       a->if_id_out == b->if_id_out && a->if_id_in_unique == b->if_id_in_unique &&
 	       a->if_id_out_unique == b->if_id_out_unique && a->replay_window == b->replay_window;
 }
+
+enum dmn_conn_change dmn_conn_diff(const struct dmn_conn *old, const struct dmn_conn *new)
+{
+	if (!dmn_conn_equal(old, new))
+		return DMN_CONN_NEW_SAS;
+	return old->autostart == new->autostart ? DMN_CONN_SAME : DMN_CONN_AUTO_ONLY;
+}

@@ -309,6 +309,16 @@ const struct dmn_conn *dmn_config_find(const struct dmn_config *cfg, const char 
  */
 bool dmn_conn_equal(const struct dmn_conn *a, const struct dmn_conn *b);
 
+/* What a reload must do about a conn found in both the old and the new config. */
+enum dmn_conn_change {
+	DMN_CONN_SAME,	       /* nothing that matters differs */
+	DMN_CONN_NO_SA_CHANGE, /* settings that apply to the SAs in place (e.g. DPD timers) */
+	DMN_CONN_AUTO_ONLY,    /* only auto= differs */
+	DMN_CONN_NEW_SAS,      /* new negotiations differ: the SAs in place are replaced */
+};
+/* The class of change from old to new (both non-NULL). */
+enum dmn_conn_change dmn_conn_diff(const struct dmn_conn *old, const struct dmn_conn *new);
+
 /* Writes a readable dump of cfg (no secrets: the config holds none) to out. Returns 0 or -errno. */
 int dmn_config_dump(const struct dmn_config *cfg, FILE *out);
 
