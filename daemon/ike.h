@@ -170,6 +170,7 @@ struct dmn_ike {
 		uint64_t resolved_ms;		/* when it was resolved (0: never) */
 		bool resolving;			/* a lookup is running */
 		unsigned changed_gen;		/* reload_gen of the last reload that changed it */
+		bool peer_moved;		/* such a reload gave it another right= address */
 		bool keep_up; /* auto=keep: it was up; initiated again when it goes down */
 	} * handles;
 	size_t n_handles, cap_handles;

@@ -42,11 +42,19 @@ static bool peer_gone(const struct dmn_conn *conn, const struct proto_ike_addr *
 		memcmp(conn->right.host.bytes, peer->addr, ike_alen(peer->family)) != 0);
 }
 
+/* The same peer: address, port and proved ID (road warriors behind one NAT share the address). */
+static bool same_peer(const struct proto_ike_addr *a, uint64_t a_id, const struct proto_ike_addr *b,
+		      uint64_t b_id)
+{
+	return ike_addr_eq_noport(a, b) && a->port == b->port && a_id == b_id;
+}
+
 /*
  * A new ISAKMP SA sa is up. auto=keep: its conn is now kept up. A changed conn: its ISAKMP SAs
- * from before the reload with the same peer (the new one took their IPsec SAs over when it was
- * added, as at a reauthentication), or with a peer its right= no longer names, are deleted. A
- * conn with a right= address walks all SAs, which are few; others only the chain of the peer.
+ * from before the reload with the same peer (address, port, ID: the new one took their IPsec SAs
+ * over when it was added, as at a reauthentication), or with a peer its right= no longer names,
+ * are deleted. Only
+ * a conn whose right= address changed walks all SAs; others the chain of the peer.
  */
 void ike_reload_p1_up(struct dmn *d, struct dmn_ike_sa *sa)
 {
@@ -57,14 +65,15 @@ void ike_reload_p1_up(struct dmn *d, struct dmn_ike_sa *sa)
 		h->keep_up = true;
 	if (!h || !h->changed_gen)
 		return;
-	bool all = conn && conn->right.host.kind == DMN_ADDR_IP;
+	bool all = h->peer_moved;
 	for (struct dmn_ike_sa *o = all ? ik->sa_head
 					: ik->sa_flow[ike_flow_bucket(sa->conn, &sa->peer)],
 			       *next;
 	     o; o = next) {
 		next = all ? o->next : o->flow_next;
 		if (!o->stale || strcmp(o->conn, sa->conn) != 0 ||
-		    !(ike_addr_eq_noport(&o->peer, &sa->peer) || peer_gone(conn, &o->peer)))
+		    !(same_peer(&o->peer, o->peer_id_hash, &sa->peer, sa->peer_id_hash) ||
+		      peer_gone(conn, &o->peer)))
 			continue;
 		log_info("%s: ISAKMP SA negotiated before the reload replaced by the new one: "
 			 "deleting it",
@@ -85,10 +94,11 @@ void ike_reload_p1_up(struct dmn *d, struct dmn_ike_sa *sa)
 void ike_reload_child_up(struct dmn *d, const struct dmn_child *c)
 {
 	struct dmn_ike *ik = d->ike;
-	if (c->stale || !changed_handle(d, c->conn))
+	const struct dmn_conn_handle *h = changed_handle(d, c->conn);
+	if (c->stale || !h)
 		return;
 	const struct dmn_conn *conn = dmn_config_find(d->config, c->conn);
-	bool all = conn && conn->right.host.kind == DMN_ADDR_IP;
+	bool all = h->peer_moved;
 	uint64_t now = dmn_now_ms(d);
 	for (struct dmn_child *o = all ? ik->child_head
 				       : ik->child_flow[ike_flow_bucket(c->conn, &c->peer)],
@@ -96,7 +106,8 @@ void ike_reload_child_up(struct dmn *d, const struct dmn_child *c)
 	     o; o = next) {
 		next = all ? o->next : o->flow_next;
 		if (!o->stale || o->superseded || strcmp(o->conn, c->conn) != 0 ||
-		    !(ike_addr_eq_noport(&o->peer, &c->peer) || peer_gone(conn, &o->peer)))
+		    !(same_peer(&o->peer, o->peer_id_hash, &c->peer, c->peer_id_hash) ||
+		      peer_gone(conn, &o->peer)))
 			continue;
 		if (ts_same(&o->local_ts, &c->local_ts) && ts_same(&o->remote_ts, &c->remote_ts)) {
 			o->superseded = true;
@@ -223,6 +234,14 @@ static unsigned carry_vici_conns(struct dmn_config *old, struct dmn_config *cfg)
 	return n;
 }
 
+/* Whether n has a right= address and o had another one, or none. */
+static bool right_moved(const struct dmn_conn *o, const struct dmn_conn *n)
+{
+	const struct dmn_addr *a = &o->right.host, *b = &n->right.host;
+	return b->kind == DMN_ADDR_IP && (a->kind != DMN_ADDR_IP || a->family != b->family ||
+					  memcmp(a->bytes, b->bytes, sizeof(a->bytes)) != 0);
+}
+
 /*
  * Conn number i of the old config (still in force), o, becomes n (NULL: removed). A removed conn
  * is torn down; a changed one has its handle marked (its SAs become stale) and its old traps
@@ -255,6 +274,7 @@ static void reload_old_conn(struct dmn *d, size_t i, const struct dmn_conn *o,
 			   o->name);
 		if (h) {
 			h->changed_gen = ik->reload_gen;
+			h->peer_moved |= right_moved(o, n);
 			h->tries = 0, h->retry_ms = 0, h->resolved_ms = 0;
 		}
 		if (ike_conn_routed(o))

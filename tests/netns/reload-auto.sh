@@ -11,12 +11,14 @@
 #            (auto=start) reloads a changed t: a new ISAKMP SA comes up and the old one is deleted
 #            (in the VM, with ESP, the old IPsec SA is replaced and a ping loses nothing); a change
 #            whose negotiation the peer refuses leaves the SAs in place.
+#   moved:   gwa's t gets another right= (a second address of gwb): once the new ISAKMP SA is
+#            up, the one with the old address is deleted (in the VM the IPsec SA is replaced).
 #
 #   lana ------------ gwa ================ gwb ------------ lanb
 #   198.51.100.10/25  oakleyd  192.0.2.1   192.0.2.2  oakleyd  198.51.100.138/25
 #   conn t: 198.51.100.0/25 === 198.51.100.128/25
 #
-# usage: reload-auto.sh OAKLEYD OAKLEY keep|auto|changed
+# usage: reload-auto.sh OAKLEYD OAKLEY keep|auto|changed|moved
 set -u
 . "$(dirname "$0")/lib.sh"
 export OAKLEYD=$1
@@ -209,6 +211,40 @@ changed)
     [ "$(ikesas a)" = "$a1" ] || die "a refused change cost the ISAKMP SA: $a1 -> $(ikesas a)"
     [ -n "$(childsas a)" ] || die "a refused change cost the IPsec SAs"
     echo "refused change: ISAKMP SA $a1 and IPsec SAs kept"
+    ;;
+moved)
+    # gwb answers on a second address too; gwa's t moves from 192.0.2.2 to it
+    ip -n "$(ns gwb)" addr add 192.0.2.3/24 dev v-gwa
+    conf_b add aes128gcm16!
+    sed -i 's/left=192.0.2.2/left=%any/' "$B/ipsec.conf"
+    printf '%%any 192.0.2.1 : PSK "%s"\n' "$PSK" > "$B/ipsec.secrets"
+    conf_a start aes128gcm16!
+    printf '192.0.2.1 192.0.2.3 : PSK "%s"\n' "$PSK" >> "$A/ipsec.secrets"
+    oakleyd_start gwb "$B"
+    oakleyd_start gwa "$A"; APID=$OAKLEYD_PID
+    wait_for 20 child_up "$A/log" 1 || die "t did not come up"
+    a0=$(ikesas a); a_spi0=$(childsas a | awk '{print $1}')
+    oak a --json list-sas | grep -q '"remote-host": *"192.0.2.2"' || die "not up with 192.0.2.2"
+    sed -i 's/right=192.0.2.2/right=192.0.2.3/' "$A/ipsec.conf"
+    sum=$(reload a "$APID")
+    wait_for 20 p1_up "$A/log" 2 || die "t was not negotiated with 192.0.2.3"
+    moved() { [ "$(ikesas a | wc -l)" = 1 ] && [ "$(ikesas a)" != "$a0" ]; }
+    wait_for 10 moved || die "the ISAKMP SA with 192.0.2.2 was not deleted: $(ikesas a)"
+    oak a --json list-sas | python3 -c '
+import json, sys
+hosts = [ike["remote-host"] for ev in json.load(sys.stdin) for ike in ev.values()
+         if ike.get("state") == "ESTABLISHED"]
+assert hosts == ["192.0.2.3"], hosts' || die "the ISAKMP SA left is not with 192.0.2.3"
+    wait_for 10 child_up "$A/log" 2 || die "no IPsec SA with 192.0.2.3"
+    if esp_expected; then
+        old_gone() { ! childsas a | grep -q "^$a_spi0 "; }
+        wait_for 15 old_gone || die "the IPsec SA with 192.0.2.2 was not replaced: $(childsas a)"
+    else
+        # its replacement never gets into this kernel: the old IPsec SA stays
+        sleep 1
+        childsas a | grep -q "^$a_spi0 " || die "the old IPsec SA went before a replacement"
+    fi
+    echo "right= moved: ISAKMP SA $a0 with 192.0.2.2 replaced by $(ikesas a) with 192.0.2.3"
     ;;
 *) fail "unknown case $CASE" ;;
 esac
