@@ -483,3 +483,13 @@ size_t dmn_config_orient(struct dmn_config *cfg,
 		dmn_config_touch(cfg);
 	return n;
 }
+
+enum dmn_conn_change dmn_conn_diff(const struct dmn_conn *old, const struct dmn_conn *new)
+{
+	unsigned m = dmn_conn_compare(old, new);
+	if (m & DMN_CONN_CHANGED_SA)
+		return DMN_CONN_NEW_SAS;
+	if (m & DMN_CONN_CHANGED_AUTO)
+		return DMN_CONN_AUTO_ONLY; /* reload compares auto= itself; LIVE ones apply anyway */
+	return m ? DMN_CONN_NO_SA_CHANGE : DMN_CONN_SAME;
+}

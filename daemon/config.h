@@ -310,8 +310,8 @@ const struct dmn_conn *dmn_config_find(const struct dmn_config *cfg, const char 
  * (also=, authby=, allow-weak-crypto=, ...) are compared through what they produce (proposals).
  * a or b NULL (added or removed) is DMN_CONN_CHANGED_SA unless both are.
  */
-enum dmn_conn_change {
-	DMN_CONN_SAME = 0,
+enum dmn_conn_changed {
+	DMN_CONN_UNCHANGED = 0,
 	DMN_CONN_CHANGED_LIVE = 1u << 0, /* e.g. dpddelay=, keyingtries=: the existing SAs follow
 					  * the new value (the daemon reads it from the conn) */
 	DMN_CONN_CHANGED_AUTO = 1u << 1, /* auto=: reload decides what to start, route or stop */
@@ -329,6 +329,16 @@ bool dmn_conn_equal(const struct dmn_conn *a, const struct dmn_conn *b);
 typedef void dmn_keyword_fn(void *ctx, const char *name, const char *value);
 void dmn_conn_keywords(const struct dmn_conn *c, dmn_keyword_fn *fn, void *ctx);
 void dmn_setup_keywords(const struct dmn_setup *s, dmn_keyword_fn *fn, void *ctx);
+
+/* What a reload must do about a conn found in both the old and the new config. */
+enum dmn_conn_change {
+	DMN_CONN_SAME,	       /* nothing that matters differs */
+	DMN_CONN_NO_SA_CHANGE, /* settings that apply to the SAs in place (e.g. DPD timers) */
+	DMN_CONN_AUTO_ONLY,    /* auto= differs (and maybe LIVE settings), no new SAs */
+	DMN_CONN_NEW_SAS,      /* new negotiations differ: the SAs in place are replaced */
+};
+/* The class of change from old to new (both non-NULL). */
+enum dmn_conn_change dmn_conn_diff(const struct dmn_conn *old, const struct dmn_conn *new);
 
 /* Writes a readable dump of cfg (no secrets: the config holds none) to out. Returns 0 or -errno. */
 int dmn_config_dump(const struct dmn_config *cfg, FILE *out);

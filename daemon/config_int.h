@@ -145,7 +145,7 @@ enum cfg_at {
 		       * feeds another field: also=, authby=, ike=, pfsgroup=, ...) */
 };
 
-/* What a changed value means for a running conn on reload (maps to enum dmn_conn_change). */
+/* What a changed value means for a running conn on reload (maps to enum dmn_conn_changed). */
 enum cfg_reload {
 	CFG_RL_SA,   /* the SAs were negotiated or installed with it: new SAs are needed */
 	CFG_RL_LIVE, /* read from the conn when used: existing SAs follow the new value */

@@ -271,7 +271,7 @@ static const struct cfg_kw setup_kws[] = {
 	ST("nat-ikeport", U32, SETUP(nat_ikeport), LIVE, "daemon/conf.c:dmn_conf_ports", .lo = 1, .hi = 65535,
 	   .what = "a port number"),
 	/* strongSwan's charon.ikesa_limit */
-	ST("ikesa_limit", U32, SETUP(ikesa_limit), LIVE, "daemon/ike.c:dmn_ike_reload",
+	ST("ikesa_limit", U32, SETUP(ikesa_limit), LIVE, "daemon/ike_reload.c:dmn_ike_reload",
 	   AKA("ikesa-limit"), .lo = 1, .hi = PROTO_IKE_SAS_LIMIT,
 	   .what = "a number of ISAKMP SAs from 1 to 1000000"),
 	IG("charondebug", W_OTHER),

@@ -390,7 +390,7 @@ unsigned dmn_conn_compare(const struct dmn_conn *a, const struct dmn_conn *b)
 	unsigned r = 0;
 	size_t n;
 	if (!a || !b)
-		return a == b ? DMN_CONN_SAME : DMN_CONN_CHANGED_SA;
+		return a == b ? DMN_CONN_UNCHANGED : DMN_CONN_CHANGED_SA;
 	for (int t = 0; t < 2; t++) {
 		const struct cfg_kw *kw = cfg_kw_table(t, &n);
 		for (size_t i = 0; i < n; i++)

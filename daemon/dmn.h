@@ -86,9 +86,11 @@ void dmn_ike_free(struct dmn *d);
 /* The conn list was changed in place (VICI load-conn/unload-conn). */
 void dmn_ike_config_changed(struct dmn *d);
 /*
- * Switches to a newly loaded config and secrets (ownership passes to d): conns that did not change
- * keep their tunnels untouched; removed and changed conns are torn down (DELETE sent, kernel state
- * removed); new or changed auto=start conns are started.
+ * Switches to a newly loaded config and secrets (ownership passes to d; daemon/ike_reload.c):
+ * conns that did not change keep their tunnels untouched; removed conns are torn down (DELETE
+ * sent, kernel state removed); changed conns keep their SAs until SAs with the new settings
+ * replace them; new and changed auto=start conns are started, and a new auto= alone starts,
+ * traps or untraps a conn without touching its SAs.
  */
 void dmn_ike_reload(struct dmn *d, struct dmn_config *cfg, struct dmn_secrets *secrets);
 /* SIGHUP: reload config and secrets atomically. */

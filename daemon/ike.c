@@ -5,7 +5,7 @@
  * engine's actions: datagrams to the sockets, timers to sd-event, DH jobs to the worker pool,
  * events to the kernel (xfrm) and the log. The policy is in ike_conn.c, ISAKMP SA records and
  * their indexes in ike_sa.c, a child's kernel side in ike_child.c, rekeys and expiry in
- * ike_life.c, right= names in resolve.c.
+ * ike_life.c, right= names in resolve.c, reload and auto=keep in ike_reload.c.
  */
 #include "daemon/ike.h"
 #include "daemon/ike_int.h"
@@ -102,10 +102,14 @@ static void on_delete(struct dmn *d, const struct proto_ike_event *ev)
 							  : "");
 			if (act == DMN_DPD_HOLD)
 				c->policies = false; /* they stay in the kernel */
+			char name[sizeof(c->conn)];
+			memcpy(name, c->conn, sizeof(name));
 			if (act == DMN_DPD_RESTART)
 				snprintf(restart, sizeof(restart), "%s", c->conn);
 			ike_child_remove_kernel(d, c);
 			ike_child_free(d, c);
+			if (act != DMN_DPD_RESTART)
+				ike_keep_check(d, name); /* auto=keep */
 		}
 	}
 	if (restart[0])
@@ -137,6 +141,10 @@ static void on_dpd_dead(struct dmn *d, const struct proto_ike_event *ev)
 					  : "clearing its SAs");
 	/* hold: the policies stay in the kernel */
 	ike_sa_children_remove(d, ev->sa_id, sa, false, act == DMN_DPD_HOLD);
+	/* restarted here, not again by auto=keep */
+	struct dmn_conn_handle *h = ike_handle_by_name(ik, name);
+	if (h && act == DMN_DPD_RESTART)
+		h->keep_up = false;
 	proto_ike_delete_sa(ik->engine, ev->sa_id); /* SA_GONE drops the record */
 	if (act == DMN_DPD_RESTART && conn)
 		dmn_ike_initiate(d, name);
@@ -376,6 +384,8 @@ static void on_event(struct dmn *d, const struct proto_ike_event *ev)
 		d->ike->p1_up++;
 		if (rec)
 			ike_sa_enforce_unique(d, rec);
+		if (rec && conn && dmn_map_get(&d->ike->sas, ev->sa_id) == rec)
+			ike_reload_p1_up(d, rec);
 		if (h)
 			h->tries = 0, h->retry_ms = 0, h->connecting_ms = 0;
 		break;
@@ -441,6 +451,8 @@ static void on_event(struct dmn *d, const struct proto_ike_event *ev)
 	case PROTO_IKE_EV_SA_GONE:
 		sd_event_source_disable_unref(dmn_map_del(&d->ike->timers, ev->sa_id));
 		ike_sa_record_del(d, ev->sa_id);
+		if (conn)
+			ike_keep_check(d, conn->name);
 		break;
 	case PROTO_IKE_EV_PEER_MOVED:
 		ike_on_peer_moved(d, ev);
@@ -627,7 +639,8 @@ void dmn_ike_input(struct dmn *d, const struct dmn_pkt *pkt)
 static int initiate_quick_modes(struct dmn *d, const struct dmn_ike_sa *sa,
 				const struct proto_ike_conn *pc)
 {
-	unsigned nl = pc->n_local_ts ? pc->n_local_ts : 1, nr = pc->n_remote_ts ? pc->n_remote_ts : 1;
+	unsigned nl = pc->n_local_ts ? pc->n_local_ts : 1,
+		 nr = pc->n_remote_ts ? pc->n_remote_ts : 1;
 	int r = 0;
 	for (unsigned k = 0; k < nl * nr && r == 0; k++) {
 		struct proto_ike_ts lts, rts;
@@ -730,8 +743,8 @@ int dmn_ike_terminate(struct dmn *d, const char *name)
 	struct dmn_ike *ik = d->ike;
 	int n = 0;
 	struct dmn_conn_handle *h = ike_handle_by_name(ik, name);
-	if (h)
-		h->tries = 0, h->retry_ms = 0; /* brought down on purpose: no retry */
+	if (h) /* brought down on purpose: no retry, no auto=keep */
+		h->tries = 0, h->retry_ms = 0, h->keep_up = false;
 	for (struct dmn_child *c = ik->child_head, *next; c; c = next) {
 		next = c->next;
 		if (strcmp(c->conn, name) != 0)
@@ -764,7 +777,7 @@ static int on_start(sd_event_source *s, void *userdata)
 		if (d->config->conns[i]->autostart == DMN_AUTO_START)
 			dmn_ike_initiate(d, d->config->conns[i]->name);
 		else if (ike_conn_routed(d->config->conns[i]))
-			ike_conn_trap(d, i, true);
+			ike_conn_trap(d, i, true, NULL);
 	}
 	return 0;
 }
@@ -827,6 +840,8 @@ void dmn_ike_shutdown(struct dmn *d)
 	struct dmn_ike *ik = d->ike;
 	if (!ik || !ik->engine)
 		return;
+	for (size_t k = 0; k < ik->n_handles; k++)
+		ik->handles[k].keep_up = false; /* nothing is brought up again */
 	/* Tell every peer (DELETE for each child and ISAKMP SA), then remove what we installed. */
 	for (struct dmn_child *c = ik->child_head; c; c = c->next)
 		proto_ike_delete_child(ik->engine, c->ike_sa_id, c->protocol, c->spi_in);
@@ -850,88 +865,6 @@ void dmn_ike_config_changed(struct dmn *d)
 {
 	/* Handles are per conn name; a conn replaced over VICI keeps its tunnels, as in charon. */
 	(void)d;
-}
-
-/*
- * Conns loaded over VICI (load-conn) are not in the files: they carry over into the new config, as
- * in charon, unless the files now define a conn of the same name (that one wins). Returns how many.
- */
-static unsigned carry_vici_conns(struct dmn_config *old, struct dmn_config *cfg)
-{
-	unsigned n = 0;
-	for (size_t i = 0; old && i < old->n_conns; i++) {
-		struct dmn_conn *c = old->conns[i];
-		if (strcmp(c->file, DMN_VICI_CONN_FILE) != 0 || dmn_config_find(cfg, c->name) ||
-		    cfg->n_conns >= DMN_CFG_CONNS_MAX)
-			continue;
-		struct dmn_conn **v = realloc(cfg->conns, (cfg->n_conns + 1) * sizeof(*v));
-		if (!v) {
-			log_err("reload: out of memory: VICI-loaded conn %s dropped", c->name);
-			continue;
-		}
-		cfg->conns = v;
-		v[cfg->n_conns++] = c;
-		old->conns[i--] = old->conns[--old->n_conns]; /* moved, not freed with old */
-		dmn_config_touch(cfg);
-		dmn_config_touch(old);
-		n++;
-	}
-	return n;
-}
-
-void dmn_ike_reload(struct dmn *d, struct dmn_config *cfg, struct dmn_secrets *secrets)
-{
-	struct dmn_ike *ik = d->ike;
-	struct dmn_config *old = d->config;
-	unsigned kept = 0, gone = 0, started = 0;
-	unsigned carried = carry_vici_conns(old, cfg);
-	if (carried)
-		log_notice("reload: %u connection%s loaded over VICI kept", carried,
-			   carried == 1 ? "" : "s");
-	for (size_t i = 0; old && i < old->n_conns; i++) {
-		const struct dmn_conn *o = old->conns[i];
-		const struct dmn_conn *n = dmn_config_find(cfg, o->name);
-		if (n && dmn_conn_equal(o, n)) {
-			kept++;
-			continue;
-		}
-		log_notice("reload: %s %s: tearing its tunnels down", o->name,
-			   n ? "changed" : "was removed");
-		ik->unrouting = true;
-		dmn_ike_terminate(d, o->name);
-		ik->unrouting = false;
-		if (ike_conn_trapped(d, o))
-			ike_conn_trap(d, i, false);
-		ike_conn_handle_forget(ik, o->name);
-		gone++;
-	}
-	d->config = cfg;
-	dmn_secrets_free(d->secrets);
-	d->secrets = secrets;
-	if (!old || old->setup.ikesa_limit != cfg->setup.ikesa_limit) {
-		proto_ike_set_sas_max(ik->engine, cfg->setup.ikesa_limit); /* checked when parsed */
-		log_notice("reload: ikesa_limit=%u ISAKMP SAs", cfg->setup.ikesa_limit);
-	}
-	for (size_t i = 0; i < cfg->n_conns; i++) {
-		const struct dmn_conn *n = cfg->conns[i];
-		const struct dmn_conn *o = old ? dmn_config_find(old, n->name) : NULL;
-		if (!o && strcmp(n->file, DMN_VICI_CONN_FILE) == 0) {
-			kept++; /* carried over above, tunnels untouched */
-			continue;
-		}
-		if (o && dmn_conn_equal(o, n))
-			continue;
-		if (n->autostart == DMN_AUTO_START) {
-			dmn_ike_initiate(d, n->name);
-			started++;
-		} else if (ike_conn_routed(n)) {
-			ike_conn_trap(d, i, true);
-		}
-	}
-	dmn_config_free(old);
-	log_notice("reload: %zu connections: %u unchanged (tunnels kept), %u removed or changed, "
-		   "%u started",
-		   cfg->n_conns, kept, gone, started);
 }
 
 void dmn_ike_free(struct dmn *d)

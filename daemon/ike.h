@@ -22,6 +22,7 @@ struct dmn_child {
 	struct dmn_child *addr_next; /* dmn_ike.child_addr chain */
 	uint64_t ike_sa_id;
 	bool orphan; /* its ISAKMP SA is gone (the next one with its peer takes it over) */
+	bool stale;  /* negotiated before a reload changed its conn (ike_reload.c) */
 	uint64_t peer_id_hash; /* ike_peer_id_hash of the ID its peer proved (0: unknown) */
 	uint64_t conn_handle;
 	char conn[64];
@@ -104,6 +105,7 @@ struct dmn_ike_sa {
 	char conn[64];
 	uint64_t peer_id_hash; /* ike_peer_id_hash(p1.peer_id) */
 	bool initiator;
+	bool stale; /* negotiated before a reload changed its conn (ike_reload.c) */
 	struct proto_ike_addr local, peer;
 	struct proto_ike_p1_info p1;
 	uint64_t established_ms;
@@ -206,6 +208,9 @@ struct dmn_ike {
 		/* oakley metrics, per conn: ISAKMP SAs and IPsec SA pairs established, failed
 		 * phase-1 and phase-2 negotiations */
 		uint64_t p1_up, p2_up, p1_failed, p2_failed;
+		unsigned changed_gen;		/* reload_gen of the last reload that changed it */
+		bool peer_moved;		/* such a reload gave it another right= address */
+		bool keep_up; /* auto=keep: it was up; initiated again when it goes down */
 	} * handles;
 	size_t n_handles, cap_handles;
 	/* handles by name (ike_conn.c): open addressing over index + 1 into handles (0: empty),
@@ -235,6 +240,7 @@ struct dmn_ike {
 	uint64_t p1_initiated, p1_up, p2_up;
 	uint64_t p1_failed[PROTO_IKE_REASON__MAX], p2_failed[PROTO_IKE_REASON__MAX];
 	bool unrouting;		 /* removing a conn: its trap policies go too */
+	unsigned reload_gen;	 /* reloads so far (ike_reload.c) */
 	struct xfrm_handle *xev; /* kernel events: SA expiry, ACQUIRE */
 	sd_event_source *xev_source;
 	struct proto_ike_stats summary_stats; /* engine counters at the last drop summary */

@@ -275,7 +275,7 @@ void ike_child_remove_kernel(struct dmn *d, struct dmn_child *c)
 	if (c->policies) {
 		const struct dmn_conn *conn = dmn_config_find(d->config, c->conn);
 		/* auto=route: the policies stay as traps for the next negotiation */
-		if (!ike_conn_trapped(d, conn) || d->ike->unrouting)
+		if (!ike_child_keeps_trap(d, c, conn))
 			c->policies =
 				!child_del_done(d, c, "its policies", child_policies(d, c, false));
 		else
@@ -514,6 +514,7 @@ void ike_on_child_up(struct dmn *d, const struct proto_ike_event *ev)
 		 ch->mode == ENCAP_TRANSPORT ? "transport" : "tunnel",
 		 ts_str(&ch->local_ts, tsl, sizeof(tsl)), ts_str(&ch->remote_ts, tsr, sizeof(tsr)),
 		 ch->spi_in, ch->spi_out, pfs);
+	ike_reload_child_up(d, c);
 }
 
 /*
@@ -574,13 +575,26 @@ int ike_child_encap_update(struct dmn *d, struct dmn_child *c)
 	return ret;
 }
 
+/* Whether a child of conn with t's selectors holds the policies (they are its, not a trap). */
+static bool trap_flow_held(const struct dmn *d, const char *conn, const struct dmn_child *t)
+{
+	for (const struct dmn_child *c = d->ike->child_flow[ike_flow_bucket(conn, &t->peer)]; c;
+	     c = c->flow_next)
+		if (c->policies && strcmp(c->conn, conn) == 0 &&
+		    ts_eq(&c->local_ts, &t->local_ts) && ts_eq(&c->remote_ts, &t->remote_ts))
+			return true;
+	return false;
+}
+
 /*
  * auto=route: the conn's policies, with the template its SAs will match (same selectors,
  * priority and reqid as a child's), are installed without SAs, so that the first packet makes
  * the kernel send an ACQUIRE, which starts the negotiation. The child's policies replace them in
  * place, and they stay when its SAs go (ike_child_remove_kernel), until the conn is removed.
+ * Policies a child holds are left alone; when removing, so are those conn keep (a reload's new
+ * version of the conn, or NULL) also traps.
  */
-int ike_conn_trap(struct dmn *d, size_t i, bool add)
+int ike_conn_trap(struct dmn *d, size_t i, bool add, const struct dmn_conn *keep)
 {
 	const struct dmn_conn *conn = d->config->conns[i];
 	struct dmn_child t = {0};
@@ -605,6 +619,9 @@ int ike_conn_trap(struct dmn *d, size_t i, bool add)
 			t.remote_ts = pc.remote_ts[k % nr];
 		else
 			ike_host_ts(&t.peer, &t.remote_ts);
+		if (trap_flow_held(d, conn->name, &t) ||
+		    (!add && keep && ike_conn_has_flow(keep, &t.peer, &t.local_ts, &t.remote_ts)))
+			continue;
 		int e = child_policies(d, &t, add);
 		if (e < 0 && r == 0)
 			r = e;

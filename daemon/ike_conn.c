@@ -483,6 +483,33 @@ static bool side_has_ts(const struct dmn_side *side, const struct proto_ike_ts *
 	return false;
 }
 
+/* Whether conn c's selectors contain local_ts/remote_ts, peer being the address of a right= that
+ * is not one. */
+static bool flow_in_conn(const struct dmn_conn *c, const struct proto_ike_addr *peer,
+			 const struct proto_ike_ts *local_ts, const struct proto_ike_ts *remote_ts)
+{
+	struct proto_ike_addr lh = {0}, rh = {0};
+	if (c->left.host.kind == DMN_ADDR_IP)
+		addr_to_proto(c->left.host.family, c->left.host.bytes, 0, &lh);
+	if (c->right.host.kind == DMN_ADDR_IP)
+		addr_to_proto(c->right.host.family, c->right.host.bytes, 0, &rh);
+	else if (peer)
+		rh = *peer; /* right=%any or a name: the address it came from */
+	return side_has_ts(&c->left, local_ts, &lh) && side_has_ts(&c->right, remote_ts, &rh);
+}
+
+/* Whether conn c would negotiate local_ts/remote_ts with peer: its selectors contain them and a
+ * right= address is peer's. */
+bool ike_conn_has_flow(const struct dmn_conn *c, const struct proto_ike_addr *peer,
+		       const struct proto_ike_ts *local_ts, const struct proto_ike_ts *remote_ts)
+{
+	if (c->right.host.kind == DMN_ADDR_IP &&
+	    (c->right.host.family != peer->family ||
+	     memcmp(c->right.host.bytes, peer->addr, ike_alen(peer->family)) != 0))
+		return false;
+	return flow_in_conn(c, peer, local_ts, remote_ts);
+}
+
 int ike_policy_find_p2(void *ctx, const struct proto_ike_conn *p1,
 		       const struct proto_ike_addr *peer, const struct proto_ike_ts *local_ts,
 		       const struct proto_ike_ts *remote_ts, struct proto_ike_conn *ret)
@@ -502,15 +529,7 @@ int ike_policy_find_p2(void *ctx, const struct proto_ike_conn *p1,
 			    !(c->right.host.kind == pc->right.host.kind &&
 			      memcmp(c->right.host.bytes, pc->right.host.bytes, 16) == 0))
 				continue;
-			struct proto_ike_addr lh = {0}, rh = {0};
-			if (c->left.host.kind == DMN_ADDR_IP)
-				addr_to_proto(c->left.host.family, c->left.host.bytes, 0, &lh);
-			if (c->right.host.kind == DMN_ADDR_IP)
-				addr_to_proto(c->right.host.family, c->right.host.bytes, 0, &rh);
-			else if (peer)
-				rh = *peer; /* right=%any or a name: the address it came from */
-			if (side_has_ts(&c->left, local_ts, &lh) &&
-			    side_has_ts(&c->right, remote_ts, &rh))
+			if (flow_in_conn(c, peer, local_ts, remote_ts))
 				return ike_conn_to_proto(d, i, ret);
 		}
 	}

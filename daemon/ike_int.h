@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Internal to the daemon's IKE glue (ike.c, ike_conn.c, ike_child.c, ike_life.c, resolve.c): the
- * helpers they share. Not for the rest of the daemon, which goes through daemon/ike.h and
- * daemon/dmn.h.
+ * Internal to the daemon's IKE glue (ike.c, ike_conn.c, ike_child.c, ike_life.c, ike_reload.c,
+ * resolve.c): the helpers they share. Not for the rest of the daemon, which goes through
+ * daemon/ike.h and daemon/dmn.h.
  */
 #pragma once
 
@@ -37,6 +37,8 @@ const struct dmn_conn *ike_conn_by_handle(const struct dmn *d, uint64_t handle, 
 struct dmn_conn_handle *ike_handle_by_name(const struct dmn_ike *ik, const char *name);
 int ike_conn_endpoints(struct dmn *d, const struct dmn_conn *c, struct proto_ike_addr *local,
 		       struct proto_ike_addr *peer);
+bool ike_conn_has_flow(const struct dmn_conn *c, const struct proto_ike_addr *peer,
+		       const struct proto_ike_ts *local_ts, const struct proto_ike_ts *remote_ts);
 bool ike_configured_peer(const struct dmn *d, const struct proto_ike_addr *addr);
 int ike_policy_find_p1(void *ctx, const struct proto_ike_addr *local,
 		       const struct proto_ike_addr *peer, const struct proto_ike_id *peer_id,
@@ -66,7 +68,7 @@ void ike_child_free(struct dmn *d, struct dmn_child *c);
 void ike_child_set_sa(struct dmn *d, struct dmn_child *c, uint64_t sa_id);
 int ike_child_encap_update(struct dmn *d, struct dmn_child *c);
 uint64_t ike_child_key(uint8_t protocol, uint32_t spi_in);
-int ike_conn_trap(struct dmn *d, size_t i, bool add);
+int ike_conn_trap(struct dmn *d, size_t i, bool add, const struct dmn_conn *keep);
 void ike_to_xaddr(const struct proto_ike_addr *a, struct xfrm_ipaddr *ret);
 
 /* resolve.c: right= hostnames. ike_resolve_peer: 0 when the conn's handle holds a fresh
@@ -96,3 +98,13 @@ void ike_child_limits(struct dmn *d, struct dmn_child *c, const struct dmn_conn 
 int ike_on_xfrm_readable(sd_event_source *s, int fd, uint32_t revents, void *userdata);
 void ike_children_tick(struct dmn *d, uint64_t now);
 void ike_sa_lifetime_check(struct dmn *d, struct dmn_ike_sa *sa, uint64_t now);
+
+/* ike_reload.c: what a reload leaves in place (SAs of a changed conn until new ones replace
+ * them), and auto=keep */
+void ike_reload_p1_up(struct dmn *d, struct dmn_ike_sa *sa);
+void ike_reload_child_up(struct dmn *d, const struct dmn_child *c);
+bool ike_child_keeps_trap(const struct dmn *d, const struct dmn_child *c,
+			  const struct dmn_conn *conn);
+bool ike_child_may_rekey(const struct dmn_child *c, const struct dmn_conn *conn);
+bool ike_conn_is_up(const struct dmn *d, const char *name);
+void ike_keep_check(struct dmn *d, const char *name);

@@ -110,6 +110,14 @@ static void child_rekey(struct dmn *d, struct dmn_child *c, uint64_t now)
 			 (unsigned long long)(c->hard_ms > now ? (c->hard_ms - now) / 1000 : 0));
 		return;
 	}
+	if (!ike_child_may_rekey(c, conn)) {
+		c->rekey_next_ms = UINT64_MAX;
+		log_info("%s: IPsec SA 0x%08x expires in %llu s; negotiated before a reload, its "
+			 "traffic is no longer the conn's: no rekey",
+			 c->conn, c->spi_out,
+			 (unsigned long long)(c->hard_ms > now ? (c->hard_ms - now) / 1000 : 0));
+		return;
+	}
 	struct dmn_ike_sa *sa = ike_child_peer_sa(d, c);
 	if (sa) {
 		struct proto_ike_conn pc;

@@ -48,9 +48,9 @@ int dmn_ike_route(struct dmn *d, const char *name, bool add)
 	int r = 0;
 	/* a live tunnel's policies are the traps already (route), or go with its SAs (unroute) */
 	if (!has_live_policies(d, name))
-		r = ike_conn_trap(d, i, add);
+		r = ike_conn_trap(d, i, add, NULL);
 	if (r < 0 && add)
-		(void)ike_conn_trap(d, i, false); /* the selectors that did go in */
+		(void)ike_conn_trap(d, i, false, NULL); /* the selectors that did go in */
 	if (r == 0 || !add) {
 		h->route_override = add ? 1 : -1;
 		log_notice("%s: %s by hand", name, add ? "routed" : "unrouted");

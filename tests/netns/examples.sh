@@ -179,7 +179,7 @@ site-to-site)
     ip netns exec "$(ns gwb)" "$OAKLEY" --socket "$NETNS_TMP/b/oakley.vici" reload > /dev/null ||
         fail "oakley reload failed"
     wait_for 10 grep -q "reload: 1 connections" "$NETNS_TMP/b/log" || fail "no reload summary"
-    grep -q "reload: 1 connections: 1 unchanged (tunnels kept), 0 removed or changed, 0 started" \
+    grep -q "reload: 1 connections: 1 unchanged, 0 changed in place, 0 changed (SAs kept until replaced), 0 with a new auto=, 0 removed (torn down), 0 started" \
         "$NETNS_TMP/b/log" || { grep "reload" "$NETNS_TMP/b/log"; fail "the reload changed west-east"; }
     [ "$(grep -c "conn west-east: right= is this host" "$NETNS_TMP/b/log")" = 2 ] ||
         fail "the reload did not orient the new config"

@@ -413,7 +413,7 @@ static void compare_classes(void)
 		const char *extra;
 		unsigned want;
 	} v[] = {
-		{"", DMN_CONN_SAME},
+		{"", DMN_CONN_UNCHANGED},
 		{"\tauto=start\n", DMN_CONN_CHANGED_AUTO},
 		{"\tdpddelay=30\n", DMN_CONN_CHANGED_LIVE},
 		{"\tdpdaction=restart\n", DMN_CONN_CHANGED_LIVE},
