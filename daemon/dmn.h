@@ -80,6 +80,9 @@ int dmn_ike_setup(struct dmn *d);
 void dmn_ike_input(struct dmn *d, const struct dmn_pkt *pkt);
 /* Starts the conn called name (auto=start at startup, `oakley up`). 0 or -errno (logged). */
 int dmn_ike_initiate(struct dmn *d, const char *name);
+/* Like dmn_ike_initiate, for an operator's `up`: over the established ISAKMP SA of the conn with
+ * its peer when there is one (Quick Mode only). */
+int dmn_ike_up(struct dmn *d, const char *name);
 /* Deletes every SA (sending DELETEs) and removes what was installed in the kernel. */
 void dmn_ike_shutdown(struct dmn *d);
 void dmn_ike_free(struct dmn *d);

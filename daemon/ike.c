@@ -663,7 +663,10 @@ static int initiate_quick_modes(struct dmn *d, const struct dmn_ike_sa *sa,
 	return r;
 }
 
-int ike_initiate(struct dmn *d, const char *name, bool reauth)
+/* reuse: an established ISAKMP SA of the conn with the peer carries the Quick Modes (an
+ * operator's `up`, as charon and pluto do); else a new phase 1, as restarts need (their ISAKMP SA
+ * may be on its way out) */
+static int initiate(struct dmn *d, const char *name, bool reauth, bool reuse)
 {
 	size_t i;
 	if (dmn_config_index_of(d->config, name, &i) == 0) {
@@ -702,7 +705,7 @@ int ike_initiate(struct dmn *d, const char *name, bool reauth)
 		     k = k->addr_next)
 			pc.initial_contact = !ike_addr_eq_noport(&k->peer, &peer);
 		uint64_t sa_id;
-		struct dmn_ike_sa *up = reauth ? NULL : ike_newest_sa(d, name, &peer);
+		struct dmn_ike_sa *up = reuse ? ike_newest_sa(d, name, &peer) : NULL;
 		if (up) /* as charon and pluto do: new IPsec SAs over the ISAKMP SA there is */
 			return initiate_quick_modes(d, up, &pc);
 		if (reauth) {
@@ -731,9 +734,21 @@ int ike_initiate(struct dmn *d, const char *name, bool reauth)
 	return -ENOENT;
 }
 
+int ike_initiate(struct dmn *d, const char *name, bool reauth)
+{
+	return initiate(d, name, reauth, false);
+}
+
 int dmn_ike_initiate(struct dmn *d, const char *name)
 {
-	int r = ike_initiate(d, name, false);
+	int r = initiate(d, name, false, false);
+	ike_pump(d);
+	return r;
+}
+
+int dmn_ike_up(struct dmn *d, const char *name)
+{
+	int r = initiate(d, name, false, true);
 	ike_pump(d);
 	return r;
 }

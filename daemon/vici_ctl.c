@@ -71,7 +71,7 @@ void dmn_vici_cmd_initiate(const struct dmn_vici_req *rq)
 	snprintf(p->conn, sizeof(p->conn), "%s", name);
 	p->want_child = child[0] != '\0';
 	c->pending = p;
-	int r = dmn_ike_initiate(rq->d, name);
+	int r = dmn_ike_up(rq->d, name);
 	if (c->pending != p) /* answered already: an error was logged about name */
 		return;
 	if (r < 0) {

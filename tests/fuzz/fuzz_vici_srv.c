@@ -27,6 +27,11 @@ int dmn_ike_initiate(struct dmn *d, const char *name)
 	(void)d;
 	return name[0] == 'x' ? -ENOENT : 0;
 }
+int dmn_ike_up(struct dmn *d, const char *name)
+{
+	(void)d;
+	return name[0] == 'x' ? -ENOENT : 0;
+}
 int dmn_ike_terminate(struct dmn *d, const char *name)
 {
 	(void)d;

@@ -28,10 +28,10 @@ conf() {
     mkdir -p "$1"
     printf 'conn t\n    keyexchange=ikev1\n    authby=secret\n    left=%s\n    right=%s\n    keyingtries=1\n    auto=%s\n%b\n' \
         "$2" "$3" "$6" "$4" > "$1/ipsec.conf"
-    # (the unreachable 203.0.113.9 of the no-route case has a secret too: a conn without one is
-    # refused at load)
-    printf '192.0.2.1 192.0.2.2 : PSK "%s"\n@a.example.org @b.example.org : PSK "%s"\n192.0.2.1 @somebody.else : PSK "%s"\n192.0.2.1 203.0.113.9 : PSK "%s"\n' \
-        "$5" "$5" "$5" "$5" > "$1/ipsec.secrets"
+    # (the unreachable 203.0.113.9 of no-route and the stranger of unmatched have secrets too:
+    # a conn without one is refused at load)
+    printf '192.0.2.1 192.0.2.2 : PSK "%s"\n@a.example.org @b.example.org : PSK "%s"\n192.0.2.1 @somebody.else : PSK "%s"\n192.0.2.1 203.0.113.9 : PSK "%s"\n@stranger.example.org @b.example.org : PSK "%s"\n' \
+        "$5" "$5" "$5" "$5" "$5" > "$1/ipsec.secrets"
     chmod 600 "$1/ipsec.secrets"
 }
 n=0 passed=0

@@ -46,6 +46,12 @@ int dmn_ike_initiate(struct dmn *d, const char *name)
 	note("initiate(%s) ", name);
 	return 0;
 }
+int dmn_ike_up(struct dmn *d, const char *name)
+{
+	(void)d;
+	note("initiate(%s) ", name);
+	return 0;
+}
 int dmn_ike_terminate(struct dmn *d, const char *name)
 {
 	(void)d;
