@@ -139,7 +139,7 @@ static const struct cfg_kw conn_kws[] = {
 	   AKA("ike_frag"), CUSTOM(frag, cfg_show_choice), .choices = cfg_frag_choices),
 	ST("compress", BOOL, CONN(compress), SA, U_CONN),
 	ST("installpolicy", BOOL, CONN(installpolicy), SA, "daemon/ike_child.c:child_take_marks"),
-	ST("initial-contact", BOOL, CONN(initial_contact), SA, "daemon/ike.c:ike_initiate"),
+	ST("initial-contact", BOOL, CONN(initial_contact), SA, "daemon/ike.c:initiate"),
 	ST("replay_window", U32, CONN(replay_window), SA, "daemon/ike_child.c:child_take_marks",
 	   AKA("replay-window"), .hi = 4096, .what = "a number up to 4096"),
 	ST("retransmit-timeout", TIME, CONN(retransmit_timeout), LIVE,
