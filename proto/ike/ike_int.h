@@ -237,6 +237,7 @@ struct ike_sa {
 	bool linked;	/* in the engine's tables */
 	bool proven;	/* responder: the peer sent our cookie back (it receives our replies) */
 	bool established;
+	bool malformed_logged; /* a malformed message of this SA was logged at info level */
 	uint8_t icookie[8], rcookie[8];
 	struct proto_ike_addr local, peer;
 	bool natt;

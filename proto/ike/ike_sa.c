@@ -658,6 +658,27 @@ static struct ike_sa *sa_respond(struct proto_ike_engine *e, const struct proto_
 	return sa;
 }
 
+/*
+ * One line for a message the codec refused: what was wrong and at which byte of the message
+ * (the header counts; for an encrypted message, of its decrypted form). At info level, as the
+ * dispatcher's unexpected-payload lines, once per SA so a negotiation never dies of it silently
+ * (the peer's retransmissions, or a flood of them, go to debug: the daemon counts all drops).
+ */
+static void log_malformed(struct ike_sa *sa, const struct ike_xchg *x, bool enc, bool plain,
+			  const struct proto_msg *m)
+{
+	enum proto_log_level l = sa->malformed_logged ? PROTO_LOG_DEBUG : PROTO_LOG_INFO;
+	sa->malformed_logged = true;
+	if (plain)
+		ike_log(sa->e, l, "#%llu: message in %s dropped: not encrypted",
+			(unsigned long long)sa->id, ike_state_name(x->state));
+	else
+		ike_log(sa->e, l, "#%llu: %s message in %s dropped: %s at byte %zu",
+			(unsigned long long)sa->id, enc ? "decrypted" : "malformed",
+			ike_state_name(x->state), proto_err_str(m->err),
+			m->err_offset + PROTO_HDR_LEN);
+}
+
 /* Decrypts (if needed), decodes and dispatches one message of exchange x. */
 static enum proto_ike_input_result xchg_input(struct ike_sa *sa, struct ike_xchg *x,
 					      const struct proto_header *h, uint8_t *body,
@@ -680,12 +701,7 @@ static enum proto_ike_input_result xchg_input(struct ike_sa *sa, struct ike_xchg
 	    (encrypted_phase && !enc)) {
 		if (x->has_iv)
 			crypto_iv_state_discard(&x->iv);
-		/* Before authentication anyone can send these: debug only (the daemon logs a
-		 * periodic count); on an established SA they are worth a line. */
-		ike_log(e, sa->established ? PROTO_LOG_INFO : PROTO_LOG_DEBUG,
-			"#%llu: %s message in %s dropped: %s", (unsigned long long)sa->id,
-			enc ? "undecodable encrypted" : "malformed", ike_state_name(x->state),
-			encrypted_phase && !enc ? "not encrypted" : proto_err_str(m->err));
+		log_malformed(sa, x, enc, encrypted_phase && !enc, m);
 		e->st.drop_malformed++;
 		bool p1_auth = x == &sa->p1 && enc && !sa->established;
 		free(m);
