@@ -296,6 +296,7 @@ struct proto_ike_engine {
 	struct ike_conn_ref **cr;
 	unsigned n_cr_buckets, n_cr;
 	struct proto_ike_stats st;
+	uint64_t malformed_log_ms; /* no info line on a responder's first message before this */
 	uint16_t natt_port;
 };
 

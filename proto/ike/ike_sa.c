@@ -661,13 +661,23 @@ static struct ike_sa *sa_respond(struct proto_ike_engine *e, const struct proto_
 /*
  * One line for a message the codec refused: what was wrong and at which byte of the message
  * (the header counts; for an encrypted message, of its decrypted form). At info level, as the
- * dispatcher's unexpected-payload lines, once per SA so a negotiation never dies of it silently
- * (the peer's retransmissions, or a flood of them, go to debug: the daemon counts all drops).
+ * dispatcher's unexpected-payload lines, so a negotiation never dies of it silently: once per
+ * SA (the peer's retransmissions go to debug), and for a first message, which makes a new SA
+ * each time and which anyone can send, at most once a second (the daemon counts every drop).
  */
 static void log_malformed(struct ike_sa *sa, const struct ike_xchg *x, bool enc, bool plain,
 			  const struct proto_msg *m)
 {
-	enum proto_log_level l = sa->malformed_logged ? PROTO_LOG_DEBUG : PROTO_LOG_INFO;
+	enum proto_log_level l = PROTO_LOG_INFO;
+	uint64_t now = ike_now(sa->e);
+	if (sa->malformed_logged)
+		l = PROTO_LOG_DEBUG;
+	else if (x->state == S_MM_R_START || x->state == S_AM_R_START) {
+		if (now < sa->e->malformed_log_ms)
+			l = PROTO_LOG_DEBUG;
+		else
+			sa->e->malformed_log_ms = now + 1000;
+	}
 	sa->malformed_logged = true;
 	if (plain)
 		ike_log(sa->e, l, "#%llu: message in %s dropped: not encrypted",
