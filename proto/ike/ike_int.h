@@ -306,6 +306,10 @@ enum { IKE_NATT_NONE, IKE_NATT_DRAFT, IKE_NATT_RFC };
 uint64_t ike_now(struct proto_ike_engine *e);
 void ike_log(struct proto_ike_engine *e, enum proto_log_level l, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* ike_dispatch.c: the line for a message the codec refused (plain: not encrypted when it must be)
+ */
+void ike_log_malformed(struct ike_sa *sa, const struct ike_xchg *x, bool enc, bool plain,
+		       const struct proto_msg *m);
 struct ike_sa *ike_sa_new(struct proto_ike_engine *e, bool initiator,
 			  const struct proto_ike_addr *local, const struct proto_ike_addr *peer);
 void ike_sa_free(struct ike_sa *sa);

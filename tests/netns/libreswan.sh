@@ -293,6 +293,13 @@ if [ $PFS = yes ]; then
         fail "pluto did not initiate Quick Mode with PFS modp2048"
 fi
 
+# dialect: Libreswan's ike=aes128-sha2_256;modp2048 and ikelifetime=1h acted on at oakley
+if [ "$CASE" = dialect ]; then
+    grep -q "ISAKMP SA established .*AES-CBC-128/SHA2-256/modp2048" "$OD/log" ||
+        fail "oakley did not negotiate the file's ike= proposal"
+    grep -q "ISAKMP SA established with .*lifetime 3600 s" "$OD/log" ||
+        fail "oakley did not take ikelifetime=1h"
+fi
 case $CASE in
 natt) check_natt ;;
 delete) check_delete ;;
