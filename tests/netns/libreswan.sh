@@ -22,8 +22,8 @@
 #   natt      NAT traversal (gwa behind the NAT; both sides detect it, IKE moves to 4500)
 #   delete    oakley's `down` makes pluto remove its ISAKMP SA, and pluto's --terminate
 #             makes oakley remove its SAs
-#   dpd       DPD on both ends: pluto answers oakley's R-U-THERE; then pluto is killed and oakley
-#             declares it dead (dpdaction=clear)
+#   dpd       DPD configured on both ends: pluto answers oakley's R-U-THERE; then pluto is
+#             killed and oakley declares it dead (dpdaction=clear)
 #   dialect   one ipsec.conf in Libreswan's spelling (ikev2=no, ike=...;modp2048,
 #             phase2alg=, leftid=@...), the same file loaded unchanged by pluto and by oakleyd
 # Host kernel (no ESP): phase 1 must be up on both sides (pluto's status shows the ISAKMP SA
@@ -31,7 +31,8 @@
 # oakley's QM message and before it answers, so the check is pluto's install attempt (it fails
 # with "Protocol not supported") after oakley's message: QM1 when oakley initiates, QM2 when
 # pluto does. With OAKLEY_EXPECT_ESP=1 (the VM) Quick Mode must complete on both sides and a
-# ping must cross the tunnel in both directions.
+# ping must cross the tunnel in both directions (before delete/dpd take it down).
+# LSW_PCAP=FILE keeps a capture of gwb's IKE traffic (tshark -r FILE -O isakmp).
 set -u
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/libreswan-lib.sh"
@@ -82,11 +83,9 @@ if [ "$CASE" = natt ]; then
     P_PEER=%any
     if [ "$ROLE" = responder ]; then
         O_NS=gwb P_NS=gwa O_ADDR=$B P_ADDR=$A O_SUB=$BSUB P_SUB=$ASUB O_PEER=%any P_PEER=$B
-        IDA=@$(echo plut | cut -c1-"$IDLEN") IDB=@$(echo oakl | cut -c1-"$IDLEN")
     fi
 fi
 O_ID=$IDA P_ID=$IDB
-[ "$ROLE" = responder ] && [ "$CASE" = natt ] && O_ID=$IDB P_ID=$IDA
 OD=$NETNS_TMP/oak PD=$NETNS_TMP/pluto
 mkdir -p "$OD" "$PD"
 O_AUTO=add
