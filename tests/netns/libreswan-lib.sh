@@ -19,13 +19,19 @@ lsw_fetch() {
     if [ ! -x "$LSW_TREE/usr/libexec/ipsec/pluto" ] || [ ! -x "$LSW_TREE/usr/bin/certutil" ]; then
         command -v apt-get >/dev/null || skip "Libreswan not in $LSW_TREE and no apt-get to fetch it"
         mkdir -p "$LSW_CACHE/debs" || skip "cannot create $LSW_CACHE"
-        (cd "$LSW_CACHE/debs" && apt-get download $LSW_DEBS) > "$LSW_CACHE/fetch.log" 2>&1 ||
-            skip "apt-get download $LSW_DEBS failed: $(tail -1 "$LSW_CACHE/fetch.log")"
-        rm -rf "$LSW_TREE.new"
-        for f in "$LSW_CACHE"/debs/*.deb; do
-            dpkg-deb -x "$f" "$LSW_TREE.new" || skip "dpkg-deb -x $f failed"
-        done
-        rm -rf "$LSW_TREE" && mv "$LSW_TREE.new" "$LSW_TREE"
+        # one fetch at a time (meson runs these tests in parallel)
+        exec 9> "$LSW_CACHE/.lock"
+        flock -w 300 9 || skip "$LSW_CACHE is locked by another fetch"
+        if [ ! -x "$LSW_TREE/usr/libexec/ipsec/pluto" ] || [ ! -x "$LSW_TREE/usr/bin/certutil" ]; then
+            (cd "$LSW_CACHE/debs" && apt-get download $LSW_DEBS) > "$LSW_CACHE/fetch.log" 2>&1 ||
+                skip "apt-get download $LSW_DEBS failed: $(tail -1 "$LSW_CACHE/fetch.log")"
+            rm -rf "$LSW_TREE.new"
+            for f in "$LSW_CACHE"/debs/*.deb; do
+                dpkg-deb -x "$f" "$LSW_TREE.new" || skip "dpkg-deb -x $f failed"
+            done
+            rm -rf "$LSW_TREE" && mv "$LSW_TREE.new" "$LSW_TREE"
+        fi
+        exec 9>&-
     fi
     export LD_LIBRARY_PATH=$LSW_TREE/usr/lib/x86_64-linux-gnu
     for f in usr/libexec/ipsec/pluto usr/bin/certutil; do
