@@ -680,6 +680,24 @@ static enum proto_err decode_one(struct proto_msg *msg, uint8_t type, uint8_t re
 	return PROTO_OK;
 }
 
+/*
+ * Plaintext bytes after the last payload, inside the header length. RFC 2408 §3.1 defines that
+ * length as header plus payloads and §3.2 each payload length as its own bytes, so a plaintext
+ * message has no room for padding; but Libreswan's pluto (ikepad=yes, its default) rounds every
+ * unencrypted IKEv1 message up to a multiple of 4 octets with zero bytes counted in the header
+ * length, and drops nothing of the kind itself. Accept exactly that: 1..3 bytes (alignment to 4
+ * never needs more), all zero. Anything longer or non-zero still means the lengths disagree.
+ */
+static bool alignment_padding(struct cursor c)
+{
+	if (c.bad || c.left > PROTO_PLAIN_PAD_MAX)
+		return false;
+	uint8_t any = 0;
+	while (c.left)
+		any |= cur_u8(&c);
+	return any == 0 && !c.bad;
+}
+
 enum proto_err proto_decode_payloads(uint8_t first_np, const uint8_t *body, size_t len,
 				     unsigned flags, struct proto_msg *msg)
 {
@@ -712,7 +730,7 @@ enum proto_err proto_decode_payloads(uint8_t first_np, const uint8_t *body, size
 		np = next;
 		off += plen;
 	}
-	if (c.left && !(flags & PROTO_DECODE_PADDING))
+	if (c.left && !(flags & PROTO_DECODE_PADDING) && !alignment_padding(c))
 		return msg_fail(msg, PROTO_E_UNEQUAL, off);
 	msg->padding = c.left;
 	return PROTO_OK;

@@ -13,8 +13,10 @@
  *   implement no other minor version, RFC 2408 §3.1 "MUST set the Minor Version to 0").
  * - The header length must be >= 28 and <= the datagram; bytes after it in the datagram are
  *   ignored and counted in proto_header.trailing (some stacks pad UDP payloads).
- * - Within the length, plaintext payloads must fill the body exactly (UNEQUAL-PAYLOAD-LENGTHS);
- *   with PROTO_DECODE_PADDING (a decrypted body) bytes after the last payload are padding.
+ * - Within the length, plaintext payloads must fill the body exactly (UNEQUAL-PAYLOAD-LENGTHS),
+ *   except for 1..PROTO_PLAIN_PAD_MAX zero bytes after the last payload (alignment to 4 octets,
+ *   as Libreswan sends by default; counted in proto_msg.padding); with PROTO_DECODE_PADDING (a
+ *   decrypted body) any bytes after the last payload are padding.
  * - Generic header RESERVED byte: bit 0x80 is read as "critical" (as RFC 7296 §3.2 later defined
  *   it). An unknown payload type is skipped unless critical (then INVALID-PAYLOAD-TYPE); the other
  *   seven bits must be zero (PAYLOAD-MALFORMED).
@@ -40,6 +42,7 @@
 #define PROTO_CRITICAL	      0x80u
 #define PROTO_NONCE_MIN	      8u
 #define PROTO_NONCE_MAX	      256u
+#define PROTO_PLAIN_PAD_MAX   3u /* zero bytes after the last plaintext payload */
 
 /* Malformation classes: X(symbol, notify to send (RFC 2408 §3.14.1), description). */
 #define PROTO_ERRORS(X)                                                                            \
@@ -222,7 +225,7 @@ struct proto_msg {
 	struct proto_payload pl[PROTO_PAYLOADS_MAX];
 	uint8_t first[256]; /* index in pl of the first payload of each type, 0xff if none */
 	uint8_t count[256];
-	size_t padding; /* bytes after the last payload (PROTO_DECODE_PADDING) */
+	size_t padding; /* bytes after the last payload (padding or alignment) */
 	enum proto_err err;
 	size_t err_offset; /* offset in the body of the malformation */
 };

@@ -311,6 +311,37 @@ static bool payloads_ok(struct ike_sa *sa, const struct ike_row *row, const stru
 	return true;
 }
 
+/*
+ * One line for a message the codec refused: what was wrong and at which byte of the message
+ * (the header counts; for an encrypted message, of its decrypted form). At info level, as the
+ * dispatcher's unexpected-payload lines, so a negotiation never dies of it silently: once per
+ * SA (the peer's retransmissions go to debug), and for a first message, which makes a new SA
+ * each time and which anyone can send, at most once a second (the daemon counts every drop).
+ */
+void ike_log_malformed(struct ike_sa *sa, const struct ike_xchg *x, bool enc, bool plain,
+		       const struct proto_msg *m)
+{
+	enum proto_log_level l = PROTO_LOG_INFO;
+	uint64_t now = ike_now(sa->e);
+	if (sa->malformed_logged)
+		l = PROTO_LOG_DEBUG;
+	else if (x->state == S_MM_R_START || x->state == S_AM_R_START) {
+		if (now < sa->e->malformed_log_ms)
+			l = PROTO_LOG_DEBUG;
+		else
+			sa->e->malformed_log_ms = now + 1000;
+	}
+	sa->malformed_logged = true;
+	if (plain)
+		ike_log(sa->e, l, "#%llu: message in %s dropped: not encrypted",
+			(unsigned long long)sa->id, ike_state_name(x->state));
+	else
+		ike_log(sa->e, l, "#%llu: %s message in %s dropped: %s at byte %zu",
+			(unsigned long long)sa->id, enc ? "decrypted" : "malformed",
+			ike_state_name(x->state), proto_err_str(m->err),
+			m->err_offset + PROTO_HDR_LEN);
+}
+
 /* Sends the message the handler built and caches it for retransmission and duplicates. */
 static void send_out(struct ike_ctx *c, const struct ike_row *row, enum ike_ev ev)
 {

@@ -238,6 +238,7 @@ struct ike_sa {
 	bool linked;	/* in the engine's tables */
 	bool proven;	/* responder: the peer sent our cookie back (it receives our replies) */
 	bool established;
+	bool malformed_logged; /* a malformed message of this SA was logged at info level */
 	uint8_t icookie[8], rcookie[8];
 	struct proto_ike_addr local, peer;
 	bool natt;
@@ -296,6 +297,7 @@ struct proto_ike_engine {
 	struct ike_conn_ref **cr;
 	unsigned n_cr_buckets, n_cr;
 	struct proto_ike_stats st;
+	uint64_t malformed_log_ms; /* no info line on a responder's first message before this */
 	uint16_t natt_port;
 };
 
@@ -312,6 +314,10 @@ void ike_trace_msg(struct ike_sa *sa, const struct ike_xchg *x, bool sent,
 void ike_trace_sent(struct ike_sa *sa, const struct ike_xchg *x, const uint8_t *buf, size_t n);
 void ike_log(struct proto_ike_engine *e, enum proto_log_level l, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* ike_dispatch.c: the line for a message the codec refused (plain: not encrypted when it must be)
+ */
+void ike_log_malformed(struct ike_sa *sa, const struct ike_xchg *x, bool enc, bool plain,
+		       const struct proto_msg *m);
 struct ike_sa *ike_sa_new(struct proto_ike_engine *e, bool initiator,
 			  const struct proto_ike_addr *local, const struct proto_ike_addr *peer);
 void ike_sa_free(struct ike_sa *sa);

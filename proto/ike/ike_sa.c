@@ -680,12 +680,7 @@ static enum proto_ike_input_result xchg_input(struct ike_sa *sa, struct ike_xchg
 	    (encrypted_phase && !enc)) {
 		if (x->has_iv)
 			crypto_iv_state_discard(&x->iv);
-		/* Before authentication anyone can send these: debug only (the daemon logs a
-		 * periodic count); on an established SA they are worth a line. */
-		ike_log(e, sa->established ? PROTO_LOG_INFO : PROTO_LOG_DEBUG,
-			"#%llu: %s message in %s dropped: %s", (unsigned long long)sa->id,
-			enc ? "undecodable encrypted" : "malformed", ike_state_name(x->state),
-			encrypted_phase && !enc ? "not encrypted" : proto_err_str(m->err));
+		ike_log_malformed(sa, x, enc, encrypted_phase && !enc, m);
 		e->st.drop_malformed++;
 		bool p1_auth = x == &sa->p1 && enc && !sa->established;
 		free(m);

@@ -343,6 +343,8 @@ static bool step(struct h_world *w)
 				w->wire[w->n_wire++] = *pk; /* keep it queued */
 				continue;
 			}
+			if (w->mangle)
+				w->mangle(w, pk);
 			if (w->tap)
 				w->tap(w, pk->to, pk->data, pk->len);
 			/* what the receiver sees: its own address on the socket the datagram

@@ -71,7 +71,9 @@ struct h_world {
 	bool blackhole_to[2];	/* drop everything sent to this peer */
 	unsigned deliver_limit; /* stop delivering after this many datagrams (0 = no limit) */
 	void (*tap)(struct h_world *w, int to, const uint8_t *data,
-		    size_t len);	      /* sees deliveries */
+		    size_t len);			     /* sees deliveries */
+	void (*mangle)(struct h_world *w, struct h_pkt *pk); /* may rewrite (realloc) a datagram
+								before it is delivered */
 	bool reverse;			      /* deliver each batch in reverse order */
 	void (*before_dh)(struct h_world *w); /* sees the world before queued DH jobs run (a test
 						 may change a suspended exchange there) */

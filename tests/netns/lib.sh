@@ -283,3 +283,45 @@ CONF
     printf '@gw.example.org %%any : PSK "%s"\n' "$2" > "$1/ipsec.secrets"
     chmod 600 "$1/ipsec.secrets"
 }
+
+# topo_nat: the NAT topology of natt-nat.sh: gwa behind a masquerading router (nftables, UDP
+# source ports remapped to 40000-49999) reaching gwb on the public side.
+#
+#   gwa                        nat (masquerade)               gwb
+#   198.51.100.2/24 --------- 198.51.100.1 | 203.0.113.1 --------- 203.0.113.2/24
+#   lo 192.0.2.10/32                                           lo 192.0.2.20/32
+#
+# The router counts forwarded datagrams to UDP 500 ("ike"), to 4500 ("natt") and one-byte NAT
+# keepalives ("keepalive"): nat_counter NAME. SKIPs when the kernel has no nftables NAT.
+topo_nat() {
+    command -v nft >/dev/null || skip "nftables (nft) is not installed"
+    local n
+    for n in gwa nat gwb; do netns_add $n; done
+    netns_link gwa nat 198.51.100.2/24 198.51.100.1/24
+    netns_link nat gwb 203.0.113.1/24 203.0.113.2/24
+    ip -n "$(ns gwb)" route add 192.0.2.10/32 via 203.0.113.1
+    ip -n "$(ns gwa)" route add default via 198.51.100.1
+    ip -n "$(ns gwa)" addr add 192.0.2.10/32 dev lo
+    ip -n "$(ns gwb)" addr add 192.0.2.20/32 dev lo
+    ip netns exec "$(ns nat)" sysctl -qw net.ipv4.ip_forward=1
+    ip netns exec "$(ns nat)" nft -f - <<NFT || skip "this kernel has no nftables NAT"
+table ip oaknat {
+    chain tally {
+        type filter hook forward priority 0; policy accept;
+        udp dport 4500 udp length 9 counter comment "keepalive"
+        udp dport 4500 counter comment "natt"
+        udp dport 500 counter comment "ike"
+    }
+    chain masq {
+        type nat hook postrouting priority 100; policy accept;
+        oifname "v-gwb" meta l4proto udp masquerade to :40000-49999
+        oifname "v-gwb" masquerade
+    }
+}
+NFT
+}
+# nat_counter NAME: packets of topo_nat's forward counter commented NAME
+nat_counter() {
+    ip netns exec "$(ns nat)" nft list chain ip oaknat tally |
+        sed -n "s/.*counter packets \([0-9]*\) .*comment \"$1\".*/\1/p"
+}

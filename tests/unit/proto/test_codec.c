@@ -662,6 +662,54 @@ static void test_payload_errors(void)
 	CHECK(strcmp(proto_err_str(PROTO_E__MAX), "unknown error") == 0);
 }
 
+/*
+ * Plaintext alignment padding (Libreswan ikepad=yes): 1..3 zero bytes after the last payload
+ * are accepted and counted; 4 zero bytes, or a non-zero byte among 1..3, are UNEQUAL at the
+ * offset where the payloads end. buf holds the body of h (body bytes) followed by 7 zero bytes.
+ */
+static void test_alignment_padding(const struct proto_header *h, uint8_t *buf, size_t body)
+{
+	for (size_t pad = 1; pad <= 3; pad++) {
+		CHECK_EQ_INT(proto_decode_payloads(h->next_payload, buf, body + pad, 0, &msg),
+			     PROTO_OK);
+		CHECK_EQ_INT(msg.padding, pad);
+		CHECK_EQ_INT(msg.n, 3);
+	}
+	CHECK_EQ_INT(proto_decode_payloads(h->next_payload, buf, body + 4, 0, &msg),
+		     PROTO_E_UNEQUAL);
+	CHECK_EQ_INT(msg.err_offset, body);
+	for (size_t at = 0; at < 3; at++) {
+		buf[body + at] = 0x01;
+		CHECK_EQ_INT(proto_decode_payloads(h->next_payload, buf, body + 3, 0, &msg),
+			     PROTO_E_UNEQUAL);
+		CHECK_EQ_INT(msg.err_offset, body);
+		buf[body + at] = 0;
+	}
+	/* a padded Aggressive Mode first message as pluto sends it (ID "@abc": 7 bytes of
+	 * payload data, so 1 byte of padding), through the header check and the chain walker */
+	uint8_t am[256];
+	struct proto_builder b;
+	proto_builder_init(&b, am, sizeof(am));
+	struct proto_header ah = {.icookie = {1, 2, 3, 4, 5, 6, 7, 8},
+				  .major = 1,
+				  .exchange = ISAKMP_XCHG_AGGRESSIVE};
+	proto_put_header(&b, &ah);
+	proto_put_id(&b, ID_FQDN, 0, 0, "abc", 3);
+	size_t len = proto_builder_finish(&b);
+	CHECK(len % 4 == 3);
+	am[len] = 0;
+	CHECK(proto_builder_set_length(&b, len + 1));
+	struct proto_header got;
+	CHECK_EQ_INT(proto_decode_header(am, len + 1, &got, NULL), PROTO_OK);
+	CHECK_EQ_INT(got.length, len + 1);
+	CHECK_EQ_INT(got.trailing, 0);
+	CHECK_EQ_INT(proto_decode_payloads(got.next_payload, am + PROTO_HDR_LEN,
+					   got.length - PROTO_HDR_LEN, 0, &msg),
+		     PROTO_OK);
+	CHECK_EQ_INT(msg.padding, 1);
+	CHECK(msg.n == 1 && msg.pl[0].u.id.data.len == 3);
+}
+
 static void set_u32(uint8_t *p, uint32_t v)
 {
 	p[0] = (uint8_t)(v >> 24), p[1] = (uint8_t)(v >> 16), p[2] = (uint8_t)(v >> 8);
@@ -713,6 +761,7 @@ static void test_header_errors(void)
 	size_t body = s->len - PROTO_HDR_LEN;
 	memcpy(buf, s->buf + PROTO_HDR_LEN, body);
 	memset(buf + body, 0, 7);
+	test_alignment_padding(&h, buf, body);
 	CHECK_EQ_INT(proto_decode_payloads(h.next_payload, buf, body + 7, 0, &msg),
 		     PROTO_E_UNEQUAL);
 	CHECK_EQ_INT(msg.err_offset, body);
