@@ -101,6 +101,6 @@ grep -q "shutting down" "$NETNS_TMP/a/log" || fail "no shutdown line"
 wait_for 5 grep -q "peer deleted IPsec SA" "$NETNS_TMP/b/log" ||
     fail "responder did not get the DELETE: $(tail -5 "$NETNS_TMP/b/log")"
 left=$(ip -n "$(ns gwa)" xfrm state | grep -c "^src"; ip -n "$(ns gwa)" xfrm policy | grep -c "^src")
-[ "$(echo $left | tr ' ' '+' | bc)" = 0 ] || fail "SAs or policies left behind on gw-a: $left"
+[ "$(( $(echo $left | tr ' ' '+') ))" = 0 ] || fail "SAs or policies left behind on gw-a: $left"
 echo "SIGTERM: DELETE sent, kernel state of gw-a removed"
 echo PASS

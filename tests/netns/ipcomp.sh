@@ -235,6 +235,6 @@ echo "figures: pings 1200B $p1/3 + $p2/3, 56B $p3/3;$figs"
 kill -TERM "$OAKLEYD_PID"
 wait_for 10 bash -c "! kill -0 $OAKLEYD_PID 2>/dev/null" || fail "gw-a did not exit on SIGTERM"
 left=$(ip -n "$(ns gwa)" xfrm state | grep -c "^src"; ip -n "$(ns gwa)" xfrm policy | grep -c "^src")
-[ "$(echo $left | tr ' ' '+' | bc)" = 0 ] || fail "SAs or policies left behind on gw-a: $left"
+[ "$(( $(echo $left | tr ' ' '+') ))" = 0 ] || fail "SAs or policies left behind on gw-a: $left"
 echo "SIGTERM: kernel state of gw-a removed"
 echo PASS
