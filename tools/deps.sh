@@ -8,7 +8,7 @@ OAKLEY_BUILD_DEPS="meson ninja-build pkg-config gcc clang llvm libclang-rt-14-de
  libmnl-dev libnl-3-dev libnl-route-3-dev nettle-dev libgmp-dev libgnutls28-dev libsystemd-dev libcap-dev"
 OAKLEY_TEST_DEPS="iproute2 nftables tshark python3 python3-scapy python3-cryptography strongswan-swanctl charon-systemd
  strongswan-pki qemu-system-x86 linux-image-cloud-amd64 busybox-static kmod procps psmisc util-linux iputils-ping
- debhelper dpkg-dev fakeroot lintian scdoc strace systemd cpio
+ debhelper dpkg-dev build-essential fakeroot lintian scdoc strace systemd cpio
  libstrongswan-standard-plugins libstrongswan-extra-plugins libcharon-extauth-plugins libcharon-extra-plugins
  strongswan-starter strongswan-charon debootstrap"
 
