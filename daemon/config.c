@@ -490,6 +490,6 @@ enum dmn_conn_change dmn_conn_diff(const struct dmn_conn *old, const struct dmn_
 	if (m & DMN_CONN_CHANGED_SA)
 		return DMN_CONN_NEW_SAS;
 	if (m & DMN_CONN_CHANGED_AUTO)
-		return DMN_CONN_AUTO_ONLY; /* reload compares auto= itself; LIVE ones apply anyway */
+		return DMN_CONN_AUTO_ONLY; /* reload compares auto=; LIVE ones apply anyway */
 	return m ? DMN_CONN_NO_SA_CHANGE : DMN_CONN_SAME;
 }

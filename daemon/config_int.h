@@ -273,8 +273,8 @@ struct cfg_build {
  * choice lists the rows name (daemon/config_apply.c). */
 cfg_apply_fn cfg_apply_auto, cfg_apply_kex, cfg_apply_authby, cfg_apply_proposal, cfg_apply_phase2,
 	cfg_apply_pfsgroup, cfg_apply_rekeyfuzz, cfg_apply_keyingtries, cfg_apply_mark,
-	cfg_apply_ipsec_interface, cfg_apply_if_id, cfg_apply_encaps, cfg_apply_frag, cfg_apply_addr,
-	cfg_apply_subnets, cfg_apply_id, cfg_apply_protoport, cfg_apply_side_auth;
+	cfg_apply_ipsec_interface, cfg_apply_if_id, cfg_apply_encaps, cfg_apply_frag,
+	cfg_apply_addr, cfg_apply_subnets, cfg_apply_id, cfg_apply_protoport, cfg_apply_side_auth;
 cfg_show_fn cfg_show_ike, cfg_show_esp, cfg_show_ah, cfg_show_rekeyfuzz, cfg_show_keyingtries,
 	cfg_show_mark, cfg_show_if_id, cfg_show_choice, cfg_show_addr, cfg_show_subnets,
 	cfg_show_id, cfg_show_protoport;

@@ -208,9 +208,9 @@ struct dmn_ike {
 		/* oakley metrics, per conn: ISAKMP SAs and IPsec SA pairs established, failed
 		 * phase-1 and phase-2 negotiations */
 		uint64_t p1_up, p2_up, p1_failed, p2_failed;
-		unsigned changed_gen;		/* reload_gen of the last reload that changed it */
-		bool peer_moved;		/* such a reload gave it another right= address */
-		bool keep_up; /* auto=keep: it was up; initiated again when it goes down */
+		unsigned changed_gen; /* reload_gen of the last reload that changed it */
+		bool peer_moved;      /* such a reload gave it another right= address */
+		bool keep_up;	      /* auto=keep: it was up; initiated again when it goes down */
 	} * handles;
 	size_t n_handles, cap_handles;
 	/* handles by name (ike_conn.c): open addressing over index + 1 into handles (0: empty),

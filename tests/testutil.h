@@ -15,29 +15,30 @@ static unsigned test_failures;
 static unsigned test_checks;
 
 #define CHECK(cond)                                                                                \
-	(test_checks++, (cond) ? 1                                                                 \
-			       : (fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, \
-					  #cond),                                                  \
-				  test_failures++, 0))
+	(test_checks++,                                                                            \
+	 (cond) ? 1                                                                                \
+		: (fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond),        \
+		   test_failures++, 0))
 
 #define CHECK_EQ_INT(a, b)                                                                         \
-	(test_checks++, ((long long)(a) == (long long)(b))                                         \
-				? 1                                                                \
-				: (fprintf(stderr, "%s:%d: CHECK failed: %s == %s (%lld != %lld)\n",      \
-					   __FILE__, __LINE__, #a, #b, (long long)(a), (long long)(b)),   \
-				   test_failures++, 0))
+	(test_checks++,                                                                            \
+	 ((long long)(a) == (long long)(b))                                                        \
+		 ? 1                                                                               \
+		 : (fprintf(stderr, "%s:%d: CHECK failed: %s == %s (%lld != %lld)\n", __FILE__,    \
+			    __LINE__, #a, #b, (long long)(a), (long long)(b)),                     \
+		    test_failures++, 0))
 
 #define CHECK_MEM(a, b, n)                                                                         \
 	(test_checks++, memcmp((a), (b), (n)) == 0                                                 \
 				? 1                                                                \
-				: (fprintf(stderr, "%s:%d: CHECK failed: memcmp(%s, %s, %s)\n", __FILE__, \
-					   __LINE__, #a, #b, #n),                                         \
+				: (fprintf(stderr, "%s:%d: CHECK failed: memcmp(%s, %s, %s)\n",    \
+					   __FILE__, __LINE__, #a, #b, #n),                        \
 				   test_failures++, 0))
 
 #define TEST_SKIP(why) (printf("SKIP: %s\n", (why)), exit(77))
 
 #define TEST_END()                                                                                 \
-	(printf("%u checks, %u failed%s\n", test_checks, test_failures,                          \
+	(printf("%u checks, %u failed%s\n", test_checks, test_failures,                            \
 		test_checks ? "" : " (no check ran: failure)"),                                    \
 	 test_failures || !test_checks ? 1 : 0)
 

@@ -134,8 +134,7 @@ static bool xchg_timeout(struct ike_sa *sa, struct ike_xchg *x, uint64_t now)
 		"\"%s\" #%llu: no reply to %s yet: sent it again (send %u), waiting %llu ms "
 		"(giving up in %llu s)",
 		x->qm ? x->qm->conn.name : sa->conn->name, (unsigned long long)sa->id,
-		ike_state_name(x->state), x->tries,
-		(unsigned long long)(x->deadline - now),
+		ike_state_name(x->state), x->tries, (unsigned long long)(x->deadline - now),
 		(unsigned long long)(end > now ? (end - now + 999) / 1000 : 0));
 	return true;
 }
