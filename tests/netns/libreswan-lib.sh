@@ -10,33 +10,43 @@
 
 LSW_CACHE=${LSW_CACHE:-/var/cache/oakley-test/libreswan}
 LSW_TREE=$LSW_CACHE/tree
-LSW_DEBS="libreswan libevent-pthreads-2.1-7 libldns3 libnss3-tools"
+# libevent-core-2.1-7: a fresh Debian 12 has no libevent_core (pluto links it)
+LSW_DEBS="libreswan libevent-core-2.1-7 libevent-pthreads-2.1-7 libldns3 libnss3-tools"
+
+# lsw_tree_ok: the tree holds pluto and certutil, unpacked from exactly $LSW_DEBS.
+lsw_tree_ok() {
+    [ -x "$LSW_TREE/usr/libexec/ipsec/pluto" ] && [ -x "$LSW_TREE/usr/bin/certutil" ] &&
+        [ "$(cat "$LSW_TREE/.debs" 2>/dev/null)" = "$LSW_DEBS" ]
+}
 
 # lsw_fetch: makes sure $LSW_TREE holds pluto, whack, addconn and certutil with every library
-# found; SKIPs with the reason otherwise.
+# found: SKIPs when apt cannot fetch the packages, FAILs when the unpacked programs still miss a
+# library (a package missing from $LSW_DEBS: a fresh machine has fewer libraries than this one).
 lsw_fetch() {
     local f
-    if [ ! -x "$LSW_TREE/usr/libexec/ipsec/pluto" ] || [ ! -x "$LSW_TREE/usr/bin/certutil" ]; then
+    if ! lsw_tree_ok; then
         command -v apt-get >/dev/null || skip "Libreswan not in $LSW_TREE and no apt-get to fetch it"
         mkdir -p "$LSW_CACHE/debs" || skip "cannot create $LSW_CACHE"
         # one fetch at a time (meson runs these tests in parallel)
         exec 9> "$LSW_CACHE/.lock"
         flock -w 300 9 || skip "$LSW_CACHE is locked by another fetch"
-        if [ ! -x "$LSW_TREE/usr/libexec/ipsec/pluto" ] || [ ! -x "$LSW_TREE/usr/bin/certutil" ]; then
+        if ! lsw_tree_ok; then
+            rm -f "$LSW_CACHE"/debs/*.deb
             (cd "$LSW_CACHE/debs" && apt-get download $LSW_DEBS) > "$LSW_CACHE/fetch.log" 2>&1 ||
                 skip "apt-get download $LSW_DEBS failed: $(tail -1 "$LSW_CACHE/fetch.log")"
             rm -rf "$LSW_TREE.new"
             for f in "$LSW_CACHE"/debs/*.deb; do
                 dpkg-deb -x "$f" "$LSW_TREE.new" || skip "dpkg-deb -x $f failed"
             done
+            echo "$LSW_DEBS" > "$LSW_TREE.new/.debs"
             rm -rf "$LSW_TREE" && mv "$LSW_TREE.new" "$LSW_TREE"
         fi
         exec 9>&-
     fi
     export LD_LIBRARY_PATH=$LSW_TREE/usr/lib/x86_64-linux-gnu
-    for f in usr/libexec/ipsec/pluto usr/bin/certutil; do
+    for f in usr/libexec/ipsec/pluto usr/libexec/ipsec/whack usr/libexec/ipsec/addconn usr/bin/certutil; do
         ldd "$LSW_TREE/$f" 2>&1 | grep -q "not found" &&
-            skip "$f from $LSW_TREE misses libraries: $(ldd "$LSW_TREE/$f" | grep "not found" | tr -d '\t' | tr '\n' ' ')"
+            fail "$f from $LSW_TREE misses libraries (add their packages to LSW_DEBS): $(ldd "$LSW_TREE/$f" | grep "not found" | tr -d '\t' | tr '\n' ' ')"
     done
     command -v unshare >/dev/null || skip "util-linux unshare is not installed"
     return 0
