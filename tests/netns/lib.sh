@@ -300,6 +300,11 @@ topo_nat() {
     netns_link gwa nat 198.51.100.2/24 198.51.100.1/24
     netns_link nat gwb 203.0.113.1/24 203.0.113.2/24
     ip -n "$(ns gwb)" route add 192.0.2.10/32 via 203.0.113.1
+    nat_router v-gwb
+}
+# nat_router PUBIF: gwa's default route and both inner addresses, and the router's forwarding,
+# counters and masquerade out of PUBIF (natt-nat.sh puts a second NAT behind it).
+nat_router() {
     ip -n "$(ns gwa)" route add default via 198.51.100.1
     ip -n "$(ns gwa)" addr add 192.0.2.10/32 dev lo
     ip -n "$(ns gwb)" addr add 192.0.2.20/32 dev lo
@@ -314,8 +319,8 @@ table ip oaknat {
     }
     chain masq {
         type nat hook postrouting priority 100; policy accept;
-        oifname "v-gwb" meta l4proto udp masquerade to :40000-49999
-        oifname "v-gwb" masquerade
+        oifname "$1" meta l4proto udp masquerade to :40000-49999
+        oifname "$1" masquerade
     }
 }
 NFT

@@ -56,30 +56,8 @@ else
     netns_link nat gwb 203.0.113.1/24 203.0.113.2/24
     ip -n "$(ns gwb)" route add 192.0.2.10/32 via 203.0.113.1
 fi
-ip -n "$(ns gwa)" route add default via 198.51.100.1
-ip -n "$(ns gwa)" addr add 192.0.2.10/32 dev lo
-ip -n "$(ns gwb)" addr add 192.0.2.20/32 dev lo
-ip netns exec "$(ns nat)" sysctl -qw net.ipv4.ip_forward=1
-ip netns exec "$(ns nat)" nft -f - <<NFT || skip "this kernel has no nftables NAT"
-table ip oaknat {
-    chain tally {
-        type filter hook forward priority 0; policy accept;
-        udp dport 4500 udp length 9 counter comment "keepalive"
-        udp dport 4500 counter comment "natt"
-        udp dport 500 counter comment "ike"
-    }
-    chain masq {
-        type nat hook postrouting priority 100; policy accept;
-        oifname "$PUBIF" meta l4proto udp masquerade to :40000-49999
-        oifname "$PUBIF" masquerade
-    }
-}
-NFT
-# counter NAME: packets of the forward counter commented NAME
-counter() {
-    ip netns exec "$(ns nat)" nft list chain ip oaknat tally |
-        sed -n "s/.*counter packets \([0-9]*\) .*comment \"$1\".*/\1/p"
-}
+nat_router "$PUBIF"
+counter() { nat_counter "$@"; }
 
 PSK="oakley-natt-$$"
 KEEPALIVE=2 A_EXTRA=""
