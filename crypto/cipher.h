@@ -13,7 +13,7 @@
  * caller's payload chain and the ISAKMP length determine where the real data ends.
  *
  * The IV is the CBC chaining value; which IV to use and when to advance it is the job of
- * struct crypto_iv_state in crypto/ike.h.
+ * struct crypto_iv_state in crypto/ike_keys.h.
  */
 #pragma once
 

@@ -3,7 +3,7 @@
 #include <netinet/in.h>
 #include <string.h>
 
-#include "daemon/ike.h"
+#include "daemon/ike_glue.h"
 #include "proto/consts.h"
 #include "xfrm/xfrm.h"
 

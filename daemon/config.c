@@ -94,7 +94,7 @@ static void check_section(struct cfg_raw *raw, struct cfg_sect *s)
 				     s->kind == CFG_SECT_SETUP ? "config setup" : "a conn");
 			continue;
 		}
-		if (!s->libreswan && cfg_kv_libreswan(kv, s->kind == CFG_SECT_SETUP))
+		if (!s->libreswan && dmn_cfg_kv_libreswan(kv, s->kind == CFG_SECT_SETUP))
 			s->libreswan = true;
 		if (kw->cls == CFG_KW_IGNORED) {
 			dmn_diag_add(raw->d, DMN_DIAG_NOTICE, kv->file, kv->line,
@@ -102,7 +102,7 @@ static void check_section(struct cfg_raw *raw, struct cfg_sect *s)
 			continue;
 		}
 		if (kw->cls == CFG_KW_REFUSED) {
-			cfg_kw_refuse(raw->d, kv);
+			dmn_cfg_kw_refuse(raw->d, kv);
 			continue;
 		}
 		if (kw->cls == CFG_KW_UNSUPPORTED) {
@@ -112,7 +112,7 @@ static void check_section(struct cfg_raw *raw, struct cfg_sect *s)
 		}
 		if (kv->is_also)
 			continue;
-		unsigned slot = cfg_kw_slot(kw, side);
+		unsigned slot = dmn_cfg_kw_slot(kw, side);
 		if (slot < CFG_SLOTS_MAX && seen[slot])
 			dmn_diag_add(raw->d, DMN_DIAG_ERROR, kv->file, kv->line,
 				     "'%s' sets the same thing as '%s' at line %u", kv->key,
@@ -133,7 +133,7 @@ struct slots {
 
 static const struct cfg_sect *find_conn_sect(const struct cfg_raw *raw, const char *name)
 {
-	return cfg_names_get(&raw->conns, name);
+	return dmn_cfg_names_get(&raw->conns, name);
 }
 
 /* Applies s's also= sections (in order), then s's own keywords, into sl. stack holds the also=
@@ -176,7 +176,7 @@ static void apply_section(struct cfg_raw *raw, const struct cfg_sect *s, struct 
 		int side = kv->side;
 		if (!kw || kw->cls != CFG_KW_STORED || kv->is_also)
 			continue;
-		unsigned slot = cfg_kw_slot(kw, side);
+		unsigned slot = dmn_cfg_kw_slot(kw, side);
 		if (slot >= CFG_SLOTS_MAX)
 			continue;
 		sl->kv[slot] = kv;
@@ -284,10 +284,10 @@ static int build_conn(struct cfg_raw *raw, const struct cfg_sect *s, bool also_t
 	snprintf(c->name, sizeof(c->name), "%s", s->name);
 	snprintf(c->file, sizeof(c->file), "%s", s->file);
 	c->line = s->line;
-	cfg_conn_defaults(c);
+	dmn_cfg_conn_defaults(c);
 	for (unsigned slot = 0; slot < CFG_SLOTS_MAX && r == 0; slot++)
 		if (sl->kv[slot] && sl->kv[slot]->val[0]) /* empty value: back to the default */
-			r = cfg_conn_apply(&b, c, sl->kw[slot], sl->side[slot], sl->kv[slot]);
+			r = dmn_cfg_conn_apply(&b, c, sl->kw[slot], sl->side[slot], sl->kv[slot]);
 	b.libreswan = raw->libreswan || sl->libreswan;
 	free(sl);
 	if (r < 0) {
@@ -305,7 +305,7 @@ static int build_conn(struct cfg_raw *raw, const struct cfg_sect *s, bool also_t
 		free_conn(c);
 		return 0;
 	}
-	cfg_conn_proposals(&b, c);
+	dmn_cfg_conn_proposals(&b, c);
 	if (b.auto_set) {
 		validate_conn(raw->d, c);
 	} else {
@@ -333,7 +333,7 @@ static int build_conn(struct cfg_raw *raw, const struct cfg_sect *s, bool also_t
 /* True when some section includes conn name with also= (raw->alsos, filled by build). */
 static bool is_also_target(const struct cfg_raw *raw, const char *name)
 {
-	return cfg_names_get(&raw->alsos, name) != NULL;
+	return dmn_cfg_names_get(&raw->alsos, name) != NULL;
 }
 
 void dmn_config_free(struct dmn_config *cfg)
@@ -352,7 +352,7 @@ static int build(struct cfg_raw *raw, struct dmn_config **ret_cfg)
 	struct dmn_config *cfg = calloc(1, sizeof(*cfg));
 	if (!cfg)
 		return -ENOMEM;
-	cfg_setup_defaults(&cfg->setup);
+	dmn_cfg_setup_defaults(&cfg->setup);
 	for (size_t i = 0; i < raw->n; i++) {
 		check_section(raw, raw->s[i]);
 		if (raw->s[i]->kind == CFG_SECT_SETUP && raw->s[i]->libreswan)
@@ -365,7 +365,7 @@ static int build(struct cfg_raw *raw, struct dmn_config **ret_cfg)
 		for (size_t k = 0; k < s->n_kv; k++) {
 			const struct cfg_kw *kw = s->kv[k].kw; /* a config setup keyword */
 			if (kw && kw->cls == CFG_KW_STORED && s->kv[k].val[0])
-				cfg_setup_apply(raw->d, &cfg->setup, kw, &s->kv[k]);
+				dmn_cfg_setup_apply(raw->d, &cfg->setup, kw, &s->kv[k]);
 		}
 	}
 	if (raw->n_conns && !(cfg->conns = calloc(raw->n_conns, sizeof(*cfg->conns)))) {
@@ -385,7 +385,7 @@ static int build(struct cfg_raw *raw, struct dmn_config **ret_cfg)
 	for (size_t i = 0; i < raw->n; i++)
 		for (size_t k = 0; k < raw->s[i]->n_kv; k++)
 			if (raw->s[i]->kv[k].is_also &&
-			    cfg_names_put(&raw->alsos, raw->s[i]->kv[k].val, raw->s[i], NULL) ==
+			    dmn_cfg_names_put(&raw->alsos, raw->s[i]->kv[k].val, raw->s[i], NULL) ==
 				    -ENOMEM) {
 				free(cfg->conns);
 				free(cfg);
@@ -420,7 +420,7 @@ static int finish(struct cfg_raw *raw, int lex_r, unsigned errors_before,
 		r = build(raw, &cfg);
 	if (r == 0 && raw->d->n_errors != errors_before)
 		r = -EINVAL;
-	cfg_raw_free(raw);
+	dmn_cfg_raw_free(raw);
 	if (r < 0) {
 		dmn_config_free(cfg);
 		return r;
@@ -433,9 +433,9 @@ int dmn_config_load(const char *path, struct dmn_diags *diags, struct dmn_config
 {
 	struct cfg_raw raw = {.d = diags};
 	unsigned before = diags->n_errors;
-	int r = cfg_lex_file(&raw, path, NULL, 0);
+	int r = dmn_cfg_lex_file(&raw, path, NULL, 0);
 	if (r < 0 && r != -ENOMEM) {
-		cfg_raw_free(&raw);
+		dmn_cfg_raw_free(&raw);
 		return r;
 	}
 	return finish(&raw, r, before, ret_cfg);
@@ -451,7 +451,7 @@ int dmn_config_parse_buffer(const char *name, const char *buf, size_t len, const
 			     DMN_CFG_FILE_MAX);
 		return -EINVAL;
 	}
-	int r = cfg_lex_buffer(&raw, name, include_dir, buf, len);
+	int r = dmn_cfg_lex_buffer(&raw, name, include_dir, buf, len);
 	return finish(&raw, r, before, ret_cfg);
 }
 

@@ -12,11 +12,11 @@
 #include <string.h>
 
 #include "proto/consts.h"
-#include "proto/ike/ike.h"
+#include "proto/ike/engine.h"
 
 #define BAD(b, kv, ...) dmn_diag_add((b)->d, DMN_DIAG_ERROR, (kv)->file, (kv)->line, __VA_ARGS__)
 
-const struct cfg_choice cfg_auto_choices[] = {
+const struct cfg_choice dmn_cfg_auto_choices[] = {
 	{"add", DMN_AUTO_ADD},
 	{"start", DMN_AUTO_START},
 	{"up", DMN_AUTO_START},
@@ -27,7 +27,7 @@ const struct cfg_choice cfg_auto_choices[] = {
 	{"ignore", -1},
 	{NULL, 0},
 };
-const struct cfg_choice cfg_type_choices[] = {
+const struct cfg_choice dmn_cfg_type_choices[] = {
 	{"tunnel", DMN_TYPE_TUNNEL},
 	{"transport", DMN_TYPE_TRANSPORT},
 	{"transport_proxy", DMN_TYPE_TRANSPORT},
@@ -37,7 +37,7 @@ const struct cfg_choice cfg_type_choices[] = {
 	{"reject", DMN_TYPE_REJECT},
 	{NULL, 0},
 };
-const struct cfg_choice cfg_dpd_choices[] = {
+const struct cfg_choice dmn_cfg_dpd_choices[] = {
 	{"none", DMN_DPD_NONE},	      {"clear", DMN_DPD_CLEAR}, {"hold", DMN_DPD_HOLD},
 	{"restart", DMN_DPD_RESTART}, {"trap", DMN_DPD_HOLD},	{NULL, 0},
 };
@@ -52,26 +52,26 @@ static const struct cfg_choice ikev2_choices[] = {
 	{"no", 1},  {"never", 1},  {"permit", 3}, {"propose", 3},
 	{"yes", 2}, {"insist", 2}, {NULL, 0},
 };
-const struct cfg_choice cfg_encaps_choices[] = {
+const struct cfg_choice dmn_cfg_encaps_choices[] = {
 	{"yes", DMN_FORCE},
 	{"no", DMN_NO},
 	{"auto", DMN_AUTO_DEFAULT},
 	{NULL, 0},
 };
-const struct cfg_choice cfg_lifecheck_choices[] = {
+const struct cfg_choice dmn_cfg_lifecheck_choices[] = {
 	{"claim", 0},
 	{"strict", 1},
 	{NULL, 0},
 };
-const struct cfg_choice cfg_frag_choices[] = {
+const struct cfg_choice dmn_cfg_frag_choices[] = {
 	{"yes", DMN_YES},     {"no", DMN_NO}, {"accept", DMN_AUTO_DEFAULT},
 	{"force", DMN_FORCE}, {NULL, 0},
 };
-const struct cfg_choice cfg_uniq_choices[] = {
+const struct cfg_choice dmn_cfg_uniq_choices[] = {
 	{"yes", DMN_UNIQUE_YES},	 {"no", DMN_UNIQUE_NO},	    {"never", DMN_UNIQUE_NEVER},
 	{"replace", DMN_UNIQUE_REPLACE}, {"keep", DMN_UNIQUE_KEEP}, {NULL, 0},
 };
-const struct cfg_choice cfg_pfs_choices[] = {
+const struct cfg_choice dmn_cfg_pfs_choices[] = {
 	{"yes", DMN_PFS_YES},
 	{"true", DMN_PFS_YES},
 	{"no", DMN_PFS_NO},
@@ -79,7 +79,7 @@ const struct cfg_choice cfg_pfs_choices[] = {
 	{NULL, 0},
 };
 
-void cfg_conn_defaults(struct dmn_conn *c)
+void dmn_cfg_conn_defaults(struct dmn_conn *c)
 {
 	c->autostart = DMN_AUTO_ADD;
 	c->type = DMN_TYPE_TUNNEL;
@@ -103,7 +103,7 @@ void cfg_conn_defaults(struct dmn_conn *c)
 	c->retransmit_interval = 500;
 }
 
-void cfg_setup_defaults(struct dmn_setup *s)
+void dmn_cfg_setup_defaults(struct dmn_setup *s)
 {
 	memset(s, 0, sizeof(*s));
 	s->uniqueids = DMN_UNIQUE_YES;
@@ -167,23 +167,23 @@ static int apply_row(struct cfg_build *b, void *base, const struct cfg_kw *kw,
 	int choice, r = 0;
 	switch (kw->kind) {
 	case CFG_V_BOOL:
-		if ((r = cfg_parse_bool(v, &f)) == 0)
+		if ((r = dmn_cfg_parse_bool(v, &f)) == 0)
 			store_int(p, kw->size, f);
 		break;
 	case CFG_V_TIME:
-		r = cfg_parse_time(v, p);
+		r = dmn_cfg_parse_time(v, p);
 		break;
 	case CFG_V_U64:
-		r = cfg_parse_u64(v, UINT64_MAX, p);
+		r = dmn_cfg_parse_u64(v, UINT64_MAX, p);
 		break;
 	case CFG_V_U32:
-		if ((r = cfg_parse_u32(v, kw->hi, &n)) == 0 && n < kw->lo)
+		if ((r = dmn_cfg_parse_u32(v, kw->hi, &n)) == 0 && n < kw->lo)
 			r = -ERANGE;
 		if (r == 0)
 			store_int(p, kw->size, n);
 		break;
 	case CFG_V_CHOICE:
-		if ((r = cfg_parse_choice(v, kw->choices, &choice)) == 0)
+		if ((r = dmn_cfg_parse_choice(v, kw->choices, &choice)) == 0)
 			store_int(p, kw->size, (uint32_t)choice);
 		break;
 	case CFG_V_PATH:
@@ -199,7 +199,7 @@ static int apply_row(struct cfg_build *b, void *base, const struct cfg_kw *kw,
 	return 0;
 }
 
-int cfg_conn_apply(struct cfg_build *b, struct dmn_conn *c, const struct cfg_kw *kw, int side,
+int dmn_cfg_conn_apply(struct cfg_build *b, struct dmn_conn *c, const struct cfg_kw *kw, int side,
 		   const struct cfg_kv *kv)
 {
 	void *base = kw->at == CFG_AT_SIDE   ? (void *)(side ? &c->right : &c->left)
@@ -208,7 +208,7 @@ int cfg_conn_apply(struct cfg_build *b, struct dmn_conn *c, const struct cfg_kw 
 	return apply_row(b, base, kw, kv);
 }
 
-void cfg_setup_apply(struct dmn_diags *d, struct dmn_setup *s, const struct cfg_kw *kw,
+void dmn_cfg_setup_apply(struct dmn_diags *d, struct dmn_setup *s, const struct cfg_kw *kw,
 		     const struct cfg_kv *kv)
 {
 	struct cfg_build b = {.d = d};
@@ -217,13 +217,13 @@ void cfg_setup_apply(struct dmn_diags *d, struct dmn_setup *s, const struct cfg_
 
 /* ---- CUSTOM rows: conn ---- */
 
-int cfg_apply_auto(struct cfg_build *b, void *base, const struct cfg_kw *kw,
+int dmn_cfg_apply_auto(struct cfg_build *b, void *base, const struct cfg_kw *kw,
 		   const struct cfg_kv *kv)
 {
 	int choice;
 	(void)kw;
 	b->auto_set = true;
-	if (cfg_parse_choice(kv->val, cfg_auto_choices, &choice) < 0)
+	if (dmn_cfg_parse_choice(kv->val, dmn_cfg_auto_choices, &choice) < 0)
 		BAD(b, kv, "auto: '%s' is not add, start, route, ondemand, keep or ignore",
 		    kv->val);
 	else if (choice < 0)
@@ -234,11 +234,11 @@ int cfg_apply_auto(struct cfg_build *b, void *base, const struct cfg_kw *kw,
 }
 
 /* keyexchange= and ikev2=: which IKE versions; an IKEv2-only conn is skipped (config.c). */
-int cfg_apply_kex(struct cfg_build *b, void *base, const struct cfg_kw *kw, const struct cfg_kv *kv)
+int dmn_cfg_apply_kex(struct cfg_build *b, void *base, const struct cfg_kw *kw, const struct cfg_kv *kv)
 {
 	int choice;
 	(void)base;
-	if (cfg_parse_choice(kv->val, strcmp(kw->name, "ikev2") ? kex_choices : ikev2_choices,
+	if (dmn_cfg_parse_choice(kv->val, strcmp(kw->name, "ikev2") ? kex_choices : ikev2_choices,
 			     &choice) < 0)
 		return BAD(b, kv, "%s: bad value '%s'", kv->key, kv->val), 0;
 	b->ikev2_only = choice == 2;
@@ -251,7 +251,7 @@ int cfg_apply_kex(struct cfg_build *b, void *base, const struct cfg_kw *kw, cons
 
 /* authby=: oakley implements pre-shared keys. Libreswan allows "secret|rsasig" (a peer may use
  * either: PSK alone is narrower); an XAUTH method adds a login round oakley lacks: refused. */
-int cfg_apply_authby(struct cfg_build *b, void *base, const struct cfg_kw *kw,
+int dmn_cfg_apply_authby(struct cfg_build *b, void *base, const struct cfg_kw *kw,
 		     const struct cfg_kv *kv)
 {
 	char buf[128];
@@ -271,15 +271,15 @@ int cfg_apply_authby(struct cfg_build *b, void *base, const struct cfg_kw *kw,
 			 strcmp(t, "rsa-sha1") && strcmp(t, "rsasig-sha1"))
 			return BAD(b, kv, "authby: unknown method '%s'", t), 0;
 		else if (!xauth)
-			other = cfg_auth_refusal(t), xauth = !strncmp(t, "xauth", 5);
+			other = dmn_cfg_auth_refusal(t), xauth = !strncmp(t, "xauth", 5);
 	}
 	if (!psk || xauth)
 		BAD(b, kv, "'authby=%.64s' refused: %s", kv->val, other);
 	return 0;
 }
 
-/* ike=, esp=, ah=: recorded, parsed by cfg_conn_proposals after allow-weak-crypto= and pfs=. */
-int cfg_apply_proposal(struct cfg_build *b, void *base, const struct cfg_kw *kw,
+/* ike=, esp=, ah=: recorded, parsed by dmn_cfg_conn_proposals after allow-weak-crypto= and pfs=. */
+int dmn_cfg_apply_proposal(struct cfg_build *b, void *base, const struct cfg_kw *kw,
 		       const struct cfg_kv *kv)
 {
 	(void)base;
@@ -292,7 +292,7 @@ int cfg_apply_proposal(struct cfg_build *b, void *base, const struct cfg_kw *kw,
 	return 0;
 }
 
-int cfg_apply_phase2(struct cfg_build *b, void *base, const struct cfg_kw *kw,
+int dmn_cfg_apply_phase2(struct cfg_build *b, void *base, const struct cfg_kw *kw,
 		     const struct cfg_kv *kv)
 {
 	(void)base, (void)kw;
@@ -303,7 +303,7 @@ int cfg_apply_phase2(struct cfg_build *b, void *base, const struct cfg_kw *kw,
 	return 0;
 }
 
-int cfg_apply_pfsgroup(struct cfg_build *b, void *base, const struct cfg_kw *kw,
+int dmn_cfg_apply_pfsgroup(struct cfg_build *b, void *base, const struct cfg_kw *kw,
 		       const struct cfg_kv *kv)
 {
 	(void)base, (void)kw;
@@ -311,7 +311,7 @@ int cfg_apply_pfsgroup(struct cfg_build *b, void *base, const struct cfg_kw *kw,
 	return 0;
 }
 
-int cfg_apply_rekeyfuzz(struct cfg_build *b, void *base, const struct cfg_kw *kw,
+int dmn_cfg_apply_rekeyfuzz(struct cfg_build *b, void *base, const struct cfg_kw *kw,
 			const struct cfg_kv *kv)
 {
 	char buf[16];
@@ -322,31 +322,31 @@ int cfg_apply_rekeyfuzz(struct cfg_build *b, void *base, const struct cfg_kw *kw
 		l--;
 	if (l == 0 || l >= sizeof(buf) ||
 	    (memcpy(buf, v, l), buf[l] = '\0',
-	     cfg_parse_u32(buf, 100000, &((struct dmn_conn *)base)->rekeyfuzz) < 0))
+	     dmn_cfg_parse_u32(buf, 100000, &((struct dmn_conn *)base)->rekeyfuzz) < 0))
 		BAD(b, kv, "rekeyfuzz: '%s' is not a percentage", v);
 	return 0;
 }
 
-int cfg_apply_keyingtries(struct cfg_build *b, void *base, const struct cfg_kw *kw,
+int dmn_cfg_apply_keyingtries(struct cfg_build *b, void *base, const struct cfg_kw *kw,
 			  const struct cfg_kv *kv)
 {
 	struct dmn_conn *c = base;
 	(void)kw;
 	if (!strcmp(kv->val, "%forever"))
 		c->keyingtries = 0;
-	else if (cfg_parse_u32(kv->val, 1000000, &c->keyingtries) < 0)
+	else if (dmn_cfg_parse_u32(kv->val, 1000000, &c->keyingtries) < 0)
 		BAD(b, kv, "keyingtries: '%s' is not a number or %%forever", kv->val);
 	return 0;
 }
 
 /* mark=, mark_in=, mark_out= (and the - spellings): value[/mask] or %unique. */
-int cfg_apply_mark(struct cfg_build *b, void *base, const struct cfg_kw *kw,
+int dmn_cfg_apply_mark(struct cfg_build *b, void *base, const struct cfg_kw *kw,
 		   const struct cfg_kv *kv)
 {
 	struct dmn_conn *c = base;
 	uint32_t val, mask;
 	bool uniq, in = strcmp(kw->name, "mark_out") != 0, out = strcmp(kw->name, "mark_in") != 0;
-	if (cfg_parse_mark(kv->val, &val, &mask, &uniq) < 0)
+	if (dmn_cfg_parse_mark(kv->val, &val, &mask, &uniq) < 0)
 		return BAD(b, kv, "%s: '%s' is not value[/mask] or %%unique", kv->key, kv->val), 0;
 	if (uniq) /* one mark per IPsec SA pair: not done yet, say so */
 		dmn_diag_add(b->d, DMN_DIAG_NOTICE, kv->file, kv->line,
@@ -359,7 +359,7 @@ int cfg_apply_mark(struct cfg_build *b, void *base, const struct cfg_kw *kw,
 }
 
 /* Libreswan: ipsec-interface=N is device ipsecN with XFRM if_id N; yes = 1 */
-int cfg_apply_ipsec_interface(struct cfg_build *b, void *base, const struct cfg_kw *kw,
+int dmn_cfg_apply_ipsec_interface(struct cfg_build *b, void *base, const struct cfg_kw *kw,
 			      const struct cfg_kv *kv)
 {
 	struct dmn_conn *c = base;
@@ -369,7 +369,7 @@ int cfg_apply_ipsec_interface(struct cfg_build *b, void *base, const struct cfg_
 		c->if_id_in = c->if_id_out = 0;
 	else if (!strcmp(kv->val, "yes"))
 		c->if_id_in = c->if_id_out = 1;
-	else if (cfg_parse_u32(kv->val, 0xfffffffe, &n) == 0 && n > 0)
+	else if (dmn_cfg_parse_u32(kv->val, 0xfffffffe, &n) == 0 && n > 0)
 		c->if_id_in = c->if_id_out = n;
 	else
 		BAD(b, kv,
@@ -379,13 +379,13 @@ int cfg_apply_ipsec_interface(struct cfg_build *b, void *base, const struct cfg_
 	return 0;
 }
 
-int cfg_apply_if_id(struct cfg_build *b, void *base, const struct cfg_kw *kw,
+int dmn_cfg_apply_if_id(struct cfg_build *b, void *base, const struct cfg_kw *kw,
 		    const struct cfg_kv *kv)
 {
 	struct dmn_conn *c = base;
 	bool in = !strcmp(kw->name, "if_id_in");
 	bool *uniq = in ? &c->if_id_in_unique : &c->if_id_out_unique;
-	if (cfg_parse_ifid(kv->val, in ? &c->if_id_in : &c->if_id_out, uniq) < 0)
+	if (dmn_cfg_parse_ifid(kv->val, in ? &c->if_id_in : &c->if_id_out, uniq) < 0)
 		BAD(b, kv, "%s: '%s' is not a number or %%unique", kv->key, kv->val);
 	else if (*uniq)
 		dmn_diag_add(b->d, DMN_DIAG_NOTICE, kv->file, kv->line,
@@ -394,13 +394,13 @@ int cfg_apply_if_id(struct cfg_build *b, void *base, const struct cfg_kw *kw,
 }
 
 /* forceencaps=yes|no (no: NAT-T decides), encapsulation=yes|no|auto */
-int cfg_apply_encaps(struct cfg_build *b, void *base, const struct cfg_kw *kw,
+int dmn_cfg_apply_encaps(struct cfg_build *b, void *base, const struct cfg_kw *kw,
 		     const struct cfg_kv *kv)
 {
 	int choice;
 	bool force = !strcmp(kv->key, "forceencaps");
 	(void)kw;
-	if (cfg_parse_choice(kv->val, cfg_encaps_choices, &choice) < 0 ||
+	if (dmn_cfg_parse_choice(kv->val, dmn_cfg_encaps_choices, &choice) < 0 ||
 	    (force && !strcmp(kv->val, "auto")))
 		BAD(b, kv, "%s: '%s' is not yes or no%s", kv->key, kv->val,
 		    force ? "" : " or auto");
@@ -412,12 +412,12 @@ int cfg_apply_encaps(struct cfg_build *b, void *base, const struct cfg_kw *kw,
 
 /* fragmentation=yes|no|accept|force (ike_frag=): stored, and a notice that nothing but "no" is
  * what oakley does today: it neither sends nor reassembles IKE fragments yet. */
-int cfg_apply_frag(struct cfg_build *b, void *base, const struct cfg_kw *kw,
+int dmn_cfg_apply_frag(struct cfg_build *b, void *base, const struct cfg_kw *kw,
 		   const struct cfg_kv *kv)
 {
 	int choice;
 	(void)kw;
-	if (cfg_parse_choice(kv->val, cfg_frag_choices, &choice) < 0) {
+	if (dmn_cfg_parse_choice(kv->val, dmn_cfg_frag_choices, &choice) < 0) {
 		BAD(b, kv, "%s: '%s' is not yes, no, accept or force", kv->key, kv->val);
 		return 0;
 	}
@@ -436,12 +436,12 @@ int cfg_apply_frag(struct cfg_build *b, void *base, const struct cfg_kw *kw,
 
 /* left=, leftnexthop=, leftsourceip=: an address, replacing (and freeing) the old one only on
  * success, with the kinds each accepts. */
-int cfg_apply_addr(struct cfg_build *b, void *base, const struct cfg_kw *kw,
+int dmn_cfg_apply_addr(struct cfg_build *b, void *base, const struct cfg_kw *kw,
 		   const struct cfg_kv *kv)
 {
 	struct dmn_addr t = {0}, *a = (struct dmn_addr *)((char *)base + kw->off);
 	bool sourceip = !strcmp(kw->name, "sourceip"), nexthop = !strcmp(kw->name, "nexthop");
-	int r = cfg_parse_addr(kv->val, sourceip, &t);
+	int r = dmn_cfg_parse_addr(kv->val, sourceip, &t);
 	if (r == -ENOMEM)
 		return r;
 	if (r == 0) {
@@ -464,12 +464,12 @@ int cfg_apply_addr(struct cfg_build *b, void *base, const struct cfg_kw *kw,
 	return 0;
 }
 
-int cfg_apply_subnets(struct cfg_build *b, void *base, const struct cfg_kw *kw,
+int dmn_cfg_apply_subnets(struct cfg_build *b, void *base, const struct cfg_kw *kw,
 		      const struct cfg_kv *kv)
 {
 	const char *why = "bad value";
 	(void)kw;
-	int r = cfg_parse_subnets(kv->val, base, &why);
+	int r = dmn_cfg_parse_subnets(kv->val, base, &why);
 	if (r == -EINVAL) {
 		BAD(b, kv, "%s: '%.200s': %s", kv->key, kv->val, why);
 		r = 0;
@@ -477,11 +477,11 @@ int cfg_apply_subnets(struct cfg_build *b, void *base, const struct cfg_kw *kw,
 	return r;
 }
 
-int cfg_apply_id(struct cfg_build *b, void *base, const struct cfg_kw *kw, const struct cfg_kv *kv)
+int dmn_cfg_apply_id(struct cfg_build *b, void *base, const struct cfg_kw *kw, const struct cfg_kv *kv)
 {
 	const struct dmn_id *id = &((struct dmn_side *)base)->id;
 	(void)kw;
-	if (cfg_parse_id(kv->val, &((struct dmn_side *)base)->id) < 0)
+	if (dmn_cfg_parse_id(kv->val, &((struct dmn_side *)base)->id) < 0)
 		BAD(b, kv, "%s: '%.200s' is not an ID (address, @fqdn, user@fqdn, DN, @#hex)",
 		    kv->key, kv->val);
 	else if (id->type == DMN_ID_DN || id->type == DMN_ID_KEY_ID)
@@ -492,23 +492,23 @@ int cfg_apply_id(struct cfg_build *b, void *base, const struct cfg_kw *kw, const
 	return 0;
 }
 
-int cfg_apply_protoport(struct cfg_build *b, void *base, const struct cfg_kw *kw,
+int dmn_cfg_apply_protoport(struct cfg_build *b, void *base, const struct cfg_kw *kw,
 			const struct cfg_kv *kv)
 {
 	struct dmn_side *s = base;
 	(void)kw;
-	if (cfg_parse_protoport(kv->val, &s->proto, &s->port_lo, &s->port_hi) < 0)
+	if (dmn_cfg_parse_protoport(kv->val, &s->proto, &s->port_lo, &s->port_hi) < 0)
 		BAD(b, kv, "%s: '%s' is not proto[/port] (e.g. 17/1701, tcp/%%any)", kv->key,
 		    kv->val);
 	return 0;
 }
 
-int cfg_apply_side_auth(struct cfg_build *b, void *base, const struct cfg_kw *kw,
+int dmn_cfg_apply_side_auth(struct cfg_build *b, void *base, const struct cfg_kw *kw,
 			const struct cfg_kv *kv)
 {
 	(void)base, (void)kw;
 	if (strcmp(kv->val, "psk") != 0 && strcmp(kv->val, "secret") != 0)
-		BAD(b, kv, "'%s=%.64s' refused: %s", kv->key, kv->val, cfg_auth_refusal(kv->val));
+		BAD(b, kv, "'%s=%.64s' refused: %s", kv->key, kv->val, dmn_cfg_auth_refusal(kv->val));
 	return 0;
 }
 
@@ -565,7 +565,7 @@ static int parse_esp(struct cfg_build *b, const char *s, uint8_t proto, bool wea
 	return r;
 }
 
-void cfg_conn_proposals(struct cfg_build *b, struct dmn_conn *c)
+void dmn_cfg_conn_proposals(struct cfg_build *b, struct dmn_conn *c)
 {
 	char err[200];
 	uint16_t pfsgroup = 0;

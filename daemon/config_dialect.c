@@ -151,9 +151,9 @@ static bool in(struct only_index *ix, const char *const *list, size_t n, const c
 {
 	if (!ix->names.cap && !ix->failed) {
 		for (size_t i = 0; i < n && !ix->failed; i++)
-			ix->failed = cfg_names_put(&ix->names, list[i], list[i], NULL) == -ENOMEM;
+			ix->failed = dmn_cfg_names_put(&ix->names, list[i], list[i], NULL) == -ENOMEM;
 		if (ix->failed)
-			cfg_names_free(&ix->names);
+			dmn_cfg_names_free(&ix->names);
 	}
 	if (ix->failed) {
 		for (size_t i = 0; i < n; i++)
@@ -161,14 +161,14 @@ static bool in(struct only_index *ix, const char *const *list, size_t n, const c
 				return true;
 		return false;
 	}
-	return cfg_names_get(&ix->names, key) != NULL;
+	return dmn_cfg_names_get(&ix->names, key) != NULL;
 }
 
 static struct only_index conn_ix, side_ix, setup_ix;
 
 /* By the spelling written, not the row's name: a row holds both dialects' spellings (strongSwan's
  * leftsubnet= and forceencaps= share rows with Libreswan's leftsubnets= and encapsulation=). */
-bool cfg_kv_libreswan(const struct cfg_kv *kv, bool setup)
+bool dmn_cfg_kv_libreswan(const struct cfg_kv *kv, bool setup)
 {
 	if (!kv->kw)
 		return false;

@@ -43,7 +43,7 @@ static void ix_free(struct dmn_config_ix *ix)
 {
 	if (!ix)
 		return;
-	cfg_names_free(&ix->names);
+	dmn_cfg_names_free(&ix->names);
 	free(ix->peers);
 	free(ix->peer_idx);
 	free(ix->wild);
@@ -74,7 +74,7 @@ static const struct dmn_config_ix *ix_of(const struct dmn_config *ccfg)
 	}
 	for (size_t i = 0; i < cfg->n_conns; i++) {
 		const struct dmn_conn *c = cfg->conns[i];
-		if (cfg_names_put(&ix->names, c->name, (const void *)(uintptr_t)(i + 1), NULL) ==
+		if (dmn_cfg_names_put(&ix->names, c->name, (const void *)(uintptr_t)(i + 1), NULL) ==
 		    -ENOMEM) {
 			ix_free(ix);
 			return NULL;
@@ -99,7 +99,7 @@ int dmn_config_index_of(const struct dmn_config *cfg, const char *name, size_t *
 {
 	const struct dmn_config_ix *ix = ix_of(cfg);
 	if (ix) {
-		uintptr_t v = (uintptr_t)cfg_names_get(&ix->names, name);
+		uintptr_t v = (uintptr_t)dmn_cfg_names_get(&ix->names, name);
 		if (!v)
 			return -ENOENT;
 		*ret_i = v - 1;

@@ -23,7 +23,7 @@ struct cfg_kv {
 	const struct cfg_kw *kw;
 	unsigned line;
 	uint32_t key_hash; /* of key, for the duplicate check */
-	int side;	   /* as cfg_kw_lookup's *ret_side */
+	int side;	   /* as dmn_cfg_kw_lookup's *ret_side */
 	bool is_also;	   /* key is "also" */
 };
 
@@ -45,9 +45,9 @@ struct cfg_names {
 };
 
 /* Adds key -> val; -EEXIST (and *ret_old, if given, the value present) when key is there. */
-int cfg_names_put(struct cfg_names *h, const char *key, const void *val, const void **ret_old);
-const void *cfg_names_get(const struct cfg_names *h, const char *key);
-void cfg_names_free(struct cfg_names *h);
+int dmn_cfg_names_put(struct cfg_names *h, const char *key, const void *val, const void **ret_old);
+const void *dmn_cfg_names_get(const struct cfg_names *h, const char *key);
+void dmn_cfg_names_free(struct cfg_names *h);
 
 /* The last ike= and esp=/ah= strings parsed in one load and what they parsed to, so that 10,000
  * conns sharing a proposal string parse it once. Strings are borrowed from the raw sections; only
@@ -94,24 +94,24 @@ struct cfg_raw {
 
 /* Parses the text buf (named name, for diagnostics) into raw. dir resolves relative includes.
  * Returns 0 or -ENOMEM; syntax errors are only counted in raw->d. */
-int cfg_lex_buffer(struct cfg_raw *raw, const char *name, const char *dir, const char *buf,
+int dmn_cfg_lex_buffer(struct cfg_raw *raw, const char *name, const char *dir, const char *buf,
 		   size_t len);
 /* Reads path (with fstat-checked size) and lexes it. */
-int cfg_lex_file(struct cfg_raw *raw, const char *path, const char *from_file, unsigned from_line);
-void cfg_raw_free(struct cfg_raw *raw);
+int dmn_cfg_lex_file(struct cfg_raw *raw, const char *path, const char *from_file, unsigned from_line);
+void dmn_cfg_raw_free(struct cfg_raw *raw);
 /* Reads a whole regular file (<= max bytes) into a NUL-terminated heap buffer. Sets *ret_mode to
  * its st_mode. Returns 0 or -errno (-EFBIG when too large). */
-int cfg_read_file(const char *path, size_t max, char **ret_buf, size_t *ret_len, unsigned *ret_mode,
+int dmn_cfg_read_file(const char *path, size_t max, char **ret_buf, size_t *ret_len, unsigned *ret_mode,
 		  dev_t *ret_dev, ino_t *ret_ino);
 /* Interns a file name into raw->files; returns the stable copy or NULL. */
-const char *cfg_intern_file(struct cfg_raw *raw, const char *name);
+const char *dmn_cfg_intern_file(struct cfg_raw *raw, const char *name);
 
 /*
  * The keyword table (daemon/config_keywords.c): one row per keyword, with its aliases of both
  * dialects. A stored row says how the value is parsed (kind), where it is stored (a field of
  * struct dmn_conn, dmn_side or dmn_setup, by offset, or the builder for keywords that act at
  * load), what a change of it means on reload, and which code reads the field. Parsing
- * (cfg_conn_apply, cfg_setup_apply), the reload comparison (dmn_conn_compare), the dump and
+ * (dmn_cfg_conn_apply, dmn_cfg_setup_apply), the reload comparison (dmn_conn_compare), the dump and
  * list-conns (dmn_conn_keywords) are generated from the rows; tests/unit/daemon/test_kwtable.c
  * checks that each named consumer reads its field and that the man page lists exactly the rows.
  */
@@ -232,27 +232,27 @@ struct cfg_derived {
 
 /* CFG_KW_REFUSED rows (daemon/config_refuse.c): true when val asks for nothing (empty, or the
  * keyword's off value such as no or never). */
-bool cfg_kw_value_harmless(const struct cfg_kw *kw, const char *val);
+bool dmn_cfg_kw_value_harmless(const struct cfg_kw *kw, const char *val);
 /* Adds kv's refusal (an error naming the keyword and what to write instead) to d, or a notice
  * when its value is harmless. */
-void cfg_kw_refuse(struct dmn_diags *d, const struct cfg_kv *kv);
+void dmn_cfg_kw_refuse(struct dmn_diags *d, const struct cfg_kv *kv);
 /* What to write instead of an authentication method oakley lacks (authby=, leftauth=). */
-const char *cfg_auth_refusal(const char *method);
+const char *dmn_cfg_auth_refusal(const char *method);
 
 /* True when kv (of a config setup section when setup, else of a conn) is a keyword that only
  * Libreswan knows: the conn is then read in Libreswan's dialect (daemon/config_dialect.c). */
-bool cfg_kv_libreswan(const struct cfg_kv *kv, bool setup);
+bool dmn_cfg_kv_libreswan(const struct cfg_kv *kv, bool setup);
 
 /* Looks key up for a conn (setup false) or config setup section. Returns the row or NULL.
  * For side keywords *ret_side is 0 (left) or 1 (right), else -1. */
-const struct cfg_kw *cfg_kw_lookup(const char *key, bool setup, int *ret_side);
+const struct cfg_kw *dmn_cfg_kw_lookup(const char *key, bool setup, int *ret_side);
 /* The keyword tables: 0 conn, 1 side (without left/right), 2 config setup. */
-const struct cfg_kw *cfg_kw_table(int which, size_t *ret_n);
+const struct cfg_kw *dmn_cfg_kw_table(int which, size_t *ret_n);
 /* The derived fields (see struct cfg_derived). */
-const struct cfg_derived *cfg_kw_derived(size_t *ret_n);
+const struct cfg_derived *dmn_cfg_kw_derived(size_t *ret_n);
 /* The slot of a row for a side: distinct for every row, and for left and right; aliases share
  * their row's slot. Ascending slots are the order of application. */
-unsigned cfg_kw_slot(const struct cfg_kw *kw, int side);
+unsigned dmn_cfg_kw_slot(const struct cfg_kw *kw, int side);
 
 /* What building one conn needs besides the conn itself. */
 struct cfg_build {
@@ -271,42 +271,42 @@ struct cfg_build {
 
 /* The CUSTOM rows' parsers (daemon/config_apply.c) and printers (daemon/config_show.c), and the
  * choice lists the rows name (daemon/config_apply.c). */
-cfg_apply_fn cfg_apply_auto, cfg_apply_kex, cfg_apply_authby, cfg_apply_proposal, cfg_apply_phase2,
-	cfg_apply_pfsgroup, cfg_apply_rekeyfuzz, cfg_apply_keyingtries, cfg_apply_mark,
-	cfg_apply_ipsec_interface, cfg_apply_if_id, cfg_apply_encaps, cfg_apply_frag,
-	cfg_apply_addr, cfg_apply_subnets, cfg_apply_id, cfg_apply_protoport, cfg_apply_side_auth;
-cfg_show_fn cfg_show_ike, cfg_show_esp, cfg_show_ah, cfg_show_rekeyfuzz, cfg_show_keyingtries,
-	cfg_show_mark, cfg_show_if_id, cfg_show_choice, cfg_show_addr, cfg_show_subnets,
-	cfg_show_id, cfg_show_protoport;
-extern const struct cfg_choice cfg_auto_choices[], cfg_type_choices[], cfg_dpd_choices[],
-	cfg_encaps_choices[], cfg_lifecheck_choices[], cfg_frag_choices[], cfg_uniq_choices[],
-	cfg_pfs_choices[];
+cfg_apply_fn dmn_cfg_apply_auto, dmn_cfg_apply_kex, dmn_cfg_apply_authby, dmn_cfg_apply_proposal, dmn_cfg_apply_phase2,
+	dmn_cfg_apply_pfsgroup, dmn_cfg_apply_rekeyfuzz, dmn_cfg_apply_keyingtries, dmn_cfg_apply_mark,
+	dmn_cfg_apply_ipsec_interface, dmn_cfg_apply_if_id, dmn_cfg_apply_encaps, dmn_cfg_apply_frag,
+	dmn_cfg_apply_addr, dmn_cfg_apply_subnets, dmn_cfg_apply_id, dmn_cfg_apply_protoport, dmn_cfg_apply_side_auth;
+cfg_show_fn dmn_cfg_show_ike, dmn_cfg_show_esp, dmn_cfg_show_ah, dmn_cfg_show_rekeyfuzz, dmn_cfg_show_keyingtries,
+	dmn_cfg_show_mark, dmn_cfg_show_if_id, dmn_cfg_show_choice, dmn_cfg_show_addr, dmn_cfg_show_subnets,
+	dmn_cfg_show_id, dmn_cfg_show_protoport;
+extern const struct cfg_choice dmn_cfg_auto_choices[], dmn_cfg_type_choices[], dmn_cfg_dpd_choices[],
+	dmn_cfg_encaps_choices[], dmn_cfg_lifecheck_choices[], dmn_cfg_frag_choices[], dmn_cfg_uniq_choices[],
+	dmn_cfg_pfs_choices[];
 
 /* Fills c with oakley's defaults. */
-void cfg_conn_defaults(struct dmn_conn *c);
+void dmn_cfg_conn_defaults(struct dmn_conn *c);
 /* Applies one keyword (already looked up) to c. Errors go to b->d with kv's file:line.
  * Returns 0, or -ENOMEM. */
-int cfg_conn_apply(struct cfg_build *b, struct dmn_conn *c, const struct cfg_kw *kw, int side,
+int dmn_cfg_conn_apply(struct cfg_build *b, struct dmn_conn *c, const struct cfg_kw *kw, int side,
 		   const struct cfg_kv *kv);
 /* Parses the proposal strings recorded in b into c (after every other keyword). */
-void cfg_conn_proposals(struct cfg_build *b, struct dmn_conn *c);
-void cfg_setup_defaults(struct dmn_setup *s);
-void cfg_setup_apply(struct dmn_diags *d, struct dmn_setup *s, const struct cfg_kw *kw,
+void dmn_cfg_conn_proposals(struct cfg_build *b, struct dmn_conn *c);
+void dmn_cfg_setup_defaults(struct dmn_setup *s);
+void dmn_cfg_setup_apply(struct dmn_diags *d, struct dmn_setup *s, const struct cfg_kw *kw,
 		     const struct cfg_kv *kv);
 /* Value parsers (daemon/config_values.c). Return 0 or -EINVAL (-ERANGE for numbers too large,
  * -ENOMEM). */
-int cfg_parse_bool(const char *v, bool *ret);		       /* yes|no|true|false */
-int cfg_parse_u64(const char *v, uint64_t max, uint64_t *ret); /* decimal or 0x hex */
-int cfg_parse_u32(const char *v, uint32_t max, uint32_t *ret);
-int cfg_parse_time(const char *v, uint32_t *ret); /* N, Ns, Nm, Nh, Nd -> seconds, <= 10 years */
-int cfg_parse_ip(const char *s, int *ret_family, uint8_t ret_bytes[16]);
+int dmn_cfg_parse_bool(const char *v, bool *ret);		       /* yes|no|true|false */
+int dmn_cfg_parse_u64(const char *v, uint64_t max, uint64_t *ret); /* decimal or 0x hex */
+int dmn_cfg_parse_u32(const char *v, uint32_t max, uint32_t *ret);
+int dmn_cfg_parse_time(const char *v, uint32_t *ret); /* N, Ns, Nm, Nh, Nd -> seconds, <= 10 years */
+int dmn_cfg_parse_ip(const char *s, int *ret_family, uint8_t ret_bytes[16]);
 /* address, %any[46], %defaultroute, hostname, %hostname; sourceip also %config */
-int cfg_parse_addr(const char *v, bool sourceip, struct dmn_addr *ret);
-int cfg_parse_protoport(const char *v, uint8_t *proto, uint16_t *lo, uint16_t *hi);
+int dmn_cfg_parse_addr(const char *v, bool sourceip, struct dmn_addr *ret);
+int dmn_cfg_parse_protoport(const char *v, uint8_t *proto, uint16_t *lo, uint16_t *hi);
 /* Replaces side->subnets on success; *why explains -EINVAL. */
-int cfg_parse_subnets(const char *v, struct dmn_side *side, const char **why);
-int cfg_parse_id(const char *s, struct dmn_id *ret);
-int cfg_parse_mark(const char *v, uint32_t *val, uint32_t *mask, bool *unique);
-int cfg_parse_ifid(const char *v, uint32_t *val, bool *unique);
+int dmn_cfg_parse_subnets(const char *v, struct dmn_side *side, const char **why);
+int dmn_cfg_parse_id(const char *s, struct dmn_id *ret);
+int dmn_cfg_parse_mark(const char *v, uint32_t *val, uint32_t *mask, bool *unique);
+int dmn_cfg_parse_ifid(const char *v, uint32_t *val, bool *unique);
 /* Looks v up in a list ended by {NULL, 0}. */
-int cfg_parse_choice(const char *v, const struct cfg_choice *c, int *ret);
+int dmn_cfg_parse_choice(const char *v, const struct cfg_choice *c, int *ret);

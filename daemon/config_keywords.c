@@ -26,7 +26,7 @@
 #include <stddef.h>
 #include <string.h>
 
-#include "proto/ike/ike.h"
+#include "proto/ike/engine.h"
 
 #define AKA(...)                                                                                   \
 	.aka = (const char *const[])                                                               \
@@ -56,7 +56,7 @@
 	{                                                                                          \
 		.name = nm, .cls = CFG_KW_UNSUPPORTED, .why = reason                               \
 	}
-#define CUSTOM(fn, sh) .apply = cfg_apply_##fn, .show = sh
+#define CUSTOM(fn, sh) .apply = dmn_cfg_apply_##fn, .show = sh
 
 #define RF(nm, reason)                                                                             \
 	{                                                                                          \
@@ -68,32 +68,32 @@
 #define W_OTHER	 "it configures another daemon's internals"
 #define W_KERNEL "oakley leaves this kernel/interface tuning to the system"
 
-#define U_CONN	"daemon/ike_conn.c:ike_conn_to_proto"
-#define U_LIMIT "daemon/ike_life.c:ike_child_limits"
+#define U_CONN	"daemon/ike_conn.c:dmn_ike_conn_to_proto"
+#define U_LIMIT "daemon/ike_life.c:dmn_ike_child_limits"
 #define U_MARKS "daemon/ike_child.c:child_take_marks"
-#define U_BUILD "daemon/config_apply.c:cfg_conn_proposals"
+#define U_BUILD "daemon/config_apply.c:dmn_cfg_conn_proposals"
 
 /* conn keywords (strongSwan starter ipsec.conf(5) and Libreswan ipsec.conf(5), IKEv1 subset) */
 static const struct cfg_kw conn_kws[] = {
 	ST("also", CUSTOM, LOAD, NONE, "daemon/config.c:apply_section"),
-	ST("auto", CUSTOM, CONN(autostart), AUTO, "daemon/ike.c:on_start",
-	   CUSTOM(auto, cfg_show_choice), .choices = cfg_auto_choices),
-	ST("type", CHOICE, CONN(type), SA, U_CONN, .choices = cfg_type_choices,
+	ST("auto", CUSTOM, CONN(autostart), AUTO, "daemon/ike_glue.c:on_start",
+	   CUSTOM(auto, dmn_cfg_show_choice), .choices = dmn_cfg_auto_choices),
+	ST("type", CHOICE, CONN(type), SA, U_CONN, .choices = dmn_cfg_type_choices,
 	   .what = "tunnel, transport, passthrough, drop or reject"),
 	ST("keyexchange", CUSTOM, LOAD, NONE, "daemon/config.c:build_conn", CUSTOM(kex, NULL)),
 	ST("ikev2", CUSTOM, LOAD, NONE, "daemon/config.c:build_conn", CUSTOM(kex, NULL)),
-	ST("authby", CUSTOM, LOAD, NONE, "daemon/config_apply.c:cfg_apply_authby",
+	ST("authby", CUSTOM, LOAD, NONE, "daemon/config_apply.c:dmn_cfg_apply_authby",
 	   CUSTOM(authby, NULL)),
 	ST("aggressive", BOOL, CONN(aggressive), SA, U_CONN, AKA("aggrmode")),
 	ST("allow-weak-crypto", BOOL, CONN(allow_weak), NONE, U_BUILD), /* oakley's own opt-in */
-	ST("ike", CUSTOM, CONN(ike), SA, U_CONN, AKA("ikealg"), CUSTOM(proposal, cfg_show_ike),
+	ST("ike", CUSTOM, CONN(ike), SA, U_CONN, AKA("ikealg"), CUSTOM(proposal, dmn_cfg_show_ike),
 	   .cmp = CFG_CMP_IKE),
-	ST("esp", CUSTOM, CONN(esp), SA, U_CONN, AKA("phase2alg"), CUSTOM(proposal, cfg_show_esp),
+	ST("esp", CUSTOM, CONN(esp), SA, U_CONN, AKA("phase2alg"), CUSTOM(proposal, dmn_cfg_show_esp),
 	   .cmp = CFG_CMP_ESP),
-	ST("ah", CUSTOM, CONN(esp), SA, U_CONN, CUSTOM(proposal, cfg_show_ah), .cmp = CFG_CMP_ESP),
+	ST("ah", CUSTOM, CONN(esp), SA, U_CONN, CUSTOM(proposal, dmn_cfg_show_ah), .cmp = CFG_CMP_ESP),
 	/* Libreswan's esp|ah, and auth= its FreeS/WAN-era spelling */
 	ST("phase2", CUSTOM, LOAD, NONE, U_BUILD, AKA("auth"), CUSTOM(phase2, NULL)),
-	ST("pfs", CHOICE, CONN(pfs), SA, "daemon/ike_conn.c:pfs_group", .choices = cfg_pfs_choices,
+	ST("pfs", CHOICE, CONN(pfs), SA, "daemon/ike_conn.c:pfs_group", .choices = dmn_cfg_pfs_choices,
 	   .what = "yes or no"),
 	ST("pfsgroup", CUSTOM, LOAD, NONE, U_BUILD, CUSTOM(pfsgroup, NULL)), /* Libreswan */
 	ST("ikelifetime", TIME, CONN(ikelifetime), SA, U_CONN),
@@ -102,51 +102,51 @@ static const struct cfg_kw conn_kws[] = {
 	ST("lifepackets", U64, CONN(lifepackets), SA, U_LIMIT),
 	ST("marginbytes", U64, CONN(marginbytes), SA, U_LIMIT),
 	ST("marginpackets", U64, CONN(marginpackets), SA, U_LIMIT),
-	ST("rekeymargin", TIME, CONN(rekeymargin), SA, "daemon/ike_life.c:ike_rekey_margin",
+	ST("rekeymargin", TIME, CONN(rekeymargin), SA, "daemon/ike_life.c:dmn_ike_rekey_margin",
 	   AKA("margintime")),
-	ST("rekeyfuzz", CUSTOM, CONN(rekeyfuzz), SA, "daemon/ike_life.c:ike_rekey_margin",
-	   CUSTOM(rekeyfuzz, cfg_show_rekeyfuzz)),
-	ST("keyingtries", CUSTOM, CONN(keyingtries), LIVE, "daemon/ike.c:plan_retry",
-	   CUSTOM(keyingtries, cfg_show_keyingtries)),
+	ST("rekeyfuzz", CUSTOM, CONN(rekeyfuzz), SA, "daemon/ike_life.c:dmn_ike_rekey_margin",
+	   CUSTOM(rekeyfuzz, dmn_cfg_show_rekeyfuzz)),
+	ST("keyingtries", CUSTOM, CONN(keyingtries), LIVE, "daemon/ike_glue.c:plan_retry",
+	   CUSTOM(keyingtries, dmn_cfg_show_keyingtries)),
 	ST("rekey", BOOL, CONN(rekey), SA, U_LIMIT),
-	ST("reauth", BOOL, CONN(reauth), SA, "daemon/ike_sa.c:ike_sa_record_add"),
-	ST("dpddelay", TIME, CONN(dpddelay), LIVE, "daemon/ike.c:dpd_check"),
-	ST("dpdtimeout", TIME, CONN(dpdtimeout), LIVE, "daemon/ike.c:dpd_check"),
-	ST("dpdaction", CHOICE, CONN(dpdaction), LIVE, "daemon/ike.c:on_dpd_dead",
-	   .choices = cfg_dpd_choices, .what = "none, clear, hold or restart"),
-	ST("closeaction", CHOICE, CONN(closeaction), LIVE, "daemon/ike.c:on_delete",
-	   .choices = cfg_dpd_choices, .what = "none, clear, hold or restart"),
+	ST("reauth", BOOL, CONN(reauth), SA, "daemon/ike_records.c:dmn_ike_sa_record_add"),
+	ST("dpddelay", TIME, CONN(dpddelay), LIVE, "daemon/ike_glue.c:dpd_check"),
+	ST("dpdtimeout", TIME, CONN(dpdtimeout), LIVE, "daemon/ike_glue.c:dpd_check"),
+	ST("dpdaction", CHOICE, CONN(dpdaction), LIVE, "daemon/ike_glue.c:on_dpd_dead",
+	   .choices = dmn_cfg_dpd_choices, .what = "none, clear, hold or restart"),
+	ST("closeaction", CHOICE, CONN(closeaction), LIVE, "daemon/ike_glue.c:on_delete",
+	   .choices = dmn_cfg_dpd_choices, .what = "none, clear, hold or restart"),
 	ST("inactivity", TIME, CONN(inactivity), SA, "daemon/ike_child.c:child_take_marks"),
-	ST("reqid", U32, CONN(reqid), SA, "daemon/ike_conn.c:ike_conn_reqid", .lo = 1,
+	ST("reqid", U32, CONN(reqid), SA, "daemon/ike_conn.c:dmn_ike_conn_reqid", .lo = 1,
 	   .hi = 0x3fffffff, .what = "a number from 1 to 1073741823"),
 	ST("mark", CUSTOM, CONN(mark_in), SA, U_MARKS, CUSTOM(mark, NULL)),
 	ST("mark_in", CUSTOM, CONN(mark_in), SA, U_MARKS, AKA("mark-in"),
-	   CUSTOM(mark, cfg_show_mark)),
+	   CUSTOM(mark, dmn_cfg_show_mark)),
 	ST("mark_out", CUSTOM, CONN(mark_out), SA, U_MARKS, AKA("mark-out"),
-	   CUSTOM(mark, cfg_show_mark)),
+	   CUSTOM(mark, dmn_cfg_show_mark)),
 	/* Libreswan: ipsec-interface=N is device ipsecN with XFRM if_id N */
 	ST("ipsec-interface", CUSTOM, CONN(if_id_in), SA, U_MARKS, CUSTOM(ipsec_interface, NULL)),
-	ST("if_id_in", CUSTOM, CONN(if_id_in), SA, U_MARKS, CUSTOM(if_id, cfg_show_if_id)),
-	ST("if_id_out", CUSTOM, CONN(if_id_out), SA, U_MARKS, CUSTOM(if_id, cfg_show_if_id)),
+	ST("if_id_in", CUSTOM, CONN(if_id_in), SA, U_MARKS, CUSTOM(if_id, dmn_cfg_show_if_id)),
+	ST("if_id_out", CUSTOM, CONN(if_id_out), SA, U_MARKS, CUSTOM(if_id, dmn_cfg_show_if_id)),
 	/* encapsulation is Libreswan's (yes, no, auto), forceencaps strongSwan's (yes, no) */
 	ST("encapsulation", CUSTOM, CONN(encaps), SA, U_CONN, AKA("forceencaps"),
-	   CUSTOM(encaps, cfg_show_choice), .choices = cfg_encaps_choices),
+	   CUSTOM(encaps, dmn_cfg_show_choice), .choices = dmn_cfg_encaps_choices),
 	/* oakley: racoon's proposal_check, in part */
 	ST("lifetimecheck", CHOICE, CONN(strict_lifetime), SA, U_CONN,
-	   .choices = cfg_lifecheck_choices, .what = "claim or strict"),
+	   .choices = dmn_cfg_lifecheck_choices, .what = "claim or strict"),
 	/* stored, and said to have no effect until IKE fragmentation exists (issue 15) */
 	ST("fragmentation", CUSTOM, CONN(fragmentation), NONE,
-	   "daemon/config_apply.c:cfg_apply_frag", AKA("ike_frag"), CUSTOM(frag, cfg_show_choice),
-	   .choices = cfg_frag_choices),
+	   "daemon/config_apply.c:dmn_cfg_apply_frag", AKA("ike_frag"), CUSTOM(frag, dmn_cfg_show_choice),
+	   .choices = dmn_cfg_frag_choices),
 	ST("compress", BOOL, CONN(compress), SA, U_CONN),
 	ST("installpolicy", BOOL, CONN(installpolicy), SA, "daemon/ike_child.c:child_take_marks"),
-	ST("initial-contact", BOOL, CONN(initial_contact), SA, "daemon/ike.c:initiate"),
+	ST("initial-contact", BOOL, CONN(initial_contact), SA, "daemon/ike_glue.c:initiate"),
 	ST("replay_window", U32, CONN(replay_window), SA, "daemon/ike_child.c:child_take_marks",
 	   AKA("replay-window"), .hi = 4096, .what = "a number up to 4096"),
 	ST("retransmit-timeout", TIME, CONN(retransmit_timeout), LIVE,
-	   "daemon/ike_conn.c:ike_conn_to_proto"),
+	   "daemon/ike_conn.c:dmn_ike_conn_to_proto"),
 	ST("retransmit-interval", U32, CONN(retransmit_interval), LIVE,
-	   "daemon/ike_conn.c:ike_conn_to_proto", .lo = 1, .hi = 60000,
+	   "daemon/ike_conn.c:dmn_ike_conn_to_proto", .lo = 1, .hi = 60000,
 	   .what = "milliseconds from 1 to 60000"),
 	IG("mobike", W_V2),
 	IG("eap", W_V2),
@@ -215,24 +215,24 @@ static const struct cfg_kw conn_kws[] = {
 
 /* left... / right... keywords */
 static const struct cfg_kw side_kws[] = {
-	ST("", CUSTOM, SIDE(host), SA, "daemon/ike_conn.c:ike_conn_endpoints",
-	   CUSTOM(addr, cfg_show_addr), .cmp = CFG_CMP_ADDR),
+	ST("", CUSTOM, SIDE(host), SA, "daemon/ike_conn.c:dmn_ike_conn_endpoints",
+	   CUSTOM(addr, dmn_cfg_show_addr), .cmp = CFG_CMP_ADDR),
 	/* leftsubnets= is Libreswan's: {a b} or "a,b" */
 	ST("subnets", CUSTOM, SIDE(subnets), SA, U_CONN, AKA("subnet"),
-	   CUSTOM(subnets, cfg_show_subnets), .cmp = CFG_CMP_SUBNETS),
-	ST("id", CUSTOM, SIDE(id), SA, U_CONN, CUSTOM(id, cfg_show_id), .cmp = CFG_CMP_ID),
-	ST("protoport", CUSTOM, SIDE(proto), SA, U_CONN, CUSTOM(protoport, cfg_show_protoport)),
+	   CUSTOM(subnets, dmn_cfg_show_subnets), .cmp = CFG_CMP_SUBNETS),
+	ST("id", CUSTOM, SIDE(id), SA, U_CONN, CUSTOM(id, dmn_cfg_show_id), .cmp = CFG_CMP_ID),
+	ST("protoport", CUSTOM, SIDE(proto), SA, U_CONN, CUSTOM(protoport, dmn_cfg_show_protoport)),
 	ST("sourceip", CUSTOM, SIDE(sourceip), SA, "daemon/updown_env.c:env_extras",
-	   CUSTOM(addr, cfg_show_addr), .cmp = CFG_CMP_ADDR),
+	   CUSTOM(addr, dmn_cfg_show_addr), .cmp = CFG_CMP_ADDR),
 	ST("updown", PATH, SIDE(updown), SA, "daemon/updown_env.c:dmn_updown_script",
 	   .cmp = CFG_CMP_STR),
 	ST("firewall", BOOL, SIDE(firewall), SA, "daemon/updown_env.c:dmn_updown_script"),
 	ST("hostaccess", BOOL, SIDE(hostaccess), SA, "daemon/updown_env.c:env_extras"),
 	ST("nexthop", CUSTOM, SIDE(nexthop), SA, "daemon/updown_env.c:env_extras",
-	   CUSTOM(addr, cfg_show_addr), .cmp = CFG_CMP_ADDR),
-	ST("ikeport", U32, SIDE(ikeport), SA, "daemon/ike_conn.c:ike_conn_endpoints", .lo = 1,
+	   CUSTOM(addr, dmn_cfg_show_addr), .cmp = CFG_CMP_ADDR),
+	ST("ikeport", U32, SIDE(ikeport), SA, "daemon/ike_conn.c:dmn_ike_conn_endpoints", .lo = 1,
 	   .hi = 65535, .what = "a port number"),
-	ST("auth", CUSTOM, LOAD, NONE, "daemon/config_apply.c:cfg_apply_side_auth",
+	ST("auth", CUSTOM, LOAD, NONE, "daemon/config_apply.c:dmn_cfg_apply_side_auth",
 	   CUSTOM(side_auth, NULL)),
 	RF("auth2", R_XAUTH),
 	RF("cert", R_CERT),
@@ -263,14 +263,14 @@ static const struct cfg_kw side_kws[] = {
 
 /* config setup */
 static const struct cfg_kw setup_kws[] = {
-	ST("uniqueids", CHOICE, SETUP(uniqueids), LIVE, "daemon/ike_sa.c:ike_sa_enforce_unique",
-	   .choices = cfg_uniq_choices, .what = "yes, no, never, replace or keep"),
+	ST("uniqueids", CHOICE, SETUP(uniqueids), LIVE, "daemon/ike_records.c:dmn_ike_sa_enforce_unique",
+	   .choices = dmn_cfg_uniq_choices, .what = "yes, no, never, replace or keep"),
 	/* keep_alive is strongSwan 4's, keep-alive Libreswan's */
-	ST("keep_alive", TIME, SETUP(keep_alive), LIVE, "daemon/ike.c:on_tick", AKA("keep-alive")),
-	ST("secretsfile", PATH, SETUP(secretsfile), LIVE, "daemon/conf.c:dmn_conf_load"),
-	ST("ikeport", U32, SETUP(ikeport), LIVE, "daemon/conf.c:dmn_conf_ports", .lo = 1,
+	ST("keep_alive", TIME, SETUP(keep_alive), LIVE, "daemon/ike_glue.c:on_tick", AKA("keep-alive")),
+	ST("secretsfile", PATH, SETUP(secretsfile), LIVE, "daemon/loader.c:dmn_conf_load"),
+	ST("ikeport", U32, SETUP(ikeport), LIVE, "daemon/loader.c:dmn_conf_ports", .lo = 1,
 	   .hi = 65535, .what = "a port number"),
-	ST("nat-ikeport", U32, SETUP(nat_ikeport), LIVE, "daemon/conf.c:dmn_conf_ports", .lo = 1,
+	ST("nat-ikeport", U32, SETUP(nat_ikeport), LIVE, "daemon/loader.c:dmn_conf_ports", .lo = 1,
 	   .hi = 65535, .what = "a port number"),
 	/* strongSwan's charon.ikesa_limit */
 	ST("ikesa_limit", U32, SETUP(ikesa_limit), LIVE, "daemon/ike_reload.c:dmn_ike_reload",
@@ -377,13 +377,13 @@ static const struct cfg_kw *find(struct kw_index *ix, const struct cfg_kw *t, si
 	if (!ix->names.cap && !ix->failed) {
 		for (size_t i = 0; i < n && !ix->failed; i++) {
 			/* -EEXIST keeps the first row of a name, as the table walk would */
-			ix->failed = cfg_names_put(&ix->names, t[i].name, &t[i], NULL) == -ENOMEM;
+			ix->failed = dmn_cfg_names_put(&ix->names, t[i].name, &t[i], NULL) == -ENOMEM;
 			for (size_t k = 0; t[i].aka && t[i].aka[k] && !ix->failed; k++)
-				ix->failed = cfg_names_put(&ix->names, t[i].aka[k], &t[i], NULL) ==
+				ix->failed = dmn_cfg_names_put(&ix->names, t[i].aka[k], &t[i], NULL) ==
 					     -ENOMEM;
 		}
 		if (ix->failed)
-			cfg_names_free(&ix->names);
+			dmn_cfg_names_free(&ix->names);
 	}
 	if (ix->failed) {
 		for (size_t i = 0; i < n; i++) {
@@ -395,12 +395,12 @@ static const struct cfg_kw *find(struct kw_index *ix, const struct cfg_kw *t, si
 		}
 		return NULL;
 	}
-	return cfg_names_get(&ix->names, key);
+	return dmn_cfg_names_get(&ix->names, key);
 }
 
 static struct kw_index setup_ix, conn_ix, side_ix;
 
-const struct cfg_kw *cfg_kw_lookup(const char *key, bool setup, int *ret_side)
+const struct cfg_kw *dmn_cfg_kw_lookup(const char *key, bool setup, int *ret_side)
 {
 	*ret_side = -1;
 	if (setup)
@@ -419,7 +419,7 @@ const struct cfg_kw *cfg_kw_lookup(const char *key, bool setup, int *ret_side)
 	return find(&conn_ix, conn_kws, N_OF(conn_kws), key);
 }
 
-const struct cfg_kw *cfg_kw_table(int which, size_t *ret_n)
+const struct cfg_kw *dmn_cfg_kw_table(int which, size_t *ret_n)
 {
 	switch (which) {
 	case 0:
@@ -434,7 +434,7 @@ const struct cfg_kw *cfg_kw_table(int which, size_t *ret_n)
 	}
 }
 
-const struct cfg_derived *cfg_kw_derived(size_t *ret_n)
+const struct cfg_derived *dmn_cfg_kw_derived(size_t *ret_n)
 {
 	*ret_n = N_OF(derived);
 	return derived;
@@ -449,7 +449,7 @@ static bool in_table(const struct cfg_kw *kw, const struct cfg_kw *t, size_t n)
 	return (uintptr_t)kw >= (uintptr_t)t && (uintptr_t)kw < (uintptr_t)(t + n);
 }
 
-unsigned cfg_kw_slot(const struct cfg_kw *kw, int side)
+unsigned dmn_cfg_kw_slot(const struct cfg_kw *kw, int side)
 {
 	if (in_table(kw, side_kws, N_OF(side_kws)))
 		return (unsigned)(N_OF(conn_kws) + (size_t)(side > 0) * N_OF(side_kws) +

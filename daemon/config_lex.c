@@ -28,7 +28,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-const char *cfg_intern_file(struct cfg_raw *raw, const char *name)
+const char *dmn_cfg_intern_file(struct cfg_raw *raw, const char *name)
 {
 	for (size_t i = 0; i < raw->n_files; i++)
 		if (strcmp(raw->files[i], name) == 0)
@@ -59,14 +59,14 @@ static size_t name_slot(const struct cfg_names *h, const char *key)
 	return i;
 }
 
-int cfg_names_put(struct cfg_names *h, const char *key, const void *val, const void **ret_old)
+int dmn_cfg_names_put(struct cfg_names *h, const char *key, const void *val, const void **ret_old)
 {
 	if (2 * (h->n + 1) > h->cap) { /* at most half full */
 		struct cfg_names g = {.cap = h->cap ? 2 * h->cap : 64};
 		g.keys = calloc(g.cap, sizeof(*g.keys));
 		g.vals = calloc(g.cap, sizeof(*g.vals));
 		if (!g.keys || !g.vals) {
-			cfg_names_free(&g);
+			dmn_cfg_names_free(&g);
 			return -ENOMEM;
 		}
 		for (size_t i = 0; i < h->cap; i++)
@@ -76,7 +76,7 @@ int cfg_names_put(struct cfg_names *h, const char *key, const void *val, const v
 				g.vals[k] = h->vals[i];
 			}
 		g.n = h->n;
-		cfg_names_free(h);
+		dmn_cfg_names_free(h);
 		*h = g;
 	}
 	size_t i = name_slot(h, key);
@@ -91,7 +91,7 @@ int cfg_names_put(struct cfg_names *h, const char *key, const void *val, const v
 	return 0;
 }
 
-const void *cfg_names_get(const struct cfg_names *h, const char *key)
+const void *dmn_cfg_names_get(const struct cfg_names *h, const char *key)
 {
 	if (!h->cap)
 		return NULL;
@@ -99,19 +99,19 @@ const void *cfg_names_get(const struct cfg_names *h, const char *key)
 	return h->keys[i] ? h->vals[i] : NULL;
 }
 
-void cfg_names_free(struct cfg_names *h)
+void dmn_cfg_names_free(struct cfg_names *h)
 {
 	free(h->keys);
 	free(h->vals);
 	memset(h, 0, sizeof(*h));
 }
 
-void cfg_raw_free(struct cfg_raw *raw)
+void dmn_cfg_raw_free(struct cfg_raw *raw)
 {
 	if (!raw)
 		return;
-	cfg_names_free(&raw->conns);
-	cfg_names_free(&raw->alsos);
+	dmn_cfg_names_free(&raw->conns);
+	dmn_cfg_names_free(&raw->alsos);
 	free(raw->defaults);
 	for (size_t i = 0; i < raw->n; i++) {
 		free(raw->s[i]->kv);
@@ -129,7 +129,7 @@ void cfg_raw_free(struct cfg_raw *raw)
 	memset(raw, 0, sizeof(*raw));
 }
 
-int cfg_read_file(const char *path, size_t max, char **ret_buf, size_t *ret_len, unsigned *ret_mode,
+int dmn_cfg_read_file(const char *path, size_t max, char **ret_buf, size_t *ret_len, unsigned *ret_mode,
 		  dev_t *ret_dev, ino_t *ret_ino)
 {
 	struct stat st;
@@ -228,7 +228,7 @@ static struct cfg_sect *sect_new(struct cfg_raw *raw, enum cfg_sect_kind kind, c
 	s->file = file;
 	s->line = line;
 	if (kind == CFG_SECT_CONN && strcmp(name, "%default") != 0 &&
-	    cfg_names_put(&raw->conns, s->name, s, NULL) == -ENOMEM) {
+	    dmn_cfg_names_put(&raw->conns, s->name, s, NULL) == -ENOMEM) {
 		free(s);
 		return NULL;
 	}
@@ -279,7 +279,7 @@ static int kv_add(struct cfg_raw *raw, struct cfg_sect *s, const char *key, cons
 	memcpy(kv->key, key, kl + 1);
 	memcpy(kv->val, val, vl + 1);
 	if (s->kind != CFG_SECT_CA)
-		kv->kw = cfg_kw_lookup(kv->key, s->kind == CFG_SECT_SETUP, &kv->side);
+		kv->kw = dmn_cfg_kw_lookup(kv->key, s->kind == CFG_SECT_SETUP, &kv->side);
 	s->n_kv++;
 	return 0;
 }
@@ -439,7 +439,7 @@ static int lex_include(struct cfg_raw *raw, const char *pat, const char *dir, co
 	}
 	int r = 0;
 	for (size_t i = 0; i < g.gl_pathc && r != -ENOMEM; i++)
-		r = cfg_lex_file(raw, g.gl_pathv[i], file, line);
+		r = dmn_cfg_lex_file(raw, g.gl_pathv[i], file, line);
 	globfree(&g);
 	return r == -ENOMEM ? r : 0;
 }
@@ -492,7 +492,7 @@ static int lex_header(struct cfg_raw *raw, struct cfg_sect **cur, char *l, const
 			return 0;
 		}
 		if (strcmp(w2, "%default") != 0) {
-			const struct cfg_sect *first = cfg_names_get(&raw->conns, w2);
+			const struct cfg_sect *first = dmn_cfg_names_get(&raw->conns, w2);
 			if (first) {
 				dmn_diag_add(raw->d, DMN_DIAG_ERROR, file, line,
 					     "duplicate conn '%s' (first at %s:%u)", w2,
@@ -528,10 +528,10 @@ static int lex_header(struct cfg_raw *raw, struct cfg_sect **cur, char *l, const
 	return *cur ? 0 : -ENOMEM;
 }
 
-int cfg_lex_buffer(struct cfg_raw *raw, const char *name, const char *dir, const char *buf,
+int dmn_cfg_lex_buffer(struct cfg_raw *raw, const char *name, const char *dir, const char *buf,
 		   size_t len)
 {
-	const char *file = cfg_intern_file(raw, name);
+	const char *file = dmn_cfg_intern_file(raw, name);
 	if (!file)
 		return -ENOMEM;
 	if (memchr(buf, '\0', len)) {
@@ -580,7 +580,7 @@ int cfg_lex_buffer(struct cfg_raw *raw, const char *name, const char *dir, const
 	return r;
 }
 
-int cfg_lex_file(struct cfg_raw *raw, const char *path, const char *from_file, unsigned from_line)
+int dmn_cfg_lex_file(struct cfg_raw *raw, const char *path, const char *from_file, unsigned from_line)
 {
 	char *buf;
 	size_t len;
@@ -598,7 +598,7 @@ int cfg_lex_file(struct cfg_raw *raw, const char *path, const char *from_file, u
 			     path);
 		return 0;
 	}
-	int r = cfg_read_file(path, DMN_CFG_FILE_MAX, &buf, &len, NULL, &dev, &ino);
+	int r = dmn_cfg_read_file(path, DMN_CFG_FILE_MAX, &buf, &len, NULL, &dev, &ino);
 	if (r < 0 && !from_file)
 		return r; /* the main file: the caller reports it */
 	if (r < 0) {
@@ -627,7 +627,7 @@ int cfg_lex_file(struct cfg_raw *raw, const char *path, const char *from_file, u
 		raw->depth--;
 		return -ENOMEM;
 	}
-	r = cfg_lex_buffer(raw, path, dirname(copy), buf, len);
+	r = dmn_cfg_lex_buffer(raw, path, dirname(copy), buf, len);
 	free(copy);
 	free(buf);
 	raw->depth--;

@@ -48,7 +48,7 @@ static bool in_list(const char *list, const char *val)
 	return false;
 }
 
-bool cfg_kw_value_harmless(const struct cfg_kw *kw, const char *val)
+bool dmn_cfg_kw_value_harmless(const struct cfg_kw *kw, const char *val)
 {
 	if (!val[0])
 		return true; /* key= resets to the default, which is off */
@@ -58,9 +58,9 @@ bool cfg_kw_value_harmless(const struct cfg_kw *kw, const char *val)
 	return false;
 }
 
-void cfg_kw_refuse(struct dmn_diags *d, const struct cfg_kv *kv)
+void dmn_cfg_kw_refuse(struct dmn_diags *d, const struct cfg_kv *kv)
 {
-	if (cfg_kw_value_harmless(kv->kw, kv->val))
+	if (dmn_cfg_kw_value_harmless(kv->kw, kv->val))
 		dmn_diag_add(d, DMN_DIAG_NOTICE, kv->file, kv->line,
 			     "'%s=%.64s' ignored: it asks for nothing oakley would have to do",
 			     kv->key, kv->val);
@@ -69,7 +69,7 @@ void cfg_kw_refuse(struct dmn_diags *d, const struct cfg_kv *kv)
 			     kv->key, kv->val, kv->kw->why);
 }
 
-const char *cfg_auth_refusal(const char *method)
+const char *dmn_cfg_auth_refusal(const char *method)
 {
 	if (strncmp(method, "xauth", 5) == 0)
 		return R_XAUTH;

@@ -53,7 +53,7 @@ static void put(char *buf, size_t len, size_t *used, const char *fmt, ...)
 	*used = n < 0 ? len : *used + (size_t)n;
 }
 
-bool cfg_show_addr(const void *base, const struct cfg_kw *kw, char *buf, size_t len)
+bool dmn_cfg_show_addr(const void *base, const struct cfg_kw *kw, char *buf, size_t len)
 {
 	const struct dmn_addr *a = (const void *)((const char *)base + kw->off);
 	char tmp[DMN_HOST_MAX + 2];
@@ -63,7 +63,7 @@ bool cfg_show_addr(const void *base, const struct cfg_kw *kw, char *buf, size_t 
 	return true;
 }
 
-bool cfg_show_subnets(const void *base, const struct cfg_kw *kw, char *buf, size_t len)
+bool dmn_cfg_show_subnets(const void *base, const struct cfg_kw *kw, char *buf, size_t len)
 {
 	const struct dmn_side *s = base;
 	size_t u = 0;
@@ -96,7 +96,7 @@ bool cfg_show_subnets(const void *base, const struct cfg_kw *kw, char *buf, size
 	return true;
 }
 
-bool cfg_show_id(const void *base, const struct cfg_kw *kw, char *buf, size_t len)
+bool dmn_cfg_show_id(const void *base, const struct cfg_kw *kw, char *buf, size_t len)
 {
 	static const char *const t[] = {"default", "%any",     "ipv4", "ipv6",
 					"fqdn",	   "userfqdn", "dn",   "keyid"};
@@ -114,7 +114,7 @@ bool cfg_show_id(const void *base, const struct cfg_kw *kw, char *buf, size_t le
 	return true;
 }
 
-bool cfg_show_protoport(const void *base, const struct cfg_kw *kw, char *buf, size_t len)
+bool dmn_cfg_show_protoport(const void *base, const struct cfg_kw *kw, char *buf, size_t len)
 {
 	const struct dmn_side *s = base;
 	(void)kw;
@@ -141,7 +141,7 @@ static bool show_props(const struct dmn_conn *c, bool ike, char *buf, size_t len
 	return true;
 }
 
-bool cfg_show_ike(const void *base, const struct cfg_kw *kw, char *buf, size_t len)
+bool dmn_cfg_show_ike(const void *base, const struct cfg_kw *kw, char *buf, size_t len)
 {
 	(void)kw;
 	return show_props(base, true, buf, len);
@@ -153,26 +153,26 @@ static bool is_ah(const struct dmn_conn *c)
 	return c->esp.n && c->esp.v[0].protocol == PROTO_IPSEC_AH;
 }
 
-bool cfg_show_esp(const void *base, const struct cfg_kw *kw, char *buf, size_t len)
+bool dmn_cfg_show_esp(const void *base, const struct cfg_kw *kw, char *buf, size_t len)
 {
 	(void)kw;
 	return !is_ah(base) && show_props(base, false, buf, len);
 }
 
-bool cfg_show_ah(const void *base, const struct cfg_kw *kw, char *buf, size_t len)
+bool dmn_cfg_show_ah(const void *base, const struct cfg_kw *kw, char *buf, size_t len)
 {
 	(void)kw;
 	return is_ah(base) && show_props(base, false, buf, len);
 }
 
-bool cfg_show_rekeyfuzz(const void *base, const struct cfg_kw *kw, char *buf, size_t len)
+bool dmn_cfg_show_rekeyfuzz(const void *base, const struct cfg_kw *kw, char *buf, size_t len)
 {
 	(void)kw;
 	snprintf(buf, len, "%u%%", ((const struct dmn_conn *)base)->rekeyfuzz);
 	return true;
 }
 
-bool cfg_show_keyingtries(const void *base, const struct cfg_kw *kw, char *buf, size_t len)
+bool dmn_cfg_show_keyingtries(const void *base, const struct cfg_kw *kw, char *buf, size_t len)
 {
 	uint32_t n = ((const struct dmn_conn *)base)->keyingtries;
 	(void)kw;
@@ -183,7 +183,7 @@ bool cfg_show_keyingtries(const void *base, const struct cfg_kw *kw, char *buf, 
 	return true;
 }
 
-bool cfg_show_mark(const void *base, const struct cfg_kw *kw, char *buf, size_t len)
+bool dmn_cfg_show_mark(const void *base, const struct cfg_kw *kw, char *buf, size_t len)
 {
 	const struct dmn_conn *c = base;
 	bool in = !strcmp(kw->name, "mark_in");
@@ -194,7 +194,7 @@ bool cfg_show_mark(const void *base, const struct cfg_kw *kw, char *buf, size_t 
 	return true;
 }
 
-bool cfg_show_if_id(const void *base, const struct cfg_kw *kw, char *buf, size_t len)
+bool dmn_cfg_show_if_id(const void *base, const struct cfg_kw *kw, char *buf, size_t len)
 {
 	const struct dmn_conn *c = base;
 	uint32_t v = !strcmp(kw->name, "if_id_in") ? c->if_id_in : c->if_id_out;
@@ -205,7 +205,7 @@ bool cfg_show_if_id(const void *base, const struct cfg_kw *kw, char *buf, size_t
 }
 
 /* The name of the field's value in the row's choices (the first one that has it). */
-bool cfg_show_choice(const void *base, const struct cfg_kw *kw, char *buf, size_t len)
+bool dmn_cfg_show_choice(const void *base, const struct cfg_kw *kw, char *buf, size_t len)
 {
 	const void *p = (const char *)base + kw->off;
 	int v = kw->size == 1 ? *(const bool *)p : *(const int *)p;
@@ -238,7 +238,7 @@ static bool show_row(const void *base, const struct cfg_kw *kw, char *buf, size_
 			 kw->size == 2 ? *(const uint16_t *)p : *(const uint32_t *)p);
 		return true;
 	case CFG_V_CHOICE:
-		return cfg_show_choice(base, kw, buf, len);
+		return dmn_cfg_show_choice(base, kw, buf, len);
 	case CFG_V_PATH: {
 		const char *s = kw->size == sizeof(char *) ? *(const char *const *)p : p;
 		if (!s || !s[0])
@@ -260,7 +260,7 @@ static void each_row(int table, const void *base, const char *prefix, dmn_keywor
 {
 	char name[64], *val = malloc(VALUE_MAX);
 	size_t n;
-	const struct cfg_kw *t = cfg_kw_table(table, &n);
+	const struct cfg_kw *t = dmn_cfg_kw_table(table, &n);
 	if (!val)
 		return;
 	for (size_t i = 0; i < n; i++)
@@ -392,13 +392,13 @@ unsigned dmn_conn_compare(const struct dmn_conn *a, const struct dmn_conn *b)
 	if (!a || !b)
 		return a == b ? DMN_CONN_UNCHANGED : DMN_CONN_CHANGED_SA;
 	for (int t = 0; t < 2; t++) {
-		const struct cfg_kw *kw = cfg_kw_table(t, &n);
+		const struct cfg_kw *kw = dmn_cfg_kw_table(t, &n);
 		for (size_t i = 0; i < n; i++)
 			if (kw[i].cls == CFG_KW_STORED && kw[i].reload != CFG_RL_NONE)
 				r |= differ(kw[i].at, kw[i].reload, kw[i].cmp, kw[i].off,
 					    kw[i].size, a, b);
 	}
-	const struct cfg_derived *dv = cfg_kw_derived(&n);
+	const struct cfg_derived *dv = dmn_cfg_kw_derived(&n);
 	for (size_t i = 0; i < n; i++)
 		r |= differ(dv[i].at, dv[i].reload, dv[i].cmp, dv[i].off, dv[i].size, a, b);
 	return r;

@@ -17,7 +17,7 @@
 
 #define N_OF(a) (sizeof(a) / sizeof((a)[0]))
 
-int cfg_parse_bool(const char *v, bool *ret)
+int dmn_cfg_parse_bool(const char *v, bool *ret)
 {
 	if (!strcmp(v, "yes") || !strcmp(v, "true"))
 		*ret = true;
@@ -29,7 +29,7 @@ int cfg_parse_bool(const char *v, bool *ret)
 }
 
 /* Decimal, or hex with 0x. No sign, no overflow past max. */
-int cfg_parse_u64(const char *v, uint64_t max, uint64_t *ret)
+int dmn_cfg_parse_u64(const char *v, uint64_t max, uint64_t *ret)
 {
 	int base = 10;
 	if (v[0] == '0' && (v[1] == 'x' || v[1] == 'X')) {
@@ -55,10 +55,10 @@ int cfg_parse_u64(const char *v, uint64_t max, uint64_t *ret)
 	return 0;
 }
 
-int cfg_parse_u32(const char *v, uint32_t max, uint32_t *ret)
+int dmn_cfg_parse_u32(const char *v, uint32_t max, uint32_t *ret)
 {
 	uint64_t n = 0;
-	int r = cfg_parse_u64(v, max, &n);
+	int r = dmn_cfg_parse_u64(v, max, &n);
 	if (r == 0)
 		*ret = (uint32_t)n;
 	return r;
@@ -67,7 +67,7 @@ int cfg_parse_u32(const char *v, uint32_t max, uint32_t *ret)
 #define TIME_MAX (10u * 366 * 86400) /* ten years */
 
 /* "90", "90s", "30m", "8h", "1d" into seconds. */
-int cfg_parse_time(const char *v, uint32_t *ret)
+int dmn_cfg_parse_time(const char *v, uint32_t *ret)
 {
 	size_t n = strlen(v);
 	uint32_t mul = 1;
@@ -95,13 +95,13 @@ int cfg_parse_time(const char *v, uint32_t *ret)
 	if (!n || !isdigit((unsigned char)num[0]) || strchr(num, 'x'))
 		return -EINVAL;
 	uint32_t t;
-	int r = cfg_parse_u32(num, TIME_MAX / mul, &t);
+	int r = dmn_cfg_parse_u32(num, TIME_MAX / mul, &t);
 	if (r == 0)
 		*ret = t * mul;
 	return r;
 }
 
-int cfg_parse_ip(const char *s, int *ret_family, uint8_t ret_bytes[16])
+int dmn_cfg_parse_ip(const char *s, int *ret_family, uint8_t ret_bytes[16])
 {
 	uint8_t b[16] = {0};
 	if (inet_pton(AF_INET, s, b) == 1) {
@@ -130,7 +130,7 @@ static bool valid_hostname(const char *s)
 
 /* left=, nexthop=, sourceip=: an address, %any, %defaultroute, a hostname or (sourceip)
  * %config. */
-int cfg_parse_addr(const char *v, bool sourceip, struct dmn_addr *ret)
+int dmn_cfg_parse_addr(const char *v, bool sourceip, struct dmn_addr *ret)
 {
 	struct dmn_addr a = {0};
 	if (!strcmp(v, "%any") || !strcmp(v, "%any4") || !strcmp(v, "%any6")) {
@@ -142,7 +142,7 @@ int cfg_parse_addr(const char *v, bool sourceip, struct dmn_addr *ret)
 		   (!strcmp(v, "%config") || !strcmp(v, "%modecfg") || !strcmp(v, "%cfg") ||
 		    !strcmp(v, "%config4") || !strcmp(v, "%config6"))) {
 		a.kind = DMN_ADDR_CONFIG;
-	} else if (cfg_parse_ip(v, &a.family, a.bytes) == 0) {
+	} else if (dmn_cfg_parse_ip(v, &a.family, a.bytes) == 0) {
 		a.kind = DMN_ADDR_IP;
 	} else {
 		const char *h = v;
@@ -173,14 +173,14 @@ static int parse_proto(const char *s, uint8_t *ret)
 			return 0;
 		}
 	uint32_t n = 0;
-	if (cfg_parse_u32(s, 255, &n) < 0)
+	if (dmn_cfg_parse_u32(s, 255, &n) < 0)
 		return -EINVAL;
 	*ret = (uint8_t)n;
 	return 0;
 }
 
 /* "proto[/port]" with port a number, lo-hi or %any. */
-int cfg_parse_protoport(const char *v, uint8_t *proto, uint16_t *lo, uint16_t *hi)
+int dmn_cfg_parse_protoport(const char *v, uint8_t *proto, uint16_t *lo, uint16_t *hi)
 {
 	char buf[64];
 	if (strlen(v) >= sizeof(buf) || !*v)
@@ -197,10 +197,10 @@ int cfg_parse_protoport(const char *v, uint8_t *proto, uint16_t *lo, uint16_t *h
 		char *dash = strchr(port, '-');
 		if (dash)
 			*dash++ = '\0';
-		if (cfg_parse_u32(port, 65535, &a) < 0)
+		if (dmn_cfg_parse_u32(port, 65535, &a) < 0)
 			return -EINVAL;
 		b = a;
-		if (dash && (cfg_parse_u32(dash, 65535, &b) < 0 || b < a))
+		if (dash && (dmn_cfg_parse_u32(dash, 65535, &b) < 0 || b < a))
 			return -EINVAL;
 	}
 	*proto = p;
@@ -234,7 +234,7 @@ static int parse_one_subnet(char *e, struct dmn_subnet *ret, const char **why)
 		}
 		br[n - 1] = '\0';
 		*br++ = '\0';
-		if (cfg_parse_protoport(br, &s.proto, &s.port_lo, &s.port_hi) < 0) {
+		if (dmn_cfg_parse_protoport(br, &s.proto, &s.port_lo, &s.port_hi) < 0) {
 			*why = "bad [proto/port]";
 			return -EINVAL;
 		}
@@ -249,14 +249,14 @@ static int parse_one_subnet(char *e, struct dmn_subnet *ret, const char **why)
 	} else {
 		dash = NULL;
 	}
-	if (cfg_parse_ip(e, &s.family, s.from) < 0) {
+	if (dmn_cfg_parse_ip(e, &s.family, s.from) < 0) {
 		*why = "not an IP address";
 		return -EINVAL;
 	}
 	unsigned maxp = s.family == AF_INET ? 32 : 128;
 	if (dash && !slash) {
 		int f2;
-		if (cfg_parse_ip(dash, &f2, s.to) < 0 || f2 != s.family ||
+		if (dmn_cfg_parse_ip(dash, &f2, s.to) < 0 || f2 != s.family ||
 		    memcmp(s.to, s.from, maxp / 8) < 0) {
 			*why = "bad address range";
 			return -EINVAL;
@@ -264,7 +264,7 @@ static int parse_one_subnet(char *e, struct dmn_subnet *ret, const char **why)
 		s.is_range = true;
 	} else {
 		uint32_t p = maxp;
-		if (slash && cfg_parse_u32(slash, maxp, &p) < 0) {
+		if (slash && dmn_cfg_parse_u32(slash, maxp, &p) < 0) {
 			*why = "bad prefix length";
 			return -EINVAL;
 		}
@@ -284,7 +284,7 @@ static int parse_one_subnet(char *e, struct dmn_subnet *ret, const char **why)
 
 /* leftsubnet(s)=: list separated by ',' or blanks, optionally in {}; "vhost:"/"vnet:" lists
  * (Libreswan) with %no, %priv, %v4:CIDR, %v6:CIDR. "%dynamic" alone = the host address. */
-int cfg_parse_subnets(const char *v, struct dmn_side *side, const char **why)
+int dmn_cfg_parse_subnets(const char *v, struct dmn_side *side, const char **why)
 {
 	char buf[DMN_CFG_LINE_MAX + 1];
 	unsigned virt = 0;
@@ -358,7 +358,7 @@ static int unhex_ok(const char *s)
 	return 0;
 }
 
-int cfg_parse_id(const char *s, struct dmn_id *ret)
+int dmn_cfg_parse_id(const char *s, struct dmn_id *ret)
 {
 	struct dmn_id id = {0};
 	const char *str = NULL;
@@ -383,7 +383,7 @@ int cfg_parse_id(const char *s, struct dmn_id *ret)
 		id.type = DMN_ID_USER_FQDN, str = strchr(s, ':') + 1;
 	} else if (!strncmp(s, "ipv4:", 5) || !strncmp(s, "ipv6:", 5)) {
 		int fam;
-		if (cfg_parse_ip(s + 5, &fam, id.addr) < 0 ||
+		if (dmn_cfg_parse_ip(s + 5, &fam, id.addr) < 0 ||
 		    fam != (s[3] == '4' ? AF_INET : AF_INET6))
 			return -EINVAL;
 		id.type = fam == AF_INET ? DMN_ID_IPV4 : DMN_ID_IPV6;
@@ -393,7 +393,7 @@ int cfg_parse_id(const char *s, struct dmn_id *ret)
 		return -EINVAL; /* %fromcert and friends need certificates */
 	} else {
 		int fam;
-		if (cfg_parse_ip(s, &fam, id.addr) == 0)
+		if (dmn_cfg_parse_ip(s, &fam, id.addr) == 0)
 			id.type = fam == AF_INET ? DMN_ID_IPV4 : DMN_ID_IPV6;
 		else if (strchr(s, '='))
 			id.type = DMN_ID_DN, str = s;
@@ -412,7 +412,7 @@ int cfg_parse_id(const char *s, struct dmn_id *ret)
 }
 
 /* "value[/mask]" or "%unique" */
-int cfg_parse_mark(const char *v, uint32_t *val, uint32_t *mask, bool *unique)
+int dmn_cfg_parse_mark(const char *v, uint32_t *val, uint32_t *mask, bool *unique)
 {
 	char buf[32];
 	if (!strcmp(v, "%unique") || !strcmp(v, "%unique-dir")) {
@@ -426,25 +426,25 @@ int cfg_parse_mark(const char *v, uint32_t *val, uint32_t *mask, bool *unique)
 	if (m)
 		*m++ = '\0';
 	uint32_t a = 0, b = 0xffffffff;
-	if (cfg_parse_u32(buf, UINT32_MAX, &a) < 0 || (m && cfg_parse_u32(m, UINT32_MAX, &b) < 0))
+	if (dmn_cfg_parse_u32(buf, UINT32_MAX, &a) < 0 || (m && dmn_cfg_parse_u32(m, UINT32_MAX, &b) < 0))
 		return -EINVAL;
 	*val = a, *mask = b, *unique = false;
 	return 0;
 }
 
-int cfg_parse_ifid(const char *v, uint32_t *val, bool *unique)
+int dmn_cfg_parse_ifid(const char *v, uint32_t *val, bool *unique)
 {
 	if (!strcmp(v, "%unique") || !strcmp(v, "%unique-dir")) {
 		*val = 0, *unique = true;
 		return 0;
 	}
 	*unique = false;
-	return cfg_parse_u32(v, UINT32_MAX, val);
+	return dmn_cfg_parse_u32(v, UINT32_MAX, val);
 }
 
 /* Looks v up in a NULL-terminated list of "name" with values; -EINVAL if absent. */
 
-int cfg_parse_choice(const char *v, const struct cfg_choice *c, int *ret)
+int dmn_cfg_parse_choice(const char *v, const struct cfg_choice *c, int *ret)
 {
 	for (; c->name; c++)
 		if (!strcmp(v, c->name)) {

@@ -10,7 +10,7 @@
 #include <time.h>
 
 #include "daemon/caps.h"
-#include "daemon/conf.h"
+#include "daemon/loader.h"
 #include "daemon/log.h"
 #include "daemon/updown.h"
 #include "daemon/vici_srv.h"

@@ -10,7 +10,7 @@
 #include <stdint.h>
 #include <systemd/sd-event.h>
 
-#include "daemon/sock.h"
+#include "daemon/ike_socket.h"
 
 #define DMN_SOCKS_MAX 4
 
@@ -75,7 +75,7 @@ void dmn_free(struct dmn *d);
 /* --check-config: parses config and secrets, prints every problem with file:line. 0 or -EINVAL. */
 int dmn_check_config(const struct dmn_opts *opts);
 
-/* daemon/ike.c: the IKE engine's glue (engine, timers, DH jobs, kernel programming). */
+/* daemon/ike_glue.c: the IKE engine's glue (engine, timers, DH jobs, kernel programming). */
 int dmn_ike_setup(struct dmn *d);
 void dmn_ike_input(struct dmn *d, const struct dmn_pkt *pkt);
 /* Starts the conn called name (auto=start at startup, `oakley up`). 0 or -errno (logged). */

@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "daemon/ike.h"
+#include "daemon/ike_glue.h"
 
 /* The length of the address part of "address[port]". */
 static size_t addr_len(const char *peer)

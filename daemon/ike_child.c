@@ -5,8 +5,8 @@
  * them, a NAT mapping's encapsulation update, and the child's life in the daemon from P2_UP (make
  * before break over the child it replaces) to its free.
  */
-#include "daemon/ike.h"
-#include "daemon/ike_int.h"
+#include "daemon/ike_glue.h"
+#include "daemon/ike_glue_int.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -25,7 +25,7 @@
 
 /* ---- the kernel: installing and removing a child's SAs and policies ---- */
 
-void ike_to_xaddr(const struct proto_ike_addr *a, struct xfrm_ipaddr *ret)
+void dmn_ike_to_xaddr(const struct proto_ike_addr *a, struct xfrm_ipaddr *ret)
 {
 	memset(ret, 0, sizeof(*ret));
 	ret->family = (uint8_t)a->family;
@@ -108,8 +108,8 @@ static void child_ipsec_mode(const struct dmn_child *c, bool inbound, struct xfr
 static int child_comp_sa(struct dmn *d, struct dmn_child *c, bool inbound)
 {
 	struct xfrm_sa sa = {0};
-	ike_to_xaddr(inbound ? &c->peer : &c->local, &sa.src);
-	ike_to_xaddr(inbound ? &c->local : &c->peer, &sa.dst);
+	dmn_ike_to_xaddr(inbound ? &c->peer : &c->local, &sa.src);
+	dmn_ike_to_xaddr(inbound ? &c->local : &c->peer, &sa.dst);
 	sa.spi = inbound ? c->cpi_in : c->cpi_out;
 	sa.proto = IPPROTO_COMP;
 	sa.mode = c->mode == ENCAP_TRANSPORT ? XFRM_MODE_TRANSPORT : XFRM_MODE_TUNNEL;
@@ -125,7 +125,7 @@ static int child_comp_sa(struct dmn *d, struct dmn_child *c, bool inbound)
 }
 
 /* Installs one direction of child c: its IPComp SA (if any) first, then the ESP/AH SA. */
-int ike_child_sa(struct dmn *d, const struct proto_ike_event *ev, bool inbound, struct dmn_child *c)
+int dmn_ike_child_sa(struct dmn *d, const struct proto_ike_event *ev, bool inbound, struct dmn_child *c)
 {
 	const struct proto_ike_child *ch = &ev->u.child;
 	struct xfrm_sa sa = {0};
@@ -136,8 +136,8 @@ int ike_child_sa(struct dmn *d, const struct proto_ike_event *ev, bool inbound, 
 		if (r < 0)
 			return r;
 	}
-	ike_to_xaddr(inbound ? &ev->peer : &ev->local, &sa.src);
-	ike_to_xaddr(inbound ? &ev->local : &ev->peer, &sa.dst);
+	dmn_ike_to_xaddr(inbound ? &ev->peer : &ev->local, &sa.src);
+	dmn_ike_to_xaddr(inbound ? &ev->local : &ev->peer, &sa.dst);
 	sa.spi = inbound ? ch->spi_in : ch->spi_out;
 	sa.proto = ch->protocol == PROTO_IPSEC_AH ? IPPROTO_AH : IPPROTO_ESP;
 	child_ipsec_mode(c, inbound, &sa);
@@ -167,7 +167,7 @@ int ike_child_sa(struct dmn *d, const struct proto_ike_event *ev, bool inbound, 
 		sa.encap_sport = inbound ? ch->encap_dport : ch->encap_sport;
 		sa.encap_dport = inbound ? ch->encap_sport : ch->encap_dport;
 		if (ch->has_oa && ch->mode == ENCAP_TRANSPORT)
-			ike_to_xaddr(&ch->oa_peer, &sa.encap_oa);
+			dmn_ike_to_xaddr(&ch->oa_peer, &sa.encap_oa);
 	}
 	sa.lft.hard_secs = ch->lifetime_s;
 	sa.lft.hard_bytes = (uint64_t)ch->lifetime_kb * 1024;
@@ -205,8 +205,8 @@ static void child_policy(const struct dmn_child *c, uint8_t dir, struct xfrm_pol
 		t->reqid = c->reqid;
 		t->optional = comp && !out;
 		if (t->mode == XFRM_MODE_TUNNEL) {
-			ike_to_xaddr(out ? &c->local : &c->peer, &t->src);
-			ike_to_xaddr(out ? &c->peer : &c->local, &t->dst);
+			dmn_ike_to_xaddr(out ? &c->local : &c->peer, &t->src);
+			dmn_ike_to_xaddr(out ? &c->peer : &c->local, &t->dst);
 		}
 	}
 }
@@ -228,7 +228,7 @@ static int child_policies(struct dmn *d, struct dmn_child *c, bool add)
 	return ret;
 }
 
-uint64_t ike_child_key(uint8_t protocol, uint32_t spi_in)
+uint64_t dmn_ike_child_key(uint8_t protocol, uint32_t spi_in)
 {
 	return ((uint64_t)protocol << 32 | spi_in) + 1;
 }
@@ -255,7 +255,7 @@ static int child_comp_del(struct dmn *d, const struct dmn_child *c, bool inbound
 
 /* Removes what the kernel holds of c; each flag is cleared only once the kernel confirmed the
  * delete, so that it keeps meaning "installed" (a refusal is logged with the kernel's message). */
-void ike_child_remove_kernel(struct dmn *d, struct dmn_child *c)
+void dmn_ike_child_remove_kernel(struct dmn *d, struct dmn_child *c)
 {
 	struct xfrm_sa_id id;
 	if (c->comp_in)
@@ -275,7 +275,7 @@ void ike_child_remove_kernel(struct dmn *d, struct dmn_child *c)
 	if (c->policies) {
 		const struct dmn_conn *conn = dmn_config_find(d->config, c->conn);
 		/* auto=route: the policies stay as traps for the next negotiation */
-		if (!ike_child_keeps_trap(d, c, conn))
+		if (!dmn_ike_child_keeps_trap(d, c, conn))
 			c->policies =
 				!child_del_done(d, c, "its policies", child_policies(d, c, false));
 		else
@@ -283,7 +283,7 @@ void ike_child_remove_kernel(struct dmn *d, struct dmn_child *c)
 	}
 }
 
-void ike_child_free(struct dmn *d, struct dmn_child *c)
+void dmn_ike_child_free(struct dmn *d, struct dmn_child *c)
 {
 	struct dmn_ike *ik = d->ike;
 	dmn_vici_child_updown(d, c, false);
@@ -292,8 +292,8 @@ void ike_child_free(struct dmn *d, struct dmn_child *c)
 		explicit_bzero(c->out_pending, sizeof(*c->out_pending));
 		free(c->out_pending);
 	}
-	dmn_map_del(&ik->children, ike_child_key(c->protocol, c->spi_in));
-	ike_child_flow_unlink(ik, c);
+	dmn_map_del(&ik->children, dmn_ike_child_key(c->protocol, c->spi_in));
+	dmn_ike_child_flow_unlink(ik, c);
 	if (c->prev)
 		c->prev->next = c->next;
 	else
@@ -301,7 +301,7 @@ void ike_child_free(struct dmn *d, struct dmn_child *c)
 	if (c->next)
 		c->next->prev = c->prev;
 	ik->n_children--;
-	ike_child_set_sa(d, c, 0);
+	dmn_ike_child_set_sa(d, c, 0);
 	free(c);
 }
 
@@ -323,7 +323,7 @@ static const char *ts_str(const struct proto_ike_ts *t, char *buf, size_t len)
 }
 
 /* The selector of one host address. */
-void ike_host_ts(const struct proto_ike_addr *a, struct proto_ike_ts *ret)
+void dmn_ike_host_ts(const struct proto_ike_addr *a, struct proto_ike_ts *ret)
 {
 	memset(ret, 0, sizeof(*ret));
 	ret->family = a->family;
@@ -343,20 +343,20 @@ static bool ts_eq(const struct proto_ike_ts *a, const struct proto_ike_ts *b)
 static bool child_same_flow(const struct dmn_child *a, const struct dmn_child *b)
 {
 	return a != b && a->protocol == b->protocol && strcmp(a->conn, b->conn) == 0 &&
-	       ike_addr_eq_noport(&a->peer, &b->peer) && ts_eq(&a->local_ts, &b->local_ts) &&
+	       dmn_ike_addr_eq_noport(&a->peer, &b->peer) && ts_eq(&a->local_ts, &b->local_ts) &&
 	       ts_eq(&a->remote_ts, &b->remote_ts);
 }
 
 /* Tells the peer a child is gone (over its ISAKMP SA, else the newest with its peer). */
-void ike_child_send_delete(struct dmn *d, const struct dmn_child *c)
+void dmn_ike_child_send_delete(struct dmn *d, const struct dmn_child *c)
 {
-	struct dmn_ike_sa *sa = ike_child_peer_sa(d, c);
+	struct dmn_ike_sa *sa = dmn_ike_child_peer_sa(d, c);
 	proto_ike_delete_child(d->ike->engine, sa ? sa->sa_id : c->ike_sa_id, c->protocol,
 			       c->spi_in);
 }
 
 /* Phase 2 is up: inbound SA first, then outbound, then the policies that send traffic into it. */
-void ike_on_child_up(struct dmn *d, const struct proto_ike_event *ev)
+void dmn_ike_on_child_up(struct dmn *d, const struct proto_ike_event *ev)
 {
 	struct dmn_ike *ik = d->ike;
 	const struct proto_ike_child *ch = &ev->u.child;
@@ -365,10 +365,10 @@ void ike_on_child_up(struct dmn *d, const struct proto_ike_event *ev)
 		log_err("out of memory for a child SA");
 		return;
 	}
-	const struct dmn_conn *conn = ike_conn_by_handle(d, ev->conn_handle, NULL);
+	const struct dmn_conn *conn = dmn_ike_conn_by_handle(d, ev->conn_handle, NULL);
 	snprintf(c->conn, sizeof(c->conn), "%s", conn ? conn->name : "?");
 	child_take_marks(c, conn);
-	ike_child_set_sa(d, c, ev->sa_id);
+	dmn_ike_child_set_sa(d, c, ev->sa_id);
 	c->conn_handle = ev->conn_handle;
 	c->protocol = ch->protocol;
 	c->mode = ch->mode;
@@ -398,16 +398,16 @@ void ike_on_child_up(struct dmn *d, const struct proto_ike_event *ev)
 	if (ch->cpi_spare) {
 		/* offered, not taken: the larval SA of its ALLOCSPI need not wait for its expiry */
 		struct xfrm_sa_id id = {.spi = ch->cpi_spare, .proto = IPPROTO_COMP};
-		ike_to_xaddr(&ev->peer, &id.src);
-		ike_to_xaddr(&ev->local, &id.dst);
+		dmn_ike_to_xaddr(&ev->peer, &id.src);
+		dmn_ike_to_xaddr(&ev->local, &id.dst);
 		int r = xfrm_sa_del(d->xfrm, &id);
 		if (r < 0 && r != -ENOENT)
 			log_warn("%s: the kernel refused to delete the unused larval IPComp SA "
 				 "0x%04x: %s",
 				 c->conn, ch->cpi_spare, xfrm_errmsg(d->xfrm));
 	}
-	ike_child_limits(d, c, conn, ev->initiator);
-	if (dmn_map_put(&ik->children, ike_child_key(c->protocol, c->spi_in), c) < 0) {
+	dmn_ike_child_limits(d, c, conn, ev->initiator);
+	if (dmn_map_put(&ik->children, dmn_ike_child_key(c->protocol, c->spi_in), c) < 0) {
 		free(c);
 		log_err("out of memory for a child SA");
 		return;
@@ -416,12 +416,12 @@ void ike_on_child_up(struct dmn *d, const struct proto_ike_event *ev)
 	if (c->next)
 		c->next->prev = c;
 	ik->child_head = c;
-	ike_child_flow_link(ik, c);
+	dmn_ike_child_flow_link(ik, c);
 	ik->n_children++;
 
 	char peer[64];
 	struct sockaddr_storage ss;
-	ike_proto_to_sockaddr(&ev->peer, &ss);
+	dmn_ike_proto_to_sockaddr(&ev->peer, &ss);
 	dmn_sockaddr_str((struct sockaddr *)&ss, peer, sizeof(peer));
 	/* A rekey (by either side) replaces the children with the same traffic. */
 	/* An old child from before an ISAKMP SA that carried our INITIAL-CONTACT is gone at the
@@ -431,11 +431,11 @@ void ike_on_child_up(struct dmn *d, const struct proto_ike_event *ev)
 	const struct dmn_ike_sa *isa = dmn_map_get(&ik->sas, ev->sa_id);
 	uint64_t dropped_before = isa && isa->p1.initial_contact_sent ? isa->p1.started_ms : 0;
 	bool replaces = false;
-	for (struct dmn_child *o = ik->child_flow[ike_flow_bucket(c->conn, &c->peer)];
+	for (struct dmn_child *o = ik->child_flow[dmn_ike_flow_bucket(c->conn, &c->peer)];
 	     o && !replaces; o = o->flow_next)
 		replaces = !o->superseded && child_same_flow(c, o) &&
 			   o->established_ms >= dropped_before;
-	int r = ike_child_sa(d, ev, true, c);
+	int r = dmn_ike_child_sa(d, ev, true, c);
 	c->sa_in = r == 0;
 	if (r == 0 && replaces && (c->out_pending = malloc(sizeof(*ev)))) {
 		/* make before break: the old outbound SA carries on until the peer has this
@@ -443,7 +443,7 @@ void ike_on_child_up(struct dmn *d, const struct proto_ike_event *ev)
 		memcpy(c->out_pending, ev, sizeof(*ev));
 		c->out_at_ms = dmn_now_ms(d) + DMN_REKEY_OUT_DELAY_MS;
 	} else if (r == 0) {
-		r = ike_child_sa(d, ev, false, c);
+		r = dmn_ike_child_sa(d, ev, false, c);
 		c->sa_out = r == 0;
 	}
 	if (r == 0 && c->no_policies) {
@@ -453,7 +453,7 @@ void ike_on_child_up(struct dmn *d, const struct proto_ike_event *ev)
 		c->policies = r == 0;
 	}
 	unsigned replaced = 0;
-	for (struct dmn_child *o = ik->child_flow[ike_flow_bucket(c->conn, &c->peer)]; r == 0 && o;
+	for (struct dmn_child *o = ik->child_flow[dmn_ike_flow_bucket(c->conn, &c->peer)]; r == 0 && o;
 	     o = o->flow_next) {
 		if (o->superseded || !child_same_flow(c, o))
 			continue;
@@ -514,7 +514,7 @@ void ike_on_child_up(struct dmn *d, const struct proto_ike_event *ev)
 		 ch->mode == ENCAP_TRANSPORT ? "transport" : "tunnel",
 		 ts_str(&ch->local_ts, tsl, sizeof(tsl)), ts_str(&ch->remote_ts, tsr, sizeof(tsr)),
 		 ch->spi_in, ch->spi_out, pfs);
-	ike_reload_child_up(d, c);
+	dmn_ike_reload_child_up(d, c);
 }
 
 /*
@@ -523,7 +523,7 @@ void ike_on_child_up(struct dmn *d, const struct proto_ike_event *ev)
  * still wants well-formed key attributes: a fixed non-secret pattern of the right length (never
  * a weak DES key) is sent, so the daemon need not keep the KEYMAT. Returns 0 or -errno.
  */
-int ike_child_encap_update(struct dmn *d, struct dmn_child *c)
+int dmn_ike_child_encap_update(struct dmn *d, struct dmn_child *c)
 {
 	uint8_t pattern[PROTO_IKE_KEYMAT_MAX];
 	for (size_t i = 0; i < sizeof(pattern); i++)
@@ -537,8 +537,8 @@ int ike_child_encap_update(struct dmn *d, struct dmn_child *c)
 	int ret = 0;
 	for (int inbound = 0; inbound < 2; inbound++) {
 		struct xfrm_sa sa = {0};
-		ike_to_xaddr(inbound ? &c->peer : &c->local, &sa.src);
-		ike_to_xaddr(inbound ? &c->local : &c->peer, &sa.dst);
+		dmn_ike_to_xaddr(inbound ? &c->peer : &c->local, &sa.src);
+		dmn_ike_to_xaddr(inbound ? &c->local : &c->peer, &sa.dst);
 		sa.spi = inbound ? c->spi_in : c->spi_out;
 		sa.proto = c->protocol == PROTO_IPSEC_AH ? IPPROTO_AH : IPPROTO_ESP;
 		child_ipsec_mode(c, inbound, &sa);
@@ -561,7 +561,7 @@ int ike_child_encap_update(struct dmn *d, struct dmn_child *c)
 		sa.encap_sport = inbound ? c->encap_dport : c->encap_sport;
 		sa.encap_dport = inbound ? c->encap_sport : c->encap_dport;
 		if (c->has_oa && c->mode == ENCAP_TRANSPORT)
-			ike_to_xaddr(&c->oa_peer, &sa.encap_oa);
+			dmn_ike_to_xaddr(&c->oa_peer, &sa.encap_oa);
 		sa.lft.hard_secs = c->lifetime_s;
 		sa.lft.hard_bytes = (uint64_t)c->lifetime_kb * 1024;
 		sa.lft.soft_secs = c->soft_s;
@@ -578,7 +578,7 @@ int ike_child_encap_update(struct dmn *d, struct dmn_child *c)
 /* Whether a child of conn with t's selectors holds the policies (they are its, not a trap). */
 static bool trap_flow_held(const struct dmn *d, const char *conn, const struct dmn_child *t)
 {
-	for (const struct dmn_child *c = d->ike->child_flow[ike_flow_bucket(conn, &t->peer)]; c;
+	for (const struct dmn_child *c = d->ike->child_flow[dmn_ike_flow_bucket(conn, &t->peer)]; c;
 	     c = c->flow_next)
 		if (c->policies && strcmp(c->conn, conn) == 0 &&
 		    ts_eq(&c->local_ts, &t->local_ts) && ts_eq(&c->remote_ts, &t->remote_ts))
@@ -590,19 +590,19 @@ static bool trap_flow_held(const struct dmn *d, const char *conn, const struct d
  * auto=route: the conn's policies, with the template its SAs will match (same selectors,
  * priority and reqid as a child's), are installed without SAs, so that the first packet makes
  * the kernel send an ACQUIRE, which starts the negotiation. The child's policies replace them in
- * place, and they stay when its SAs go (ike_child_remove_kernel), until the conn is removed.
+ * place, and they stay when its SAs go (dmn_ike_child_remove_kernel), until the conn is removed.
  * Policies a child holds are left alone; when removing, so are those conn keep (a reload's new
  * version of the conn, or NULL) also traps.
  */
-int ike_conn_trap(struct dmn *d, size_t i, bool add, const struct dmn_conn *keep)
+int dmn_ike_conn_trap(struct dmn *d, size_t i, bool add, const struct dmn_conn *keep)
 {
 	const struct dmn_conn *conn = d->config->conns[i];
 	struct dmn_child t = {0};
 	child_take_marks(&t, conn);
 	struct proto_ike_conn pc;
-	int r = ike_conn_endpoints(d, conn, &t.local, &t.peer);
+	int r = dmn_ike_conn_endpoints(d, conn, &t.local, &t.peer);
 	if (r == 0)
-		r = ike_conn_to_proto(d, i, &pc);
+		r = dmn_ike_conn_to_proto(d, i, &pc);
 	if (r < 0)
 		return r;
 	t.protocol = pc.n_esp ? pc.esp[0].protocol : PROTO_IPSEC_ESP;
@@ -614,13 +614,13 @@ int ike_conn_trap(struct dmn *d, size_t i, bool add, const struct dmn_conn *keep
 		if (pc.n_local_ts)
 			t.local_ts = pc.local_ts[k / nr];
 		else
-			ike_host_ts(&t.local, &t.local_ts);
+			dmn_ike_host_ts(&t.local, &t.local_ts);
 		if (pc.n_remote_ts)
 			t.remote_ts = pc.remote_ts[k % nr];
 		else
-			ike_host_ts(&t.peer, &t.remote_ts);
+			dmn_ike_host_ts(&t.peer, &t.remote_ts);
 		if (trap_flow_held(d, conn->name, &t) ||
-		    (!add && keep && ike_conn_has_flow(keep, &t.peer, &t.local_ts, &t.remote_ts)))
+		    (!add && keep && dmn_ike_conn_has_flow(keep, &t.peer, &t.local_ts, &t.remote_ts)))
 			continue;
 		int e = child_policies(d, &t, add);
 		if (e < 0 && r == 0)

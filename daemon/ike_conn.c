@@ -5,8 +5,8 @@
  * callbacks (which conn a peer's phase 1 or Quick Mode falls under, its PSK, SPIs from the
  * kernel) and the addresses a conn is initiated from and to.
  */
-#include "daemon/ike.h"
-#include "daemon/ike_int.h"
+#include "daemon/ike_glue.h"
+#include "daemon/ike_glue_int.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -33,7 +33,7 @@ static void addr_to_proto(int family, const uint8_t *bytes, uint16_t port,
 	ret->port = port;
 }
 
-void ike_sockaddr_to_proto(const struct sockaddr_storage *ss, struct proto_ike_addr *ret)
+void dmn_ike_sockaddr_to_proto(const struct sockaddr_storage *ss, struct proto_ike_addr *ret)
 {
 	if (ss->ss_family == AF_INET) {
 		const struct sockaddr_in *sin = (const struct sockaddr_in *)ss;
@@ -45,7 +45,7 @@ void ike_sockaddr_to_proto(const struct sockaddr_storage *ss, struct proto_ike_a
 	}
 }
 
-socklen_t ike_proto_to_sockaddr(const struct proto_ike_addr *a, struct sockaddr_storage *ss)
+socklen_t dmn_ike_proto_to_sockaddr(const struct proto_ike_addr *a, struct sockaddr_storage *ss)
 {
 	memset(ss, 0, sizeof(*ss));
 	if (a->family == AF_INET) {
@@ -62,14 +62,14 @@ socklen_t ike_proto_to_sockaddr(const struct proto_ike_addr *a, struct sockaddr_
 	return sizeof(*sin6);
 }
 
-size_t ike_alen(int family)
+size_t dmn_ike_alen(int family)
 {
 	return family == AF_INET ? 4 : 16;
 }
 
-bool ike_addr_eq_noport(const struct proto_ike_addr *a, const struct proto_ike_addr *b)
+bool dmn_ike_addr_eq_noport(const struct proto_ike_addr *a, const struct proto_ike_addr *b)
 {
-	return a->family == b->family && memcmp(a->addr, b->addr, ike_alen(a->family)) == 0;
+	return a->family == b->family && memcmp(a->addr, b->addr, dmn_ike_alen(a->family)) == 0;
 }
 
 /* The ID a side presents: its configured ID, or its address when none is set. */
@@ -83,7 +83,7 @@ static int id_to_proto(const struct dmn_id *id, const struct dmn_addr *host,
 		if (host->kind != DMN_ADDR_IP)
 			return 0; /* unknown until the address is: the engine uses the address */
 		ret->type = host->family == AF_INET ? ID_IPV4_ADDR : ID_IPV6_ADDR;
-		ret->len = (uint8_t)ike_alen(host->family);
+		ret->len = (uint8_t)dmn_ike_alen(host->family);
 		memcpy(ret->data, host->bytes, ret->len);
 		return 0;
 	case DMN_ID_ANY:
@@ -212,7 +212,7 @@ static void handle_ix_del(struct dmn_ike *ik, const char *name)
 	ik->handle_ix[i] = 0;
 }
 
-struct dmn_conn_handle *ike_handle_by_name(const struct dmn_ike *ik, const char *name)
+struct dmn_conn_handle *dmn_ike_handle_by_name(const struct dmn_ike *ik, const char *name)
 {
 	if (ik->handle_ix) {
 		uint32_t k = ik->handle_ix[handle_slot(ik, name)];
@@ -225,11 +225,11 @@ struct dmn_conn_handle *ike_handle_by_name(const struct dmn_ike *ik, const char 
 }
 
 /* The handle of conn number index, assigning one on first use (0 only when out of memory). */
-uint64_t ike_conn_handle(const struct dmn *d, size_t index)
+uint64_t dmn_ike_conn_handle(const struct dmn *d, size_t index)
 {
 	struct dmn_ike *ik = d->ike;
 	const char *name = d->config->conns[index]->name;
-	struct dmn_conn_handle *h = ike_handle_by_name(ik, name);
+	struct dmn_conn_handle *h = dmn_ike_handle_by_name(ik, name);
 	if (h)
 		return h->id;
 	if (ik->n_handles == ik->cap_handles) {
@@ -257,9 +257,9 @@ uint64_t ike_conn_handle(const struct dmn *d, size_t index)
 }
 
 /* Forgets name's handle: events of SAs negotiated under it no longer find a conn. */
-void ike_conn_handle_forget(struct dmn_ike *ik, const char *name)
+void dmn_ike_conn_handle_forget(struct dmn_ike *ik, const char *name)
 {
-	struct dmn_conn_handle *h = ike_handle_by_name(ik, name);
+	struct dmn_conn_handle *h = dmn_ike_handle_by_name(ik, name);
 	if (!h)
 		return;
 	size_t k = (size_t)(h - ik->handles), last = ik->n_handles - 1;
@@ -276,7 +276,7 @@ void ike_conn_handle_forget(struct dmn_ike *ik, const char *name)
 	ik->n_handles--;
 }
 
-const struct dmn_conn *ike_conn_by_handle(const struct dmn *d, uint64_t handle, size_t *ret_i)
+const struct dmn_conn *dmn_ike_conn_by_handle(const struct dmn *d, uint64_t handle, size_t *ret_i)
 {
 	const struct dmn_ike *ik = d->ike;
 	if (!handle || !d->config)
@@ -306,22 +306,22 @@ const struct dmn_conn *ike_conn_by_handle(const struct dmn *d, uint64_t handle, 
  * the conn list would hand a kept tunnel's reqid to another conn after a reload, and the kernel
  * would then send that tunnel's traffic into the other conn's SAs).
  */
-uint32_t ike_conn_reqid(const struct dmn *d, size_t i)
+uint32_t dmn_ike_conn_reqid(const struct dmn *d, size_t i)
 {
 	const struct dmn_conn *c = d->config->conns[i];
 	if (c->reqid)
 		return c->reqid;
-	uint64_t h = ike_conn_handle(d, i);
+	uint64_t h = dmn_ike_conn_handle(d, i);
 	return XFRM_REQID_MIN + 1 + (uint32_t)(h % (XFRM_REQID_MAX - XFRM_REQID_MIN));
 }
 
 /* Fills the engine's view of conn number i. Returns 0 or -errno (logged once by the caller). */
-int ike_conn_to_proto(const struct dmn *d, size_t i, struct proto_ike_conn *ret)
+int dmn_ike_conn_to_proto(const struct dmn *d, size_t i, struct proto_ike_conn *ret)
 {
 	const struct dmn_conn *c = d->config->conns[i];
 	memset(ret, 0, sizeof(*ret));
-	ret->handle = ike_conn_handle(d, i);
-	ret->reqid = ike_conn_reqid(d, i);
+	ret->handle = dmn_ike_conn_handle(d, i);
+	ret->reqid = dmn_ike_conn_reqid(d, i);
 	snprintf(ret->name, sizeof(ret->name), "%s", c->name);
 	int r = id_to_proto(&c->left.id, &c->left.host, &ret->local_id);
 	if (r == 0)
@@ -379,7 +379,7 @@ static int addr_match(const struct dmn_addr *cfg, const struct proto_ike_addr *a
 	switch (cfg->kind) {
 	case DMN_ADDR_IP:
 		return cfg->family == a->family &&
-				       memcmp(cfg->bytes, a->addr, ike_alen(a->family)) == 0
+				       memcmp(cfg->bytes, a->addr, dmn_ike_alen(a->family)) == 0
 			       ? 2
 			       : 0;
 	case DMN_ADDR_ANY:
@@ -411,7 +411,7 @@ static bool peer_id_ok(const struct dmn_conn *c, const struct proto_ike_id *peer
 	return dmn_id_equal(&c->right.id, &got);
 }
 
-int ike_policy_find_p1(void *ctx, const struct proto_ike_addr *local,
+int dmn_ike_policy_find_p1(void *ctx, const struct proto_ike_addr *local,
 		       const struct proto_ike_addr *peer, const struct proto_ike_id *peer_id,
 		       struct proto_ike_conn *ret)
 {
@@ -436,7 +436,7 @@ int ike_policy_find_p1(void *ctx, const struct proto_ike_addr *local,
 		const struct dmn_conn *c = d->config->conns[i];
 		int ml = addr_match(&c->left.host, local), mr = addr_match(&c->right.host, peer);
 		if (!mr && c->right.host.kind == DMN_ADDR_HOSTNAME &&
-		    ike_resolved_peer_is(d, c, peer))
+		    dmn_ike_resolved_peer_is(d, c, peer))
 			mr = 2; /* the address right='s name had when we last looked */
 		if (!ml || !mr || !peer_id_ok(c, peer_id, peer))
 			continue;
@@ -448,12 +448,12 @@ int ike_policy_find_p1(void *ctx, const struct proto_ike_addr *local,
 	}
 	if (!best)
 		return -ENOENT;
-	return ike_conn_to_proto(d, best_i, ret);
+	return dmn_ike_conn_to_proto(d, best_i, ret);
 }
 
 static bool ts_inside(const struct proto_ike_ts *t, const struct dmn_subnet *s)
 {
-	size_t n = ike_alen(t->family);
+	size_t n = dmn_ike_alen(t->family);
 	if (t->family != s->family)
 		return false;
 	if (memcmp(t->from, s->from, n) < 0 || memcmp(t->to, s->to, n) > 0)
@@ -470,7 +470,7 @@ static bool side_has_ts(const struct dmn_side *side, const struct proto_ike_ts *
 			const struct proto_ike_addr *host)
 {
 	if (side->n_subnets == 0) {
-		size_t n = ike_alen(ts->family);
+		size_t n = dmn_ike_alen(ts->family);
 		bool port_set = side->port_lo == side->port_hi && side->port_lo;
 		return ts->family == host->family && memcmp(ts->from, host->addr, n) == 0 &&
 		       memcmp(ts->to, host->addr, n) == 0 &&
@@ -500,23 +500,23 @@ static bool flow_in_conn(const struct dmn_conn *c, const struct proto_ike_addr *
 
 /* Whether conn c would negotiate local_ts/remote_ts with peer: its selectors contain them and a
  * right= address is peer's. */
-bool ike_conn_has_flow(const struct dmn_conn *c, const struct proto_ike_addr *peer,
+bool dmn_ike_conn_has_flow(const struct dmn_conn *c, const struct proto_ike_addr *peer,
 		       const struct proto_ike_ts *local_ts, const struct proto_ike_ts *remote_ts)
 {
 	if (c->right.host.kind == DMN_ADDR_IP &&
 	    (c->right.host.family != peer->family ||
-	     memcmp(c->right.host.bytes, peer->addr, ike_alen(peer->family)) != 0))
+	     memcmp(c->right.host.bytes, peer->addr, dmn_ike_alen(peer->family)) != 0))
 		return false;
 	return flow_in_conn(c, peer, local_ts, remote_ts);
 }
 
-int ike_policy_find_p2(void *ctx, const struct proto_ike_conn *p1,
+int dmn_ike_policy_find_p2(void *ctx, const struct proto_ike_conn *p1,
 		       const struct proto_ike_addr *peer, const struct proto_ike_ts *local_ts,
 		       const struct proto_ike_ts *remote_ts, struct proto_ike_conn *ret)
 {
 	struct dmn *d = ctx;
 	size_t p1_i;
-	const struct dmn_conn *pc = ike_conn_by_handle(d, p1->handle, &p1_i);
+	const struct dmn_conn *pc = dmn_ike_conn_by_handle(d, p1->handle, &p1_i);
 	if (!pc)
 		return -ENOENT;
 	/* The phase-1 conn first, then any other conn to the same peer. */
@@ -530,13 +530,13 @@ int ike_policy_find_p2(void *ctx, const struct proto_ike_conn *p1,
 			      memcmp(c->right.host.bytes, pc->right.host.bytes, 16) == 0))
 				continue;
 			if (flow_in_conn(c, peer, local_ts, remote_ts))
-				return ike_conn_to_proto(d, i, ret);
+				return dmn_ike_conn_to_proto(d, i, ret);
 		}
 	}
 	return -ENOENT;
 }
 
-int ike_policy_get_psk(void *ctx, const struct proto_ike_conn *conn,
+int dmn_ike_policy_get_psk(void *ctx, const struct proto_ike_conn *conn,
 		       const struct proto_ike_id *local, const struct proto_ike_id *remote,
 		       uint8_t *buf, size_t cap, size_t *ret_len)
 {
@@ -566,7 +566,7 @@ int ike_policy_get_psk(void *ctx, const struct proto_ike_conn *conn,
 	return 0;
 }
 
-int ike_policy_alloc_spi(void *ctx, const struct proto_ike_conn *conn, uint8_t protocol,
+int dmn_ike_policy_alloc_spi(void *ctx, const struct proto_ike_conn *conn, uint8_t protocol,
 			 const struct proto_ike_addr *local, const struct proto_ike_addr *peer,
 			 uint32_t *ret_spi)
 {
@@ -588,7 +588,7 @@ int ike_policy_alloc_spi(void *ctx, const struct proto_ike_conn *conn, uint8_t p
 
 /* True if a conn names addr as its peer (right=): replies to it never go out through the
  * untrusted reply socket, whatever the state of the negotiation. */
-bool ike_configured_peer(const struct dmn *d, const struct proto_ike_addr *addr)
+bool dmn_ike_configured_peer(const struct dmn *d, const struct proto_ike_addr *addr)
 {
 	size_t n = addr->family == AF_INET6 ? 16 : 4;
 	struct dmn_config_cands k;
@@ -609,7 +609,7 @@ bool ike_configured_peer(const struct dmn *d, const struct proto_ike_addr *addr)
 static int route_source(const struct proto_ike_addr *peer, struct proto_ike_addr *ret)
 {
 	struct sockaddr_storage ss, got;
-	socklen_t sl = ike_proto_to_sockaddr(peer, &ss), gl = sizeof(got);
+	socklen_t sl = dmn_ike_proto_to_sockaddr(peer, &ss), gl = sizeof(got);
 	int fd = socket(peer->family, SOCK_DGRAM | SOCK_CLOEXEC, IPPROTO_UDP);
 	if (fd < 0)
 		return -errno;
@@ -619,15 +619,15 @@ static int route_source(const struct proto_ike_addr *peer, struct proto_ike_addr
 		r = -errno;
 	close(fd);
 	if (r == 0)
-		ike_sockaddr_to_proto(&got, ret);
+		dmn_ike_sockaddr_to_proto(&got, ret);
 	return r;
 }
 
 /* Our address and the peer's (with IKE ports) for initiating conn c; logs why not. */
-int ike_conn_endpoints(struct dmn *d, const struct dmn_conn *c, struct proto_ike_addr *local,
+int dmn_ike_conn_endpoints(struct dmn *d, const struct dmn_conn *c, struct proto_ike_addr *local,
 		       struct proto_ike_addr *peer)
 {
-	const struct dmn_conn_handle *h = ike_handle_by_name(d->ike, c->name);
+	const struct dmn_conn_handle *h = dmn_ike_handle_by_name(d->ike, c->name);
 	if (c->right.host.kind == DMN_ADDR_HOSTNAME && h && h->resolved_ms) {
 		*peer = h->resolved;
 		peer->port = c->right.ikeport ? c->right.ikeport : d->opts.ike_port;
@@ -653,12 +653,12 @@ int ike_conn_endpoints(struct dmn *d, const struct dmn_conn *c, struct proto_ike
 	return 0;
 }
 
-bool ike_conn_routed(const struct dmn_conn *c)
+bool dmn_ike_conn_routed(const struct dmn_conn *c)
 {
 	return c && (c->autostart == DMN_AUTO_ROUTE || c->autostart == DMN_AUTO_ONDEMAND);
 }
 
 struct dmn_conn_handle *dmn_ike_handle(const struct dmn *d, const char *name)
 {
-	return d->ike ? ike_handle_by_name(d->ike, name) : NULL;
+	return d->ike ? dmn_ike_handle_by_name(d->ike, name) : NULL;
 }

@@ -5,8 +5,8 @@
  * ISAKMP SA reauthentication and expiry, and the other kernel events (NAT mapping changes,
  * ACQUIREs of auto=route conns).
  */
-#include "daemon/ike.h"
-#include "daemon/ike_int.h"
+#include "daemon/ike_glue.h"
+#include "daemon/ike_glue_int.h"
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -31,7 +31,7 @@
 static uint64_t random_below(uint64_t n)
 {
 	uint64_t r;
-	ike_env_random(NULL, (uint8_t *)&r, sizeof(r));
+	dmn_ike_env_random(NULL, (uint8_t *)&r, sizeof(r));
 	return n ? r % n : 0;
 }
 
@@ -41,7 +41,7 @@ static uint64_t random_below(uint64_t n)
  * half the margin, so the initiator normally rekeys first and both rarely rekey at once. At most
  * half the lifetime.
  */
-uint32_t ike_rekey_margin(const struct dmn_conn *conn, uint32_t life, bool initiator)
+uint32_t dmn_ike_rekey_margin(const struct dmn_conn *conn, uint32_t life, bool initiator)
 {
 	uint64_t m = conn->rekeymargin;
 	if (!initiator)
@@ -63,7 +63,7 @@ static uint64_t soft_count(uint64_t hard, uint64_t margin, bool initiator)
 }
 
 /* The soft limits of a new child (none with rekey=no) and when both fall due. */
-void ike_child_limits(struct dmn *d, struct dmn_child *c, const struct dmn_conn *conn,
+void dmn_ike_child_limits(struct dmn *d, struct dmn_child *c, const struct dmn_conn *conn,
 		      bool initiator)
 {
 	uint64_t now = dmn_now_ms(d);
@@ -71,7 +71,7 @@ void ike_child_limits(struct dmn *d, struct dmn_child *c, const struct dmn_conn 
 	c->hard_packets = conn ? conn->lifepackets : 0;
 	if (!conn || !conn->rekey || !c->lifetime_s)
 		return;
-	c->soft_s = c->lifetime_s - ike_rekey_margin(conn, c->lifetime_s, initiator);
+	c->soft_s = c->lifetime_s - dmn_ike_rekey_margin(conn, c->lifetime_s, initiator);
 	if (c->soft_s == 0)
 		c->soft_s = 1;
 	c->soft_ms = now + (uint64_t)c->soft_s * 1000;
@@ -110,7 +110,7 @@ static void child_rekey(struct dmn *d, struct dmn_child *c, uint64_t now)
 			 (unsigned long long)(c->hard_ms > now ? (c->hard_ms - now) / 1000 : 0));
 		return;
 	}
-	if (!ike_child_may_rekey(c, conn)) {
+	if (!dmn_ike_child_may_rekey(c, conn)) {
 		c->rekey_next_ms = UINT64_MAX;
 		log_info("%s: IPsec SA 0x%08x expires in %llu s; negotiated before a reload, its "
 			 "traffic is no longer the conn's: no rekey",
@@ -118,11 +118,11 @@ static void child_rekey(struct dmn *d, struct dmn_child *c, uint64_t now)
 			 (unsigned long long)(c->hard_ms > now ? (c->hard_ms - now) / 1000 : 0));
 		return;
 	}
-	struct dmn_ike_sa *sa = ike_child_peer_sa(d, c);
+	struct dmn_ike_sa *sa = dmn_ike_child_peer_sa(d, c);
 	if (sa) {
 		struct proto_ike_conn pc;
 		uint32_t msgid;
-		int r = ike_conn_to_proto(d, i, &pc);
+		int r = dmn_ike_conn_to_proto(d, i, &pc);
 		if (r == 0)
 			r = proto_ike_quick_mode(ik->engine, sa->sa_id, &pc, &c->local_ts,
 						 &c->remote_ts, &msgid);
@@ -139,10 +139,10 @@ static void child_rekey(struct dmn *d, struct dmn_child *c, uint64_t now)
 		return;
 	}
 	/* No ISAKMP SA: one new phase 1 for the conn (its Quick Modes replace all its children). */
-	for (struct dmn_child *o = ik->child_flow[ike_flow_bucket(c->conn, &c->peer)]; o;
+	for (struct dmn_child *o = ik->child_flow[dmn_ike_flow_bucket(c->conn, &c->peer)]; o;
 	     o = o->flow_next)
 		if (o->rekey_p1_ms && now < o->rekey_p1_ms + DMN_REKEY_RETRY_MS &&
-		    strcmp(o->conn, c->conn) == 0 && ike_addr_eq_noport(&o->peer, &c->peer))
+		    strcmp(o->conn, c->conn) == 0 && dmn_ike_addr_eq_noport(&o->peer, &c->peer))
 			return;
 	if (conn->right.host.kind != DMN_ADDR_IP) {
 		log_info("%s: IPsec SA 0x%08x expires in %llu s: no ISAKMP SA with the peer to "
@@ -154,7 +154,7 @@ static void child_rekey(struct dmn *d, struct dmn_child *c, uint64_t now)
 	}
 	log_info("%s: rekeying IPsec SA 0x%08x/0x%08x: no ISAKMP SA left, starting a new one",
 		 c->conn, c->spi_in, c->spi_out);
-	if (ike_initiate(d, c->conn, false) == 0) {
+	if (dmn_ike_start(d, c->conn, false) == 0) {
 		c->rekey_p1_ms = now;
 		ik->rekeys_started++;
 	}
@@ -165,7 +165,7 @@ static void child_install_out(struct dmn *d, struct dmn_child *c)
 {
 	struct proto_ike_event *ev = c->out_pending;
 	c->out_pending = NULL;
-	int r = ike_child_sa(d, ev, false, c);
+	int r = dmn_ike_child_sa(d, ev, false, c);
 	c->sa_out = r == 0;
 	explicit_bzero(ev, sizeof(*ev));
 	free(ev);
@@ -185,9 +185,9 @@ static void child_expired(struct dmn *d, struct dmn_child *c)
 			 c->spi_in, c->spi_out,
 			 conn && !conn->rekey ? "rekey=no" : "its rekey did not succeed");
 	}
-	ike_child_send_delete(d, c);
-	ike_child_remove_kernel(d, c);
-	ike_child_free(d, c);
+	dmn_ike_child_send_delete(d, c);
+	dmn_ike_child_remove_kernel(d, c);
+	dmn_ike_child_free(d, c);
 }
 
 /*
@@ -203,21 +203,21 @@ static int on_xfrm_mapping(struct dmn *d, const struct xfrm_event *xe)
 	if (xe->mapping.id.proto != IPPROTO_ESP)
 		return 0;
 	struct dmn_child *c =
-		dmn_map_get(&ik->children, ike_child_key(PROTO_IPSEC_ESP, xe->mapping.id.spi));
+		dmn_map_get(&ik->children, dmn_ike_child_key(PROTO_IPSEC_ESP, xe->mapping.id.spi));
 	if (!c || !c->natt || xe->mapping.new_port == 0 || xe->mapping.new_port == c->encap_dport)
 		return 0;
 	if (xe->mapping.new_addr.family != c->peer.family ||
-	    memcmp(xe->mapping.new_addr.bytes, c->peer.addr, ike_alen(c->peer.family)) != 0)
+	    memcmp(xe->mapping.new_addr.bytes, c->peer.addr, dmn_ike_alen(c->peer.family)) != 0)
 		return 0;
 	uint16_t old = c->encap_dport;
 	char a[INET6_ADDRSTRLEN];
 	inet_ntop(c->peer.family, c->peer.addr, a, sizeof(a));
 	for (struct dmn_child *o = ik->child_addr[dmn_ike_addr_bucket(&c->peer)]; o;
 	     o = o->addr_next) {
-		if (!o->natt || o->encap_dport != old || !ike_addr_eq_noport(&o->peer, &c->peer))
+		if (!o->natt || o->encap_dport != old || !dmn_ike_addr_eq_noport(&o->peer, &c->peer))
 			continue;
 		o->encap_dport = xe->mapping.new_port;
-		int r = ike_child_encap_update(d, o);
+		int r = dmn_ike_child_encap_update(d, o);
 		if (r < 0)
 			log_warn("%s: cannot move IPsec SA 0x%08x to port %u: %s", o->conn,
 				 o->spi_out, xe->mapping.new_port,
@@ -242,13 +242,13 @@ static int on_xfrm_acquire(struct dmn *d, const struct xfrm_event *xe)
 	uint32_t reqid = xe->acquire.tmpl.reqid;
 	for (size_t i = 0; d->config && i < d->config->n_conns; i++) {
 		const struct dmn_conn *c = d->config->conns[i];
-		if (!ike_conn_trapped(d, c) || ike_conn_reqid(d, i) != reqid)
+		if (!dmn_ike_conn_trapped(d, c) || dmn_ike_conn_reqid(d, i) != reqid)
 			continue;
 		for (const struct dmn_child *ch = ik->child_head; ch; ch = ch->next)
 			if (!ch->superseded && ch->sa_out && strcmp(ch->conn, c->name) == 0)
 				return 0;
 		uint64_t now = dmn_now_ms(d);
-		struct dmn_conn_handle *h = ike_handle_by_name(ik, c->name);
+		struct dmn_conn_handle *h = dmn_ike_handle_by_name(ik, c->name);
 		if (h && h->acquire_ms && now < h->acquire_ms + DMN_ACQUIRE_HOLDOFF_MS)
 			return 0;
 		char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
@@ -256,7 +256,7 @@ static int on_xfrm_acquire(struct dmn *d, const struct xfrm_event *xe)
 		inet_ntop(xe->acquire.sel.dst.family, xe->acquire.sel.dst.bytes, b, sizeof(b));
 		log_info("%s: traffic from %s to %s needs the tunnel: negotiating", c->name, a, b);
 		ik->acquires++;
-		if (ike_initiate(d, c->name, false) == 0 && (h = ike_handle_by_name(ik, c->name)))
+		if (dmn_ike_start(d, c->name, false) == 0 && (h = dmn_ike_handle_by_name(ik, c->name)))
 			h->acquire_ms = now;
 		return 0;
 	}
@@ -281,16 +281,16 @@ static int on_xfrm_event(const struct xfrm_event *xe, void *arg)
 	if (!proto)
 		return 0;
 	bool inbound = true;
-	struct dmn_child *c = dmn_map_get(&ik->children, ike_child_key(proto, si->spi));
-	if (c && memcmp(c->local.addr, si->dst.bytes, ike_alen(c->local.family)) != 0)
+	struct dmn_child *c = dmn_map_get(&ik->children, dmn_ike_child_key(proto, si->spi));
+	if (c && memcmp(c->local.addr, si->dst.bytes, dmn_ike_alen(c->local.family)) != 0)
 		c = NULL;
 	/* an outbound SA: its destination is the peer, whose address chain holds its child */
 	struct proto_ike_addr dst = {.family = si->dst.family};
-	memcpy(dst.addr, si->dst.bytes, ike_alen(dst.family));
+	memcpy(dst.addr, si->dst.bytes, dmn_ike_alen(dst.family));
 	for (struct dmn_child *o = c ? NULL : ik->child_addr[dmn_ike_addr_bucket(&dst)]; !c && o;
 	     o = o->addr_next)
 		if (o->protocol == proto && o->spi_out == si->spi &&
-		    memcmp(o->peer.addr, si->dst.bytes, ike_alen(o->peer.family)) == 0) {
+		    memcmp(o->peer.addr, si->dst.bytes, dmn_ike_alen(o->peer.family)) == 0) {
 			c = o;
 			inbound = false;
 		}
@@ -315,7 +315,7 @@ static int on_xfrm_event(const struct xfrm_event *xe, void *arg)
 	return 0;
 }
 
-int ike_on_xfrm_readable(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+int dmn_ike_on_xfrm_readable(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 {
 	(void)s;
 	(void)fd;
@@ -336,7 +336,7 @@ int ike_on_xfrm_readable(sd_event_source *s, int fd, uint32_t revents, void *use
 			break;
 		}
 	}
-	ike_pump(d);
+	dmn_ike_pump(d);
 	return 0;
 }
 
@@ -363,14 +363,14 @@ static bool child_idle_check(struct dmn *d, struct dmn_child *c, uint64_t now)
 		return false;
 	log_info("%s: IPsec SA 0x%08x/0x%08x carried no traffic for %u s (inactivity=): closing it",
 		 c->conn, c->spi_in, c->spi_out, c->inactivity_s);
-	ike_child_send_delete(d, c);
-	ike_child_remove_kernel(d, c);
-	ike_child_free(d, c);
+	dmn_ike_child_send_delete(d, c);
+	dmn_ike_child_remove_kernel(d, c);
+	dmn_ike_child_free(d, c);
 	return true;
 }
 
 /* Replacements, retirements and the clock's view of lifetimes, for every child. */
-void ike_children_tick(struct dmn *d, uint64_t now)
+void dmn_ike_children_tick(struct dmn *d, uint64_t now)
 {
 	for (struct dmn_child *c = d->ike->child_head, *next; c; c = next) {
 		next = c->next;
@@ -380,9 +380,9 @@ void ike_children_tick(struct dmn *d, uint64_t now)
 			if (now >= c->retire_ms) {
 				log_debug("%s: deleting replaced IPsec SA 0x%08x/0x%08x", c->conn,
 					  c->spi_in, c->spi_out);
-				ike_child_send_delete(d, c);
-				ike_child_remove_kernel(d, c);
-				ike_child_free(d, c);
+				dmn_ike_child_send_delete(d, c);
+				dmn_ike_child_remove_kernel(d, c);
+				dmn_ike_child_free(d, c);
 			}
 			continue;
 		}
@@ -406,13 +406,13 @@ void ike_children_tick(struct dmn *d, uint64_t now)
 }
 
 /* An ISAKMP SA is reauthenticated (a new one, phase 1 only) before it expires, then deleted. */
-void ike_sa_lifetime_check(struct dmn *d, struct dmn_ike_sa *sa, uint64_t now)
+void dmn_ike_sa_lifetime_check(struct dmn *d, struct dmn_ike_sa *sa, uint64_t now)
 {
 	char peer[64];
 	struct sockaddr_storage ss;
 	if (sa->expire_ms && now >= sa->expire_ms) {
 		sa->expire_ms = 0;
-		ike_proto_to_sockaddr(&sa->peer, &ss);
+		dmn_ike_proto_to_sockaddr(&sa->peer, &ss);
 		log_info("%s: ISAKMP SA with %s expired after %u s", sa->conn,
 			 dmn_sockaddr_str((struct sockaddr *)&ss, peer, sizeof(peer)),
 			 sa->p1.lifetime_s);
@@ -425,14 +425,14 @@ void ike_sa_lifetime_check(struct dmn *d, struct dmn_ike_sa *sa, uint64_t now)
 	size_t i;
 	const struct dmn_conn *conn = conn_by_name(d, sa->conn, &i);
 	/* a newer SA (the peer reauthenticated first) or one we cannot start: nothing to do */
-	if (!conn || ike_newest_sa(d, sa->conn, &sa->peer) != sa ||
+	if (!conn || dmn_ike_newest_sa(d, sa->conn, &sa->peer) != sa ||
 	    conn->right.host.kind != DMN_ADDR_IP)
 		return;
-	ike_proto_to_sockaddr(&sa->peer, &ss);
+	dmn_ike_proto_to_sockaddr(&sa->peer, &ss);
 	log_info("%s: reauthenticating with %s, %llu s before the ISAKMP SA expires", sa->conn,
 		 dmn_sockaddr_str((struct sockaddr *)&ss, peer, sizeof(peer)),
 		 (unsigned long long)((sa->expire_ms - now) / 1000));
-	if (ike_initiate(d, sa->conn, true) == 0)
+	if (dmn_ike_start(d, sa->conn, true) == 0)
 		d->ike->reauths_started++;
 }
 
@@ -443,10 +443,10 @@ int dmn_ike_rekey(struct dmn *d, const char *name, bool ike)
 	if (ike) {
 		for (struct dmn_ike_sa *sa = d->ike->sa_head; sa; sa = sa->next)
 			if (strcmp(sa->conn, name) == 0 &&
-			    ike_newest_sa(d, name, &sa->peer) == sa) {
+			    dmn_ike_newest_sa(d, name, &sa->peer) == sa) {
 				sa->reauth_ms = now;
 				sa->reauth_started = false;
-				ike_sa_lifetime_check(d, sa, now);
+				dmn_ike_sa_lifetime_check(d, sa, now);
 				n++;
 			}
 	} else {
@@ -456,6 +456,6 @@ int dmn_ike_rekey(struct dmn *d, const char *name, bool ike)
 				n++;
 			}
 	}
-	ike_pump(d);
+	dmn_ike_pump(d);
 	return n ? n : -ENOENT;
 }

@@ -6,8 +6,8 @@
  * without touching its SAs. Also auto=keep: a conn that was up is initiated again when it goes
  * down other than by our own doing.
  */
-#include "daemon/ike.h"
-#include "daemon/ike_int.h"
+#include "daemon/ike_glue.h"
+#include "daemon/ike_glue_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,7 +29,7 @@ static bool ts_same(const struct proto_ike_ts *a, const struct proto_ike_ts *b)
 /* The handle of conn name if a reload changed the conn since it was created. */
 static const struct dmn_conn_handle *changed_handle(const struct dmn *d, const char *name)
 {
-	const struct dmn_conn_handle *h = ike_handle_by_name(d->ike, name);
+	const struct dmn_conn_handle *h = dmn_ike_handle_by_name(d->ike, name);
 	return h && h->changed_gen ? h : NULL;
 }
 
@@ -39,14 +39,14 @@ static bool peer_gone(const struct dmn_conn *conn, const struct proto_ike_addr *
 {
 	return conn && conn->right.host.kind == DMN_ADDR_IP &&
 	       (conn->right.host.family != peer->family ||
-		memcmp(conn->right.host.bytes, peer->addr, ike_alen(peer->family)) != 0);
+		memcmp(conn->right.host.bytes, peer->addr, dmn_ike_alen(peer->family)) != 0);
 }
 
 /* The same peer: address, port and proved ID (road warriors behind one NAT share the address). */
 static bool same_peer(const struct proto_ike_addr *a, uint64_t a_id, const struct proto_ike_addr *b,
 		      uint64_t b_id)
 {
-	return ike_addr_eq_noport(a, b) && a->port == b->port && a_id == b_id;
+	return dmn_ike_addr_eq_noport(a, b) && a->port == b->port && a_id == b_id;
 }
 
 /*
@@ -56,10 +56,10 @@ static bool same_peer(const struct proto_ike_addr *a, uint64_t a_id, const struc
  * are deleted. Only
  * a conn whose right= address changed walks all SAs; others the chain of the peer.
  */
-void ike_reload_p1_up(struct dmn *d, struct dmn_ike_sa *sa)
+void dmn_ike_reload_p1_up(struct dmn *d, struct dmn_ike_sa *sa)
 {
 	struct dmn_ike *ik = d->ike;
-	struct dmn_conn_handle *h = ike_handle_by_name(ik, sa->conn);
+	struct dmn_conn_handle *h = dmn_ike_handle_by_name(ik, sa->conn);
 	const struct dmn_conn *conn = dmn_config_find(d->config, sa->conn);
 	if (h && conn && conn->autostart == DMN_AUTO_KEEP)
 		h->keep_up = true;
@@ -67,7 +67,7 @@ void ike_reload_p1_up(struct dmn *d, struct dmn_ike_sa *sa)
 		return;
 	bool all = h->peer_moved;
 	for (struct dmn_ike_sa *o = all ? ik->sa_head
-					: ik->sa_flow[ike_flow_bucket(sa->conn, &sa->peer)],
+					: ik->sa_flow[dmn_ike_flow_bucket(sa->conn, &sa->peer)],
 			       *next;
 	     o; o = next) {
 		next = all ? o->next : o->flow_next;
@@ -80,7 +80,7 @@ void ike_reload_p1_up(struct dmn *d, struct dmn_ike_sa *sa)
 			 sa->conn);
 		uint64_t id = o->sa_id;
 		proto_ike_delete_sa(ik->engine, id);
-		ike_sa_record_del(d, id); /* next stays valid: only o left the lists */
+		dmn_ike_sa_record_del(d, id); /* next stays valid: only o left the lists */
 	}
 }
 
@@ -91,7 +91,7 @@ void ike_reload_p1_up(struct dmn *d, struct dmn_ike_sa *sa)
  * longer has whose traffic the new conn does not have are deleted now. The others wait for their
  * own replacement or their expiry.
  */
-void ike_reload_child_up(struct dmn *d, const struct dmn_child *c)
+void dmn_ike_reload_child_up(struct dmn *d, const struct dmn_child *c)
 {
 	struct dmn_ike *ik = d->ike;
 	const struct dmn_conn_handle *h = changed_handle(d, c->conn);
@@ -101,7 +101,7 @@ void ike_reload_child_up(struct dmn *d, const struct dmn_child *c)
 	bool all = h->peer_moved;
 	uint64_t now = dmn_now_ms(d);
 	for (struct dmn_child *o = all ? ik->child_head
-				       : ik->child_flow[ike_flow_bucket(c->conn, &c->peer)],
+				       : ik->child_flow[dmn_ike_flow_bucket(c->conn, &c->peer)],
 			      *next;
 	     o; o = next) {
 		next = all ? o->next : o->flow_next;
@@ -118,32 +118,32 @@ void ike_reload_child_up(struct dmn *d, const struct dmn_child *c)
 				 "by 0x%08x/0x%08x",
 				 c->conn, o->spi_in, o->spi_out, c->spi_in, c->spi_out);
 		} else if (!conn ||
-			   !ike_conn_has_flow(conn, &o->peer, &o->local_ts, &o->remote_ts)) {
+			   !dmn_ike_conn_has_flow(conn, &o->peer, &o->local_ts, &o->remote_ts)) {
 			log_info("%s: IPsec SA 0x%08x/0x%08x negotiated before the reload: its "
 				 "traffic is no longer the conn's, deleting it",
 				 c->conn, o->spi_in, o->spi_out);
-			ike_child_send_delete(d, o);
-			ike_child_remove_kernel(d, o);
-			ike_child_free(d, o); /* next is still valid: only o left the lists */
+			dmn_ike_child_send_delete(d, o);
+			dmn_ike_child_remove_kernel(d, o);
+			dmn_ike_child_free(d, o); /* next is still valid: only o left the lists */
 		}
 	}
 }
 
 /* Whether child c's policies stay as trap policies when its SAs go: its conn is routed, is not
  * being removed, and (after a reload that changed it) still has c's traffic. */
-bool ike_child_keeps_trap(const struct dmn *d, const struct dmn_child *c,
+bool dmn_ike_child_keeps_trap(const struct dmn *d, const struct dmn_child *c,
 			  const struct dmn_conn *conn)
 {
-	if (!ike_conn_trapped(d, conn) || d->ike->unrouting)
+	if (!dmn_ike_conn_trapped(d, conn) || d->ike->unrouting)
 		return false;
-	return !c->stale || ike_conn_has_flow(conn, &c->peer, &c->local_ts, &c->remote_ts);
+	return !c->stale || dmn_ike_conn_has_flow(conn, &c->peer, &c->local_ts, &c->remote_ts);
 }
 
 /* Whether child c is rekeyed under conn: not when it predates a reload after which conn no
  * longer has its peer or traffic. */
-bool ike_child_may_rekey(const struct dmn_child *c, const struct dmn_conn *conn)
+bool dmn_ike_child_may_rekey(const struct dmn_child *c, const struct dmn_conn *conn)
 {
-	return !c->stale || ike_conn_has_flow(conn, &c->peer, &c->local_ts, &c->remote_ts);
+	return !c->stale || dmn_ike_conn_has_flow(conn, &c->peer, &c->local_ts, &c->remote_ts);
 }
 
 /* Marks the SAs of the conns whose handle the reload of generation gen changed as stale. */
@@ -151,12 +151,12 @@ static void mark_stale(struct dmn *d, unsigned gen, unsigned *ret_sas, unsigned 
 {
 	struct dmn_ike *ik = d->ike;
 	for (struct dmn_ike_sa *sa = ik->sa_head; sa; sa = sa->next) {
-		const struct dmn_conn_handle *h = ike_handle_by_name(ik, sa->conn);
+		const struct dmn_conn_handle *h = dmn_ike_handle_by_name(ik, sa->conn);
 		if (h && h->changed_gen == gen && !sa->stale)
 			sa->stale = true, ++*ret_sas;
 	}
 	for (struct dmn_child *c = ik->child_head; c; c = c->next) {
-		const struct dmn_conn_handle *h = ike_handle_by_name(ik, c->conn);
+		const struct dmn_conn_handle *h = dmn_ike_handle_by_name(ik, c->conn);
 		if (h && h->changed_gen == gen && !c->stale && !c->superseded)
 			c->stale = true, ++*ret_children;
 	}
@@ -165,7 +165,7 @@ static void mark_stale(struct dmn *d, unsigned gen, unsigned *ret_sas, unsigned 
 /* ---- auto=keep ---- */
 
 /* Whether conn name has an established ISAKMP SA or an IPsec SA that is not being replaced. */
-bool ike_conn_is_up(const struct dmn *d, const char *name)
+bool dmn_ike_conn_is_up(const struct dmn *d, const char *name)
 {
 	for (const struct dmn_ike_sa *sa = d->ike->sa_head; sa; sa = sa->next)
 		if (strcmp(sa->conn, name) == 0)
@@ -182,9 +182,9 @@ bool ike_conn_is_up(const struct dmn *d, const char *name)
  * negotiation fails (after keyingtries= attempts), it waits for the peer to bring it up. Bringing
  * it down ourselves (oakley down, a reload, stopping) clears keep_up first.
  */
-void ike_keep_check(struct dmn *d, const char *name)
+void dmn_ike_keep_check(struct dmn *d, const char *name)
 {
-	struct dmn_conn_handle *h = ike_handle_by_name(d->ike, name);
+	struct dmn_conn_handle *h = dmn_ike_handle_by_name(d->ike, name);
 	if (!h || !h->keep_up)
 		return;
 	const struct dmn_conn *conn = dmn_config_find(d->config, name);
@@ -192,13 +192,13 @@ void ike_keep_check(struct dmn *d, const char *name)
 		h->keep_up = false;
 		return;
 	}
-	if (ike_conn_is_up(d, name))
+	if (dmn_ike_conn_is_up(d, name))
 		return;
 	h->keep_up = false;
 	char n[sizeof(h->name)];
 	snprintf(n, sizeof(n), "%s", name); /* ike_initiate may move the handles */
 	log_notice("%s: the connection went down: initiating it again (auto=keep)", n);
-	ike_initiate(d, n, false);
+	dmn_ike_start(d, n, false);
 }
 
 /* ---- the reload ---- */
@@ -261,13 +261,13 @@ static void reload_old_conn(struct dmn *d, size_t i, const struct dmn_conn *o,
 		ik->unrouting = true;
 		dmn_ike_terminate(d, o->name);
 		ik->unrouting = false;
-		if (ike_conn_trapped(d, o)) /* auto=route, or `ipsec route` by hand */
-			ike_conn_trap(d, i, false, NULL);
-		ike_conn_handle_forget(ik, o->name);
+		if (dmn_ike_conn_trapped(d, o)) /* auto=route, or `ipsec route` by hand */
+			dmn_ike_conn_trap(d, i, false, NULL);
+		dmn_ike_conn_handle_forget(ik, o->name);
 		k->gone++;
 		return;
 	}
-	struct dmn_conn_handle *h = ike_handle_by_name(ik, o->name);
+	struct dmn_conn_handle *h = dmn_ike_handle_by_name(ik, o->name);
 	if (chg == DMN_CONN_NEW_SAS) {
 		log_notice("reload: %s changed: its SAs stay until SAs with the new settings "
 			   "replace them",
@@ -277,8 +277,8 @@ static void reload_old_conn(struct dmn *d, size_t i, const struct dmn_conn *o,
 			h->peer_moved |= right_moved(o, n);
 			h->tries = 0, h->retry_ms = 0, h->resolved_ms = 0;
 		}
-		if (ike_conn_trapped(d, o))
-			ike_conn_trap(d, i, false, ike_conn_routed(n) ? n : NULL);
+		if (dmn_ike_conn_trapped(d, o))
+			dmn_ike_conn_trap(d, i, false, dmn_ike_conn_routed(n) ? n : NULL);
 		if (h)
 			h->route_override =
 				0; /* `ipsec route/unroute` lasts until the conn changes */
@@ -300,26 +300,26 @@ static void reload_old_conn(struct dmn *d, size_t i, const struct dmn_conn *o,
 static void reload_auto(struct dmn *d, size_t i, const struct dmn_conn *o, const struct dmn_conn *n,
 			bool renew, struct reload_counts *k)
 {
-	struct dmn_conn_handle *h = ike_handle_by_name(d->ike, n->name);
+	struct dmn_conn_handle *h = dmn_ike_handle_by_name(d->ike, n->name);
 	/* traps now and wanted: an `ipsec route/unroute` by hand holds until auto= changes */
-	bool was = h && h->route_override ? h->route_override > 0 : ike_conn_routed(o);
-	bool now = ike_conn_routed(n);
+	bool was = h && h->route_override ? h->route_override > 0 : dmn_ike_conn_routed(o);
+	bool now = dmn_ike_conn_routed(n);
 	if (h && h->route_override && !renew && n->autostart == o->autostart)
 		now = was;
 	else if (h)
 		h->route_override = 0;
 	if (h && n->autostart != o->autostart) {
-		h->keep_up = n->autostart == DMN_AUTO_KEEP && ike_conn_is_up(d, n->name);
+		h->keep_up = n->autostart == DMN_AUTO_KEEP && dmn_ike_conn_is_up(d, n->name);
 		if (o->autostart == DMN_AUTO_START)
 			h->tries = 0, h->retry_ms = 0;
 	}
 	if (n->autostart != o->autostart)
 		log_notice("reload: %s: auto= changed", n->name);
 	if (now && (renew || !was))
-		ike_conn_trap(d, i, true, NULL);
+		dmn_ike_conn_trap(d, i, true, NULL);
 	else if (!now && was && !renew)
-		ike_conn_trap(d, i, false, NULL);
-	if (n->autostart == DMN_AUTO_START && (renew || !ike_conn_is_up(d, n->name))) {
+		dmn_ike_conn_trap(d, i, false, NULL);
+	if (n->autostart == DMN_AUTO_START && (renew || !dmn_ike_conn_is_up(d, n->name))) {
 		dmn_ike_initiate(d, n->name);
 		k->started++;
 	}
@@ -353,8 +353,8 @@ void dmn_ike_reload(struct dmn *d, struct dmn_config *cfg, struct dmn_secrets *s
 		} else if (!o && n->autostart == DMN_AUTO_START) {
 			dmn_ike_initiate(d, n->name);
 			k.started++;
-		} else if (!o && ike_conn_routed(n)) {
-			ike_conn_trap(d, i, true, NULL);
+		} else if (!o && dmn_ike_conn_routed(n)) {
+			dmn_ike_conn_trap(d, i, true, NULL);
 		} else if (o && dmn_conn_diff(o, n) != DMN_CONN_SAME) {
 			reload_auto(d, i, o, n, dmn_conn_diff(o, n) == DMN_CONN_NEW_SAS, &k);
 		}

@@ -5,7 +5,7 @@
  * the traps (routed) or takes its policies with it (unrouted), and a reload that changes or
  * removes the conn removes the traps it had.
  */
-#include "daemon/ike_int.h"
+#include "daemon/ike_glue_int.h"
 
 #include <errno.h>
 #include <string.h>
@@ -13,14 +13,14 @@
 #include "daemon/config.h"
 #include "daemon/log.h"
 
-bool ike_conn_trapped(const struct dmn *d, const struct dmn_conn *c)
+bool dmn_ike_conn_trapped(const struct dmn *d, const struct dmn_conn *c)
 {
 	if (!c)
 		return false;
-	const struct dmn_conn_handle *h = d->ike ? ike_handle_by_name(d->ike, c->name) : NULL;
+	const struct dmn_conn_handle *h = d->ike ? dmn_ike_handle_by_name(d->ike, c->name) : NULL;
 	if (h && h->route_override)
 		return h->route_override > 0;
-	return ike_conn_routed(c);
+	return dmn_ike_conn_routed(c);
 }
 
 /* Whether a child of conn name has its policies in the kernel (they double as the traps). */
@@ -40,17 +40,17 @@ int dmn_ike_route(struct dmn *d, const char *name, bool add)
 	if (!d->config || i == d->config->n_conns)
 		return -ENOENT;
 	const struct dmn_conn *c = d->config->conns[i];
-	if (ike_conn_trapped(d, c) == add)
+	if (dmn_ike_conn_trapped(d, c) == add)
 		return -EALREADY;
-	if (!ike_conn_handle(d, i))
+	if (!dmn_ike_conn_handle(d, i))
 		return -ENOMEM;
-	struct dmn_conn_handle *h = ike_handle_by_name(d->ike, name);
+	struct dmn_conn_handle *h = dmn_ike_handle_by_name(d->ike, name);
 	int r = 0;
 	/* a live tunnel's policies are the traps already (route), or go with its SAs (unroute) */
 	if (!has_live_policies(d, name))
-		r = ike_conn_trap(d, i, add, NULL);
+		r = dmn_ike_conn_trap(d, i, add, NULL);
 	if (r < 0 && add)
-		(void)ike_conn_trap(d, i, false, NULL); /* the selectors that did go in */
+		(void)dmn_ike_conn_trap(d, i, false, NULL); /* the selectors that did go in */
 	if (r == 0 || !add) {
 		h->route_override = add ? 1 : -1;
 		log_notice("%s: %s by hand", name, add ? "routed" : "unrouted");

@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "daemon/config.h"
-#include "daemon/ike_int.h"
+#include "daemon/ike_glue_int.h"
 #include "daemon/log.h"
 #include "daemon/worker.h"
 
@@ -45,7 +45,7 @@ static void resolve_done(struct dmn_job *job)
 {
 	struct resolve_job *j = (struct resolve_job *)job;
 	struct dmn *d = j->d;
-	struct dmn_conn_handle *h = ike_handle_by_name(d->ike, j->name);
+	struct dmn_conn_handle *h = dmn_ike_handle_by_name(d->ike, j->name);
 	if (h)
 		h->resolving = false;
 	if (!job->ran || !h) {
@@ -74,13 +74,13 @@ static void resolve_done(struct dmn_job *job)
 	snprintf(name, sizeof(name), "%s", j->name);
 	bool reauth = j->reauth;
 	free(j);
-	ike_initiate(d, name, reauth);
-	ike_pump(d);
+	dmn_ike_start(d, name, reauth);
+	dmn_ike_pump(d);
 }
 
-int ike_resolve_peer(struct dmn *d, const struct dmn_conn *c, bool reauth)
+int dmn_ike_resolve_peer(struct dmn *d, const struct dmn_conn *c, bool reauth)
 {
-	struct dmn_conn_handle *h = ike_handle_by_name(d->ike, c->name);
+	struct dmn_conn_handle *h = dmn_ike_handle_by_name(d->ike, c->name);
 	if (!h)
 		return -ENOENT;
 	if (h->resolved_ms && dmn_now_ms(d) < h->resolved_ms + DMN_RESOLVE_TTL_MS)
@@ -106,9 +106,9 @@ int ike_resolve_peer(struct dmn *d, const struct dmn_conn *c, bool reauth)
 	return -EINPROGRESS;
 }
 
-bool ike_resolved_peer_is(const struct dmn *d, const struct dmn_conn *c,
+bool dmn_ike_resolved_peer_is(const struct dmn *d, const struct dmn_conn *c,
 			  const struct proto_ike_addr *a)
 {
-	const struct dmn_conn_handle *h = ike_handle_by_name(d->ike, c->name);
-	return h && h->resolved_ms && ike_addr_eq_noport(&h->resolved, a);
+	const struct dmn_conn_handle *h = dmn_ike_handle_by_name(d->ike, c->name);
+	return h && h->resolved_ms && dmn_ike_addr_eq_noport(&h->resolved, a);
 }

@@ -232,7 +232,7 @@ static int parse_entry(struct sctx *x, char *text, const char *file, unsigned li
 		struct dmn_id *id = &e->ids[e->n_ids++];
 		if (!quoted && is_wild(tok)) {
 			id->type = DMN_ID_ANY;
-		} else if (cfg_parse_id(tok, id) < 0) {
+		} else if (dmn_cfg_parse_id(tok, id) < 0) {
 			SERR(x, file, line, "'%.64s' is not an ID", tok);
 			goto out;
 		}
@@ -431,7 +431,7 @@ static int secrets_file(struct sctx *x, const char *path, const char *from, unsi
 		     SECRETS_INCLUDE_DEPTH, DMN_CFG_FILES_MAX);
 		return 0;
 	}
-	int r = cfg_read_file(path, DMN_CFG_FILE_MAX, &buf, &len, &mode, NULL, NULL);
+	int r = dmn_cfg_read_file(path, DMN_CFG_FILE_MAX, &buf, &len, &mode, NULL, NULL);
 	if (r < 0 && !from)
 		return r; /* the main file: the caller reports it */
 	if (r < 0) {

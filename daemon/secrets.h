@@ -73,7 +73,7 @@ bool dmn_secrets_has_psk(const struct dmn_secrets *s, const struct dmn_id *local
  * Adds an error at "conn NAME"'s file:line to d for each conn of cfg that authenticates with a
  * PSK (every conn that negotiates; not pass/drop/reject, not conns loaded over VICI) but for
  * which no entry of s (NULL: no secrets file) can ever be the key: the lookup the daemon makes
- * (ike_policy_get_psk) with the conn's leftid/rightid, or its addresses when they are not set,
+ * (dmn_ike_policy_get_psk) with the conn's leftid/rightid, or its addresses when they are not set,
  * finds nothing. What is only known at run time (left=%defaultroute or %any without leftid,
  * right=%any or a hostname without rightid, id=%any) matches any entry, so a road-warrior conn
  * with a %any or an ID-keyed secret passes. Returns the number of errors added.

@@ -23,7 +23,7 @@
 
 #include "daemon/config.h"
 #include "daemon/dmn.h"
-#include "daemon/ike.h"
+#include "daemon/ike_glue.h"
 #include "daemon/log.h"
 
 /* What a child keeps of its up script, for its down: the script and the up environment. */

@@ -18,7 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "proto/ike/ike.h"
+#include "proto/ike/engine.h"
 
 struct dmn;
 struct dmn_child;

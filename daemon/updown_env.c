@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "daemon/config.h"
-#include "daemon/ike.h"
+#include "daemon/ike_glue.h"
 #include "proto/consts.h"
 
 /* Appends one "NAME=value" (printf format) to env; -ENOSPC when it does not fit. */

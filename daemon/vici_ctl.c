@@ -12,7 +12,7 @@
 #include <time.h>
 
 #include "daemon/config.h"
-#include "daemon/ike.h"
+#include "daemon/ike_glue.h"
 
 static int on_pending_timeout(sd_event_source *s, uint64_t usec, void *userdata)
 {

@@ -13,7 +13,7 @@
 #include <time.h>
 
 #include "daemon/config.h"
-#include "daemon/ike.h"
+#include "daemon/ike_glue.h"
 
 void dmn_vici_cmd_version(const struct dmn_vici_req *rq)
 {

@@ -15,7 +15,7 @@
 #include <strings.h>
 
 #include "daemon/config.h"
-#include "daemon/ike.h"
+#include "daemon/ike_glue.h"
 #include "daemon/log.h"
 #include "daemon/secrets.h"
 

@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "daemon/config.h"
-#include "daemon/ike.h"
+#include "daemon/ike_glue.h"
 #include "proto/consts.h"
 #include "xfrm/xfrm.h"
 

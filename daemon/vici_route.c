@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "daemon/config.h"
-#include "daemon/ike.h"
+#include "daemon/ike_glue.h"
 
 static void route(const struct dmn_vici_req *rq, bool add)
 {

@@ -13,7 +13,7 @@
 #include <time.h>
 
 #include "daemon/config.h"
-#include "daemon/ike.h"
+#include "daemon/ike_glue.h"
 #include "proto/consts.h"
 #include "xfrm/xfrm.h"
 

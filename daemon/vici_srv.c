@@ -22,7 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "daemon/ike.h"
+#include "daemon/ike_glue.h"
 #include "daemon/log.h"
 #include "daemon/vici_int.h"
 

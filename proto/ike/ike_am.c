@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "proto/ike/ike_int.h"
+#include "proto/ike/engine_int.h"
 
 /* ---- initiator ---- */
 
@@ -26,7 +26,7 @@
 static enum ike_ret am_i_start_dh(struct ike_ctx *c)
 {
 	c->sa->prop.group = c->sa->conn->ike[0].group;
-	return ike_dh_start(c, c->sa->prop.group, NULL, NULL, 0) < 0 ? IKE_DROP : IKE_WAIT;
+	return proto_ike_dh_start(c, c->sa->prop.group, NULL, NULL, 0) < 0 ? IKE_DROP : IKE_WAIT;
 }
 
 /* --> HDR, SA, KE, Ni, IDii */
@@ -34,24 +34,24 @@ static enum ike_ret am_i_dh_send_i1(struct ike_ctx *c)
 {
 	struct ike_sa *sa = c->sa;
 	struct proto_builder b;
-	if (!ike_take_public(c, sa->n->gxi))
+	if (!proto_ike_take_public(c, sa->n->gxi))
 		return IKE_FAIL;
 	sa->n->dh = c->job->dh;
 	c->job->dh = NULL;
 	sa->n->ni_len = IKE_NONCE_LEN;
-	ike_random(c->e, sa->n->ni, sa->n->ni_len);
-	ike_set_own_id(sa, sa->n->idi_b, &sa->n->idi_b_len);
-	ike_msg_begin(c, &b, false);
+	proto_ike_random(c->e, sa->n->ni, sa->n->ni_len);
+	proto_ike_set_own_id(sa, sa->n->idi_b, &sa->n->idi_b_len);
+	proto_ike_msg_begin(c, &b, false);
 	size_t sa_off = b.len;
-	ike_put_p1_sa(&b, sa->conn, sa->prop.group);
+	proto_ike_put_p1_sa(&b, sa->conn, sa->prop.group);
 	proto_put_ke(&b, sa->n->gxi, sa->n->gx_len);
 	proto_put_nonce(&b, sa->n->ni, sa->n->ni_len);
 	proto_put_id(&b, sa->n->idi_b[0], 0, 0, sa->n->idi_b + 4, sa->n->idi_b_len - 4);
-	ike_vid_put(c->sa, &b);
-	if (!ike_msg_end(c, &b))
+	proto_ike_vid_put(c->sa, &b);
+	if (!proto_ike_msg_end(c, &b))
 		return IKE_DROP;
 	size_t sa_len = (size_t)c->x->out[sa_off + 2] << 8 | c->x->out[sa_off + 3];
-	ike_save_sai(sa, c->x->out + sa_off + PROTO_GENERIC_LEN, sa_len - PROTO_GENERIC_LEN);
+	proto_ike_save_sai(sa, c->x->out + sa_off + PROTO_GENERIC_LEN, sa_len - PROTO_GENERIC_LEN);
 	return IKE_NEXT;
 }
 
@@ -62,27 +62,27 @@ static enum ike_ret am_i_recv_r1_start_dh(struct ike_ctx *c)
 	const struct proto_payload *pl = proto_msg_find(c->msg, ISAKMP_PL_SA, 0);
 	const struct proto_payload *h = proto_msg_find(c->msg, ISAKMP_PL_HASH, 0);
 	uint16_t group = sa->prop.group;
-	if (!ike_take_nonce(c, sa->n->nr, &sa->n->nr_len) ||
+	if (!proto_ike_take_nonce(c, sa->n->nr, &sa->n->nr_len) ||
 	    h->u.data.len > sizeof(sa->n->hash_peer))
 		return IKE_DROP;
-	if (!ike_p1_reply_ok(c, &pl->u.sa))
+	if (!proto_ike_p1_reply_ok(c, &pl->u.sa))
 		return IKE_FAIL;
 	if (sa->prop.group != group) {
-		ike_fail(c, PROTO_IKE_E_NO_PROPOSAL, "the responder chose another DH group");
+		proto_ike_fail(c, PROTO_IKE_E_NO_PROPOSAL, "the responder chose another DH group");
 		return IKE_FAIL;
 	}
-	if (!ike_take_peer_ke(c, sa->n->gxr) ||
-	    !ike_take_peer_id(c, sa->n->idr_b, &sa->n->idr_b_len))
+	if (!proto_ike_take_peer_ke(c, sa->n->gxr) ||
+	    !proto_ike_take_peer_id(c, sa->n->idr_b, &sa->n->idr_b_len))
 		return IKE_FAIL;
-	ike_vid_scan(sa, c->msg);
-	if (!ike_natt_agree(c))
+	proto_ike_vid_scan(sa, c->msg);
+	if (!proto_ike_natt_agree(c))
 		return IKE_FAIL;
-	ike_natd_check(c);
+	proto_ike_natd_check(c);
 	memcpy(sa->n->hash_peer, h->u.data.p, h->u.data.len);
 	sa->n->hash_peer_len = h->u.data.len;
 	struct crypto_dh *dh = sa->n->dh;
 	sa->n->dh = NULL;
-	return ike_dh_start(c, group, dh, sa->n->gxr, sa->n->gx_len) < 0 ? IKE_DROP : IKE_WAIT;
+	return proto_ike_dh_start(c, group, dh, sa->n->gxr, sa->n->gx_len) < 0 ? IKE_DROP : IKE_WAIT;
 }
 
 /* --> HDR*, HASH_I [, N(INITIAL-CONTACT)] */
@@ -91,14 +91,14 @@ static enum ike_ret am_i_dh_send_i3(struct ike_ctx *c)
 	struct ike_sa *sa = c->sa;
 	struct proto_builder b;
 	uint8_t hash[CRYPTO_HASH_MAX_LEN], spi[16];
-	if (!ike_take_shared(c) || !ike_psk_keys(c, &sa->peer_id) ||
-	    !ike_check_auth(c, sa->n->hash_peer, sa->n->hash_peer_len, false))
+	if (!proto_ike_take_shared(c) || !proto_ike_psk_keys(c, &sa->peer_id) ||
+	    !proto_ike_check_auth(c, sa->n->hash_peer, sa->n->hash_peer_len, false))
 		return IKE_FAIL;
-	if (!ike_auth_hash(sa, true, hash))
+	if (!proto_ike_auth_hash(sa, true, hash))
 		return IKE_DROP;
-	ike_natt_float(sa); /* RFC 3947 §4: AM3 on the NAT-T port */
-	ike_msg_begin(c, &b, true);
-	ike_natd_put(sa, &b);
+	proto_ike_natt_float(sa); /* RFC 3947 §4: AM3 on the NAT-T port */
+	proto_ike_msg_begin(c, &b, true);
+	proto_ike_natd_put(sa, &b);
 	proto_put_hash(&b, hash, sa->keys.prf_len);
 	if (sa->conn->initial_contact) {
 		memcpy(spi, sa->icookie, 8);
@@ -107,7 +107,7 @@ static enum ike_ret am_i_dh_send_i3(struct ike_ctx *c)
 				 16, NULL, 0);
 	}
 	explicit_bzero(hash, sizeof(hash));
-	return ike_msg_end(c, &b) ? IKE_DONE : IKE_DROP;
+	return proto_ike_msg_end(c, &b) ? IKE_DONE : IKE_DROP;
 }
 
 /* ---- responder ---- */
@@ -119,38 +119,38 @@ static enum ike_ret am_r_recv_i1_start_dh(struct ike_ctx *c)
 	const struct proto_payload *pl = proto_msg_find(c->msg, ISAKMP_PL_SA, 0);
 	const struct proto_payload *idp = proto_msg_find(c->msg, ISAKMP_PL_ID, 0);
 	struct proto_ike_id id;
-	if (!ike_take_nonce(c, sa->n->ni, &sa->n->ni_len))
+	if (!proto_ike_take_nonce(c, sa->n->ni, &sa->n->ni_len))
 		return IKE_DROP;
-	if (!ike_id_from_payload(idp, &id)) {
+	if (!proto_ike_id_from_payload(idp, &id)) {
 		c->notify = ISAKMP_N_INVALID_ID_INFORMATION;
-		ike_fail(c, PROTO_IKE_E_ID, "the peer's ID payload is not a usable phase-1 ID");
+		proto_ike_fail(c, PROTO_IKE_E_ID, "the peer's ID payload is not a usable phase-1 ID");
 		return IKE_FAIL;
 	}
 	if (!c->e->pol.find_p1 ||
 	    c->e->pol.find_p1(c->e->pol.ctx, &sa->local, &sa->peer, &id, sa->conn) < 0) {
 		char got[128];
-		ike_id_str(&id, got, sizeof(got));
+		proto_ike_id_str(&id, got, sizeof(got));
 		c->notify = ISAKMP_N_INVALID_ID_INFORMATION;
-		ike_fail(c, PROTO_IKE_E_POLICY,
+		proto_ike_fail(c, PROTO_IKE_E_POLICY,
 			 "no connection for this peer and ID: Aggressive Mode from ID %s", got);
 		return IKE_FAIL;
 	}
 	if (!sa->conn->aggressive) {
 		c->notify = ISAKMP_N_NO_PROPOSAL_CHOSEN;
-		ike_fail(c, PROTO_IKE_E_AGGRESSIVE,
+		proto_ike_fail(c, PROTO_IKE_E_AGGRESSIVE,
 			 "aggressive mode refused for \"%s\": with a pre-shared key it hands an "
 			 "eavesdropper a hash for an offline dictionary attack on the key "
 			 "(set aggressive=yes on the connection to allow it)",
 			 sa->conn->name);
 		return IKE_FAIL;
 	}
-	if (!ike_select_p1(c, &pl->u.sa) || !ike_take_peer_ke(c, sa->n->gxi) ||
-	    !ike_take_peer_id(c, sa->n->idi_b, &sa->n->idi_b_len))
+	if (!proto_ike_select_p1(c, &pl->u.sa) || !proto_ike_take_peer_ke(c, sa->n->gxi) ||
+	    !proto_ike_take_peer_id(c, sa->n->idi_b, &sa->n->idi_b_len))
 		return IKE_FAIL;
-	ike_vid_scan(sa, c->msg);
-	(void)ike_natt_agree(c); /* a responder only logs */
-	ike_save_sai(sa, pl->body.p, pl->body.len);
-	return ike_dh_start(c, sa->prop.group, NULL, sa->n->gxi, sa->n->gx_len) < 0 ? IKE_DROP
+	proto_ike_vid_scan(sa, c->msg);
+	(void)proto_ike_natt_agree(c); /* a responder only logs */
+	proto_ike_save_sai(sa, pl->body.p, pl->body.len);
+	return proto_ike_dh_start(c, sa->prop.group, NULL, sa->n->gxi, sa->n->gx_len) < 0 ? IKE_DROP
 										    : IKE_WAIT;
 }
 
@@ -160,25 +160,25 @@ static enum ike_ret am_r_dh_send_r2(struct ike_ctx *c)
 	struct ike_sa *sa = c->sa;
 	struct proto_builder b;
 	uint8_t hash[CRYPTO_HASH_MAX_LEN];
-	if (!ike_take_public(c, sa->n->gxr) || !ike_take_shared(c))
+	if (!proto_ike_take_public(c, sa->n->gxr) || !proto_ike_take_shared(c))
 		return IKE_FAIL;
 	sa->n->nr_len = IKE_NONCE_LEN;
-	ike_random(c->e, sa->n->nr, sa->n->nr_len);
-	if (!ike_psk_keys(c, &sa->peer_id))
+	proto_ike_random(c->e, sa->n->nr, sa->n->nr_len);
+	if (!proto_ike_psk_keys(c, &sa->peer_id))
 		return IKE_FAIL;
-	ike_set_own_id(sa, sa->n->idr_b, &sa->n->idr_b_len);
-	if (!ike_auth_hash(sa, false, hash))
+	proto_ike_set_own_id(sa, sa->n->idr_b, &sa->n->idr_b_len);
+	if (!proto_ike_auth_hash(sa, false, hash))
 		return IKE_DROP;
-	ike_msg_begin(c, &b, false);
-	ike_put_p1_reply(sa, &b);
+	proto_ike_msg_begin(c, &b, false);
+	proto_ike_put_p1_reply(sa, &b);
 	proto_put_ke(&b, sa->n->gxr, sa->n->gx_len);
 	proto_put_nonce(&b, sa->n->nr, sa->n->nr_len);
 	proto_put_id(&b, sa->n->idr_b[0], 0, 0, sa->n->idr_b + 4, sa->n->idr_b_len - 4);
 	proto_put_hash(&b, hash, sa->keys.prf_len);
-	ike_vid_put(c->sa, &b);
-	ike_natd_put(sa, &b);
+	proto_ike_vid_put(c->sa, &b);
+	proto_ike_natd_put(sa, &b);
 	explicit_bzero(hash, sizeof(hash));
-	return ike_msg_end(c, &b) ? IKE_NEXT : IKE_DROP;
+	return proto_ike_msg_end(c, &b) ? IKE_NEXT : IKE_DROP;
 }
 
 /* HDR*, HASH_I <-- : established */
@@ -186,10 +186,10 @@ static enum ike_ret am_r_recv_i3_done(struct ike_ctx *c)
 {
 	const struct proto_payload *h = proto_msg_find(c->msg, ISAKMP_PL_HASH, 0);
 	const struct proto_payload *n;
-	if (!ike_check_auth(c, h->u.data.p, h->u.data.len, true))
+	if (!proto_ike_check_auth(c, h->u.data.p, h->u.data.len, true))
 		return IKE_FAIL;
 	crypto_iv_state_commit(&c->x->iv); /* when it came encrypted */
-	ike_natd_check(c);
+	proto_ike_natd_check(c);
 	for (unsigned i = 0; (n = proto_msg_find(c->msg, ISAKMP_PL_N, i)); i++)
 		if (n->u.n.type == ISAKMP_N_INITIAL_CONTACT)
 			c->sa->peer_initial_contact = true;
@@ -221,7 +221,7 @@ static const struct ike_row am_r_rows[] = {
 	 am_r_recv_i3_done, false},
 };
 
-const struct ike_table ike_am_i_table = {"AM-I", am_i_rows,
+const struct ike_table proto_ike_am_i_table = {"AM-I", am_i_rows,
 					 sizeof(am_i_rows) / sizeof(am_i_rows[0])};
-const struct ike_table ike_am_r_table = {"AM-R", am_r_rows,
+const struct ike_table proto_ike_am_r_table = {"AM-R", am_r_rows,
 					 sizeof(am_r_rows) / sizeof(am_r_rows[0])};

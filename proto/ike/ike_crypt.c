@@ -2,14 +2,14 @@
 /*
  * Messages of the engine on the wire: building with the ISAKMP header, the QM/Informational
  * HASH payloads (RFC 2409 §5.5, §5.7), encryption and decryption with the IV rules of RFC 2409
- * Appendix B (crypto/ike.h's crypto_iv_state), and the phase-1 key schedule.
+ * Appendix B (crypto/ike_keys.h's crypto_iv_state), and the phase-1 key schedule.
  */
 #include <stdlib.h>
 #include <string.h>
 
-#include "proto/ike/ike_int.h"
+#include "proto/ike/engine_int.h"
 
-void ike_msg_begin(struct ike_ctx *c, struct proto_builder *b, bool encrypt)
+void proto_ike_msg_begin(struct ike_ctx *c, struct proto_builder *b, bool encrypt)
 {
 	struct ike_xchg *x = c->x;
 	struct proto_header h = {
@@ -39,11 +39,11 @@ static bool encrypt_body(struct ike_sa *sa, struct crypto_iv_state *iv, struct p
 	return proto_builder_set_length(b, PROTO_HDR_LEN + elen);
 }
 
-bool ike_msg_end(struct ike_ctx *c, struct proto_builder *b)
+bool proto_ike_msg_end(struct ike_ctx *c, struct proto_builder *b)
 {
 	size_t n = proto_builder_finish(b);
 	if (n)
-		ike_trace_sent(c->sa, c->x, b->buf, n);
+		proto_ike_trace_sent(c->sa, c->x, b->buf, n);
 	if (n == 0 || !encrypt_body(c->sa, &c->x->iv, b, n))
 		return false;
 	c->x->out_len = b->len;
@@ -72,11 +72,11 @@ static bool fill_hash(struct ike_sa *sa, struct ike_xchg *x, uint8_t *buf, size_
 	return r == 0;
 }
 
-bool ike_msg_end_hash(struct ike_ctx *c, struct proto_builder *b, size_t hash_off, int kind)
+bool proto_ike_msg_end_hash(struct ike_ctx *c, struct proto_builder *b, size_t hash_off, int kind)
 {
 	size_t n = proto_builder_finish(b);
 	if (n)
-		ike_trace_sent(c->sa, c->x, b->buf, n);
+		proto_ike_trace_sent(c->sa, c->x, b->buf, n);
 	if (n == 0 || !fill_hash(c->sa, c->x, b->buf, n, hash_off, kind) ||
 	    !encrypt_body(c->sa, &c->x->iv, b, n))
 		return false;
@@ -85,14 +85,14 @@ bool ike_msg_end_hash(struct ike_ctx *c, struct proto_builder *b, size_t hash_of
 	return true;
 }
 
-int ike_decrypt(struct ike_sa *sa, struct crypto_iv_state *iv, uint8_t *body, size_t len)
+int proto_ike_decrypt(struct ike_sa *sa, struct crypto_iv_state *iv, uint8_t *body, size_t len)
 {
 	if (len == 0 || len % sa->cipher.block_len)
 		return -1;
 	return crypto_iv_state_decrypt(iv, &sa->cipher, body, len);
 }
 
-bool ike_iv_phase2(struct ike_sa *sa, uint32_t msgid, struct crypto_iv_state *ret)
+bool proto_ike_iv_phase2(struct ike_sa *sa, uint32_t msgid, struct crypto_iv_state *ret)
 {
 	struct crypto_iv iv;
 	if (!sa->keys_ready ||
@@ -117,7 +117,7 @@ static bool mac_eq(const uint8_t *a, const uint8_t *b, size_t n)
  * "the HASH payload MUST immediately follow the ISAKMP header"). kind IKE_HASH1/IKE_HASH2/
  * IKE_HASH_INFO hash the rest of the message; 3 is HASH(3) over the nonces.
  */
-bool ike_qm_verify_hash(struct ike_ctx *c, int kind)
+bool proto_ike_qm_verify_hash(struct ike_ctx *c, int kind)
 {
 	const struct proto_msg *m = c->msg;
 	struct ike_sa *sa = c->sa;
@@ -144,7 +144,7 @@ bool ike_qm_verify_hash(struct ike_ctx *c, int kind)
 }
 
 /* SKEYID for PSK and the derived keys, cipher and phase-1 IV (RFC 2409 §5, App. B). */
-bool ike_keys_derive(struct ike_ctx *c, const uint8_t *psk, size_t psk_len)
+bool proto_ike_keys_derive(struct ike_ctx *c, const uint8_t *psk, size_t psk_len)
 {
 	struct ike_sa *sa = c->sa;
 	enum crypto_hash hash = (enum crypto_hash)sa->prop.hash;
@@ -176,14 +176,14 @@ bool ike_keys_derive(struct ike_ctx *c, const uint8_t *psk, size_t psk_len)
 }
 
 /* Plaintext Informational with one notify about this ISAKMP SA (before keys can be trusted). */
-void ike_send_notify_plain(struct ike_sa *sa, uint16_t type)
+void proto_ike_send_notify_plain(struct ike_sa *sa, uint16_t type)
 {
 	uint8_t buf[256], spi[16];
 	struct proto_builder b;
 	struct proto_header h = {.major = 1, .exchange = ISAKMP_XCHG_INFO};
 	memcpy(h.icookie, sa->icookie, 8);
 	memcpy(h.rcookie, sa->rcookie, 8);
-	ike_random(sa->e, (uint8_t *)&h.msgid, 4);
+	proto_ike_random(sa->e, (uint8_t *)&h.msgid, 4);
 	memcpy(spi, sa->icookie, 8);
 	memcpy(spi + 8, sa->rcookie, 8);
 	proto_builder_init(&b, buf, sizeof(buf));
@@ -191,11 +191,11 @@ void ike_send_notify_plain(struct ike_sa *sa, uint16_t type)
 	proto_put_notify(&b, ISAKMP_DOI_IPSEC, PROTO_ISAKMP, type, spi, 16, NULL, 0);
 	size_t n = proto_builder_finish(&b);
 	if (n)
-		ike_push_send(sa, buf, n);
+		proto_ike_push_send(sa, buf, n);
 }
 
 /* Protected Informational (RFC 2409 §5.7): HDR*, HASH(1), N or D. 0 or -ENOMEM/-EINVAL. */
-int ike_send_info(struct ike_sa *sa, uint8_t pl_type, uint8_t protocol, uint16_t type,
+int proto_ike_send_info(struct ike_sa *sa, uint8_t pl_type, uint8_t protocol, uint16_t type,
 		  const uint8_t *spis, uint8_t spi_size, uint16_t count, const uint8_t *data,
 		  size_t data_len)
 {
@@ -207,18 +207,18 @@ int ike_send_info(struct ike_sa *sa, uint8_t pl_type, uint8_t protocol, uint16_t
 	if (!sa->keys_ready)
 		return -1;
 	while (x.msgid == 0)
-		ike_random(sa->e, (uint8_t *)&x.msgid, 4);
-	if (!ike_iv_phase2(sa, x.msgid, &x.iv))
+		proto_ike_random(sa->e, (uint8_t *)&x.msgid, 4);
+	if (!proto_ike_iv_phase2(sa, x.msgid, &x.iv))
 		return -1;
-	ike_msg_begin(&c, &b, true);
+	proto_ike_msg_begin(&c, &b, true);
 	size_t hoff = proto_put_hash(&b, zero, sa->keys.prf_len);
 	if (pl_type == ISAKMP_PL_D)
 		proto_put_delete(&b, ISAKMP_DOI_IPSEC, protocol, spi_size, spis, count);
 	else
 		proto_put_notify(&b, ISAKMP_DOI_IPSEC, protocol, type, spis, spi_size, data,
 				 data_len);
-	if (ike_msg_end_hash(&c, &b, hoff, IKE_HASH_INFO)) {
-		ike_push_send(sa, x.out, x.out_len);
+	if (proto_ike_msg_end_hash(&c, &b, hoff, IKE_HASH_INFO)) {
+		proto_ike_push_send(sa, x.out, x.out_len);
 		r = 0;
 	}
 	free(x.out);
@@ -228,7 +228,7 @@ int ike_send_info(struct ike_sa *sa, uint8_t pl_type, uint8_t protocol, uint16_t
 
 /* The first 4 bytes of SHA-256(keymat) in hex: lets tests and logs compare both sides' keys
  * without revealing them. */
-void ike_keymat_digest(const uint8_t *km, size_t len, char out[9])
+void proto_ike_keymat_digest(const uint8_t *km, size_t len, char out[9])
 {
 	static const char hex[] = "0123456789abcdef";
 	uint8_t d[32];
@@ -242,7 +242,7 @@ void ike_keymat_digest(const uint8_t *km, size_t len, char out[9])
 }
 
 /* HASH_I (hash_i) or HASH_R of RFC 2409 §5 over the SA's saved exchange values. */
-bool ike_auth_hash(struct ike_sa *sa, bool hash_i, uint8_t *out)
+bool proto_ike_auth_hash(struct ike_sa *sa, bool hash_i, uint8_t *out)
 {
 	struct crypto_ike_auth_in in = {
 		.gxi = {sa->n->gxi, sa->n->gx_len},
@@ -260,7 +260,7 @@ bool ike_auth_hash(struct ike_sa *sa, bool hash_i, uint8_t *out)
 }
 
 /* Keeps a copy of the initiator's SA payload body (SAi_b). */
-void ike_save_sai(struct ike_sa *sa, const uint8_t *p, size_t len)
+void proto_ike_save_sai(struct ike_sa *sa, const uint8_t *p, size_t len)
 {
 	free(sa->n->sai_b);
 	sa->n->sai_b = malloc(len ? len : 1);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * The table dispatcher that runs every exchange (one const table per exchange and role, see
- * ike_int.h for the handler results), the retransmission timers and the DH jobs.
+ * engine_int.h for the handler results), the retransmission timers and the DH jobs.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -9,11 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "proto/ike/ike_int.h"
+#include "proto/ike/engine_int.h"
 
 /* ---- timers ---- */
 
-void ike_sa_update_timer(struct ike_sa *sa)
+void proto_ike_sa_update_timer(struct ike_sa *sa)
 {
 	uint64_t t = sa->p1.deadline;
 	if (sa->half_open && sa->expire && (!t || sa->expire < t))
@@ -28,7 +28,7 @@ void ike_sa_update_timer(struct ike_sa *sa)
 			t = sa->qm[i]->deadline;
 	if (t == sa->timer_armed)
 		return;
-	struct proto_ike_action *a = ike_q_push(sa->e);
+	struct proto_ike_action *a = proto_ike_q_push(sa->e);
 	if (!a)
 		return;
 	a->type = PROTO_IKE_ACT_TIMER;
@@ -39,16 +39,16 @@ void ike_sa_update_timer(struct ike_sa *sa)
 
 static void fail_p1(struct ike_sa *sa, enum proto_ike_reason r, const char *text)
 {
-	struct proto_ike_event *ev = ike_event_new(sa, PROTO_IKE_EV_P1_FAILED);
+	struct proto_ike_event *ev = proto_ike_event_new(sa, PROTO_IKE_EV_P1_FAILED);
 	/* The failure event carries the text; the daemon logs it at warning level. */
-	ike_log(sa->e, PROTO_LOG_DEBUG, "\"%s\" #%llu: phase 1 failed: %s", sa->conn->name,
+	proto_ike_log(sa->e, PROTO_LOG_DEBUG, "\"%s\" #%llu: phase 1 failed: %s", sa->conn->name,
 		(unsigned long long)sa->id, text);
 	if (ev) {
 		ev->reason = r;
 		snprintf(ev->text, sizeof(ev->text), "%s", text);
 	}
-	ike_push_event(sa->e, ev);
-	ike_sa_free(sa);
+	proto_ike_push_event(sa->e, ev);
+	proto_ike_sa_free(sa);
 }
 
 /* The conn whose retransmit settings x follows: a Quick Mode's own, else the ISAKMP SA's. */
@@ -87,7 +87,7 @@ static bool xchg_timeout(struct ike_sa *sa, struct ike_xchg *x, uint64_t now)
 		if (x == &sa->p1)
 			x->deadline = 0;
 		else
-			ike_xchg_retire(sa, x);
+			proto_ike_xchg_retire(sa, x);
 		return true;
 	}
 	if (now >= x->first_sent + retransmit_timeout_ms(xchg_conn(sa, x))) {
@@ -95,7 +95,7 @@ static bool xchg_timeout(struct ike_sa *sa, struct ike_xchg *x, uint64_t now)
 		int w = snprintf(text, sizeof(text),
 				 "no reply from the peer after %u transmissions over %llu ms in %s",
 				 x->tries, (unsigned long long)(now - x->first_sent),
-				 ike_state_name(x->state));
+				 proto_ike_state_name(x->state));
 		/* NAT-T moves phase 1 to UDP 4500 half way (RFC 3947 §4): a path that passes 500
 		 * and drops 4500 fails exactly here; say so, the explain command relies on it. */
 		if (w > 0 && (size_t)w < sizeof(text) && x == &sa->p1 && !sa->established &&
@@ -112,39 +112,39 @@ static bool xchg_timeout(struct ike_sa *sa, struct ike_xchg *x, uint64_t now)
 			fail_p1(sa, PROTO_IKE_E_TIMEOUT, text);
 			return false;
 		}
-		struct proto_ike_event *ev = ike_event_new(sa, PROTO_IKE_EV_P2_FAILED);
+		struct proto_ike_event *ev = proto_ike_event_new(sa, PROTO_IKE_EV_P2_FAILED);
 		if (ev) {
 			ev->reason = PROTO_IKE_E_TIMEOUT;
 			ev->conn_handle = x->qm->conn.handle;
 			ev->u.child.msgid = x->msgid;
 			snprintf(ev->text, sizeof(ev->text), "%s", text);
 		}
-		ike_push_event(sa->e, ev);
-		ike_xchg_clear(x);
+		proto_ike_push_event(sa->e, ev);
+		proto_ike_xchg_clear(x);
 		return true;
 	}
-	ike_push_send(sa, x->last_sent, x->last_len);
+	proto_ike_push_send(sa, x->last_sent, x->last_len);
 	sa->e->st.retransmits++;
 	x->tries++;
 	x->deadline = retransmit_deadline(sa, x, now, x->tries);
 	/* What `oakley up` shows while the peer is silent. Info for the exchanges we started only:
 	 * a responder's resends are what a flood of spoofed first messages leaves behind. */
 	uint64_t end = x->first_sent + retransmit_timeout_ms(xchg_conn(sa, x));
-	ike_log(sa->e, x->initiator ? PROTO_LOG_INFO : PROTO_LOG_DEBUG,
+	proto_ike_log(sa->e, x->initiator ? PROTO_LOG_INFO : PROTO_LOG_DEBUG,
 		"\"%s\" #%llu: no reply to %s yet: sent it again (send %u), waiting %llu ms "
 		"(giving up in %llu s)",
 		x->qm ? x->qm->conn.name : sa->conn->name, (unsigned long long)sa->id,
-		ike_state_name(x->state), x->tries, (unsigned long long)(x->deadline - now),
+		proto_ike_state_name(x->state), x->tries, (unsigned long long)(x->deadline - now),
 		(unsigned long long)(end > now ? (end - now + 999) / 1000 : 0));
 	return true;
 }
 
 void proto_ike_timer(struct proto_ike_engine *e, uint64_t sa_id)
 {
-	struct ike_sa *sa = ike_sa_by_id(e, sa_id);
+	struct ike_sa *sa = proto_ike_sa_by_id(e, sa_id);
 	if (!sa)
 		return;
-	uint64_t now = ike_now(e);
+	uint64_t now = proto_ike_now(e);
 	sa->timer_armed = 0; /* it fired */
 	if (sa->half_open && sa->expire && sa->expire <= now) {
 		fail_p1(sa, PROTO_IKE_E_TIMEOUT, "half-open negotiation timed out");
@@ -156,14 +156,14 @@ void proto_ike_timer(struct proto_ike_engine *e, uint64_t sa_id)
 		if (sa->qm[i] && sa->qm[i]->used && sa->qm[i]->deadline &&
 		    sa->qm[i]->deadline <= now)
 			xchg_timeout(sa, sa->qm[i], now);
-	ike_dpd_timer(sa, now);
-	ike_sa_update_timer(sa);
-	ike_qm_reclaim(sa);
+	proto_ike_dpd_timer(sa, now);
+	proto_ike_sa_update_timer(sa);
+	proto_ike_qm_reclaim(sa);
 }
 
 /* ---- failures, DH jobs ---- */
 
-void ike_fail(struct ike_ctx *c, enum proto_ike_reason r, const char *fmt, ...)
+void proto_ike_fail(struct ike_ctx *c, enum proto_ike_reason r, const char *fmt, ...)
 {
 	struct ike_sa *sa = c->sa;
 	bool p1 = c->x == &sa->p1;
@@ -174,41 +174,41 @@ void ike_fail(struct ike_ctx *c, enum proto_ike_reason r, const char *fmt, ...)
 	va_end(ap);
 	if (p1) {
 		if (c->notify)
-			ike_send_notify_plain(sa, c->notify);
+			proto_ike_send_notify_plain(sa, c->notify);
 		fail_p1(sa, r, text);
 		c->sa = NULL;
 		return;
 	}
-	ike_log(sa->e, PROTO_LOG_DEBUG, "\"%s\" #%llu: quick mode %08x failed: %s",
+	proto_ike_log(sa->e, PROTO_LOG_DEBUG, "\"%s\" #%llu: quick mode %08x failed: %s",
 		c->x->qm->conn.name, (unsigned long long)sa->id, c->x->msgid, text);
 	if (c->notify && !c->x->initiator) {
 		uint8_t spi[4];
 		uint32_t v = c->x->qm->chosen.spi_out;
 		for (int k = 0; k < 4; k++)
 			spi[k] = (uint8_t)(v >> (24 - 8 * k));
-		ike_send_info(sa, ISAKMP_PL_N,
+		proto_ike_send_info(sa, ISAKMP_PL_N,
 			      c->x->qm->chosen.prop.protocol ? c->x->qm->chosen.prop.protocol
 							     : PROTO_IPSEC_ESP,
 			      c->notify, spi, 4, 0, NULL, 0);
 	}
-	struct proto_ike_event *ev = ike_event_new(sa, PROTO_IKE_EV_P2_FAILED);
+	struct proto_ike_event *ev = proto_ike_event_new(sa, PROTO_IKE_EV_P2_FAILED);
 	if (ev) {
 		ev->reason = r;
 		ev->conn_handle = c->x->qm->conn.handle;
 		ev->u.child.msgid = c->x->msgid;
 		snprintf(ev->text, sizeof(ev->text), "%s", text);
 	}
-	ike_push_event(sa->e, ev);
+	proto_ike_push_event(sa->e, ev);
 }
 
-int ike_dh_start(struct ike_ctx *c, unsigned group, struct crypto_dh *dh, const uint8_t *peer,
+int proto_ike_dh_start(struct ike_ctx *c, unsigned group, struct crypto_dh *dh, const uint8_t *peer,
 		 size_t peer_len)
 {
 	struct proto_ike_dh_job *job = calloc(1, sizeof(*job));
 	struct proto_ike_action *a;
 	if (!job || peer_len > sizeof(job->peer))
 		goto fail;
-	if (!(a = ike_q_push(c->e)))
+	if (!(a = proto_ike_q_push(c->e)))
 		goto fail;
 	job->group = group;
 	job->sa_id = c->sa->id;
@@ -249,10 +249,10 @@ void proto_ike_dh_free(struct proto_ike_dh_job *job)
 
 void proto_ike_dh_done(struct proto_ike_engine *e, struct proto_ike_dh_job *job, bool ran)
 {
-	struct ike_sa *sa = ike_sa_by_id(e, job->sa_id);
+	struct ike_sa *sa = proto_ike_sa_by_id(e, job->sa_id);
 	struct ike_xchg *x = NULL;
 	if (sa)
-		x = job->msgid ? ike_qm_find(sa, job->msgid) : &sa->p1;
+		x = job->msgid ? proto_ike_qm_find(sa, job->msgid) : &sa->p1;
 	if (!x) {
 		proto_ike_dh_free(job);
 		return;
@@ -261,10 +261,10 @@ void proto_ike_dh_done(struct proto_ike_engine *e, struct proto_ike_dh_job *job,
 		job->result = -ECANCELED;
 	uint64_t id = sa->id;
 	struct ike_ctx c = {.e = e, .sa = sa, .x = x, .job = job};
-	ike_dispatch(&c, EV_DH);
+	proto_ike_dispatch(&c, EV_DH);
 	proto_ike_dh_free(job);
-	if ((sa = ike_sa_by_id(e, id)))
-		ike_qm_reclaim(sa);
+	if ((sa = proto_ike_sa_by_id(e, id)))
+		proto_ike_qm_reclaim(sa);
 }
 
 /* ---- dispatcher ---- */
@@ -273,11 +273,11 @@ static const struct ike_table *table_of(const struct ike_sa *sa, const struct ik
 {
 	switch (x->type) {
 	case ISAKMP_XCHG_IDPROT:
-		return sa->initiator ? &ike_mm_i_table : &ike_mm_r_table;
+		return sa->initiator ? &proto_ike_mm_i_table : &proto_ike_mm_r_table;
 	case ISAKMP_XCHG_AGGRESSIVE:
-		return sa->initiator ? &ike_am_i_table : &ike_am_r_table;
+		return sa->initiator ? &proto_ike_am_i_table : &proto_ike_am_r_table;
 	case ISAKMP_XCHG_QUICK:
-		return x->initiator ? &ike_qm_i_table : &ike_qm_r_table;
+		return x->initiator ? &proto_ike_qm_i_table : &proto_ike_qm_r_table;
 	}
 	return NULL;
 }
@@ -291,20 +291,20 @@ static bool payloads_ok(struct ike_sa *sa, const struct ike_row *row, const stru
 		const struct proto_payload *p = &m->pl[i];
 		if (!p->known)
 			continue;
-		uint8_t type = ike_pl_canonical(p->type); /* draft NAT-D/NAT-OA numbers */
+		uint8_t type = proto_ike_pl_canonical(p->type); /* draft NAT-D/NAT-OA numbers */
 		uint64_t bit = type < 64 ? PL(type) : 0;
 		if (!(bit & (row->allowed | row->required))) {
-			ike_log(sa->e, PROTO_LOG_INFO, "#%llu: unexpected %s payload in %s",
+			proto_ike_log(sa->e, PROTO_LOG_INFO, "#%llu: unexpected %s payload in %s",
 				(unsigned long long)sa->id,
 				proto_name(PROTO_NAMES_PAYLOAD, p->type),
-				ike_state_name(row->from));
+				proto_ike_state_name(row->from));
 			return false;
 		}
 		seen |= bit;
 	}
 	if ((seen & row->required) != row->required) {
-		ike_log(sa->e, PROTO_LOG_INFO, "#%llu: a required payload is missing in %s",
-			(unsigned long long)sa->id, ike_state_name(row->from));
+		proto_ike_log(sa->e, PROTO_LOG_INFO, "#%llu: a required payload is missing in %s",
+			(unsigned long long)sa->id, proto_ike_state_name(row->from));
 		return false;
 	}
 	return true;
@@ -317,11 +317,11 @@ static bool payloads_ok(struct ike_sa *sa, const struct ike_row *row, const stru
  * SA (the peer's retransmissions go to debug), and for a first message, which makes a new SA
  * each time and which anyone can send, at most once a second (the daemon counts every drop).
  */
-void ike_log_malformed(struct ike_sa *sa, const struct ike_xchg *x, bool enc, bool plain,
+void proto_ike_log_malformed(struct ike_sa *sa, const struct ike_xchg *x, bool enc, bool plain,
 		       const struct proto_msg *m)
 {
 	enum proto_log_level l = PROTO_LOG_INFO;
-	uint64_t now = ike_now(sa->e);
+	uint64_t now = proto_ike_now(sa->e);
 	if (sa->malformed_logged)
 		l = PROTO_LOG_DEBUG;
 	else if (x->state == S_MM_R_START || x->state == S_AM_R_START) {
@@ -332,12 +332,12 @@ void ike_log_malformed(struct ike_sa *sa, const struct ike_xchg *x, bool enc, bo
 	}
 	sa->malformed_logged = true;
 	if (plain)
-		ike_log(sa->e, l, "#%llu: message in %s dropped: not encrypted",
-			(unsigned long long)sa->id, ike_state_name(x->state));
+		proto_ike_log(sa->e, l, "#%llu: message in %s dropped: not encrypted",
+			(unsigned long long)sa->id, proto_ike_state_name(x->state));
 	else
-		ike_log(sa->e, l, "#%llu: %s message in %s dropped: %s at byte %zu",
+		proto_ike_log(sa->e, l, "#%llu: %s message in %s dropped: %s at byte %zu",
 			(unsigned long long)sa->id, enc ? "decrypted" : "malformed",
-			ike_state_name(x->state), proto_err_str(m->err),
+			proto_ike_state_name(x->state), proto_err_str(m->err),
 			m->err_offset + PROTO_HDR_LEN);
 }
 
@@ -356,13 +356,13 @@ static void send_out(struct ike_ctx *c, const struct ike_row *row, enum ike_ev e
 	x->out = NULL;
 	x->out_ready = false;
 	x->reply_to_rx = ev != EV_START;
-	ike_push_send(c->sa, x->last_sent, x->last_len);
+	proto_ike_push_send(c->sa, x->last_sent, x->last_len);
 	x->tries = 1;
-	x->first_sent = ike_now(c->e);
+	x->first_sent = proto_ike_now(c->e);
 	x->deadline = row->arm ? retransmit_deadline(c->sa, x, x->first_sent, 1) : 0;
 }
 
-void ike_dispatch(struct ike_ctx *c, enum ike_ev ev)
+void proto_ike_dispatch(struct ike_ctx *c, enum ike_ev ev)
 {
 	struct ike_sa *sa = c->sa;
 	struct ike_xchg *x = c->x;
@@ -377,8 +377,8 @@ void ike_dispatch(struct ike_ctx *c, enum ike_ev ev)
 			crypto_iv_state_discard(&x->iv);
 		c->e->st.drop_state++;
 		if (!row)
-			ike_log(c->e, PROTO_LOG_DEBUG, "#%llu: nothing to do in %s",
-				(unsigned long long)sa->id, ike_state_name(x->state));
+			proto_ike_log(c->e, PROTO_LOG_DEBUG, "#%llu: nothing to do in %s",
+				(unsigned long long)sa->id, proto_ike_state_name(x->state));
 		return;
 	}
 	enum ike_state from = x->state;
@@ -387,9 +387,9 @@ void ike_dispatch(struct ike_ctx *c, enum ike_ev ev)
 		return;
 	if (r == IKE_FAIL) {
 		if (c->sa && x != &sa->p1)
-			ike_xchg_clear(x);
+			proto_ike_xchg_clear(x);
 		if (c->sa)
-			ike_sa_update_timer(sa);
+			proto_ike_sa_update_timer(sa);
 		return;
 	}
 	if (x->has_iv)
@@ -399,8 +399,8 @@ void ike_dispatch(struct ike_ctx *c, enum ike_ev ev)
 		return;
 	}
 	x->state = row->to;
-	ike_log(c->e, PROTO_LOG_DEBUG, "#%llu: %s %08x: %s -> %s", (unsigned long long)sa->id,
-		t->name, x->msgid, ike_state_name(from), ike_state_name(row->to));
+	proto_ike_log(c->e, PROTO_LOG_DEBUG, "#%llu: %s %08x: %s -> %s", (unsigned long long)sa->id,
+		t->name, x->msgid, proto_ike_state_name(from), proto_ike_state_name(row->to));
 	if (r == IKE_WAIT)
 		x->deadline = 0;
 	else
@@ -408,30 +408,30 @@ void ike_dispatch(struct ike_ctx *c, enum ike_ev ev)
 	if (r == IKE_DONE)
 		x->deadline = 0;
 	if (r == IKE_DONE && x == &sa->p1)
-		ike_established(c);
+		proto_ike_established(c);
 	else if (r == IKE_DONE && x->initiator) {
-		x->deadline = ike_now(c->e) + IKE_QM_LINGER_MS;
-		ike_start_qms(sa); /* pairs that waited for a free slot */
+		x->deadline = proto_ike_now(c->e) + IKE_QM_LINGER_MS;
+		proto_ike_start_qms(sa); /* pairs that waited for a free slot */
 	} else if (r == IKE_DONE)
-		ike_xchg_retire(sa, x);
-	ike_sa_update_timer(sa);
+		proto_ike_xchg_retire(sa, x);
+	proto_ike_sa_update_timer(sa);
 }
 
-void ike_established(struct ike_ctx *c)
+void proto_ike_established(struct ike_ctx *c)
 {
 	struct ike_sa *sa = c->sa;
 	char buf[96], id[128], peer[64];
 	sa->established = true;
-	ike_sa_half_open_end(sa);
-	ike_p1_str(&sa->prop, buf, sizeof(buf));
-	ike_id_str(&sa->peer_id, id, sizeof(id));
-	ike_addr_str(&sa->peer, peer, sizeof(peer));
-	ike_log(c->e, PROTO_LOG_INFO,
+	proto_ike_sa_half_open_end(sa);
+	proto_ike_p1_str(&sa->prop, buf, sizeof(buf));
+	proto_ike_id_str(&sa->peer_id, id, sizeof(id));
+	proto_ike_addr_str(&sa->peer, peer, sizeof(peer));
+	proto_ike_log(c->e, PROTO_LOG_INFO,
 		"\"%s\" #%llu: ISAKMP SA established (%s mode) with %s, ID %s, as %s, %s",
 		sa->conn->name, (unsigned long long)sa->id,
 		sa->p1.type == ISAKMP_XCHG_AGGRESSIVE ? "aggressive" : "main", peer, id,
 		sa->initiator ? "initiator" : "responder", buf);
-	struct proto_ike_event *ev = ike_event_new(sa, PROTO_IKE_EV_P1_UP);
+	struct proto_ike_event *ev = proto_ike_event_new(sa, PROTO_IKE_EV_P1_UP);
 	if (ev) {
 		ev->u.p1.prop = sa->prop;
 		ev->u.p1.exchange = sa->p1.type;
@@ -448,14 +448,14 @@ void ike_established(struct ike_ctx *c)
 		memcpy(ev->u.p1.icookie, sa->icookie, 8);
 		memcpy(ev->u.p1.rcookie, sa->rcookie, 8);
 	}
-	ike_push_event(c->e, ev);
+	proto_ike_push_event(c->e, ev);
 	if (sa->peer_initial_contact)
-		ike_push_event(c->e, ike_event_new(sa, PROTO_IKE_EV_INITIAL_CONTACT));
+		proto_ike_push_event(c->e, proto_ike_event_new(sa, PROTO_IKE_EV_INITIAL_CONTACT));
 	if (sa->initiator)
-		ike_start_qms(sa);
+		proto_ike_start_qms(sa);
 }
 
-void ike_start_qms(struct ike_sa *sa)
+void proto_ike_start_qms(struct ike_sa *sa)
 {
 	if (!sa->initiator)
 		return; /* a responder's conn pairs are the peer's to start */
@@ -463,27 +463,27 @@ void ike_start_qms(struct ike_sa *sa)
 	unsigned nr = sa->conn->n_remote_ts ? sa->conn->n_remote_ts : 1;
 	for (; sa->qm_next_pair < nl * nr; sa->qm_next_pair++) {
 		uint32_t msgid = 0;
-		while (msgid == 0 || ike_qm_find(sa, msgid) || ike_msgid_done(sa, msgid))
-			ike_random(sa->e, (uint8_t *)&msgid, sizeof(msgid));
-		struct ike_xchg *x = ike_qm_new(sa, msgid, true);
+		while (msgid == 0 || proto_ike_qm_find(sa, msgid) || proto_ike_msgid_done(sa, msgid))
+			proto_ike_random(sa->e, (uint8_t *)&msgid, sizeof(msgid));
+		struct ike_xchg *x = proto_ike_qm_new(sa, msgid, true);
 		if (!x)
 			break; /* PROTO_IKE_QM_MAX in flight: the rest start as these finish */
 		unsigned li = sa->qm_next_pair / nr, ri = sa->qm_next_pair % nr;
 		if (sa->conn->n_local_ts) {
 			x->qm->ts_i = sa->conn->local_ts[li];
 		} else {
-			ike_ts_host(&sa->local, &x->qm->ts_i);
+			proto_ike_ts_host(&sa->local, &x->qm->ts_i);
 			x->qm->ts_i.proto = sa->conn->local_proto;
 			x->qm->ts_i.port = sa->conn->local_port;
 		}
 		if (sa->conn->n_remote_ts) {
 			x->qm->ts_r = sa->conn->remote_ts[ri];
 		} else {
-			ike_ts_host(&sa->peer, &x->qm->ts_r);
+			proto_ike_ts_host(&sa->peer, &x->qm->ts_r);
 			x->qm->ts_r.proto = sa->conn->remote_proto;
 			x->qm->ts_r.port = sa->conn->remote_port;
 		}
 		struct ike_ctx c = {.e = sa->e, .sa = sa, .x = x};
-		ike_dispatch(&c, EV_START);
+		proto_ike_dispatch(&c, EV_START);
 	}
 }

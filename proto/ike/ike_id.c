@@ -8,10 +8,10 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "proto/ike/ike_int.h"
+#include "proto/ike/engine_int.h"
 
 /* Our phase-1 ID: the conn's, or our address. */
-void ike_local_id(const struct ike_sa *sa, struct proto_ike_id *ret)
+void proto_ike_local_id(const struct ike_sa *sa, struct proto_ike_id *ret)
 {
 	if (sa->conn->local_id.type) {
 		*ret = sa->conn->local_id;
@@ -25,7 +25,7 @@ void ike_local_id(const struct ike_sa *sa, struct proto_ike_id *ret)
 }
 
 /* The ID payload body (type, protocol 0, port 0, data) as hashed in HASH_I/HASH_R. */
-size_t ike_id_body(const struct proto_ike_id *id, uint8_t *out, size_t cap)
+size_t proto_ike_id_body(const struct proto_ike_id *id, uint8_t *out, size_t cap)
 {
 	if (cap < 4u + id->len)
 		return 0;
@@ -35,7 +35,7 @@ size_t ike_id_body(const struct proto_ike_id *id, uint8_t *out, size_t cap)
 	return 4u + id->len;
 }
 
-bool ike_id_from_payload(const struct proto_payload *pl, struct proto_ike_id *ret)
+bool proto_ike_id_from_payload(const struct proto_payload *pl, struct proto_ike_id *ret)
 {
 	const struct proto_id *id = &pl->u.id;
 	if (id->data.len > PROTO_IKE_ID_MAX)
@@ -67,7 +67,7 @@ bool ike_id_from_payload(const struct proto_payload *pl, struct proto_ike_id *re
 
 /* True if got is acceptable where want is configured (type 0 accepts anything). FQDNs compare
  * case-insensitively (RFC 4343). */
-bool ike_id_match(const struct proto_ike_id *want, const struct proto_ike_id *got)
+bool proto_ike_id_match(const struct proto_ike_id *want, const struct proto_ike_id *got)
 {
 	if (want->type == 0)
 		return true;
@@ -89,7 +89,7 @@ bool ike_id_match(const struct proto_ike_id *want, const struct proto_ike_id *go
 }
 
 /* Printable form of an ID: non-printable bytes of FQDNs become '?'. */
-void ike_id_str(const struct proto_ike_id *id, char *buf, size_t len)
+void proto_ike_id_str(const struct proto_ike_id *id, char *buf, size_t len)
 {
 	char a[INET6_ADDRSTRLEN];
 	switch (id->type) {
@@ -120,7 +120,7 @@ void ike_id_str(const struct proto_ike_id *id, char *buf, size_t len)
 
 /* ---- traffic selectors ---- */
 
-void ike_ts_host(const struct proto_ike_addr *a, struct proto_ike_ts *ret)
+void proto_ike_ts_host(const struct proto_ike_addr *a, struct proto_ike_ts *ret)
 {
 	memset(ret, 0, sizeof(*ret));
 	ret->family = a->family;
@@ -130,7 +130,7 @@ void ike_ts_host(const struct proto_ike_addr *a, struct proto_ike_ts *ret)
 }
 
 /* IDci/IDcr for a selector: a host as ADDR, a prefix as ADDR_SUBNET, else ADDR_RANGE. */
-void ike_put_ts(struct proto_builder *b, const struct proto_ike_ts *ts)
+void proto_ike_put_ts(struct proto_builder *b, const struct proto_ike_ts *ts)
 {
 	bool v6 = ts->family == AF_INET6;
 	size_t al = v6 ? 16 : 4;
@@ -159,7 +159,7 @@ void ike_put_ts(struct proto_builder *b, const struct proto_ike_ts *ts)
 	proto_put_id(b, type, ts->proto, ts->port, data, 2 * al);
 }
 
-bool ike_ts_from_payload(const struct proto_payload *pl, struct proto_ike_ts *ret)
+bool proto_ike_ts_from_payload(const struct proto_payload *pl, struct proto_ike_ts *ret)
 {
 	struct proto_id_net net;
 	if (proto_id_to_net(&pl->u.id, &net) != PROTO_OK)
@@ -174,7 +174,7 @@ bool ike_ts_from_payload(const struct proto_payload *pl, struct proto_ike_ts *re
 	return true;
 }
 
-void ike_ts_str(const struct proto_ike_ts *ts, char *buf, size_t len)
+void proto_ike_ts_str(const struct proto_ike_ts *ts, char *buf, size_t len)
 {
 	char a[INET6_ADDRSTRLEN], z[INET6_ADDRSTRLEN];
 	inet_ntop(ts->family, ts->from, a, sizeof(a));
@@ -186,7 +186,7 @@ void ike_ts_str(const struct proto_ike_ts *ts, char *buf, size_t len)
 	snprintf(buf, len, "%s-%s[%u/%u]", a, z, ts->proto, ts->port);
 }
 
-void ike_addr_str(const struct proto_ike_addr *a, char *buf, size_t len)
+void proto_ike_addr_str(const struct proto_ike_addr *a, char *buf, size_t len)
 {
 	char t[INET6_ADDRSTRLEN];
 	if (!inet_ntop(a->family, a->addr, t, sizeof(t)))

@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "proto/ike/ike_int.h"
+#include "proto/ike/engine_int.h"
 
 /* RFC 3706 §5 (DPD) and RFC 3947 §3.1 (NAT-T: MD5("RFC 3947") = 4a131c81...e95452f; note the
  * last byte is 0x2f, as tshark and strongSwan recognise it). The draft NAT-T IDs older peers send
@@ -27,20 +27,20 @@ static const uint8_t vid_natt[16] = {0x4a, 0x13, 0x1c, 0x81, 0x07, 0x03, 0x58, 0
 				     0x5c, 0x57, 0x28, 0xf2, 0x0e, 0x95, 0x45, 0x2f};
 
 /* Our vendor IDs: DPD, and NAT-T unless the conn turned it off (encapsulation=no). */
-void ike_vid_put(const struct ike_sa *sa, struct proto_builder *b)
+void proto_ike_vid_put(const struct ike_sa *sa, struct proto_builder *b)
 {
 	proto_put_vid(b, vid_dpd, sizeof(vid_dpd));
 	if (!sa->conn->no_natt)
 		proto_put_vid(b, vid_natt, sizeof(vid_natt));
 }
 
-void ike_vid_scan(struct ike_sa *sa, const struct proto_msg *m)
+void proto_ike_vid_scan(struct ike_sa *sa, const struct proto_msg *m)
 {
 	const struct proto_payload *v;
 	for (unsigned i = 0; (v = proto_msg_find(m, ISAKMP_PL_VID, i)); i++) {
 		if (v->u.data.len == 16 && memcmp(v->u.data.p, vid_dpd, 16) == 0)
 			sa->peer_dpd = true;
-		ike_natt_vid(sa, v->u.data.p, v->u.data.len);
+		proto_ike_natt_vid(sa, v->u.data.p, v->u.data.len);
 	}
 }
 
@@ -62,7 +62,7 @@ static void plain_notify(struct ike_sa *sa, const struct proto_msg *m)
 	bool psk = t == ISAKMP_N_AUTHENTICATION_FAILED || t == ISAKMP_N_INVALID_HASH_INFORMATION ||
 		   (t == ISAKMP_N_PAYLOAD_MALFORMED && sa->keys_ready);
 	struct ike_ctx c = {.e = sa->e, .sa = sa, .x = &sa->p1};
-	ike_fail(&c,
+	proto_ike_fail(&c,
 		 t == ISAKMP_N_NO_PROPOSAL_CHOSEN	? PROTO_IKE_E_NO_PROPOSAL
 		 : psk					? PROTO_IKE_E_AUTH
 		 : t == ISAKMP_N_INVALID_ID_INFORMATION ? PROTO_IKE_E_ID
@@ -81,10 +81,10 @@ static bool handle_delete(struct ike_sa *sa, const struct proto_payload *pl)
 			const uint8_t *spi = proto_delete_spi(d, i);
 			if (spi && memcmp(spi, sa->icookie, 8) == 0 &&
 			    memcmp(spi + 8, sa->rcookie, 8) == 0) {
-				ike_log(sa->e, PROTO_LOG_INFO,
+				proto_ike_log(sa->e, PROTO_LOG_INFO,
 					"\"%s\" #%llu: peer deleted the ISAKMP SA", sa->conn->name,
 					(unsigned long long)sa->id);
-				ike_sa_free(sa);
+				proto_ike_sa_free(sa);
 				return false;
 			}
 		}
@@ -92,7 +92,7 @@ static bool handle_delete(struct ike_sa *sa, const struct proto_payload *pl)
 	}
 	if (d->spi_size != 4)
 		return true;
-	struct proto_ike_event *ev = ike_event_new(sa, PROTO_IKE_EV_DELETE);
+	struct proto_ike_event *ev = proto_ike_event_new(sa, PROTO_IKE_EV_DELETE);
 	if (!ev)
 		return true;
 	ev->u.del.protocol = d->protocol;
@@ -101,7 +101,7 @@ static bool handle_delete(struct ike_sa *sa, const struct proto_payload *pl)
 		if (spi)
 			ev->u.del.spis[ev->u.del.n_spis++] = be32(spi);
 	}
-	ike_push_event(sa->e, ev);
+	proto_ike_push_event(sa->e, ev);
 	return true;
 }
 
@@ -115,13 +115,13 @@ static void handle_notify(struct ike_sa *sa, const struct proto_payload *pl)
 		/* RFC 3706 §5: the SPI is CKY-I | CKY-R (some peers send none) */
 		if (n->spi.len && (n->spi.len != 16 || memcmp(n->spi.p, spi, 16) != 0))
 			return;
-		ike_send_info(sa, ISAKMP_PL_N, PROTO_ISAKMP, ISAKMP_N_R_U_THERE_ACK, spi, 16, 0,
+		proto_ike_send_info(sa, ISAKMP_PL_N, PROTO_ISAKMP, ISAKMP_N_R_U_THERE_ACK, spi, 16, 0,
 			      n->data.p, 4);
 		return;
 	}
 	if (n->type == ISAKMP_N_R_U_THERE_ACK) {
 		if (n->data.len == 4)
-			ike_dpd_ack(sa, be32(n->data.p));
+			proto_ike_dpd_ack(sa, be32(n->data.p));
 		return;
 	}
 	if (n->type < 8192 && n->spi.len == 4) {
@@ -134,25 +134,25 @@ static void handle_notify(struct ike_sa *sa, const struct proto_payload *pl)
 				continue;
 			char name[48];
 			struct ike_ctx c = {.e = sa->e, .sa = sa, .x = x};
-			ike_fail(&c,
+			proto_ike_fail(&c,
 				 n->type == ISAKMP_N_NO_PROPOSAL_CHOSEN ? PROTO_IKE_E_NO_PROPOSAL
 									: PROTO_IKE_E_PEER_NOTIFY,
 				 "the peer sent %s",
 				 proto_name_buf(PROTO_NAMES_NOTIFY, n->type, name, sizeof(name)));
-			ike_xchg_clear(x);
-			ike_sa_update_timer(sa);
+			proto_ike_xchg_clear(x);
+			proto_ike_sa_update_timer(sa);
 			return;
 		}
 	}
 	struct proto_ike_event *ev =
-		ike_event_new(sa, n->type == ISAKMP_N_INITIAL_CONTACT ? PROTO_IKE_EV_INITIAL_CONTACT
+		proto_ike_event_new(sa, n->type == ISAKMP_N_INITIAL_CONTACT ? PROTO_IKE_EV_INITIAL_CONTACT
 								      : PROTO_IKE_EV_NOTIFY);
 	if (!ev)
 		return;
 	ev->u.notify.type = n->type;
 	ev->u.notify.protocol = n->protocol;
 	ev->u.notify.spi = n->spi.len == 4 ? be32(n->spi.p) : 0;
-	ike_push_event(sa->e, ev);
+	proto_ike_push_event(sa->e, ev);
 }
 
 /* An encrypted informational we cannot read while we wait for the peer's authentication: the
@@ -164,22 +164,22 @@ static void undecryptable_in_phase1(struct ike_sa *sa)
 	     sa->p1.state != S_AM_R2_SENT))
 		return;
 	struct ike_ctx c = {.e = sa->e, .sa = sa, .x = &sa->p1};
-	ike_fail(
+	proto_ike_fail(
 		&c, PROTO_IKE_E_AUTH,
 		"the peer answered with an encrypted notify we cannot decrypt: the pre-shared keys "
 		"probably differ");
 }
 
 /* Returns true for an authenticated (HASH(1) verified) informational. */
-bool ike_info_input(struct ike_sa *sa, const struct proto_header *h, uint8_t *body, size_t len)
+bool proto_ike_info_input(struct ike_sa *sa, const struct proto_header *h, uint8_t *body, size_t len)
 {
 	struct ike_xchg x = {.used = true, .type = ISAKMP_XCHG_INFO, .msgid = h->msgid};
 	struct proto_msg *m = malloc(sizeof(*m));
 	bool enc = h->flags & ISAKMP_FLAG_E, ok = false;
 	if (!m)
 		return false;
-	if (enc && (!sa->keys_ready || !ike_iv_phase2(sa, h->msgid, &x.iv) ||
-		    ike_decrypt(sa, &x.iv, body, len) < 0)) {
+	if (enc && (!sa->keys_ready || !proto_ike_iv_phase2(sa, h->msgid, &x.iv) ||
+		    proto_ike_decrypt(sa, &x.iv, body, len) < 0)) {
 		sa->e->st.drop_malformed++;
 		goto out;
 	}
@@ -200,8 +200,8 @@ bool ike_info_input(struct ike_sa *sa, const struct proto_header *h, uint8_t *bo
 			    .msg = m,
 			    .body = body,
 			    .body_len = len - m->padding};
-	if (!ike_qm_verify_hash(&c, IKE_HASH_INFO)) {
-		ike_log(sa->e, PROTO_LOG_INFO, "#%llu: informational with a bad HASH(1) dropped",
+	if (!proto_ike_qm_verify_hash(&c, IKE_HASH_INFO)) {
+		proto_ike_log(sa->e, PROTO_LOG_INFO, "#%llu: informational with a bad HASH(1) dropped",
 			(unsigned long long)sa->id);
 		sa->e->st.drop_malformed++;
 		undecryptable_in_phase1(sa);
@@ -214,7 +214,7 @@ bool ike_info_input(struct ike_sa *sa, const struct proto_header *h, uint8_t *bo
 		 * not which ID it is (a PSK may be shared): it may report an error, nothing more:
 		 * no Delete, INITIAL-CONTACT or DPD until phase 1 is established. */
 		if (!sa->established && (pl->type != ISAKMP_PL_N || pl->u.n.type >= 8192)) {
-			ike_log(sa->e, PROTO_LOG_DEBUG,
+			proto_ike_log(sa->e, PROTO_LOG_DEBUG,
 				"#%llu: %s before phase 1 is established ignored",
 				(unsigned long long)sa->id,
 				pl->type == ISAKMP_PL_D ? "delete" : "status notify");
@@ -241,15 +241,15 @@ static void dpd_send(struct ike_sa *sa)
 	sa->dpd_seq++;
 	for (int k = 0; k < 4; k++)
 		seq[k] = (uint8_t)(sa->dpd_seq >> (24 - 8 * k));
-	ike_send_info(sa, ISAKMP_PL_N, PROTO_ISAKMP, ISAKMP_N_R_U_THERE, spi, 16, 0, seq, 4);
-	sa->dpd_resend = ike_now(sa->e) + PROTO_IKE_DPD_RESEND_MS;
+	proto_ike_send_info(sa, ISAKMP_PL_N, PROTO_ISAKMP, ISAKMP_N_R_U_THERE, spi, 16, 0, seq, 4);
+	sa->dpd_resend = proto_ike_now(sa->e) + PROTO_IKE_DPD_RESEND_MS;
 	if (sa->dpd_resend > sa->dpd_expire)
 		sa->dpd_resend = sa->dpd_expire;
 }
 
 int proto_ike_dpd_probe(struct proto_ike_engine *e, uint64_t sa_id, uint32_t timeout_ms)
 {
-	struct ike_sa *sa = ike_sa_by_id(e, sa_id);
+	struct ike_sa *sa = proto_ike_sa_by_id(e, sa_id);
 	if (!sa || !sa->established)
 		return -ENOENT;
 	if (!sa->peer_dpd)
@@ -258,49 +258,49 @@ int proto_ike_dpd_probe(struct proto_ike_engine *e, uint64_t sa_id, uint32_t tim
 		return -EALREADY;
 	if (sa->dpd_seq == 0) {
 		/* §5.4: a random first sequence number, kept below 2^31 so it never wraps */
-		ike_random(e, (uint8_t *)&sa->dpd_seq, sizeof(sa->dpd_seq));
+		proto_ike_random(e, (uint8_t *)&sa->dpd_seq, sizeof(sa->dpd_seq));
 		sa->dpd_seq = (sa->dpd_seq & 0x7fffffffu) | 1;
 	}
 	sa->dpd_pending = true;
 	sa->dpd_first = sa->dpd_seq + 1;
-	sa->dpd_expire = ike_now(e) + timeout_ms;
+	sa->dpd_expire = proto_ike_now(e) + timeout_ms;
 	dpd_send(sa);
-	ike_sa_update_timer(sa);
+	proto_ike_sa_update_timer(sa);
 	return 0;
 }
 
 /* An authenticated R-U-THERE-ACK: it must answer one of this probe's R-U-THEREs (§5.5). */
-void ike_dpd_ack(struct ike_sa *sa, uint32_t seq)
+void proto_ike_dpd_ack(struct ike_sa *sa, uint32_t seq)
 {
 	if (!sa->dpd_pending || seq < sa->dpd_first || seq > sa->dpd_seq) {
-		ike_log(sa->e, PROTO_LOG_DEBUG, "#%llu: R-U-THERE-ACK %u ignored (not expected)",
+		proto_ike_log(sa->e, PROTO_LOG_DEBUG, "#%llu: R-U-THERE-ACK %u ignored (not expected)",
 			(unsigned long long)sa->id, seq);
 		return;
 	}
 	sa->dpd_pending = false;
-	struct proto_ike_event *ev = ike_event_new(sa, PROTO_IKE_EV_DPD_ACK);
+	struct proto_ike_event *ev = proto_ike_event_new(sa, PROTO_IKE_EV_DPD_ACK);
 	if (ev)
 		ev->u.dpd.seq = seq;
-	ike_push_event(sa->e, ev);
-	ike_sa_update_timer(sa);
+	proto_ike_push_event(sa->e, ev);
+	proto_ike_sa_update_timer(sa);
 }
 
 /* The SA's timer fired: resend R-U-THERE, or declare the peer dead. */
-void ike_dpd_timer(struct ike_sa *sa, uint64_t now)
+void proto_ike_dpd_timer(struct ike_sa *sa, uint64_t now)
 {
 	if (!sa->dpd_pending)
 		return;
 	if (now >= sa->dpd_expire) {
 		sa->dpd_pending = false;
-		ike_log(sa->e, PROTO_LOG_INFO, "\"%s\" #%llu: DPD: no answer from the peer",
+		proto_ike_log(sa->e, PROTO_LOG_INFO, "\"%s\" #%llu: DPD: no answer from the peer",
 			sa->conn->name, (unsigned long long)sa->id);
-		struct proto_ike_event *ev = ike_event_new(sa, PROTO_IKE_EV_DPD_DEAD);
+		struct proto_ike_event *ev = proto_ike_event_new(sa, PROTO_IKE_EV_DPD_DEAD);
 		if (ev) {
 			ev->u.dpd.seq = sa->dpd_seq;
 			ev->reason = PROTO_IKE_E_TIMEOUT;
 			snprintf(ev->text, sizeof(ev->text), "no R-U-THERE-ACK from the peer");
 		}
-		ike_push_event(sa->e, ev);
+		proto_ike_push_event(sa->e, ev);
 		return;
 	}
 	if (now >= sa->dpd_resend)

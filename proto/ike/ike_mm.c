@@ -18,15 +18,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "proto/ike/ike_int.h"
+#include "proto/ike/engine_int.h"
 
 /* Stores our new DH value (keygen result of the job) as g^xi or g^xr. */
-bool ike_take_public(struct ike_ctx *c, uint8_t *gx)
+bool proto_ike_take_public(struct ike_ctx *c, uint8_t *gx)
 {
 	struct ike_sa *sa = c->sa;
 	size_t n = crypto_dh_public_len(sa->prop.group);
 	if (c->job->result < 0 || !c->job->dh || crypto_dh_public(c->job->dh, gx, n) < 0) {
-		ike_fail(c, PROTO_IKE_E_DH, "Diffie-Hellman computation failed (%d)",
+		proto_ike_fail(c, PROTO_IKE_E_DH, "Diffie-Hellman computation failed (%d)",
 			 c->job->result);
 		return false;
 	}
@@ -35,13 +35,13 @@ bool ike_take_public(struct ike_ctx *c, uint8_t *gx)
 }
 
 /* Stores the peer's KE data; its length must match the group. */
-bool ike_take_peer_ke(struct ike_ctx *c, uint8_t *gx)
+bool proto_ike_take_peer_ke(struct ike_ctx *c, uint8_t *gx)
 {
 	const struct proto_payload *ke = proto_msg_find(c->msg, ISAKMP_PL_KE, 0);
 	size_t n = crypto_dh_public_len(c->sa->prop.group);
 	if (ke->u.data.len != n) {
 		c->notify = ISAKMP_N_INVALID_KEY_INFORMATION;
-		ike_fail(c, PROTO_IKE_E_DH, "KE payload of %zu bytes, group %u needs %zu",
+		proto_ike_fail(c, PROTO_IKE_E_DH, "KE payload of %zu bytes, group %u needs %zu",
 			 ke->u.data.len, c->sa->prop.group, n);
 		return false;
 	}
@@ -51,7 +51,7 @@ bool ike_take_peer_ke(struct ike_ctx *c, uint8_t *gx)
 }
 
 /* Copies the peer's nonce. */
-bool ike_take_nonce(struct ike_ctx *c, uint8_t *out, size_t *ret_len)
+bool proto_ike_take_nonce(struct ike_ctx *c, uint8_t *out, size_t *ret_len)
 {
 	const struct proto_payload *n = proto_msg_find(c->msg, ISAKMP_PL_NONCE, 0);
 	if (n->u.data.len < PROTO_NONCE_MIN || n->u.data.len > PROTO_NONCE_MAX)
@@ -62,11 +62,11 @@ bool ike_take_nonce(struct ike_ctx *c, uint8_t *out, size_t *ret_len)
 }
 
 /* The shared secret of the finished job into sa->gxy. */
-bool ike_take_shared(struct ike_ctx *c)
+bool proto_ike_take_shared(struct ike_ctx *c)
 {
 	struct ike_sa *sa = c->sa;
 	if (c->job->result < 0 || c->job->shared_len > sizeof(sa->n->gxy)) {
-		ike_fail(c, PROTO_IKE_E_DH,
+		proto_ike_fail(c, PROTO_IKE_E_DH,
 			 "Diffie-Hellman failed: the peer's public value is invalid");
 		return false;
 	}
@@ -76,56 +76,56 @@ bool ike_take_shared(struct ike_ctx *c)
 }
 
 /* Derives the keys with the PSK of (our ID, the peer's ID or NULL). */
-bool ike_psk_keys(struct ike_ctx *c, const struct proto_ike_id *remote)
+bool proto_ike_psk_keys(struct ike_ctx *c, const struct proto_ike_id *remote)
 {
 	struct ike_sa *sa = c->sa;
 	struct proto_ike_id local;
 	uint8_t psk[PROTO_IKE_PSK_MAX];
 	size_t psk_len = 0;
-	ike_local_id(sa, &local);
+	proto_ike_local_id(sa, &local);
 	int r = c->e->pol.get_psk ? c->e->pol.get_psk(c->e->pol.ctx, sa->conn, &local, remote, psk,
 						      sizeof(psk), &psk_len)
 				  : -1;
-	bool ok = r == 0 && psk_len <= sizeof(psk) && ike_keys_derive(c, psk, psk_len);
+	bool ok = r == 0 && psk_len <= sizeof(psk) && proto_ike_keys_derive(c, psk, psk_len);
 	explicit_bzero(psk, sizeof(psk));
 	if (!ok)
-		ike_fail(c, r ? PROTO_IKE_E_POLICY : PROTO_IKE_E_INTERNAL,
+		proto_ike_fail(c, r ? PROTO_IKE_E_POLICY : PROTO_IKE_E_INTERNAL,
 			 r ? "no pre-shared key for this peer" : "key derivation failed");
 	return ok;
 }
 
 /* Our ID payload body into idi_b/idr_b. */
-void ike_set_own_id(struct ike_sa *sa, uint8_t *out, size_t *ret_len)
+void proto_ike_set_own_id(struct ike_sa *sa, uint8_t *out, size_t *ret_len)
 {
 	struct proto_ike_id id;
-	ike_local_id(sa, &id);
-	*ret_len = ike_id_body(&id, out, 4 + PROTO_IKE_ID_MAX);
+	proto_ike_local_id(sa, &id);
+	*ret_len = proto_ike_id_body(&id, out, 4 + PROTO_IKE_ID_MAX);
 }
 
 /* Reads the peer's ID payload and checks it against the conn. */
-bool ike_take_peer_id(struct ike_ctx *c, uint8_t *id_b, size_t *ret_len)
+bool proto_ike_take_peer_id(struct ike_ctx *c, uint8_t *id_b, size_t *ret_len)
 {
 	struct ike_sa *sa = c->sa;
 	const struct proto_payload *pl = proto_msg_find(c->msg, ISAKMP_PL_ID, 0);
 	char got[128], want[128];
-	if (!ike_id_from_payload(pl, &sa->peer_id) || pl->body.len > 4 + PROTO_IKE_ID_MAX) {
+	if (!proto_ike_id_from_payload(pl, &sa->peer_id) || pl->body.len > 4 + PROTO_IKE_ID_MAX) {
 		c->notify = ISAKMP_N_INVALID_ID_INFORMATION;
-		ike_fail(c, PROTO_IKE_E_ID, "the peer's ID payload is not a usable phase-1 ID");
+		proto_ike_fail(c, PROTO_IKE_E_ID, "the peer's ID payload is not a usable phase-1 ID");
 		return false;
 	}
 	/* a responder chose its conn by address: another conn may fit the ID (same PSK, which the
 	 * HASH check then proves) */
 	struct proto_ike_conn other;
-	if (!sa->initiator && !ike_id_match(&sa->conn->remote_id, &sa->peer_id) &&
+	if (!sa->initiator && !proto_ike_id_match(&sa->conn->remote_id, &sa->peer_id) &&
 	    c->e->pol.find_p1 &&
 	    c->e->pol.find_p1(c->e->pol.ctx, &sa->local, &sa->peer, &sa->peer_id, &other) == 0 &&
-	    ike_id_match(&other.remote_id, &sa->peer_id))
+	    proto_ike_id_match(&other.remote_id, &sa->peer_id))
 		*sa->conn = other;
-	if (!ike_id_match(&sa->conn->remote_id, &sa->peer_id)) {
-		ike_id_str(&sa->peer_id, got, sizeof(got));
-		ike_id_str(&sa->conn->remote_id, want, sizeof(want));
+	if (!proto_ike_id_match(&sa->conn->remote_id, &sa->peer_id)) {
+		proto_ike_id_str(&sa->peer_id, got, sizeof(got));
+		proto_ike_id_str(&sa->conn->remote_id, want, sizeof(want));
 		c->notify = ISAKMP_N_INVALID_ID_INFORMATION;
-		ike_fail(c, PROTO_IKE_E_ID, "the peer's ID %s does not match the expected %s", got,
+		proto_ike_fail(c, PROTO_IKE_E_ID, "the peer's ID %s does not match the expected %s", got,
 			 want);
 		return false;
 	}
@@ -135,18 +135,18 @@ bool ike_take_peer_id(struct ike_ctx *c, uint8_t *id_b, size_t *ret_len)
 }
 
 /* Verifies the peer's HASH_I/HASH_R against ours. */
-bool ike_check_auth(struct ike_ctx *c, const uint8_t *got, size_t len, bool hash_i)
+bool proto_ike_check_auth(struct ike_ctx *c, const uint8_t *got, size_t len, bool hash_i)
 {
 	uint8_t want[CRYPTO_HASH_MAX_LEN];
 	uint8_t d = 0;
-	bool ok = len == c->sa->keys.prf_len && ike_auth_hash(c->sa, hash_i, want);
+	bool ok = len == c->sa->keys.prf_len && proto_ike_auth_hash(c->sa, hash_i, want);
 	for (size_t i = 0; ok && i < len; i++)
 		d |= want[i] ^ got[i];
 	explicit_bzero(want, sizeof(want));
 	if (ok && d == 0)
 		return true;
 	c->notify = ISAKMP_N_INVALID_HASH_INFORMATION;
-	ike_fail(c, PROTO_IKE_E_AUTH, "%s mismatch: the pre-shared keys probably differ",
+	proto_ike_fail(c, PROTO_IKE_E_AUTH, "%s mismatch: the pre-shared keys probably differ",
 		 hash_i ? "HASH_I" : "HASH_R");
 	return false;
 }
@@ -157,14 +157,14 @@ bool ike_check_auth(struct ike_ctx *c, const uint8_t *got, size_t len, bool hash
 static enum ike_ret mm_i_start_send_i1(struct ike_ctx *c)
 {
 	struct proto_builder b;
-	ike_msg_begin(c, &b, false);
+	proto_ike_msg_begin(c, &b, false);
 	size_t sa_off = b.len;
-	ike_put_p1_sa(&b, c->sa->conn, 0);
-	ike_vid_put(c->sa, &b);
-	if (!ike_msg_end(c, &b))
+	proto_ike_put_p1_sa(&b, c->sa->conn, 0);
+	proto_ike_vid_put(c->sa, &b);
+	if (!proto_ike_msg_end(c, &b))
 		return IKE_DROP;
 	size_t sa_len = (size_t)c->x->out[sa_off + 2] << 8 | c->x->out[sa_off + 3];
-	ike_save_sai(c->sa, c->x->out + sa_off + PROTO_GENERIC_LEN, sa_len - PROTO_GENERIC_LEN);
+	proto_ike_save_sai(c->sa, c->x->out + sa_off + PROTO_GENERIC_LEN, sa_len - PROTO_GENERIC_LEN);
 	return IKE_NEXT;
 }
 
@@ -172,12 +172,12 @@ static enum ike_ret mm_i_start_send_i1(struct ike_ctx *c)
 static enum ike_ret mm_i_recv_r1_start_dh(struct ike_ctx *c)
 {
 	const struct proto_payload *sa = proto_msg_find(c->msg, ISAKMP_PL_SA, 0);
-	if (!ike_p1_reply_ok(c, &sa->u.sa))
+	if (!proto_ike_p1_reply_ok(c, &sa->u.sa))
 		return IKE_FAIL;
-	ike_vid_scan(c->sa, c->msg);
-	if (!ike_natt_agree(c))
+	proto_ike_vid_scan(c->sa, c->msg);
+	if (!proto_ike_natt_agree(c))
 		return IKE_FAIL;
-	if (ike_dh_start(c, c->sa->prop.group, NULL, NULL, 0) < 0)
+	if (proto_ike_dh_start(c, c->sa->prop.group, NULL, NULL, 0) < 0)
 		return IKE_DROP;
 	return IKE_WAIT;
 }
@@ -187,17 +187,17 @@ static enum ike_ret mm_i_dh_send_i3(struct ike_ctx *c)
 {
 	struct ike_sa *sa = c->sa;
 	struct proto_builder b;
-	if (!ike_take_public(c, sa->n->gxi))
+	if (!proto_ike_take_public(c, sa->n->gxi))
 		return IKE_FAIL;
 	sa->n->dh = c->job->dh;
 	c->job->dh = NULL;
 	sa->n->ni_len = IKE_NONCE_LEN;
-	ike_random(c->e, sa->n->ni, sa->n->ni_len);
-	ike_msg_begin(c, &b, false);
+	proto_ike_random(c->e, sa->n->ni, sa->n->ni_len);
+	proto_ike_msg_begin(c, &b, false);
 	proto_put_ke(&b, sa->n->gxi, sa->n->gx_len);
 	proto_put_nonce(&b, sa->n->ni, sa->n->ni_len);
-	ike_natd_put(sa, &b);
-	return ike_msg_end(c, &b) ? IKE_NEXT : IKE_DROP;
+	proto_ike_natd_put(sa, &b);
+	return proto_ike_msg_end(c, &b) ? IKE_NEXT : IKE_DROP;
 }
 
 /* HDR, KE, Nr <-- : compute g^xy */
@@ -205,16 +205,16 @@ static enum ike_ret mm_i_recv_r3_start_dh(struct ike_ctx *c)
 {
 	struct ike_sa *sa = c->sa;
 	size_t own = sa->n->gx_len;
-	if (!ike_take_nonce(c, sa->n->nr, &sa->n->nr_len))
+	if (!proto_ike_take_nonce(c, sa->n->nr, &sa->n->nr_len))
 		return IKE_DROP;
-	if (!ike_take_peer_ke(c, sa->n->gxr))
+	if (!proto_ike_take_peer_ke(c, sa->n->gxr))
 		return IKE_FAIL;
 	if (sa->n->gx_len != own)
 		return IKE_DROP;
-	ike_natd_check(c);
+	proto_ike_natd_check(c);
 	struct crypto_dh *dh = sa->n->dh;
 	sa->n->dh = NULL;
-	if (ike_dh_start(c, sa->prop.group, dh, sa->n->gxr, sa->n->gx_len) < 0)
+	if (proto_ike_dh_start(c, sa->prop.group, dh, sa->n->gxr, sa->n->gx_len) < 0)
 		return IKE_DROP;
 	return IKE_WAIT;
 }
@@ -225,15 +225,15 @@ static enum ike_ret mm_i_dh_send_i5(struct ike_ctx *c)
 	struct ike_sa *sa = c->sa;
 	struct proto_builder b;
 	uint8_t hash[CRYPTO_HASH_MAX_LEN], spi[16];
-	if (!ike_take_shared(c))
+	if (!proto_ike_take_shared(c))
 		return IKE_FAIL;
-	if (!ike_psk_keys(c, sa->conn->remote_id.type ? &sa->conn->remote_id : NULL))
+	if (!proto_ike_psk_keys(c, sa->conn->remote_id.type ? &sa->conn->remote_id : NULL))
 		return IKE_FAIL;
-	ike_set_own_id(sa, sa->n->idi_b, &sa->n->idi_b_len);
-	if (!ike_auth_hash(sa, true, hash))
+	proto_ike_set_own_id(sa, sa->n->idi_b, &sa->n->idi_b_len);
+	if (!proto_ike_auth_hash(sa, true, hash))
 		return IKE_DROP;
-	ike_natt_float(sa); /* RFC 3947 §4: MM5 on, from and to the NAT-T port */
-	ike_msg_begin(c, &b, true);
+	proto_ike_natt_float(sa); /* RFC 3947 §4: MM5 on, from and to the NAT-T port */
+	proto_ike_msg_begin(c, &b, true);
 	proto_put_id(&b, sa->n->idi_b[0], 0, 0, sa->n->idi_b + 4, sa->n->idi_b_len - 4);
 	proto_put_hash(&b, hash, sa->keys.prf_len);
 	if (sa->conn->initial_contact) {
@@ -243,7 +243,7 @@ static enum ike_ret mm_i_dh_send_i5(struct ike_ctx *c)
 				 16, NULL, 0);
 	}
 	explicit_bzero(hash, sizeof(hash));
-	return ike_msg_end(c, &b) ? IKE_NEXT : IKE_DROP;
+	return proto_ike_msg_end(c, &b) ? IKE_NEXT : IKE_DROP;
 }
 
 /* HDR*, IDir, HASH_R <-- : established */
@@ -251,8 +251,8 @@ static enum ike_ret mm_i_recv_r5_done(struct ike_ctx *c)
 {
 	struct ike_sa *sa = c->sa;
 	const struct proto_payload *h = proto_msg_find(c->msg, ISAKMP_PL_HASH, 0);
-	if (!ike_take_peer_id(c, sa->n->idr_b, &sa->n->idr_b_len) ||
-	    !ike_check_auth(c, h->u.data.p, h->u.data.len, false))
+	if (!proto_ike_take_peer_id(c, sa->n->idr_b, &sa->n->idr_b_len) ||
+	    !proto_ike_check_auth(c, h->u.data.p, h->u.data.len, false))
 		return IKE_FAIL;
 	crypto_iv_state_commit(&c->x->iv);
 	return IKE_DONE;
@@ -269,30 +269,30 @@ static enum ike_ret mm_r_recv_i1_send_r1(struct ike_ctx *c)
 	if (!c->e->pol.find_p1 ||
 	    c->e->pol.find_p1(c->e->pol.ctx, &sa->local, &sa->peer, NULL, sa->conn) < 0) {
 		c->notify = ISAKMP_N_NO_PROPOSAL_CHOSEN;
-		ike_fail(c, PROTO_IKE_E_POLICY, "no connection for this peer address");
+		proto_ike_fail(c, PROTO_IKE_E_POLICY, "no connection for this peer address");
 		return IKE_FAIL;
 	}
-	if (!ike_select_p1(c, &pl->u.sa))
+	if (!proto_ike_select_p1(c, &pl->u.sa))
 		return IKE_FAIL;
-	ike_vid_scan(sa, c->msg);
-	(void)ike_natt_agree(c); /* a responder only logs */
-	ike_save_sai(sa, pl->body.p, pl->body.len);
-	ike_msg_begin(c, &b, false);
-	ike_put_p1_reply(sa, &b);
-	ike_vid_put(c->sa, &b);
-	return ike_msg_end(c, &b) ? IKE_NEXT : IKE_DROP;
+	proto_ike_vid_scan(sa, c->msg);
+	(void)proto_ike_natt_agree(c); /* a responder only logs */
+	proto_ike_save_sai(sa, pl->body.p, pl->body.len);
+	proto_ike_msg_begin(c, &b, false);
+	proto_ike_put_p1_reply(sa, &b);
+	proto_ike_vid_put(c->sa, &b);
+	return proto_ike_msg_end(c, &b) ? IKE_NEXT : IKE_DROP;
 }
 
 /* HDR, KE, Ni <-- : our key pair and g^xy */
 static enum ike_ret mm_r_recv_i3_start_dh(struct ike_ctx *c)
 {
 	struct ike_sa *sa = c->sa;
-	if (!ike_take_nonce(c, sa->n->ni, &sa->n->ni_len))
+	if (!proto_ike_take_nonce(c, sa->n->ni, &sa->n->ni_len))
 		return IKE_DROP;
-	if (!ike_take_peer_ke(c, sa->n->gxi))
+	if (!proto_ike_take_peer_ke(c, sa->n->gxi))
 		return IKE_FAIL;
-	ike_natd_check(c);
-	if (ike_dh_start(c, sa->prop.group, NULL, sa->n->gxi, sa->n->gx_len) < 0)
+	proto_ike_natd_check(c);
+	if (proto_ike_dh_start(c, sa->prop.group, NULL, sa->n->gxi, sa->n->gx_len) < 0)
 		return IKE_DROP;
 	return IKE_WAIT;
 }
@@ -302,17 +302,17 @@ static enum ike_ret mm_r_dh_send_r4(struct ike_ctx *c)
 {
 	struct ike_sa *sa = c->sa;
 	struct proto_builder b;
-	if (!ike_take_public(c, sa->n->gxr) || !ike_take_shared(c))
+	if (!proto_ike_take_public(c, sa->n->gxr) || !proto_ike_take_shared(c))
 		return IKE_FAIL;
 	sa->n->nr_len = IKE_NONCE_LEN;
-	ike_random(c->e, sa->n->nr, sa->n->nr_len);
-	if (!ike_psk_keys(c, NULL))
+	proto_ike_random(c->e, sa->n->nr, sa->n->nr_len);
+	if (!proto_ike_psk_keys(c, NULL))
 		return IKE_FAIL;
-	ike_msg_begin(c, &b, false);
+	proto_ike_msg_begin(c, &b, false);
 	proto_put_ke(&b, sa->n->gxr, sa->n->gx_len);
 	proto_put_nonce(&b, sa->n->nr, sa->n->nr_len);
-	ike_natd_put(sa, &b);
-	return ike_msg_end(c, &b) ? IKE_NEXT : IKE_DROP;
+	proto_ike_natd_put(sa, &b);
+	return proto_ike_msg_end(c, &b) ? IKE_NEXT : IKE_DROP;
 }
 
 /* HDR*, IDii, HASH_I <-- --> HDR*, IDir, HASH_R */
@@ -323,21 +323,21 @@ static enum ike_ret mm_r_recv_i5_send_r6(struct ike_ctx *c)
 	const struct proto_payload *n;
 	struct proto_builder b;
 	uint8_t hash[CRYPTO_HASH_MAX_LEN];
-	if (!ike_take_peer_id(c, sa->n->idi_b, &sa->n->idi_b_len) ||
-	    !ike_check_auth(c, h->u.data.p, h->u.data.len, true))
+	if (!proto_ike_take_peer_id(c, sa->n->idi_b, &sa->n->idi_b_len) ||
+	    !proto_ike_check_auth(c, h->u.data.p, h->u.data.len, true))
 		return IKE_FAIL;
 	crypto_iv_state_commit(&c->x->iv);
 	for (unsigned i = 0; (n = proto_msg_find(c->msg, ISAKMP_PL_N, i)); i++)
 		if (n->u.n.type == ISAKMP_N_INITIAL_CONTACT)
 			sa->peer_initial_contact = true;
-	ike_set_own_id(sa, sa->n->idr_b, &sa->n->idr_b_len);
-	if (!ike_auth_hash(sa, false, hash))
+	proto_ike_set_own_id(sa, sa->n->idr_b, &sa->n->idr_b_len);
+	if (!proto_ike_auth_hash(sa, false, hash))
 		return IKE_DROP;
-	ike_msg_begin(c, &b, true);
+	proto_ike_msg_begin(c, &b, true);
 	proto_put_id(&b, sa->n->idr_b[0], 0, 0, sa->n->idr_b + 4, sa->n->idr_b_len - 4);
 	proto_put_hash(&b, hash, sa->keys.prf_len);
 	explicit_bzero(hash, sizeof(hash));
-	return ike_msg_end(c, &b) ? IKE_DONE : IKE_DROP;
+	return proto_ike_msg_end(c, &b) ? IKE_DONE : IKE_DROP;
 }
 
 #define VIDS (PL(ISAKMP_PL_VID))
@@ -375,7 +375,7 @@ static const struct ike_row mm_r_rows[] = {
 	 VIDS | PL(ISAKMP_PL_N), NULL, mm_r_recv_i5_send_r6, false},
 };
 
-const struct ike_table ike_mm_i_table = {"MM-I", mm_i_rows,
+const struct ike_table proto_ike_mm_i_table = {"MM-I", mm_i_rows,
 					 sizeof(mm_i_rows) / sizeof(mm_i_rows[0])};
-const struct ike_table ike_mm_r_table = {"MM-R", mm_r_rows,
+const struct ike_table proto_ike_mm_r_table = {"MM-R", mm_r_rows,
 					 sizeof(mm_r_rows) / sizeof(mm_r_rows[0])};

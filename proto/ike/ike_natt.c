@@ -22,7 +22,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "proto/ike/ike_int.h"
+#include "proto/ike/engine_int.h"
 
 /* RFC 3947 §3.1 and the drafts: MD5 of "RFC 3947", "draft-ietf-ipsec-nat-t-ike-02",
  * "draft-ietf-ipsec-nat-t-ike-02\n" and "draft-ietf-ipsec-nat-t-ike-03" (checked by the
@@ -39,7 +39,7 @@ static const uint8_t vid_drafts[3][16] = {
 };
 
 /* Records a NAT-T vendor ID of the peer; false if vid is not one. */
-bool ike_natt_vid(struct ike_sa *sa, const uint8_t *vid, size_t len)
+bool proto_ike_natt_vid(struct ike_sa *sa, const uint8_t *vid, size_t len)
 {
 	uint8_t kind = IKE_NATT_NONE;
 	if (len != 16 || sa->conn->no_natt)
@@ -57,13 +57,13 @@ bool ike_natt_vid(struct ike_sa *sa, const uint8_t *vid, size_t len)
 	return true;
 }
 
-bool ike_natt_on(const struct ike_sa *sa)
+bool proto_ike_natt_on(const struct ike_sa *sa)
 {
 	return sa->natt_kind != IKE_NATT_NONE;
 }
 
 /* A draft peer numbers the payloads 130/131; the tables know the RFC numbers. */
-uint8_t ike_pl_canonical(uint8_t type)
+uint8_t proto_ike_pl_canonical(uint8_t type)
 {
 	if (type == ISAKMP_PL_NAT_D_DRAFT)
 		return ISAKMP_PL_NAT_D;
@@ -88,38 +88,38 @@ static size_t natd_hash(const struct ike_sa *sa, const struct proto_ike_addr *a,
 }
 
 /* NAT-D(peer), NAT-D(us) when the peer speaks NAT-T; ours is random with forceencaps. */
-void ike_natd_put(struct ike_sa *sa, struct proto_builder *b)
+void proto_ike_natd_put(struct ike_sa *sa, struct proto_builder *b)
 {
 	uint8_t h[CRYPTO_HASH_MAX_LEN];
 	uint8_t type = sa->natt_kind == IKE_NATT_RFC ? ISAKMP_PL_NAT_D : ISAKMP_PL_NAT_D_DRAFT;
-	if (!ike_natt_on(sa))
+	if (!proto_ike_natt_on(sa))
 		return;
 	size_t n = natd_hash(sa, &sa->peer, h);
 	if (n == 0)
 		return;
 	proto_put_nat_d(b, type, h, n);
 	if (sa->conn->force_encaps)
-		ike_random(sa->e, h, n);
+		proto_ike_random(sa->e, h, n);
 	else
 		natd_hash(sa, &sa->local, h);
 	proto_put_nat_d(b, type, h, n);
 }
 
 /* Compares the peer's NAT-D payloads with the addresses this message travelled between. */
-void ike_natd_check(struct ike_ctx *c)
+void proto_ike_natd_check(struct ike_ctx *c)
 {
 	struct ike_sa *sa = c->sa;
 	uint8_t mine[CRYPTO_HASH_MAX_LEN], theirs[CRYPTO_HASH_MAX_LEN];
 	unsigned seen = 0;
 	bool local_ok = false, peer_ok = false;
-	if (!ike_natt_on(sa))
+	if (!proto_ike_natt_on(sa))
 		return;
 	size_t n = natd_hash(sa, &sa->local, mine);
 	if (n == 0 || natd_hash(sa, &sa->peer, theirs) != n)
 		return;
 	for (unsigned i = 0; i < c->msg->n; i++) {
 		const struct proto_payload *p = &c->msg->pl[i];
-		if (ike_pl_canonical(p->type) != ISAKMP_PL_NAT_D)
+		if (proto_ike_pl_canonical(p->type) != ISAKMP_PL_NAT_D)
 			continue;
 		bool len_ok = p->u.data.len == n;
 		if (seen == 0)
@@ -134,7 +134,7 @@ void ike_natd_check(struct ike_ctx *c)
 	sa->nat_local = !local_ok || sa->conn->force_encaps;
 	sa->nat_peer = !peer_ok;
 	if (sa->nat_local || sa->nat_peer)
-		ike_log(c->e, PROTO_LOG_INFO, "\"%s\" #%llu: NAT detected:%s%s%s", sa->conn->name,
+		proto_ike_log(c->e, PROTO_LOG_INFO, "\"%s\" #%llu: NAT detected:%s%s%s", sa->conn->name,
 			(unsigned long long)sa->id, !local_ok ? " we are behind a NAT" : "",
 			sa->nat_peer ? (!local_ok ? ", the peer is behind a NAT"
 						  : " the peer is behind a NAT")
@@ -147,38 +147,38 @@ void ike_natd_check(struct ike_ctx *c)
  * ID no NAT-D is exchanged, the SA stays on port 500 and ESP goes out unencapsulated, which is
  * what the operator forced encapsulation to avoid (a path that drops ESP). Fail now, naming why.
  */
-bool ike_natt_agree(struct ike_ctx *c)
+bool proto_ike_natt_agree(struct ike_ctx *c)
 {
 	struct ike_sa *sa = c->sa;
 	if (!sa->conn->force_encaps || sa->peer_natt)
 		return true;
 	if (!sa->initiator) {
-		ike_log(c->e, PROTO_LOG_INFO,
+		proto_ike_log(c->e, PROTO_LOG_INFO,
 			"\"%s\" #%llu: forceencaps=yes, but the peer does not announce NAT-T: ESP "
 			"will not be UDP-encapsulated",
 			sa->conn->name, (unsigned long long)sa->id);
 		return true;
 	}
-	ike_fail(c, PROTO_IKE_E_NATT,
+	proto_ike_fail(c, PROTO_IKE_E_NATT,
 		 "forceencaps=yes, but the peer does not announce NAT traversal (no RFC 3947 or "
 		 "draft NAT-T vendor ID): ESP could not be UDP-encapsulated");
 	return false;
 }
 
 /* RFC 3947 §4: after NAT was detected, the initiator moves to the NAT-T port on both sides. */
-void ike_natt_float(struct ike_sa *sa)
+void proto_ike_natt_float(struct ike_sa *sa)
 {
 	if (sa->natt || !(sa->nat_local || sa->nat_peer))
 		return;
 	sa->natt = true;
 	sa->local.port = sa->e->natt_port;
 	sa->peer.port = sa->e->natt_port;
-	ike_log(sa->e, PROTO_LOG_DEBUG, "#%llu: floating to port %u", (unsigned long long)sa->id,
+	proto_ike_log(sa->e, PROTO_LOG_DEBUG, "#%llu: floating to port %u", (unsigned long long)sa->id,
 		sa->e->natt_port);
 }
 
 /* The Encapsulation-Mode attribute to send: the UDP-encapsulated one over a NAT (§5.1). */
-uint16_t ike_natt_mode(const struct ike_sa *sa, uint16_t mode)
+uint16_t proto_ike_natt_mode(const struct ike_sa *sa, uint16_t mode)
 {
 	bool draft = sa->natt_kind == IKE_NATT_DRAFT;
 	if (!(sa->nat_local || sa->nat_peer))
@@ -196,7 +196,7 @@ static bool oa_wanted(const struct ike_ctx *c)
 }
 
 /* NAT-OAi, NAT-OAr (§5.2): the initiator's and the responder's address as we see them. */
-void ike_nat_oa_put(struct ike_ctx *c, struct proto_builder *b)
+void proto_ike_nat_oa_put(struct ike_ctx *c, struct proto_builder *b)
 {
 	const struct ike_sa *sa = c->sa;
 	uint8_t type = sa->natt_kind == IKE_NATT_RFC ? ISAKMP_PL_NAT_OA : ISAKMP_PL_NAT_OA_DRAFT;
@@ -209,13 +209,13 @@ void ike_nat_oa_put(struct ike_ctx *c, struct proto_builder *b)
 }
 
 /* The peer's original address from its NAT-OA: OAi from an initiator, OAr from a responder. */
-void ike_nat_oa_take(struct ike_ctx *c)
+void proto_ike_nat_oa_take(struct ike_ctx *c)
 {
 	struct ike_xchg *x = c->x;
 	unsigned k = 0, want = x->initiator ? 1 : 0;
 	for (unsigned i = 0; i < c->msg->n; i++) {
 		const struct proto_payload *p = &c->msg->pl[i];
-		if (ike_pl_canonical(p->type) != ISAKMP_PL_NAT_OA)
+		if (proto_ike_pl_canonical(p->type) != ISAKMP_PL_NAT_OA)
 			continue;
 		if (k++ != want)
 			continue;

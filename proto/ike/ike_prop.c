@@ -16,7 +16,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "proto/ike/ike_int.h"
+#include "proto/ike/engine_int.h"
 
 #define IPSEC_LIFETIME_DEFAULT 28800u /* RFC 2407 §4.5 */
 #define IKE_LIFETIME_DEFAULT   28800u /* RFC 2407 §4.6.1 */
@@ -31,7 +31,7 @@ struct p1_xf {
 	bool ok; /* only known attributes */
 };
 
-void ike_p1_str(const struct proto_ike_p1_prop *p, char *buf, size_t len)
+void proto_ike_p1_str(const struct proto_ike_p1_prop *p, char *buf, size_t len)
 {
 	char a[24], b[24], d[24], k[8] = "";
 	if (p->key_bits) /* 3DES and the like have none */
@@ -44,7 +44,7 @@ void ike_p1_str(const struct proto_ike_p1_prop *p, char *buf, size_t len)
 
 /* Our phase-1 offer; only_group != 0 keeps the transforms of that group (Aggressive Mode sends
  * its KE before a group is chosen). */
-void ike_put_p1_sa(struct proto_builder *b, const struct proto_ike_conn *conn, uint16_t only_group)
+void proto_ike_put_p1_sa(struct proto_builder *b, const struct proto_ike_conn *conn, uint16_t only_group)
 {
 	proto_put_sa(b, ISAKMP_DOI_IPSEC, IPSEC_SIT_IDENTITY_ONLY);
 	proto_put_proposal(b, 1, PROTO_ISAKMP, NULL, 0);
@@ -151,7 +151,7 @@ static void p1_offer_str(const struct p1_xf *xf, unsigned n, char *buf, size_t l
 		else if (xf[i].auth != IKE_AUTH_PSK)
 			snprintf(one, sizeof(one), "(auth %u)", xf[i].auth);
 		else
-			ike_p1_str(&xf[i].p, one, sizeof(one));
+			proto_ike_p1_str(&xf[i].p, one, sizeof(one));
 		int w = snprintf(buf + at, len - at, "%s%s", i ? ", " : "", one);
 		if (w < 0)
 			break;
@@ -160,7 +160,7 @@ static void p1_offer_str(const struct p1_xf *xf, unsigned n, char *buf, size_t l
 }
 
 /* The responder's choice; puts the reply SA into b if respond. Fails the SA with the offer. */
-bool ike_select_p1(struct ike_ctx *c, const struct proto_sa *sa)
+bool proto_ike_select_p1(struct ike_ctx *c, const struct proto_sa *sa)
 {
 	struct ike_sa *s = c->sa;
 	struct p1_xf xf[PROTO_IKE_CONSIDER_MAX];
@@ -197,20 +197,20 @@ bool ike_select_p1(struct ike_ctx *c, const struct proto_sa *sa)
 	c->notify = ISAKMP_N_NO_PROPOSAL_CHOSEN;
 	if (too_long) {
 		p1_offer_str(too_long, 1, offered, sizeof(offered));
-		ike_fail(c, PROTO_IKE_E_LIFETIME,
+		proto_ike_fail(c, PROTO_IKE_E_LIFETIME,
 			 "lifetime refused: peer offered %s with a lifetime of %u s, we accept at "
 			 "most %u s (lifetimecheck=strict)",
 			 offered, too_long->life_s ? too_long->life_s : IKE_LIFETIME_DEFAULT,
 			 s->conn->ike_lifetime_s);
 		return false;
 	}
-	ike_fail(c, PROTO_IKE_E_NO_PROPOSAL, "no proposal chosen: peer offered %s, we accept %s",
+	proto_ike_fail(c, PROTO_IKE_E_NO_PROPOSAL, "no proposal chosen: peer offered %s, we accept %s",
 		 offered, ours);
 	return false;
 }
 
 /* The responder's SA: the chosen transform with the initiator's values echoed. */
-void ike_put_p1_reply(const struct ike_sa *sa, struct proto_builder *b)
+void proto_ike_put_p1_reply(const struct ike_sa *sa, struct proto_builder *b)
 {
 	const struct proto_ike_p1_prop *p = &sa->prop;
 	proto_put_sa(b, ISAKMP_DOI_IPSEC, IPSEC_SIT_IDENTITY_ONLY);
@@ -229,7 +229,7 @@ void ike_put_p1_reply(const struct ike_sa *sa, struct proto_builder *b)
 }
 
 /* The initiator checks the responder's single transform is one it offered. */
-bool ike_p1_reply_ok(struct ike_ctx *c, const struct proto_sa *sa)
+bool proto_ike_p1_reply_ok(struct ike_ctx *c, const struct proto_sa *sa)
 {
 	struct ike_sa *s = c->sa;
 	struct p1_xf xf[PROTO_IKE_CONSIDER_MAX];
@@ -246,7 +246,7 @@ bool ike_p1_reply_ok(struct ike_ctx *c, const struct proto_sa *sa)
 					s->lifetime_s = s->conn->ike_lifetime_s;
 				return true;
 			}
-	ike_fail(c, PROTO_IKE_E_NO_PROPOSAL,
+	proto_ike_fail(c, PROTO_IKE_E_NO_PROPOSAL,
 		 "the responder chose a transform we did not offer (%u transforms in its reply)",
 		 n);
 	return false;
@@ -254,7 +254,7 @@ bool ike_p1_reply_ok(struct ike_ctx *c, const struct proto_sa *sa)
 
 /* ---- phase 2 ---- */
 
-size_t ike_enc_key_len(const struct proto_ike_p2_prop *p)
+size_t proto_ike_enc_key_len(const struct proto_ike_p2_prop *p)
 {
 	unsigned bits = p->key_bits ? p->key_bits : 128;
 	if (p->protocol != PROTO_IPSEC_ESP)
@@ -279,7 +279,7 @@ size_t ike_enc_key_len(const struct proto_ike_p2_prop *p)
 	}
 }
 
-size_t ike_auth_key_len(const struct proto_ike_p2_prop *p)
+size_t proto_ike_auth_key_len(const struct proto_ike_p2_prop *p)
 {
 	switch (p->auth) {
 	case AUTH_HMAC_MD5:
@@ -297,7 +297,7 @@ size_t ike_auth_key_len(const struct proto_ike_p2_prop *p)
 	}
 }
 
-void ike_p2_str(const struct proto_ike_p2_prop *p, char *buf, size_t len)
+void proto_ike_p2_str(const struct proto_ike_p2_prop *p, char *buf, size_t len)
 {
 	char a[32], b[32];
 	enum proto_names t = p->protocol == PROTO_IPSEC_AH ? PROTO_NAMES_AH_TRANSFORM
@@ -327,7 +327,7 @@ static void put_p2_attrs(const struct ike_sa *sa, struct proto_builder *b,
 	}
 	if (ch->group && !comp)
 		proto_put_attr_tv(b, IPSEC_ATTR_GROUP_DESCRIPTION, ch->group);
-	proto_put_attr_tv(b, IPSEC_ATTR_ENCAPSULATION_MODE, ike_natt_mode(sa, ch->mode));
+	proto_put_attr_tv(b, IPSEC_ATTR_ENCAPSULATION_MODE, proto_ike_natt_mode(sa, ch->mode));
 	if (comp)
 		return;
 	if (ch->prop.auth)
@@ -360,7 +360,7 @@ static void put_suite(const struct ike_sa *sa, struct proto_builder *b,
 	}
 }
 
-void ike_put_p2_offers(const struct ike_sa *sa, struct proto_builder *b,
+void proto_ike_put_p2_offers(const struct ike_sa *sa, struct proto_builder *b,
 		       const struct ike_p2_choice *v, unsigned n)
 {
 	proto_put_sa(b, ISAKMP_DOI_IPSEC, IPSEC_SIT_IDENTITY_ONLY);
@@ -368,7 +368,7 @@ void ike_put_p2_offers(const struct ike_sa *sa, struct proto_builder *b,
 		put_suite(sa, b, &v[i]);
 }
 
-void ike_put_p2_choice(const struct ike_sa *sa, struct proto_builder *b,
+void proto_ike_put_p2_choice(const struct ike_sa *sa, struct proto_builder *b,
 		       const struct ike_p2_choice *ch)
 {
 	proto_put_sa(b, ISAKMP_DOI_IPSEC, IPSEC_SIT_IDENTITY_ONLY);
@@ -376,9 +376,9 @@ void ike_put_p2_choice(const struct ike_sa *sa, struct proto_builder *b,
 }
 
 /* The initiator's offer: the suites of x->offer (filled by the QM), SPIs and CPI included. */
-void ike_put_p2_sa(struct ike_ctx *c, struct proto_builder *b)
+void proto_ike_put_p2_sa(struct ike_ctx *c, struct proto_builder *b)
 {
-	ike_put_p2_offers(c->sa, b, c->x->qm->offer, c->x->qm->n_offer);
+	proto_ike_put_p2_offers(c->sa, b, c->x->qm->offer, c->x->qm->n_offer);
 }
 
 /* The SPI of an ESP/AH proposal (4 bytes) or the CPI of an IPComp one (2 bytes, or 4 whose first
@@ -547,7 +547,7 @@ static unsigned collect_suite(const struct proto_proposal *v, unsigned ns,
 	return n;
 }
 
-unsigned ike_p2_collect(const struct proto_sa *sa, struct ike_p2_choice *out)
+unsigned proto_ike_p2_collect(const struct proto_sa *sa, struct ike_p2_choice *out)
 {
 	struct proto_iter pi;
 	struct proto_proposal p, suite[IKE_SUITE_MAX];
@@ -597,7 +597,7 @@ static bool p2_fits(const struct proto_ike_conn *conn, const struct proto_ike_p2
  * or left together), so an initiator that wants compression but can do without offers the same
  * proposals again without IPComp, as ours does.
  */
-bool ike_p2_pick(const struct proto_ike_conn *conn, const struct ike_p2_choice *peer, unsigned n,
+bool proto_ike_p2_pick(const struct proto_ike_conn *conn, const struct ike_p2_choice *peer, unsigned n,
 		 bool has_ke, struct ike_p2_choice *ret)
 {
 	for (int pass = conn->compress ? 0 : 1; pass < 2; pass++)
@@ -620,7 +620,7 @@ static void p2_offer_str(const struct ike_p2_choice *v, unsigned n, char *buf, s
 	buf[0] = '\0';
 	for (unsigned i = 0; i < n && at + 1 < len; i++) {
 		char one[80];
-		ike_p2_str(&v[i].prop, one, sizeof(one));
+		proto_ike_p2_str(&v[i].prop, one, sizeof(one));
 		int w = snprintf(buf + at, len - at, "%s%s%s%s", i ? ", " : "", one,
 				 v[i].group ? "+pfs" : "",
 				 !v[i].comp_seen ? ""
@@ -630,12 +630,12 @@ static void p2_offer_str(const struct ike_p2_choice *v, unsigned n, char *buf, s
 	}
 }
 
-bool ike_select_p2(struct ike_ctx *c, const struct proto_sa *sa, bool has_ke)
+bool proto_ike_select_p2(struct ike_ctx *c, const struct proto_sa *sa, bool has_ke)
 {
 	struct ike_xchg *x = c->x;
 	struct ike_p2_choice peer[PROTO_IKE_CONSIDER_MAX], ch;
-	unsigned n = ike_p2_collect(sa, peer);
-	if (ike_p2_pick(&x->qm->conn, peer, n, has_ke, &ch)) {
+	unsigned n = proto_ike_p2_collect(sa, peer);
+	if (proto_ike_p2_pick(&x->qm->conn, peer, n, has_ke, &ch)) {
 		x->qm->chosen = ch;
 		x->qm->chosen.valid = true;
 		x->qm->chosen.cpi_len = 2;
@@ -656,7 +656,7 @@ bool ike_select_p2(struct ike_ctx *c, const struct proto_sa *sa, bool has_ke)
 	p2_offer_str(peer, n, offered, sizeof(offered));
 	for (unsigned j = 0; j < x->qm->conn.n_esp && at + 1 < sizeof(ours); j++) {
 		char one[80];
-		ike_p2_str(&x->qm->conn.esp[j], one, sizeof(one));
+		proto_ike_p2_str(&x->qm->conn.esp[j], one, sizeof(one));
 		int w = snprintf(ours + at, sizeof(ours) - at, "%s%s", j ? ", " : "", one);
 		at += w > 0 ? (size_t)w : 0;
 	}
@@ -664,11 +664,11 @@ bool ike_select_p2(struct ike_ctx *c, const struct proto_sa *sa, bool has_ke)
 	struct proto_ike_conn lenient = x->qm->conn;
 	lenient.strict_lifetime = false;
 	struct ike_p2_choice too_long;
-	if (x->qm->conn.strict_lifetime && ike_p2_pick(&lenient, peer, n, has_ke, &too_long)) {
+	if (x->qm->conn.strict_lifetime && proto_ike_p2_pick(&lenient, peer, n, has_ke, &too_long)) {
 		/* only the lifetime stood in the way */
 		char one[80];
-		ike_p2_str(&too_long.prop, one, sizeof(one));
-		ike_fail(c, PROTO_IKE_E_LIFETIME,
+		proto_ike_p2_str(&too_long.prop, one, sizeof(one));
+		proto_ike_fail(c, PROTO_IKE_E_LIFETIME,
 			 "lifetime refused: peer offered %s with a lifetime of %u s and %u KB, we "
 			 "accept at most %u s and %u KB (0: no limit) (lifetimecheck=strict)",
 			 one,
@@ -679,7 +679,7 @@ bool ike_select_p2(struct ike_ctx *c, const struct proto_sa *sa, bool has_ke)
 			 x->qm->conn.ipsec_lifetime_kb);
 		return false;
 	}
-	ike_fail(c, PROTO_IKE_E_NO_PROPOSAL,
+	proto_ike_fail(c, PROTO_IKE_E_NO_PROPOSAL,
 		 "no proposal chosen: peer offered %s%s, we accept %s (%s, pfs group %u, %s)",
 		 n ? offered : "nothing usable", has_ke ? " with PFS" : "", ours,
 		 x->qm->conn.mode == ENCAP_TRANSPORT ? "transport" : "tunnel",
@@ -689,9 +689,9 @@ bool ike_select_p2(struct ike_ctx *c, const struct proto_sa *sa, bool has_ke)
 
 /* The responder's SA: the chosen suite with our SPI (and CPI) and the initiator's attributes
  * echoed. */
-void ike_put_p2_reply(struct ike_ctx *c, struct proto_builder *b)
+void proto_ike_put_p2_reply(struct ike_ctx *c, struct proto_builder *b)
 {
-	ike_put_p2_choice(c->sa, b, &c->x->qm->chosen);
+	proto_ike_put_p2_choice(c->sa, b, &c->x->qm->chosen);
 }
 
 /*
@@ -704,11 +704,11 @@ void ike_put_p2_reply(struct ike_ctx *c, struct proto_builder *b)
  * tests/netns/ipcomp.sh). Such a reply is taken when every copy describes the same ESP/AH SA;
  * the copy with a CPI wins, as a responder that sent one compresses.
  */
-bool ike_p2_reply_ok(struct ike_ctx *c, const struct proto_sa *sa)
+bool proto_ike_p2_reply_ok(struct ike_ctx *c, const struct proto_sa *sa)
 {
 	struct ike_xchg *x = c->x;
 	struct ike_p2_choice got[PROTO_IKE_CONSIDER_MAX];
-	unsigned n = ike_p2_collect(sa, got), k = 0;
+	unsigned n = proto_ike_p2_collect(sa, got), k = 0;
 	bool same = n > 0;
 	for (unsigned i = 1; i < n; i++) {
 		same = same && p2_eq(&got[i].prop, &got[0].prop) && got[i].mode == got[0].mode &&
@@ -723,7 +723,7 @@ bool ike_p2_reply_ok(struct ike_ctx *c, const struct proto_sa *sa)
 			continue;
 		if (g->comp_seen &&
 		    (!o->comp || !g->comp || g->comp_transform != o->comp_transform)) {
-			ike_fail(c, PROTO_IKE_E_NO_PROPOSAL,
+			proto_ike_fail(c, PROTO_IKE_E_NO_PROPOSAL,
 				 "the responder's IPComp part is not one we offered or can use "
 				 "(transform %u, CPI %u)",
 				 g->comp_transform, g->cpi_out);
@@ -737,31 +737,31 @@ bool ike_p2_reply_ok(struct ike_ctx *c, const struct proto_sa *sa)
 		x->qm->chosen.lifetime_s = o->offered_life_s;
 		x->qm->chosen.lifetime_kb = o->offered_life_kb;
 		if (n > 1)
-			ike_log(c->e, PROTO_LOG_DEBUG,
+			proto_ike_log(c->e, PROTO_LOG_DEBUG,
 				"\"%s\" #%llu: quick mode %08x: the responder repeated its choice "
 				"in "
 				"%u proposals; taking #%u",
 				x->qm->conn.name, (unsigned long long)c->sa->id, x->msgid, n,
 				g->number);
 		if (o->comp && !g->comp)
-			ike_log(c->e, PROTO_LOG_INFO,
+			proto_ike_log(c->e, PROTO_LOG_INFO,
 				"\"%s\" #%llu: quick mode %08x: the responder declined IPComp",
 				x->qm->conn.name, (unsigned long long)c->sa->id, x->msgid);
 		return true;
 	}
 	char one[96] = "nothing usable";
 	if (n) {
-		ike_p2_str(&got[k].prop, one, sizeof(one));
+		proto_ike_p2_str(&got[k].prop, one, sizeof(one));
 		snprintf(one + strlen(one), sizeof(one) - strlen(one), " #%u%s", got[k].number,
 			 got[k].comp_seen ? "+IPComp" : "");
 	}
-	ike_fail(c, PROTO_IKE_E_NO_PROPOSAL,
+	proto_ike_fail(c, PROTO_IKE_E_NO_PROPOSAL,
 		 "the responder chose a proposal we did not offer (%s%s)", one,
 		 n > 1 ? (same ? ", repeated" : ", and others") : "");
 	return false;
 }
 
-void ike_sa_offer_str(const struct proto_sa *sa, char *buf, size_t len)
+void proto_ike_sa_offer_str(const struct proto_sa *sa, char *buf, size_t len)
 {
 	struct proto_iter pi;
 	struct proto_proposal p;
@@ -774,7 +774,7 @@ void ike_sa_offer_str(const struct proto_sa *sa, char *buf, size_t len)
 		p1_offer_str(xf, n, buf, len);
 	} else {
 		struct ike_p2_choice v[PROTO_IKE_CONSIDER_MAX];
-		unsigned n = ike_p2_collect(sa, v);
+		unsigned n = proto_ike_p2_collect(sa, v);
 		p2_offer_str(v, n, buf, len);
 	}
 	if (!buf[0])

@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "proto/ike/ike_int.h"
+#include "proto/ike/engine_int.h"
 
 static bool has_pfs(const struct ike_ctx *c)
 {
@@ -67,7 +67,7 @@ static bool qm_i_prepare(struct ike_ctx *c)
 			 : n < PROTO_IKE_IPCOMP_OFFER_MAX ? n
 							  : PROTO_IKE_IPCOMP_OFFER_MAX;
 	if (ncomp && !(cpi = alloc_spi(c, PROTO_IPCOMP))) {
-		ike_log(c->e, PROTO_LOG_WARNING,
+		proto_ike_log(c->e, PROTO_LOG_WARNING,
 			"\"%s\" #%llu: could not allocate a CPI: offering no IPComp",
 			x->qm->conn.name, (unsigned long long)c->sa->id);
 		ncomp = 0;
@@ -77,7 +77,7 @@ static bool qm_i_prepare(struct ike_ctx *c)
 		const struct proto_ike_p2_prop *p = &x->qm->conn.esp[k < ncomp ? k : k - ncomp];
 		uint32_t *spi = p->protocol == PROTO_IPSEC_AH ? &spi_ah : &spi_esp;
 		if (!*spi && !(*spi = alloc_spi(c, p->protocol))) {
-			ike_fail(c, PROTO_IKE_E_INTERNAL, "could not allocate an inbound SPI");
+			proto_ike_fail(c, PROTO_IKE_E_INTERNAL, "could not allocate an inbound SPI");
 			return false;
 		}
 		struct ike_p2_choice *o = &x->qm->offer[x->qm->n_offer++];
@@ -101,7 +101,7 @@ static bool qm_i_prepare(struct ike_ctx *c)
 	}
 	x->commit = x->qm->conn.commit;
 	x->qm->ni_len = IKE_NONCE_LEN;
-	ike_random(c->e, x->qm->ni, x->qm->ni_len);
+	proto_ike_random(c->e, x->qm->ni, x->qm->ni_len);
 	return true;
 }
 
@@ -133,24 +133,24 @@ static enum ike_ret qm_i_send_i1(struct ike_ctx *c)
 	struct ike_xchg *x = c->x;
 	struct proto_builder b;
 	uint8_t zero[CRYPTO_HASH_MAX_LEN] = {0}, ke[CRYPTO_DH_PUBLIC_MAX];
-	ike_msg_begin(c, &b, true);
+	proto_ike_msg_begin(c, &b, true);
 	size_t hoff = proto_put_hash(&b, zero, c->sa->keys.prf_len);
-	ike_put_p2_sa(c, &b);
+	proto_ike_put_p2_sa(c, &b);
 	proto_put_nonce(&b, x->qm->ni, x->qm->ni_len);
 	if (x->qm->dh) {
 		size_t n = crypto_dh_public_len(x->qm->conn.pfs_group);
 		if (crypto_dh_public(x->qm->dh, ke, n) < 0) {
-			ike_fail(c, PROTO_IKE_E_DH,
+			proto_ike_fail(c, PROTO_IKE_E_DH,
 				 "PFS Diffie-Hellman: no public value for group %u",
 				 x->qm->conn.pfs_group);
 			return IKE_FAIL;
 		}
 		proto_put_ke(&b, ke, n);
 	}
-	ike_put_ts(&b, &x->qm->ts_i);
-	ike_put_ts(&b, &x->qm->ts_r);
-	ike_nat_oa_put(c, &b);
-	return ike_msg_end_hash(c, &b, hoff, IKE_HASH1) ? IKE_NEXT : IKE_DROP;
+	proto_ike_put_ts(&b, &x->qm->ts_i);
+	proto_ike_put_ts(&b, &x->qm->ts_r);
+	proto_ike_nat_oa_put(c, &b);
+	return proto_ike_msg_end_hash(c, &b, hoff, IKE_HASH1) ? IKE_NEXT : IKE_DROP;
 }
 
 /* The child event with the KEYMAT of both directions (RFC 2409 §5.5). */
@@ -159,7 +159,7 @@ static enum ike_ret qm_established(struct ike_ctx *c)
 	struct ike_sa *sa = c->sa;
 	struct ike_xchg *x = c->x;
 	struct ike_p2_choice *ch = &x->qm->chosen;
-	struct proto_ike_event *ev = ike_event_new(sa, PROTO_IKE_EV_P2_UP);
+	struct proto_ike_event *ev = proto_ike_event_new(sa, PROTO_IKE_EV_P2_UP);
 	struct crypto_buf gqm = {x->qm->gqm, x->qm->gqm_len};
 	struct crypto_buf ni = {x->qm->ni, x->qm->ni_len}, nr = {x->qm->nr, x->qm->nr_len};
 	char din[9], dout[9], alg[80], tsl[100], tsr[100], peer[64];
@@ -175,8 +175,8 @@ static enum ike_ret qm_established(struct ike_ctx *c)
 	k->mode = ch->mode;
 	k->spi_in = ch->spi_in;
 	k->spi_out = ch->spi_out;
-	k->enc_key_len = ike_enc_key_len(&ch->prop);
-	k->auth_key_len = ike_auth_key_len(&ch->prop);
+	k->enc_key_len = proto_ike_enc_key_len(&ch->prop);
+	k->auth_key_len = proto_ike_auth_key_len(&ch->prop);
 	k->lifetime_s = ch->lifetime_s;
 	k->lifetime_kb = ch->lifetime_kb;
 	k->pfs_group = ch->group;
@@ -204,22 +204,22 @@ static enum ike_ret qm_established(struct ike_ctx *c)
 		    0) {
 		explicit_bzero(ev, sizeof(*ev));
 		free(ev);
-		ike_fail(c, PROTO_IKE_E_INTERNAL, "KEYMAT derivation failed");
+		proto_ike_fail(c, PROTO_IKE_E_INTERNAL, "KEYMAT derivation failed");
 		return IKE_FAIL;
 	}
 	explicit_bzero(x->qm->gqm, sizeof(x->qm->gqm));
-	ike_keymat_digest(k->keymat_in, len, din);
-	ike_keymat_digest(k->keymat_out, len, dout);
-	ike_p2_str(&ch->prop, alg, sizeof(alg));
-	ike_ts_str(&k->local_ts, tsl, sizeof(tsl));
-	ike_ts_str(&k->remote_ts, tsr, sizeof(tsr));
-	ike_addr_str(&sa->peer, peer, sizeof(peer));
+	proto_ike_keymat_digest(k->keymat_in, len, din);
+	proto_ike_keymat_digest(k->keymat_out, len, dout);
+	proto_ike_p2_str(&ch->prop, alg, sizeof(alg));
+	proto_ike_ts_str(&k->local_ts, tsl, sizeof(tsl));
+	proto_ike_ts_str(&k->remote_ts, tsr, sizeof(tsr));
+	proto_ike_addr_str(&sa->peer, peer, sizeof(peer));
 	/* The daemon logs the one info line per child, once the kernel has it. */
 	char comp[48] = "";
 	if (k->ipcomp)
 		snprintf(comp, sizeof(comp), ", IPComp CPIs in %04x out %04x", k->cpi_in,
 			 k->cpi_out);
-	ike_log(c->e, PROTO_LOG_DEBUG,
+	proto_ike_log(c->e, PROTO_LOG_DEBUG,
 		"\"%s\" #%llu: IPsec SA negotiated with %s: %s %s, %s === %s, SPIs in %08x out "
 		"%08x%s%s%s, lifetime %us",
 		x->qm->conn.name, (unsigned long long)sa->id, peer, alg,
@@ -227,9 +227,9 @@ static enum ike_ret qm_established(struct ike_ctx *c)
 		k->spi_out, comp, k->pfs_group ? ", PFS " : "",
 		k->pfs_group ? proto_name(PROTO_NAMES_IKE_GROUP, k->pfs_group) ?: "?" : "",
 		k->lifetime_s);
-	ike_log(c->e, PROTO_LOG_DEBUG, "#%llu: keymat digest in %s out %s",
+	proto_ike_log(c->e, PROTO_LOG_DEBUG, "#%llu: keymat digest in %s out %s",
 		(unsigned long long)sa->id, din, dout);
-	ike_push_event(c->e, ev);
+	proto_ike_push_event(c->e, ev);
 	return IKE_DONE;
 }
 
@@ -240,7 +240,7 @@ static enum ike_ret qm_i_start_dh(struct ike_ctx *c)
 {
 	if (!qm_i_prepare(c))
 		return IKE_FAIL;
-	return ike_dh_start(c, c->x->qm->conn.pfs_group, NULL, NULL, 0) < 0 ? IKE_DROP : IKE_WAIT;
+	return proto_ike_dh_start(c, c->x->qm->conn.pfs_group, NULL, NULL, 0) < 0 ? IKE_DROP : IKE_WAIT;
 }
 
 /* --> HDR*, HASH(1), SA, Ni, IDci, IDcr */
@@ -255,7 +255,7 @@ static enum ike_ret qm_i_start_send_i1(struct ike_ctx *c)
 static enum ike_ret qm_i_dh_send_i1(struct ike_ctx *c)
 {
 	if (c->job->result < 0) {
-		ike_fail(c, PROTO_IKE_E_DH, "Diffie-Hellman key generation failed");
+		proto_ike_fail(c, PROTO_IKE_E_DH, "Diffie-Hellman key generation failed");
 		return IKE_FAIL;
 	}
 	c->x->qm->dh = c->job->dh;
@@ -295,7 +295,7 @@ static void obey_responder_lifetime(struct ike_ctx *c)
 static bool qm_i_check_r1(struct ike_ctx *c)
 {
 	struct ike_xchg *x = c->x;
-	if (!qm_take_nonce(c, x->qm->nr, &x->qm->nr_len) || !ike_qm_verify_hash(c, IKE_HASH2))
+	if (!qm_take_nonce(c, x->qm->nr, &x->qm->nr_len) || !proto_ike_qm_verify_hash(c, IKE_HASH2))
 		return false;
 	crypto_iv_state_commit(&x->iv);
 	return true;
@@ -309,9 +309,9 @@ static enum ike_ret qm_i_finish(struct ike_ctx *c)
 	struct crypto_buf ni = {x->qm->ni, x->qm->ni_len}, nr = {x->qm->nr, x->qm->nr_len};
 	if (crypto_ike_qm_hash3(&c->sa->keys, x->msgid, ni, nr, h3) < 0)
 		return IKE_DROP;
-	ike_msg_begin(c, &b, true);
+	proto_ike_msg_begin(c, &b, true);
 	proto_put_hash(&b, h3, c->sa->keys.prf_len);
-	if (!ike_msg_end(c, &b))
+	if (!proto_ike_msg_end(c, &b))
 		return IKE_DROP;
 	return qm_established(c);
 }
@@ -322,18 +322,18 @@ static bool qm_i_take_r1(struct ike_ctx *c)
 	struct ike_xchg *x = c->x;
 	const struct proto_payload *sa = proto_msg_find(c->msg, ISAKMP_PL_SA, 0);
 	struct proto_ike_ts ti, tr;
-	if (!ike_p2_reply_ok(c, &sa->u.sa))
+	if (!proto_ike_p2_reply_ok(c, &sa->u.sa))
 		return false;
 	if (proto_msg_count(c->msg, ISAKMP_PL_ID) == 2 &&
-	    (!ike_ts_from_payload(proto_msg_find(c->msg, ISAKMP_PL_ID, 0), &ti) ||
-	     !ike_ts_from_payload(proto_msg_find(c->msg, ISAKMP_PL_ID, 1), &tr) ||
+	    (!proto_ike_ts_from_payload(proto_msg_find(c->msg, ISAKMP_PL_ID, 0), &ti) ||
+	     !proto_ike_ts_from_payload(proto_msg_find(c->msg, ISAKMP_PL_ID, 1), &tr) ||
 	     memcmp(&ti, &x->qm->ts_i, sizeof(ti)) != 0 ||
 	     memcmp(&tr, &x->qm->ts_r, sizeof(tr)) != 0)) {
-		ike_fail(c, PROTO_IKE_E_ID, "the responder changed the traffic selectors");
+		proto_ike_fail(c, PROTO_IKE_E_ID, "the responder changed the traffic selectors");
 		return false;
 	}
 	obey_responder_lifetime(c);
-	ike_nat_oa_take(c);
+	proto_ike_nat_oa_take(c);
 	return true;
 }
 
@@ -356,14 +356,14 @@ static enum ike_ret qm_i_recv_r1_start_dh(struct ike_ctx *c)
 	if (!qm_i_take_r1(c))
 		return IKE_FAIL;
 	if (!qm_take_ke(c)) {
-		ike_fail(c, PROTO_IKE_E_NO_PROPOSAL,
+		proto_ike_fail(c, PROTO_IKE_E_NO_PROPOSAL,
 			 "PFS requested but the responder's KE is "
 			 "missing or of the wrong size");
 		return IKE_FAIL;
 	}
 	struct crypto_dh *dh = x->qm->dh;
 	x->qm->dh = NULL;
-	return ike_dh_start(c, x->qm->conn.pfs_group, dh, x->qm->peer_ke, x->qm->peer_ke_len) < 0
+	return proto_ike_dh_start(c, x->qm->conn.pfs_group, dh, x->qm->peer_ke, x->qm->peer_ke_len) < 0
 		       ? IKE_DROP
 		       : IKE_WAIT;
 }
@@ -373,7 +373,7 @@ static enum ike_ret qm_i_dh_send_i3(struct ike_ctx *c)
 {
 	struct ike_xchg *x = c->x;
 	if (c->job->result < 0 || c->job->shared_len > sizeof(x->qm->gqm)) {
-		ike_fail(c, PROTO_IKE_E_DH, "PFS Diffie-Hellman failed: invalid peer value");
+		proto_ike_fail(c, PROTO_IKE_E_DH, "PFS Diffie-Hellman failed: invalid peer value");
 		return IKE_FAIL;
 	}
 	memcpy(x->qm->gqm, c->job->shared, c->job->shared_len);
@@ -407,54 +407,54 @@ static bool qm_r_take_i1(struct ike_ctx *c)
 	unsigned nid = proto_msg_count(c->msg, ISAKMP_PL_ID);
 	if (!qm_take_nonce(c, x->qm->ni, &x->qm->ni_len)) {
 		c->notify = ISAKMP_N_PAYLOAD_MALFORMED;
-		ike_fail(c, PROTO_IKE_E_NO_PROPOSAL, "nonce of a bad size in quick mode");
+		proto_ike_fail(c, PROTO_IKE_E_NO_PROPOSAL, "nonce of a bad size in quick mode");
 		return false;
 	}
 	x->qm->send_ids = nid == 2;
 	x->commit = c->flags & ISAKMP_FLAG_C;
 	if (nid == 2) {
-		if (!ike_ts_from_payload(proto_msg_find(c->msg, ISAKMP_PL_ID, 0), &x->qm->ts_i) ||
-		    !ike_ts_from_payload(proto_msg_find(c->msg, ISAKMP_PL_ID, 1), &x->qm->ts_r)) {
+		if (!proto_ike_ts_from_payload(proto_msg_find(c->msg, ISAKMP_PL_ID, 0), &x->qm->ts_i) ||
+		    !proto_ike_ts_from_payload(proto_msg_find(c->msg, ISAKMP_PL_ID, 1), &x->qm->ts_r)) {
 			c->notify = ISAKMP_N_INVALID_ID_INFORMATION;
-			ike_fail(c, PROTO_IKE_E_ID, "unusable client IDs in quick mode");
+			proto_ike_fail(c, PROTO_IKE_E_ID, "unusable client IDs in quick mode");
 			return false;
 		}
 	} else {
-		ike_ts_host(&sa->peer, &x->qm->ts_i);
-		ike_ts_host(&sa->local, &x->qm->ts_r);
+		proto_ike_ts_host(&sa->peer, &x->qm->ts_i);
+		proto_ike_ts_host(&sa->local, &x->qm->ts_r);
 	}
 	if (!c->e->pol.find_p2 || c->e->pol.find_p2(c->e->pol.ctx, sa->conn, &sa->peer,
 						    &x->qm->ts_r, &x->qm->ts_i, &x->qm->conn) < 0) {
-		ike_ts_str(&x->qm->ts_i, a, sizeof(a));
-		ike_ts_str(&x->qm->ts_r, b, sizeof(b));
+		proto_ike_ts_str(&x->qm->ts_i, a, sizeof(a));
+		proto_ike_ts_str(&x->qm->ts_r, b, sizeof(b));
 		c->notify = ISAKMP_N_INVALID_ID_INFORMATION;
-		ike_fail(c, PROTO_IKE_E_POLICY, "no connection for %s === %s", b, a);
+		proto_ike_fail(c, PROTO_IKE_E_POLICY, "no connection for %s === %s", b, a);
 		return false;
 	}
 	first_peer_spi(&pl->u.sa, &x->qm->chosen);
-	if (!ike_select_p2(c, &pl->u.sa, msg_has_ke(c)))
+	if (!proto_ike_select_p2(c, &pl->u.sa, msg_has_ke(c)))
 		return false;
 	if (x->qm->chosen.comp && !(x->qm->chosen.cpi_in = (uint16_t)alloc_spi(c, PROTO_IPCOMP))) {
-		ike_log(c->e, PROTO_LOG_WARNING,
+		proto_ike_log(c->e, PROTO_LOG_WARNING,
 			"\"%s\" #%llu: could not allocate a CPI: choosing without IPComp",
 			x->qm->conn.name, (unsigned long long)sa->id);
 		x->qm->conn.compress = false;
-		if (!ike_select_p2(c, &pl->u.sa, msg_has_ke(c)))
+		if (!proto_ike_select_p2(c, &pl->u.sa, msg_has_ke(c)))
 			return false;
 	}
 	if (!(x->qm->chosen.spi_in = alloc_spi(c, x->qm->chosen.prop.protocol))) {
-		ike_fail(c, PROTO_IKE_E_INTERNAL, "could not allocate an inbound SPI");
+		proto_ike_fail(c, PROTO_IKE_E_INTERNAL, "could not allocate an inbound SPI");
 		return false;
 	}
 	if (msg_has_ke(c) && !qm_take_ke(c)) {
 		c->notify = ISAKMP_N_INVALID_KEY_INFORMATION;
-		ike_fail(c, PROTO_IKE_E_DH, "KE payload of the wrong size for group %u",
+		proto_ike_fail(c, PROTO_IKE_E_DH, "KE payload of the wrong size for group %u",
 			 x->qm->conn.pfs_group);
 		return false;
 	}
-	ike_nat_oa_take(c);
+	proto_ike_nat_oa_take(c);
 	x->qm->nr_len = IKE_NONCE_LEN;
-	ike_random(c->e, x->qm->nr, x->qm->nr_len);
+	proto_ike_random(c->e, x->qm->nr, x->qm->nr_len);
 	return true;
 }
 
@@ -487,14 +487,14 @@ static enum ike_ret qm_r_send_r2(struct ike_ctx *c)
 	struct ike_xchg *x = c->x;
 	struct proto_builder b;
 	uint8_t zero[CRYPTO_HASH_MAX_LEN] = {0}, ke[CRYPTO_DH_PUBLIC_MAX], spi[4], attrs[24];
-	ike_msg_begin(c, &b, true);
+	proto_ike_msg_begin(c, &b, true);
 	size_t hoff = proto_put_hash(&b, zero, c->sa->keys.prf_len);
-	ike_put_p2_reply(c, &b);
+	proto_ike_put_p2_reply(c, &b);
 	proto_put_nonce(&b, x->qm->nr, x->qm->nr_len);
 	if (x->qm->chosen.group && c->job) {
 		size_t n = crypto_dh_public_len(x->qm->chosen.group);
 		if (!c->job->dh || crypto_dh_public(c->job->dh, ke, n) < 0) {
-			ike_fail(c, PROTO_IKE_E_DH,
+			proto_ike_fail(c, PROTO_IKE_E_DH,
 				 "PFS Diffie-Hellman: no public value for group %u",
 				 x->qm->chosen.group);
 			return IKE_FAIL;
@@ -502,10 +502,10 @@ static enum ike_ret qm_r_send_r2(struct ike_ctx *c)
 		proto_put_ke(&b, ke, n);
 	}
 	if (x->qm->send_ids) {
-		ike_put_ts(&b, &x->qm->ts_i);
-		ike_put_ts(&b, &x->qm->ts_r);
+		proto_ike_put_ts(&b, &x->qm->ts_i);
+		proto_ike_put_ts(&b, &x->qm->ts_r);
 	}
-	ike_nat_oa_put(c, &b);
+	proto_ike_nat_oa_put(c, &b);
 	if (x->qm->resp_lifetime) {
 		for (int k = 0; k < 4; k++)
 			spi[k] = (uint8_t)(x->qm->chosen.spi_in >> (24 - 8 * k));
@@ -513,13 +513,13 @@ static enum ike_ret qm_r_send_r2(struct ike_ctx *c)
 				 ISAKMP_N_RESPONDER_LIFETIME, spi, 4, attrs,
 				 lifetime_attrs(&x->qm->chosen, attrs));
 	}
-	return ike_msg_end_hash(c, &b, hoff, IKE_HASH2) ? IKE_NEXT : IKE_DROP;
+	return proto_ike_msg_end_hash(c, &b, hoff, IKE_HASH2) ? IKE_NEXT : IKE_DROP;
 }
 
 /* HDR*, HASH(1), SA, Ni, IDci, IDcr <-- --> QM2 */
 static enum ike_ret qm_r_recv_i1_send_r2(struct ike_ctx *c)
 {
-	if (!ike_qm_verify_hash(c, IKE_HASH1))
+	if (!proto_ike_qm_verify_hash(c, IKE_HASH1))
 		return IKE_DROP;
 	crypto_iv_state_commit(&c->x->iv);
 	if (!qm_r_take_i1(c))
@@ -531,12 +531,12 @@ static enum ike_ret qm_r_recv_i1_send_r2(struct ike_ctx *c)
 static enum ike_ret qm_r_recv_i1_start_dh(struct ike_ctx *c)
 {
 	struct ike_xchg *x = c->x;
-	if (!ike_qm_verify_hash(c, IKE_HASH1))
+	if (!proto_ike_qm_verify_hash(c, IKE_HASH1))
 		return IKE_DROP;
 	crypto_iv_state_commit(&x->iv);
 	if (!qm_r_take_i1(c))
 		return IKE_FAIL;
-	return ike_dh_start(c, x->qm->conn.pfs_group, NULL, x->qm->peer_ke, x->qm->peer_ke_len) < 0
+	return proto_ike_dh_start(c, x->qm->conn.pfs_group, NULL, x->qm->peer_ke, x->qm->peer_ke_len) < 0
 		       ? IKE_DROP
 		       : IKE_WAIT;
 }
@@ -546,7 +546,7 @@ static enum ike_ret qm_r_dh_send_r2(struct ike_ctx *c)
 {
 	struct ike_xchg *x = c->x;
 	if (c->job->result < 0 || c->job->shared_len > sizeof(x->qm->gqm)) {
-		ike_fail(c, PROTO_IKE_E_DH, "PFS Diffie-Hellman failed: invalid peer value");
+		proto_ike_fail(c, PROTO_IKE_E_DH, "PFS Diffie-Hellman failed: invalid peer value");
 		return IKE_FAIL;
 	}
 	memcpy(x->qm->gqm, c->job->shared, c->job->shared_len);
@@ -560,7 +560,7 @@ static enum ike_ret qm_r_recv_i3_done(struct ike_ctx *c)
 	struct ike_xchg *x = c->x;
 	struct proto_builder b;
 	uint8_t zero[CRYPTO_HASH_MAX_LEN] = {0}, spi[4];
-	if (!ike_qm_verify_hash(c, 3))
+	if (!proto_ike_qm_verify_hash(c, 3))
 		return IKE_DROP;
 	crypto_iv_state_commit(&x->iv);
 	enum ike_ret r = qm_established(c);
@@ -568,13 +568,13 @@ static enum ike_ret qm_r_recv_i3_done(struct ike_ctx *c)
 		return r;
 	for (int k = 0; k < 4; k++)
 		spi[k] = (uint8_t)(x->qm->chosen.spi_in >> (24 - 8 * k));
-	ike_msg_begin(c, &b, true);
+	proto_ike_msg_begin(c, &b, true);
 	size_t hoff = proto_put_hash(&b, zero, c->sa->keys.prf_len);
 	proto_put_notify(&b, ISAKMP_DOI_IPSEC, x->qm->chosen.prop.protocol, ISAKMP_N_CONNECTED, spi,
 			 4, NULL, 0);
-	if (!ike_msg_end_hash(c, &b, hoff, IKE_HASH1))
+	if (!proto_ike_msg_end_hash(c, &b, hoff, IKE_HASH1))
 		/* the SA is up all the same: the initiator only misses its confirmation */
-		ike_log(c->e, PROTO_LOG_WARNING,
+		proto_ike_log(c->e, PROTO_LOG_WARNING,
 			"\"%s\" #%llu: quick mode %08x: could not build the CONNECTED notify, "
 			"not sent",
 			x->qm->conn.name, (unsigned long long)c->sa->id, x->msgid);
@@ -585,10 +585,10 @@ static enum ike_ret qm_r_recv_i3_done(struct ike_ctx *c)
 static enum ike_ret qm_i_recv_connected(struct ike_ctx *c)
 {
 	const struct proto_payload *n = proto_msg_find(c->msg, ISAKMP_PL_N, 0);
-	if (!c->x->commit || !ike_qm_verify_hash(c, IKE_HASH1) || n->u.n.type != ISAKMP_N_CONNECTED)
+	if (!c->x->commit || !proto_ike_qm_verify_hash(c, IKE_HASH1) || n->u.n.type != ISAKMP_N_CONNECTED)
 		return IKE_DROP;
 	crypto_iv_state_commit(&c->x->iv);
-	ike_log(c->e, PROTO_LOG_INFO, "\"%s\" #%llu: quick mode %08x: CONNECTED received",
+	proto_ike_log(c->e, PROTO_LOG_INFO, "\"%s\" #%llu: quick mode %08x: CONNECTED received",
 		c->x->qm->conn.name, (unsigned long long)c->sa->id, c->x->msgid);
 	return IKE_NEXT;
 }
@@ -628,7 +628,7 @@ static const struct ike_row qm_r_rows[] = {
 	{S_QM_R2_SENT, S_QM_R_DONE, EV_RECV, PL(ISAKMP_PL_HASH), 0, NULL, qm_r_recv_i3_done, false},
 };
 
-const struct ike_table ike_qm_i_table = {"QM-I", qm_i_rows,
+const struct ike_table proto_ike_qm_i_table = {"QM-I", qm_i_rows,
 					 sizeof(qm_i_rows) / sizeof(qm_i_rows[0])};
-const struct ike_table ike_qm_r_table = {"QM-R", qm_r_rows,
+const struct ike_table proto_ike_qm_r_table = {"QM-R", qm_r_rows,
 					 sizeof(qm_r_rows) / sizeof(qm_r_rows[0])};

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "proto/ike/ike_int.h"
+#include "proto/ike/engine_int.h"
 
 static uint64_t conn_hash(const struct proto_ike_engine *e, const struct proto_ike_conn *c)
 {
@@ -45,7 +45,7 @@ static void table_grow(struct proto_ike_engine *e)
 	e->n_cr_buckets = n;
 }
 
-bool ike_conn_share(struct ike_sa *sa)
+bool proto_ike_conn_share(struct ike_sa *sa)
 {
 	struct proto_ike_engine *e = sa->e;
 	if (sa->conn_ref)
@@ -76,7 +76,7 @@ bool ike_conn_share(struct ike_sa *sa)
 	return true;
 }
 
-void ike_conn_release(struct ike_sa *sa)
+void proto_ike_conn_release(struct ike_sa *sa)
 {
 	struct proto_ike_engine *e = sa->e;
 	struct ike_conn_ref *r = sa->conn_ref;
@@ -95,7 +95,7 @@ void ike_conn_release(struct ike_sa *sa)
 	free(r);
 }
 
-void ike_conn_table_free(struct proto_ike_engine *e)
+void proto_ike_conn_table_free(struct proto_ike_engine *e)
 {
 	free(e->cr);
 	e->cr = NULL;

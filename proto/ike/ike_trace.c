@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "proto/ike/ike_int.h"
+#include "proto/ike/engine_int.h"
 
 /* Short payload names (RFC 2408 §3.1, RFC 3947 §3.2); NULL for other types. */
 static const char *pl_short(uint8_t t)
@@ -143,7 +143,7 @@ static bool tracing(const struct proto_ike_engine *e)
 	       (!e->env.log_enabled || e->env.log_enabled(e->env.ctx, PROTO_LOG_DEBUG));
 }
 
-void ike_trace_msg(struct ike_sa *sa, const struct ike_xchg *x, bool sent,
+void proto_ike_trace_msg(struct ike_sa *sa, const struct ike_xchg *x, bool sent,
 		   const struct proto_msg *m)
 {
 	char list[512], one[96];
@@ -172,24 +172,24 @@ void ike_trace_msg(struct ike_sa *sa, const struct ike_xchg *x, bool sent,
 		snprintf(vn, sizeof(vn), "%s%u VID", at ? ", " : "", vids);
 	if (x->msgid)
 		snprintf(id, sizeof(id), " %08x", x->msgid);
-	ike_log(sa->e, PROTO_LOG_DEBUG, "#%llu: %s %s%s: %s%s%s", (unsigned long long)sa->id,
+	proto_ike_log(sa->e, PROTO_LOG_DEBUG, "#%llu: %s %s%s: %s%s%s", (unsigned long long)sa->id,
 		sent ? "send" : "recv", mn, id, list, vn, m->n ? "" : "(no payload)");
 	for (unsigned i = 0; i < m->n; i++) {
 		const struct proto_payload *p = &m->pl[i];
 		if (p->type == ISAKMP_PL_VID && !sent) {
 			vid_str(&p->u.data, one, sizeof(one));
-			ike_log(sa->e, PROTO_LOG_DEBUG, "#%llu: recv VID %s",
+			proto_ike_log(sa->e, PROTO_LOG_DEBUG, "#%llu: recv VID %s",
 				(unsigned long long)sa->id, one);
 		} else if (p->type == ISAKMP_PL_SA) {
 			char props[640];
-			ike_sa_offer_str(&p->u.sa, props, sizeof(props));
-			ike_log(sa->e, PROTO_LOG_DEBUG, "#%llu: %s %s%s proposals: %s",
+			proto_ike_sa_offer_str(&p->u.sa, props, sizeof(props));
+			proto_ike_log(sa->e, PROTO_LOG_DEBUG, "#%llu: %s %s%s proposals: %s",
 				(unsigned long long)sa->id, sent ? "send" : "recv", mn, id, props);
 		}
 	}
 }
 
-void ike_trace_sent(struct ike_sa *sa, const struct ike_xchg *x, const uint8_t *buf, size_t n)
+void proto_ike_trace_sent(struct ike_sa *sa, const struct ike_xchg *x, const uint8_t *buf, size_t n)
 {
 	if (!tracing(sa->e) || n < PROTO_HDR_LEN)
 		return;
@@ -198,6 +198,6 @@ void ike_trace_sent(struct ike_sa *sa, const struct ike_xchg *x, const uint8_t *
 		return;
 	/* our own plaintext, before encryption: it decodes (payloads up to an error are kept) */
 	proto_decode_payloads(buf[16], buf + PROTO_HDR_LEN, n - PROTO_HDR_LEN, 0, m);
-	ike_trace_msg(sa, x, true, m);
+	proto_ike_trace_msg(sa, x, true, m);
 	free(m);
 }

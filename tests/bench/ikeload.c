@@ -40,7 +40,7 @@
 #include <unistd.h>
 
 #include "proto/consts.h"
-#include "proto/ike/ike.h"
+#include "proto/ike/engine.h"
 #include "tests/bench/ikeload_pool.h"
 
 #define SLOTS_MAX      1024	/* -c */

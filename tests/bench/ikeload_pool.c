@@ -13,7 +13,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
-#include "proto/ike/ike.h"
+#include "proto/ike/engine.h"
 
 #define POOL_THREADS_MAX 16
 

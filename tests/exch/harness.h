@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "proto/ike/ike.h"
+#include "proto/ike/engine.h"
 
 #define H_EVENTS_MAX 64
 #define H_WIRE_MAX   256

@@ -15,7 +15,7 @@
 #include "crypto/dh.h"
 #include "proto/codec.h"
 #include "proto/consts.h"
-#include "proto/ike/ike_int.h"
+#include "proto/ike/engine_int.h"
 #include "tests/exch/harness.h"
 #include "tests/testutil.h"
 

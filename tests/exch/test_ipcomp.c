@@ -18,7 +18,7 @@
 #include <sys/socket.h>
 
 #include "proto/consts.h"
-#include "proto/ike/ike_int.h"
+#include "proto/ike/engine_int.h"
 #include "tests/exch/harness.h"
 #include "tests/testutil.h"
 

@@ -3,13 +3,13 @@
  * libFuzzer target: decrypt-then-decode. A real initiator (peer a of tests/exch/harness.c) brings
  * the responder engine (peer b) to a phase-1 state with keys; then each record of the input (see
  * fuzz_decrypt.h) becomes a datagram built the way a peer holding the same keys would build it:
- * the engine's own builders (ike_msg_begin, ike_msg_end_hash) over a throwaway exchange, the
- * phase-1 cipher of b's SA and the IV b will decrypt with (ike_iv_phase2, or the current IV of
+ * the engine's own builders (proto_ike_msg_begin, proto_ike_msg_end_hash) over a throwaway exchange, the
+ * phase-1 cipher of b's SA and the IV b will decrypt with (proto_ike_iv_phase2, or the current IV of
  * the Quick Mode or of phase 1). So the fuzzer's plaintext reaches the payload decoder, the
  * Quick Mode and phase-1 handlers, and the Delete / Notify / DPD handlers; with FZD_HASH it gets
  * past their authentication checks.
  *
- * The harness reads the engine's internals (proto/ike/ike_int.h) and never writes them. b's
+ * The harness reads the engine's internals (proto/ike/engine_int.h) and never writes them. b's
  * replies are dropped. Invariants (abort() on violation):
  *   - b holds at most one ISAKMP SA, and no more half-open SAs than SAs;
  *   - a record without FZD_HASH never leads to an event only an authenticated message may
@@ -29,7 +29,7 @@
 #include <string.h>
 
 #include "crypto/dh.h"
-#include "proto/ike/ike_int.h"
+#include "proto/ike/engine_int.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -78,7 +78,7 @@ struct ike_sa *fzd_setup(struct h_world *w, uint8_t setup)
 static bool set_iv(struct ike_sa *sa, struct ike_xchg *x, const struct ike_xchg *from)
 {
 	if (!from)
-		return ike_iv_phase2(sa, x->msgid, &x->iv);
+		return proto_ike_iv_phase2(sa, x->msgid, &x->iv);
 	if (!from->has_iv)
 		return false;
 	crypto_iv_state_init(&x->iv, crypto_iv_state_current(&from->iv));
@@ -155,7 +155,7 @@ static uint8_t *build(struct ike_sa *sa, const uint8_t *rh, uint8_t *chain, size
 	struct ike_xchg x = {.used = true, .type = xchg_type(sa, rh), .msgid = rh[2] * 0x01010101u};
 	struct ike_ctx c = {.e = sa->e, .sa = sa, .x = &x};
 	bool p1 = x.type == sa->p1.type && x.msgid == 0, enc = !(flags & FZD_PLAIN);
-	const struct ike_xchg *qm = x.type == ISAKMP_XCHG_QUICK ? ike_qm_find(sa, x.msgid) : NULL;
+	const struct ike_xchg *qm = x.type == ISAKMP_XCHG_QUICK ? proto_ike_qm_find(sa, x.msgid) : NULL;
 	int kind = x.type == ISAKMP_XCHG_INFO ? IKE_HASH_INFO : IKE_HASH1;
 	struct proto_builder b;
 	size_t hoff = SIZE_MAX, prf = sa->keys.prf_len;
@@ -168,7 +168,7 @@ static uint8_t *build(struct ike_sa *sa, const uint8_t *rh, uint8_t *chain, size
 		put_hash_i(sa, np, chain, n);
 	else if (flags & FZD_HASH)
 		n = hashed_len(np, chain, n);
-	ike_msg_begin(&c, &b, enc);
+	proto_ike_msg_begin(&c, &b, enc);
 	if (flags & FZD_HASH && !p1 && qm && qm->state == S_QM_R2_SENT) {
 		/* HASH(3) = prf(SKEYID_a, 0 | M-ID | Ni_b | Nr_b) */
 		ok = crypto_ike_qm_hash3(&sa->keys, x.msgid,
@@ -179,7 +179,7 @@ static uint8_t *build(struct ike_sa *sa, const uint8_t *rh, uint8_t *chain, size
 		hoff = proto_put_hash(&b, zero, prf);
 	}
 	ok = put_chain(&b, np, chain, n) &&
-	     (hoff != SIZE_MAX ? ike_msg_end_hash(&c, &b, hoff, kind) : ike_msg_end(&c, &b));
+	     (hoff != SIZE_MAX ? proto_ike_msg_end_hash(&c, &b, hoff, kind) : proto_ike_msg_end(&c, &b));
 	if (ok && (out = malloc(x.out_len))) {
 		memcpy(out, x.out, x.out_len);
 		*ret_len = x.out_len;
@@ -269,7 +269,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			n = size - off;
 		deliver(&w, sa, rh, data + off, n);
 		off += n;
-		sa = ike_sa_by_id(w.p[1].e, id); /* a delete may have freed it */
+		sa = proto_ike_sa_by_id(w.p[1].e, id); /* a delete may have freed it */
 	}
 	h_free(&w);
 	return 0;

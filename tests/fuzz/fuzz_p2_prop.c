@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "proto/codec.h"
-#include "proto/ike/ike_int.h"
+#include "proto/ike/engine_int.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -39,10 +39,10 @@ static void check_reply(const struct ike_p2_choice *picked)
 	ch.cpi_in = 0x2345;
 	ch.cpi_len = 2;
 	proto_builder_init(&b, reply, sizeof(reply));
-	ike_put_p2_choice(&no_nat, &b, &ch);
+	proto_ike_put_p2_choice(&no_nat, &b, &ch);
 	size_t len = proto_builder_finish(&b);
 	const struct proto_sa *sa = len ? sa_of(reply, len, &back_msg) : NULL;
-	if (!sa || ike_p2_collect(sa, back) != 1)
+	if (!sa || proto_ike_p2_collect(sa, back) != 1)
 		abort();
 	const struct ike_p2_choice *r = &back[0];
 	if (r->number != ch.number || r->prop.protocol != ch.prop.protocol ||
@@ -58,7 +58,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const struct proto_sa *sa = sa_of(data, size, &msg);
 	if (!sa)
 		return 0;
-	unsigned n = ike_p2_collect(sa, got);
+	unsigned n = proto_ike_p2_collect(sa, got);
 	if (n > PROTO_IKE_CONSIDER_MAX)
 		abort();
 	for (unsigned i = 0; i < n; i++) {
@@ -79,7 +79,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		conn.compress = k & 1;
 		conn.mode = k & 2 ? ENCAP_TRANSPORT : ENCAP_TUNNEL;
 		conn.pfs_group = k & 4 ? IKE_GROUP_MODP2048 : 0;
-		if (!ike_p2_pick(&conn, got, n, conn.pfs_group != 0, &ch))
+		if (!proto_ike_p2_pick(&conn, got, n, conn.pfs_group != 0, &ch))
 			continue;
 		if (ch.comp_seen && !conn.compress) /* RFC 2408 §4.2: such a suite is refused */
 			abort();

@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "daemon/config.h"
-#include "daemon/ike.h"
+#include "daemon/ike_glue.h"
 #include "daemon/secrets.h"
 #include "daemon/vici_int.h"
 #include "daemon/vici_srv.h"

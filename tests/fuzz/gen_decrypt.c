@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "proto/ike/ike_int.h"
+#include "proto/ike/engine_int.h"
 #include "tests/fuzz/fuzz_decrypt.h"
 
 /* The seed being written. */
@@ -77,7 +77,7 @@ static int qm1_chain(uint8_t setup, struct chain *ret)
 				 (uint32_t)d[22] << 8 | d[23];
 		size_t n = len - PROTO_HDR_LEN;
 		memcpy(ret->p, d + PROTO_HDR_LEN, n);
-		if (!ike_iv_phase2(sa, msgid, &iv) || ike_decrypt(sa, &iv, ret->p, n) < 0 ||
+		if (!proto_ike_iv_phase2(sa, msgid, &iv) || proto_ike_decrypt(sa, &iv, ret->p, n) < 0 ||
 		    proto_decode_payloads(d[16], ret->p, n, PROTO_DECODE_PADDING, &m) != PROTO_OK ||
 		    m.n < 2 || m.pl[0].type != ISAKMP_PL_HASH)
 			break;

@@ -4,7 +4,7 @@
 
 No published NIST CAVP SP 800-135 IKEv1 KDF vectors (with answers) could be located from this
 environment, so this script computes the RFC 2409 formulas with Python's hashlib/hmac only (no
-code shared with crypto/ike.c) and prints ike_vectors.h. Regenerate with:
+code shared with crypto/ike_keys.c) and prints ike_vectors.h. Regenerate with:
 
     python3 tests/unit/crypto/gen_ike_vectors.py > tests/unit/crypto/ike_vectors.h
 

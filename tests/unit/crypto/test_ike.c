@@ -9,7 +9,7 @@
  * AES-256 key), KEYMAT with and without PFS over several PRF blocks, HASH_I/HASH_R, QM HASH(1..3)
  * and both IVs. Interoperability tests against strongSwan (exchange issue) are the final judge.
  */
-#include "crypto/ike.h"
+#include "crypto/ike_keys.h"
 
 #include <errno.h>
 #include <string.h>

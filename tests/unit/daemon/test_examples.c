@@ -44,7 +44,7 @@ static bool subnet_is(const struct dmn_side *side, size_t n, const char *text)
 	if (n >= side->n_subnets || !slash || (size_t)(slash - text) >= sizeof(ip))
 		return false;
 	snprintf(ip, sizeof(ip), "%.*s", (int)(slash - text), text);
-	if (cfg_parse_ip(ip, &family, b))
+	if (dmn_cfg_parse_ip(ip, &family, b))
 		return false;
 	const struct dmn_subnet *s = &side->subnets[n];
 	return !s->is_range && s->family == family && !memcmp(s->from, b, 16) &&
@@ -57,7 +57,7 @@ static bool subnet_within(const struct dmn_subnet *s, const char *range)
 	struct dmn_side r = {0};
 	const char *why;
 	bool in = false;
-	if (cfg_parse_subnets(range, &r, &why) == 0 && r.n_subnets == 1) {
+	if (dmn_cfg_parse_subnets(range, &r, &why) == 0 && r.n_subnets == 1) {
 		size_t len = s->family == AF_INET ? 4 : 16;
 		in = r.subnets[0].family == s->family &&
 		     memcmp(s->from, r.subnets[0].from, len) >= 0 &&
@@ -197,7 +197,7 @@ static void side_id(const struct dmn_side *s, struct dmn_id *ret)
 	}
 	memset(ret, 0, sizeof(*ret));
 	if (s->host.kind == DMN_ADDR_IP && inet_ntop(s->host.family, s->host.bytes, a, sizeof(a)))
-		cfg_parse_id(a, ret);
+		dmn_cfg_parse_id(a, ret);
 }
 
 /* One gateway's view of file's conn: swapped or not, the local address kind, and the PSK that
@@ -269,12 +269,12 @@ static void secrets(void)
 	struct dmn_id a, b;
 	const uint8_t *psk;
 	size_t len;
-	CHECK_EQ_INT(cfg_parse_id("@laptop.example.com", &a), 0);
-	CHECK_EQ_INT(cfg_parse_id("@vpn.example.com", &b), 0);
+	CHECK_EQ_INT(dmn_cfg_parse_id("@laptop.example.com", &a), 0);
+	CHECK_EQ_INT(dmn_cfg_parse_id("@vpn.example.com", &b), 0);
 	CHECK(s && dmn_secrets_find_psk(s, &b, &a, &psk, &len) == 0 && len == 15 &&
 	      !memcmp(psk, "laptop test key", 15));
-	CHECK_EQ_INT(cfg_parse_id("203.0.113.6", &a), 0);
-	CHECK_EQ_INT(cfg_parse_id("203.0.113.5", &b), 0);
+	CHECK_EQ_INT(dmn_cfg_parse_id("203.0.113.6", &a), 0);
+	CHECK_EQ_INT(dmn_cfg_parse_id("203.0.113.5", &b), 0);
 	CHECK(s && dmn_secrets_find_psk(s, &a, &b, &psk, &len) == 0 && len == 13 &&
 	      !memcmp(psk, "transport key", 13));
 	dmn_secrets_free(s);

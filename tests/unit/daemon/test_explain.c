@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "daemon/ike.h"
+#include "daemon/ike_glue.h"
 #include "tests/testutil.h"
 
 static uint64_t now = 1000;

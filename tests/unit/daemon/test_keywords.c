@@ -11,7 +11,7 @@
 
 #include "daemon/config_int.h"
 #include "proto/consts.h"
-#include "proto/ike/ike.h"
+#include "proto/ike/engine.h"
 #include "tests/unit/daemon/cfgtest.h"
 
 #define HOSTS "\tleft=192.0.2.1\n\tright=192.0.2.2\n"
@@ -279,7 +279,7 @@ static void table_coverage(void)
 	static const char *const names[] = {"conn", "side", "setup"};
 	for (int t = 0; t < 3; t++) {
 		size_t n;
-		const struct cfg_kw *kw = cfg_kw_table(t, &n);
+		const struct cfg_kw *kw = dmn_cfg_kw_table(t, &n);
 		for (size_t i = 0; i < n; i++) {
 			char text[256], key[64];
 			snprintf(key, sizeof(key), "%s%s", t == 1 ? "left" : "", kw[i].name);
@@ -555,12 +555,12 @@ static void fragmentation_notice(void)
 	}
 }
 
-/* cfg_kw_lookup tries the side table first for leftX/rightX: that is only the same as trying
+/* dmn_cfg_kw_lookup tries the side table first for leftX/rightX: that is only the same as trying
  * the conn table first while no conn keyword starts with left or right. */
 static void no_conn_keyword_looks_like_a_side(void)
 {
 	size_t n;
-	const struct cfg_kw *kw = cfg_kw_table(0, &n);
+	const struct cfg_kw *kw = dmn_cfg_kw_table(0, &n);
 	for (size_t i = 0; i < n; i++)
 		if (!CHECK(strncmp(kw[i].name, "left", 4) != 0 &&
 			   strncmp(kw[i].name, "right", 5) != 0))

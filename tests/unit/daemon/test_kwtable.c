@@ -175,7 +175,7 @@ static void every_stored_keyword_is_read(void)
 	unsigned n_checked = 0;
 	for (int t = 0; t < 3; t++) {
 		size_t n;
-		const struct cfg_kw *kw = cfg_kw_table(t, &n);
+		const struct cfg_kw *kw = dmn_cfg_kw_table(t, &n);
 		for (size_t i = 0; i < n; i++) {
 			char key[80];
 			if (kw[i].cls != CFG_KW_STORED)
@@ -190,7 +190,7 @@ static void every_stored_keyword_is_read(void)
 		}
 	}
 	size_t n;
-	const struct cfg_derived *dv = cfg_kw_derived(&n);
+	const struct cfg_derived *dv = dmn_cfg_kw_derived(&n);
 	for (size_t i = 0; i < n; i++) {
 		char key[80];
 		snprintf(key, sizeof(key), "derived %s", dv[i].field);
@@ -357,7 +357,7 @@ static void man_page_lists_the_table(void)
 	size_t rows = 0;
 	for (int t = 0; t < 3; t++) {
 		size_t n;
-		const struct cfg_kw *kw = cfg_kw_table(t, &n);
+		const struct cfg_kw *kw = dmn_cfg_kw_table(t, &n);
 		for (size_t i = 0; i < n; i++, rows++) {
 			int cls = kw[i].cls == CFG_KW_STORED	? K_STORED
 				  : kw[i].cls == CFG_KW_IGNORED ? K_IGNORED
@@ -386,14 +386,14 @@ static void aliases_resolve(void)
 {
 	for (int t = 0; t < 3; t++) {
 		size_t n;
-		const struct cfg_kw *kw = cfg_kw_table(t, &n);
+		const struct cfg_kw *kw = dmn_cfg_kw_table(t, &n);
 		for (size_t i = 0; i < n; i++)
 			for (size_t k = 0; kw[i].aka && kw[i].aka[k]; k++) {
 				char key[64];
 				int side;
 				snprintf(key, sizeof(key), "%s%s", t == 1 ? "right" : "",
 					 kw[i].aka[k]);
-				if (!CHECK(cfg_kw_lookup(key, t == 2, &side) == &kw[i]))
+				if (!CHECK(dmn_cfg_kw_lookup(key, t == 2, &side) == &kw[i]))
 					fprintf(stderr, "  alias %s\n", key);
 				CHECK(t == 1 ||
 				      (strncmp(key, "left", 4) && strncmp(key, "right", 5)));

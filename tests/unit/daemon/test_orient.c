@@ -43,7 +43,7 @@ static bool side_is(const struct dmn_side *s, const char *host, const char *id, 
 {
 	struct dmn_addr h = {0};
 	struct dmn_id i;
-	if (cfg_parse_addr(host, false, &h) || cfg_parse_id(id, &i))
+	if (dmn_cfg_parse_addr(host, false, &h) || dmn_cfg_parse_id(id, &i))
 		return false;
 	bool same = s->host.kind == DMN_ADDR_IP && s->host.family == h.family &&
 		    !memcmp(s->host.bytes, h.bytes, 16) && dmn_id_equal(&s->id, &i) &&

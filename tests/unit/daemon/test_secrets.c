@@ -28,7 +28,7 @@ static struct dmn_id id(const char *s)
 	if (!strcmp(s, "%any"))
 		i.type = DMN_ID_ANY;
 	else
-		CHECK_EQ_INT(cfg_parse_id(s, &i), 0);
+		CHECK_EQ_INT(dmn_cfg_parse_id(s, &i), 0);
 	return i;
 }
 

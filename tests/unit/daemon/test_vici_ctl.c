@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "daemon/config.h"
-#include "daemon/ike.h"
+#include "daemon/ike_glue.h"
 #include "daemon/vici_int.h"
 #include "tests/testutil.h"
 #include "xfrm/xfrm.h"

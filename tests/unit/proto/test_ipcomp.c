@@ -17,13 +17,13 @@
 #include <unistd.h>
 
 #include "proto/codec.h"
-#include "proto/ike/ike_int.h"
+#include "proto/ike/engine_int.h"
 #include "tests/testutil.h"
 #include "tests/unit/proto/pcap.h"
 
 static const uint8_t icookie[8] = {1, 2, 3, 4, 5, 6, 7, 8};
 static const uint8_t rcookie[8] = {8, 7, 6, 5, 4, 3, 2, 1};
-static struct ike_sa no_nat; /* ike_natt_mode() reads only its NAT-T fields: none */
+static struct ike_sa no_nat; /* proto_ike_natt_mode() reads only its NAT-T fields: none */
 
 static const struct proto_ike_p2_prop esp_cbc = {PROTO_IPSEC_ESP, ESP_AES_CBC, 128,
 						 AUTH_HMAC_SHA2_256};
@@ -76,12 +76,12 @@ struct offers {
 static void fill_offers(struct proto_builder *b, void *arg)
 {
 	const struct offers *o = arg;
-	ike_put_p2_offers(&no_nat, b, o->v, o->n);
+	proto_ike_put_p2_offers(&no_nat, b, o->v, o->n);
 }
 
 static void fill_choice(struct proto_builder *b, void *arg)
 {
-	ike_put_p2_choice(&no_nat, b, arg);
+	proto_ike_put_p2_choice(&no_nat, b, arg);
 }
 
 static struct proto_msg msg;
@@ -167,7 +167,7 @@ static void test_offer_layout(void)
 
 	/* read back: four suites, the first two with a usable IPComp part */
 	struct ike_p2_choice got[PROTO_IKE_CONSIDER_MAX];
-	CHECK_EQ_INT(ike_p2_collect(sa, got), 4);
+	CHECK_EQ_INT(proto_ike_p2_collect(sa, got), 4);
 	for (unsigned i = 0; i < 4; i++) {
 		CHECK_EQ_INT(got[i].number, i + 1);
 		CHECK_EQ_INT(got[i].comp, i < 2);
@@ -187,26 +187,26 @@ static void test_offer_layout(void)
 	conn.mode = ENCAP_TUNNEL;
 	struct ike_p2_choice ch;
 	conn.compress = true;
-	CHECK(ike_p2_pick(&conn, got, 4, false, &ch) && ch.number == 1 && ch.comp);
+	CHECK(proto_ike_p2_pick(&conn, got, 4, false, &ch) && ch.number == 1 && ch.comp);
 	conn.compress = false;
-	CHECK(ike_p2_pick(&conn, got, 4, false, &ch) && ch.number == 3 && !ch.comp);
+	CHECK(proto_ike_p2_pick(&conn, got, 4, false, &ch) && ch.number == 3 && !ch.comp);
 	/* our preference order rules: with gcm first, #2 / #4 */
 	conn.esp[0] = esp_gcm;
 	conn.esp[1] = esp_cbc;
-	CHECK(ike_p2_pick(&conn, got, 4, false, &ch) && ch.number == 4);
+	CHECK(proto_ike_p2_pick(&conn, got, 4, false, &ch) && ch.number == 4);
 	conn.compress = true;
-	CHECK(ike_p2_pick(&conn, got, 4, false, &ch) && ch.number == 2 && ch.comp);
+	CHECK(proto_ike_p2_pick(&conn, got, 4, false, &ch) && ch.number == 2 && ch.comp);
 	/* PFS asked for but not offered: nothing */
 	conn.pfs_group = IKE_GROUP_MODP2048;
-	CHECK(!ike_p2_pick(&conn, got, 4, true, &ch));
+	CHECK(!proto_ike_p2_pick(&conn, got, 4, true, &ch));
 	/* only the IPComp suites, compress=no: nothing (RFC 2408 §4.2) */
 	conn.pfs_group = 0;
 	conn.compress = false;
-	CHECK(!ike_p2_pick(&conn, got, 2, false, &ch));
+	CHECK(!proto_ike_p2_pick(&conn, got, 2, false, &ch));
 
 	/* the reply to #2: ESP with our SPI, IPComp with our CPI, transform numbers echoed */
 	conn.compress = true;
-	CHECK(ike_p2_pick(&conn, got, 4, false, &ch));
+	CHECK(proto_ike_p2_pick(&conn, got, 4, false, &ch));
 	ch.spi_in = 0xb0000001;
 	ch.cpi_in = 0x2345;
 	ch.cpi_len = 2;
@@ -217,7 +217,7 @@ static void test_offer_layout(void)
 		return;
 	CHECK_EQ_INT(sa->n_proposals, 2);
 	struct ike_p2_choice back[PROTO_IKE_CONSIDER_MAX];
-	CHECK_EQ_INT(ike_p2_collect(sa, back), 1);
+	CHECK_EQ_INT(proto_ike_p2_collect(sa, back), 1);
 	CHECK_EQ_INT(back[0].number, 2);
 	CHECK(back[0].comp && back[0].comp_seen);
 	CHECK_EQ_INT(back[0].cpi_out, 0x2345);
@@ -256,7 +256,7 @@ static unsigned collect_raw(const struct raw *r, struct ike_p2_choice *out)
 	uint8_t buf[4096];
 	size_t len = qm_msg(buf, sizeof(buf), fill_raw, (void *)r);
 	const struct proto_sa *sa = len ? decode_sa(buf, len) : NULL;
-	return sa ? ike_p2_collect(sa, out) : 999;
+	return sa ? proto_ike_p2_collect(sa, out) : 999;
 }
 
 #define ESP(n)                                                                                     \
@@ -344,7 +344,7 @@ static void test_bounds(void)
 	static struct ike_p2_choice got[PROTO_IKE_CONSIDER_MAX];
 	if (!sa)
 		return;
-	CHECK_EQ_INT(ike_p2_collect(sa, got), PROTO_IKE_CONSIDER_MAX);
+	CHECK_EQ_INT(proto_ike_p2_collect(sa, got), PROTO_IKE_CONSIDER_MAX);
 	for (unsigned i = 0; i < PROTO_IKE_CONSIDER_MAX; i++)
 		CHECK(got[i].comp_seen && got[i].comp); /* DEFLATE is the 40th of 40 <= 64 */
 }

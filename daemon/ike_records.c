@@ -5,8 +5,8 @@
  * (phase 1 up) adopts a reauthenticated peer's children and applies uniqueids=; INITIAL-CONTACT
  * and a moved NAT mapping act on the records of one peer.
  */
-#include "daemon/ike.h"
-#include "daemon/ike_int.h"
+#include "daemon/ike_glue.h"
+#include "daemon/ike_glue_int.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -19,7 +19,7 @@
 #include "xfrm/xfrm.h"
 
 /* A keyed hash of a peer's proved ID, never 0: what tells two peers behind one address apart. */
-uint64_t ike_peer_id_hash(const struct dmn_ike *ik, const struct proto_ike_id *id)
+uint64_t dmn_ike_peer_id_hash(const struct dmn_ike *ik, const struct proto_ike_id *id)
 {
 	uint64_t h = 0xcbf29ce484222325u ^ ik->id_key[0]; /* FNV-1a over type, length, data */
 	h = (h ^ id->type) * 0x100000001b3u;
@@ -35,7 +35,7 @@ uint64_t ike_peer_id_hash(const struct dmn_ike *ik, const struct proto_ike_id *i
  * ISAKMP SAs (several conns started at once each send INITIAL-CONTACT), are not. The peer is
  * the one at that address that proved the same ID: road warriors behind one NAT each send
  * INITIAL-CONTACT (iOS always does) and must not remove each other's SAs. */
-void ike_on_initial_contact(struct dmn *d, const struct proto_ike_event *ev)
+void dmn_ike_on_initial_contact(struct dmn *d, const struct proto_ike_event *ev)
 {
 	const struct dmn_ike_sa *sa = dmn_map_get(&d->ike->sas, ev->sa_id);
 	if (!sa)
@@ -54,8 +54,8 @@ void ike_on_initial_contact(struct dmn *d, const struct proto_ike_event *ev)
 		    memcmp(c->peer.addr, ev->peer.addr, 16) == 0) {
 			log_info("%s: INITIAL-CONTACT from peer: removing old IPsec SA 0x%08x",
 				 c->conn, c->spi_out);
-			ike_child_remove_kernel(d, c);
-			ike_child_free(d, c);
+			dmn_ike_child_remove_kernel(d, c);
+			dmn_ike_child_free(d, c);
 		}
 	}
 }
@@ -64,14 +64,14 @@ static void sa_flow_link(struct dmn_ike *ik, struct dmn_ike_sa *sa);
 static void sa_flow_unlink(struct dmn_ike *ik, struct dmn_ike_sa *sa);
 
 /* RFC 3947 §4: the peer's NAT gave it a new port; its SAs follow instead of being torn down. */
-void ike_on_peer_moved(struct dmn *d, const struct proto_ike_event *ev)
+void dmn_ike_on_peer_moved(struct dmn *d, const struct proto_ike_event *ev)
 {
 	struct dmn_ike_sa *sa = dmn_map_get(&d->ike->sas, ev->sa_id);
 	char from[64], to[64];
 	struct sockaddr_storage ss;
-	ike_proto_to_sockaddr(&ev->u.moved.old_peer, &ss);
+	dmn_ike_proto_to_sockaddr(&ev->u.moved.old_peer, &ss);
 	dmn_sockaddr_str((struct sockaddr *)&ss, from, sizeof(from));
-	ike_proto_to_sockaddr(&ev->peer, &ss);
+	dmn_ike_proto_to_sockaddr(&ev->peer, &ss);
 	dmn_sockaddr_str((struct sockaddr *)&ss, to, sizeof(to));
 	if (sa) {
 		sa_flow_unlink(d->ike, sa); /* its address may have changed with the port */
@@ -84,7 +84,7 @@ void ike_on_peer_moved(struct dmn *d, const struct proto_ike_event *ev)
 			continue;
 		c->encap_dport = ev->peer.port;
 		c->encap_sport = ev->local.port;
-		int r = ike_child_encap_update(d, c);
+		int r = dmn_ike_child_encap_update(d, c);
 		if (r < 0)
 			log_warn("%s: cannot move IPsec SA 0x%08x to %s: %s", c->conn, c->spi_out,
 				 to, r == -EOPNOTSUPP ? "algorithm unknown" : xfrm_errmsg(d->xfrm));
@@ -98,15 +98,10 @@ void ike_on_peer_moved(struct dmn *d, const struct proto_ike_event *ev)
 
 /* ---- ISAKMP SA records ---- */
 
-unsigned ike_flow_bucket(const char *conn, const struct proto_ike_addr *peer)
-{
-	return dmn_ike_flow_bucket(conn, peer);
-}
-
 /* Links a child into its (conn, peer) and its peer-address chains, newest first. */
-void ike_child_flow_link(struct dmn_ike *ik, struct dmn_child *c)
+void dmn_ike_child_flow_link(struct dmn_ike *ik, struct dmn_child *c)
 {
-	unsigned b = ike_flow_bucket(c->conn, &c->peer);
+	unsigned b = dmn_ike_flow_bucket(c->conn, &c->peer);
 	c->flow_next = ik->child_flow[b];
 	ik->child_flow[b] = c;
 	b = dmn_ike_addr_bucket(&c->peer);
@@ -114,9 +109,9 @@ void ike_child_flow_link(struct dmn_ike *ik, struct dmn_child *c)
 	ik->child_addr[b] = c;
 }
 
-void ike_child_flow_unlink(struct dmn_ike *ik, struct dmn_child *c)
+void dmn_ike_child_flow_unlink(struct dmn_ike *ik, struct dmn_child *c)
 {
-	struct dmn_child **pp = &ik->child_flow[ike_flow_bucket(c->conn, &c->peer)];
+	struct dmn_child **pp = &ik->child_flow[dmn_ike_flow_bucket(c->conn, &c->peer)];
 	while (*pp && *pp != c)
 		pp = &(*pp)->flow_next;
 	if (*pp)
@@ -130,7 +125,7 @@ void ike_child_flow_unlink(struct dmn_ike *ik, struct dmn_child *c)
 
 static void sa_flow_link(struct dmn_ike *ik, struct dmn_ike_sa *sa)
 {
-	unsigned b = ike_flow_bucket(sa->conn, &sa->peer);
+	unsigned b = dmn_ike_flow_bucket(sa->conn, &sa->peer);
 	sa->flow_next = ik->sa_flow[b];
 	ik->sa_flow[b] = sa;
 	b = dmn_ike_addr_bucket(&sa->peer);
@@ -143,7 +138,7 @@ static void sa_flow_link(struct dmn_ike *ik, struct dmn_ike_sa *sa)
 
 static void sa_flow_unlink(struct dmn_ike *ik, struct dmn_ike_sa *sa)
 {
-	struct dmn_ike_sa **pp = &ik->sa_flow[ike_flow_bucket(sa->conn, &sa->peer)];
+	struct dmn_ike_sa **pp = &ik->sa_flow[dmn_ike_flow_bucket(sa->conn, &sa->peer)];
 	while (*pp && *pp != sa)
 		pp = &(*pp)->flow_next;
 	if (*pp)
@@ -162,23 +157,23 @@ static void sa_flow_unlink(struct dmn_ike *ik, struct dmn_ike_sa *sa)
 
 /* The ISAKMP SA to speak to child c's peer over: its own while it is up, else the newest with
  * its conn and peer address, or NULL. */
-struct dmn_ike_sa *ike_child_peer_sa(struct dmn *d, const struct dmn_child *c)
+struct dmn_ike_sa *dmn_ike_child_peer_sa(struct dmn *d, const struct dmn_child *c)
 {
 	struct dmn_ike_sa *sa = c->orphan ? NULL : dmn_map_get(&d->ike->sas, c->ike_sa_id);
-	return sa ? sa : ike_newest_sa(d, c->conn, &c->peer);
+	return sa ? sa : dmn_ike_newest_sa(d, c->conn, &c->peer);
 }
 
 /* The newest established ISAKMP SA of conn with peer (chains are newest first), or NULL. */
-struct dmn_ike_sa *ike_newest_sa(struct dmn *d, const char *conn, const struct proto_ike_addr *peer)
+struct dmn_ike_sa *dmn_ike_newest_sa(struct dmn *d, const char *conn, const struct proto_ike_addr *peer)
 {
-	for (struct dmn_ike_sa *sa = d->ike->sa_flow[ike_flow_bucket(conn, peer)]; sa;
+	for (struct dmn_ike_sa *sa = d->ike->sa_flow[dmn_ike_flow_bucket(conn, peer)]; sa;
 	     sa = sa->flow_next)
-		if (strcmp(sa->conn, conn) == 0 && ike_addr_eq_noport(&sa->peer, peer))
+		if (strcmp(sa->conn, conn) == 0 && dmn_ike_addr_eq_noport(&sa->peer, peer))
 			return sa;
 	return NULL;
 }
 
-void ike_child_set_sa(struct dmn *d, struct dmn_child *c, uint64_t sa_id)
+void dmn_ike_child_set_sa(struct dmn *d, struct dmn_child *c, uint64_t sa_id)
 {
 	struct dmn_ike_sa *o = c->ike_sa_id ? dmn_map_get(&d->ike->sas, c->ike_sa_id) : NULL;
 	struct dmn_ike_sa *n = sa_id ? dmn_map_get(&d->ike->sas, sa_id) : NULL;
@@ -192,7 +187,7 @@ void ike_child_set_sa(struct dmn *d, struct dmn_child *c, uint64_t sa_id)
 		c->peer_id_hash = n->peer_id_hash;
 }
 
-struct dmn_ike_sa *ike_sa_record_add(struct dmn *d, const struct proto_ike_event *ev,
+struct dmn_ike_sa *dmn_ike_sa_record_add(struct dmn *d, const struct proto_ike_event *ev,
 				     const char *name)
 {
 	struct dmn_ike *ik = d->ike;
@@ -209,16 +204,16 @@ struct dmn_ike_sa *ike_sa_record_add(struct dmn *d, const struct proto_ike_event
 	sa->local = ev->local;
 	sa->peer = ev->peer;
 	sa->p1 = ev->u.p1;
-	sa->peer_id_hash = ike_peer_id_hash(ik, &ev->u.p1.peer_id);
+	sa->peer_id_hash = dmn_ike_peer_id_hash(ik, &ev->u.p1.peer_id);
 	sa->established_ms = dmn_now_ms(d);
-	const struct dmn_conn *conn = ike_conn_by_handle(d, ev->conn_handle, NULL);
+	const struct dmn_conn *conn = dmn_ike_conn_by_handle(d, ev->conn_handle, NULL);
 	uint32_t life = ev->u.p1.lifetime_s;
 	if (life) {
 		sa->expire_ms = sa->established_ms + (uint64_t)life * 1000;
 		if (conn && conn->rekey && conn->reauth)
 			sa->reauth_ms =
 				sa->expire_ms -
-				(uint64_t)ike_rekey_margin(conn, life, ev->initiator) * 1000;
+				(uint64_t)dmn_ike_rekey_margin(conn, life, ev->initiator) * 1000;
 	}
 	/* IKEv1 children outlive their ISAKMP SA: a new one with the same peer (a
 	 * reauthentication) takes them over, unless the peer says it rebooted (INITIAL-CONTACT
@@ -226,12 +221,12 @@ struct dmn_ike_sa *ike_sa_record_add(struct dmn *d, const struct proto_ike_event
 	 * or it is still up with the same address, port and ID. Road warriors behind one NAT share
 	 * the conn and the address; each keeps its own children (their ports or IDs differ). */
 	unsigned adopted = 0;
-	for (struct dmn_child *c = ik->child_flow[ike_flow_bucket(name, &ev->peer)];
+	for (struct dmn_child *c = ik->child_flow[dmn_ike_flow_bucket(name, &ev->peer)];
 	     c && !ev->u.p1.peer_initial_contact; c = c->flow_next)
 		if (c->ike_sa_id != ev->sa_id && c->peer_id_hash == sa->peer_id_hash &&
 		    (c->orphan || c->peer.port == ev->peer.port) &&
-		    ike_addr_eq_noport(&c->peer, &ev->peer) && strcmp(c->conn, name) == 0) {
-			ike_child_set_sa(d, c, ev->sa_id);
+		    dmn_ike_addr_eq_noport(&c->peer, &ev->peer) && strcmp(c->conn, name) == 0) {
+			dmn_ike_child_set_sa(d, c, ev->sa_id);
 			adopted++;
 		}
 	if (adopted)
@@ -252,10 +247,10 @@ struct dmn_ike_sa *ike_sa_record_add(struct dmn *d, const struct proto_ike_event
  * endpoint (address or port) already has: the same client moved (a new network, a new NAT
  * mapping) or a second one uses its ID. yes/replace delete the older SA and its IPsec SAs, keep
  * deletes the new one, no and never allow both. The same endpoint is left alone: that is the
- * peer reauthenticating, whose new SA takes over the children (ike_sa_record_add). O(SAs with that
+ * peer reauthenticating, whose new SA takes over the children (dmn_ike_sa_record_add). O(SAs with that
  * ID hash).
  */
-void ike_sa_enforce_unique(struct dmn *d, struct dmn_ike_sa *sa)
+void dmn_ike_sa_enforce_unique(struct dmn *d, struct dmn_ike_sa *sa)
 {
 	struct dmn_ike *ik = d->ike;
 	enum dmn_uniqueids u = d->config ? d->config->setup.uniqueids : DMN_UNIQUE_YES;
@@ -263,16 +258,16 @@ void ike_sa_enforce_unique(struct dmn *d, struct dmn_ike_sa *sa)
 		return;
 	char now_at[64], was_at[64];
 	struct sockaddr_storage ss;
-	ike_proto_to_sockaddr(&sa->peer, &ss);
+	dmn_ike_proto_to_sockaddr(&sa->peer, &ss);
 	dmn_sockaddr_str((struct sockaddr *)&ss, now_at, sizeof(now_at));
 	for (struct dmn_ike_sa *o = ik->sa_idh[sa->peer_id_hash & (DMN_FLOW_BUCKETS - 1)], *next; o;
 	     o = next) {
 		next = o->idh_next;
 		if (o == sa || o->peer_id_hash != sa->peer_id_hash ||
 		    strcmp(o->conn, sa->conn) != 0 ||
-		    (ike_addr_eq_noport(&o->peer, &sa->peer) && o->peer.port == sa->peer.port))
+		    (dmn_ike_addr_eq_noport(&o->peer, &sa->peer) && o->peer.port == sa->peer.port))
 			continue;
-		ike_proto_to_sockaddr(&o->peer, &ss);
+		dmn_ike_proto_to_sockaddr(&o->peer, &ss);
 		dmn_sockaddr_str((struct sockaddr *)&ss, was_at, sizeof(was_at));
 		if (u == DMN_UNIQUE_KEEP) {
 			log_info("%s: peer's ID already has an ISAKMP SA with %s: refusing the new "
@@ -282,10 +277,10 @@ void ike_sa_enforce_unique(struct dmn *d, struct dmn_ike_sa *sa)
 			d->ike->unique_refused++;
 			uint64_t id = sa->sa_id;
 			proto_ike_delete_sa(ik->engine, id);
-			ike_sa_record_del(d, id);
+			dmn_ike_sa_record_del(d, id);
 			return;
 		}
-		unsigned n = ike_sa_children_remove(d, o->sa_id, o, true, false);
+		unsigned n = dmn_ike_sa_children_remove(d, o->sa_id, o, true, false);
 		log_info(
 			"%s: peer's ID now at %s: deleting its ISAKMP SA with %s and %u IPsec SA%s "
 			"(uniqueids=%s)",
@@ -294,7 +289,7 @@ void ike_sa_enforce_unique(struct dmn *d, struct dmn_ike_sa *sa)
 		d->ike->unique_replaced++;
 		uint64_t id = o->sa_id;
 		proto_ike_delete_sa(ik->engine, id);
-		ike_sa_record_del(d, id); /* next is still valid: only o left the chain */
+		dmn_ike_sa_record_del(d, id); /* next is still valid: only o left the chain */
 	}
 }
 
@@ -304,12 +299,12 @@ void ike_sa_enforce_unique(struct dmn *d, struct dmn_ike_sa *sa)
  * send_delete tells the peer first; keep_policies leaves their policies in the kernel
  * (dpdaction=hold). Returns how many.
  */
-unsigned ike_sa_children_remove(struct dmn *d, uint64_t sa_id, const struct dmn_ike_sa *sa,
+unsigned dmn_ike_sa_children_remove(struct dmn *d, uint64_t sa_id, const struct dmn_ike_sa *sa,
 				bool send_delete, bool keep_policies)
 {
 	struct dmn_ike *ik = d->ike;
 	unsigned n = 0;
-	for (struct dmn_child *c = sa ? ik->child_flow[ike_flow_bucket(sa->conn, &sa->peer)]
+	for (struct dmn_child *c = sa ? ik->child_flow[dmn_ike_flow_bucket(sa->conn, &sa->peer)]
 				      : ik->child_head,
 			      *next;
 	     c; c = next) {
@@ -317,24 +312,24 @@ unsigned ike_sa_children_remove(struct dmn *d, uint64_t sa_id, const struct dmn_
 		if (c->ike_sa_id != sa_id)
 			continue;
 		if (send_delete)
-			ike_child_send_delete(d, c);
+			dmn_ike_child_send_delete(d, c);
 		if (keep_policies)
 			c->policies = false;
-		ike_child_remove_kernel(d, c);
-		ike_child_free(d, c);
+		dmn_ike_child_remove_kernel(d, c);
+		dmn_ike_child_free(d, c);
 		n++;
 	}
 	return n;
 }
 
-void ike_sa_record_del(struct dmn *d, uint64_t sa_id)
+void dmn_ike_sa_record_del(struct dmn *d, uint64_t sa_id)
 {
 	struct dmn_ike *ik = d->ike;
 	struct dmn_ike_sa *sa = dmn_map_del(&ik->sas, sa_id);
 	if (!sa)
 		return;
 	/* its children outlive it, as orphans that the next ISAKMP SA with the peer takes over */
-	for (struct dmn_child *c = ik->child_flow[ike_flow_bucket(sa->conn, &sa->peer)];
+	for (struct dmn_child *c = ik->child_flow[dmn_ike_flow_bucket(sa->conn, &sa->peer)];
 	     c && sa->n_children; c = c->flow_next)
 		if (c->ike_sa_id == sa_id) {
 			c->orphan = true;
@@ -360,10 +355,10 @@ int dmn_ike_terminate_sa(struct dmn *d, uint64_t sa_id)
 		return -ENOENT;
 	char conn[sizeof(sa->conn)];
 	snprintf(conn, sizeof(conn), "%s", sa->conn);
-	unsigned n = ike_sa_children_remove(d, sa_id, sa, true, false);
+	unsigned n = dmn_ike_sa_children_remove(d, sa_id, sa, true, false);
 	proto_ike_delete_sa(ik->engine, sa_id);
-	ike_sa_record_del(d, sa_id); /* no-op if SA_GONE already removed it */
-	ike_pump(d);
+	dmn_ike_sa_record_del(d, sa_id); /* no-op if SA_GONE already removed it */
+	dmn_ike_pump(d);
 	log_info("%s: terminated ISAKMP SA #%llu and %u IPsec SA%s", conn,
 		 (unsigned long long)sa_id, n, n == 1 ? "" : "s");
 	return 0;
@@ -376,9 +371,9 @@ int dmn_ike_terminate_child(struct dmn *d, uint64_t key)
 	if (!c)
 		return -ENOENT;
 	log_info("%s: terminating IPsec SA 0x%08x (uniqueid %u)", c->conn, c->spi_out, c->spi_in);
-	ike_child_send_delete(d, c);
-	ike_child_remove_kernel(d, c);
-	ike_child_free(d, c);
-	ike_pump(d);
+	dmn_ike_child_send_delete(d, c);
+	dmn_ike_child_remove_kernel(d, c);
+	dmn_ike_child_free(d, c);
+	dmn_ike_pump(d);
 	return 0;
 }

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-#include "daemon/sock.h"
+#include "daemon/ike_socket.h"
 
 #include <arpa/inet.h>
 #include <errno.h>

@@ -4,7 +4,7 @@
  * files completely into new objects; only when both are free of errors does the daemon switch to
  * them (dmn_conf_swap), so a bad file changes nothing.
  */
-#include "daemon/conf.h"
+#include "daemon/loader.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -11,12 +11,12 @@
 
 #include "crypto/cipher.h"
 #include "crypto/dh.h"
-#include "crypto/ike.h"
+#include "crypto/ike_keys.h"
 #include "crypto/prf.h"
 #include "proto/codec.h"
 #include "proto/consts.h"
 #include "proto/env.h"
-#include "proto/ike/ike.h"
+#include "proto/ike/engine.h"
 
 #define IKE_NONCE_LEN	 32
 #define IKE_SA_BUCKETS	 256  /* initial size of the cookie and id tables (they grow) */
@@ -63,7 +63,7 @@
 #define IKE_X_STATE(s) s,
 enum ike_state { IKE_STATES(IKE_X_STATE) S__MAX };
 
-const char *ike_state_name(enum ike_state s);
+const char *proto_ike_state_name(enum ike_state s);
 
 /* What woke the dispatcher. */
 enum ike_ev {
@@ -82,7 +82,7 @@ enum ike_ev {
  *   IKE_FAIL   | exchange freed  | an error notify if set       | cancelled      | discarded
  *   IKE_GONE   | SA freed by the handler (delete received)      | -              | -
  * IKE_FAIL of a phase-1 exchange frees the SA and emits P1_FAILED; of a QM, frees the QM and
- * emits P2_FAILED (reason and text from the handler via ike_fail()).
+ * emits P2_FAILED (reason and text from the handler via proto_ike_fail()).
  */
 enum ike_ret {
 	IKE_NEXT,
@@ -243,7 +243,7 @@ struct ike_sa {
 	struct proto_ike_addr local, peer;
 	bool natt;
 	/* Its conn: phase 1's own copy (n->conn) until established, then one shared read-only copy
-	 * per distinct conn (ike_conn_share): 10,000 tunnels of one conn hold it once. */
+	 * per distinct conn (proto_ike_conn_share): 10,000 tunnels of one conn hold it once. */
 	struct proto_ike_conn *conn;
 	struct ike_conn_ref *conn_ref; /* the shared copy, once established */
 	/* negotiated */
@@ -303,46 +303,46 @@ struct proto_ike_engine {
 
 enum { IKE_NATT_NONE, IKE_NATT_DRAFT, IKE_NATT_RFC };
 
-/* ike_sa.c and ike_dispatch.c */
-uint64_t ike_now(struct proto_ike_engine *e);
+/* ike_engine.c and ike_dispatch.c */
+uint64_t proto_ike_now(struct proto_ike_engine *e);
 /* "AES-CBC-128/SHA2-256/MODP-2048, ..." for the proposals of an SA payload (phase 1 or 2). */
-void ike_sa_offer_str(const struct proto_sa *sa, char *buf, size_t len);
+void proto_ike_sa_offer_str(const struct proto_sa *sa, char *buf, size_t len);
 /* Debug trace of a message (ike_trace.c): its payload list, received vendor IDs, proposals. */
-void ike_trace_msg(struct ike_sa *sa, const struct ike_xchg *x, bool sent,
+void proto_ike_trace_msg(struct ike_sa *sa, const struct ike_xchg *x, bool sent,
 		   const struct proto_msg *m);
 /* The same for a message we built: n plaintext bytes from the ISAKMP header. */
-void ike_trace_sent(struct ike_sa *sa, const struct ike_xchg *x, const uint8_t *buf, size_t n);
-void ike_log(struct proto_ike_engine *e, enum proto_log_level l, const char *fmt, ...)
+void proto_ike_trace_sent(struct ike_sa *sa, const struct ike_xchg *x, const uint8_t *buf, size_t n);
+void proto_ike_log(struct proto_ike_engine *e, enum proto_log_level l, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* ike_dispatch.c: the line for a message the codec refused (plain: not encrypted when it must be)
  */
-void ike_log_malformed(struct ike_sa *sa, const struct ike_xchg *x, bool enc, bool plain,
+void proto_ike_log_malformed(struct ike_sa *sa, const struct ike_xchg *x, bool enc, bool plain,
 		       const struct proto_msg *m);
-struct ike_sa *ike_sa_new(struct proto_ike_engine *e, bool initiator,
+struct ike_sa *proto_ike_sa_new(struct proto_ike_engine *e, bool initiator,
 			  const struct proto_ike_addr *local, const struct proto_ike_addr *peer);
-void ike_sa_free(struct ike_sa *sa);
-void ike_sa_half_open_end(struct ike_sa *sa);
-void ike_p1_data_free(struct ike_sa *sa);
-void ike_qm_reclaim(struct ike_sa *sa);
-struct ike_sa *ike_sa_by_id(struct proto_ike_engine *e, uint64_t id);
-struct ike_xchg *ike_qm_new(struct ike_sa *sa, uint32_t msgid, bool initiator);
-struct ike_xchg *ike_qm_find(struct ike_sa *sa, uint32_t msgid);
-bool ike_msgid_done(const struct ike_sa *sa, uint32_t msgid);
-struct proto_ike_action *ike_q_push(struct proto_ike_engine *e);
-void ike_xchg_clear(struct ike_xchg *x);
-void ike_xchg_retire(struct ike_sa *sa, struct ike_xchg *x);
-void ike_sa_update_timer(struct ike_sa *sa);
-void ike_fail(struct ike_ctx *c, enum proto_ike_reason r, const char *fmt, ...)
+void proto_ike_sa_free(struct ike_sa *sa);
+void proto_ike_sa_half_open_end(struct ike_sa *sa);
+void proto_ike_p1_data_free(struct ike_sa *sa);
+void proto_ike_qm_reclaim(struct ike_sa *sa);
+struct ike_sa *proto_ike_sa_by_id(struct proto_ike_engine *e, uint64_t id);
+struct ike_xchg *proto_ike_qm_new(struct ike_sa *sa, uint32_t msgid, bool initiator);
+struct ike_xchg *proto_ike_qm_find(struct ike_sa *sa, uint32_t msgid);
+bool proto_ike_msgid_done(const struct ike_sa *sa, uint32_t msgid);
+struct proto_ike_action *proto_ike_q_push(struct proto_ike_engine *e);
+void proto_ike_xchg_clear(struct ike_xchg *x);
+void proto_ike_xchg_retire(struct ike_sa *sa, struct ike_xchg *x);
+void proto_ike_sa_update_timer(struct ike_sa *sa);
+void proto_ike_fail(struct ike_ctx *c, enum proto_ike_reason r, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-struct proto_ike_event *ike_event_new(struct ike_sa *sa, enum proto_ike_event_type t);
-void ike_push_event(struct proto_ike_engine *e, struct proto_ike_event *ev);
-void ike_push_send(struct ike_sa *sa, const uint8_t *buf, size_t len);
-int ike_dh_start(struct ike_ctx *c, unsigned group, struct crypto_dh *dh, const uint8_t *peer,
+struct proto_ike_event *proto_ike_event_new(struct ike_sa *sa, enum proto_ike_event_type t);
+void proto_ike_push_event(struct proto_ike_engine *e, struct proto_ike_event *ev);
+void proto_ike_push_send(struct ike_sa *sa, const uint8_t *buf, size_t len);
+int proto_ike_dh_start(struct ike_ctx *c, unsigned group, struct crypto_dh *dh, const uint8_t *peer,
 		 size_t peer_len);
-void ike_dispatch(struct ike_ctx *c, enum ike_ev ev);
-void ike_start_qms(struct ike_sa *sa);
-void ike_established(struct ike_ctx *c);
-void ike_random(struct proto_ike_engine *e, uint8_t *buf, size_t n);
+void proto_ike_dispatch(struct ike_ctx *c, enum ike_ev ev);
+void proto_ike_start_qms(struct ike_sa *sa);
+void proto_ike_established(struct ike_ctx *c);
+void proto_ike_random(struct proto_ike_engine *e, uint8_t *buf, size_t n);
 
 /* ike_share.c: one read-only copy of each distinct conn for the established SAs */
 struct ike_conn_ref {
@@ -351,93 +351,93 @@ struct ike_conn_ref {
 	unsigned refs;
 	struct proto_ike_conn c;
 };
-bool ike_conn_share(struct ike_sa *sa);
-void ike_conn_release(struct ike_sa *sa);
-void ike_conn_table_free(struct proto_ike_engine *e);
+bool proto_ike_conn_share(struct ike_sa *sa);
+void proto_ike_conn_release(struct ike_sa *sa);
+void proto_ike_conn_table_free(struct proto_ike_engine *e);
 
 /* ike_crypt.c: building, encrypting, decrypting */
-void ike_msg_begin(struct ike_ctx *c, struct proto_builder *b, bool encrypt);
-bool ike_msg_end(struct ike_ctx *c, struct proto_builder *b);
-bool ike_msg_end_hash(struct ike_ctx *c, struct proto_builder *b, size_t hash_off, int kind);
-int ike_decrypt(struct ike_sa *sa, struct crypto_iv_state *iv, uint8_t *body, size_t len);
-bool ike_iv_phase2(struct ike_sa *sa, uint32_t msgid, struct crypto_iv_state *ret);
-bool ike_qm_verify_hash(struct ike_ctx *c, int kind);
-bool ike_keys_derive(struct ike_ctx *c, const uint8_t *psk, size_t psk_len);
-void ike_send_notify_plain(struct ike_sa *sa, uint16_t type);
-int ike_send_info(struct ike_sa *sa, uint8_t pl_type, uint8_t protocol, uint16_t type,
+void proto_ike_msg_begin(struct ike_ctx *c, struct proto_builder *b, bool encrypt);
+bool proto_ike_msg_end(struct ike_ctx *c, struct proto_builder *b);
+bool proto_ike_msg_end_hash(struct ike_ctx *c, struct proto_builder *b, size_t hash_off, int kind);
+int proto_ike_decrypt(struct ike_sa *sa, struct crypto_iv_state *iv, uint8_t *body, size_t len);
+bool proto_ike_iv_phase2(struct ike_sa *sa, uint32_t msgid, struct crypto_iv_state *ret);
+bool proto_ike_qm_verify_hash(struct ike_ctx *c, int kind);
+bool proto_ike_keys_derive(struct ike_ctx *c, const uint8_t *psk, size_t psk_len);
+void proto_ike_send_notify_plain(struct ike_sa *sa, uint16_t type);
+int proto_ike_send_info(struct ike_sa *sa, uint8_t pl_type, uint8_t protocol, uint16_t type,
 		  const uint8_t *spis, uint8_t spi_size, uint16_t count, const uint8_t *data,
 		  size_t data_len);
-bool ike_auth_hash(struct ike_sa *sa, bool hash_i, uint8_t *out);
-void ike_save_sai(struct ike_sa *sa, const uint8_t *p, size_t len);
-void ike_keymat_digest(const uint8_t *km, size_t len, char out[9]);
+bool proto_ike_auth_hash(struct ike_sa *sa, bool hash_i, uint8_t *out);
+void proto_ike_save_sai(struct ike_sa *sa, const uint8_t *p, size_t len);
+void proto_ike_keymat_digest(const uint8_t *km, size_t len, char out[9]);
 enum { IKE_HASH1 = 1, IKE_HASH2 = 2, IKE_HASH_INFO = 4 };
 
 /* ike_prop.c */
-void ike_put_p1_sa(struct proto_builder *b, const struct proto_ike_conn *conn, uint16_t only_group);
-bool ike_select_p1(struct ike_ctx *c, const struct proto_sa *sa);
-void ike_put_p1_reply(const struct ike_sa *sa, struct proto_builder *b);
-bool ike_p1_reply_ok(struct ike_ctx *c, const struct proto_sa *sa);
-void ike_put_p2_sa(struct ike_ctx *c, struct proto_builder *b);
-bool ike_select_p2(struct ike_ctx *c, const struct proto_sa *sa, bool has_ke);
-void ike_put_p2_reply(struct ike_ctx *c, struct proto_builder *b);
-bool ike_p2_reply_ok(struct ike_ctx *c, const struct proto_sa *sa);
+void proto_ike_put_p1_sa(struct proto_builder *b, const struct proto_ike_conn *conn, uint16_t only_group);
+bool proto_ike_select_p1(struct ike_ctx *c, const struct proto_sa *sa);
+void proto_ike_put_p1_reply(const struct ike_sa *sa, struct proto_builder *b);
+bool proto_ike_p1_reply_ok(struct ike_ctx *c, const struct proto_sa *sa);
+void proto_ike_put_p2_sa(struct ike_ctx *c, struct proto_builder *b);
+bool proto_ike_select_p2(struct ike_ctx *c, const struct proto_sa *sa, bool has_ke);
+void proto_ike_put_p2_reply(struct ike_ctx *c, struct proto_builder *b);
+bool proto_ike_p2_reply_ok(struct ike_ctx *c, const struct proto_sa *sa);
 /* The pure parts of the above, for tests: an SA payload of offers (initiator) or of one choice
  * (responder), with the encapsulation modes sa asks for (only its NAT-T fields are read); the
  * peer's suites of an SA payload (at most PROTO_IKE_CONSIDER_MAX transforms); the responder's
  * pick among them for conn. */
-void ike_put_p2_offers(const struct ike_sa *sa, struct proto_builder *b,
+void proto_ike_put_p2_offers(const struct ike_sa *sa, struct proto_builder *b,
 		       const struct ike_p2_choice *v, unsigned n);
-void ike_put_p2_choice(const struct ike_sa *sa, struct proto_builder *b,
+void proto_ike_put_p2_choice(const struct ike_sa *sa, struct proto_builder *b,
 		       const struct ike_p2_choice *ch);
-unsigned ike_p2_collect(const struct proto_sa *sa, struct ike_p2_choice *out);
-bool ike_p2_pick(const struct proto_ike_conn *conn, const struct ike_p2_choice *peer, unsigned n,
+unsigned proto_ike_p2_collect(const struct proto_sa *sa, struct ike_p2_choice *out);
+bool proto_ike_p2_pick(const struct proto_ike_conn *conn, const struct ike_p2_choice *peer, unsigned n,
 		 bool has_ke, struct ike_p2_choice *ret);
-size_t ike_enc_key_len(const struct proto_ike_p2_prop *p);
-size_t ike_auth_key_len(const struct proto_ike_p2_prop *p);
-void ike_p1_str(const struct proto_ike_p1_prop *p, char *buf, size_t len);
-void ike_p2_str(const struct proto_ike_p2_prop *p, char *buf, size_t len);
+size_t proto_ike_enc_key_len(const struct proto_ike_p2_prop *p);
+size_t proto_ike_auth_key_len(const struct proto_ike_p2_prop *p);
+void proto_ike_p1_str(const struct proto_ike_p1_prop *p, char *buf, size_t len);
+void proto_ike_p2_str(const struct proto_ike_p2_prop *p, char *buf, size_t len);
 
 /* ike_id.c */
-void ike_local_id(const struct ike_sa *sa, struct proto_ike_id *ret);
-size_t ike_id_body(const struct proto_ike_id *id, uint8_t *out, size_t cap);
-bool ike_id_from_payload(const struct proto_payload *pl, struct proto_ike_id *ret);
-bool ike_id_match(const struct proto_ike_id *want, const struct proto_ike_id *got);
-void ike_id_str(const struct proto_ike_id *id, char *buf, size_t len);
-void ike_put_ts(struct proto_builder *b, const struct proto_ike_ts *ts);
-bool ike_ts_from_payload(const struct proto_payload *pl, struct proto_ike_ts *ret);
-void ike_ts_host(const struct proto_ike_addr *a, struct proto_ike_ts *ret);
-void ike_ts_str(const struct proto_ike_ts *ts, char *buf, size_t len);
-void ike_addr_str(const struct proto_ike_addr *a, char *buf, size_t len);
+void proto_ike_local_id(const struct ike_sa *sa, struct proto_ike_id *ret);
+size_t proto_ike_id_body(const struct proto_ike_id *id, uint8_t *out, size_t cap);
+bool proto_ike_id_from_payload(const struct proto_payload *pl, struct proto_ike_id *ret);
+bool proto_ike_id_match(const struct proto_ike_id *want, const struct proto_ike_id *got);
+void proto_ike_id_str(const struct proto_ike_id *id, char *buf, size_t len);
+void proto_ike_put_ts(struct proto_builder *b, const struct proto_ike_ts *ts);
+bool proto_ike_ts_from_payload(const struct proto_payload *pl, struct proto_ike_ts *ret);
+void proto_ike_ts_host(const struct proto_ike_addr *a, struct proto_ike_ts *ret);
+void proto_ike_ts_str(const struct proto_ike_ts *ts, char *buf, size_t len);
+void proto_ike_addr_str(const struct proto_ike_addr *a, char *buf, size_t len);
 
 /* ike_mm.c: phase-1 steps shared with Aggressive Mode */
-bool ike_take_public(struct ike_ctx *c, uint8_t *gx);
-bool ike_take_peer_ke(struct ike_ctx *c, uint8_t *gx);
-bool ike_take_nonce(struct ike_ctx *c, uint8_t *out, size_t *ret_len);
-bool ike_take_shared(struct ike_ctx *c);
-bool ike_psk_keys(struct ike_ctx *c, const struct proto_ike_id *remote);
-void ike_set_own_id(struct ike_sa *sa, uint8_t *out, size_t *ret_len);
-bool ike_take_peer_id(struct ike_ctx *c, uint8_t *id_b, size_t *ret_len);
-bool ike_check_auth(struct ike_ctx *c, const uint8_t *got, size_t len, bool hash_i);
+bool proto_ike_take_public(struct ike_ctx *c, uint8_t *gx);
+bool proto_ike_take_peer_ke(struct ike_ctx *c, uint8_t *gx);
+bool proto_ike_take_nonce(struct ike_ctx *c, uint8_t *out, size_t *ret_len);
+bool proto_ike_take_shared(struct ike_ctx *c);
+bool proto_ike_psk_keys(struct ike_ctx *c, const struct proto_ike_id *remote);
+void proto_ike_set_own_id(struct ike_sa *sa, uint8_t *out, size_t *ret_len);
+bool proto_ike_take_peer_id(struct ike_ctx *c, uint8_t *id_b, size_t *ret_len);
+bool proto_ike_check_auth(struct ike_ctx *c, const uint8_t *got, size_t len, bool hash_i);
 
 /* the tables (ike_mm.c, ike_am.c, ike_qm.c) */
-extern const struct ike_table ike_mm_i_table, ike_mm_r_table, ike_am_i_table, ike_am_r_table,
-	ike_qm_i_table, ike_qm_r_table;
+extern const struct ike_table proto_ike_mm_i_table, proto_ike_mm_r_table, proto_ike_am_i_table, proto_ike_am_r_table,
+	proto_ike_qm_i_table, proto_ike_qm_r_table;
 
 /* ike_info.c */
-bool ike_info_input(struct ike_sa *sa, const struct proto_header *h, uint8_t *body, size_t len);
-void ike_dpd_ack(struct ike_sa *sa, uint32_t seq);
-void ike_dpd_timer(struct ike_sa *sa, uint64_t now);
+bool proto_ike_info_input(struct ike_sa *sa, const struct proto_header *h, uint8_t *body, size_t len);
+void proto_ike_dpd_ack(struct ike_sa *sa, uint32_t seq);
+void proto_ike_dpd_timer(struct ike_sa *sa, uint64_t now);
 
 /* ike_natt.c: NAT traversal (RFC 3947) */
-bool ike_natt_vid(struct ike_sa *sa, const uint8_t *vid, size_t len);
-bool ike_natt_on(const struct ike_sa *sa);
-void ike_natd_put(struct ike_sa *sa, struct proto_builder *b);
-void ike_natd_check(struct ike_ctx *c);
-bool ike_natt_agree(struct ike_ctx *c);
-void ike_natt_float(struct ike_sa *sa);
-uint16_t ike_natt_mode(const struct ike_sa *sa, uint16_t mode);
-void ike_nat_oa_put(struct ike_ctx *c, struct proto_builder *b);
-void ike_nat_oa_take(struct ike_ctx *c);
-uint8_t ike_pl_canonical(uint8_t type);
-void ike_vid_put(const struct ike_sa *sa, struct proto_builder *b);
-void ike_vid_scan(struct ike_sa *sa, const struct proto_msg *m);
+bool proto_ike_natt_vid(struct ike_sa *sa, const uint8_t *vid, size_t len);
+bool proto_ike_natt_on(const struct ike_sa *sa);
+void proto_ike_natd_put(struct ike_sa *sa, struct proto_builder *b);
+void proto_ike_natd_check(struct ike_ctx *c);
+bool proto_ike_natt_agree(struct ike_ctx *c);
+void proto_ike_natt_float(struct ike_sa *sa);
+uint16_t proto_ike_natt_mode(const struct ike_sa *sa, uint16_t mode);
+void proto_ike_nat_oa_put(struct ike_ctx *c, struct proto_builder *b);
+void proto_ike_nat_oa_take(struct ike_ctx *c);
+uint8_t proto_ike_pl_canonical(uint8_t type);
+void proto_ike_vid_put(const struct ike_sa *sa, struct proto_builder *b);
+void proto_ike_vid_scan(struct ike_sa *sa, const struct proto_msg *m);

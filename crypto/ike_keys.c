@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* The IKEv1 key schedule, IVs and IV state (RFC 2409 §5, App. B). See ike.h. */
-#include "crypto/ike.h"
+/* The IKEv1 key schedule, IVs and IV state (RFC 2409 §5, App. B). See ike_keys.h. */
+#include "crypto/ike_keys.h"
 
 #include <errno.h>
 #include <string.h>

@@ -4,11 +4,11 @@
  * (random, clock, log) and policy (conns, PSKs, SPIs from the kernel), and carries out the
  * engine's actions: datagrams to the sockets, timers to sd-event, DH jobs to the worker pool,
  * events to the kernel (xfrm) and the log. The policy is in ike_conn.c, ISAKMP SA records and
- * their indexes in ike_sa.c, a child's kernel side in ike_child.c, rekeys and expiry in
+ * their indexes in ike_records.c, a child's kernel side in ike_child.c, rekeys and expiry in
  * ike_life.c, right= names in resolve.c, reload and auto=keep in ike_reload.c.
  */
-#include "daemon/ike.h"
-#include "daemon/ike_int.h"
+#include "daemon/ike_glue.h"
+#include "daemon/ike_glue_int.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -33,7 +33,7 @@
 
 /* ---- environment ---- */
 
-void ike_env_random(void *ctx, uint8_t *buf, size_t n)
+void dmn_ike_env_random(void *ctx, uint8_t *buf, size_t n)
 {
 	(void)ctx;
 	while (n) {
@@ -106,10 +106,10 @@ static void on_delete(struct dmn *d, const struct proto_ike_event *ev)
 			memcpy(name, c->conn, sizeof(name));
 			if (act == DMN_DPD_RESTART)
 				snprintf(restart, sizeof(restart), "%s", c->conn);
-			ike_child_remove_kernel(d, c);
-			ike_child_free(d, c);
+			dmn_ike_child_remove_kernel(d, c);
+			dmn_ike_child_free(d, c);
 			if (act != DMN_DPD_RESTART)
-				ike_keep_check(d, name); /* auto=keep */
+				dmn_ike_keep_check(d, name); /* auto=keep */
 		}
 	}
 	if (restart[0])
@@ -124,13 +124,13 @@ static void on_delete(struct dmn *d, const struct proto_ike_event *ev)
 static void on_dpd_dead(struct dmn *d, const struct proto_ike_event *ev)
 {
 	struct dmn_ike *ik = d->ike;
-	const struct dmn_conn *conn = ike_conn_by_handle(d, ev->conn_handle, NULL);
+	const struct dmn_conn *conn = dmn_ike_conn_by_handle(d, ev->conn_handle, NULL);
 	enum dmn_dpd_action act = conn ? conn->dpdaction : DMN_DPD_CLEAR;
 	struct dmn_ike_sa *sa = dmn_map_get(&ik->sas, ev->sa_id);
 	char name[64], peer[64];
 	struct sockaddr_storage ss;
 	snprintf(name, sizeof(name), "%s", conn ? conn->name : sa ? sa->conn : "?");
-	ike_proto_to_sockaddr(&ev->peer, &ss);
+	dmn_ike_proto_to_sockaddr(&ev->peer, &ss);
 	dmn_sockaddr_str((struct sockaddr *)&ss, peer, sizeof(peer));
 	if (sa)
 		sa->dpd_dead++;
@@ -140,9 +140,9 @@ static void on_dpd_dead(struct dmn *d, const struct proto_ike_event *ev)
 		 : act == DMN_DPD_RESTART ? "restarting the connection"
 					  : "clearing its SAs");
 	/* hold: the policies stay in the kernel */
-	ike_sa_children_remove(d, ev->sa_id, sa, false, act == DMN_DPD_HOLD);
+	dmn_ike_sa_children_remove(d, ev->sa_id, sa, false, act == DMN_DPD_HOLD);
 	/* restarted here, not again by auto=keep */
-	struct dmn_conn_handle *h = ike_handle_by_name(ik, name);
+	struct dmn_conn_handle *h = dmn_ike_handle_by_name(ik, name);
 	if (h && act == DMN_DPD_RESTART)
 		h->keep_up = false;
 	proto_ike_delete_sa(ik->engine, ev->sa_id); /* SA_GONE drops the record */
@@ -166,8 +166,8 @@ static void send_keepalive(struct dmn *d, const struct dmn_ike_sa *sa)
 	struct sockaddr_storage dst, src;
 	if (!s)
 		return;
-	ike_proto_to_sockaddr(&sa->peer, &dst);
-	ike_proto_to_sockaddr(&sa->local, &src);
+	dmn_ike_proto_to_sockaddr(&sa->peer, &dst);
+	dmn_ike_proto_to_sockaddr(&sa->local, &src);
 	int r = dmn_sock_keepalive(s, (struct sockaddr *)&dst,
 				   sa->local.family == sa->peer.family ? (struct sockaddr *)&src
 								       : NULL);
@@ -203,7 +203,7 @@ static uint64_t children_in_bytes(struct dmn *d, const struct dmn_ike_sa *sa)
  */
 static void dpd_check(struct dmn *d, struct dmn_ike_sa *sa, uint64_t now)
 {
-	const struct dmn_conn *conn = ike_conn_by_handle(d, sa->conn_handle, NULL);
+	const struct dmn_conn *conn = dmn_ike_conn_by_handle(d, sa->conn_handle, NULL);
 	if (!conn || !conn->dpddelay || conn->dpdaction == DMN_DPD_NONE || !sa->p1.peer_dpd)
 		return;
 	uint64_t delay = (uint64_t)conn->dpddelay * 1000, sample = delay / 4;
@@ -276,7 +276,7 @@ static void drop_summary(struct dmn *d, uint64_t now)
  */
 static void plan_retry(struct dmn *d, const struct dmn_conn *conn, const char *peer)
 {
-	struct dmn_conn_handle *h = ike_handle_by_name(d->ike, conn->name);
+	struct dmn_conn_handle *h = dmn_ike_handle_by_name(d->ike, conn->name);
 	if (!h)
 		return;
 	h->connecting_ms = 0;
@@ -310,7 +310,7 @@ static void retries_tick(struct dmn *d, uint64_t now)
 		h->retry_ms = 0;
 		char name[64];
 		snprintf(name, sizeof(name), "%s", h->name);
-		ike_initiate(d, name, false); /* may grow (move) the handle table */
+		dmn_ike_start(d, name, false); /* may grow (move) the handle table */
 	}
 }
 
@@ -344,20 +344,20 @@ static int on_tick(sd_event_source *s, uint64_t usec, void *userdata)
 			sa->keepalive_next_ms = now + (uint64_t)ka * 1000;
 		}
 		dpd_check(d, sa, now);
-		ike_sa_lifetime_check(d, sa, now);
+		dmn_ike_sa_lifetime_check(d, sa, now);
 	}
-	ike_children_tick(d, now);
+	dmn_ike_children_tick(d, now);
 	retries_tick(d, now);
-	ike_pump(d);
+	dmn_ike_pump(d);
 	sd_event_source_set_time(s, usec + DMN_IKE_TICK_MS * 1000);
 	return 0;
 }
 
 static void on_event(struct dmn *d, const struct proto_ike_event *ev)
 {
-	const struct dmn_conn *conn = ike_conn_by_handle(d, ev->conn_handle, NULL);
+	const struct dmn_conn *conn = dmn_ike_conn_by_handle(d, ev->conn_handle, NULL);
 	const char *name = conn ? conn->name : "(no conn)";
-	struct dmn_conn_handle *h = conn ? ike_handle_by_name(d->ike, conn->name) : NULL;
+	struct dmn_conn_handle *h = conn ? dmn_ike_handle_by_name(d->ike, conn->name) : NULL;
 	if (h) { /* per-conn counters of oakley metrics */
 		h->p1_up += ev->type == PROTO_IKE_EV_P1_UP;
 		h->p2_up += ev->type == PROTO_IKE_EV_P2_UP;
@@ -366,7 +366,7 @@ static void on_event(struct dmn *d, const struct proto_ike_event *ev)
 	}
 	char peer[64];
 	struct sockaddr_storage ss;
-	ike_proto_to_sockaddr(&ev->peer, &ss);
+	dmn_ike_proto_to_sockaddr(&ev->peer, &ss);
 	dmn_sockaddr_str((struct sockaddr *)&ss, peer, sizeof(peer));
 	char b1[32], b2[32], b3[32];
 	switch (ev->type) {
@@ -380,12 +380,12 @@ static void on_event(struct dmn *d, const struct proto_ike_event *ev)
 			proto_name_buf(PROTO_NAMES_IKE_GROUP, ev->u.p1.prop.group, b3, sizeof(b3)),
 			ev->u.p1.prop.key_bits ? " key " : "", ev->u.p1.prop.key_bits,
 			ev->u.p1.lifetime_s);
-		struct dmn_ike_sa *rec = ike_sa_record_add(d, ev, name);
+		struct dmn_ike_sa *rec = dmn_ike_sa_record_add(d, ev, name);
 		d->ike->p1_up++;
 		if (rec)
-			ike_sa_enforce_unique(d, rec);
+			dmn_ike_sa_enforce_unique(d, rec);
 		if (rec && conn && dmn_map_get(&d->ike->sas, ev->sa_id) == rec)
-			ike_reload_p1_up(d, rec);
+			dmn_ike_reload_p1_up(d, rec);
 		if (h)
 			h->tries = 0, h->retry_ms = 0, h->connecting_ms = 0;
 		break;
@@ -411,7 +411,7 @@ static void on_event(struct dmn *d, const struct proto_ike_event *ev)
 		break;
 	case PROTO_IKE_EV_P2_UP:
 		d->ike->p2_up++;
-		ike_on_child_up(d, ev);
+		dmn_ike_on_child_up(d, ev);
 		break;
 	case PROTO_IKE_EV_P2_FAILED:
 		if (ev->reason < PROTO_IKE_REASON__MAX)
@@ -423,7 +423,7 @@ static void on_event(struct dmn *d, const struct proto_ike_event *ev)
 		/* a child's rekey runs with its conn over an ISAKMP SA with its peer: that chain
 		 * (all children if the conn is gone) */
 		for (struct dmn_child *c =
-			     conn ? d->ike->child_flow[ike_flow_bucket(name, &ev->peer)]
+			     conn ? d->ike->child_flow[dmn_ike_flow_bucket(name, &ev->peer)]
 				  : d->ike->child_head;
 		     c; c = conn ? c->flow_next : c->next)
 			if (c->rekey_msgid && c->rekey_msgid == ev->u.child.msgid) {
@@ -441,7 +441,7 @@ static void on_event(struct dmn *d, const struct proto_ike_event *ev)
 		on_delete(d, ev);
 		break;
 	case PROTO_IKE_EV_INITIAL_CONTACT:
-		ike_on_initial_contact(d, ev);
+		dmn_ike_on_initial_contact(d, ev);
 		break;
 	case PROTO_IKE_EV_NOTIFY:
 		log_notice("%s: notify %s from %s", name,
@@ -450,12 +450,12 @@ static void on_event(struct dmn *d, const struct proto_ike_event *ev)
 		break;
 	case PROTO_IKE_EV_SA_GONE:
 		sd_event_source_disable_unref(dmn_map_del(&d->ike->timers, ev->sa_id));
-		ike_sa_record_del(d, ev->sa_id);
+		dmn_ike_sa_record_del(d, ev->sa_id);
 		if (conn)
-			ike_keep_check(d, conn->name);
+			dmn_ike_keep_check(d, conn->name);
 		break;
 	case PROTO_IKE_EV_PEER_MOVED:
-		ike_on_peer_moved(d, ev);
+		dmn_ike_on_peer_moved(d, ev);
 		break;
 	case PROTO_IKE_EV_DPD_ACK:
 		dpd_settled(d, ev->sa_id);
@@ -486,7 +486,7 @@ static int on_timer(sd_event_source *s, uint64_t usec, void *userdata)
 		dmn_map_del(&d->ike->timers, sa_id);
 	sd_event_source_disable_unref(s);
 	proto_ike_timer(d->ike->engine, sa_id);
-	ike_pump(d);
+	dmn_ike_pump(d);
 	return 0;
 }
 
@@ -540,7 +540,7 @@ static void dh_done(struct dmn_job *j)
 		proto_ike_dh_done(d->ike->engine, w->dh, j->ran);
 	free(w);
 	if (d->ike && d->ike->engine)
-		ike_pump(d);
+		dmn_ike_pump(d);
 }
 
 static void submit_dh(struct dmn *d, struct proto_ike_dh_job *job)
@@ -570,11 +570,11 @@ static void send_datagram(struct dmn *d, const struct proto_ike_action *a)
 		return;
 	}
 	struct sockaddr_storage dst, src;
-	ike_proto_to_sockaddr(&a->dst, &dst);
+	dmn_ike_proto_to_sockaddr(&a->dst, &dst);
 	bool have_src = a->src.family == a->dst.family;
 	if (have_src)
-		ike_proto_to_sockaddr(&a->src, &src);
-	bool untrusted = a->unproven && !ike_configured_peer(d, &a->dst);
+		dmn_ike_proto_to_sockaddr(&a->src, &src);
+	bool untrusted = a->unproven && !dmn_ike_configured_peer(d, &a->dst);
 	int r = dmn_sock_send(sock, untrusted, a->data, a->len, (struct sockaddr *)&dst,
 			      have_src ? (struct sockaddr *)&src : NULL);
 	if (r < 0) {
@@ -594,7 +594,7 @@ static void send_datagram(struct dmn *d, const struct proto_ike_action *a)
 
 /* Carries out every queued action; the engine may queue more while we do (events are handled
  * after the datagrams queued before them, in order). */
-void ike_pump(struct dmn *d)
+void dmn_ike_pump(struct dmn *d)
 {
 	struct proto_ike_action a;
 	while (proto_ike_next_action(d->ike->engine, &a)) {
@@ -621,15 +621,15 @@ void ike_pump(struct dmn *d)
 void dmn_ike_input(struct dmn *d, const struct dmn_pkt *pkt)
 {
 	struct proto_ike_addr local, peer;
-	ike_sockaddr_to_proto(&pkt->local, &local);
-	ike_sockaddr_to_proto(&pkt->peer, &peer);
+	dmn_ike_sockaddr_to_proto(&pkt->local, &local);
+	dmn_ike_sockaddr_to_proto(&pkt->peer, &peer);
 	if (pkt->local.ss_family != pkt->peer.ss_family)
 		memset(&local, 0, sizeof(local)); /* no PKTINFO: unknown local address */
 	enum proto_ike_input_result r = proto_ike_input(d->ike->engine, pkt->data, pkt->len, &local,
 							&peer, pkt->sock->kind == DMN_SOCK_NATT);
 	if (r == PROTO_IKE_IN_DROPPED)
 		d->stats.rx_dropped++;
-	ike_pump(d);
+	dmn_ike_pump(d);
 }
 
 /* Starts conn name (phase 1 and its Quick Modes, or phase 1 alone for a reauthentication).
@@ -648,11 +648,11 @@ static int initiate_quick_modes(struct dmn *d, const struct dmn_ike_sa *sa,
 		if (pc->n_local_ts)
 			lts = pc->local_ts[k / nr];
 		else
-			ike_host_ts(&sa->local, &lts);
+			dmn_ike_host_ts(&sa->local, &lts);
 		if (pc->n_remote_ts)
 			rts = pc->remote_ts[k % nr];
 		else
-			ike_host_ts(&sa->peer, &rts);
+			dmn_ike_host_ts(&sa->peer, &rts);
 		r = proto_ike_quick_mode(d->ike->engine, sa->sa_id, pc, &lts, &rts, &msgid);
 	}
 	if (r < 0)
@@ -674,17 +674,17 @@ static int initiate(struct dmn *d, const char *name, bool reauth, bool reuse)
 		struct proto_ike_addr peer, local;
 		int r = 0;
 		if (c->right.host.kind == DMN_ADDR_HOSTNAME) {
-			(void)ike_conn_handle(d, i);
-			r = ike_resolve_peer(d, c, reauth);
+			(void)dmn_ike_conn_handle(d, i);
+			r = dmn_ike_resolve_peer(d, c, reauth);
 			if (r == -EINPROGRESS)
 				return 0; /* resolve_done initiates */
 		}
 		if (r == 0)
-			r = ike_conn_endpoints(d, c, &local, &peer);
+			r = dmn_ike_conn_endpoints(d, c, &local, &peer);
 		if (r < 0)
 			return r;
 		struct proto_ike_conn pc;
-		r = ike_conn_to_proto(d, i, &pc);
+		r = dmn_ike_conn_to_proto(d, i, &pc);
 		if (r < 0) {
 			log_err("%s: cannot initiate: %s", name,
 				r == -EOPNOTSUPP ? "ID type not supported yet" : strerror(-r));
@@ -692,7 +692,7 @@ static int initiate(struct dmn *d, const char *name, bool reauth, bool reuse)
 		}
 		if (pc.local_id.type == 0) {
 			pc.local_id.type = local.family == AF_INET ? ID_IPV4_ADDR : ID_IPV6_ADDR;
-			pc.local_id.len = (uint8_t)ike_alen(local.family);
+			pc.local_id.len = (uint8_t)dmn_ike_alen(local.family);
 			memcpy(pc.local_id.data, local.addr, pc.local_id.len);
 		}
 		/* INITIAL-CONTACT tells the peer to drop everything it has with us: only when we
@@ -700,12 +700,12 @@ static int initiate(struct dmn *d, const char *name, bool reauth, bool reuse)
 		unsigned ab = dmn_ike_addr_bucket(&peer);
 		for (const struct dmn_ike_sa *s = d->ike->sa_addr[ab]; s && pc.initial_contact;
 		     s = s->addr_next)
-			pc.initial_contact = !ike_addr_eq_noport(&s->peer, &peer);
+			pc.initial_contact = !dmn_ike_addr_eq_noport(&s->peer, &peer);
 		for (const struct dmn_child *k = d->ike->child_addr[ab]; k && pc.initial_contact;
 		     k = k->addr_next)
-			pc.initial_contact = !ike_addr_eq_noport(&k->peer, &peer);
+			pc.initial_contact = !dmn_ike_addr_eq_noport(&k->peer, &peer);
 		uint64_t sa_id;
-		struct dmn_ike_sa *up = reuse ? ike_newest_sa(d, name, &peer) : NULL;
+		struct dmn_ike_sa *up = reuse ? dmn_ike_newest_sa(d, name, &peer) : NULL;
 		if (up) /* as charon and pluto do: new IPsec SAs over the ISAKMP SA there is */
 			return initiate_quick_modes(d, up, &pc);
 		if (reauth) {
@@ -723,7 +723,7 @@ static int initiate(struct dmn *d, const char *name, bool reauth, bool reuse)
 		if (r < 0)
 			return r;
 		d->ike->p1_initiated++;
-		struct dmn_conn_handle *h = reauth ? NULL : ike_handle_by_name(d->ike, name);
+		struct dmn_conn_handle *h = reauth ? NULL : dmn_ike_handle_by_name(d->ike, name);
 		if (h)
 			h->connecting_ms = dmn_now_ms(d);
 		log_info("%s: initiating %s Mode%s", name, c->aggressive ? "Aggressive" : "Main",
@@ -734,7 +734,7 @@ static int initiate(struct dmn *d, const char *name, bool reauth, bool reuse)
 	return -ENOENT;
 }
 
-int ike_initiate(struct dmn *d, const char *name, bool reauth)
+int dmn_ike_start(struct dmn *d, const char *name, bool reauth)
 {
 	return initiate(d, name, reauth, false);
 }
@@ -742,14 +742,14 @@ int ike_initiate(struct dmn *d, const char *name, bool reauth)
 int dmn_ike_initiate(struct dmn *d, const char *name)
 {
 	int r = initiate(d, name, false, false);
-	ike_pump(d);
+	dmn_ike_pump(d);
 	return r;
 }
 
 int dmn_ike_up(struct dmn *d, const char *name)
 {
 	int r = initiate(d, name, false, true);
-	ike_pump(d);
+	dmn_ike_pump(d);
 	return r;
 }
 
@@ -757,7 +757,7 @@ int dmn_ike_terminate(struct dmn *d, const char *name)
 {
 	struct dmn_ike *ik = d->ike;
 	int n = 0;
-	struct dmn_conn_handle *h = ike_handle_by_name(ik, name);
+	struct dmn_conn_handle *h = dmn_ike_handle_by_name(ik, name);
 	if (h) /* brought down on purpose: no retry, no auto=keep */
 		h->tries = 0, h->retry_ms = 0, h->keep_up = false;
 	for (struct dmn_child *c = ik->child_head, *next; c; c = next) {
@@ -765,8 +765,8 @@ int dmn_ike_terminate(struct dmn *d, const char *name)
 		if (strcmp(c->conn, name) != 0)
 			continue;
 		proto_ike_delete_child(ik->engine, c->ike_sa_id, c->protocol, c->spi_in);
-		ike_child_remove_kernel(d, c);
-		ike_child_free(d, c);
+		dmn_ike_child_remove_kernel(d, c);
+		dmn_ike_child_free(d, c);
 	}
 	for (struct dmn_ike_sa *sa = ik->sa_head, *next; sa; sa = next) {
 		next = sa->next;
@@ -775,9 +775,9 @@ int dmn_ike_terminate(struct dmn *d, const char *name)
 		uint64_t id = sa->sa_id;
 		if (proto_ike_delete_sa(ik->engine, id) == 0)
 			n++;
-		ike_sa_record_del(d, id); /* no-op if SA_GONE already removed it */
+		dmn_ike_sa_record_del(d, id); /* no-op if SA_GONE already removed it */
 	}
-	ike_pump(d);
+	dmn_ike_pump(d);
 	if (n == 0)
 		return -ENOENT;
 	log_info("%s: terminated %d ISAKMP SA%s", name, n, n == 1 ? "" : "s");
@@ -791,8 +791,8 @@ static int on_start(sd_event_source *s, void *userdata)
 	for (size_t i = 0; d->config && i < d->config->n_conns; i++) {
 		if (d->config->conns[i]->autostart == DMN_AUTO_START)
 			dmn_ike_initiate(d, d->config->conns[i]->name);
-		else if (ike_conn_routed(d->config->conns[i]))
-			ike_conn_trap(d, i, true, NULL);
+		else if (dmn_ike_conn_routed(d->config->conns[i]))
+			dmn_ike_conn_trap(d, i, true, NULL);
 	}
 	return 0;
 }
@@ -803,21 +803,21 @@ int dmn_ike_setup(struct dmn *d)
 	if (!ik)
 		return -ENOMEM;
 	d->ike = ik;
-	ike_env_random(d, (uint8_t *)ik->id_key, sizeof(ik->id_key));
+	dmn_ike_env_random(d, (uint8_t *)ik->id_key, sizeof(ik->id_key));
 	ik->rl_drop = (struct dmn_ratelimit)DMN_RATELIMIT_INIT(10000, 10);
 	ik->rl_halfopen = (struct dmn_ratelimit)DMN_RATELIMIT_INIT(10000, 10);
 	struct proto_env env = {.ctx = d,
-				.random = ike_env_random,
+				.random = dmn_ike_env_random,
 				.now_ms = env_now,
 				.log = env_log,
 				.log_enabled = env_log_enabled};
 	struct proto_ike_policy pol = {
 		.ctx = d,
 		.sas_max = d->config ? d->config->setup.ikesa_limit : 0,
-		.find_p1 = ike_policy_find_p1,
-		.find_p2 = ike_policy_find_p2,
-		.get_psk = ike_policy_get_psk,
-		.alloc_spi = ike_policy_alloc_spi,
+		.find_p1 = dmn_ike_policy_find_p1,
+		.find_p2 = dmn_ike_policy_find_p2,
+		.get_psk = dmn_ike_policy_get_psk,
+		.alloc_spi = dmn_ike_policy_alloc_spi,
 	};
 	ik->engine = proto_ike_engine_new(&env, &pol);
 	if (!ik->engine)
@@ -834,7 +834,7 @@ int dmn_ike_setup(struct dmn *d)
 	if (rt == 0) {
 		int fd = xfrm_fd(ik->xev);
 		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
-		rt = sd_event_add_io(d->ev, &ik->xev_source, fd, EPOLLIN, ike_on_xfrm_readable, d);
+		rt = sd_event_add_io(d->ev, &ik->xev_source, fd, EPOLLIN, dmn_ike_on_xfrm_readable, d);
 	}
 	if (rt < 0)
 		log_warn("no xfrm events (%s): SA lifetimes are followed by the clock only",
@@ -862,10 +862,10 @@ void dmn_ike_shutdown(struct dmn *d)
 		proto_ike_delete_child(ik->engine, c->ike_sa_id, c->protocol, c->spi_in);
 	for (struct dmn_ike_sa *sa = ik->sa_head; sa; sa = sa->next)
 		proto_ike_delete_sa(ik->engine, sa->sa_id);
-	ike_pump(d);
+	dmn_ike_pump(d);
 	while (ik->child_head) {
-		ike_child_remove_kernel(d, ik->child_head);
-		ike_child_free(d, ik->child_head);
+		dmn_ike_child_remove_kernel(d, ik->child_head);
+		dmn_ike_child_free(d, ik->child_head);
 	}
 	/* Larval SAs of negotiations still in progress carry our reqids: remove them too. */
 	int n = xfrm_flush_owned(d->xfrm);
@@ -896,10 +896,10 @@ void dmn_ike_free(struct dmn *d)
 			sd_event_source_disable_unref(ik->timers.slots[i].value);
 	dmn_map_clear(&ik->timers);
 	while (ik->child_head)
-		ike_child_free(d, ik->child_head);
+		dmn_ike_child_free(d, ik->child_head);
 	dmn_map_clear(&ik->children);
 	while (ik->sa_head)
-		ike_sa_record_del(d, ik->sa_head->sa_id);
+		dmn_ike_sa_record_del(d, ik->sa_head->sa_id);
 	dmn_map_clear(&ik->sas);
 	free(ik->handles);
 	free(ik->handle_ix);

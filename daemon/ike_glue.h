@@ -12,7 +12,7 @@
 #include "daemon/idle.h"
 #include "daemon/log.h"
 #include "daemon/map.h"
-#include "proto/ike/ike.h"
+#include "proto/ike/engine.h"
 
 /* IPsec SAs the daemon installed for one negotiated child (an inbound and an outbound SA and their
  * policies). Listed so a DELETE, a shutdown or a reload removes exactly these. */
@@ -23,7 +23,7 @@ struct dmn_child {
 	uint64_t ike_sa_id;
 	bool orphan; /* its ISAKMP SA is gone (the next one with its peer takes it over) */
 	bool stale;  /* negotiated before a reload changed its conn (ike_reload.c) */
-	uint64_t peer_id_hash; /* ike_peer_id_hash of the ID its peer proved (0: unknown) */
+	uint64_t peer_id_hash; /* dmn_ike_peer_id_hash of the ID its peer proved (0: unknown) */
 	uint64_t conn_handle;
 	char conn[64];
 	uint8_t protocol; /* PROTO_IPSEC_ESP / PROTO_IPSEC_AH */
@@ -103,7 +103,7 @@ struct dmn_ike_sa {
 	uint64_t sa_id;
 	uint64_t conn_handle;
 	char conn[64];
-	uint64_t peer_id_hash; /* ike_peer_id_hash(p1.peer_id) */
+	uint64_t peer_id_hash; /* dmn_ike_peer_id_hash(p1.peer_id) */
 	bool initiator;
 	bool stale; /* negotiated before a reload changed its conn (ike_reload.c) */
 	struct proto_ike_addr local, peer;
@@ -121,7 +121,7 @@ struct dmn_ike_sa {
 	 * the children move to it, and this one is deleted at expire_ms. */
 	uint64_t reauth_ms, expire_ms;
 	bool reauth_started;
-	/* children whose ike_sa_id is this SA (ike_child_set_sa): listings skip the flow chain of
+	/* children whose ike_sa_id is this SA (dmn_ike_child_set_sa): listings skip the flow chain of
 	 * an SA without any, which is most of them when one peer address holds many SAs (a NAT) */
 	unsigned n_children;
 };
@@ -173,7 +173,7 @@ void dmn_send_error_note(struct dmn *d, const char *dst, int err);
 
 struct dmn_ike {
 	struct proto_ike_engine *engine;
-	uint64_t id_key[2]; /* random: keys ike_peer_id_hash */
+	uint64_t id_key[2]; /* random: keys dmn_ike_peer_id_hash */
 	/* children and ISAKMP SA records by (conn name, peer address), newest first in each chain:
 	 * a rekey, an adoption or "the newest SA with this peer" look at one chain, not at all */
 	struct dmn_child *child_flow[DMN_FLOW_BUCKETS];

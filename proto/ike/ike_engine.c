@@ -4,7 +4,7 @@
  * action queue and the input path (SA and exchange lookup, duplicates, decryption). The table
  * dispatcher, timers and DH jobs are in ike_dispatch.c.
  */
-#include "proto/ike/ike.h"
+#include "proto/ike/engine.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -14,12 +14,12 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "proto/ike/ike_int.h"
+#include "proto/ike/engine_int.h"
 
 #define IKE_X_STATE_NAME(s) #s,
 static const char *const state_names[] = {IKE_STATES(IKE_X_STATE_NAME)};
 
-const char *ike_state_name(enum ike_state s)
+const char *proto_ike_state_name(enum ike_state s)
 {
 	return (unsigned)s < S__MAX ? state_names[s] + 2 : "?";
 }
@@ -32,17 +32,17 @@ const char *proto_ike_reason_str(enum proto_ike_reason r)
 	return (unsigned)r < PROTO_IKE_REASON__MAX ? reason_names[r] : "?";
 }
 
-uint64_t ike_now(struct proto_ike_engine *e)
+uint64_t proto_ike_now(struct proto_ike_engine *e)
 {
 	return e->env.now_ms ? e->env.now_ms(e->env.ctx) : 0;
 }
 
-void ike_random(struct proto_ike_engine *e, uint8_t *buf, size_t n)
+void proto_ike_random(struct proto_ike_engine *e, uint8_t *buf, size_t n)
 {
 	e->env.random(e->env.ctx, buf, n);
 }
 
-void ike_log(struct proto_ike_engine *e, enum proto_log_level l, const char *fmt, ...)
+void proto_ike_log(struct proto_ike_engine *e, enum proto_log_level l, const char *fmt, ...)
 {
 	char line[512];
 	va_list ap;
@@ -56,7 +56,7 @@ void ike_log(struct proto_ike_engine *e, enum proto_log_level l, const char *fmt
 
 /* ---- action queue ---- */
 
-struct proto_ike_action *ike_q_push(struct proto_ike_engine *e)
+struct proto_ike_action *proto_ike_q_push(struct proto_ike_engine *e)
 {
 	if (e->q.n >= PROTO_IKE_ACTIONS_MAX) {
 		e->st.drop_actions++;
@@ -91,11 +91,11 @@ void proto_ike_action_release(struct proto_ike_action *a)
 	}
 }
 
-void ike_push_send(struct ike_sa *sa, const uint8_t *buf, size_t len)
+void proto_ike_push_send(struct ike_sa *sa, const uint8_t *buf, size_t len)
 {
 	struct proto_ike_action *a;
 	uint8_t *copy = malloc(len);
-	if (!copy || !(a = ike_q_push(sa->e))) {
+	if (!copy || !(a = proto_ike_q_push(sa->e))) {
 		free(copy);
 		return;
 	}
@@ -111,7 +111,7 @@ void ike_push_send(struct ike_sa *sa, const uint8_t *buf, size_t len)
 	sa->e->st.tx++;
 }
 
-struct proto_ike_event *ike_event_new(struct ike_sa *sa, enum proto_ike_event_type t)
+struct proto_ike_event *proto_ike_event_new(struct ike_sa *sa, enum proto_ike_event_type t)
 {
 	struct proto_ike_event *ev = calloc(1, sizeof(*ev));
 	if (!ev)
@@ -126,12 +126,12 @@ struct proto_ike_event *ike_event_new(struct ike_sa *sa, enum proto_ike_event_ty
 	return ev;
 }
 
-void ike_push_event(struct proto_ike_engine *e, struct proto_ike_event *ev)
+void proto_ike_push_event(struct proto_ike_engine *e, struct proto_ike_event *ev)
 {
 	struct proto_ike_action *a;
 	if (!ev)
 		return;
-	if (!(a = ike_q_push(e))) {
+	if (!(a = proto_ike_q_push(e))) {
 		explicit_bzero(ev, sizeof(*ev));
 		free(ev);
 		return;
@@ -168,9 +168,9 @@ struct proto_ike_engine *proto_ike_engine_new(const struct proto_env *env,
 		e->pol.sas_max = PROTO_IKE_SAS_DEFAULT;
 	e->next_id = 1;
 	e->natt_port = PROTO_IKE_NATT_PORT;
-	ike_random(e, e->secret, sizeof(e->secret));
+	proto_ike_random(e, e->secret, sizeof(e->secret));
 	memcpy(e->old_secret, e->secret, sizeof(e->secret));
-	ike_random(e, (uint8_t *)e->hkey, sizeof(e->hkey));
+	proto_ike_random(e, (uint8_t *)e->hkey, sizeof(e->hkey));
 	e->hkey[1] |= 1; /* an odd multiplier */
 	return e;
 }
@@ -181,7 +181,7 @@ void proto_ike_engine_free(struct proto_ike_engine *e)
 		return;
 	for (unsigned i = 0; i < e->n_buckets; i++)
 		while (e->ck[i])
-			ike_sa_free(e->ck[i]);
+			proto_ike_sa_free(e->ck[i]);
 	struct proto_ike_action a;
 	while (proto_ike_next_action(e, &a)) {
 		if (a.type == PROTO_IKE_ACT_DH)
@@ -189,7 +189,7 @@ void proto_ike_engine_free(struct proto_ike_engine *e)
 		proto_ike_action_release(&a);
 	}
 	free(e->q.v);
-	ike_conn_table_free(e);
+	proto_ike_conn_table_free(e);
 	free(e->ck);
 	free(e->ids);
 	explicit_bzero(e, sizeof(*e));
@@ -199,7 +199,7 @@ void proto_ike_engine_free(struct proto_ike_engine *e)
 void proto_ike_rotate_secret(struct proto_ike_engine *e)
 {
 	memcpy(e->old_secret, e->secret, sizeof(e->secret));
-	ike_random(e, e->secret, sizeof(e->secret));
+	proto_ike_random(e, e->secret, sizeof(e->secret));
 }
 
 void proto_ike_get_stats(const struct proto_ike_engine *e, struct proto_ike_stats *ret)
@@ -298,7 +298,7 @@ static void make_rcookie(struct proto_ike_engine *e, struct ike_sa *sa)
 {
 	struct crypto_hash_ctx h;
 	uint8_t d[CRYPTO_HASH_MAX_LEN], t[8];
-	uint64_t period = ike_now(e) >> 16;
+	uint64_t period = proto_ike_now(e) >> 16;
 	for (int i = 0; i < 8; i++)
 		t[i] = (uint8_t)(period >> (56 - 8 * i));
 	crypto_hash_init(&h, CRYPTO_HASH_SHA2_256);
@@ -346,7 +346,7 @@ static void half_open_begin(struct ike_sa *sa)
 }
 
 /* Established or freed: no longer half-open. */
-void ike_sa_half_open_end(struct ike_sa *sa)
+void proto_ike_sa_half_open_end(struct ike_sa *sa)
 {
 	struct proto_ike_engine *e = sa->e;
 	if (!sa->half_open)
@@ -369,7 +369,7 @@ void ike_sa_half_open_end(struct ike_sa *sa)
 	e->st.half_open--;
 }
 
-struct ike_sa *ike_sa_new(struct proto_ike_engine *e, bool initiator,
+struct ike_sa *proto_ike_sa_new(struct proto_ike_engine *e, bool initiator,
 			  const struct proto_ike_addr *local, const struct proto_ike_addr *peer)
 {
 	if (e->st.sas >= e->pol.sas_max)
@@ -389,7 +389,7 @@ struct ike_sa *ike_sa_new(struct proto_ike_engine *e, bool initiator,
 	sa->peer = *peer;
 	sa->p1.used = true;
 	sa->p1.initiator = initiator;
-	sa->created = ike_now(e);
+	sa->created = proto_ike_now(e);
 	e->st.sas++;
 	return sa;
 }
@@ -407,7 +407,7 @@ static void sa_link(struct ike_sa *sa)
 	sa->linked = true;
 }
 
-void ike_xchg_clear(struct ike_xchg *x)
+void proto_ike_xchg_clear(struct ike_xchg *x)
 {
 	struct ike_qm_data *qm = x->qm;
 	free(x->last_sent);
@@ -420,7 +420,7 @@ void ike_xchg_clear(struct ike_xchg *x)
 	}
 }
 
-void ike_p1_data_free(struct ike_sa *sa)
+void proto_ike_p1_data_free(struct ike_sa *sa)
 {
 	struct ike_p1_data *n = sa->n;
 	if (!n)
@@ -431,7 +431,7 @@ void ike_p1_data_free(struct ike_sa *sa)
 		free(n->sai_b);
 	}
 	if (sa->conn == &n->conn)
-		sa->conn = NULL; /* only ike_sa_free gets here before the conn is shared */
+		sa->conn = NULL; /* only proto_ike_sa_free gets here before the conn is shared */
 	explicit_bzero(n, sizeof(*n));
 	free(n);
 	sa->n = NULL;
@@ -442,25 +442,25 @@ void ike_p1_data_free(struct ike_sa *sa)
 /* Frees the Quick Mode slots no exchange uses, and phase 1's negotiation data once phase 1 is up
  * (no row of the phase-1 tables starts from S_P1_UP), once nothing refers to them any more (at the
  * end of an input, timer or DH completion): an established tunnel keeps no exchange memory. */
-void ike_qm_reclaim(struct ike_sa *sa)
+void proto_ike_qm_reclaim(struct ike_sa *sa)
 {
-	if (sa->established && ike_conn_share(sa))
-		ike_p1_data_free(sa);
+	if (sa->established && proto_ike_conn_share(sa))
+		proto_ike_p1_data_free(sa);
 	for (unsigned i = 0; i < PROTO_IKE_QM_MAX; i++)
 		if (sa->qm[i] && !sa->qm[i]->used) {
-			ike_xchg_clear(sa->qm[i]);
+			proto_ike_xchg_clear(sa->qm[i]);
 			free(sa->qm[i]);
 			sa->qm[i] = NULL;
 		}
 }
 
-void ike_xchg_retire(struct ike_sa *sa, struct ike_xchg *x)
+void proto_ike_xchg_retire(struct ike_sa *sa, struct ike_xchg *x)
 {
 	sa->done_msgids[sa->done_next++ % IKE_DONE_MSGIDS] = x->msgid;
-	ike_xchg_clear(x);
+	proto_ike_xchg_clear(x);
 }
 
-bool ike_msgid_done(const struct ike_sa *sa, uint32_t msgid)
+bool proto_ike_msgid_done(const struct ike_sa *sa, uint32_t msgid)
 {
 	for (unsigned i = 0; i < IKE_DONE_MSGIDS; i++)
 		if (sa->done_msgids[i] == msgid)
@@ -468,7 +468,7 @@ bool ike_msgid_done(const struct ike_sa *sa, uint32_t msgid)
 	return false;
 }
 
-void ike_sa_free(struct ike_sa *sa)
+void proto_ike_sa_free(struct ike_sa *sa)
 {
 	struct proto_ike_engine *e = sa->e;
 	if (sa->linked) {
@@ -484,31 +484,31 @@ void ike_sa_free(struct ike_sa *sa)
 			*pp = sa->id_next;
 	}
 	if (sa->timer_armed) {
-		struct proto_ike_action *a = ike_q_push(e);
+		struct proto_ike_action *a = proto_ike_q_push(e);
 		if (a) {
 			a->type = PROTO_IKE_ACT_TIMER;
 			a->sa_id = sa->id;
 		}
 	}
 	if (sa->established)
-		ike_push_event(e, ike_event_new(sa, PROTO_IKE_EV_SA_GONE));
-	ike_sa_half_open_end(sa);
+		proto_ike_push_event(e, proto_ike_event_new(sa, PROTO_IKE_EV_SA_GONE));
+	proto_ike_sa_half_open_end(sa);
 	e->st.sas--;
-	ike_xchg_clear(&sa->p1);
+	proto_ike_xchg_clear(&sa->p1);
 	for (unsigned i = 0; i < PROTO_IKE_QM_MAX; i++)
 		if (sa->qm[i]) {
-			ike_xchg_clear(sa->qm[i]);
+			proto_ike_xchg_clear(sa->qm[i]);
 			free(sa->qm[i]);
 		}
-	ike_conn_release(sa);
-	ike_p1_data_free(sa);
+	proto_ike_conn_release(sa);
+	proto_ike_p1_data_free(sa);
 	crypto_ike_keys_wipe(&sa->keys);
 	crypto_cipher_wipe(&sa->cipher);
 	explicit_bzero(sa, sizeof(*sa));
 	free(sa);
 }
 
-struct ike_sa *ike_sa_by_id(struct proto_ike_engine *e, uint64_t id)
+struct ike_sa *proto_ike_sa_by_id(struct proto_ike_engine *e, uint64_t id)
 {
 	for (struct ike_sa *s = e->ids[id_bucket(e, id)]; s; s = s->id_next)
 		if (s->id == id)
@@ -516,7 +516,7 @@ struct ike_sa *ike_sa_by_id(struct proto_ike_engine *e, uint64_t id)
 	return NULL;
 }
 
-struct ike_xchg *ike_qm_new(struct ike_sa *sa, uint32_t msgid, bool initiator)
+struct ike_xchg *proto_ike_qm_new(struct ike_sa *sa, uint32_t msgid, bool initiator)
 {
 	for (unsigned i = 0; i < PROTO_IKE_QM_MAX; i++) {
 		if (sa->qm[i] && sa->qm[i]->used)
@@ -539,7 +539,7 @@ struct ike_xchg *ike_qm_new(struct ike_sa *sa, uint32_t msgid, bool initiator)
 		x->msgid = msgid;
 		x->state = initiator ? S_QM_I_START : S_QM_R_START;
 		x->qm->conn = *sa->conn;
-		if (!ike_iv_phase2(sa, msgid, &x->iv)) {
+		if (!proto_ike_iv_phase2(sa, msgid, &x->iv)) {
 			x->used = false;
 			return NULL;
 		}
@@ -549,7 +549,7 @@ struct ike_xchg *ike_qm_new(struct ike_sa *sa, uint32_t msgid, bool initiator)
 	return NULL;
 }
 
-struct ike_xchg *ike_qm_find(struct ike_sa *sa, uint32_t msgid)
+struct ike_xchg *proto_ike_qm_find(struct ike_sa *sa, uint32_t msgid)
 {
 	for (unsigned i = 0; i < PROTO_IKE_QM_MAX; i++)
 		if (sa->qm[i] && sa->qm[i]->used && sa->qm[i]->msgid == msgid)
@@ -627,7 +627,7 @@ static struct ike_sa *sa_respond(struct proto_ike_engine *e, const struct proto_
 {
 	uint64_t newest;
 	bool peer_full = half_open_from(e, peer, &newest) >= PROTO_IKE_HALF_OPEN_PEER_MAX;
-	if (peer_full && ike_now(e) < newest + PROTO_IKE_HALF_OPEN_PEER_INTERVAL_MS) {
+	if (peer_full && proto_ike_now(e) < newest + PROTO_IKE_HALF_OPEN_PEER_INTERVAL_MS) {
 		e->st.drop_half_open++;
 		return NULL;
 	}
@@ -642,16 +642,16 @@ static struct ike_sa *sa_respond(struct proto_ike_engine *e, const struct proto_
 			return NULL;
 		}
 		e->st.evict_half_open++;
-		ike_sa_free(victim);
+		proto_ike_sa_free(victim);
 	}
-	struct ike_sa *sa = ike_sa_new(e, false, local, peer);
+	struct ike_sa *sa = proto_ike_sa_new(e, false, local, peer);
 	if (!sa)
 		return NULL;
 	memcpy(sa->icookie, h->icookie, 8);
 	make_rcookie(e, sa);
 	sa->natt = natt;
 	half_open_begin(sa);
-	sa->expire = ike_now(e) + PROTO_IKE_HALF_OPEN_TIMEOUT_MS;
+	sa->expire = proto_ike_now(e) + PROTO_IKE_HALF_OPEN_TIMEOUT_MS;
 	sa->p1.type = h->exchange;
 	sa->p1.state = h->exchange == ISAKMP_XCHG_IDPROT ? S_MM_R_START : S_AM_R_START;
 	sa_link(sa);
@@ -668,7 +668,7 @@ static enum proto_ike_input_result xchg_input(struct ike_sa *sa, struct ike_xchg
 	struct proto_msg *m = malloc(sizeof(*m));
 	if (!m)
 		return PROTO_IKE_IN_DROPPED;
-	if (enc && (!sa->keys_ready || !x->has_iv || ike_decrypt(sa, &x->iv, body, len) < 0)) {
+	if (enc && (!sa->keys_ready || !x->has_iv || proto_ike_decrypt(sa, &x->iv, body, len) < 0)) {
 		e->st.drop_malformed++;
 		free(m);
 		return PROTO_IKE_IN_DROPPED;
@@ -680,22 +680,22 @@ static enum proto_ike_input_result xchg_input(struct ike_sa *sa, struct ike_xchg
 	    (encrypted_phase && !enc)) {
 		if (x->has_iv)
 			crypto_iv_state_discard(&x->iv);
-		ike_log_malformed(sa, x, enc, encrypted_phase && !enc, m);
+		proto_ike_log_malformed(sa, x, enc, encrypted_phase && !enc, m);
 		e->st.drop_malformed++;
 		bool p1_auth = x == &sa->p1 && enc && !sa->established;
 		free(m);
 		if (p1_auth) {
 			/* garbage after decryption in MM5/MM6: the keys differ */
 			struct ike_ctx c = {.e = e, .sa = sa, .x = x};
-			ike_send_notify_plain(sa, ISAKMP_N_PAYLOAD_MALFORMED);
-			ike_fail(&c, PROTO_IKE_E_AUTH,
+			proto_ike_send_notify_plain(sa, ISAKMP_N_PAYLOAD_MALFORMED);
+			proto_ike_fail(&c, PROTO_IKE_E_AUTH,
 				 "message %s does not decrypt to valid payloads: the pre-shared "
 				 "keys probably differ",
-				 ike_state_name(x->state));
+				 proto_ike_state_name(x->state));
 		}
 		return PROTO_IKE_IN_DROPPED;
 	}
-	ike_trace_msg(sa, x, false, m);
+	proto_ike_trace_msg(sa, x, false, m);
 	struct ike_ctx c = {.e = e,
 			    .sa = sa,
 			    .x = x,
@@ -704,8 +704,8 @@ static enum proto_ike_input_result xchg_input(struct ike_sa *sa, struct ike_xchg
 			    .body_len = len - m->padding,
 			    .flags = h->flags};
 	enum ike_state before = x->state;
-	ike_dispatch(&c, EV_RECV);
-	bool moved = c.sa && ike_sa_by_id(e, sa->id) == sa && x->used && x->state != before;
+	proto_ike_dispatch(&c, EV_RECV);
+	bool moved = c.sa && proto_ike_sa_by_id(e, sa->id) == sa && x->used && x->state != before;
 	if (moved) {
 		memcpy(x->rx_digest, digest, 32);
 		x->has_rx = true;
@@ -728,9 +728,9 @@ static struct ike_xchg *xchg_of(struct ike_sa *sa, const struct proto_header *h)
 		return &sa->p1;
 	if (h->exchange != ISAKMP_XCHG_QUICK || !sa->established || !h->msgid)
 		return NULL;
-	x = ike_qm_find(sa, h->msgid);
-	if (!x && !ike_msgid_done(sa, h->msgid))
-		x = ike_qm_new(sa, h->msgid, false);
+	x = proto_ike_qm_find(sa, h->msgid);
+	if (!x && !proto_ike_msgid_done(sa, h->msgid))
+		x = proto_ike_qm_new(sa, h->msgid, false);
 	return x;
 }
 
@@ -738,11 +738,11 @@ static struct ike_xchg *xchg_of(struct ike_sa *sa, const struct proto_header *h)
  * PROTO_IKE_RETRANSMIT_TRIES times and not more often than PROTO_IKE_DUP_INTERVAL_MS. */
 static void answer_duplicate(struct ike_sa *sa, struct ike_xchg *x)
 {
-	uint64_t now = ike_now(sa->e);
+	uint64_t now = proto_ike_now(sa->e);
 	sa->e->st.duplicates++;
 	if (x->reply_to_rx && x->last_sent && x->dup_resends < PROTO_IKE_RETRANSMIT_TRIES &&
 	    (!x->dup_resends || now >= x->dup_resent_at + PROTO_IKE_DUP_INTERVAL_MS)) {
-		ike_push_send(sa, x->last_sent, x->last_len);
+		proto_ike_push_send(sa, x->last_sent, x->last_len);
 		sa->e->st.retransmits++;
 		x->dup_resends++;
 		x->dup_resent_at = now;
@@ -786,16 +786,16 @@ static void ports_settle(struct ike_sa *sa, const struct sa_ports *old, bool gen
 	if (!sa->established || !old->natt)
 		return;
 	char a[64], b[64];
-	ike_addr_str(&old->peer, a, sizeof(a));
-	ike_addr_str(&sa->peer, b, sizeof(b));
-	ike_log(sa->e, PROTO_LOG_INFO, "\"%s\" #%llu: the peer's NAT mapping moved from %s to %s",
+	proto_ike_addr_str(&old->peer, a, sizeof(a));
+	proto_ike_addr_str(&sa->peer, b, sizeof(b));
+	proto_ike_log(sa->e, PROTO_LOG_INFO, "\"%s\" #%llu: the peer's NAT mapping moved from %s to %s",
 		sa->conn->name, (unsigned long long)sa->id, a, b);
-	struct proto_ike_event *ev = ike_event_new(sa, PROTO_IKE_EV_PEER_MOVED);
+	struct proto_ike_event *ev = proto_ike_event_new(sa, PROTO_IKE_EV_PEER_MOVED);
 	if (ev) {
 		ev->u.moved.old_local = old->local;
 		ev->u.moved.old_peer = old->peer;
 	}
-	ike_push_event(sa->e, ev);
+	proto_ike_push_event(sa->e, ev);
 }
 
 /* Runs one message of an existing SA (body is a private copy, decrypted in place). */
@@ -810,8 +810,8 @@ static enum proto_ike_input_result sa_input(struct ike_sa *sa, const struct prot
 	struct sa_ports old;
 	if (h->exchange == ISAKMP_XCHG_INFO) {
 		ports_try(sa, local, peer, natt && sa->established, &old);
-		bool genuine = ike_info_input(sa, h, body, blen);
-		if ((sa = ike_sa_by_id(e, id)))
+		bool genuine = proto_ike_info_input(sa, h, body, blen);
+		if ((sa = proto_ike_sa_by_id(e, id)))
 			ports_settle(sa, &old, genuine);
 		if (adopted && sa)
 			memset(sa->rcookie, 0, 8);
@@ -829,16 +829,16 @@ static enum proto_ike_input_result sa_input(struct ike_sa *sa, const struct prot
 	}
 	ports_try(sa, local, peer, natt && (h->flags & ISAKMP_FLAG_E), &old);
 	enum proto_ike_input_result r = xchg_input(sa, x, h, body, blen, digest);
-	if (!(sa = ike_sa_by_id(e, id)))
+	if (!(sa = proto_ike_sa_by_id(e, id)))
 		return r;
 	ports_settle(sa, &old, r == PROTO_IKE_IN_OK);
 	if (adopted && r == PROTO_IKE_IN_DROPPED && !sa->established)
 		memset(sa->rcookie, 0, 8);
 	if (x != &sa->p1 && x->used && x->state == S_QM_R_START)
-		ike_xchg_clear(x); /* a QM1 that did not start an exchange */
-	ike_qm_reclaim(sa);
+		proto_ike_xchg_clear(x); /* a QM1 that did not start an exchange */
+	proto_ike_qm_reclaim(sa);
 	if (sa->p1.state == S_MM_R_START || sa->p1.state == S_AM_R_START)
-		ike_sa_free(sa); /* a first message that did not start a negotiation */
+		proto_ike_sa_free(sa); /* a first message that did not start a negotiation */
 	return r;
 }
 
@@ -883,21 +883,21 @@ int proto_ike_initiate(struct proto_ike_engine *e, const struct proto_ike_conn *
 {
 	if (!conn->n_ike || !conn->n_esp)
 		return -EINVAL;
-	struct ike_sa *sa = ike_sa_new(e, true, local, peer);
+	struct ike_sa *sa = proto_ike_sa_new(e, true, local, peer);
 	if (!sa)
 		return -EAGAIN;
 	*sa->conn = *conn;
 	static const uint8_t zero[8];
 	do
-		ike_random(e, sa->icookie, 8);
+		proto_ike_random(e, sa->icookie, 8);
 	while (memcmp(sa->icookie, zero, 8) == 0);
 	sa->p1.type = conn->aggressive ? ISAKMP_XCHG_AGGRESSIVE : ISAKMP_XCHG_IDPROT;
 	sa->p1.state = conn->aggressive ? S_AM_I_START : S_MM_I_START;
 	sa_link(sa);
 	uint64_t id = sa->id;
 	struct ike_ctx c = {.e = e, .sa = sa, .x = &sa->p1};
-	ike_dispatch(&c, EV_START);
-	if (!ike_sa_by_id(e, id))
+	proto_ike_dispatch(&c, EV_START);
+	if (!proto_ike_sa_by_id(e, id))
 		return -EINVAL;
 	*ret_sa_id = id;
 	return 0;
@@ -911,7 +911,7 @@ int proto_ike_initiate_p1(struct proto_ike_engine *e, const struct proto_ike_con
 	/* No (local, remote) pair is left to negotiate once phase 1 is up. */
 	c.n_local_ts = c.n_remote_ts = 0;
 	int r = proto_ike_initiate(e, &c, local, peer, ret_sa_id);
-	struct ike_sa *sa = r == 0 ? ike_sa_by_id(e, *ret_sa_id) : NULL;
+	struct ike_sa *sa = r == 0 ? proto_ike_sa_by_id(e, *ret_sa_id) : NULL;
 	if (sa) {
 		*sa->conn = *conn;
 		sa->qm_next_pair = UINT_MAX;
@@ -923,15 +923,15 @@ int proto_ike_quick_mode(struct proto_ike_engine *e, uint64_t sa_id,
 			 const struct proto_ike_conn *conn, const struct proto_ike_ts *local_ts,
 			 const struct proto_ike_ts *remote_ts, uint32_t *ret_msgid)
 {
-	struct ike_sa *sa = ike_sa_by_id(e, sa_id);
+	struct ike_sa *sa = proto_ike_sa_by_id(e, sa_id);
 	if (!sa || !sa->established)
 		return -ENOENT;
 	if (!(conn ? conn : sa->conn)->n_esp)
 		return -EINVAL;
 	uint32_t msgid = 0;
-	while (msgid == 0 || ike_qm_find(sa, msgid) || ike_msgid_done(sa, msgid))
-		ike_random(e, (uint8_t *)&msgid, sizeof(msgid));
-	struct ike_xchg *x = ike_qm_new(sa, msgid, true);
+	while (msgid == 0 || proto_ike_qm_find(sa, msgid) || proto_ike_msgid_done(sa, msgid))
+		proto_ike_random(e, (uint8_t *)&msgid, sizeof(msgid));
+	struct ike_xchg *x = proto_ike_qm_new(sa, msgid, true);
 	if (!x)
 		return -EAGAIN;
 	if (conn)
@@ -939,39 +939,39 @@ int proto_ike_quick_mode(struct proto_ike_engine *e, uint64_t sa_id,
 	if (local_ts)
 		x->qm->ts_i = *local_ts;
 	else
-		ike_ts_host(&sa->local, &x->qm->ts_i);
+		proto_ike_ts_host(&sa->local, &x->qm->ts_i);
 	if (remote_ts)
 		x->qm->ts_r = *remote_ts;
 	else
-		ike_ts_host(&sa->peer, &x->qm->ts_r);
+		proto_ike_ts_host(&sa->peer, &x->qm->ts_r);
 	*ret_msgid = msgid;
 	struct ike_ctx c = {.e = e, .sa = sa, .x = x};
-	ike_dispatch(&c, EV_START);
+	proto_ike_dispatch(&c, EV_START);
 	return 0;
 }
 
 int proto_ike_delete_child(struct proto_ike_engine *e, uint64_t sa_id, uint8_t protocol,
 			   uint32_t spi_in)
 {
-	struct ike_sa *sa = ike_sa_by_id(e, sa_id);
+	struct ike_sa *sa = proto_ike_sa_by_id(e, sa_id);
 	uint8_t spi[4] = {(uint8_t)(spi_in >> 24), (uint8_t)(spi_in >> 16), (uint8_t)(spi_in >> 8),
 			  (uint8_t)spi_in};
 	if (!sa || !sa->established)
 		return -ENOENT;
-	return ike_send_info(sa, ISAKMP_PL_D, protocol, 0, spi, 4, 1, NULL, 0);
+	return proto_ike_send_info(sa, ISAKMP_PL_D, protocol, 0, spi, 4, 1, NULL, 0);
 }
 
 int proto_ike_delete_sa(struct proto_ike_engine *e, uint64_t sa_id)
 {
-	struct ike_sa *sa = ike_sa_by_id(e, sa_id);
+	struct ike_sa *sa = proto_ike_sa_by_id(e, sa_id);
 	uint8_t spi[16];
 	if (!sa)
 		return -ENOENT;
 	if (sa->established) {
 		memcpy(spi, sa->icookie, 8);
 		memcpy(spi + 8, sa->rcookie, 8);
-		ike_send_info(sa, ISAKMP_PL_D, PROTO_ISAKMP, 0, spi, 16, 1, NULL, 0);
+		proto_ike_send_info(sa, ISAKMP_PL_D, PROTO_ISAKMP, 0, spi, 16, 1, NULL, 0);
 	}
-	ike_sa_free(sa);
+	proto_ike_sa_free(sa);
 	return 0;
 }
