@@ -325,6 +325,12 @@ void proto_ike_sa_half_open_end(struct ike_sa *sa);
 void proto_ike_p1_data_free(struct ike_sa *sa);
 void proto_ike_qm_reclaim(struct ike_sa *sa);
 struct ike_sa *proto_ike_sa_by_id(struct proto_ike_engine *e, uint64_t id);
+bool proto_ike_addr_eq(const struct proto_ike_addr *a, const struct proto_ike_addr *b);
+struct ike_sa *proto_ike_sa_find(struct proto_ike_engine *e, const struct proto_header *h,
+				 const struct proto_ike_addr *peer, bool *ret_adopted);
+struct ike_sa *proto_ike_sa_respond(struct proto_ike_engine *e, const struct proto_header *h,
+				    const struct proto_ike_addr *local,
+				    const struct proto_ike_addr *peer, bool natt);
 struct ike_xchg *proto_ike_qm_new(struct ike_sa *sa, uint32_t msgid, bool initiator);
 struct ike_xchg *proto_ike_qm_find(struct ike_sa *sa, uint32_t msgid);
 bool proto_ike_msgid_done(const struct ike_sa *sa, uint32_t msgid);
