@@ -72,6 +72,20 @@ struct crypto_dh;
 #define PROTO_IKE_HALF_OPEN_TIMEOUT_MS 30000u /* responder gives up a silent negotiation */
 #define PROTO_IKE_NATT_PORT	       4500u  /* RFC 3947 §4: the port both sides float to */
 #define PROTO_IKE_DPD_RESEND_MS	       2000u  /* R-U-THERE resent this often until the timeout */
+/* IKE fragmentation (the Cisco vendor-ID scheme, payload 132): limits on reassembly. A message
+ * arrives in at most FRAG_MAX fragments and is at most PROTO_IKE_MSG_MAX bytes once whole; at most
+ * FRAG_PARTIAL_MAX messages are reassembled at once (FRAG_PEER_MAX from one peer address, so one
+ * peer holds at most FRAG_PEER_MAX * PROTO_IKE_MSG_MAX bytes); a partial message is dropped
+ * FRAG_TIMEOUT_MS after its first fragment. */
+#define PROTO_IKE_FRAG_MAX	   16
+#define PROTO_IKE_FRAG_PARTIAL_MAX 64
+#define PROTO_IKE_FRAG_PEER_MAX	   2
+#define PROTO_IKE_FRAG_TIMEOUT_MS  10000u
+/* Largest IP datagram of an IKE message we send unfragmented (fragment_size=; 0 = this) and the
+ * range a conn may set. */
+#define PROTO_IKE_FRAG_SIZE_DEFAULT 1280u
+#define PROTO_IKE_FRAG_SIZE_MIN	    256u
+#define PROTO_IKE_FRAG_SIZE_MAX	    PROTO_IKE_MSG_MAX
 /* Proposals offered with IPComp (each followed later by the same one without): 2 payloads per
  * suite with IPComp + 1 per fallback keep an SA within the decoder's PROTO_PROPOSALS_MAX (32). */
 #define PROTO_IKE_IPCOMP_OFFER_MAX 8
@@ -119,6 +133,16 @@ struct proto_ike_p2_prop {
 	uint16_t auth;	   /* AUTH_HMAC_*; 0 = none (combined-mode ESP) */
 };
 
+/* fragmentation=: YES announces the fragmentation vendor ID and fragments a phase-1 message larger
+ * than the fragment size when the peer announced it too; ACCEPT announces but never fragments;
+ * FORCE also fragments before (or without) the peer's vendor ID; NO neither announces nor sends. */
+enum proto_ike_frag_mode {
+	PROTO_IKE_FRAG_YES = 0,
+	PROTO_IKE_FRAG_ACCEPT,
+	PROTO_IKE_FRAG_FORCE,
+	PROTO_IKE_FRAG_NO,
+};
+
 /* The neutral description of a connection, filled by the daemon from its config. The engine
  * copies it when an SA starts, so the daemon may change or free its own afterwards. */
 struct proto_ike_conn {
@@ -151,6 +175,11 @@ struct proto_ike_conn {
 	 * Phase 1 follows the ISAKMP SA's conn, a Quick Mode its own. */
 	uint32_t retransmit_interval_ms;
 	uint32_t retransmit_timeout_ms;
+	/* IKE fragmentation of phase-1 messages (enum proto_ike_frag_mode) and the largest IP
+	 * datagram sent whole (PROTO_IKE_FRAG_SIZE_*; 0 = the default). Fragments from the peer
+	 * are reassembled whatever the mode. */
+	uint8_t fragmentation;
+	uint16_t fragment_size;
 	/* a side without traffic selectors is its host address, limited to this protocol and port
 	 * (leftprotoport=/rightprotoport=, e.g. 17/1701 for L2TP; 0 = any) */
 	uint8_t local_proto, remote_proto;
@@ -350,7 +379,13 @@ struct proto_ike_stats {
 	uint64_t duplicates, drop_actions;
 	uint64_t evict_half_open; /* unproven responder SAs dropped for newer ones at the caps */
 	uint64_t drop_sa_limit;	  /* first messages dropped at the policy's sas_max */
+	/* IKE fragments: sent, received, messages reassembled, duplicate fragments, partial
+	 * messages dropped at the timeout, evicted for a newer one at FRAG_PEER_MAX or
+	 * FRAG_PARTIAL_MAX, and dropped over a limit (a 17th fragment, oversize, inconsistent) */
+	uint64_t frag_tx, frag_rx, frag_reassembled, frag_dup, frag_timeout, frag_evict, drop_frag;
 	unsigned sas, half_open;
+	unsigned frag_partial; /* messages being reassembled now */
+	size_t frag_bytes;     /* fragment bytes they hold */
 };
 
 /* Creates an engine: draws the cookie secret from env->random. NULL on allocation failure or a

@@ -242,6 +242,8 @@ struct ike_sa {
 	uint8_t icookie[8], rcookie[8];
 	struct proto_ike_addr local, peer;
 	bool natt;
+	bool peer_frag;	  /* the peer sent the fragmentation vendor ID */
+	uint16_t frag_id; /* of the last message we fragmented */
 	/* Its conn: phase 1's own copy (n->conn) until established, then one shared read-only copy
 	 * per distinct conn (proto_ike_conn_share): 10,000 tunnels of one conn hold it once. */
 	struct proto_ike_conn *conn;
@@ -299,9 +301,23 @@ struct proto_ike_engine {
 	struct proto_ike_stats st;
 	uint64_t malformed_log_ms; /* no info line on a responder's first message before this */
 	uint16_t natt_port;
+	struct ike_frag_tab *frag; /* partial messages (ike_frag.c), NULL until a fragment came */
 };
 
 enum { IKE_NATT_NONE, IKE_NATT_DRAFT, IKE_NATT_RFC };
+
+/* ike_frag.c: IKE fragmentation */
+enum proto_ike_input_result proto_ike_frag_input(struct proto_ike_engine *e, const uint8_t *buf,
+						 const struct proto_header *h,
+						 const struct proto_ike_addr *local,
+						 const struct proto_ike_addr *peer, bool natt);
+bool proto_ike_frag_send(struct ike_sa *sa, const uint8_t *buf, size_t len);
+void proto_ike_frag_expire(struct proto_ike_engine *e);
+void proto_ike_frag_free(struct proto_ike_engine *e);
+void proto_ike_frag_vid_put(const struct ike_sa *sa, struct proto_builder *b);
+bool proto_ike_frag_vid(struct ike_sa *sa, const uint8_t *vid, size_t len);
+/* ike_engine.c: queues one datagram to the peer as it is (proto_ike_push_send fragments) */
+void proto_ike_push_datagram(struct ike_sa *sa, const uint8_t *buf, size_t len);
 
 /* ike_engine.c and ike_dispatch.c */
 uint64_t proto_ike_now(struct proto_ike_engine *e);

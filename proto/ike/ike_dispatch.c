@@ -141,6 +141,7 @@ static bool xchg_timeout(struct ike_sa *sa, struct ike_xchg *x, uint64_t now)
 
 void proto_ike_timer(struct proto_ike_engine *e, uint64_t sa_id)
 {
+	proto_ike_frag_expire(e);
 	struct ike_sa *sa = proto_ike_sa_by_id(e, sa_id);
 	if (!sa)
 		return;

@@ -91,7 +91,14 @@ void proto_ike_action_release(struct proto_ike_action *a)
 	}
 }
 
+/* A message to the peer: in fragments if ike_frag.c says so, else whole. */
 void proto_ike_push_send(struct ike_sa *sa, const uint8_t *buf, size_t len)
+{
+	if (!proto_ike_frag_send(sa, buf, len))
+		proto_ike_push_datagram(sa, buf, len);
+}
+
+void proto_ike_push_datagram(struct ike_sa *sa, const uint8_t *buf, size_t len)
 {
 	struct proto_ike_action *a;
 	uint8_t *copy = malloc(len);
@@ -189,6 +196,7 @@ void proto_ike_engine_free(struct proto_ike_engine *e)
 		proto_ike_action_release(&a);
 	}
 	free(e->q.v);
+	proto_ike_frag_free(e);
 	proto_ike_conn_table_free(e);
 	free(e->ck);
 	free(e->ids);

@@ -26,12 +26,14 @@ static const uint8_t vid_dpd[16] = {0xaf, 0xca, 0xd7, 0x13, 0x68, 0xa1, 0xf1, 0x
 static const uint8_t vid_natt[16] = {0x4a, 0x13, 0x1c, 0x81, 0x07, 0x03, 0x58, 0x45,
 				     0x5c, 0x57, 0x28, 0xf2, 0x0e, 0x95, 0x45, 0x2f};
 
-/* Our vendor IDs: DPD, and NAT-T unless the conn turned it off (encapsulation=no). */
+/* Our vendor IDs: DPD, NAT-T unless the conn turned it off (encapsulation=no), and IKE
+ * fragmentation unless fragmentation=no. */
 void proto_ike_vid_put(const struct ike_sa *sa, struct proto_builder *b)
 {
 	proto_put_vid(b, vid_dpd, sizeof(vid_dpd));
 	if (!sa->conn->no_natt)
 		proto_put_vid(b, vid_natt, sizeof(vid_natt));
+	proto_ike_frag_vid_put(sa, b);
 }
 
 void proto_ike_vid_scan(struct ike_sa *sa, const struct proto_msg *m)
@@ -41,6 +43,7 @@ void proto_ike_vid_scan(struct ike_sa *sa, const struct proto_msg *m)
 		if (v->u.data.len == 16 && memcmp(v->u.data.p, vid_dpd, 16) == 0)
 			sa->peer_dpd = true;
 		proto_ike_natt_vid(sa, v->u.data.p, v->u.data.len);
+		proto_ike_frag_vid(sa, v->u.data.p, v->u.data.len);
 	}
 }
 

@@ -211,6 +211,8 @@ enum proto_ike_input_result proto_ike_input(struct proto_ike_engine *e, const ui
 		e->st.drop_malformed++;
 		return PROTO_IKE_IN_DROPPED;
 	}
+	if (h.next_payload == ISAKMP_PL_FRAG)
+		return proto_ike_frag_input(e, buf, &h, local, peer, natt);
 	struct ike_sa *sa = proto_ike_sa_find(e, &h, peer, &adopted);
 	if (!sa && (h.exchange == ISAKMP_XCHG_IDPROT || h.exchange == ISAKMP_XCHG_AGGRESSIVE) &&
 	    h.msgid == 0 && !(h.flags & ISAKMP_FLAG_E) && memcmp(h.rcookie, zero, 8) == 0)

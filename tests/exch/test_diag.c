@@ -137,12 +137,13 @@ static void debug_log(bool aggressive)
 	CHECK_EQ_INT(h_count(&w.p[0], PROTO_IKE_EV_P2_UP), 1);
 	struct h_peer *a = &w.p[0], *b = &w.p[1];
 	static const char *const mm_a[] = {
-		"send MM1: SA, 2 VID",
+		"send MM1: SA, 3 VID",
 		"send MM1 proposals: AES-CBC-128/SHA2-256/modp2048, 3DES-CBC/SHA/modp1536",
-		"recv MM2: SA, 2 VID",
+		"recv MM2: SA, 3 VID",
 		"recv MM2 proposals: AES-CBC-128/SHA2-256/modp2048",
 		"recv VID DPD (RFC 3706)",
 		"recv VID RFC 3947 NAT-T",
+		"recv VID IKE fragmentation",
 		"send MM3: KE NONCE NAT-D NAT-D",
 		"recv MM4: KE NONCE NAT-D NAT-D",
 		"send MM5: ID HASH",
@@ -150,14 +151,14 @@ static void debug_log(bool aggressive)
 		"proposals: ESP_AES-CBC-128/HMAC-SHA2-256+pfs",
 		": HASH SA NONCE KE ID ID",
 		NULL};
-	static const char *const mm_b[] = {"recv MM1: SA, 2 VID",
+	static const char *const mm_b[] = {"recv MM1: SA, 3 VID",
 					   "recv MM3: KE NONCE NAT-D NAT-D",
 					   "send MM4: KE NONCE NAT-D NAT-D",
 					   "recv MM5: ID HASH",
 					   "recv VID RFC 3947 NAT-T",
 					   NULL};
-	static const char *const am_a[] = {"send AM1: SA KE NONCE ID, 2 VID",
-					   "recv AM2: SA KE NONCE ID HASH NAT-D NAT-D, 2 VID",
+	static const char *const am_a[] = {"send AM1: SA KE NONCE ID, 3 VID",
+					   "recv AM2: SA KE NONCE ID HASH NAT-D NAT-D, 3 VID",
 					   "send AM3: NAT-D NAT-D HASH", NULL};
 	static const char *const am_b[] = {"recv AM1 proposals: AES-CBC-128/SHA2-256/modp2048",
 					   "recv VID DPD (RFC 3706)", NULL};
