@@ -88,7 +88,7 @@ void dmn_cfg_conn_defaults(struct dmn_conn *c)
 	c->installpolicy = true;
 	c->initial_contact = true;
 	c->encaps = DMN_AUTO_DEFAULT;
-	c->fragmentation = DMN_AUTO_DEFAULT;
+	c->fragmentation = DMN_YES;
 	c->pfs = DMN_PFS_DEFAULT;
 	c->ikelifetime = 3 * 3600;
 	c->lifetime = 3600;
@@ -410,8 +410,8 @@ int dmn_cfg_apply_encaps(struct cfg_build *b, void *base, const struct cfg_kw *k
 	return 0;
 }
 
-/* fragmentation=yes|no|accept|force (ike_frag=): stored, and a notice that nothing but "no" is
- * what oakley does today: it neither sends nor reassembles IKE fragments yet. */
+/* fragmentation=yes|no|accept|force (ike_frag=): IKE fragmentation of phase-1 messages (the
+ * meaning is enum proto_ike_frag_mode's). */
 int dmn_cfg_apply_frag(struct cfg_build *b, void *base, const struct cfg_kw *kw,
 		   const struct cfg_kv *kv)
 {
@@ -423,12 +423,6 @@ int dmn_cfg_apply_frag(struct cfg_build *b, void *base, const struct cfg_kw *kw,
 	}
 	struct dmn_conn *c = base;
 	c->fragmentation = (enum dmn_tristate)choice;
-	if (c->fragmentation != DMN_NO)
-		dmn_diag_add(b->d, DMN_DIAG_NOTICE, kv->file, kv->line,
-			     "%s=%s has no effect yet: oakley neither sends nor reassembles IKE "
-			     "fragments (large messages go whole, fragments from the peer are "
-			     "dropped)",
-			     kv->key, kv->val);
 	return 0;
 }
 

@@ -134,10 +134,12 @@ static const struct cfg_kw conn_kws[] = {
 	/* oakley: racoon's proposal_check, in part */
 	ST("lifetimecheck", CHOICE, CONN(strict_lifetime), SA, U_CONN,
 	   .choices = dmn_cfg_lifecheck_choices, .what = "claim or strict"),
-	/* stored, and said to have no effect until IKE fragmentation exists (issue 15) */
-	ST("fragmentation", CUSTOM, CONN(fragmentation), NONE,
-	   "daemon/config_apply.c:dmn_cfg_apply_frag", AKA("ike_frag"), CUSTOM(frag, dmn_cfg_show_choice),
-	   .choices = dmn_cfg_frag_choices),
+	ST("fragmentation", CUSTOM, CONN(fragmentation), SA, "daemon/ike_conn.c:dmn_ike_conn_to_proto",
+	   AKA("ike_frag"), CUSTOM(frag, dmn_cfg_show_choice), .choices = dmn_cfg_frag_choices),
+	/* oakley: strongSwan's charon.fragment_size, per conn */
+	ST("fragment_size", U32, CONN(fragment_size), SA, "daemon/ike_conn.c:dmn_ike_conn_to_proto",
+	   .lo = PROTO_IKE_FRAG_SIZE_MIN, .hi = PROTO_IKE_FRAG_SIZE_MAX,
+	   .what = "bytes from 256 to 8192"),
 	ST("compress", BOOL, CONN(compress), SA, U_CONN),
 	ST("installpolicy", BOOL, CONN(installpolicy), SA, "daemon/ike_child.c:child_take_marks"),
 	ST("initial-contact", BOOL, CONN(initial_contact), SA, "daemon/ike_glue.c:initiate"),

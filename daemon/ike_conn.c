@@ -355,6 +355,11 @@ int dmn_ike_conn_to_proto(const struct dmn *d, size_t i, struct proto_ike_conn *
 	ret->no_natt = c->encaps == DMN_NO;
 	ret->strict_lifetime = c->strict_lifetime;
 	ret->compress = c->compress;
+	ret->fragmentation = c->fragmentation == DMN_NO		    ? PROTO_IKE_FRAG_NO
+			     : c->fragmentation == DMN_FORCE	    ? PROTO_IKE_FRAG_FORCE
+			     : c->fragmentation == DMN_AUTO_DEFAULT ? PROTO_IKE_FRAG_ACCEPT
+								    : PROTO_IKE_FRAG_YES;
+	ret->fragment_size = (uint16_t)c->fragment_size;
 	ret->retransmit_interval_ms = c->retransmit_interval;
 	ret->retransmit_timeout_ms = c->retransmit_timeout > UINT32_MAX / 1000
 					     ? UINT32_MAX

@@ -128,6 +128,11 @@ void dmn_vici_cmd_metrics(const struct dmn_vici_req *rq)
 		{"oakley_ike_packets_total", "counter", "IKE datagrams by direction."},
 		{"oakley_ike_retransmits_total", "counter", "IKE messages retransmitted."},
 		{"oakley_ike_dropped_total", "counter", "IKE datagrams dropped by cause."},
+		{"oakley_ike_fragments_total", "counter",
+		 "IKE fragments sent, received, messages reassembled, duplicates, partial "
+		 "messages timed out, evicted and dropped over a limit."},
+		{"oakley_ike_fragment_bytes", "gauge", "Bytes held by IKE fragment reassembly."},
+		{"oakley_ike_fragment_messages", "gauge", "IKE messages being reassembled."},
 		{"oakley_dpd_probes_total", "counter", "R-U-THERE probes sent."},
 		{"oakley_nat_keepalives_total", "counter", "NAT-T keepalives sent."},
 		{"oakley_ipsec_bytes_total", "counter",
@@ -220,6 +225,17 @@ void dmn_vici_cmd_metrics(const struct dmn_vici_req *rq)
 		snprintf(l, sizeof(l), "{cause=\"%s\"}", why[i]);
 		metric(&b, "oakley_ike_dropped_total", l, whyv[i]);
 	}
+	static const char *const frag[] = {"sent", "received", "reassembled", "duplicate",
+					   "timeout", "evicted", "dropped"};
+	uint64_t fragv[] = {es.frag_tx,	 es.frag_rx,	  es.frag_reassembled, es.frag_dup,
+			    es.frag_timeout, es.frag_evict, es.drop_frag};
+	for (size_t i = 0; i < sizeof(fragv) / sizeof(fragv[0]); i++) {
+		char l[64];
+		snprintf(l, sizeof(l), "{event=\"%s\"}", frag[i]);
+		metric(&b, "oakley_ike_fragments_total", l, fragv[i]);
+	}
+	metric(&b, "oakley_ike_fragment_bytes", NULL, es.frag_bytes);
+	metric(&b, "oakley_ike_fragment_messages", NULL, es.frag_partial);
 	metric(&b, "oakley_dpd_probes_total", NULL, ik ? ik->dpd_probes : 0);
 	metric(&b, "oakley_nat_keepalives_total", NULL, ik ? ik->keepalives_sent : 0);
 	metric(&b, "oakley_ipsec_bytes_total", "{direction=\"in\"}", bytes[1]);

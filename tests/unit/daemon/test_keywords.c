@@ -152,6 +152,7 @@ static void conn_keywords(void)
 	ACCEPT("replay-window=128", c->replay_window == 128);
 	ACCEPT("retransmit-timeout=2m", c->retransmit_timeout == 120);
 	ACCEPT("retransmit-interval=750", c->retransmit_interval == 750);
+	ACCEPT("fragment_size=576", c->fragment_size == 576);
 	mark_tested("also="); /* test_config.c: inheritance */
 }
 
@@ -351,6 +352,7 @@ static void bad_values(void)
 	BADV("authby=foo", "unknown method"); /* auth method */
 	BADV("leftauth=pubkey", "'leftauth=pubkey' refused: certificates");
 	BADV("retransmit-interval=0", "milliseconds");
+	BADV("fragment_size=255", "bytes from 256");
 	EXPECT_ERROR("conn a\n\tleft=not_a^host\n\tright=192.0.2.2\n", 2, "not an address");
 	EXPECT_ERROR("conn a\n\tleft=192.0.2.1\n\tright=192.0.2.300\n", 3, "not an address");
 	BADV("leftnexthop=gw.example.com", "not an address or %defaultroute");
@@ -530,25 +532,26 @@ static void harmless_values(void)
 	dmn_diags_free(&d);
 }
 
-/* fragmentation= is stored, and said to have no effect (no IKE fragmentation yet) unless it is
- * "no", which is what oakley does. */
-static void fragmentation_notice(void)
+/* fragmentation= acts (IKE fragmentation, enum proto_ike_frag_mode): no notice for any value,
+ * and no keyword at all means yes, as in strongSwan and Libreswan. */
+static void fragmentation_values(void)
 {
 	static const struct {
 		const char *text;
-		bool notice;
+		enum dmn_tristate v;
 	} cases[] = {
-		{"conn a\n" HOSTS "\tfragmentation=yes\n", true},
-		{"conn a\n" HOSTS "\tike_frag=force\n", true},
-		{"conn a\n" HOSTS "\tfragmentation=accept\n", true},
-		{"conn a\n" HOSTS "\tfragmentation=no\n", false},
-		{"conn a\n" HOSTS, false},
+		{"conn a\n" HOSTS "\tfragmentation=yes\n", DMN_YES},
+		{"conn a\n" HOSTS "\tike_frag=force\n", DMN_FORCE},
+		{"conn a\n" HOSTS "\tfragmentation=accept\n", DMN_AUTO_DEFAULT},
+		{"conn a\n" HOSTS "\tfragmentation=no\n", DMN_NO},
+		{"conn a\n" HOSTS, DMN_YES},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct dmn_diags d;
 		struct dmn_config *c = cfg_parse(cases[i].text, &d);
-		bool said = cfg_has(&d, DMN_DIAG_NOTICE, 4, "has no effect yet");
-		if (!CHECK(c && d.n_errors == 0 && said == cases[i].notice))
+		bool said = cfg_has(&d, DMN_DIAG_NOTICE, 4, "fragment");
+		if (!CHECK(c && d.n_errors == 0 && !said && c->n_conns == 1 &&
+			   c->conns[0]->fragmentation == cases[i].v))
 			fprintf(stderr, "  fragmentation case %zu\n", i);
 		dmn_config_free(c);
 		dmn_diags_free(&d);
@@ -576,7 +579,7 @@ int main(void)
 	setup_keywords();
 	setup_ikesa_limit();
 	table_coverage();
-	fragmentation_notice();
+	fragmentation_values();
 	bad_values();
 	refused_xauth();
 	refused_modecfg();
