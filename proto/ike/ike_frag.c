@@ -119,6 +119,9 @@ bool proto_ike_frag_send(struct ike_sa *sa, const uint8_t *buf, size_t len)
 		sa->e->st.frag_tx++;
 	}
 	explicit_bzero(out, sizeof(out));
+	proto_ike_log(sa->e, PROTO_LOG_DEBUG,
+		      "#%llu: sent a %zu-byte message in %zu fragments (id %u)",
+		      (unsigned long long)sa->id, len, (len + chunk - 1) / chunk, sa->frag_id);
 	return true;
 }
 
@@ -249,6 +252,7 @@ static enum proto_ike_input_result msg_done(struct proto_ike_engine *e, struct i
 {
 	struct proto_ike_addr local = m->local, peer = m->peer;
 	bool natt = m->natt;
+	uint8_t n_frags = m->last;
 	size_t len = 0;
 	uint8_t *whole = malloc(m->bytes);
 	if (!whole) {
@@ -267,6 +271,9 @@ static enum proto_ike_input_result msg_done(struct proto_ike_engine *e, struct i
 	    h.next_payload != ISAKMP_PL_FRAG && h.exchange == fh->exchange && h.msgid == 0 &&
 	    !memcmp(h.icookie, fh->icookie, 8) && !memcmp(h.rcookie, fh->rcookie, 8)) {
 		e->st.frag_reassembled++;
+		proto_ike_log(e, PROTO_LOG_DEBUG,
+			      "reassembled a %zu-byte message from %u fragments", len,
+			      (unsigned)n_frags);
 		r = proto_ike_input(e, whole, len, &local, &peer, natt);
 	} else {
 		e->st.drop_frag++;
