@@ -94,7 +94,10 @@ bool proto_ike_frag_send(struct ike_sa *sa, const uint8_t *buf, size_t len)
 	size_t size = c->fragment_size ? c->fragment_size : PROTO_IKE_FRAG_SIZE_DEFAULT;
 	if (len + overhead(sa) <= size)
 		return false;
-	size_t chunk = size - overhead(sa) - PROTO_HDR_LEN - 8; /* FRAG: 4 + 4 bytes */
+	/* FRAG: 4 + 4 bytes; a size too small for headers (the daemon allows none) still
+	 * carries 64 bytes a fragment */
+	size_t room = overhead(sa) + PROTO_HDR_LEN + 8;
+	size_t chunk = size > room + 64 ? size - room : 64;
 	size_t n = (len + chunk - 1) / chunk;
 	if (n > PROTO_IKE_FRAG_MAX) {
 		n = PROTO_IKE_FRAG_MAX;
