@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Internals shared by the xfrm/ files: the handle, the bounds-checked cursor, the request helpers.
+ * Internals shared by the xfrm/ files: the handle and the request helpers. Replies are read with
+ * libmnl's own walkers and attribute validation (parse.c, nl.c); xfrm/ has no byte cursor.
  */
 #pragma once
 
@@ -37,45 +38,6 @@ struct xfrm_req {
 	struct nlmsghdr *nlh;
 	bool overflow;
 };
-
-/* Bounds-checked reader: once bad it stays bad, so a run of reads needs one check at the end. */
-struct xfrm_cur {
-	const uint8_t *p;
-	size_t left;
-	bool bad;
-};
-
-/* Returns n bytes and advances, or NULL and marks the cursor bad. */
-static inline const uint8_t *xfrm_cur_take(struct xfrm_cur *c, size_t n)
-{
-	if (c->bad || c->left < n) {
-		c->bad = true;
-		return NULL;
-	}
-	const uint8_t *p = c->p;
-	c->p += n;
-	c->left -= n;
-	return p;
-}
-
-/* Copies n bytes into dst (zeroes it on a short buffer). */
-static inline void xfrm_cur_copy(struct xfrm_cur *c, void *dst, size_t n)
-{
-	const uint8_t *p = xfrm_cur_take(c, n);
-	if (p)
-		memcpy(dst, p, n);
-	else
-		memset(dst, 0, n);
-}
-
-/* Skips up to n bytes (padding at the end of a message may be missing). */
-static inline void xfrm_cur_skip_pad(struct xfrm_cur *c, size_t n)
-{
-	if (n > c->left)
-		n = c->left;
-	c->p += n;
-	c->left -= n;
-}
 
 /* Sets h's message (printf-style) and returns err (a -errno) for tail calls. */
 int xfrm_fail(struct xfrm_handle *h, int err, const char *fmt, ...)

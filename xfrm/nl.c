@@ -153,47 +153,51 @@ struct run_ctx {
 	int cb_err; /* the first error of cb; later replies are read and dropped */
 };
 
-/* Keeps NLMSGERR_ATTR_MSG of an error or ACK, if the kernel sent one. */
-static void read_ext_ack(struct xfrm_handle *h, const struct nlmsghdr *nlh, struct xfrm_cur *c)
+static int ext_ack_cb(const struct nlattr *a, void *data)
+{
+	struct xfrm_handle *h = data;
+	if (mnl_attr_get_type(a) != NLMSGERR_ATTR_MSG || mnl_attr_validate(a, MNL_TYPE_STRING) < 0)
+		return MNL_CB_OK;
+	const char *p = mnl_attr_get_payload(a);
+	size_t n = strnlen(p, mnl_attr_get_payload_len(a));
+	if (n >= sizeof(h->kmsg))
+		n = sizeof(h->kmsg) - 1;
+	memcpy(h->kmsg, p, n);
+	h->kmsg[n] = '\0';
+	return MNL_CB_STOP;
+}
+
+/*
+ * Keeps NLMSGERR_ATTR_MSG of an error or ACK, if the kernel sent one: the TLVs follow struct
+ * nlmsgerr, whose copy of the request is cut to its header when NLM_F_CAPPED is set.
+ */
+static void read_ext_ack(struct xfrm_handle *h, const struct nlmsghdr *nlh)
 {
 	struct nlmsghdr orig;
-	xfrm_cur_copy(c, &orig, sizeof(orig));
-	if (c->bad || !(nlh->nlmsg_flags & NLM_F_ACK_TLVS))
+	size_t off = sizeof(struct nlmsgerr);
+	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS) || mnl_nlmsg_get_payload_len(nlh) < off)
 		return;
+	memcpy(&orig, (const uint8_t *)mnl_nlmsg_get_payload(nlh) + sizeof(int32_t), sizeof(orig));
 	if (!(nlh->nlmsg_flags & NLM_F_CAPPED)) {
-		if (orig.nlmsg_len < sizeof(orig))
+		if (orig.nlmsg_len < sizeof(orig) ||
+		    orig.nlmsg_len > mnl_nlmsg_get_payload_len(nlh))
 			return;
-		xfrm_cur_take(c, NLMSG_ALIGN(orig.nlmsg_len) - sizeof(orig));
+		off = sizeof(int32_t) + orig.nlmsg_len;
 	}
-	for (unsigned i = 0; i < 64 && !c->bad && c->left >= sizeof(struct nlattr); i++) {
-		struct nlattr a;
-		xfrm_cur_copy(c, &a, sizeof(a));
-		if (a.nla_len < sizeof(a) || a.nla_len - sizeof(a) > c->left)
-			return;
-		size_t plen = a.nla_len - sizeof(a);
-		const uint8_t *p = xfrm_cur_take(c, plen);
-		if ((a.nla_type & NLA_TYPE_MASK) == NLMSGERR_ATTR_MSG && plen > 0) {
-			size_t n = strnlen((const char *)p, plen);
-			if (n >= sizeof(h->kmsg))
-				n = sizeof(h->kmsg) - 1;
-			memcpy(h->kmsg, p, n);
-			h->kmsg[n] = '\0';
-		}
-		xfrm_cur_skip_pad(c, NLA_ALIGN(a.nla_len) - a.nla_len);
-	}
+	if (MNL_ALIGN(off) < mnl_nlmsg_get_payload_len(nlh))
+		mnl_attr_parse(nlh, (unsigned)off, ext_ack_cb, h);
 }
 
 static int on_error(const struct nlmsghdr *nlh, void *data)
 {
 	struct run_ctx *ctx = data;
-	struct xfrm_cur c = {mnl_nlmsg_get_payload(nlh), nlh->nlmsg_len - MNL_NLMSG_HDRLEN, false};
 	int32_t err;
 	if (nlh->nlmsg_len < MNL_NLMSG_HDRLEN + sizeof(err)) {
 		errno = EBADMSG;
 		return MNL_CB_ERROR;
 	}
-	xfrm_cur_copy(&c, &err, sizeof(err));
-	read_ext_ack(ctx->h, nlh, &c);
+	memcpy(&err, mnl_nlmsg_get_payload(nlh), sizeof(err));
+	read_ext_ack(ctx->h, nlh);
 	if (err == 0)
 		return MNL_CB_STOP;
 	errno = err < 0 ? -err : err;
