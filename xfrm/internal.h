@@ -62,6 +62,17 @@ typedef int (*xfrm_reply_cb)(const struct nlmsghdr *nlh, void *arg);
  */
 int xfrm_req_run(struct xfrm_handle *h, struct xfrm_req *req, xfrm_reply_cb cb, void *arg);
 
+/* Called by xfrm_dump for each entry: 0, or a -errno that ends the dump with it. */
+typedef int (*xfrm_dump_cb)(const struct xfrm_event *ev, void *arg);
+
+/*
+ * Dumps a table (msg_type XFRM_MSG_GETSA or XFRM_MSG_GETPOLICY) and calls cb for each entry whose
+ * parsed event has type want. Returns the number of entries, cb's first error, or -errno with
+ * h's message "<what> failed: ...".
+ */
+int xfrm_dump(struct xfrm_handle *h, uint16_t msg_type, enum xfrm_event_type want, xfrm_dump_cb cb,
+	      void *arg, const char *what);
+
 /* Kernel struct <-> neutral struct conversions. */
 void xfrm_addr_to_kernel(const struct xfrm_ipaddr *a, xfrm_address_t *k);
 void xfrm_addr_from_kernel(uint16_t family, const xfrm_address_t *k, struct xfrm_ipaddr *a);

@@ -274,3 +274,47 @@ int xfrm_req_run(struct xfrm_handle *h, struct xfrm_req *req, xfrm_reply_cb cb, 
 	}
 	return -ETIMEDOUT;
 }
+
+struct dump_ctx {
+	enum xfrm_event_type want;
+	xfrm_dump_cb cb;
+	void *arg;
+	int count;
+	int cb_err;
+};
+
+static int on_dump(const struct nlmsghdr *nlh, void *arg)
+{
+	struct dump_ctx *ctx = arg;
+	struct xfrm_event ev;
+	int r = xfrm_parse_msg(nlh->nlmsg_type, mnl_nlmsg_get_payload(nlh),
+			       mnl_nlmsg_get_payload_len(nlh), &ev);
+	if (r < 0) {
+		errno = EBADMSG;
+		return MNL_CB_ERROR;
+	}
+	if (r == 0 || ev.type != ctx->want)
+		return MNL_CB_OK;
+	ctx->count++;
+	r = ctx->cb(&ev, ctx->arg);
+	if (r < 0) {
+		ctx->cb_err = r;
+		errno = -r;
+		return MNL_CB_ERROR;
+	}
+	return MNL_CB_OK;
+}
+
+int xfrm_dump(struct xfrm_handle *h, uint16_t msg_type, enum xfrm_event_type want, xfrm_dump_cb cb,
+	      void *arg, const char *what)
+{
+	struct xfrm_req req;
+	struct dump_ctx ctx = {want, cb, arg, 0, 0};
+	xfrm_req_start(h, &req, msg_type, NLM_F_DUMP);
+	int r = xfrm_req_run(h, &req, on_dump, &ctx);
+	if (ctx.cb_err)
+		return ctx.cb_err;
+	if (r < 0)
+		return xfrm_fail(h, r, "%s failed: %s", what, strerror(-r));
+	return ctx.count;
+}
