@@ -62,6 +62,14 @@ typedef int (*xfrm_reply_cb)(const struct nlmsghdr *nlh, void *arg);
  */
 int xfrm_req_run(struct xfrm_handle *h, struct xfrm_req *req, xfrm_reply_cb cb, void *arg);
 
+/*
+ * Sets h's message for a request op on an object ("SA", "policy") that failed with err and
+ * returns err: what if given, else "<object> exists", "no such <object>", "request too large" or
+ * "<op> failed: <strerror>"; the kernel's ext-ack text is appended.
+ */
+int xfrm_req_fail(struct xfrm_handle *h, int err, const char *op, const char *object,
+		  const char *what);
+
 /* Called by xfrm_dump for each entry: 0, or a -errno that ends the dump with it. */
 typedef int (*xfrm_dump_cb)(const struct xfrm_event *ev, void *arg);
 

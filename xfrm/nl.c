@@ -318,3 +318,23 @@ int xfrm_dump(struct xfrm_handle *h, uint16_t msg_type, enum xfrm_event_type wan
 		return xfrm_fail(h, r, "%s failed: %s", what, strerror(-r));
 	return ctx.count;
 }
+
+int xfrm_req_fail(struct xfrm_handle *h, int err, const char *op, const char *object,
+		  const char *what)
+{
+	char buf[128];
+	if (!what) {
+		if (err == -EEXIST)
+			snprintf(buf, sizeof(buf), "%s exists", object);
+		else if (err == -ENOENT || err == -ESRCH)
+			snprintf(buf, sizeof(buf), "no such %s", object);
+		else if (err == -EMSGSIZE)
+			snprintf(buf, sizeof(buf), "request too large");
+		else
+			snprintf(buf, sizeof(buf), "%s failed: %s", op, strerror(-err));
+		what = buf;
+	}
+	if (h->kmsg[0])
+		return xfrm_fail(h, err, "%s (kernel: %s)", what, h->kmsg);
+	return xfrm_fail(h, err, "%s", what);
+}

@@ -16,27 +16,7 @@
 
 static int policy_fail(struct xfrm_handle *h, int err, const char *op)
 {
-	const char *what;
-	char buf[96];
-	switch (-err) {
-	case EEXIST:
-		what = "policy exists";
-		break;
-	case ENOENT:
-	case ESRCH:
-		what = "no such policy";
-		break;
-	case EMSGSIZE:
-		what = "request too large";
-		break;
-	default:
-		snprintf(buf, sizeof(buf), "%s failed: %s", op, strerror(-err));
-		what = buf;
-		break;
-	}
-	if (h->kmsg[0])
-		return xfrm_fail(h, err, "%s (kernel: %s)", what, h->kmsg);
-	return xfrm_fail(h, err, "%s", what);
+	return xfrm_req_fail(h, err, op, "policy", NULL);
 }
 
 static int tmpl_fill(const struct xfrm_tmpl *t, uint8_t sel_family, struct xfrm_user_tmpl *k)

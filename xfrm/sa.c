@@ -42,24 +42,11 @@ static int sa_fail(struct xfrm_handle *h, int err, const char *op, uint8_t proto
 			 kconfig_of(proto));
 		what = buf;
 		break;
-	case EEXIST:
-		what = "SA exists";
-		break;
-	case ESRCH:
-	case ENOENT:
-		what = "no such SA";
-		break;
-	case EMSGSIZE:
-		what = "request too large";
-		break;
 	default:
-		snprintf(buf, sizeof(buf), "%s failed: %s", op, strerror(-err));
-		what = buf;
+		what = NULL;
 		break;
 	}
-	if (h->kmsg[0])
-		return xfrm_fail(h, err, "%s (kernel: %s)", what, h->kmsg);
-	return xfrm_fail(h, err, "%s", what);
+	return xfrm_req_fail(h, err, op, "SA", what);
 }
 
 static uint64_t lft_to_kernel(uint64_t v)
