@@ -35,6 +35,7 @@
 #include <nettle/ecc.h>
 
 #include "crypto/dh.h"
+#include "tests/dh_random.h"
 
 #define CHUNK	    4
 #define MIN_SAMPLES 48
@@ -113,23 +114,11 @@ struct bench {
 	uint8_t k[32], u[32], q[32];
 };
 
-/* crypto_dh_new with bytes from getrandom(2), as the daemon's env draws them. */
-static int dh_new(unsigned group, struct crypto_dh **ret)
-{
-	uint8_t rnd[CRYPTO_DH_RANDOM_MAX];
-	size_t n = crypto_dh_random_len(group);
-	if (n > sizeof(rnd) || getrandom(rnd, n, 0) != (ssize_t)n)
-		return -EIO;
-	int r = crypto_dh_new(group, rnd, n, ret);
-	explicit_bzero(rnd, sizeof(rnd));
-	return r;
-}
-
 static int op_keygen(void *ctx)
 {
 	struct bench *b = ctx;
 	struct crypto_dh *dh = NULL;
-	if (dh_new(b->group, &dh) < 0)
+	if (test_dh_new_random(b->group, &dh) < 0)
 		return -1;
 	crypto_dh_free(dh);
 	return 0;
@@ -239,7 +228,7 @@ static int bench_group(unsigned group, double budget)
 	int err = 0;
 
 	b.peer_len = crypto_dh_public_len(group);
-	if (dh_new(group, &b.mine) < 0 || dh_new(group, &peer) < 0 ||
+	if (test_dh_new_random(group, &b.mine) < 0 || test_dh_new_random(group, &peer) < 0 ||
 	    crypto_dh_public(peer, b.peer, b.peer_len) < 0 || raw_setup(&b) < 0) {
 		fprintf(stderr, "group %u: setup failed\n", group);
 		crypto_dh_free(b.mine);

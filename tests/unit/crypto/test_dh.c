@@ -12,12 +12,12 @@
  * curve25519 (all giving an all-zero result, RFC 7748 §6.1), wrong lengths (X25519).
  */
 #include "crypto/dh.h"
+#include "tests/dh_random.h"
 
 #include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
-#include <sys/random.h>
 
 #include "tests/testutil.h"
 
@@ -254,18 +254,6 @@ static const char *const x25519_low_order[] = {
 	"edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff", /* p, top bit */
 };
 
-/* crypto_dh_new with fresh bytes from getrandom(2), as proto/'s env gives them in the daemon. */
-static int dh_new(unsigned group, struct crypto_dh **ret)
-{
-	uint8_t rnd[CRYPTO_DH_RANDOM_MAX];
-	size_t n = crypto_dh_random_len(group);
-	if (n > sizeof(rnd) || getrandom(rnd, n, 0) != (ssize_t)n)
-		return -EIO;
-	int r = crypto_dh_new(group, rnd, n, ret);
-	explicit_bzero(rnd, sizeof(rnd));
-	return r;
-}
-
 /*
  * crypto_dh_new takes its private value from the caller's bytes (crypto/ draws none): the
  * X25519 key of RFC 7748 §6.1; for P-256 (RFC 5903 §8.1) a first candidate >= q is rejected and
@@ -325,7 +313,7 @@ static void test_x25519_low_order(void)
 	uint8_t u[32], out[32];
 	size_t n = 0;
 
-	if (!CHECK(dh_new(31, &dh) == 0))
+	if (!CHECK(test_dh_new_random(31, &dh) == 0))
 		return;
 	for (size_t i = 0; i < sizeof(x25519_low_order) / sizeof(x25519_low_order[0]); i++) {
 		unhex(x25519_low_order[i], u, 32);
@@ -371,7 +359,7 @@ static void test_modp(unsigned group)
 
 	CHECK_EQ_INT(len, strlen(crypto_dh_modp_prime_hex(group)) / 2);
 	CHECK(crypto_dh_exponent_bits(group) >= 192);
-	if (!CHECK(dh_new(group, &a) == 0) || !CHECK(dh_new(group, &b) == 0)) {
+	if (!CHECK(test_dh_new_random(group, &a) == 0) || !CHECK(test_dh_new_random(group, &b) == 0)) {
 		crypto_dh_free(a);
 		return;
 	}
@@ -447,7 +435,7 @@ static void test_random_agreement(unsigned group)
 	struct crypto_dh *a = NULL, *b = NULL;
 	size_t len = crypto_dh_public_len(group), na = 0, nb = 0;
 
-	if (!CHECK(dh_new(group, &a) == 0) || !CHECK(dh_new(group, &b) == 0)) {
+	if (!CHECK(test_dh_new_random(group, &a) == 0) || !CHECK(test_dh_new_random(group, &b) == 0)) {
 		crypto_dh_free(a);
 		return;
 	}
@@ -476,7 +464,7 @@ static void test_table(void)
 	for (size_t i = 0; i < sizeof(unsupported) / sizeof(unsupported[0]); i++) {
 		CHECK(!crypto_dh_group_supported(unsupported[i]));
 		CHECK_EQ_INT(crypto_dh_public_len(unsupported[i]), 0);
-		CHECK_EQ_INT(dh_new(unsupported[i], &dh), -EINVAL);
+		CHECK_EQ_INT(test_dh_new_random(unsupported[i], &dh), -EINVAL);
 	}
 	CHECK(dh == NULL);
 	crypto_dh_free(NULL);
@@ -507,7 +495,7 @@ static void test_random_peers(void)
 		unsigned tries = big_modp ? 6 : 64;
 		struct crypto_dh *dh = NULL;
 
-		if (!CHECK(dh_new(g, &dh) == 0))
+		if (!CHECK(test_dh_new_random(g, &dh) == 0))
 			continue;
 		for (unsigned t = 0; t < tries; t++) {
 			uint64_t pick = rng();
