@@ -359,7 +359,8 @@ static void test_modp(unsigned group)
 
 	CHECK_EQ_INT(len, strlen(crypto_dh_modp_prime_hex(group)) / 2);
 	CHECK(crypto_dh_exponent_bits(group) >= 192);
-	if (!CHECK(test_dh_new_random(group, &a) == 0) || !CHECK(test_dh_new_random(group, &b) == 0)) {
+	if (!CHECK(test_dh_new_random(group, &a) == 0) ||
+	    !CHECK(test_dh_new_random(group, &b) == 0)) {
 		crypto_dh_free(a);
 		return;
 	}
@@ -435,7 +436,8 @@ static void test_random_agreement(unsigned group)
 	struct crypto_dh *a = NULL, *b = NULL;
 	size_t len = crypto_dh_public_len(group), na = 0, nb = 0;
 
-	if (!CHECK(test_dh_new_random(group, &a) == 0) || !CHECK(test_dh_new_random(group, &b) == 0)) {
+	if (!CHECK(test_dh_new_random(group, &a) == 0) ||
+	    !CHECK(test_dh_new_random(group, &b) == 0)) {
 		crypto_dh_free(a);
 		return;
 	}
