@@ -5,7 +5,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 
 #include <gmp.h>
 #include <nettle/curve25519.h>
@@ -165,9 +164,6 @@ struct crypto_dh {
 	struct ecc_scalar s;	    /* ECP: private scalar */
 	uint8_t k[CURVE25519_SIZE]; /* X25519: private scalar */
 	uint8_t pub[CRYPTO_DH_PUBLIC_MAX];
-#ifdef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
-	int memo_key; /* index into memo_keys, or -1 (see crypto_dh_fuzz_memo) */
-#endif
 };
 
 static const struct dh_group *group_find(unsigned id)
@@ -222,22 +218,6 @@ const char *crypto_dh_modp_prime_hex(unsigned group)
 unsigned crypto_dh_group(const struct crypto_dh *dh)
 {
 	return dh->g->id;
-}
-
-/* Fills buf from getrandom(2), retrying short reads and EINTR a bounded number of times. */
-static int random_bytes(uint8_t *buf, size_t n)
-{
-	size_t done = 0;
-	for (int tries = 0; done < n && tries < 64; tries++) {
-		ssize_t r = getrandom(buf + done, n - done, 0);
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		done += (size_t)r;
-	}
-	return done == n ? 0 : -EIO;
 }
 
 /* Zeroes an mpz's whole allocation, then frees it. */
@@ -379,28 +359,40 @@ static int dh_set_private(struct crypto_dh *dh, const uint8_t *priv, size_t len)
 	}
 }
 
-/*
- * Draws a private value for dh: MODP exp_bits random bits with the top bit set; ECP a uniform
- * scalar in [1, q-1] by rejection (bounded; the chance of 64 rejections is below 2^-64 for every
- * curve here); X25519 32 random bytes.
- */
-static int dh_random_private(struct crypto_dh *dh)
+/* Bytes of randomness per candidate private value: the exponent, the scalar or the key. */
+static size_t random_candidate_len(const struct dh_group *g)
 {
-	uint8_t buf[CRYPTO_DH_SHARED_MAX / 8 + 80];
+	if (g->kind == DH_MODP)
+		return g->exp_bits / 8;
+	if (g->kind == DH_ECP)
+		return ecp_field_len(g);
+	return CURVE25519_SIZE;
+}
+
+/* ECP takes two candidates (see crypto_dh_new); MODP and X25519 accept every value. */
+size_t crypto_dh_random_len(unsigned group)
+{
+	const struct dh_group *g = group_find(group);
+	if (!g)
+		return 0;
+	return (g->kind == DH_ECP ? 2 : 1) * random_candidate_len(g);
+}
+
+/*
+ * Sets dh's private value from the caller's random bytes: MODP exp_bits bits with the top bit
+ * set; ECP the first candidate in [1, q-1] (rejection sampling); X25519 the 32 bytes.
+ */
+static int dh_private_from_random(struct crypto_dh *dh, const uint8_t *rnd, size_t len)
+{
+	uint8_t buf[CRYPTO_DH_RANDOM_MAX];
 	const struct dh_group *g = dh->g;
-	size_t n;
+	size_t n = random_candidate_len(g);
 	int r = -EIO;
 
-	if (g->kind == DH_MODP)
-		n = g->exp_bits / 8;
-	else if (g->kind == DH_ECP)
-		n = ecp_field_len(g);
-	else
-		n = CURVE25519_SIZE;
-	for (int tries = 0; tries < 64; tries++) {
-		r = random_bytes(buf, n);
-		if (r < 0)
-			break;
+	if (len != crypto_dh_random_len(g->id) || len > sizeof(buf))
+		return -EINVAL;
+	for (size_t off = 0; off < len; off += n) {
+		memcpy(buf, rnd + off, n);
 		if (g->kind == DH_MODP)
 			buf[0] |= 0x80;
 		else if (g->kind == DH_ECP && g->id == 21)
@@ -408,79 +400,13 @@ static int dh_random_private(struct crypto_dh *dh)
 		r = dh_set_private(dh, buf, n);
 		if (r == 0)
 			break;
+		r = -EIO;
 	}
 	explicit_bzero(buf, sizeof(buf));
 	return r;
 }
 
-#ifdef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
-/*
- * Fuzz builds only (-Dfuzz=true defines the macro, libFuzzer's convention; no build that ships
- * has it): with crypto_dh_fuzz_memo(true), private values are fixed and public values and shared
- * secrets are remembered, so a harness that replays whole handshakes per input spends its time in
- * the code under test, not in the same scalar multiplications. Each group has two fixed private
- * values, handed out in turn (the two peers of a harness get different ones). Single-threaded.
- */
-#define MEMO_SHARED 16
-static bool memo_on;
-static struct {
-	unsigned group; /* 0: unused */
-	uint8_t pub[CRYPTO_DH_PUBLIC_MAX];
-} memo_keys[2 * (sizeof(groups) / sizeof(groups[0]))];
-static unsigned memo_turn;
-static struct {
-	int key; /* memo_keys index; -1: unused */
-	size_t peer_len;
-	uint8_t peer[CRYPTO_DH_PUBLIC_MAX];
-	uint8_t shared[CRYPTO_DH_SHARED_MAX];
-	int result;
-} memo_shared[MEMO_SHARED];
-static unsigned memo_next;
-
-void crypto_dh_fuzz_memo(bool on)
-{
-	memo_on = on;
-	for (unsigned i = 0; i < MEMO_SHARED; i++)
-		memo_shared[i].key = -1;
-}
-
-/* A private value from a fixed pattern (valid for every group: below each ECP order). */
-static int memo_private(struct crypto_dh *dh, unsigned turn)
-{
-	uint8_t buf[CRYPTO_DH_SHARED_MAX / 8 + 80];
-	size_t n = dh->g->kind == DH_MODP  ? dh->g->exp_bits / 8
-		   : dh->g->kind == DH_ECP ? ecp_field_len(dh->g)
-					   : CURVE25519_SIZE;
-	memset(buf, 0x11 + 0x22 * (int)turn, n);
-	if (dh->g->kind == DH_MODP)
-		buf[0] |= 0x80;
-	else if (dh->g->kind == DH_ECP && dh->g->id == 21)
-		buf[0] &= 0x01;
-	return dh_set_private(dh, buf, n);
-}
-
-static int memo_new(const struct dh_group *g, struct crypto_dh *dh)
-{
-	unsigned turn = memo_turn++ & 1;
-	int key = (int)(2 * (size_t)(g - groups) + turn);
-	int r = memo_private(dh, turn);
-	dh->memo_key = key;
-	if (r < 0)
-		return r;
-	if (memo_keys[key].group == g->id) {
-		memcpy(dh->pub, memo_keys[key].pub, g->pub_len);
-		return 0;
-	}
-	r = dh_make_public(dh);
-	if (r == 0) {
-		memo_keys[key].group = g->id;
-		memcpy(memo_keys[key].pub, dh->pub, g->pub_len);
-	}
-	return r;
-}
-#endif
-
-int crypto_dh_new(unsigned group, struct crypto_dh **ret)
+int crypto_dh_new(unsigned group, const uint8_t *rnd, size_t len, struct crypto_dh **ret)
 {
 	const struct dh_group *g = group_find(group);
 	struct crypto_dh *dh;
@@ -491,19 +417,7 @@ int crypto_dh_new(unsigned group, struct crypto_dh **ret)
 	dh = dh_alloc(g);
 	if (!dh)
 		return -ENOMEM;
-#ifdef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
-	dh->memo_key = -1;
-	if (memo_on) {
-		r = memo_new(g, dh);
-		if (r < 0) {
-			crypto_dh_free(dh);
-			return r;
-		}
-		*ret = dh;
-		return 0;
-	}
-#endif
-	r = dh_random_private(dh);
+	r = dh_private_from_random(dh, rnd, len);
 	if (r == 0)
 		r = dh_make_public(dh);
 	if (r < 0) {
@@ -526,9 +440,6 @@ int crypto_dh_new_from_private(unsigned group, const uint8_t *priv, size_t len,
 	dh = dh_alloc(g);
 	if (!dh)
 		return -ENOMEM;
-#ifdef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
-	dh->memo_key = -1;
-#endif
 	r = dh_set_private(dh, priv, len);
 	if (r == 0)
 		r = dh_make_public(dh);
@@ -631,20 +542,6 @@ int crypto_dh_shared(struct crypto_dh *dh, const uint8_t *peer, size_t len, uint
 		return -ENOBUFS;
 	if (!peer)
 		return -EINVAL;
-#ifdef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
-	if (memo_on && dh->memo_key >= 0 && len <= CRYPTO_DH_PUBLIC_MAX) {
-		for (unsigned i = 0; i < MEMO_SHARED; i++) {
-			if (memo_shared[i].key != dh->memo_key || memo_shared[i].peer_len != len ||
-			    memcmp(memo_shared[i].peer, peer, len) != 0)
-				continue;
-			if (memo_shared[i].result == 0) {
-				memcpy(ret_shared, memo_shared[i].shared, n);
-				*ret_len = n;
-			}
-			return memo_shared[i].result;
-		}
-	}
-#endif
 	switch (dh->g->kind) {
 	case DH_MODP:
 		r = modp_shared(dh, peer, len, tmp);
@@ -660,16 +557,6 @@ int crypto_dh_shared(struct crypto_dh *dh, const uint8_t *peer, size_t len, uint
 		memcpy(ret_shared, tmp, n);
 		*ret_len = n;
 	}
-#ifdef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
-	if (memo_on && dh->memo_key >= 0 && len <= CRYPTO_DH_PUBLIC_MAX) {
-		unsigned i = memo_next++ % MEMO_SHARED;
-		memo_shared[i].key = dh->memo_key;
-		memo_shared[i].peer_len = len;
-		memcpy(memo_shared[i].peer, peer, len);
-		memcpy(memo_shared[i].shared, tmp, n);
-		memo_shared[i].result = r;
-	}
-#endif
 	explicit_bzero(tmp, n);
 	return r;
 }

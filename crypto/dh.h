@@ -62,6 +62,8 @@
 /* Largest public value (group 18) and largest shared secret (group 18). */
 #define CRYPTO_DH_PUBLIC_MAX 1024
 #define CRYPTO_DH_SHARED_MAX 1024
+/* Largest crypto_dh_random_len() (group 21: two 66-byte candidates). */
+#define CRYPTO_DH_RANDOM_MAX 132
 
 struct crypto_dh;
 
@@ -78,11 +80,20 @@ size_t crypto_dh_shared_len(unsigned group);
 /* MODP private exponent length in bits (table above); 0 for other or unknown groups. */
 unsigned crypto_dh_exponent_bits(unsigned group);
 
-/*
- * Creates a key pair for group from getrandom(2) and computes its public value. Returns 0,
- * -EINVAL for an unsupported group, -ENOMEM, or the getrandom error.
+/* Random bytes crypto_dh_new() takes for group (at most CRYPTO_DH_RANDOM_MAX), or 0 if unsupported.
  */
-int crypto_dh_new(unsigned group, struct crypto_dh **ret);
+size_t crypto_dh_random_len(unsigned group);
+
+/*
+ * Creates a key pair for group from len = crypto_dh_random_len(group) bytes the caller drew from
+ * its random source (crypto/ draws none; proto/ passes its proto_env's) and computes its public
+ * value. MODP: the exponent is the bytes with the top bit set. X25519: the 32 bytes. ECP: two
+ * field-size candidates, the first in [1, q-1] taken (rejection sampling; both fail with
+ * probability below 2^-64 for every curve here, P-256's 2^-32 each being the largest). The bytes
+ * are only read: the caller wipes them. Returns 0, -EINVAL for an unsupported group or a wrong
+ * len, -EIO if both ECP candidates are out of range, -ENOMEM.
+ */
+int crypto_dh_new(unsigned group, const uint8_t *rnd, size_t len, struct crypto_dh **ret);
 
 /*
  * Deterministic constructor for known-answer tests: the private value is given. MODP: big-endian
@@ -111,11 +122,6 @@ int crypto_dh_shared(struct crypto_dh *dh, const uint8_t *peer, size_t len, uint
 
 /* Wipes the private value and frees dh. Accepts NULL. */
 void crypto_dh_free(struct crypto_dh *dh);
-
-#ifdef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
-/* Fuzz builds only: fixed private values and remembered results (crypto/dh.c). */
-void crypto_dh_fuzz_memo(bool on);
-#endif
 
 /*
  * The prime of a MODP group as the upper-case hex constant the RFC prints (without spaces), for

@@ -535,7 +535,7 @@ static int esp_expand(struct parts *p, uint8_t protocol, bool allow_weak,
 	return 0;
 }
 
-/* Walks the ','-separated list; expand() is called once per proposal. Returns strictness. */
+/* Walks the ','-separated list; one() is called once per proposal. Returns strictness. */
 static int walk_list(const char *s, bool *strict, char *err, size_t errlen,
 		     int (*one)(struct parts *p, void *ctx, char *err, size_t errlen), void *ctx)
 {

@@ -96,8 +96,8 @@ void dmn_ike_config_changed(struct dmn *d);
  * traps or untraps a conn without touching its SAs.
  */
 void dmn_ike_reload(struct dmn *d, struct dmn_config *cfg, struct dmn_secrets *secrets);
-/* SIGHUP: reload config and secrets atomically. */
+/* SIGHUP: reload config and secrets atomically (daemon/loader.c). */
 int dmn_on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata);
 
-/* Monotonic milliseconds from the loop's clock. */
+/* Monotonic milliseconds from the loop's clock (daemon/dmn.c). */
 uint64_t dmn_now_ms(const struct dmn *d);

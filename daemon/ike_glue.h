@@ -168,7 +168,7 @@ void dmn_send_error_note(struct dmn *d, const char *dst, int err);
 /* Half-open SAs that count as a flood, after which the heap is trimmed (trim_after_flood). */
 #define DMN_TRIM_HALF_OPEN 64
 
-/* Buckets of the (conn, peer address) index of children and ISAKMP SAs (ike_flow_*). */
+/* Buckets of the (conn, peer address) index of children and ISAKMP SAs (dmn_ike_flow_*). */
 #define DMN_FLOW_BUCKETS 4096
 
 struct dmn_ike {

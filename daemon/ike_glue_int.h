@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Internal to the daemon's IKE glue (ike_glue.c, ike_conn.c, ike_child.c, ike_life.c, ike_reload.c,
- * resolve.c): the helpers they share. Not for the rest of the daemon, which goes through
- * daemon/ike_glue.h and daemon/dmn.h.
+ * Internal to the daemon's IKE glue (ike_glue.c, ike_conn.c, ike_child.c, ike_records.c,
+ * ike_life.c, ike_reload.c, ike_route.c, resolve.c): the helpers they share. Not for the rest of
+ * the daemon, which goes through daemon/ike_glue.h and daemon/dmn.h.
  */
 #pragma once
 
@@ -17,6 +17,7 @@ struct dmn_conn;
 void dmn_ike_pump(struct dmn *d);
 int dmn_ike_start(struct dmn *d, const char *name, bool reauth);
 void dmn_ike_env_random(void *ctx, uint8_t *buf, size_t n);
+/* ike_records.c: lookups over the ISAKMP SA records */
 uint64_t dmn_ike_peer_id_hash(const struct dmn_ike *ik, const struct proto_ike_id *id);
 struct dmn_ike_sa *dmn_ike_child_peer_sa(struct dmn *d, const struct dmn_child *c);
 struct dmn_ike_sa *dmn_ike_newest_sa(struct dmn *d, const char *conn,
@@ -24,10 +25,10 @@ struct dmn_ike_sa *dmn_ike_newest_sa(struct dmn *d, const char *conn,
 
 /* ike_conn.c: conns as the engine sees them, their handles, and the engine's policy callbacks */
 bool dmn_ike_conn_routed(const struct dmn_conn *c);
-/* The traffic selector of host address a alone (all protocols and ports). */
+/* ike_child.c: the traffic selector of host address a alone (all protocols and ports). */
 void dmn_ike_host_ts(const struct proto_ike_addr *a, struct proto_ike_ts *ret);
-/* Whether conn c's trap policies are in the kernel: auto=route, unless `ipsec route/unroute`
- * (dmn_ike_route) changed that by hand. */
+/* ike_route.c: whether conn c's trap policies are in the kernel: auto=route, unless `ipsec
+ * route/unroute` (dmn_ike_route) changed that by hand. */
 bool dmn_ike_conn_trapped(const struct dmn *d, const struct dmn_conn *c);
 int dmn_ike_conn_to_proto(const struct dmn *d, size_t i, struct proto_ike_conn *ret);
 uint32_t dmn_ike_conn_reqid(const struct dmn *d, size_t i);
@@ -64,8 +65,9 @@ int dmn_ike_child_sa(struct dmn *d, const struct proto_ike_event *ev, bool inbou
 void dmn_ike_child_send_delete(struct dmn *d, const struct dmn_child *c);
 void dmn_ike_child_remove_kernel(struct dmn *d, struct dmn_child *c);
 void dmn_ike_child_free(struct dmn *d, struct dmn_child *c);
-/* ike_glue.c: makes sa_id (0: none) child c's ISAKMP SA, keeping the records' n_children. */
+/* ike_records.c: makes sa_id (0: none) child c's ISAKMP SA, keeping the records' n_children. */
 void dmn_ike_child_set_sa(struct dmn *d, struct dmn_child *c, uint64_t sa_id);
+/* ike_child.c */
 int dmn_ike_child_encap_update(struct dmn *d, struct dmn_child *c);
 uint64_t dmn_ike_child_key(uint8_t protocol, uint32_t spi_in);
 int dmn_ike_conn_trap(struct dmn *d, size_t i, bool add, const struct dmn_conn *keep);
@@ -77,8 +79,7 @@ int dmn_ike_resolve_peer(struct dmn *d, const struct dmn_conn *c, bool reauth);
 bool dmn_ike_resolved_peer_is(const struct dmn *d, const struct dmn_conn *c,
 			  const struct proto_ike_addr *a);
 
-/* ike_glue.c: the (conn, peer address) index */
-/* ISAKMP SA records (ike_records.c) */
+/* ISAKMP SA records and the (conn, peer address) index of children (ike_records.c) */
 struct dmn_ike_sa *dmn_ike_sa_record_add(struct dmn *d, const struct proto_ike_event *ev,
 				     const char *name);
 void dmn_ike_sa_record_del(struct dmn *d, uint64_t sa_id);

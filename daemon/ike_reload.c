@@ -196,7 +196,7 @@ void dmn_ike_keep_check(struct dmn *d, const char *name)
 		return;
 	h->keep_up = false;
 	char n[sizeof(h->name)];
-	snprintf(n, sizeof(n), "%s", name); /* ike_initiate may move the handles */
+	snprintf(n, sizeof(n), "%s", name); /* dmn_ike_start may move the handles */
 	log_notice("%s: the connection went down: initiating it again (auto=keep)", n);
 	dmn_ike_start(d, n, false);
 }

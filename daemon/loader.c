@@ -2,7 +2,7 @@
 /*
  * Loading config and secrets for the running daemon and for --check-config. A load parses both
  * files completely into new objects; only when both are free of errors does the daemon switch to
- * them (dmn_conf_swap), so a bad file changes nothing.
+ * them (dmn_on_sighup hands both to dmn_ike_reload), so a bad file changes nothing.
  */
 #include "daemon/loader.h"
 

@@ -31,7 +31,7 @@ static void side_id(const struct dmn_side *s, struct dmn_id *ret)
 /*
  * The entries by ID, so that checking 10,000 conns against 4,096 per-peer entries does not walk
  * the file once per conn. An entry that can match (local, remote) when both are known contains
- * one of them exactly (dmn_secrets.c score: without a %any ID, an ID matches only its equal),
+ * one of them exactly (secrets.c, score(): without a %any ID, an ID matches only its equal),
  * and one with two or more IDs contains both: so the candidates are the entries without IDs or
  * with a %any ID ("wild"), the one-ID entries under local or remote, and the others under
  * remote. Distinct IDs are hashed (chained); each lists its entries.

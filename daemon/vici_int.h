@@ -27,7 +27,7 @@
 #define DMN_VICI_INITIATE_TIMEOUT_MS	 60000u
 #define DMN_VICI_INITIATE_TIMEOUT_MAX_MS 600000u
 
-/* Events a client may register for (bit = 1 << index in dmn_vici_event_names). */
+/* Events a client may register for (bit = 1 << enum dmn_vici_event; names: dmn_vici_event_name). */
 #define DMN_VICI_EVENTS(X)                                                                         \
 	X(IKE_UPDOWN, "ike-updown")                                                                \
 	X(CHILD_UPDOWN, "child-updown")                                                            \

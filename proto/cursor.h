@@ -3,6 +3,11 @@
  * A bounds-checked read cursor over untrusted bytes. Every read checks the remaining size (never
  * pointers); a read that does not fit returns NULL/0 and marks the cursor bad, and once bad the
  * cursor stays bad, so a run of reads needs one check at the end.
+ *
+ * The one cursor of the tree: the ISAKMP codec (proto/) and the VICI codec (tools/vici, which the
+ * daemon's control socket uses too) read through it. Header-only and libc-only, so tools/ may
+ * include it without linking anything of proto/. xfrm/ needs none: libmnl walks and validates
+ * netlink messages there (xfrm/parse.c).
  */
 #pragma once
 

@@ -20,7 +20,7 @@ enum proto_log_level {
 struct proto_env {
 	void *ctx;
 	/* Fills buf with n unpredictable bytes (getrandom in the daemon, a seeded stream in tests).
-	 */
+	 * Called on the engine's thread only: a DH job's private bytes are drawn before it runs. */
 	void (*random)(void *ctx, uint8_t *buf, size_t n);
 	/* Monotonic milliseconds. */
 	uint64_t (*now_ms)(void *ctx);

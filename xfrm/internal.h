@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Internals shared by the xfrm/ files: the handle, the bounds-checked cursor, the request helpers.
+ * Internals shared by the xfrm/ files: the handle and the request helpers. Replies are read with
+ * libmnl's own walkers and attribute validation (parse.c, nl.c); xfrm/ has no byte cursor.
  */
 #pragma once
 
@@ -38,45 +39,6 @@ struct xfrm_req {
 	bool overflow;
 };
 
-/* Bounds-checked reader: once bad it stays bad, so a run of reads needs one check at the end. */
-struct xfrm_cur {
-	const uint8_t *p;
-	size_t left;
-	bool bad;
-};
-
-/* Returns n bytes and advances, or NULL and marks the cursor bad. */
-static inline const uint8_t *xfrm_cur_take(struct xfrm_cur *c, size_t n)
-{
-	if (c->bad || c->left < n) {
-		c->bad = true;
-		return NULL;
-	}
-	const uint8_t *p = c->p;
-	c->p += n;
-	c->left -= n;
-	return p;
-}
-
-/* Copies n bytes into dst (zeroes it on a short buffer). */
-static inline void xfrm_cur_copy(struct xfrm_cur *c, void *dst, size_t n)
-{
-	const uint8_t *p = xfrm_cur_take(c, n);
-	if (p)
-		memcpy(dst, p, n);
-	else
-		memset(dst, 0, n);
-}
-
-/* Skips up to n bytes (padding at the end of a message may be missing). */
-static inline void xfrm_cur_skip_pad(struct xfrm_cur *c, size_t n)
-{
-	if (n > c->left)
-		n = c->left;
-	c->p += n;
-	c->left -= n;
-}
-
 /* Sets h's message (printf-style) and returns err (a -errno) for tail calls. */
 int xfrm_fail(struct xfrm_handle *h, int err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -99,6 +61,25 @@ typedef int (*xfrm_reply_cb)(const struct nlmsghdr *nlh, void *arg);
  * ACK, an error or NLMSG_DONE. Returns 0 or -errno; the kernel's ext-ack text lands in h->kmsg.
  */
 int xfrm_req_run(struct xfrm_handle *h, struct xfrm_req *req, xfrm_reply_cb cb, void *arg);
+
+/*
+ * Sets h's message for a request op on an object ("SA", "policy") that failed with err and
+ * returns err: what if given, else "<object> exists", "no such <object>", "request too large" or
+ * "<op> failed: <strerror>"; the kernel's ext-ack text is appended.
+ */
+int xfrm_req_fail(struct xfrm_handle *h, int err, const char *op, const char *object,
+		  const char *what);
+
+/* Called by xfrm_dump for each entry: 0, or a -errno that ends the dump with it. */
+typedef int (*xfrm_dump_cb)(const struct xfrm_event *ev, void *arg);
+
+/*
+ * Dumps a table (msg_type XFRM_MSG_GETSA or XFRM_MSG_GETPOLICY) and calls cb for each entry whose
+ * parsed event has type want. Returns the number of entries, cb's first error, or -errno with
+ * h's message "<what> failed: ...".
+ */
+int xfrm_dump(struct xfrm_handle *h, uint16_t msg_type, enum xfrm_event_type want, xfrm_dump_cb cb,
+	      void *arg, const char *what);
 
 /* Kernel struct <-> neutral struct conversions. */
 void xfrm_addr_to_kernel(const struct xfrm_ipaddr *a, xfrm_address_t *k);

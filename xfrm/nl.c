@@ -153,47 +153,51 @@ struct run_ctx {
 	int cb_err; /* the first error of cb; later replies are read and dropped */
 };
 
-/* Keeps NLMSGERR_ATTR_MSG of an error or ACK, if the kernel sent one. */
-static void read_ext_ack(struct xfrm_handle *h, const struct nlmsghdr *nlh, struct xfrm_cur *c)
+static int ext_ack_cb(const struct nlattr *a, void *data)
+{
+	struct xfrm_handle *h = data;
+	if (mnl_attr_get_type(a) != NLMSGERR_ATTR_MSG || mnl_attr_validate(a, MNL_TYPE_STRING) < 0)
+		return MNL_CB_OK;
+	const char *p = mnl_attr_get_payload(a);
+	size_t n = strnlen(p, mnl_attr_get_payload_len(a));
+	if (n >= sizeof(h->kmsg))
+		n = sizeof(h->kmsg) - 1;
+	memcpy(h->kmsg, p, n);
+	h->kmsg[n] = '\0';
+	return MNL_CB_STOP;
+}
+
+/*
+ * Keeps NLMSGERR_ATTR_MSG of an error or ACK, if the kernel sent one: the TLVs follow struct
+ * nlmsgerr, whose copy of the request is cut to its header when NLM_F_CAPPED is set.
+ */
+static void read_ext_ack(struct xfrm_handle *h, const struct nlmsghdr *nlh)
 {
 	struct nlmsghdr orig;
-	xfrm_cur_copy(c, &orig, sizeof(orig));
-	if (c->bad || !(nlh->nlmsg_flags & NLM_F_ACK_TLVS))
+	size_t off = sizeof(struct nlmsgerr);
+	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS) || mnl_nlmsg_get_payload_len(nlh) < off)
 		return;
+	memcpy(&orig, (const uint8_t *)mnl_nlmsg_get_payload(nlh) + sizeof(int32_t), sizeof(orig));
 	if (!(nlh->nlmsg_flags & NLM_F_CAPPED)) {
-		if (orig.nlmsg_len < sizeof(orig))
+		if (orig.nlmsg_len < sizeof(orig) ||
+		    orig.nlmsg_len > mnl_nlmsg_get_payload_len(nlh))
 			return;
-		xfrm_cur_take(c, NLMSG_ALIGN(orig.nlmsg_len) - sizeof(orig));
+		off = sizeof(int32_t) + orig.nlmsg_len;
 	}
-	for (unsigned i = 0; i < 64 && !c->bad && c->left >= sizeof(struct nlattr); i++) {
-		struct nlattr a;
-		xfrm_cur_copy(c, &a, sizeof(a));
-		if (a.nla_len < sizeof(a) || a.nla_len - sizeof(a) > c->left)
-			return;
-		size_t plen = a.nla_len - sizeof(a);
-		const uint8_t *p = xfrm_cur_take(c, plen);
-		if ((a.nla_type & NLA_TYPE_MASK) == NLMSGERR_ATTR_MSG && plen > 0) {
-			size_t n = strnlen((const char *)p, plen);
-			if (n >= sizeof(h->kmsg))
-				n = sizeof(h->kmsg) - 1;
-			memcpy(h->kmsg, p, n);
-			h->kmsg[n] = '\0';
-		}
-		xfrm_cur_skip_pad(c, NLA_ALIGN(a.nla_len) - a.nla_len);
-	}
+	if (MNL_ALIGN(off) < mnl_nlmsg_get_payload_len(nlh))
+		mnl_attr_parse(nlh, (unsigned)off, ext_ack_cb, h);
 }
 
 static int on_error(const struct nlmsghdr *nlh, void *data)
 {
 	struct run_ctx *ctx = data;
-	struct xfrm_cur c = {mnl_nlmsg_get_payload(nlh), nlh->nlmsg_len - MNL_NLMSG_HDRLEN, false};
 	int32_t err;
 	if (nlh->nlmsg_len < MNL_NLMSG_HDRLEN + sizeof(err)) {
 		errno = EBADMSG;
 		return MNL_CB_ERROR;
 	}
-	xfrm_cur_copy(&c, &err, sizeof(err));
-	read_ext_ack(ctx->h, nlh, &c);
+	memcpy(&err, mnl_nlmsg_get_payload(nlh), sizeof(err));
+	read_ext_ack(ctx->h, nlh);
 	if (err == 0)
 		return MNL_CB_STOP;
 	errno = err < 0 ? -err : err;
@@ -269,4 +273,68 @@ int xfrm_req_run(struct xfrm_handle *h, struct xfrm_req *req, xfrm_reply_cb cb, 
 			return err < 0 ? err : ctx.cb_err;
 	}
 	return -ETIMEDOUT;
+}
+
+struct dump_ctx {
+	enum xfrm_event_type want;
+	xfrm_dump_cb cb;
+	void *arg;
+	int count;
+	int cb_err;
+};
+
+static int on_dump(const struct nlmsghdr *nlh, void *arg)
+{
+	struct dump_ctx *ctx = arg;
+	struct xfrm_event ev;
+	int r = xfrm_parse_msg(nlh->nlmsg_type, mnl_nlmsg_get_payload(nlh),
+			       mnl_nlmsg_get_payload_len(nlh), &ev);
+	if (r < 0) {
+		errno = EBADMSG;
+		return MNL_CB_ERROR;
+	}
+	if (r == 0 || ev.type != ctx->want)
+		return MNL_CB_OK;
+	ctx->count++;
+	r = ctx->cb(&ev, ctx->arg);
+	if (r < 0) {
+		ctx->cb_err = r;
+		errno = -r;
+		return MNL_CB_ERROR;
+	}
+	return MNL_CB_OK;
+}
+
+int xfrm_dump(struct xfrm_handle *h, uint16_t msg_type, enum xfrm_event_type want, xfrm_dump_cb cb,
+	      void *arg, const char *what)
+{
+	struct xfrm_req req;
+	struct dump_ctx ctx = {want, cb, arg, 0, 0};
+	xfrm_req_start(h, &req, msg_type, NLM_F_DUMP);
+	int r = xfrm_req_run(h, &req, on_dump, &ctx);
+	if (ctx.cb_err)
+		return ctx.cb_err;
+	if (r < 0)
+		return xfrm_fail(h, r, "%s failed: %s", what, strerror(-r));
+	return ctx.count;
+}
+
+int xfrm_req_fail(struct xfrm_handle *h, int err, const char *op, const char *object,
+		  const char *what)
+{
+	char buf[128];
+	if (!what) {
+		if (err == -EEXIST)
+			snprintf(buf, sizeof(buf), "%s exists", object);
+		else if (err == -ENOENT || err == -ESRCH)
+			snprintf(buf, sizeof(buf), "no such %s", object);
+		else if (err == -EMSGSIZE)
+			snprintf(buf, sizeof(buf), "request too large");
+		else
+			snprintf(buf, sizeof(buf), "%s failed: %s", op, strerror(-err));
+		what = buf;
+	}
+	if (h->kmsg[0])
+		return xfrm_fail(h, err, "%s (kernel: %s)", what, h->kmsg);
+	return xfrm_fail(h, err, "%s", what);
 }

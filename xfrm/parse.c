@@ -2,8 +2,11 @@
 /*
  * Pure parsing of XFRM netlink messages (events, dump entries, GETSA replies) into the neutral
  * structs of xfrm.h. Buffer in, structs out: no sockets, no allocation, no globals, so the
- * libFuzzer target tests/fuzz/fuzz_xfrm_events.c drives it directly. Every fixed header and
- * attribute is length-checked and copied out through a cursor; nothing is cast in place.
+ * libFuzzer target tests/fuzz/fuzz_xfrm_events.c drives it directly. libmnl walks the messages
+ * and attributes (mnl_nlmsg_ok, mnl_attr_parse_payload) and checks each attribute read here
+ * against a per-type policy (mnl_attr_validate, mnl_attr_validate2); fixed headers and attribute
+ * payloads are copied out after their length is checked, never used in place. libmnl reads the
+ * netlink headers in place, so buf must be 4-byte aligned, as netlink buffers are.
  */
 #include "xfrm/xfrm.h"
 
@@ -14,42 +17,78 @@
 
 #include "xfrm/internal.h"
 
-/* Attributes a message may carry, gathered by one walk (the first of each type wins). */
+/* Attributes a message may carry, gathered by one walk (the first valid one of each type wins). */
 struct attrs {
-	struct xfrm_cur a[XFRMA_MAX + 1];
-	bool have[XFRMA_MAX + 1];
+	const struct nlattr *a[XFRMA_MAX + 1];
+	unsigned n; /* attributes seen */
+	size_t end; /* offset just past the last one seen (before its padding) */
+	const uint8_t *base;
 };
 
 /* Bound on attributes per message; the kernel sends fewer than 20. */
 #define XFRM_ATTRS_MAX 256
 
-static int walk_attrs(struct xfrm_cur *c, struct attrs *at)
+/*
+ * What each attribute read here must hold, checked by libmnl before use; the others are skipped
+ * unread. min: at least len bytes (a struct with a variable tail); otherwise exactly len. An
+ * attribute that fails its check is ignored as if absent.
+ */
+static const struct {
+	enum mnl_attr_data_type type;
+	uint16_t len;
+	bool min;
+} attr_policy[XFRMA_MAX + 1] = {
+	[XFRMA_MARK] = {MNL_TYPE_BINARY, sizeof(struct xfrm_mark), false},
+	[XFRMA_IF_ID] = {MNL_TYPE_U32, 0, false},
+	[XFRMA_ENCAP] = {MNL_TYPE_BINARY, sizeof(struct xfrm_encap_tmpl), false},
+	[XFRMA_REPLAY_ESN_VAL] = {MNL_TYPE_BINARY, sizeof(struct xfrm_replay_state_esn), true},
+	[XFRMA_SA] = {MNL_TYPE_BINARY, sizeof(struct xfrm_usersa_info), false},
+	[XFRMA_POLICY] = {MNL_TYPE_BINARY, sizeof(struct xfrm_userpolicy_info), false},
+	[XFRMA_TMPL] = {MNL_TYPE_BINARY, 0, true}, /* a whole number of xfrm_user_tmpl: readers */
+};
+
+static bool attr_valid(const struct nlattr *a, uint16_t type)
+{
+	if (attr_policy[type].min)
+		return mnl_attr_validate(a, attr_policy[type].type) == 0 &&
+		       mnl_attr_get_payload_len(a) >= attr_policy[type].len;
+	return mnl_attr_validate2(a, attr_policy[type].type, attr_policy[type].len) == 0;
+}
+
+static int attr_cb(const struct nlattr *a, void *data)
+{
+	struct attrs *at = data;
+	uint16_t type = mnl_attr_get_type(a);
+	if (++at->n > XFRM_ATTRS_MAX)
+		return MNL_CB_ERROR;
+	at->end = (size_t)((const uint8_t *)a - at->base) + a->nla_len;
+	if (type <= XFRMA_MAX && !at->a[type] && attr_valid(a, type))
+		at->a[type] = a;
+	return MNL_CB_OK;
+}
+
+/*
+ * Gathers the attributes of p (len bytes) through mnl_attr_parse_payload, which checks each
+ * header against the bytes left. libmnl stops quietly at a header that does not fit; here the
+ * attributes must cover the whole payload (only the last one's padding may be missing).
+ */
+static int walk_attrs(const uint8_t *p, size_t len, struct attrs *at)
 {
 	memset(at, 0, sizeof(*at));
-	for (unsigned i = 0; c->left > 0; i++) {
-		struct nlattr h;
-		xfrm_cur_copy(c, &h, sizeof(h));
-		if (c->bad || i >= XFRM_ATTRS_MAX || h.nla_len < sizeof(h) ||
-		    h.nla_len - sizeof(h) > c->left)
-			return -EBADMSG;
-		size_t plen = h.nla_len - sizeof(h);
-		const uint8_t *p = xfrm_cur_take(c, plen);
-		uint16_t type = h.nla_type & NLA_TYPE_MASK;
-		if (type <= XFRMA_MAX && !at->have[type]) {
-			at->have[type] = true;
-			at->a[type] = (struct xfrm_cur){p, plen, false};
-		}
-		xfrm_cur_skip_pad(c, NLA_ALIGN(h.nla_len) - h.nla_len);
-	}
+	at->base = p;
+	if (len == 0)
+		return 0;
+	if (mnl_attr_parse_payload(p, len, attr_cb, at) != MNL_CB_OK || len > MNL_ALIGN(at->end))
+		return -EBADMSG;
 	return 0;
 }
 
-/* Copies exactly-or-more sized attribute payload; false if absent or short. */
+/* Copies the payload of an attribute that passed its policy; false if absent. */
 static bool attr_get(const struct attrs *at, int type, void *dst, size_t n)
 {
-	if (!at->have[type] || at->a[type].left < n)
+	if (!at->a[type])
 		return false;
-	memcpy(dst, at->a[type].p, n);
+	memcpy(dst, mnl_attr_get_payload(at->a[type]), n);
 	return true;
 }
 
@@ -152,6 +191,13 @@ static void tmpl_from_kernel(const struct xfrm_user_tmpl *k, struct xfrm_tmpl *t
 	t->optional = k->optional != 0;
 }
 
+/* The number of templates in an XFRMA_TMPL attribute, or SIZE_MAX if not a whole number. */
+static size_t tmpl_count(const struct nlattr *a)
+{
+	size_t len = mnl_attr_get_payload_len(a);
+	return len % sizeof(struct xfrm_user_tmpl) ? SIZE_MAX : len / sizeof(struct xfrm_user_tmpl);
+}
+
 /* Policy attributes: templates (a whole number of them), mark, if_id. */
 static int policy_attrs(const struct attrs *at, struct xfrm_policy *pol)
 {
@@ -163,13 +209,14 @@ static int policy_attrs(const struct attrs *at, struct xfrm_policy *pol)
 	}
 	if (attr_get(at, XFRMA_IF_ID, &if_id, sizeof(if_id)))
 		pol->if_id = if_id;
-	if (at->have[XFRMA_TMPL]) {
-		struct xfrm_cur c = at->a[XFRMA_TMPL];
-		if (c.left % sizeof(struct xfrm_user_tmpl) != 0)
+	if (at->a[XFRMA_TMPL]) {
+		const uint8_t *p = mnl_attr_get_payload(at->a[XFRMA_TMPL]);
+		size_t n = tmpl_count(at->a[XFRMA_TMPL]);
+		if (n == SIZE_MAX)
 			return -EBADMSG;
-		while (c.left > 0 && pol->n_tmpls < XFRM_TMPL_MAX) {
+		for (size_t i = 0; i < n && pol->n_tmpls < XFRM_TMPL_MAX; i++) {
 			struct xfrm_user_tmpl k;
-			xfrm_cur_copy(&c, &k, sizeof(k));
+			memcpy(&k, p + i * sizeof(k), sizeof(k));
 			tmpl_from_kernel(&k, &pol->tmpls[pol->n_tmpls++]);
 		}
 	}
@@ -187,21 +234,28 @@ static void policy_from_kernel(const struct xfrm_userpolicy_info *k, struct xfrm
 	pol->owned = k->sel.user == XFRM_OWNER_TAG;
 }
 
-/* Reads a fixed header of n bytes, then the attributes after its aligned end. */
-static int fixed_and_attrs(struct xfrm_cur *c, void *fixed, size_t n, struct attrs *at)
+/* A message's payload: len bytes at p. */
+struct msg {
+	const uint8_t *p;
+	size_t len;
+};
+
+/* Copies a fixed header of n bytes out of m, then gathers the attributes after its aligned end
+ * (that padding may be missing when nothing follows). */
+static int fixed_and_attrs(const struct msg *m, void *fixed, size_t n, struct attrs *at)
 {
-	xfrm_cur_copy(c, fixed, n);
-	if (c->bad)
+	if (m->len < n)
 		return -EBADMSG;
-	xfrm_cur_skip_pad(c, NLMSG_ALIGN(n) - n);
-	return walk_attrs(c, at);
+	memcpy(fixed, m->p, n);
+	size_t off = NLMSG_ALIGN(n) < m->len ? NLMSG_ALIGN(n) : m->len;
+	return walk_attrs(m->p + off, m->len - off, at);
 }
 
-static int parse_sa_msg(struct xfrm_cur *c, struct xfrm_sa_info *sa)
+static int parse_sa_msg(const struct msg *m, struct xfrm_sa_info *sa)
 {
 	struct xfrm_usersa_info k;
 	struct attrs at;
-	if (fixed_and_attrs(c, &k, sizeof(k), &at) < 0)
+	if (fixed_and_attrs(m, &k, sizeof(k), &at) < 0)
 		return -EBADMSG;
 	sa_from_kernel(&k, sa);
 	sa_attrs(&at, sa);
@@ -209,12 +263,12 @@ static int parse_sa_msg(struct xfrm_cur *c, struct xfrm_sa_info *sa)
 }
 
 /* XFRM_MSG_DELSA: struct xfrm_usersa_id, the whole SA in XFRMA_SA when the kernel has it. */
-static int parse_delsa(struct xfrm_cur *c, struct xfrm_sa_info *sa)
+static int parse_delsa(const struct msg *m, struct xfrm_sa_info *sa)
 {
 	struct xfrm_usersa_id id;
 	struct attrs at;
 	struct xfrm_usersa_info k;
-	if (fixed_and_attrs(c, &id, sizeof(id), &at) < 0)
+	if (fixed_and_attrs(m, &id, sizeof(id), &at) < 0)
 		return -EBADMSG;
 	if (attr_get(&at, XFRMA_SA, &k, sizeof(k))) {
 		sa_from_kernel(&k, sa);
@@ -228,23 +282,23 @@ static int parse_delsa(struct xfrm_cur *c, struct xfrm_sa_info *sa)
 	return 1;
 }
 
-static int parse_policy_msg(struct xfrm_cur *c, struct xfrm_policy *pol)
+static int parse_policy_msg(const struct msg *m, struct xfrm_policy *pol)
 {
 	struct xfrm_userpolicy_info k;
 	struct attrs at;
-	if (fixed_and_attrs(c, &k, sizeof(k), &at) < 0)
+	if (fixed_and_attrs(m, &k, sizeof(k), &at) < 0)
 		return -EBADMSG;
 	policy_from_kernel(&k, pol);
 	return policy_attrs(&at, pol) < 0 ? -EBADMSG : 1;
 }
 
 /* XFRM_MSG_DELPOLICY: struct xfrm_userpolicy_id, the whole policy in XFRMA_POLICY. */
-static int parse_delpolicy(struct xfrm_cur *c, struct xfrm_policy *pol)
+static int parse_delpolicy(const struct msg *m, struct xfrm_policy *pol)
 {
 	struct xfrm_userpolicy_id id;
 	struct xfrm_userpolicy_info k;
 	struct attrs at;
-	if (fixed_and_attrs(c, &id, sizeof(id), &at) < 0)
+	if (fixed_and_attrs(m, &id, sizeof(id), &at) < 0)
 		return -EBADMSG;
 	if (attr_get(&at, XFRMA_POLICY, &k, sizeof(k))) {
 		policy_from_kernel(&k, pol);
@@ -263,22 +317,23 @@ static int parse_delpolicy(struct xfrm_cur *c, struct xfrm_policy *pol)
  * addresses (id.daddr, saddr) have the family of the template being acquired, which differs from
  * the selector's in a mixed-family tunnel: take it from the template whose protocol matches.
  */
-static int parse_acquire(struct xfrm_cur *c, struct xfrm_event *ev)
+static int parse_acquire(const struct msg *m, struct xfrm_event *ev)
 {
 	struct xfrm_user_acquire k;
 	struct attrs at;
-	if (fixed_and_attrs(c, &k, sizeof(k), &at) < 0)
+	if (fixed_and_attrs(m, &k, sizeof(k), &at) < 0)
 		return -EBADMSG;
 	uint16_t family = k.sel.family;
 	sel_from_kernel(&k.sel, &ev->acquire.sel);
 	ev->acquire.tmpl.proto = k.id.proto;
-	if (at.have[XFRMA_TMPL]) {
-		struct xfrm_cur t = at.a[XFRMA_TMPL];
-		if (t.left == 0 || t.left % sizeof(struct xfrm_user_tmpl) != 0)
+	if (at.a[XFRMA_TMPL]) {
+		const uint8_t *p = mnl_attr_get_payload(at.a[XFRMA_TMPL]);
+		size_t n = tmpl_count(at.a[XFRMA_TMPL]);
+		if (n == 0 || n == SIZE_MAX)
 			return -EBADMSG;
-		for (unsigned i = 0; t.left > 0 && i < XFRM_TMPL_MAX; i++) {
+		for (size_t i = 0; i < n && i < XFRM_TMPL_MAX; i++) {
 			struct xfrm_user_tmpl u;
-			xfrm_cur_copy(&t, &u, sizeof(u));
+			memcpy(&u, p + i * sizeof(u), sizeof(u));
 			if (i == 0 || u.id.proto == k.id.proto) {
 				tmpl_from_kernel(&u, &ev->acquire.tmpl);
 				family = u.family;
@@ -295,11 +350,11 @@ static int parse_acquire(struct xfrm_cur *c, struct xfrm_event *ev)
 	return 1;
 }
 
-static int parse_expire(struct xfrm_cur *c, struct xfrm_event *ev)
+static int parse_expire(const struct msg *m, struct xfrm_event *ev)
 {
 	struct xfrm_user_expire k;
 	struct attrs at;
-	if (fixed_and_attrs(c, &k, sizeof(k), &at) < 0)
+	if (fixed_and_attrs(m, &k, sizeof(k), &at) < 0)
 		return -EBADMSG;
 	sa_from_kernel(&k.state, &ev->expire.sa);
 	sa_attrs(&at, &ev->expire.sa);
@@ -307,23 +362,23 @@ static int parse_expire(struct xfrm_cur *c, struct xfrm_event *ev)
 	return 1;
 }
 
-static int parse_polexpire(struct xfrm_cur *c, struct xfrm_event *ev)
+static int parse_polexpire(const struct msg *m, struct xfrm_event *ev)
 {
 	struct xfrm_user_polexpire k;
 	struct attrs at;
-	if (fixed_and_attrs(c, &k, sizeof(k), &at) < 0)
+	if (fixed_and_attrs(m, &k, sizeof(k), &at) < 0)
 		return -EBADMSG;
 	policy_from_kernel(&k.pol, &ev->policy.pol);
 	ev->policy.hard = k.hard != 0;
 	return policy_attrs(&at, &ev->policy.pol) < 0 ? -EBADMSG : 1;
 }
 
-static int parse_mapping(struct xfrm_cur *c, struct xfrm_event *ev)
+static int parse_mapping(const struct msg *m, struct xfrm_event *ev)
 {
 	struct xfrm_user_mapping k;
-	xfrm_cur_copy(c, &k, sizeof(k));
-	if (c->bad)
+	if (m->len < sizeof(k))
 		return -EBADMSG;
+	memcpy(&k, m->p, sizeof(k));
 	xfrm_addr_from_kernel(k.id.family, &k.id.daddr, &ev->mapping.id.dst);
 	ev->mapping.id.spi = ntohl(k.id.spi);
 	ev->mapping.id.proto = k.id.proto;
@@ -337,7 +392,7 @@ static int parse_mapping(struct xfrm_cur *c, struct xfrm_event *ev)
 
 int xfrm_parse_msg(uint16_t type, const uint8_t *payload, size_t len, struct xfrm_event *ev)
 {
-	struct xfrm_cur c = {payload, len, false};
+	struct msg c = {payload, len};
 	memset(ev, 0, sizeof(*ev));
 	switch (type) {
 	case XFRM_MSG_ACQUIRE:
@@ -357,8 +412,10 @@ int xfrm_parse_msg(uint16_t type, const uint8_t *payload, size_t len, struct xfr
 		return parse_delsa(&c, &ev->sa);
 	case XFRM_MSG_FLUSHSA:
 		ev->type = XFRM_EV_SA_FLUSH;
-		xfrm_cur_copy(&c, &ev->flush_proto, 1);
-		return c.bad ? -EBADMSG : 1;
+		if (len < 1)
+			return -EBADMSG;
+		ev->flush_proto = payload[0];
+		return 1;
 	case XFRM_MSG_NEWPOLICY:
 		ev->type = XFRM_EV_POLICY_ADD;
 		return parse_policy_msg(&c, &ev->policy.pol);
@@ -387,19 +444,21 @@ int xfrm_parse_msg(uint16_t type, const uint8_t *payload, size_t len, struct xfr
 
 int xfrm_events_parse(const uint8_t *buf, size_t len, xfrm_event_cb cb, void *arg)
 {
-	struct xfrm_cur c = {buf, len, false};
-	int count = 0;
-	for (unsigned i = 0; c.left > 0; i++) {
-		struct nlmsghdr h;
-		xfrm_cur_copy(&c, &h, sizeof(h));
-		if (c.bad || i >= XFRM_MSGS_MAX || h.nlmsg_len < sizeof(h) ||
-		    h.nlmsg_len - sizeof(h) > c.left)
+	if (len > INT32_MAX)
+		return -EBADMSG;
+	int left = (int)len, count = 0;
+	unsigned i = 0;
+	const struct nlmsghdr *nlh = (const struct nlmsghdr *)buf;
+	/* mnl_nlmsg_ok checks each header against the bytes left; it stops quietly at one that
+	 * does not fit, so whatever is left after the walk (beyond a last message's missing
+	 * padding) is a malformed buffer. Its length check casts nlmsg_len to int, so a length of
+	 * 2^31 or more would pass it: compared again unsigned here. */
+	for (; mnl_nlmsg_ok(nlh, left); nlh = mnl_nlmsg_next(nlh, &left)) {
+		if (++i > XFRM_MSGS_MAX || nlh->nlmsg_len > (uint32_t)left)
 			return -EBADMSG;
-		size_t plen = h.nlmsg_len - sizeof(h);
-		const uint8_t *p = xfrm_cur_take(&c, plen);
-		xfrm_cur_skip_pad(&c, NLMSG_ALIGN(h.nlmsg_len) - h.nlmsg_len);
 		struct xfrm_event ev;
-		int r = xfrm_parse_msg(h.nlmsg_type, p, plen, &ev);
+		int r = xfrm_parse_msg(nlh->nlmsg_type, mnl_nlmsg_get_payload(nlh),
+				       mnl_nlmsg_get_payload_len(nlh), &ev);
 		if (r < 0)
 			return r;
 		if (r == 0)
@@ -410,5 +469,5 @@ int xfrm_events_parse(const uint8_t *buf, size_t len, xfrm_event_cb cb, void *ar
 		if (count < INT32_MAX)
 			count++;
 	}
-	return count;
+	return left > 0 ? -EBADMSG : count;
 }

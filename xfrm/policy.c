@@ -16,27 +16,7 @@
 
 static int policy_fail(struct xfrm_handle *h, int err, const char *op)
 {
-	const char *what;
-	char buf[96];
-	switch (-err) {
-	case EEXIST:
-		what = "policy exists";
-		break;
-	case ENOENT:
-	case ESRCH:
-		what = "no such policy";
-		break;
-	case EMSGSIZE:
-		what = "request too large";
-		break;
-	default:
-		snprintf(buf, sizeof(buf), "%s failed: %s", op, strerror(-err));
-		what = buf;
-		break;
-	}
-	if (h->kmsg[0])
-		return xfrm_fail(h, err, "%s (kernel: %s)", what, h->kmsg);
-	return xfrm_fail(h, err, "%s", what);
+	return xfrm_req_fail(h, err, op, "policy", NULL);
 }
 
 static int tmpl_fill(const struct xfrm_tmpl *t, uint8_t sel_family, struct xfrm_user_tmpl *k)
@@ -119,47 +99,23 @@ int xfrm_policy_del(struct xfrm_handle *h, const struct xfrm_policy *pol)
 	return r < 0 ? policy_fail(h, r, "policy delete") : 0;
 }
 
-struct pol_dump_ctx {
+struct pol_dump_arg {
 	int (*cb)(const struct xfrm_policy *pol, void *arg);
 	void *arg;
-	int count;
-	int cb_err;
 };
 
-static int on_pol_dump(const struct nlmsghdr *nlh, void *arg)
+static int pol_dump_one(const struct xfrm_event *ev, void *arg)
 {
-	struct pol_dump_ctx *ctx = arg;
-	struct xfrm_event ev;
-	int r = xfrm_parse_msg(nlh->nlmsg_type, mnl_nlmsg_get_payload(nlh),
-			       nlh->nlmsg_len - MNL_NLMSG_HDRLEN, &ev);
-	if (r < 0) {
-		errno = EBADMSG;
-		return MNL_CB_ERROR;
-	}
-	if (r == 0 || ev.type != XFRM_EV_POLICY_ADD)
-		return MNL_CB_OK;
-	ctx->count++;
-	r = ctx->cb ? ctx->cb(&ev.policy.pol, ctx->arg) : 0;
-	if (r < 0) {
-		ctx->cb_err = r;
-		errno = -r;
-		return MNL_CB_ERROR;
-	}
-	return MNL_CB_OK;
+	const struct pol_dump_arg *a = arg;
+	return a->cb ? a->cb(&ev->policy.pol, a->arg) : 0;
 }
 
 int xfrm_policy_dump(struct xfrm_handle *h, int (*cb)(const struct xfrm_policy *pol, void *arg),
 		     void *arg)
 {
-	struct xfrm_req req;
-	struct pol_dump_ctx ctx = {cb, arg, 0, 0};
-	xfrm_req_start(h, &req, XFRM_MSG_GETPOLICY, NLM_F_DUMP);
-	int r = xfrm_req_run(h, &req, on_pol_dump, &ctx);
-	if (ctx.cb_err)
-		return ctx.cb_err;
-	if (r < 0)
-		return xfrm_fail(h, r, "policy dump failed: %s", strerror(-r));
-	return ctx.count;
+	struct pol_dump_arg a = {cb, arg};
+	return xfrm_dump(h, XFRM_MSG_GETPOLICY, XFRM_EV_POLICY_ADD, pol_dump_one, &a,
+			 "policy dump");
 }
 
 /* A growing array of what xfrm_flush_owned() will delete once the dump is over. */

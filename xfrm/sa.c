@@ -42,24 +42,11 @@ static int sa_fail(struct xfrm_handle *h, int err, const char *op, uint8_t proto
 			 kconfig_of(proto));
 		what = buf;
 		break;
-	case EEXIST:
-		what = "SA exists";
-		break;
-	case ESRCH:
-	case ENOENT:
-		what = "no such SA";
-		break;
-	case EMSGSIZE:
-		what = "request too large";
-		break;
 	default:
-		snprintf(buf, sizeof(buf), "%s failed: %s", op, strerror(-err));
-		what = buf;
+		what = NULL;
 		break;
 	}
-	if (h->kmsg[0])
-		return xfrm_fail(h, err, "%s (kernel: %s)", what, h->kmsg);
-	return xfrm_fail(h, err, "%s", what);
+	return xfrm_req_fail(h, err, op, "SA", what);
 }
 
 static uint64_t lft_to_kernel(uint64_t v)
@@ -245,7 +232,7 @@ static int on_sa_reply(const struct nlmsghdr *nlh, void *arg)
 	if (nlh->nlmsg_type != XFRM_MSG_NEWSA)
 		return MNL_CB_OK;
 	int r = xfrm_parse_msg(nlh->nlmsg_type, mnl_nlmsg_get_payload(nlh),
-			       nlh->nlmsg_len - MNL_NLMSG_HDRLEN, &ev);
+			       mnl_nlmsg_get_payload_len(nlh), &ev);
 	if (r <= 0) {
 		errno = EBADMSG;
 		return MNL_CB_ERROR;
@@ -310,45 +297,20 @@ int xfrm_allocspi(struct xfrm_handle *h, const struct xfrm_ipaddr *src,
 	return 0;
 }
 
-struct sa_dump_ctx {
+struct sa_dump_arg {
 	int (*cb)(const struct xfrm_sa_info *sa, void *arg);
 	void *arg;
-	int count;
-	int cb_err;
 };
 
-static int on_sa_dump(const struct nlmsghdr *nlh, void *arg)
+static int sa_dump_one(const struct xfrm_event *ev, void *arg)
 {
-	struct sa_dump_ctx *ctx = arg;
-	struct xfrm_event ev;
-	int r = xfrm_parse_msg(nlh->nlmsg_type, mnl_nlmsg_get_payload(nlh),
-			       nlh->nlmsg_len - MNL_NLMSG_HDRLEN, &ev);
-	if (r < 0) {
-		errno = EBADMSG;
-		return MNL_CB_ERROR;
-	}
-	if (r == 0 || ev.type != XFRM_EV_SA_ADD)
-		return MNL_CB_OK;
-	ctx->count++;
-	r = ctx->cb ? ctx->cb(&ev.sa, ctx->arg) : 0;
-	if (r < 0) {
-		ctx->cb_err = r;
-		errno = -r;
-		return MNL_CB_ERROR;
-	}
-	return MNL_CB_OK;
+	const struct sa_dump_arg *a = arg;
+	return a->cb ? a->cb(&ev->sa, a->arg) : 0;
 }
 
 int xfrm_sa_dump(struct xfrm_handle *h, int (*cb)(const struct xfrm_sa_info *sa, void *arg),
 		 void *arg)
 {
-	struct xfrm_req req;
-	struct sa_dump_ctx ctx = {cb, arg, 0, 0};
-	xfrm_req_start(h, &req, XFRM_MSG_GETSA, NLM_F_DUMP);
-	int r = xfrm_req_run(h, &req, on_sa_dump, &ctx);
-	if (ctx.cb_err)
-		return ctx.cb_err;
-	if (r < 0)
-		return xfrm_fail(h, r, "SA dump failed: %s", strerror(-r));
-	return ctx.count;
+	struct sa_dump_arg a = {cb, arg};
+	return xfrm_dump(h, XFRM_MSG_GETSA, XFRM_EV_SA_ADD, sa_dump_one, &a, "SA dump");
 }

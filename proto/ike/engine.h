@@ -11,7 +11,7 @@
  *   on a datagram:        proto_ike_input(e, bytes, len, local, peer, natt)
  *   to start a tunnel:    proto_ike_initiate(e, conn, local, peer, &sa_id)
  *   when a timer fires:   proto_ike_timer(e, sa_id)
- *   a DH job:             proto_ike_dh_run(job) on a worker (touches only the job), then
+ *   a DH job:             proto_ike_dh_run(job) on a worker (only the job, not env), then
  *                         proto_ike_dh_done(e, job) back on the loop thread (frees the job)
  *   after each call:      while (proto_ike_next_action(e, &a)) { ...; proto_ike_action_release(&a);
  * }
@@ -343,6 +343,10 @@ struct proto_ike_dh_job {
 	uint64_t sa_id;
 	uint32_t msgid; /* 0 for phase 1 */
 	struct crypto_dh *dh;
+	/* dh NULL: the crypto_dh_random_len() bytes of its new private value, drawn from the env
+	 * on the loop thread (so the env's random need not be thread-safe); wiped once used */
+	uint8_t rnd[132];
+	size_t rnd_len;
 	uint8_t peer[1024];
 	size_t peer_len;
 	uint8_t shared[1024];

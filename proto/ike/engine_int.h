@@ -321,7 +321,7 @@ void proto_ike_push_datagram(struct ike_sa *sa, const uint8_t *buf, size_t len);
 
 /* ike_engine.c and ike_dispatch.c */
 uint64_t proto_ike_now(struct proto_ike_engine *e);
-/* "AES-CBC-128/SHA2-256/MODP-2048, ..." for the proposals of an SA payload (phase 1 or 2). */
+/* ike_prop.c: "AES-CBC-128/SHA2-256/MODP-2048, ..." for the proposals of an SA payload. */
 void proto_ike_sa_offer_str(const struct proto_sa *sa, char *buf, size_t len);
 /* Debug trace of a message (ike_trace.c): its payload list, received vendor IDs, proposals. */
 void proto_ike_trace_msg(struct ike_sa *sa, const struct ike_xchg *x, bool sent,
@@ -461,5 +461,6 @@ uint16_t proto_ike_natt_mode(const struct ike_sa *sa, uint16_t mode);
 void proto_ike_nat_oa_put(struct ike_ctx *c, struct proto_builder *b);
 void proto_ike_nat_oa_take(struct ike_ctx *c);
 uint8_t proto_ike_pl_canonical(uint8_t type);
+/* ike_info.c: the Vendor IDs we send, and those we recognise in a message */
 void proto_ike_vid_put(const struct ike_sa *sa, struct proto_builder *b);
 void proto_ike_vid_scan(struct ike_sa *sa, const struct proto_msg *m);

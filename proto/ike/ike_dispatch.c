@@ -215,6 +215,11 @@ int proto_ike_dh_start(struct ike_ctx *c, unsigned group, struct crypto_dh *dh, 
 	job->sa_id = c->sa->id;
 	job->msgid = c->x->msgid;
 	job->dh = dh;
+	if (!dh) {
+		_Static_assert(sizeof(job->rnd) >= CRYPTO_DH_RANDOM_MAX, "proto_ike_dh_job.rnd");
+		job->rnd_len = crypto_dh_random_len(group);
+		proto_ike_random(c->e, job->rnd, job->rnd_len);
+	}
 	if (peer_len)
 		memcpy(job->peer, peer, peer_len);
 	job->peer_len = peer_len;
@@ -232,7 +237,8 @@ void proto_ike_dh_run(struct proto_ike_dh_job *job)
 {
 	int r = 0;
 	if (!job->dh)
-		r = crypto_dh_new(job->group, &job->dh);
+		r = crypto_dh_new(job->group, job->rnd, job->rnd_len, &job->dh);
+	explicit_bzero(job->rnd, sizeof(job->rnd));
 	if (r == 0 && job->peer_len)
 		r = crypto_dh_shared(job->dh, job->peer, job->peer_len, job->shared,
 				     sizeof(job->shared), &job->shared_len);

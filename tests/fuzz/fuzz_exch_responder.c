@@ -20,7 +20,6 @@
 #include <string.h>
 
 #include "proto/consts.h"
-#include "crypto/dh.h"
 #include "tests/exch/harness.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -34,13 +33,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct proto_ike_stats st;
 	if (size < 1)
 		return 0;
-#ifdef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
-	/* Under libFuzzer the setup handshakes reuse fixed DH values and remembered results
-	 * (crypto_dh_fuzz_memo); replays in ordinary builds draw fresh ones. */
-	static bool memo;
-	if (!memo)
-		crypto_dh_fuzz_memo(memo = true);
-#endif
 	unsigned stage = data[0] % 6u;
 	h_init(&w, false, 1);
 	for (int i = 0; i < 2; i++) {

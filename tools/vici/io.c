@@ -11,6 +11,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "proto/cursor.h"
+
 void vici_reader_init(struct vici_reader *r, size_t max)
 {
 	memset(r, 0, sizeof(*r));
@@ -50,8 +52,8 @@ int vici_reader_feed(struct vici_reader *r, int fd)
 		r->hdr_got += (size_t)got;
 		if (r->hdr_got < sizeof(r->hdr))
 			continue;
-		r->len = (size_t)r->hdr[0] << 24 | (size_t)r->hdr[1] << 16 |
-			 (size_t)r->hdr[2] << 8 | r->hdr[3];
+		struct cursor c = cur_init(r->hdr, sizeof(r->hdr));
+		r->len = cur_u32(&c);
 		if (r->len == 0 || r->len > r->max)
 			return -EMSGSIZE;
 		r->buf = malloc(r->len);

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * VICI message and packet parser over a bounds-checked cursor: a callback walk (vici_parse), a
- * read-only tree built on it (vici_tree_parse) and the packet split (vici_packet_parse).
+ * VICI message and packet parser over the bounds-checked cursor of proto/cursor.h (header-only,
+ * libc only: the one cursor of proto/ and VICI): a callback walk (vici_parse), a read-only tree
+ * built on it (vici_tree_parse) and the packet split (vici_packet_parse).
  */
 #include "vici.h"
 
@@ -10,36 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct cursor {
-	const uint8_t *p;
-	size_t left;
-	bool bad;
-};
-
-/* Returns n bytes and advances, or NULL and marks the cursor bad. */
-static const uint8_t *cur_take(struct cursor *c, size_t n)
-{
-	if (c->bad || n > c->left) {
-		c->bad = true;
-		return NULL;
-	}
-	const uint8_t *p = c->p;
-	c->p += n;
-	c->left -= n;
-	return p;
-}
-
-static uint8_t cur_u8(struct cursor *c)
-{
-	const uint8_t *p = cur_take(c, 1);
-	return p ? p[0] : 0;
-}
-
-static uint16_t cur_u16(struct cursor *c)
-{
-	const uint8_t *p = cur_take(c, 2);
-	return p ? (uint16_t)(p[0] << 8 | p[1]) : 0;
-}
+#include "proto/cursor.h"
 
 /* Reads a length-prefixed name. Returns NULL (reason set) if it is truncated, empty or not ASCII.
  */
@@ -147,7 +119,7 @@ static int parse_element(struct cursor *c, struct walk *w, const struct vici_par
 int vici_parse(const uint8_t *msg, size_t len, const struct vici_parse_ops *ops, void *ctx,
 	       struct vici_parse_error *err)
 {
-	struct cursor c = {.p = msg, .left = msg ? len : 0};
+	struct cursor c = cur_init(msg, len);
 	struct walk w = {0};
 	const char *reason = NULL;
 	size_t at = 0;
@@ -379,7 +351,7 @@ int vici_node_copy(const struct vici_node *sec, const char *name, char *out, siz
 
 int vici_packet_parse(const uint8_t *seg, size_t len, struct vici_packet *ret_packet)
 {
-	struct cursor c = {.p = seg, .left = seg ? len : 0};
+	struct cursor c = cur_init(seg, len);
 	struct vici_packet pk = {0};
 	const char *reason = NULL;
 	uint8_t type = cur_u8(&c);

@@ -12,6 +12,7 @@
  * curve25519 (all giving an all-zero result, RFC 7748 §6.1), wrong lengths (X25519).
  */
 #include "crypto/dh.h"
+#include "tests/dh_random.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -253,13 +254,66 @@ static const char *const x25519_low_order[] = {
 	"edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff", /* p, top bit */
 };
 
+/*
+ * crypto_dh_new takes its private value from the caller's bytes (crypto/ draws none): the
+ * X25519 key of RFC 7748 §6.1; for P-256 (RFC 5903 §8.1) a first candidate >= q is rejected and
+ * the second taken, two bad ones are -EIO; MODP sets the exponent's top bit; a wrong length is
+ * -EINVAL.
+ */
+static void test_new_from_random(void)
+{
+	uint8_t rnd[CRYPTO_DH_RANDOM_MAX], pub[CRYPTO_DH_PUBLIC_MAX], want[CRYPTO_DH_PUBLIC_MAX];
+	struct crypto_dh *dh = NULL, *ref = NULL;
+
+	CHECK_EQ_INT(crypto_dh_random_len(31), 32);
+	CHECK_EQ_INT(crypto_dh_random_len(19), 64);
+	CHECK_EQ_INT(crypto_dh_random_len(21), CRYPTO_DH_RANDOM_MAX);
+	CHECK_EQ_INT(crypto_dh_random_len(14), crypto_dh_exponent_bits(14) / 8);
+	CHECK_EQ_INT(crypto_dh_random_len(3), 0);
+
+	unhex("77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a", rnd, 32);
+	unhex("8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a", want, 32);
+	CHECK_EQ_INT(crypto_dh_new(31, rnd, 31, &dh), -EINVAL);
+	if (CHECK(crypto_dh_new(31, rnd, 32, &dh) == 0)) {
+		CHECK(crypto_dh_public(dh, pub, 32) == 0);
+		CHECK_MEM(pub, want, 32);
+		crypto_dh_free(dh);
+	}
+
+	memset(rnd, 0xff, 32);
+	unhex(ecp_vecs[0].i, rnd + 32, 32);
+	unhex(ecp_vecs[0].gix, want, 32);
+	unhex(ecp_vecs[0].giy, want + 32, 32);
+	if (CHECK(crypto_dh_new(19, rnd, 64, &dh) == 0)) {
+		CHECK(crypto_dh_public(dh, pub, 64) == 0);
+		CHECK_MEM(pub, want, 64);
+		crypto_dh_free(dh);
+	}
+	memset(rnd, 0xff, 64);
+	dh = NULL;
+	CHECK_EQ_INT(crypto_dh_new(19, rnd, 64, &dh), -EIO);
+	CHECK(dh == NULL);
+
+	size_t n = crypto_dh_random_len(14), len = crypto_dh_public_len(14);
+	memset(rnd, 0x5a, n);
+	if (CHECK(crypto_dh_new(14, rnd, n, &dh) == 0)) {
+		rnd[0] |= 0x80;
+		CHECK(crypto_dh_new_from_private(14, rnd, n, &ref) == 0);
+		CHECK(crypto_dh_public(dh, pub, len) == 0);
+		CHECK(ref && crypto_dh_public(ref, want, len) == 0);
+		CHECK_MEM(pub, want, len);
+		crypto_dh_free(ref);
+		crypto_dh_free(dh);
+	}
+}
+
 static void test_x25519_low_order(void)
 {
 	struct crypto_dh *dh = NULL;
 	uint8_t u[32], out[32];
 	size_t n = 0;
 
-	if (!CHECK(crypto_dh_new(31, &dh) == 0))
+	if (!CHECK(test_dh_new_random(31, &dh) == 0))
 		return;
 	for (size_t i = 0; i < sizeof(x25519_low_order) / sizeof(x25519_low_order[0]); i++) {
 		unhex(x25519_low_order[i], u, 32);
@@ -305,7 +359,8 @@ static void test_modp(unsigned group)
 
 	CHECK_EQ_INT(len, strlen(crypto_dh_modp_prime_hex(group)) / 2);
 	CHECK(crypto_dh_exponent_bits(group) >= 192);
-	if (!CHECK(crypto_dh_new(group, &a) == 0) || !CHECK(crypto_dh_new(group, &b) == 0)) {
+	if (!CHECK(test_dh_new_random(group, &a) == 0) ||
+	    !CHECK(test_dh_new_random(group, &b) == 0)) {
 		crypto_dh_free(a);
 		return;
 	}
@@ -381,7 +436,8 @@ static void test_random_agreement(unsigned group)
 	struct crypto_dh *a = NULL, *b = NULL;
 	size_t len = crypto_dh_public_len(group), na = 0, nb = 0;
 
-	if (!CHECK(crypto_dh_new(group, &a) == 0) || !CHECK(crypto_dh_new(group, &b) == 0)) {
+	if (!CHECK(test_dh_new_random(group, &a) == 0) ||
+	    !CHECK(test_dh_new_random(group, &b) == 0)) {
 		crypto_dh_free(a);
 		return;
 	}
@@ -410,7 +466,7 @@ static void test_table(void)
 	for (size_t i = 0; i < sizeof(unsupported) / sizeof(unsupported[0]); i++) {
 		CHECK(!crypto_dh_group_supported(unsupported[i]));
 		CHECK_EQ_INT(crypto_dh_public_len(unsupported[i]), 0);
-		CHECK_EQ_INT(crypto_dh_new(unsupported[i], &dh), -EINVAL);
+		CHECK_EQ_INT(test_dh_new_random(unsupported[i], &dh), -EINVAL);
 	}
 	CHECK(dh == NULL);
 	crypto_dh_free(NULL);
@@ -441,7 +497,7 @@ static void test_random_peers(void)
 		unsigned tries = big_modp ? 6 : 64;
 		struct crypto_dh *dh = NULL;
 
-		if (!CHECK(crypto_dh_new(g, &dh) == 0))
+		if (!CHECK(test_dh_new_random(g, &dh) == 0))
 			continue;
 		for (unsigned t = 0; t < tries; t++) {
 			uint64_t pick = rng();
@@ -500,6 +556,7 @@ int main(void)
 	test_ecp_vectors();
 	test_x25519_vectors();
 	test_x25519_low_order();
+	test_new_from_random();
 	test_modp_encoding();
 	static const unsigned modp[] = {1, 2, 5, 14, 15, 16, 17, 18};
 	for (size_t i = 0; i < sizeof(modp) / sizeof(modp[0]); i++)

@@ -425,6 +425,13 @@ static void test_malformed(void)
 	put32(m, 8); /* shorter than a netlink header */
 	CHECK_EQ_INT(parse(m, n, &c), -EBADMSG);
 	memcpy(m, buf, n);
+	/* 2^31 and more: libmnl's mnl_nlmsg_ok compares nlmsg_len cast to int, so this length
+	 * would pass it and the payload would run 2 GiB past the buffer */
+	put32(m, 0x80000010u);
+	CHECK_EQ_INT(parse(m, n, &c), -EBADMSG);
+	put32(m, 0xffffffffu);
+	CHECK_EQ_INT(parse(m, n, &c), -EBADMSG);
+	memcpy(m, buf, n);
 	put16(m + fixed, 2); /* nla_len below the attribute header */
 	CHECK_EQ_INT(parse(m, n, &c), -EBADMSG);
 	memcpy(m, buf, n);
