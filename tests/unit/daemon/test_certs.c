@@ -147,6 +147,10 @@ static void test_sign_verify(void)
 		     DMN_CERT_ID_MISMATCH);
 	CHECK(strstr(st.text, "@other.example.org") && strstr(st.text, "CN=gw-rsa2048") &&
 	      strstr(st.text, "gw2048.example.org"));
+	/* a NUL inside the peer's ID never matches the name before it */
+	CHECK_EQ_INT(sign_verify(s, "rsa2048.der", CRYPTO_SIG_RSA, DMN_CERT_ID_FQDN,
+				 "gw2048.example.org\0.evil", 23, &st),
+		     DMN_CERT_ID_MISMATCH);
 	const uint8_t v4b[4] = {192, 0, 2, 2};
 	CHECK_EQ_INT(
 		sign_verify(s, "rsa2048.der", CRYPTO_SIG_RSA, DMN_CERT_ID_IPV4_ADDR, v4b, 4, &st),
