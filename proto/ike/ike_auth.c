@@ -12,8 +12,8 @@
  *   DSS (2), RSA encryption (4, 5): refused.
  *
  * The private key stays behind the policy's sign callback and certificates are only passed
- * through: this file never parses one. CR payloads go in the messages before the last (MM3 and
- * MM4, AM1 and AM2), where charon and Libreswan send and expect them.
+ * through: this file never parses one. CR payloads go where charon and Libreswan send them: MM4
+ * (responder) and MM5 (initiator), AM1 and AM2; MM3 and MM5 CRs are accepted.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -339,4 +339,25 @@ void proto_ike_auth_free(struct ike_p1_data *n)
 	free(n->cert_buf);
 	free(n->cr_buf);
 	n->cert_buf = n->cr_buf = NULL;
+}
+
+/* The initiator's check before its first message: at least one transform of the conn has a
+ * method we speak; else fails with the reason the first refused one gives. */
+bool proto_ike_auth_offer_ok(struct ike_ctx *c)
+{
+	const struct proto_ike_conn *conn = c->sa->conn;
+	const struct ike_auth_method *a, *refused = NULL;
+	for (unsigned i = 0; i < conn->n_ike && i < PROTO_IKE_P1_PROPS_MAX; i++) {
+		a = proto_ike_auth_get(conn->ike[i].auth);
+		if (a && !a->refused)
+			return true;
+		refused = refused ? refused : a;
+	}
+	if (refused)
+		proto_ike_fail(c, PROTO_IKE_E_AUTH_METHOD, "%s", refused->refused);
+	else
+		proto_ike_fail(c, PROTO_IKE_E_AUTH_METHOD,
+			       "no transform of \"%s\" has an authentication method oakley speaks",
+			       conn->name);
+	return false;
 }
