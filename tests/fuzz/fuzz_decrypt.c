@@ -59,7 +59,8 @@ static int stub_own_certs(void *ctx, const struct proto_ike_conn *conn,
 			  const struct proto_ike_blob *cr, unsigned n_cr,
 			  struct proto_ike_blob *ret, unsigned cap, unsigned *ret_n)
 {
-	static const uint8_t leaf[] = "\x30\x03" "leaf", ca[] = "\x30\x02" "ca";
+	static const uint8_t leaf[] = {0x30, 0x03, 'l', 'e', 'a', 'f'},
+			     ca[] = {0x30, 0x02, 'c', 'a'};
 	unsigned sum = 0;
 	(void)ctx, (void)conn;
 	for (unsigned i = 0; i < n_cr; i++) /* the views must be readable */
@@ -67,8 +68,8 @@ static int stub_own_certs(void *ctx, const struct proto_ike_conn *conn,
 			sum += cr[i].p[k];
 	if (cap < 2 || sum == 0xdeadbeef)
 		return -1;
-	ret[0] = (struct proto_ike_blob){leaf, sizeof(leaf) - 1};
-	ret[1] = (struct proto_ike_blob){ca, sizeof(ca) - 1};
+	ret[0] = (struct proto_ike_blob){leaf, sizeof(leaf)};
+	ret[1] = (struct proto_ike_blob){ca, sizeof(ca)};
 	*ret_n = 2;
 	return 0;
 }
@@ -76,11 +77,11 @@ static int stub_own_certs(void *ctx, const struct proto_ike_conn *conn,
 static int stub_ca_dns(void *ctx, const struct proto_ike_conn *conn, struct proto_ike_blob *ret,
 		       unsigned cap, unsigned *ret_n)
 {
-	static const uint8_t dn[] = "\x30\x04\x31\x02" "CA";
+	static const uint8_t dn[] = {0x30, 0x04, 0x31, 0x02, 'C', 'A'};
 	(void)ctx, (void)conn;
 	*ret_n = 0;
 	if (cap)
-		ret[(*ret_n)++] = (struct proto_ike_blob){dn, sizeof(dn) - 1};
+		ret[(*ret_n)++] = (struct proto_ike_blob){dn, sizeof(dn)};
 	return 0;
 }
 
