@@ -121,8 +121,9 @@ struct dmn_ike_sa {
 	 * the children move to it, and this one is deleted at expire_ms. */
 	uint64_t reauth_ms, expire_ms;
 	bool reauth_started;
-	/* children whose ike_sa_id is this SA (dmn_ike_child_set_sa): listings skip the flow chain of
-	 * an SA without any, which is most of them when one peer address holds many SAs (a NAT) */
+	/* children whose ike_sa_id is this SA (dmn_ike_child_set_sa): listings skip the flow chain
+	 * of an SA without any, which is most of them when one peer address holds many SAs (a NAT)
+	 */
 	unsigned n_children;
 };
 
@@ -191,6 +192,14 @@ struct dmn_ike {
 	struct dmn_ike_sa *sa_head;
 	unsigned n_sas;
 	unsigned n_children;
+	/* Test seam for allocation failure (ike_records.c): while record_alloc_fail is nonzero,
+	 * each allocation of an ISAKMP SA or child record fails and decrements it; an in-process
+	 * test sets it to 1 to make the next one fail. A record that cannot be allocated (or
+	 * indexed) takes its SA with it: the engine's ISAKMP SA is deleted, or the child is deleted
+	 * with the peer before anything of it is installed, with a log line; records_failed counts
+	 * them. */
+	unsigned record_alloc_fail;
+	uint64_t records_failed;
 	/* Conn handles the engine echoes in events: one id per conn name, kept across a reload for
 	 * a conn that did not change, forgotten for one that changed or went away. */
 	struct dmn_conn_handle {

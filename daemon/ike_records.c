@@ -98,19 +98,67 @@ void dmn_ike_on_peer_moved(struct dmn *d, const struct proto_ike_event *ev)
 
 /* ---- ISAKMP SA records ---- */
 
-/* Links a child into its (conn, peer) and its peer-address chains, newest first. */
-void dmn_ike_child_flow_link(struct dmn_ike *ik, struct dmn_child *c)
+/* The allocator of records: calloc, unless a test asked for the next allocations to fail
+ * (dmn_ike.record_alloc_fail). */
+static void *record_alloc(struct dmn_ike *ik, size_t size)
 {
+	if (ik->record_alloc_fail) {
+		ik->record_alloc_fail--;
+		return NULL;
+	}
+	return calloc(1, size);
+}
+
+/* A child of event ev that has no record: nothing would ever remove it, so the peer is told
+ * it is gone. Nothing of it is in the kernel yet. */
+static void child_record_lost(struct dmn *d, const struct proto_ike_event *ev)
+{
+	const struct dmn_conn *conn = dmn_ike_conn_by_handle(d, ev->conn_handle, NULL);
+	log_err("%s: out of memory for the record of IPsec SA 0x%08x: deleting it",
+		conn ? conn->name : "?", ev->u.child.spi_out);
+	d->ike->records_failed++;
+	proto_ike_delete_child(d->ike->engine, ev->sa_id, ev->u.child.protocol, ev->u.child.spi_in);
+}
+
+struct dmn_child *dmn_ike_child_record_new(struct dmn *d, const struct proto_ike_event *ev)
+{
+	struct dmn_child *c = record_alloc(d->ike, sizeof(*c));
+	if (!c)
+		child_record_lost(d, ev);
+	return c;
+}
+
+int dmn_ike_child_record_link(struct dmn *d, struct dmn_child *c, const struct proto_ike_event *ev)
+{
+	struct dmn_ike *ik = d->ike;
+	if (dmn_map_put(&ik->children, dmn_ike_child_key(c->protocol, c->spi_in), c) < 0) {
+		free(c);
+		child_record_lost(d, ev);
+		return -ENOMEM;
+	}
+	dmn_ike_child_set_sa(d, c, ev->sa_id);
+	c->next = ik->child_head;
+	if (c->next)
+		c->next->prev = c;
+	ik->child_head = c;
 	unsigned b = dmn_ike_flow_bucket(c->conn, &c->peer);
 	c->flow_next = ik->child_flow[b];
 	ik->child_flow[b] = c;
 	b = dmn_ike_addr_bucket(&c->peer);
 	c->addr_next = ik->child_addr[b];
 	ik->child_addr[b] = c;
+	ik->n_children++;
+	return 0;
 }
 
-void dmn_ike_child_flow_unlink(struct dmn_ike *ik, struct dmn_child *c)
+void dmn_ike_child_record_free(struct dmn *d, struct dmn_child *c)
 {
+	struct dmn_ike *ik = d->ike;
+	if (c->out_pending) {
+		explicit_bzero(c->out_pending, sizeof(*c->out_pending));
+		free(c->out_pending);
+	}
+	dmn_map_del(&ik->children, dmn_ike_child_key(c->protocol, c->spi_in));
 	struct dmn_child **pp = &ik->child_flow[dmn_ike_flow_bucket(c->conn, &c->peer)];
 	while (*pp && *pp != c)
 		pp = &(*pp)->flow_next;
@@ -121,6 +169,15 @@ void dmn_ike_child_flow_unlink(struct dmn_ike *ik, struct dmn_child *c)
 		pp = &(*pp)->addr_next;
 	if (*pp)
 		*pp = c->addr_next;
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		ik->child_head = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	ik->n_children--;
+	dmn_ike_child_set_sa(d, c, 0);
+	free(c);
 }
 
 static void sa_flow_link(struct dmn_ike *ik, struct dmn_ike_sa *sa)
@@ -164,7 +221,8 @@ struct dmn_ike_sa *dmn_ike_child_peer_sa(struct dmn *d, const struct dmn_child *
 }
 
 /* The newest established ISAKMP SA of conn with peer (chains are newest first), or NULL. */
-struct dmn_ike_sa *dmn_ike_newest_sa(struct dmn *d, const char *conn, const struct proto_ike_addr *peer)
+struct dmn_ike_sa *dmn_ike_newest_sa(struct dmn *d, const char *conn,
+				     const struct proto_ike_addr *peer)
 {
 	for (struct dmn_ike_sa *sa = d->ike->sa_flow[dmn_ike_flow_bucket(conn, peer)]; sa;
 	     sa = sa->flow_next)
@@ -188,13 +246,17 @@ void dmn_ike_child_set_sa(struct dmn *d, struct dmn_child *c, uint64_t sa_id)
 }
 
 struct dmn_ike_sa *dmn_ike_sa_record_add(struct dmn *d, const struct proto_ike_event *ev,
-				     const char *name)
+					 const char *name)
 {
 	struct dmn_ike *ik = d->ike;
-	struct dmn_ike_sa *sa = calloc(1, sizeof(*sa));
+	struct dmn_ike_sa *sa = record_alloc(ik, sizeof(*sa));
 	if (!sa || dmn_map_put(&ik->sas, ev->sa_id, sa) < 0) {
+		/* without its record it would run on with no DPD, reauthentication or expiry */
 		free(sa);
-		log_err("out of memory for an ISAKMP SA record");
+		log_err("%s: out of memory for the record of ISAKMP SA #%llu: deleting it", name,
+			(unsigned long long)ev->sa_id);
+		ik->records_failed++;
+		proto_ike_delete_sa(ik->engine, ev->sa_id);
 		return NULL;
 	}
 	sa->sa_id = ev->sa_id;
@@ -247,8 +309,8 @@ struct dmn_ike_sa *dmn_ike_sa_record_add(struct dmn *d, const struct proto_ike_e
  * endpoint (address or port) already has: the same client moved (a new network, a new NAT
  * mapping) or a second one uses its ID. yes/replace delete the older SA and its IPsec SAs, keep
  * deletes the new one, no and never allow both. The same endpoint is left alone: that is the
- * peer reauthenticating, whose new SA takes over the children (dmn_ike_sa_record_add). O(SAs with that
- * ID hash).
+ * peer reauthenticating, whose new SA takes over the children (dmn_ike_sa_record_add). O(SAs with
+ * that ID hash).
  */
 void dmn_ike_sa_enforce_unique(struct dmn *d, struct dmn_ike_sa *sa)
 {
@@ -300,7 +362,7 @@ void dmn_ike_sa_enforce_unique(struct dmn *d, struct dmn_ike_sa *sa)
  * (dpdaction=hold). Returns how many.
  */
 unsigned dmn_ike_sa_children_remove(struct dmn *d, uint64_t sa_id, const struct dmn_ike_sa *sa,
-				bool send_delete, bool keep_policies)
+				    bool send_delete, bool keep_policies)
 {
 	struct dmn_ike *ik = d->ike;
 	unsigned n = 0;
