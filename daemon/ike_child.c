@@ -405,8 +405,9 @@ void dmn_ike_on_child_up(struct dmn *d, const struct proto_ike_event *ev)
 	const struct dmn_ike_sa *isa = dmn_map_get(&ik->sas, ev->sa_id);
 	uint64_t dropped_before = isa && isa->p1.initial_contact_sent ? isa->p1.started_ms : 0;
 	bool replaces = false;
-	for (struct dmn_child *o = ik->child_flow[dmn_ike_flow_bucket(c->conn, &c->peer)];
-	     o && !replaces; o = o->flow_next)
+	for (struct dmn_child *o =
+		     dmn_ike_child_first(ik, true, dmn_ike_flow_bucket(c->conn, &c->peer));
+	     o && !replaces; o = dmn_ike_child_after(o, true))
 		replaces = !o->superseded && child_same_flow(c, o) &&
 			   o->established_ms >= dropped_before;
 	int r = dmn_ike_child_sa(d, ev, true, c);
@@ -427,8 +428,9 @@ void dmn_ike_on_child_up(struct dmn *d, const struct proto_ike_event *ev)
 		c->policies = r == 0;
 	}
 	unsigned replaced = 0;
-	for (struct dmn_child *o = ik->child_flow[dmn_ike_flow_bucket(c->conn, &c->peer)];
-	     r == 0 && o; o = o->flow_next) {
+	for (struct dmn_child *o =
+		     dmn_ike_child_first(ik, true, dmn_ike_flow_bucket(c->conn, &c->peer));
+	     r == 0 && o; o = dmn_ike_child_after(o, true)) {
 		if (o->superseded || !child_same_flow(c, o))
 			continue;
 		/* the policies are the new child's now; the old SAs go a little later */
@@ -552,11 +554,11 @@ int dmn_ike_child_encap_update(struct dmn *d, struct dmn_child *c)
 /* Whether a child of conn with t's selectors holds the policies (they are its, not a trap). */
 static bool trap_flow_held(const struct dmn *d, const char *conn, const struct dmn_child *t)
 {
-	for (const struct dmn_child *c = d->ike->child_flow[dmn_ike_flow_bucket(conn, &t->peer)]; c;
-	     c = c->flow_next)
-		if (c->policies && strcmp(c->conn, conn) == 0 &&
-		    ts_eq(&c->local_ts, &t->local_ts) && ts_eq(&c->remote_ts, &t->remote_ts))
-			return true;
+	const struct dmn_child *c;
+	dmn_hlist_for_each_entry(c, &d->ike->child_flow[dmn_ike_flow_bucket(conn, &t->peer)],
+				 flow) if (c->policies && strcmp(c->conn, conn) == 0 &&
+					   ts_eq(&c->local_ts, &t->local_ts) &&
+					   ts_eq(&c->remote_ts, &t->remote_ts)) return true;
 	return false;
 }
 

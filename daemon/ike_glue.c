@@ -88,8 +88,10 @@ static void on_delete(struct dmn *d, const struct proto_ike_event *ev)
 	unsigned ab = dmn_ike_addr_bucket(&ev->peer);
 	char restart[sizeof(((struct dmn_child *)0)->conn)] = "";
 	for (unsigned k = 0; k < ev->u.del.n_spis; k++) {
-		for (struct dmn_child *c = d->ike->child_addr[ab], *next; c; c = next) {
-			next = c->addr_next;
+		struct dmn_child *c;
+		struct dmn_hlist_node *tmp;
+		dmn_hlist_for_each_entry_safe(c, tmp, &d->ike->child_addr[ab], addr)
+		{
 			if (c->protocol != ev->u.del.protocol || c->spi_out != ev->u.del.spis[k] ||
 			    memcmp(&c->peer.addr, &ev->peer.addr, 16) != 0)
 				continue;
@@ -183,7 +185,8 @@ static void send_keepalive(struct dmn *d, const struct dmn_ike_sa *sa)
 static uint64_t children_in_bytes(struct dmn *d, const struct dmn_ike_sa *sa)
 {
 	uint64_t sum = 0;
-	for (const struct dmn_child *c = dmn_ike_flow_children(d, sa); c; c = c->flow_next) {
+	for (const struct dmn_child *c = dmn_ike_flow_children(d, sa); c;
+	     c = dmn_ike_child_flow_next(c)) {
 		struct xfrm_sa_info info;
 		if (c->ike_sa_id != sa->sa_id || !c->sa_in)
 			continue;
@@ -280,7 +283,7 @@ static void plan_retry(struct dmn *d, const struct dmn_conn *conn, const char *p
 	if (!h)
 		return;
 	h->connecting_ms = 0;
-	for (const struct dmn_ike_sa *sa = d->ike->sa_head; sa; sa = sa->next)
+	for (const struct dmn_ike_sa *sa = dmn_ike_sas(d); sa; sa = dmn_ike_sa_next(sa))
 		if (strcmp(sa->conn, conn->name) == 0)
 			return;
 	h->tries++;
@@ -336,8 +339,10 @@ static int on_tick(sd_event_source *s, uint64_t usec, void *userdata)
 	drop_summary(d, now);
 	trim_after_flood(d);
 	uint32_t ka = d->config ? d->config->setup.keep_alive : 20;
-	for (struct dmn_ike_sa *sa = d->ike->sa_head, *next; sa; sa = next) {
-		next = sa->next;
+	struct dmn_ike_sa *sa;
+	struct dmn_hlist_node *tmp;
+	dmn_hlist_for_each_entry_safe(sa, tmp, &d->ike->sa_list, node)
+	{
 		if (ka && sa->p1.nat_local && sa->p1.natt && now >= sa->keepalive_next_ms) {
 			if (sa->keepalive_next_ms)
 				send_keepalive(d, sa);
@@ -422,10 +427,9 @@ static void on_event(struct dmn *d, const struct proto_ike_event *ev)
 			 ev->text[0] ? ev->text : proto_ike_reason_str(ev->reason));
 		/* a child's rekey runs with its conn over an ISAKMP SA with its peer: that chain
 		 * (all children if the conn is gone) */
-		for (struct dmn_child *c =
-			     conn ? d->ike->child_flow[dmn_ike_flow_bucket(name, &ev->peer)]
-				  : d->ike->child_head;
-		     c; c = conn ? c->flow_next : c->next)
+		for (struct dmn_child *c = dmn_ike_child_first(
+			     d->ike, conn, dmn_ike_flow_bucket(name, &ev->peer));
+		     c; c = dmn_ike_child_after(c, conn))
 			if (c->rekey_msgid && c->rekey_msgid == ev->u.child.msgid) {
 				c->rekey_msgid = 0;
 				c->rekey_next_ms = dmn_now_ms(d) + 10000;
@@ -698,11 +702,13 @@ static int initiate(struct dmn *d, const char *name, bool reauth, bool reuse)
 		/* INITIAL-CONTACT tells the peer to drop everything it has with us: only when we
 		 * have nothing with it (RFC 2407 §4.6.3.3), never while other tunnels are up. */
 		unsigned ab = dmn_ike_addr_bucket(&peer);
-		for (const struct dmn_ike_sa *s = d->ike->sa_addr[ab]; s && pc.initial_contact;
-		     s = s->addr_next)
+		for (const struct dmn_ike_sa *s =
+			     dmn_hlist_first_entry(&d->ike->sa_addr[ab], struct dmn_ike_sa, addr);
+		     s && pc.initial_contact; s = dmn_hlist_next_entry(s, addr))
 			pc.initial_contact = !dmn_ike_addr_eq_noport(&s->peer, &peer);
-		for (const struct dmn_child *k = d->ike->child_addr[ab]; k && pc.initial_contact;
-		     k = k->addr_next)
+		for (const struct dmn_child *k =
+			     dmn_hlist_first_entry(&d->ike->child_addr[ab], struct dmn_child, addr);
+		     k && pc.initial_contact; k = dmn_hlist_next_entry(k, addr))
 			pc.initial_contact = !dmn_ike_addr_eq_noport(&k->peer, &peer);
 		uint64_t sa_id;
 		struct dmn_ike_sa *up = reuse ? dmn_ike_newest_sa(d, name, &peer) : NULL;
@@ -760,16 +766,19 @@ int dmn_ike_terminate(struct dmn *d, const char *name)
 	struct dmn_conn_handle *h = dmn_ike_handle_by_name(ik, name);
 	if (h) /* brought down on purpose: no retry, no auto=keep */
 		h->tries = 0, h->retry_ms = 0, h->keep_up = false;
-	for (struct dmn_child *c = ik->child_head, *next; c; c = next) {
-		next = c->next;
+	struct dmn_child *c;
+	struct dmn_ike_sa *sa;
+	struct dmn_hlist_node *tmp;
+	dmn_hlist_for_each_entry_safe(c, tmp, &ik->child_list, node)
+	{
 		if (strcmp(c->conn, name) != 0)
 			continue;
 		proto_ike_delete_child(ik->engine, c->ike_sa_id, c->protocol, c->spi_in);
 		dmn_ike_child_remove_kernel(d, c);
 		dmn_ike_child_free(d, c);
 	}
-	for (struct dmn_ike_sa *sa = ik->sa_head, *next; sa; sa = next) {
-		next = sa->next;
+	dmn_hlist_for_each_entry_safe(sa, tmp, &ik->sa_list, node)
+	{
 		if (strcmp(sa->conn, name) != 0)
 			continue;
 		uint64_t id = sa->sa_id;
@@ -834,7 +843,8 @@ int dmn_ike_setup(struct dmn *d)
 	if (rt == 0) {
 		int fd = xfrm_fd(ik->xev);
 		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
-		rt = sd_event_add_io(d->ev, &ik->xev_source, fd, EPOLLIN, dmn_ike_on_xfrm_readable, d);
+		rt = sd_event_add_io(d->ev, &ik->xev_source, fd, EPOLLIN, dmn_ike_on_xfrm_readable,
+				     d);
 	}
 	if (rt < 0)
 		log_warn("no xfrm events (%s): SA lifetimes are followed by the clock only",
@@ -858,14 +868,15 @@ void dmn_ike_shutdown(struct dmn *d)
 	for (size_t k = 0; k < ik->n_handles; k++)
 		ik->handles[k].keep_up = false; /* nothing is brought up again */
 	/* Tell every peer (DELETE for each child and ISAKMP SA), then remove what we installed. */
-	for (struct dmn_child *c = ik->child_head; c; c = c->next)
+	struct dmn_child *c;
+	struct dmn_ike_sa *sa;
+	dmn_hlist_for_each_entry(c, &ik->child_list, node)
 		proto_ike_delete_child(ik->engine, c->ike_sa_id, c->protocol, c->spi_in);
-	for (struct dmn_ike_sa *sa = ik->sa_head; sa; sa = sa->next)
-		proto_ike_delete_sa(ik->engine, sa->sa_id);
+	dmn_hlist_for_each_entry(sa, &ik->sa_list, node) proto_ike_delete_sa(ik->engine, sa->sa_id);
 	dmn_ike_pump(d);
-	while (ik->child_head) {
-		dmn_ike_child_remove_kernel(d, ik->child_head);
-		dmn_ike_child_free(d, ik->child_head);
+	while ((c = dmn_hlist_first_entry(&ik->child_list, struct dmn_child, node))) {
+		dmn_ike_child_remove_kernel(d, c);
+		dmn_ike_child_free(d, c);
 	}
 	/* Larval SAs of negotiations still in progress carry our reqids: remove them too. */
 	int n = xfrm_flush_owned(d->xfrm);
@@ -895,11 +906,13 @@ void dmn_ike_free(struct dmn *d)
 		if (ik->timers.slots[i].key)
 			sd_event_source_disable_unref(ik->timers.slots[i].value);
 	dmn_map_clear(&ik->timers);
-	while (ik->child_head)
-		dmn_ike_child_free(d, ik->child_head);
+	struct dmn_child *c;
+	struct dmn_ike_sa *sa;
+	while ((c = dmn_hlist_first_entry(&ik->child_list, struct dmn_child, node)))
+		dmn_ike_child_free(d, c);
 	dmn_map_clear(&ik->children);
-	while (ik->sa_head)
-		dmn_ike_sa_record_del(d, ik->sa_head->sa_id);
+	while ((sa = dmn_hlist_first_entry(&ik->sa_list, struct dmn_ike_sa, node)))
+		dmn_ike_sa_record_del(d, sa->sa_id);
 	dmn_map_clear(&ik->sas);
 	free(ik->handles);
 	free(ik->handle_ix);

@@ -99,6 +99,28 @@ struct dmn_child *dmn_ike_child_record_new(struct dmn *d, const struct proto_ike
 int dmn_ike_child_record_link(struct dmn *d, struct dmn_child *c, const struct proto_ike_event *ev);
 void dmn_ike_child_record_free(struct dmn *d, struct dmn_child *c);
 
+/* Walks that take either one (conn, peer address) bucket of the flow index (by_flow) or every
+ * record: the first child or ISAKMP SA record, then the one after each. */
+static inline struct dmn_child *dmn_ike_child_first(struct dmn_ike *ik, bool by_flow,
+						    unsigned bucket)
+{
+	return by_flow ? dmn_hlist_first_entry(&ik->child_flow[bucket], struct dmn_child, flow)
+		       : dmn_hlist_first_entry(&ik->child_list, struct dmn_child, node);
+}
+static inline struct dmn_child *dmn_ike_child_after(struct dmn_child *c, bool by_flow)
+{
+	return by_flow ? dmn_hlist_next_entry(c, flow) : dmn_hlist_next_entry(c, node);
+}
+static inline struct dmn_ike_sa *dmn_ike_sa_first(struct dmn_ike *ik, bool by_flow, unsigned bucket)
+{
+	return by_flow ? dmn_hlist_first_entry(&ik->sa_flow[bucket], struct dmn_ike_sa, flow)
+		       : dmn_hlist_first_entry(&ik->sa_list, struct dmn_ike_sa, node);
+}
+static inline struct dmn_ike_sa *dmn_ike_sa_after(struct dmn_ike_sa *sa, bool by_flow)
+{
+	return by_flow ? dmn_hlist_next_entry(sa, flow) : dmn_hlist_next_entry(sa, node);
+}
+
 /* ike_life.c */
 uint32_t dmn_ike_rekey_margin(const struct dmn_conn *conn, uint32_t life, bool initiator);
 void dmn_ike_child_limits(struct dmn *d, struct dmn_child *c, const struct dmn_conn *conn,

@@ -46,9 +46,11 @@ void dmn_ike_on_initial_contact(struct dmn *d, const struct proto_ike_event *ev)
 		return;
 	}
 	uint64_t began = sa->p1.started_ms;
-	for (struct dmn_child *c = d->ike->child_addr[dmn_ike_addr_bucket(&ev->peer)], *next; c;
-	     c = next) {
-		next = c->addr_next;
+	struct dmn_child *c;
+	struct dmn_hlist_node *tmp;
+	dmn_hlist_for_each_entry_safe(c, tmp, &d->ike->child_addr[dmn_ike_addr_bucket(&ev->peer)],
+				      addr)
+	{
 		if (c->ike_sa_id != ev->sa_id && c->established_ms < began &&
 		    c->peer_id_hash == sa->peer_id_hash && c->peer.family == ev->peer.family &&
 		    memcmp(c->peer.addr, ev->peer.addr, 16) == 0) {
@@ -61,7 +63,7 @@ void dmn_ike_on_initial_contact(struct dmn *d, const struct proto_ike_event *ev)
 }
 
 static void sa_flow_link(struct dmn_ike *ik, struct dmn_ike_sa *sa);
-static void sa_flow_unlink(struct dmn_ike *ik, struct dmn_ike_sa *sa);
+static void sa_flow_unlink(struct dmn_ike_sa *sa);
 
 /* RFC 3947 §4: the peer's NAT gave it a new port; its SAs follow instead of being torn down. */
 void dmn_ike_on_peer_moved(struct dmn *d, const struct proto_ike_event *ev)
@@ -74,12 +76,14 @@ void dmn_ike_on_peer_moved(struct dmn *d, const struct proto_ike_event *ev)
 	dmn_ike_proto_to_sockaddr(&ev->peer, &ss);
 	dmn_sockaddr_str((struct sockaddr *)&ss, to, sizeof(to));
 	if (sa) {
-		sa_flow_unlink(d->ike, sa); /* its address may have changed with the port */
+		sa_flow_unlink(sa); /* its address may have changed with the port */
 		sa->peer = ev->peer;
 		sa->local = ev->local;
 		sa_flow_link(d->ike, sa);
 	}
-	for (struct dmn_child *c = d->ike->child_head; c; c = c->next) {
+	struct dmn_child *c;
+	dmn_hlist_for_each_entry(c, &d->ike->child_list, node)
+	{
 		if (c->ike_sa_id != ev->sa_id || !c->natt)
 			continue;
 		c->encap_dport = ev->peer.port;
@@ -137,16 +141,9 @@ int dmn_ike_child_record_link(struct dmn *d, struct dmn_child *c, const struct p
 		return -ENOMEM;
 	}
 	dmn_ike_child_set_sa(d, c, ev->sa_id);
-	c->next = ik->child_head;
-	if (c->next)
-		c->next->prev = c;
-	ik->child_head = c;
-	unsigned b = dmn_ike_flow_bucket(c->conn, &c->peer);
-	c->flow_next = ik->child_flow[b];
-	ik->child_flow[b] = c;
-	b = dmn_ike_addr_bucket(&c->peer);
-	c->addr_next = ik->child_addr[b];
-	ik->child_addr[b] = c;
+	dmn_hlist_add_head(&c->node, &ik->child_list);
+	dmn_hlist_add_head(&c->flow, &ik->child_flow[dmn_ike_flow_bucket(c->conn, &c->peer)]);
+	dmn_hlist_add_head(&c->addr, &ik->child_addr[dmn_ike_addr_bucket(&c->peer)]);
 	ik->n_children++;
 	return 0;
 }
@@ -159,57 +156,28 @@ void dmn_ike_child_record_free(struct dmn *d, struct dmn_child *c)
 		free(c->out_pending);
 	}
 	dmn_map_del(&ik->children, dmn_ike_child_key(c->protocol, c->spi_in));
-	struct dmn_child **pp = &ik->child_flow[dmn_ike_flow_bucket(c->conn, &c->peer)];
-	while (*pp && *pp != c)
-		pp = &(*pp)->flow_next;
-	if (*pp)
-		*pp = c->flow_next;
-	pp = &ik->child_addr[dmn_ike_addr_bucket(&c->peer)];
-	while (*pp && *pp != c)
-		pp = &(*pp)->addr_next;
-	if (*pp)
-		*pp = c->addr_next;
-	if (c->prev)
-		c->prev->next = c->next;
-	else
-		ik->child_head = c->next;
-	if (c->next)
-		c->next->prev = c->prev;
+	dmn_hlist_del(&c->flow);
+	dmn_hlist_del(&c->addr);
+	dmn_hlist_del(&c->node);
 	ik->n_children--;
 	dmn_ike_child_set_sa(d, c, 0);
 	free(c);
 }
 
+/* Links ISAKMP SA record sa into its (conn, peer), peer address and peer ID buckets, newest
+ * first. */
 static void sa_flow_link(struct dmn_ike *ik, struct dmn_ike_sa *sa)
 {
-	unsigned b = dmn_ike_flow_bucket(sa->conn, &sa->peer);
-	sa->flow_next = ik->sa_flow[b];
-	ik->sa_flow[b] = sa;
-	b = dmn_ike_addr_bucket(&sa->peer);
-	sa->addr_next = ik->sa_addr[b];
-	ik->sa_addr[b] = sa;
-	b = sa->peer_id_hash & (DMN_FLOW_BUCKETS - 1);
-	sa->idh_next = ik->sa_idh[b];
-	ik->sa_idh[b] = sa;
+	dmn_hlist_add_head(&sa->flow, &ik->sa_flow[dmn_ike_flow_bucket(sa->conn, &sa->peer)]);
+	dmn_hlist_add_head(&sa->addr, &ik->sa_addr[dmn_ike_addr_bucket(&sa->peer)]);
+	dmn_hlist_add_head(&sa->idh, &ik->sa_idh[sa->peer_id_hash & (DMN_FLOW_BUCKETS - 1)]);
 }
 
-static void sa_flow_unlink(struct dmn_ike *ik, struct dmn_ike_sa *sa)
+static void sa_flow_unlink(struct dmn_ike_sa *sa)
 {
-	struct dmn_ike_sa **pp = &ik->sa_flow[dmn_ike_flow_bucket(sa->conn, &sa->peer)];
-	while (*pp && *pp != sa)
-		pp = &(*pp)->flow_next;
-	if (*pp)
-		*pp = sa->flow_next;
-	pp = &ik->sa_addr[dmn_ike_addr_bucket(&sa->peer)];
-	while (*pp && *pp != sa)
-		pp = &(*pp)->addr_next;
-	if (*pp)
-		*pp = sa->addr_next;
-	pp = &ik->sa_idh[sa->peer_id_hash & (DMN_FLOW_BUCKETS - 1)];
-	while (*pp && *pp != sa)
-		pp = &(*pp)->idh_next;
-	if (*pp)
-		*pp = sa->idh_next;
+	dmn_hlist_del(&sa->flow);
+	dmn_hlist_del(&sa->addr);
+	dmn_hlist_del(&sa->idh);
 }
 
 /* The ISAKMP SA to speak to child c's peer over: its own while it is up, else the newest with
@@ -224,10 +192,10 @@ struct dmn_ike_sa *dmn_ike_child_peer_sa(struct dmn *d, const struct dmn_child *
 struct dmn_ike_sa *dmn_ike_newest_sa(struct dmn *d, const char *conn,
 				     const struct proto_ike_addr *peer)
 {
-	for (struct dmn_ike_sa *sa = d->ike->sa_flow[dmn_ike_flow_bucket(conn, peer)]; sa;
-	     sa = sa->flow_next)
-		if (strcmp(sa->conn, conn) == 0 && dmn_ike_addr_eq_noport(&sa->peer, peer))
-			return sa;
+	struct dmn_ike_sa *sa;
+	dmn_hlist_for_each_entry(sa, &d->ike->sa_flow[dmn_ike_flow_bucket(conn, peer)],
+				 flow) if (strcmp(sa->conn, conn) == 0 &&
+					   dmn_ike_addr_eq_noport(&sa->peer, peer)) return sa;
 	return NULL;
 }
 
@@ -283,21 +251,24 @@ struct dmn_ike_sa *dmn_ike_sa_record_add(struct dmn *d, const struct proto_ike_e
 	 * or it is still up with the same address, port and ID. Road warriors behind one NAT share
 	 * the conn and the address; each keeps its own children (their ports or IDs differ). */
 	unsigned adopted = 0;
-	for (struct dmn_child *c = ik->child_flow[dmn_ike_flow_bucket(name, &ev->peer)];
-	     c && !ev->u.p1.peer_initial_contact; c = c->flow_next)
-		if (c->ike_sa_id != ev->sa_id && c->peer_id_hash == sa->peer_id_hash &&
-		    (c->orphan || c->peer.port == ev->peer.port) &&
-		    dmn_ike_addr_eq_noport(&c->peer, &ev->peer) && strcmp(c->conn, name) == 0) {
+	struct dmn_child *c;
+	struct dmn_hlist_head *chain = &ik->child_flow[dmn_ike_flow_bucket(name, &ev->peer)];
+	if (!ev->u.p1.peer_initial_contact) {
+		dmn_hlist_for_each_entry(c, chain,
+					 flow) if (c->ike_sa_id != ev->sa_id &&
+						   c->peer_id_hash == sa->peer_id_hash &&
+						   (c->orphan || c->peer.port == ev->peer.port) &&
+						   dmn_ike_addr_eq_noport(&c->peer, &ev->peer) &&
+						   strcmp(c->conn, name) == 0)
+		{
 			dmn_ike_child_set_sa(d, c, ev->sa_id);
 			adopted++;
 		}
+	}
 	if (adopted)
 		log_info("%s: new ISAKMP SA with the peer takes over %u IPsec SA%s", name, adopted,
 			 adopted == 1 ? "" : "s");
-	sa->next = ik->sa_head;
-	if (sa->next)
-		sa->next->prev = sa;
-	ik->sa_head = sa;
+	dmn_hlist_add_head(&sa->node, &ik->sa_list);
 	sa_flow_link(ik, sa);
 	ik->n_sas++;
 	dmn_vici_ike_updown(d, sa, true);
@@ -322,9 +293,11 @@ void dmn_ike_sa_enforce_unique(struct dmn *d, struct dmn_ike_sa *sa)
 	struct sockaddr_storage ss;
 	dmn_ike_proto_to_sockaddr(&sa->peer, &ss);
 	dmn_sockaddr_str((struct sockaddr *)&ss, now_at, sizeof(now_at));
-	for (struct dmn_ike_sa *o = ik->sa_idh[sa->peer_id_hash & (DMN_FLOW_BUCKETS - 1)], *next; o;
-	     o = next) {
-		next = o->idh_next;
+	struct dmn_ike_sa *o;
+	struct dmn_hlist_node *tmp;
+	dmn_hlist_for_each_entry_safe(o, tmp,
+				      &ik->sa_idh[sa->peer_id_hash & (DMN_FLOW_BUCKETS - 1)], idh)
+	{
 		if (o == sa || o->peer_id_hash != sa->peer_id_hash ||
 		    strcmp(o->conn, sa->conn) != 0 ||
 		    (dmn_ike_addr_eq_noport(&o->peer, &sa->peer) && o->peer.port == sa->peer.port))
@@ -366,11 +339,9 @@ unsigned dmn_ike_sa_children_remove(struct dmn *d, uint64_t sa_id, const struct 
 {
 	struct dmn_ike *ik = d->ike;
 	unsigned n = 0;
-	for (struct dmn_child *c = sa ? ik->child_flow[dmn_ike_flow_bucket(sa->conn, &sa->peer)]
-				      : ik->child_head,
-			      *next;
-	     c; c = next) {
-		next = sa ? c->flow_next : c->next;
+	unsigned b = sa ? dmn_ike_flow_bucket(sa->conn, &sa->peer) : 0;
+	for (struct dmn_child *c = dmn_ike_child_first(ik, sa, b), *next; c; c = next) {
+		next = dmn_ike_child_after(c, sa);
 		if (c->ike_sa_id != sa_id)
 			continue;
 		if (send_delete)
@@ -391,20 +362,17 @@ void dmn_ike_sa_record_del(struct dmn *d, uint64_t sa_id)
 	if (!sa)
 		return;
 	/* its children outlive it, as orphans that the next ISAKMP SA with the peer takes over */
-	for (struct dmn_child *c = ik->child_flow[dmn_ike_flow_bucket(sa->conn, &sa->peer)];
-	     c && sa->n_children; c = c->flow_next)
-		if (c->ike_sa_id == sa_id) {
-			c->orphan = true;
-			sa->n_children--;
-		}
+	struct dmn_child *c;
+	dmn_hlist_for_each_entry(c, &ik->child_flow[dmn_ike_flow_bucket(sa->conn, &sa->peer)],
+				 flow) if (!sa->n_children) break;
+	else if (c->ike_sa_id == sa_id)
+	{
+		c->orphan = true;
+		sa->n_children--;
+	}
 	dmn_vici_ike_updown(d, sa, false);
-	sa_flow_unlink(ik, sa);
-	if (sa->prev)
-		sa->prev->next = sa->next;
-	else
-		ik->sa_head = sa->next;
-	if (sa->next)
-		sa->next->prev = sa->prev;
+	sa_flow_unlink(sa);
+	dmn_hlist_del(&sa->node);
 	ik->n_sas--;
 	free(sa);
 }

@@ -158,7 +158,7 @@ void dmn_vici_cmd_metrics(const struct dmn_vici_req *rq)
 	/* per conn (its handle's index): installed pairs and bytes in/out */
 	size_t n_conns = ik ? ik->n_handles : 0;
 	struct conn_sample *per = n_conns ? calloc(n_conns, sizeof(*per)) : NULL;
-	for (const struct dmn_child *c = dmn_ike_children(d); c; c = c->next) {
+	for (const struct dmn_child *c = dmn_ike_children(d); c; c = dmn_ike_child_next(c)) {
 		if (c->superseded)
 			continue;
 		const struct dmn_conn_handle *h = per ? dmn_ike_handle(d, c->conn) : NULL;
