@@ -555,10 +555,10 @@ int dmn_ike_child_encap_update(struct dmn *d, struct dmn_child *c)
 static bool trap_flow_held(const struct dmn *d, const char *conn, const struct dmn_child *t)
 {
 	const struct dmn_child *c;
-	dmn_hlist_for_each_entry(c, &d->ike->child_flow[dmn_ike_flow_bucket(conn, &t->peer)],
-				 flow) if (c->policies && strcmp(c->conn, conn) == 0 &&
-					   ts_eq(&c->local_ts, &t->local_ts) &&
-					   ts_eq(&c->remote_ts, &t->remote_ts)) return true;
+	dmn_hlist_for_each_entry (c, &d->ike->child_flow[dmn_ike_flow_bucket(conn, &t->peer)], flow)
+		if (c->policies && strcmp(c->conn, conn) == 0 &&
+		    ts_eq(&c->local_ts, &t->local_ts) && ts_eq(&c->remote_ts, &t->remote_ts))
+			return true;
 	return false;
 }
 

@@ -41,6 +41,10 @@ bool dmn_ike_conn_has_flow(const struct dmn_conn *c, const struct proto_ike_addr
 			   const struct proto_ike_ts *local_ts,
 			   const struct proto_ike_ts *remote_ts);
 bool dmn_ike_configured_peer(const struct dmn *d, const struct proto_ike_addr *addr);
+/* keyingtries: plan: a phase 1 we started with peer failed (the next attempt, or giving up);
+ * tick: starts the attempts that are due */
+void dmn_ike_plan_retry(struct dmn *d, const struct dmn_conn *conn, const char *peer);
+void dmn_ike_retries_tick(struct dmn *d, uint64_t now);
 int dmn_ike_policy_find_p1(void *ctx, const struct proto_ike_addr *local,
 			   const struct proto_ike_addr *peer, const struct proto_ike_id *peer_id,
 			   struct proto_ike_conn *ret);

@@ -140,11 +140,10 @@ static void child_rekey(struct dmn *d, struct dmn_child *c, uint64_t now)
 	}
 	/* No ISAKMP SA: one new phase 1 for the conn (its Quick Modes replace all its children). */
 	struct dmn_child *o;
-	dmn_hlist_for_each_entry(o, &ik->child_flow[dmn_ike_flow_bucket(c->conn, &c->peer)],
-				 flow) if (o->rekey_p1_ms &&
-					   now < o->rekey_p1_ms + DMN_REKEY_RETRY_MS &&
-					   strcmp(o->conn, c->conn) == 0 &&
-					   dmn_ike_addr_eq_noport(&o->peer, &c->peer)) return;
+	dmn_hlist_for_each_entry (o, &ik->child_flow[dmn_ike_flow_bucket(c->conn, &c->peer)], flow)
+		if (o->rekey_p1_ms && now < o->rekey_p1_ms + DMN_REKEY_RETRY_MS &&
+		    strcmp(o->conn, c->conn) == 0 && dmn_ike_addr_eq_noport(&o->peer, &c->peer))
+			return;
 	if (conn->right.host.kind != DMN_ADDR_IP) {
 		log_info("%s: IPsec SA 0x%08x expires in %llu s: no ISAKMP SA with the peer to "
 			 "rekey "
@@ -214,8 +213,7 @@ static int on_xfrm_mapping(struct dmn *d, const struct xfrm_event *xe)
 	char a[INET6_ADDRSTRLEN];
 	inet_ntop(c->peer.family, c->peer.addr, a, sizeof(a));
 	struct dmn_child *o;
-	dmn_hlist_for_each_entry(o, &ik->child_addr[dmn_ike_addr_bucket(&c->peer)], addr)
-	{
+	dmn_hlist_for_each_entry (o, &ik->child_addr[dmn_ike_addr_bucket(&c->peer)], addr) {
 		if (!o->natt || o->encap_dport != old ||
 		    !dmn_ike_addr_eq_noport(&o->peer, &c->peer))
 			continue;
@@ -382,8 +380,7 @@ void dmn_ike_children_tick(struct dmn *d, uint64_t now)
 {
 	struct dmn_child *c;
 	struct dmn_hlist_node *tmp;
-	dmn_hlist_for_each_entry_safe(c, tmp, &d->ike->child_list, node)
-	{
+	dmn_hlist_for_each_entry_safe (c, tmp, &d->ike->child_list, node) {
 		if (c->out_pending && now >= c->out_at_ms)
 			child_install_out(d, c);
 		if (c->superseded) {
@@ -452,24 +449,21 @@ int dmn_ike_rekey(struct dmn *d, const char *name, bool ike)
 	int n = 0;
 	if (ike) {
 		struct dmn_ike_sa *sa;
-		dmn_hlist_for_each_entry(sa, &d->ike->sa_list,
-					 node) if (strcmp(sa->conn, name) == 0 &&
-						   dmn_ike_newest_sa(d, name, &sa->peer) == sa)
-		{
-			sa->reauth_ms = now;
-			sa->reauth_started = false;
-			dmn_ike_sa_lifetime_check(d, sa, now);
-			n++;
-		}
+		dmn_hlist_for_each_entry (sa, &d->ike->sa_list, node)
+			if (strcmp(sa->conn, name) == 0 &&
+			    dmn_ike_newest_sa(d, name, &sa->peer) == sa) {
+				sa->reauth_ms = now;
+				sa->reauth_started = false;
+				dmn_ike_sa_lifetime_check(d, sa, now);
+				n++;
+			}
 	} else {
 		struct dmn_child *c;
-		dmn_hlist_for_each_entry(c, &d->ike->child_list,
-					 node) if (strcmp(c->conn, name) == 0 && !c->superseded &&
-						   !c->rekey_msgid)
-		{
-			child_rekey(d, c, now);
-			n++;
-		}
+		dmn_hlist_for_each_entry (c, &d->ike->child_list, node)
+			if (strcmp(c->conn, name) == 0 && !c->superseded && !c->rekey_msgid) {
+				child_rekey(d, c, now);
+				n++;
+			}
 	}
 	dmn_ike_pump(d);
 	return n ? n : -ENOENT;

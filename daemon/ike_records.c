@@ -48,9 +48,8 @@ void dmn_ike_on_initial_contact(struct dmn *d, const struct proto_ike_event *ev)
 	uint64_t began = sa->p1.started_ms;
 	struct dmn_child *c;
 	struct dmn_hlist_node *tmp;
-	dmn_hlist_for_each_entry_safe(c, tmp, &d->ike->child_addr[dmn_ike_addr_bucket(&ev->peer)],
-				      addr)
-	{
+	dmn_hlist_for_each_entry_safe (c, tmp, &d->ike->child_addr[dmn_ike_addr_bucket(&ev->peer)],
+				       addr) {
 		if (c->ike_sa_id != ev->sa_id && c->established_ms < began &&
 		    c->peer_id_hash == sa->peer_id_hash && c->peer.family == ev->peer.family &&
 		    memcmp(c->peer.addr, ev->peer.addr, 16) == 0) {
@@ -82,8 +81,7 @@ void dmn_ike_on_peer_moved(struct dmn *d, const struct proto_ike_event *ev)
 		sa_flow_link(d->ike, sa);
 	}
 	struct dmn_child *c;
-	dmn_hlist_for_each_entry(c, &d->ike->child_list, node)
-	{
+	dmn_hlist_for_each_entry (c, &d->ike->child_list, node) {
 		if (c->ike_sa_id != ev->sa_id || !c->natt)
 			continue;
 		c->encap_dport = ev->peer.port;
@@ -193,9 +191,9 @@ struct dmn_ike_sa *dmn_ike_newest_sa(struct dmn *d, const char *conn,
 				     const struct proto_ike_addr *peer)
 {
 	struct dmn_ike_sa *sa;
-	dmn_hlist_for_each_entry(sa, &d->ike->sa_flow[dmn_ike_flow_bucket(conn, peer)],
-				 flow) if (strcmp(sa->conn, conn) == 0 &&
-					   dmn_ike_addr_eq_noport(&sa->peer, peer)) return sa;
+	dmn_hlist_for_each_entry (sa, &d->ike->sa_flow[dmn_ike_flow_bucket(conn, peer)], flow)
+		if (strcmp(sa->conn, conn) == 0 && dmn_ike_addr_eq_noport(&sa->peer, peer))
+			return sa;
 	return NULL;
 }
 
@@ -254,16 +252,14 @@ struct dmn_ike_sa *dmn_ike_sa_record_add(struct dmn *d, const struct proto_ike_e
 	struct dmn_child *c;
 	struct dmn_hlist_head *chain = &ik->child_flow[dmn_ike_flow_bucket(name, &ev->peer)];
 	if (!ev->u.p1.peer_initial_contact) {
-		dmn_hlist_for_each_entry(c, chain,
-					 flow) if (c->ike_sa_id != ev->sa_id &&
-						   c->peer_id_hash == sa->peer_id_hash &&
-						   (c->orphan || c->peer.port == ev->peer.port) &&
-						   dmn_ike_addr_eq_noport(&c->peer, &ev->peer) &&
-						   strcmp(c->conn, name) == 0)
-		{
-			dmn_ike_child_set_sa(d, c, ev->sa_id);
-			adopted++;
-		}
+		dmn_hlist_for_each_entry (c, chain, flow)
+			if (c->ike_sa_id != ev->sa_id && c->peer_id_hash == sa->peer_id_hash &&
+			    (c->orphan || c->peer.port == ev->peer.port) &&
+			    dmn_ike_addr_eq_noport(&c->peer, &ev->peer) &&
+			    strcmp(c->conn, name) == 0) {
+				dmn_ike_child_set_sa(d, c, ev->sa_id);
+				adopted++;
+			}
 	}
 	if (adopted)
 		log_info("%s: new ISAKMP SA with the peer takes over %u IPsec SA%s", name, adopted,
@@ -295,9 +291,8 @@ void dmn_ike_sa_enforce_unique(struct dmn *d, struct dmn_ike_sa *sa)
 	dmn_sockaddr_str((struct sockaddr *)&ss, now_at, sizeof(now_at));
 	struct dmn_ike_sa *o;
 	struct dmn_hlist_node *tmp;
-	dmn_hlist_for_each_entry_safe(o, tmp,
-				      &ik->sa_idh[sa->peer_id_hash & (DMN_FLOW_BUCKETS - 1)], idh)
-	{
+	dmn_hlist_for_each_entry_safe (
+		o, tmp, &ik->sa_idh[sa->peer_id_hash & (DMN_FLOW_BUCKETS - 1)], idh) {
 		if (o == sa || o->peer_id_hash != sa->peer_id_hash ||
 		    strcmp(o->conn, sa->conn) != 0 ||
 		    (dmn_ike_addr_eq_noport(&o->peer, &sa->peer) && o->peer.port == sa->peer.port))
@@ -363,18 +358,51 @@ void dmn_ike_sa_record_del(struct dmn *d, uint64_t sa_id)
 		return;
 	/* its children outlive it, as orphans that the next ISAKMP SA with the peer takes over */
 	struct dmn_child *c;
-	dmn_hlist_for_each_entry(c, &ik->child_flow[dmn_ike_flow_bucket(sa->conn, &sa->peer)],
-				 flow) if (!sa->n_children) break;
-	else if (c->ike_sa_id == sa_id)
-	{
-		c->orphan = true;
-		sa->n_children--;
-	}
+	dmn_hlist_for_each_entry (c, &ik->child_flow[dmn_ike_flow_bucket(sa->conn, &sa->peer)],
+				  flow)
+		if (!sa->n_children)
+			break;
+		else if (c->ike_sa_id == sa_id) {
+			c->orphan = true;
+			sa->n_children--;
+		}
 	dmn_vici_ike_updown(d, sa, false);
 	sa_flow_unlink(sa);
 	dmn_hlist_del(&sa->node);
 	ik->n_sas--;
 	free(sa);
+}
+
+int dmn_ike_terminate(struct dmn *d, const char *name)
+{
+	struct dmn_ike *ik = d->ike;
+	int n = 0;
+	struct dmn_conn_handle *h = dmn_ike_handle_by_name(ik, name);
+	if (h) /* brought down on purpose: no retry, no auto=keep */
+		h->tries = 0, h->retry_ms = 0, h->keep_up = false;
+	struct dmn_child *c;
+	struct dmn_ike_sa *sa;
+	struct dmn_hlist_node *tmp;
+	dmn_hlist_for_each_entry_safe (c, tmp, &ik->child_list, node) {
+		if (strcmp(c->conn, name) != 0)
+			continue;
+		proto_ike_delete_child(ik->engine, c->ike_sa_id, c->protocol, c->spi_in);
+		dmn_ike_child_remove_kernel(d, c);
+		dmn_ike_child_free(d, c);
+	}
+	dmn_hlist_for_each_entry_safe (sa, tmp, &ik->sa_list, node) {
+		if (strcmp(sa->conn, name) != 0)
+			continue;
+		uint64_t id = sa->sa_id;
+		if (proto_ike_delete_sa(ik->engine, id) == 0)
+			n++;
+		dmn_ike_sa_record_del(d, id); /* no-op if SA_GONE already removed it */
+	}
+	dmn_ike_pump(d);
+	if (n == 0)
+		return -ENOENT;
+	log_info("%s: terminated %d ISAKMP SA%s", name, n, n == 1 ? "" : "s");
+	return n;
 }
 
 int dmn_ike_terminate_sa(struct dmn *d, uint64_t sa_id)

@@ -147,15 +147,13 @@ static void mark_stale(struct dmn *d, unsigned gen, unsigned *ret_sas, unsigned 
 {
 	struct dmn_ike *ik = d->ike;
 	struct dmn_ike_sa *sa;
-	dmn_hlist_for_each_entry(sa, &ik->sa_list, node)
-	{
+	dmn_hlist_for_each_entry (sa, &ik->sa_list, node) {
 		const struct dmn_conn_handle *h = dmn_ike_handle_by_name(ik, sa->conn);
 		if (h && h->changed_gen == gen && !sa->stale)
 			sa->stale = true, ++*ret_sas;
 	}
 	struct dmn_child *c;
-	dmn_hlist_for_each_entry(c, &ik->child_list, node)
-	{
+	dmn_hlist_for_each_entry (c, &ik->child_list, node) {
 		const struct dmn_conn_handle *h = dmn_ike_handle_by_name(ik, c->conn);
 		if (h && h->changed_gen == gen && !c->stale && !c->superseded)
 			c->stale = true, ++*ret_children;

@@ -22,7 +22,9 @@ static const char *walk_all(const struct dmn_hlist_head *h, char *buf)
 {
 	size_t n = 0;
 	const struct rec *r;
-	dmn_hlist_for_each_entry(r, h, all) if (n < 15) buf[n++] = (char)('0' + r->v);
+	dmn_hlist_for_each_entry (r, h, all)
+		if (n < 15)
+			buf[n++] = (char)('0' + r->v);
 	buf[n] = 0;
 	return buf;
 }
@@ -41,7 +43,9 @@ static const char *walk_q(struct dmn_list_head *h, char *buf)
 {
 	size_t n = 0;
 	struct rec *r;
-	dmn_list_for_each_entry(r, h, q) if (n < 15) buf[n++] = (char)('0' + r->v);
+	dmn_list_for_each_entry (r, h, q)
+		if (n < 15)
+			buf[n++] = (char)('0' + r->v);
 	buf[n] = 0;
 	return buf;
 }
@@ -85,16 +89,14 @@ static void test_hlist(void)
 	struct rec *p;
 	struct dmn_hlist_node *tmp;
 	int seen = 0;
-	dmn_hlist_for_each_entry_safe(p, tmp, &all, all)
-	{
+	dmn_hlist_for_each_entry_safe (p, tmp, &all, all) {
 		seen++;
 		if (p->v % 2 == 0)
 			dmn_hlist_del(&p->all);
 	}
 	CHECK_EQ_INT(seen, 4);
 	CHECK_EQ_STR(walk_all(&all, b), "51");
-	dmn_hlist_for_each_entry_safe(p, tmp, &all, all)
-	{
+	dmn_hlist_for_each_entry_safe (p, tmp, &all, all) {
 		dmn_hlist_del(&p->all);
 		p->all.next = (struct dmn_hlist_node *)1; /* as if freed: tmp must not be reread */
 	}
@@ -123,8 +125,7 @@ static void test_list(void)
 	CHECK_EQ_STR(walk_q(&q, b), "213");
 	struct rec *p, *tmp;
 	int seen = 0;
-	dmn_list_for_each_entry_safe(p, tmp, &q, q)
-	{
+	dmn_list_for_each_entry_safe (p, tmp, &q, q) {
 		seen++;
 		dmn_list_del_init(&p->q);
 	}
