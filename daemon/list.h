@@ -131,6 +131,18 @@ static inline void dmn_list_add_tail(struct dmn_list_head *n, struct dmn_list_he
 	dmn_list_insert_(n, h->prev, h);
 }
 
+/* Moves every entry of from to the tail of to, in order; from is then empty. */
+static inline void dmn_list_splice_tail_init(struct dmn_list_head *from, struct dmn_list_head *to)
+{
+	if (dmn_list_empty(from))
+		return;
+	from->next->prev = to->prev;
+	to->prev->next = from->next;
+	from->prev->next = to;
+	to->prev = from->prev;
+	dmn_list_init(from);
+}
+
 /* Unlinks n from its list and makes it a node on none. */
 static inline void dmn_list_del_init(struct dmn_list_head *n)
 {

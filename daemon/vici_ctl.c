@@ -89,7 +89,7 @@ void dmn_vici_cmd_initiate(const struct dmn_vici_req *rq)
 	if (r < 0)
 		dmn_vici_pending_done(c, false, "cannot arm a timer");
 	else if (!c->dead)
-		sd_event_source_set_io_events(c->src, c->out_head ? EPOLLOUT : 0);
+		sd_event_source_set_io_events(c->src, !dmn_list_empty(&c->out) ? EPOLLOUT : 0);
 }
 
 /* success = yes with matches = n (and terminated = n when terminated is set). */

@@ -170,9 +170,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	c->v = v;
 	c->fd = sv[0];
 	c->id = 1;
+	dmn_list_init(&c->out);
 	c->events = ~0u;
 	sd_event_add_io(d->ev, &c->src, sv[0], EPOLLIN, NULL, c);
-	v->head = c;
+	dmn_hlist_add_head(&c->link, &v->clients);
 	v->n_clients = 1;
 	uint8_t *copy = malloc(size ? size : 1);
 	memcpy(copy, data, size);
@@ -212,16 +213,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	sd_event_source_disable_unref(c->src);
 	c->src = NULL;
 	vici_reader_reset(&c->rd);
-	for (struct dmn_vici_out *o = c->out_head, *next; o; o = next) {
-		next = o->next;
+	struct dmn_vici_out *o, *tmp;
+	dmn_list_for_each_entry_safe (o, tmp, &c->out, link)
 		free(o);
-	}
 	if (c->pending) {
 		sd_event_source_disable_unref(c->pending->timer);
 		free(c->pending);
 	}
+	dmn_hlist_del(&c->link);
 	free(c);
-	v->head = NULL;
 	v->n_clients = 0;
 	close(sv[1]);
 	return 0;

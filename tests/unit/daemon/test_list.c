@@ -2,7 +2,7 @@
 /*
  * The daemon's intrusive lists (daemon/list.h): hlist insertion newest first, O(1) removal at the
  * head, in the middle and at the tail, one record on several lists at once, removal (and reuse)
- * of the current entry in a _safe walk; the circular list as a FIFO queue.
+ * of the current entry in a _safe walk; the circular list as a FIFO queue, and splicing.
  */
 #include <string.h>
 
@@ -132,6 +132,22 @@ static void test_list(void)
 	CHECK_EQ_INT(seen, 3);
 	CHECK(dmn_list_empty(&q));
 	CHECK(dmn_list_empty(&r[1].q)); /* a removed node is on no list */
+	/* splice: a queue moved behind another, in order, leaves its head empty */
+	struct dmn_list_head q2;
+	dmn_list_init(&q2);
+	dmn_list_splice_tail_init(&q2, &q); /* empty onto empty */
+	CHECK(dmn_list_empty(&q));
+	dmn_list_add_tail(&r[0].q, &q);
+	dmn_list_add_tail(&r[1].q, &q2);
+	dmn_list_add_tail(&r[2].q, &q2);
+	dmn_list_splice_tail_init(&q2, &q);
+	CHECK(dmn_list_empty(&q2));
+	CHECK_EQ_STR(walk_q(&q, b), "012");
+	dmn_list_splice_tail_init(&q, &q2); /* onto an empty one */
+	CHECK(dmn_list_empty(&q));
+	CHECK_EQ_STR(walk_q(&q2, b), "012");
+	dmn_list_add_tail(&r[3].q, &q2); /* q2's tail is right after the splice */
+	CHECK_EQ_STR(walk_q(&q2, b), "0123");
 }
 
 int main(void)

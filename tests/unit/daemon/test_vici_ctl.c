@@ -183,9 +183,10 @@ static void setup(void)
 	client.v = &v;
 	client.fd = sv[0];
 	client.id = 1;
+	dmn_list_init(&client.out);
 	if (sd_event_add_io(d.ev, &client.src, sv[0], EPOLLIN, NULL, &client) < 0)
 		abort();
-	v.head = &client;
+	dmn_hlist_add_head(&client.link, &v.clients);
 	v.n_clients = 1;
 	peer_fd = sv[1];
 	dmn_log_setup(LOG_ERR - 1, false);
