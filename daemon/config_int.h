@@ -8,6 +8,7 @@
 #include <sys/types.h>
 
 #include "daemon/config.h"
+#include "daemon/list.h"
 
 enum cfg_sect_kind { CFG_SECT_SETUP, CFG_SECT_CONN, CFG_SECT_CA };
 
@@ -65,7 +66,7 @@ struct cfg_prop_memo {
 /* A block of the lexer's string arena (section names, keys, values), freed with the raw config:
  * 100,000 lines cost a few dozen allocations, not 200,000. */
 struct cfg_chunk {
-	struct cfg_chunk *next;
+	struct dmn_hlist_node link; /* cfg_raw.chunks */
 	size_t used, cap;
 	char mem[];
 };
@@ -88,21 +89,22 @@ struct cfg_raw {
 	struct cfg_names alsos; /* every also= value (build) */
 	const struct cfg_sect **defaults; /* the conn %default sections, in order (build) */
 	size_t n_defaults;
-	struct cfg_prop_memo memo; /* (build) */
-	struct cfg_chunk *chunks;  /* the string arena, newest block first */
+	struct cfg_prop_memo memo;    /* (build) */
+	struct dmn_hlist_head chunks; /* the string arena, newest block first */
 };
 
 /* Parses the text buf (named name, for diagnostics) into raw. dir resolves relative includes.
  * Returns 0 or -ENOMEM; syntax errors are only counted in raw->d. */
 int dmn_cfg_lex_buffer(struct cfg_raw *raw, const char *name, const char *dir, const char *buf,
-		   size_t len);
+		       size_t len);
 /* Reads path (with fstat-checked size) and lexes it. */
-int dmn_cfg_lex_file(struct cfg_raw *raw, const char *path, const char *from_file, unsigned from_line);
+int dmn_cfg_lex_file(struct cfg_raw *raw, const char *path, const char *from_file,
+		     unsigned from_line);
 void dmn_cfg_raw_free(struct cfg_raw *raw);
 /* Reads a whole regular file (<= max bytes) into a NUL-terminated heap buffer. Sets *ret_mode to
  * its st_mode. Returns 0 or -errno (-EFBIG when too large). */
-int dmn_cfg_read_file(const char *path, size_t max, char **ret_buf, size_t *ret_len, unsigned *ret_mode,
-		  dev_t *ret_dev, ino_t *ret_ino);
+int dmn_cfg_read_file(const char *path, size_t max, char **ret_buf, size_t *ret_len,
+		      unsigned *ret_mode, dev_t *ret_dev, ino_t *ret_ino);
 /* Interns a file name into raw->files; returns the stable copy or NULL. */
 const char *dmn_cfg_intern_file(struct cfg_raw *raw, const char *name);
 
@@ -271,34 +273,36 @@ struct cfg_build {
 
 /* The CUSTOM rows' parsers (daemon/config_apply.c) and printers (daemon/config_show.c), and the
  * choice lists the rows name (daemon/config_apply.c). */
-cfg_apply_fn dmn_cfg_apply_auto, dmn_cfg_apply_kex, dmn_cfg_apply_authby, dmn_cfg_apply_proposal, dmn_cfg_apply_phase2,
-	dmn_cfg_apply_pfsgroup, dmn_cfg_apply_rekeyfuzz, dmn_cfg_apply_keyingtries, dmn_cfg_apply_mark,
-	dmn_cfg_apply_ipsec_interface, dmn_cfg_apply_if_id, dmn_cfg_apply_encaps, dmn_cfg_apply_frag,
-	dmn_cfg_apply_addr, dmn_cfg_apply_subnets, dmn_cfg_apply_id, dmn_cfg_apply_protoport, dmn_cfg_apply_side_auth;
-cfg_show_fn dmn_cfg_show_ike, dmn_cfg_show_esp, dmn_cfg_show_ah, dmn_cfg_show_rekeyfuzz, dmn_cfg_show_keyingtries,
-	dmn_cfg_show_mark, dmn_cfg_show_if_id, dmn_cfg_show_choice, dmn_cfg_show_addr, dmn_cfg_show_subnets,
-	dmn_cfg_show_id, dmn_cfg_show_protoport;
-extern const struct cfg_choice dmn_cfg_auto_choices[], dmn_cfg_type_choices[], dmn_cfg_dpd_choices[],
-	dmn_cfg_encaps_choices[], dmn_cfg_lifecheck_choices[], dmn_cfg_frag_choices[], dmn_cfg_uniq_choices[],
-	dmn_cfg_pfs_choices[];
+cfg_apply_fn dmn_cfg_apply_auto, dmn_cfg_apply_kex, dmn_cfg_apply_authby, dmn_cfg_apply_proposal,
+	dmn_cfg_apply_phase2, dmn_cfg_apply_pfsgroup, dmn_cfg_apply_rekeyfuzz,
+	dmn_cfg_apply_keyingtries, dmn_cfg_apply_mark, dmn_cfg_apply_ipsec_interface,
+	dmn_cfg_apply_if_id, dmn_cfg_apply_encaps, dmn_cfg_apply_frag, dmn_cfg_apply_addr,
+	dmn_cfg_apply_subnets, dmn_cfg_apply_id, dmn_cfg_apply_protoport, dmn_cfg_apply_side_auth;
+cfg_show_fn dmn_cfg_show_ike, dmn_cfg_show_esp, dmn_cfg_show_ah, dmn_cfg_show_rekeyfuzz,
+	dmn_cfg_show_keyingtries, dmn_cfg_show_mark, dmn_cfg_show_if_id, dmn_cfg_show_choice,
+	dmn_cfg_show_addr, dmn_cfg_show_subnets, dmn_cfg_show_id, dmn_cfg_show_protoport;
+extern const struct cfg_choice dmn_cfg_auto_choices[], dmn_cfg_type_choices[],
+	dmn_cfg_dpd_choices[], dmn_cfg_encaps_choices[], dmn_cfg_lifecheck_choices[],
+	dmn_cfg_frag_choices[], dmn_cfg_uniq_choices[], dmn_cfg_pfs_choices[];
 
 /* Fills c with oakley's defaults. */
 void dmn_cfg_conn_defaults(struct dmn_conn *c);
 /* Applies one keyword (already looked up) to c. Errors go to b->d with kv's file:line.
  * Returns 0, or -ENOMEM. */
 int dmn_cfg_conn_apply(struct cfg_build *b, struct dmn_conn *c, const struct cfg_kw *kw, int side,
-		   const struct cfg_kv *kv);
+		       const struct cfg_kv *kv);
 /* Parses the proposal strings recorded in b into c (after every other keyword). */
 void dmn_cfg_conn_proposals(struct cfg_build *b, struct dmn_conn *c);
 void dmn_cfg_setup_defaults(struct dmn_setup *s);
 void dmn_cfg_setup_apply(struct dmn_diags *d, struct dmn_setup *s, const struct cfg_kw *kw,
-		     const struct cfg_kv *kv);
+			 const struct cfg_kv *kv);
 /* Value parsers (daemon/config_values.c). Return 0 or -EINVAL (-ERANGE for numbers too large,
  * -ENOMEM). */
-int dmn_cfg_parse_bool(const char *v, bool *ret);		       /* yes|no|true|false */
+int dmn_cfg_parse_bool(const char *v, bool *ret);		   /* yes|no|true|false */
 int dmn_cfg_parse_u64(const char *v, uint64_t max, uint64_t *ret); /* decimal or 0x hex */
 int dmn_cfg_parse_u32(const char *v, uint32_t max, uint32_t *ret);
-int dmn_cfg_parse_time(const char *v, uint32_t *ret); /* N, Ns, Nm, Nh, Nd -> seconds, <= 10 years */
+int dmn_cfg_parse_time(const char *v,
+		       uint32_t *ret); /* N, Ns, Nm, Nh, Nd -> seconds, <= 10 years */
 int dmn_cfg_parse_ip(const char *s, int *ret_family, uint8_t ret_bytes[16]);
 /* address, %any[46], %defaultroute, hostname, %hostname; sourceip also %config */
 int dmn_cfg_parse_addr(const char *v, bool sourceip, struct dmn_addr *ret);

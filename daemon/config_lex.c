@@ -117,11 +117,10 @@ void dmn_cfg_raw_free(struct cfg_raw *raw)
 		free(raw->s[i]->kv);
 		free(raw->s[i]);
 	}
-	while (raw->chunks) {
-		struct cfg_chunk *c = raw->chunks;
-		raw->chunks = c->next;
+	struct cfg_chunk *c;
+	struct dmn_hlist_node *tmp;
+	dmn_hlist_for_each_entry_safe (c, tmp, &raw->chunks, link)
 		free(c);
-	}
 	free(raw->s);
 	for (size_t i = 0; i < raw->n_files; i++)
 		free(raw->files[i]);
@@ -129,8 +128,8 @@ void dmn_cfg_raw_free(struct cfg_raw *raw)
 	memset(raw, 0, sizeof(*raw));
 }
 
-int dmn_cfg_read_file(const char *path, size_t max, char **ret_buf, size_t *ret_len, unsigned *ret_mode,
-		  dev_t *ret_dev, ino_t *ret_ino)
+int dmn_cfg_read_file(const char *path, size_t max, char **ret_buf, size_t *ret_len,
+		      unsigned *ret_mode, dev_t *ret_dev, ino_t *ret_ino)
 {
 	struct stat st;
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
@@ -185,13 +184,13 @@ int dmn_cfg_read_file(const char *path, size_t max, char **ret_buf, size_t *ret_
 /* n bytes from raw's string arena, or NULL when out of memory. */
 static char *arena_alloc(struct cfg_raw *raw, size_t n)
 {
-	struct cfg_chunk *c = raw->chunks;
+	struct cfg_chunk *c = dmn_hlist_first_entry(&raw->chunks, struct cfg_chunk, link);
 	if (!c || c->cap - c->used < n) {
 		size_t cap = n > CFG_CHUNK_SIZE ? n : CFG_CHUNK_SIZE;
 		if (!(c = malloc(sizeof(*c) + cap)))
 			return NULL;
-		*c = (struct cfg_chunk){.next = raw->chunks, .cap = cap};
-		raw->chunks = c;
+		*c = (struct cfg_chunk){.cap = cap};
+		dmn_hlist_add_head(&c->link, &raw->chunks);
 	}
 	char *p = c->mem + c->used;
 	c->used += n;
@@ -529,7 +528,7 @@ static int lex_header(struct cfg_raw *raw, struct cfg_sect **cur, char *l, const
 }
 
 int dmn_cfg_lex_buffer(struct cfg_raw *raw, const char *name, const char *dir, const char *buf,
-		   size_t len)
+		       size_t len)
 {
 	const char *file = dmn_cfg_intern_file(raw, name);
 	if (!file)
@@ -580,7 +579,8 @@ int dmn_cfg_lex_buffer(struct cfg_raw *raw, const char *name, const char *dir, c
 	return r;
 }
 
-int dmn_cfg_lex_file(struct cfg_raw *raw, const char *path, const char *from_file, unsigned from_line)
+int dmn_cfg_lex_file(struct cfg_raw *raw, const char *path, const char *from_file,
+		     unsigned from_line)
 {
 	char *buf;
 	size_t len;

@@ -417,8 +417,8 @@ static bool peer_id_ok(const struct dmn_conn *c, const struct proto_ike_id *peer
 }
 
 int dmn_ike_policy_find_p1(void *ctx, const struct proto_ike_addr *local,
-		       const struct proto_ike_addr *peer, const struct proto_ike_id *peer_id,
-		       struct proto_ike_conn *ret)
+			   const struct proto_ike_addr *peer, const struct proto_ike_id *peer_id,
+			   struct proto_ike_conn *ret)
 {
 	struct dmn *d = ctx;
 	int best = 0;
@@ -506,7 +506,8 @@ static bool flow_in_conn(const struct dmn_conn *c, const struct proto_ike_addr *
 /* Whether conn c would negotiate local_ts/remote_ts with peer: its selectors contain them and a
  * right= address is peer's. */
 bool dmn_ike_conn_has_flow(const struct dmn_conn *c, const struct proto_ike_addr *peer,
-		       const struct proto_ike_ts *local_ts, const struct proto_ike_ts *remote_ts)
+			   const struct proto_ike_ts *local_ts,
+			   const struct proto_ike_ts *remote_ts)
 {
 	if (c->right.host.kind == DMN_ADDR_IP &&
 	    (c->right.host.family != peer->family ||
@@ -516,8 +517,8 @@ bool dmn_ike_conn_has_flow(const struct dmn_conn *c, const struct proto_ike_addr
 }
 
 int dmn_ike_policy_find_p2(void *ctx, const struct proto_ike_conn *p1,
-		       const struct proto_ike_addr *peer, const struct proto_ike_ts *local_ts,
-		       const struct proto_ike_ts *remote_ts, struct proto_ike_conn *ret)
+			   const struct proto_ike_addr *peer, const struct proto_ike_ts *local_ts,
+			   const struct proto_ike_ts *remote_ts, struct proto_ike_conn *ret)
 {
 	struct dmn *d = ctx;
 	size_t p1_i;
@@ -542,8 +543,8 @@ int dmn_ike_policy_find_p2(void *ctx, const struct proto_ike_conn *p1,
 }
 
 int dmn_ike_policy_get_psk(void *ctx, const struct proto_ike_conn *conn,
-		       const struct proto_ike_id *local, const struct proto_ike_id *remote,
-		       uint8_t *buf, size_t cap, size_t *ret_len)
+			   const struct proto_ike_id *local, const struct proto_ike_id *remote,
+			   uint8_t *buf, size_t cap, size_t *ret_len)
 {
 	struct dmn *d = ctx;
 	(void)conn;
@@ -572,8 +573,8 @@ int dmn_ike_policy_get_psk(void *ctx, const struct proto_ike_conn *conn,
 }
 
 int dmn_ike_policy_alloc_spi(void *ctx, const struct proto_ike_conn *conn, uint8_t protocol,
-			 const struct proto_ike_addr *local, const struct proto_ike_addr *peer,
-			 uint32_t *ret_spi)
+			     const struct proto_ike_addr *local, const struct proto_ike_addr *peer,
+			     uint32_t *ret_spi)
 {
 	struct dmn *d = ctx;
 	struct xfrm_ipaddr src = {.family = (uint8_t)peer->family},
@@ -630,7 +631,7 @@ static int route_source(const struct proto_ike_addr *peer, struct proto_ike_addr
 
 /* Our address and the peer's (with IKE ports) for initiating conn c; logs why not. */
 int dmn_ike_conn_endpoints(struct dmn *d, const struct dmn_conn *c, struct proto_ike_addr *local,
-		       struct proto_ike_addr *peer)
+			   struct proto_ike_addr *peer)
 {
 	const struct dmn_conn_handle *h = dmn_ike_handle_by_name(d->ike, c->name);
 	if (c->right.host.kind == DMN_ADDR_HOSTNAME && h && h->resolved_ms) {
@@ -666,4 +667,51 @@ bool dmn_ike_conn_routed(const struct dmn_conn *c)
 struct dmn_conn_handle *dmn_ike_handle(const struct dmn *d, const char *name)
 {
 	return d->ike ? dmn_ike_handle_by_name(d->ike, name) : NULL;
+}
+
+/* ---- keyingtries ---- */
+
+/*
+ * keyingtries: a phase 1 we started failed; unless the conn still has an ISAKMP SA with the
+ * peer (a failed reauthentication: the old SA carries on), it is started again after 1 s,
+ * doubling up to DMN_RETRY_MAX_MS, until keyingtries attempts failed (0: %forever).
+ */
+void dmn_ike_plan_retry(struct dmn *d, const struct dmn_conn *conn, const char *peer)
+{
+	struct dmn_conn_handle *h = dmn_ike_handle_by_name(d->ike, conn->name);
+	if (!h)
+		return;
+	h->connecting_ms = 0;
+	for (const struct dmn_ike_sa *sa = dmn_ike_sas(d); sa; sa = dmn_ike_sa_next(sa))
+		if (strcmp(sa->conn, conn->name) == 0)
+			return;
+	h->tries++;
+	if (conn->keyingtries && h->tries >= conn->keyingtries) {
+		log_warn("%s: giving up after %u failed attempt%s (keyingtries=%u)", conn->name,
+			 h->tries, h->tries == 1 ? "" : "s", conn->keyingtries);
+		h->tries = 0;
+		h->retry_ms = 0;
+		return;
+	}
+	uint64_t delay = h->tries >= 7 ? DMN_RETRY_MAX_MS : 1000ull << (h->tries - 1);
+	if (delay > DMN_RETRY_MAX_MS)
+		delay = DMN_RETRY_MAX_MS;
+	h->retry_ms = dmn_now_ms(d) + delay;
+	log_info("%s: attempt %u with %s failed; trying again in %llu s%s", conn->name, h->tries,
+		 peer, (unsigned long long)(delay / 1000),
+		 conn->keyingtries ? "" : " (keyingtries=%forever)");
+}
+
+/* The planned keyingtries attempts that are due (from the tick). */
+void dmn_ike_retries_tick(struct dmn *d, uint64_t now)
+{
+	for (size_t k = 0; k < d->ike->n_handles; k++) {
+		struct dmn_conn_handle *h = &d->ike->handles[k];
+		if (!h->retry_ms || now < h->retry_ms)
+			continue;
+		h->retry_ms = 0;
+		char name[64];
+		snprintf(name, sizeof(name), "%s", h->name);
+		dmn_ike_start(d, name, false); /* may grow (move) the handle table */
+	}
 }

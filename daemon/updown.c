@@ -24,6 +24,7 @@
 #include "daemon/config.h"
 #include "daemon/dmn.h"
 #include "daemon/ike_glue.h"
+#include "daemon/list.h"
 #include "daemon/log.h"
 
 /* What a child keeps of its up script, for its down: the script and the up environment. */
@@ -34,7 +35,7 @@ struct dmn_updown_saved {
 };
 
 struct updown_job {
-	struct updown_job *next;
+	struct dmn_list_head link; /* dmn_updown.jobs */
 	struct dmn_updown *r;
 	uint64_t key;
 	bool running, killed;
@@ -52,7 +53,7 @@ struct updown_job {
 struct dmn_updown {
 	struct dmn *d;
 	bool live; /* the loop runs: jobs get event sources (else dmn_updown_free drives them) */
-	struct updown_job *head, *tail;
+	struct dmn_list_head jobs; /* struct updown_job, in the order they were queued */
 	unsigned n_jobs, n_running;
 	unsigned timeout_s;
 	uint64_t next_key;
@@ -141,13 +142,7 @@ static void job_done(struct updown_job *j, int code, int status)
 		job_read(j); /* what is left; a background process holding the pipe is not waited
 				for */
 	job_log_end(j, code, status);
-	struct updown_job **pp = &r->head, *prev = NULL;
-	while (*pp && *pp != j)
-		prev = *pp, pp = &(*pp)->next;
-	if (*pp)
-		*pp = j->next;
-	if (r->tail == j)
-		r->tail = prev;
+	dmn_list_del_init(&j->link);
 	r->n_jobs--;
 	r->n_running--;
 	job_free(j);
@@ -258,8 +253,11 @@ static bool runner_live(const struct dmn_updown *r)
 /* Whether an earlier job of the same child is queued or running. */
 static bool job_blocked(const struct dmn_updown *r, const struct updown_job *j)
 {
-	for (const struct updown_job *o = r->head; o && o != j; o = o->next)
-		if (o->key == j->key)
+	const struct updown_job *o;
+	dmn_list_for_each_entry (o, &r->jobs, link)
+		if (o == j)
+			return false;
+		else if (o->key == j->key)
 			return true;
 	return false;
 }
@@ -267,9 +265,10 @@ static bool job_blocked(const struct dmn_updown *r, const struct updown_job *j)
 /* Starts every job that may start now. */
 static void runner_kick(struct dmn_updown *r)
 {
-	for (struct updown_job *j = r->head, *next; j && r->n_running < DMN_UPDOWN_RUNNING_MAX;
-	     j = next) {
-		next = j->next;
+	struct updown_job *j, *next;
+	dmn_list_for_each_entry_safe (j, next, &r->jobs, link) {
+		if (r->n_running >= DMN_UPDOWN_RUNNING_MAX)
+			break;
 		if (j->running || job_blocked(r, j))
 			continue;
 		j->started_ms = mono_ms();
@@ -317,11 +316,7 @@ static void runner_queue(struct dmn_updown *r, uint64_t key, const char *script,
 	j->out_fd = -1;
 	snprintf(j->script, sizeof(j->script), "%s", script);
 	j->env = *env;
-	if (r->tail)
-		r->tail->next = j;
-	else
-		r->head = j;
-	r->tail = j;
+	dmn_list_add_tail(&j->link, &r->jobs);
 	r->n_jobs++;
 	job_name(j, name, sizeof(name));
 	log_debug("%s: queued (%s)", name, script);
@@ -417,6 +412,7 @@ int dmn_updown_setup(struct dmn *d, unsigned timeout_s, const char *firewall_scr
 		return -ENOMEM;
 	r->d = d;
 	r->live = true;
+	dmn_list_init(&r->jobs);
 	r->timeout_s = timeout_s ? timeout_s : DMN_UPDOWN_TIMEOUT_S;
 	snprintf(r->firewall_script, sizeof(r->firewall_script), "%s", firewall_script);
 	d->updown = r;
@@ -427,15 +423,18 @@ int dmn_updown_setup(struct dmn *d, unsigned timeout_s, const char *firewall_scr
  * starts the next ones as they end. Returns when none is left or the deadline passed. */
 static void runner_drain(struct dmn_updown *r, uint64_t deadline)
 {
-	while (r->head && mono_ms() < deadline) {
+	while (!dmn_list_empty(&r->jobs) && mono_ms() < deadline) {
 		struct pollfd pfd[DMN_UPDOWN_RUNNING_MAX];
 		nfds_t n = 0;
-		for (struct updown_job *j = r->head; j && n < DMN_UPDOWN_RUNNING_MAX; j = j->next)
+		struct updown_job *j, *next;
+		dmn_list_for_each_entry (j, &r->jobs, link) {
+			if (n >= DMN_UPDOWN_RUNNING_MAX)
+				break;
 			if (j->running && j->out_fd >= 0)
 				pfd[n++] = (struct pollfd){.fd = j->out_fd, .events = POLLIN};
+		}
 		poll(pfd, n, 50);
-		for (struct updown_job *j = r->head, *next; j; j = next) {
-			next = j->next;
+		dmn_list_for_each_entry_safe (j, next, &r->jobs, link) {
 			if (!j->running)
 				continue;
 			if (j->out_fd >= 0 && job_read(j) == 0) {
@@ -460,29 +459,29 @@ void dmn_updown_free(struct dmn *d)
 	/* The loop is over: the scripts queued by the shutdown (the downs) run here, in one time
 	 * limit in all. */
 	r->live = false;
-	for (struct updown_job *j = r->head; j; j = j->next) {
+	struct updown_job *j;
+	dmn_list_for_each_entry (j, &r->jobs, link) {
 		j->child_src = sd_event_source_disable_unref(j->child_src);
 		j->out_src = sd_event_source_disable_unref(j->out_src);
 		j->timer_src = sd_event_source_disable_unref(j->timer_src);
 	}
-	if (r->head)
+	if (!dmn_list_empty(&r->jobs))
 		log_info("running %u updown script(s) before exiting", r->n_jobs);
 	runner_kick(r);
 	runner_drain(r, mono_ms() + (uint64_t)r->timeout_s * 1000);
-	while (r->head) {
-		struct updown_job *j = r->head;
+	while ((j = dmn_list_first_entry_or_null(&r->jobs, struct updown_job, link))) {
 		if (!j->running) {
 			char name[128];
 			job_name(j, name, sizeof(name));
 			log_warn("%s: not run: oakleyd exits", name);
-			r->head = j->next;
+			dmn_list_del_init(&j->link);
 			job_free(j);
 			continue;
 		}
 		j->killed = true;
 		kill(-j->pid, SIGKILL);
 		waitpid(j->pid, NULL, 0);
-		r->head = j->next; /* job_done would start the next */
+		dmn_list_del_init(&j->link); /* job_done would start the next */
 		job_log_end(j, CLD_KILLED, SIGKILL);
 		job_free(j);
 	}

@@ -13,6 +13,7 @@
 #include <systemd/sd-event.h>
 
 #include "daemon/dmn.h"
+#include "daemon/list.h"
 #include "daemon/log.h"
 #include "tools/vici/vici.h"
 
@@ -41,7 +42,7 @@ enum dmn_vici_event { DMN_VICI_EVENTS(DMN_VICI_X_EVENT) DMN_VICI_EV__MAX };
 #undef DMN_VICI_X_EVENT
 
 struct dmn_vici_out {
-	struct dmn_vici_out *next;
+	struct dmn_list_head link; /* dmn_vici_client.out */
 	size_t len, off;
 	uint8_t data[];
 };
@@ -72,13 +73,13 @@ struct dmn_vici_listing {
 };
 
 struct dmn_vici_client {
-	struct dmn_vici_client *prev, *next;
+	struct dmn_hlist_node link; /* dmn_vici.clients */
 	struct dmn_vici *v;
 	unsigned id;
 	int fd;
 	sd_event_source *src;
 	struct vici_reader rd;
-	struct dmn_vici_out *out_head, *out_tail;
+	struct dmn_list_head out; /* struct dmn_vici_out, oldest first (dmn_list_init it) */
 	size_t out_bytes;
 	uint32_t events; /* 1 << enum dmn_vici_event */
 	bool dead;	 /* dropped: freed by the reaper, skipped by everyone else */
@@ -93,7 +94,7 @@ struct dmn_vici {
 	char *path;
 	sd_event_source *listen_src;
 	sd_event_source *reaper;
-	struct dmn_vici_client *head;
+	struct dmn_hlist_head clients; /* struct dmn_vici_client, newest first */
 	unsigned n_clients;
 	unsigned next_id;
 	pthread_t loop_thread;

@@ -52,7 +52,7 @@ static void client_update_io(struct dmn_vici_client *c)
 	uint32_t ev = 0;
 	if (!c->pending && !c->listing)
 		ev |= EPOLLIN;
-	if (c->out_head)
+	if (!dmn_list_empty(&c->out))
 		ev |= EPOLLOUT;
 	sd_event_source_set_io_events(c->src, ev);
 }
@@ -60,16 +60,14 @@ static void client_update_io(struct dmn_vici_client *c)
 /* Writes what the socket takes from the queue. 0, or -errno (the caller drops the client). */
 static int client_flush(struct dmn_vici_client *c)
 {
-	while (c->out_head) {
-		struct dmn_vici_out *o = c->out_head;
+	struct dmn_vici_out *o;
+	while ((o = dmn_list_first_entry_or_null(&c->out, struct dmn_vici_out, link))) {
 		int r = vici_write_some(c->fd, o->data, o->len, &o->off);
 		if (r < 0)
 			return r;
 		if (r == 0)
 			break;
-		c->out_head = o->next;
-		if (!c->out_head)
-			c->out_tail = NULL;
+		dmn_list_del_init(&o->link);
 		c->out_bytes -= o->len;
 		free(o);
 	}
@@ -81,7 +79,7 @@ static void client_queue(struct dmn_vici_client *c, const uint8_t *buf, size_t l
 	size_t off = 0;
 	if (c->dead)
 		return;
-	if (!c->out_head) {
+	if (dmn_list_empty(&c->out)) {
 		int r = vici_write_some(c->fd, buf, len, &off);
 		if (r < 0) {
 			dmn_vici_client_kill(c, strerror(-r));
@@ -100,15 +98,10 @@ static void client_queue(struct dmn_vici_client *c, const uint8_t *buf, size_t l
 		dmn_vici_client_kill(c, "out of memory");
 		return;
 	}
-	o->next = NULL;
 	o->len = rest;
 	o->off = 0;
 	memcpy(o->data, buf + off, rest);
-	if (c->out_tail)
-		c->out_tail->next = o;
-	else
-		c->out_head = o;
-	c->out_tail = o;
+	dmn_list_add_tail(&o->link, &c->out);
 	c->out_bytes += rest;
 	client_update_io(c);
 }
@@ -164,21 +157,15 @@ static void pending_free(struct dmn_vici_pending *p)
 static void client_free(struct dmn_vici_client *c)
 {
 	struct dmn_vici *v = c->v;
-	if (c->prev)
-		c->prev->next = c->next;
-	else
-		v->head = c->next;
-	if (c->next)
-		c->next->prev = c->prev;
+	dmn_hlist_del(&c->link);
 	v->n_clients--;
 	sd_event_source_disable_unref(c->src);
 	if (c->fd >= 0)
 		close(c->fd);
 	vici_reader_reset(&c->rd);
-	for (struct dmn_vici_out *o = c->out_head, *next; o; o = next) {
-		next = o->next;
+	struct dmn_vici_out *o, *tmp;
+	dmn_list_for_each_entry_safe (o, tmp, &c->out, link)
 		free(o);
-	}
 	pending_free(c->pending);
 	dmn_vici_listing_free(c->listing);
 	free(c);
@@ -188,8 +175,9 @@ static int on_reap(sd_event_source *s, void *userdata)
 {
 	(void)s;
 	struct dmn_vici *v = userdata;
-	for (struct dmn_vici_client *c = v->head, *next; c; c = next) {
-		next = c->next;
+	struct dmn_vici_client *c;
+	struct dmn_hlist_node *tmp;
+	dmn_hlist_for_each_entry_safe (c, tmp, &v->clients, link) {
 		if (c->dead)
 			client_free(c);
 	}
@@ -340,6 +328,7 @@ static int on_accept(sd_event_source *s, int fd, uint32_t revents, void *userdat
 	c->v = v;
 	c->fd = cfd;
 	c->id = ++v->next_id;
+	dmn_list_init(&c->out);
 	vici_reader_init(&c->rd, DMN_VICI_REQ_MAX);
 	int r = sd_event_add_io(v->d->ev, &c->src, cfd, EPOLLIN, on_client_io, c);
 	if (r < 0) {
@@ -348,10 +337,7 @@ static int on_accept(sd_event_source *s, int fd, uint32_t revents, void *userdat
 		free(c);
 		return 0;
 	}
-	c->next = v->head;
-	if (c->next)
-		c->next->prev = c;
-	v->head = c;
+	dmn_hlist_add_head(&c->link, &v->clients);
 	v->n_clients++;
 	log_debug("vici: client %u connected", c->id);
 	return 0;
@@ -370,7 +356,8 @@ static void on_log(void *ctx, int level, const char *line)
 		snprintf(v->capture, v->capture_cap, "%s", line);
 	/* swanctl's levels: 0 basic .. 4 private; syslog's err/warning/notice are all "basic". */
 	int vlevel = level <= LOG_NOTICE ? 0 : level == LOG_INFO ? 1 : 2;
-	for (struct dmn_vici_client *c = v->head; c; c = c->next) {
+	struct dmn_vici_client *c;
+	dmn_hlist_for_each_entry (c, &v->clients, link) {
 		if (c->dead)
 			continue;
 		struct dmn_vici_pending *p = c->pending;
@@ -398,7 +385,7 @@ static void on_log(void *ctx, int level, const char *line)
 		}
 	}
 	/* A pending initiate fails on the first warning or error about its conn. */
-	for (struct dmn_vici_client *c = v->head; c; c = c->next)
+	dmn_hlist_for_each_entry (c, &v->clients, link)
 		if (!c->dead && c->pending && c->pending->fail[0]) {
 			char msg[256];
 			snprintf(msg, sizeof(msg), "%s", c->pending->fail);
@@ -412,7 +399,8 @@ void dmn_vici_ike_updown(struct dmn *d, const struct dmn_ike_sa *sa, bool up)
 	struct dmn_vici *v = d->vici;
 	if (!v || !sa)
 		return;
-	for (struct dmn_vici_client *c = v->head; c; c = c->next) {
+	struct dmn_vici_client *c;
+	dmn_hlist_for_each_entry (c, &v->clients, link) {
 		if (c->dead)
 			continue;
 		if (c->events & (1u << DMN_VICI_EV_IKE_UPDOWN)) {
@@ -433,7 +421,7 @@ void dmn_vici_ike_updown(struct dmn *d, const struct dmn_ike_sa *sa, bool up)
 
 static const struct dmn_ike_sa *ike_sa_of(const struct dmn *d, const struct dmn_child *ch)
 {
-	for (const struct dmn_ike_sa *sa = dmn_ike_sas(d); sa; sa = sa->next)
+	for (const struct dmn_ike_sa *sa = dmn_ike_sas(d); sa; sa = dmn_ike_sa_next(sa))
 		if (sa->sa_id == ch->ike_sa_id)
 			return sa;
 	return NULL;
@@ -444,7 +432,8 @@ void dmn_vici_child_updown(struct dmn *d, const struct dmn_child *ch, bool up)
 	struct dmn_vici *v = d->vici;
 	if (!v || !ch)
 		return;
-	for (struct dmn_vici_client *c = v->head; c; c = c->next) {
+	struct dmn_vici_client *c;
+	dmn_hlist_for_each_entry (c, &v->clients, link) {
 		if (c->dead)
 			continue;
 		if (c->events & (1u << DMN_VICI_EV_CHILD_UPDOWN)) {
@@ -466,7 +455,8 @@ void dmn_vici_initiate_failed(struct dmn *d, const char *conn, const char *text)
 	struct dmn_vici *v = d->vici;
 	if (!v || !conn)
 		return;
-	for (struct dmn_vici_client *c = v->head; c; c = c->next) {
+	struct dmn_vici_client *c;
+	dmn_hlist_for_each_entry (c, &v->clients, link) {
 		if (!c->dead && c->pending && strcmp(c->pending->conn, conn) == 0) {
 			char msg[320];
 			snprintf(msg, sizeof(msg), "%s: %s", conn, text ? text : "failed");
@@ -588,8 +578,9 @@ void dmn_vici_free(struct dmn *d)
 	if (!v)
 		return;
 	dmn_log_set_hook(NULL, NULL);
-	while (v->head)
-		client_free(v->head);
+	struct dmn_vici_client *c;
+	while ((c = dmn_hlist_first_entry(&v->clients, struct dmn_vici_client, link)))
+		client_free(c);
 	sd_event_source_disable_unref(v->listen_src);
 	sd_event_source_disable_unref(v->reaper);
 	if (v->fd >= 0) {

@@ -10,14 +10,10 @@
 
 #define WORKERS_MAX 16
 
-struct job_list {
-	struct dmn_job *head, *tail;
-};
-
 struct dmn_workers {
 	pthread_mutex_t lock;
 	pthread_cond_t wake;
-	struct job_list todo, finished;
+	struct dmn_list_head todo, finished; /* struct dmn_job, oldest first */
 	unsigned pending;
 	bool stopping;
 	int efd;
@@ -26,57 +22,39 @@ struct dmn_workers {
 	pthread_t threads[WORKERS_MAX];
 };
 
-static void list_push(struct job_list *l, struct dmn_job *j)
-{
-	j->next = NULL;
-	if (l->tail)
-		l->tail->next = j;
-	else
-		l->head = j;
-	l->tail = j;
-}
-
-static struct dmn_job *list_take_all(struct job_list *l)
-{
-	struct dmn_job *h = l->head;
-	l->head = l->tail = NULL;
-	return h;
-}
-
 static void *worker_main(void *arg)
 {
 	struct dmn_workers *w = arg;
 	pthread_mutex_lock(&w->lock);
 	for (;;) {
-		while (!w->todo.head && !w->stopping)
+		while (dmn_list_empty(&w->todo) && !w->stopping)
 			pthread_cond_wait(&w->wake, &w->lock);
 		if (w->stopping)
 			break;
-		struct dmn_job *j = w->todo.head;
-		w->todo.head = j->next;
-		if (!w->todo.head)
-			w->todo.tail = NULL;
+		struct dmn_job *j = dmn_list_entry(w->todo.next, struct dmn_job, link);
+		dmn_list_del_init(&j->link);
 		pthread_mutex_unlock(&w->lock);
 		j->run(j);
 		j->ran = true;
 		pthread_mutex_lock(&w->lock);
-		list_push(&w->finished, j);
+		dmn_list_add_tail(&j->link, &w->finished);
 		uint64_t one = 1;
-		/* The eventfd counter cannot overflow with DMN_JOBS_MAX jobs; a failed write would only
-		 * delay delivery until the next completion. */
+		/* The eventfd counter cannot overflow with DMN_JOBS_MAX jobs; a failed write would
+		 * only delay delivery until the next completion. */
 		(void)!write(w->efd, &one, sizeof(one));
 	}
 	pthread_mutex_unlock(&w->lock);
 	return NULL;
 }
 
-static void deliver(struct dmn_workers *w, struct dmn_job *j)
+/* Hands the jobs of l (taken from the pool's lists) to their done(), which owns each after. */
+static void deliver(struct dmn_workers *w, struct dmn_list_head *l)
 {
-	while (j) {
-		struct dmn_job *next = j->next;
+	struct dmn_job *j;
+	while ((j = dmn_list_first_entry_or_null(l, struct dmn_job, link))) {
+		dmn_list_del_init(&j->link);
 		w->pending--;
 		j->done(j);
-		j = next;
 	}
 }
 
@@ -87,10 +65,12 @@ static int on_eventfd(sd_event_source *s, int fd, uint32_t revents, void *userda
 	struct dmn_workers *w = userdata;
 	uint64_t v;
 	(void)!read(fd, &v, sizeof(v));
+	struct dmn_list_head got;
+	dmn_list_init(&got);
 	pthread_mutex_lock(&w->lock);
-	struct dmn_job *j = list_take_all(&w->finished);
+	dmn_list_splice_tail_init(&w->finished, &got);
 	pthread_mutex_unlock(&w->lock);
-	deliver(w, j);
+	deliver(w, &got);
 	return 0;
 }
 
@@ -105,6 +85,8 @@ int dmn_workers_start(sd_event *ev, unsigned n, struct dmn_workers **ret)
 	struct dmn_workers *w = calloc(1, sizeof(*w));
 	if (!w)
 		return -ENOMEM;
+	dmn_list_init(&w->todo);
+	dmn_list_init(&w->finished);
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_cond_init(&w->wake, NULL);
 	w->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -133,7 +115,7 @@ int dmn_workers_submit(struct dmn_workers *w, struct dmn_job *job)
 	}
 	w->pending++;
 	job->ran = false;
-	list_push(&w->todo, job);
+	dmn_list_add_tail(&job->link, &w->todo);
 	pthread_cond_signal(&w->wake);
 	pthread_mutex_unlock(&w->lock);
 	return 0;
@@ -155,8 +137,8 @@ void dmn_workers_stop(struct dmn_workers *w)
 	for (unsigned i = 0; i < w->n; i++)
 		pthread_join(w->threads[i], NULL);
 	/* Threads are gone: hand back whatever is left, finished or not. */
-	deliver(w, list_take_all(&w->finished));
-	deliver(w, list_take_all(&w->todo));
+	deliver(w, &w->finished);
+	deliver(w, &w->todo);
 	sd_event_source_unref(w->src);
 	if (w->efd >= 0)
 		close(w->efd);

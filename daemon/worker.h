@@ -8,6 +8,8 @@
 #pragma once
 
 #include <stdbool.h>
+
+#include "daemon/list.h"
 #include <systemd/sd-event.h>
 
 /* Jobs queued and not yet finished, at most; submit says -EAGAIN past it (back-pressure). */
@@ -16,8 +18,8 @@
 struct dmn_job {
 	void (*run)(struct dmn_job *job);  /* on a worker thread */
 	void (*done)(struct dmn_job *job); /* on the loop thread; owns the job afterwards */
-	bool ran;                          /* false when stop() cancelled the job unrun */
-	struct dmn_job *next;              /* private to the pool */
+	bool ran;			   /* false when stop() cancelled the job unrun */
+	struct dmn_list_head link;	   /* private to the pool */
 };
 
 struct dmn_workers;

@@ -133,7 +133,7 @@ static void init(void)
 	sa.p1.peer_id.type = 2;
 	sa.p1.peer_id.len = 3;
 	memcpy(sa.p1.peer_id.data, "a\x01z", 3);
-	ik.sa_head = &sa;
+	dmn_hlist_add_head(&sa.node, &ik.sa_list);
 	ik.n_sas = 1;
 	ch.ike_sa_id = 1;
 	strcpy(ch.conn, "pair");
@@ -146,14 +146,14 @@ static void init(void)
 	ch.remote_ts.prefix = 24;
 	ch.remote_ts.proto = 6;
 	ch.remote_ts.port = 80;
-	ik.child_head = &ch;
+	dmn_hlist_add_head(&ch.node, &ik.child_list);
 	ik.n_children = 1;
 	/* the engine's indexes, as the daemon keeps them */
 	if (dmn_map_put(&ik.sas, sa.sa_id, &sa) < 0 ||
 	    dmn_map_put(&ik.children, ike_child_key_of(&ch), &ch) < 0)
 		abort();
-	ik.sa_flow[dmn_ike_flow_bucket(sa.conn, &sa.peer)] = &sa;
-	ik.child_flow[dmn_ike_flow_bucket(ch.conn, &ch.peer)] = &ch;
+	dmn_hlist_add_head(&sa.flow, &ik.sa_flow[dmn_ike_flow_bucket(sa.conn, &sa.peer)]);
+	dmn_hlist_add_head(&ch.flow, &ik.child_flow[dmn_ike_flow_bucket(ch.conn, &ch.peer)]);
 	dmn_log_setup(LOG_ERR - 1, false);
 	dmn_log_set_hook(NULL, NULL);
 }
@@ -170,9 +170,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	c->v = v;
 	c->fd = sv[0];
 	c->id = 1;
+	dmn_list_init(&c->out);
 	c->events = ~0u;
 	sd_event_add_io(d->ev, &c->src, sv[0], EPOLLIN, NULL, c);
-	v->head = c;
+	dmn_hlist_add_head(&c->link, &v->clients);
 	v->n_clients = 1;
 	uint8_t *copy = malloc(size ? size : 1);
 	memcpy(copy, data, size);
@@ -212,16 +213,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	sd_event_source_disable_unref(c->src);
 	c->src = NULL;
 	vici_reader_reset(&c->rd);
-	for (struct dmn_vici_out *o = c->out_head, *next; o; o = next) {
-		next = o->next;
+	struct dmn_vici_out *o, *tmp;
+	dmn_list_for_each_entry_safe (o, tmp, &c->out, link)
 		free(o);
-	}
 	if (c->pending) {
 		sd_event_source_disable_unref(c->pending->timer);
 		free(c->pending);
 	}
+	dmn_hlist_del(&c->link);
 	free(c);
-	v->head = NULL;
 	v->n_clients = 0;
 	close(sv[1]);
 	return 0;
