@@ -59,6 +59,14 @@ struct dmn {
 	struct dmn_vici *vici;	   /* the control socket (daemon/vici_srv.c) */
 	struct dmn_updown *updown; /* updown scripts (daemon/updown.c) */
 	struct dmn_stats stats;
+	/* In-process tests only (NULL in oakleyd): every outgoing IKE datagram goes here instead of
+	 * a socket; natt says it would have left from the NAT-T port. Returns 0 or -errno, as
+	 * dmn_sock_send. A test delivers datagrams to a daemon through dmn_ike_input, as the
+	 * socket callback does. */
+	int (*tx_hook)(struct dmn *d, const uint8_t *msg, size_t len,
+		       const struct sockaddr_storage *dst, const struct sockaddr_storage *src,
+		       bool natt);
+	void *tx_ctx; /* the hook's */
 	uint8_t rxbuf[DMN_PKT_MAX];
 };
 

@@ -565,7 +565,7 @@ static void send_datagram(struct dmn *d, const struct proto_ike_action *a)
 		if (d->socks[i].family == a->dst.family &&
 		    (d->socks[i].kind == DMN_SOCK_NATT) == a->natt)
 			sock = &d->socks[i];
-	if (!sock) {
+	if (!sock && !d->tx_hook) {
 		d->stats.tx_errors++;
 		return;
 	}
@@ -575,8 +575,10 @@ static void send_datagram(struct dmn *d, const struct proto_ike_action *a)
 	if (have_src)
 		dmn_ike_proto_to_sockaddr(&a->src, &src);
 	bool untrusted = a->unproven && !dmn_ike_configured_peer(d, &a->dst);
-	int r = dmn_sock_send(sock, untrusted, a->data, a->len, (struct sockaddr *)&dst,
-			      have_src ? (struct sockaddr *)&src : NULL);
+	int r = d->tx_hook ? d->tx_hook(d, a->data, a->len, &dst, have_src ? &src : NULL, a->natt)
+			   : dmn_sock_send(sock, untrusted, a->data, a->len,
+					   (struct sockaddr *)&dst,
+					   have_src ? (struct sockaddr *)&src : NULL);
 	if (r < 0) {
 		d->stats.tx_errors++;
 		char b[64];
