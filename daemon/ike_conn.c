@@ -412,8 +412,8 @@ static bool peer_id_ok(const struct dmn_conn *c, const struct proto_ike_id *peer
 }
 
 int dmn_ike_policy_find_p1(void *ctx, const struct proto_ike_addr *local,
-		       const struct proto_ike_addr *peer, const struct proto_ike_id *peer_id,
-		       struct proto_ike_conn *ret)
+			   const struct proto_ike_addr *peer, const struct proto_ike_id *peer_id,
+			   struct proto_ike_conn *ret)
 {
 	struct dmn *d = ctx;
 	int best = 0;
@@ -501,7 +501,8 @@ static bool flow_in_conn(const struct dmn_conn *c, const struct proto_ike_addr *
 /* Whether conn c would negotiate local_ts/remote_ts with peer: its selectors contain them and a
  * right= address is peer's. */
 bool dmn_ike_conn_has_flow(const struct dmn_conn *c, const struct proto_ike_addr *peer,
-		       const struct proto_ike_ts *local_ts, const struct proto_ike_ts *remote_ts)
+			   const struct proto_ike_ts *local_ts,
+			   const struct proto_ike_ts *remote_ts)
 {
 	if (c->right.host.kind == DMN_ADDR_IP &&
 	    (c->right.host.family != peer->family ||
@@ -511,8 +512,8 @@ bool dmn_ike_conn_has_flow(const struct dmn_conn *c, const struct proto_ike_addr
 }
 
 int dmn_ike_policy_find_p2(void *ctx, const struct proto_ike_conn *p1,
-		       const struct proto_ike_addr *peer, const struct proto_ike_ts *local_ts,
-		       const struct proto_ike_ts *remote_ts, struct proto_ike_conn *ret)
+			   const struct proto_ike_addr *peer, const struct proto_ike_ts *local_ts,
+			   const struct proto_ike_ts *remote_ts, struct proto_ike_conn *ret)
 {
 	struct dmn *d = ctx;
 	size_t p1_i;
@@ -537,8 +538,8 @@ int dmn_ike_policy_find_p2(void *ctx, const struct proto_ike_conn *p1,
 }
 
 int dmn_ike_policy_get_psk(void *ctx, const struct proto_ike_conn *conn,
-		       const struct proto_ike_id *local, const struct proto_ike_id *remote,
-		       uint8_t *buf, size_t cap, size_t *ret_len)
+			   const struct proto_ike_id *local, const struct proto_ike_id *remote,
+			   uint8_t *buf, size_t cap, size_t *ret_len)
 {
 	struct dmn *d = ctx;
 	(void)conn;
@@ -567,8 +568,8 @@ int dmn_ike_policy_get_psk(void *ctx, const struct proto_ike_conn *conn,
 }
 
 int dmn_ike_policy_alloc_spi(void *ctx, const struct proto_ike_conn *conn, uint8_t protocol,
-			 const struct proto_ike_addr *local, const struct proto_ike_addr *peer,
-			 uint32_t *ret_spi)
+			     const struct proto_ike_addr *local, const struct proto_ike_addr *peer,
+			     uint32_t *ret_spi)
 {
 	struct dmn *d = ctx;
 	struct xfrm_ipaddr src = {.family = (uint8_t)peer->family},
@@ -579,10 +580,11 @@ int dmn_ike_policy_alloc_spi(void *ctx, const struct proto_ike_conn *conn, uint8
 			  : protocol == PROTO_IPCOMP ? IPPROTO_COMP
 						     : IPPROTO_ESP;
 	/* the default range of a CPI is the negotiable one, 256..61439 (RFC 3173 §3.3) */
-	int r = xfrm_allocspi(d->xfrm, &src, &dst, ipproto, conn->reqid, 0, 0, 0, ret_spi);
+	int r = dmn_kernel_allocspi(&d->kernel, &src, &dst, ipproto, conn->reqid, ret_spi);
 	if (r < 0)
 		log_warn("%s: cannot allocate %s: %s", conn->name,
-			 ipproto == IPPROTO_COMP ? "a CPI" : "an SPI", xfrm_errmsg(d->xfrm));
+			 ipproto == IPPROTO_COMP ? "a CPI" : "an SPI",
+			 dmn_kernel_errmsg(&d->kernel));
 	return r;
 }
 
@@ -625,7 +627,7 @@ static int route_source(const struct proto_ike_addr *peer, struct proto_ike_addr
 
 /* Our address and the peer's (with IKE ports) for initiating conn c; logs why not. */
 int dmn_ike_conn_endpoints(struct dmn *d, const struct dmn_conn *c, struct proto_ike_addr *local,
-		       struct proto_ike_addr *peer)
+			   struct proto_ike_addr *peer)
 {
 	const struct dmn_conn_handle *h = dmn_ike_handle_by_name(d->ike, c->name);
 	if (c->right.host.kind == DMN_ADDR_HOSTNAME && h && h->resolved_ms) {

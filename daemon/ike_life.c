@@ -64,7 +64,7 @@ static uint64_t soft_count(uint64_t hard, uint64_t margin, bool initiator)
 
 /* The soft limits of a new child (none with rekey=no) and when both fall due. */
 void dmn_ike_child_limits(struct dmn *d, struct dmn_child *c, const struct dmn_conn *conn,
-		      bool initiator)
+			  bool initiator)
 {
 	uint64_t now = dmn_now_ms(d);
 	c->hard_ms = c->lifetime_s ? now + (uint64_t)c->lifetime_s * 1000 : 0;
@@ -172,7 +172,7 @@ static void child_install_out(struct dmn *d, struct dmn_child *c)
 	if (r < 0)
 		log_err("%s: outbound IPsec SA 0x%08x not installed: %s", c->conn, c->spi_out,
 			r == -EOPNOTSUPP ? "algorithm has no kernel equivalent"
-					 : xfrm_errmsg(d->xfrm));
+					 : dmn_kernel_errmsg(&d->kernel));
 }
 
 /* A child reached its hard limit (the kernel removed that SA): the rest of it goes. */
@@ -214,14 +214,16 @@ static int on_xfrm_mapping(struct dmn *d, const struct xfrm_event *xe)
 	inet_ntop(c->peer.family, c->peer.addr, a, sizeof(a));
 	for (struct dmn_child *o = ik->child_addr[dmn_ike_addr_bucket(&c->peer)]; o;
 	     o = o->addr_next) {
-		if (!o->natt || o->encap_dport != old || !dmn_ike_addr_eq_noport(&o->peer, &c->peer))
+		if (!o->natt || o->encap_dport != old ||
+		    !dmn_ike_addr_eq_noport(&o->peer, &c->peer))
 			continue;
 		o->encap_dport = xe->mapping.new_port;
 		int r = dmn_ike_child_encap_update(d, o);
 		if (r < 0)
 			log_warn("%s: cannot move IPsec SA 0x%08x to port %u: %s", o->conn,
 				 o->spi_out, xe->mapping.new_port,
-				 r == -EOPNOTSUPP ? "algorithm unknown" : xfrm_errmsg(d->xfrm));
+				 r == -EOPNOTSUPP ? "algorithm unknown"
+						  : dmn_kernel_errmsg(&d->kernel));
 		else
 			log_info("%s: peer's NAT mapping moved from %s:%u to %s:%u (seen on ESP): "
 				 "IPsec "
@@ -256,7 +258,8 @@ static int on_xfrm_acquire(struct dmn *d, const struct xfrm_event *xe)
 		inet_ntop(xe->acquire.sel.dst.family, xe->acquire.sel.dst.bytes, b, sizeof(b));
 		log_info("%s: traffic from %s to %s needs the tunnel: negotiating", c->name, a, b);
 		ik->acquires++;
-		if (dmn_ike_start(d, c->name, false) == 0 && (h = dmn_ike_handle_by_name(ik, c->name)))
+		if (dmn_ike_start(d, c->name, false) == 0 &&
+		    (h = dmn_ike_handle_by_name(ik, c->name)))
 			h->acquire_ms = now;
 		return 0;
 	}
@@ -264,7 +267,7 @@ static int on_xfrm_acquire(struct dmn *d, const struct xfrm_event *xe)
 }
 
 /* Kernel events: an SA's soft limit starts its rekey, the hard limit removes its child. */
-static int on_xfrm_event(const struct xfrm_event *xe, void *arg)
+int dmn_ike_on_kernel_event(const struct xfrm_event *xe, void *arg)
 {
 	struct dmn *d = arg;
 	struct dmn_ike *ik = d->ike;
@@ -322,7 +325,7 @@ int dmn_ike_on_xfrm_readable(sd_event_source *s, int fd, uint32_t revents, void 
 	(void)revents;
 	struct dmn *d = userdata;
 	for (int k = 0; k < 64; k++) {
-		int r = xfrm_events_recv(d->ike->xev, on_xfrm_event, d);
+		int r = dmn_kernel_events_recv(&d->kernel, dmn_ike_on_kernel_event, d);
 		if (r == -EAGAIN || r == -EWOULDBLOCK)
 			break;
 		if (r == -ENOBUFS) {
@@ -332,7 +335,7 @@ int dmn_ike_on_xfrm_readable(sd_event_source *s, int fd, uint32_t revents, void 
 			continue;
 		}
 		if (r < 0) {
-			log_warn("xfrm events: %s", xfrm_errmsg(d->ike->xev));
+			log_warn("xfrm events: %s", dmn_kernel_errmsg(&d->kernel));
 			break;
 		}
 	}
@@ -353,7 +356,7 @@ static bool child_idle_check(struct dmn *d, struct dmn_child *c, uint64_t now)
 		if (!(in ? c->sa_in : c->sa_out))
 			continue;
 		dmn_child_sa_id(c, in, false, &id);
-		if (xfrm_sa_get(d->xfrm, &id, &info) < 0) {
+		if (dmn_kernel_sa_get(&d->kernel, &id, &info) < 0) {
 			c->idle.next_ms = now + DMN_IDLE_SAMPLE_MAX_MS; /* try again later */
 			return false;
 		}

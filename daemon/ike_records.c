@@ -87,7 +87,9 @@ void dmn_ike_on_peer_moved(struct dmn *d, const struct proto_ike_event *ev)
 		int r = dmn_ike_child_encap_update(d, c);
 		if (r < 0)
 			log_warn("%s: cannot move IPsec SA 0x%08x to %s: %s", c->conn, c->spi_out,
-				 to, r == -EOPNOTSUPP ? "algorithm unknown" : xfrm_errmsg(d->xfrm));
+				 to,
+				 r == -EOPNOTSUPP ? "algorithm unknown"
+						  : dmn_kernel_errmsg(&d->kernel));
 		else
 			log_info("%s: peer's NAT mapping moved from %s to %s: IPsec SAs "
 				 "0x%08x/0x%08x "
@@ -164,7 +166,8 @@ struct dmn_ike_sa *dmn_ike_child_peer_sa(struct dmn *d, const struct dmn_child *
 }
 
 /* The newest established ISAKMP SA of conn with peer (chains are newest first), or NULL. */
-struct dmn_ike_sa *dmn_ike_newest_sa(struct dmn *d, const char *conn, const struct proto_ike_addr *peer)
+struct dmn_ike_sa *dmn_ike_newest_sa(struct dmn *d, const char *conn,
+				     const struct proto_ike_addr *peer)
 {
 	for (struct dmn_ike_sa *sa = d->ike->sa_flow[dmn_ike_flow_bucket(conn, peer)]; sa;
 	     sa = sa->flow_next)
@@ -188,7 +191,7 @@ void dmn_ike_child_set_sa(struct dmn *d, struct dmn_child *c, uint64_t sa_id)
 }
 
 struct dmn_ike_sa *dmn_ike_sa_record_add(struct dmn *d, const struct proto_ike_event *ev,
-				     const char *name)
+					 const char *name)
 {
 	struct dmn_ike *ik = d->ike;
 	struct dmn_ike_sa *sa = calloc(1, sizeof(*sa));
@@ -247,8 +250,8 @@ struct dmn_ike_sa *dmn_ike_sa_record_add(struct dmn *d, const struct proto_ike_e
  * endpoint (address or port) already has: the same client moved (a new network, a new NAT
  * mapping) or a second one uses its ID. yes/replace delete the older SA and its IPsec SAs, keep
  * deletes the new one, no and never allow both. The same endpoint is left alone: that is the
- * peer reauthenticating, whose new SA takes over the children (dmn_ike_sa_record_add). O(SAs with that
- * ID hash).
+ * peer reauthenticating, whose new SA takes over the children (dmn_ike_sa_record_add). O(SAs with
+ * that ID hash).
  */
 void dmn_ike_sa_enforce_unique(struct dmn *d, struct dmn_ike_sa *sa)
 {
@@ -300,7 +303,7 @@ void dmn_ike_sa_enforce_unique(struct dmn *d, struct dmn_ike_sa *sa)
  * (dpdaction=hold). Returns how many.
  */
 unsigned dmn_ike_sa_children_remove(struct dmn *d, uint64_t sa_id, const struct dmn_ike_sa *sa,
-				bool send_delete, bool keep_policies)
+				    bool send_delete, bool keep_policies)
 {
 	struct dmn_ike *ik = d->ike;
 	unsigned n = 0;

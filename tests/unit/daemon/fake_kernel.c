@@ -9,20 +9,6 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
-struct xfrm_handle {
-	struct fake_kernel *k;
-	bool events;
-};
-
-static struct fake_kernel *bind_next;
-static struct xfrm_handle handles[16];
-static unsigned n_handles;
-
-void fk_bind_next(struct fake_kernel *k)
-{
-	bind_next = k;
-}
-
 void fk_init(struct fake_kernel *k, const char *name, uint32_t spi_base)
 {
 	memset(k, 0, sizeof(*k));
@@ -38,50 +24,26 @@ void fk_fini(struct fake_kernel *k)
 	k->evfd = -1;
 }
 
-static int fk_call(struct xfrm_handle *h, enum fk_op op)
+static int fk_call(struct fake_kernel *k, enum fk_op op)
 {
-	struct fake_kernel *k = h->k;
 	k->calls[op]++;
 	int r = k->fail[op];
 	k->fail[op] = 0;
 	if (r)
-		snprintf(k->errmsg, sizeof(k->errmsg), "refused by the test kernel %s (%s)", k->name,
-			 strerror(-r));
+		snprintf(k->errmsg, sizeof(k->errmsg), "refused by the test kernel %s (%s)",
+			 k->name, strerror(-r));
 	return r;
 }
 
-static int new_handle(struct xfrm_handle **ret, bool events)
+static void fk_close(void *ctx)
 {
-	if (!bind_next || n_handles == sizeof(handles) / sizeof(handles[0]))
-		return -ENOMEM;
-	handles[n_handles] = (struct xfrm_handle){bind_next, events};
-	*ret = &handles[n_handles++];
-	return 0;
+	(void)ctx; /* the test owns its kernels */
 }
 
-int xfrm_open(struct xfrm_handle **ret_handle)
+static const char *fk_errmsg(void *ctx)
 {
-	return new_handle(ret_handle, false);
-}
-
-int xfrm_events_open(struct xfrm_handle **ret_handle)
-{
-	return new_handle(ret_handle, true);
-}
-
-void xfrm_close(struct xfrm_handle *h)
-{
-	(void)h; /* handles live in a static table for the whole test */
-}
-
-int xfrm_fd(const struct xfrm_handle *h)
-{
-	return h->k->evfd;
-}
-
-const char *xfrm_errmsg(const struct xfrm_handle *h)
-{
-	return h->k->errmsg;
+	struct fake_kernel *k = ctx;
+	return k->errmsg;
 }
 
 static bool addr_eq(const struct xfrm_ipaddr *a, const struct xfrm_ipaddr *b)
@@ -109,22 +71,18 @@ static struct fk_sa *sa_free_slot(struct fake_kernel *k)
 	return NULL;
 }
 
-int xfrm_allocspi(struct xfrm_handle *h, const struct xfrm_ipaddr *src,
-		  const struct xfrm_ipaddr *dst, uint8_t proto, uint32_t reqid, uint32_t seq,
-		  uint32_t min, uint32_t max, uint32_t *ret_spi)
+static int fk_allocspi(void *ctx, const struct xfrm_ipaddr *src, const struct xfrm_ipaddr *dst,
+		       uint8_t proto, uint32_t reqid, uint32_t *ret_spi)
 {
-	(void)seq;
-	(void)min;
-	(void)max;
-	int r = fk_call(h, FK_ALLOCSPI);
-	struct fk_sa *s = r ? NULL : sa_free_slot(h->k);
+	struct fake_kernel *k = ctx;
+	int r = fk_call(k, FK_ALLOCSPI);
+	struct fk_sa *s = r ? NULL : sa_free_slot(k);
 	if (r || !s)
 		return r ? r : -ENOSPC;
-	uint32_t spi = proto == IPPROTO_COMP ? 0x100 + (h->k->next_spi++ & 0xfff)
-					     : h->k->next_spi++;
+	uint32_t spi = proto == IPPROTO_COMP ? 0x100 + (k->next_spi++ & 0xfff) : k->next_spi++;
 	*s = (struct fk_sa){.used = true, .larval = true};
-	s->sa = (struct xfrm_sa){.src = *src, .dst = *dst, .spi = spi, .proto = proto,
-				 .reqid = reqid};
+	s->sa = (struct xfrm_sa){
+		.src = *src, .dst = *dst, .spi = spi, .proto = proto, .reqid = reqid};
 	*ret_spi = spi;
 	return 0;
 }
@@ -138,83 +96,75 @@ static void sa_store(struct fk_sa *s, const struct xfrm_sa *sa)
 	s->sa.enc.alg = s->sa.auth.alg = s->sa.aead.alg = s->sa.comp.alg = NULL;
 }
 
-int xfrm_sa_add(struct xfrm_handle *h, const struct xfrm_sa *sa)
+static int fk_sa_add(void *ctx, const struct xfrm_sa *sa)
 {
-	int r = fk_call(h, FK_SA_ADD);
+	struct fake_kernel *k = ctx;
+	int r = fk_call(k, FK_SA_ADD);
 	if (r)
 		return r;
-	if (sa_slot(h->k, &sa->dst, sa->proto, sa->spi))
+	if (sa_slot(k, &sa->dst, sa->proto, sa->spi))
 		return -EEXIST;
-	struct fk_sa *s = sa_free_slot(h->k);
+	struct fk_sa *s = sa_free_slot(k);
 	if (!s)
 		return -ENOSPC;
 	sa_store(s, sa);
 	return 0;
 }
 
-int xfrm_sa_update(struct xfrm_handle *h, const struct xfrm_sa *sa)
+static int fk_sa_update(void *ctx, const struct xfrm_sa *sa)
 {
-	int r = fk_call(h, FK_SA_UPDATE);
+	struct fake_kernel *k = ctx;
+	int r = fk_call(k, FK_SA_UPDATE);
 	if (r)
 		return r;
-	struct fk_sa *s = sa_slot(h->k, &sa->dst, sa->proto, sa->spi);
+	struct fk_sa *s = sa_slot(k, &sa->dst, sa->proto, sa->spi);
 	if (!s)
 		return -ENOENT;
 	sa_store(s, sa);
 	return 0;
 }
 
-int xfrm_sa_del(struct xfrm_handle *h, const struct xfrm_sa_id *id)
+static int fk_sa_del(void *ctx, const struct xfrm_sa_id *id)
 {
-	int r = fk_call(h, FK_SA_DEL);
+	struct fake_kernel *k = ctx;
+	int r = fk_call(k, FK_SA_DEL);
 	if (r)
 		return r;
-	struct fk_sa *s = sa_slot(h->k, &id->dst, id->proto, id->spi);
+	struct fk_sa *s = sa_slot(k, &id->dst, id->proto, id->spi);
 	if (!s)
 		return -ENOENT;
 	s->used = false;
 	return 0;
 }
 
-int xfrm_sa_get(struct xfrm_handle *h, const struct xfrm_sa_id *id, struct xfrm_sa_info *ret_info)
+static int fk_sa_get(void *ctx, const struct xfrm_sa_id *id, struct xfrm_sa_info *ret_info)
 {
-	struct fk_sa *s = sa_slot(h->k, &id->dst, id->proto, id->spi);
+	struct fake_kernel *k = ctx;
+	struct fk_sa *s = sa_slot(k, &id->dst, id->proto, id->spi);
 	if (!s)
 		return -ENOENT;
-	*ret_info = (struct xfrm_sa_info){.src = s->sa.src, .dst = s->sa.dst, .spi = s->sa.spi,
-					  .proto = s->sa.proto, .mode = s->sa.mode,
-					  .reqid = s->sa.reqid, .sel = s->sa.sel,
-					  .lft = s->sa.lft, .bytes = s->bytes,
-					  .mark_v = s->sa.mark_v, .mark_m = s->sa.mark_m,
-					  .if_id = s->sa.if_id, .encap = s->sa.encap,
+	*ret_info = (struct xfrm_sa_info){.src = s->sa.src,
+					  .dst = s->sa.dst,
+					  .spi = s->sa.spi,
+					  .proto = s->sa.proto,
+					  .mode = s->sa.mode,
+					  .reqid = s->sa.reqid,
+					  .sel = s->sa.sel,
+					  .lft = s->sa.lft,
+					  .bytes = s->bytes,
+					  .mark_v = s->sa.mark_v,
+					  .mark_m = s->sa.mark_m,
+					  .if_id = s->sa.if_id,
+					  .encap = s->sa.encap,
 					  .owned = true};
 	return 0;
 }
 
-int xfrm_sa_dump(struct xfrm_handle *h, int (*cb)(const struct xfrm_sa_info *sa, void *arg),
-		 void *arg)
-{
-	int n = 0;
-	for (unsigned i = 0; i < FK_MAX; i++) {
-		struct fk_sa *s = &h->k->sas[i];
-		if (!s->used)
-			continue;
-		struct xfrm_sa_info info;
-		struct xfrm_sa_id id = {.dst = s->sa.dst, .spi = s->sa.spi, .proto = s->sa.proto};
-		xfrm_sa_get(h, &id, &info);
-		int r = cb(&info, arg);
-		if (r < 0)
-			return r;
-		n++;
-	}
-	return n;
-}
-
 static bool sel_eq(const struct xfrm_sel *a, const struct xfrm_sel *b)
 {
-	return addr_eq(&a->src, &b->src) && addr_eq(&a->dst, &b->dst) &&
-	       a->src_len == b->src_len && a->dst_len == b->dst_len && a->proto == b->proto &&
-	       a->sport == b->sport && a->dport == b->dport;
+	return addr_eq(&a->src, &b->src) && addr_eq(&a->dst, &b->dst) && a->src_len == b->src_len &&
+	       a->dst_len == b->dst_len && a->proto == b->proto && a->sport == b->sport &&
+	       a->dport == b->dport;
 }
 
 static struct fk_pol *pol_slot(struct fake_kernel *k, const struct xfrm_policy *p)
@@ -229,66 +179,49 @@ static struct fk_pol *pol_slot(struct fake_kernel *k, const struct xfrm_policy *
 	return NULL;
 }
 
-int xfrm_policy_add(struct xfrm_handle *h, const struct xfrm_policy *pol)
+static int fk_policy_update(void *ctx, const struct xfrm_policy *pol)
 {
-	return xfrm_policy_update(h, pol);
-}
-
-int xfrm_policy_update(struct xfrm_handle *h, const struct xfrm_policy *pol)
-{
-	int r = fk_call(h, FK_POL_UPDATE);
+	struct fake_kernel *k = ctx;
+	int r = fk_call(k, FK_POL_UPDATE);
 	if (r)
 		return r;
-	struct fk_pol *s = pol_slot(h->k, pol);
+	struct fk_pol *s = pol_slot(k, pol);
 	for (unsigned i = 0; !s && i < FK_MAX; i++)
-		if (!h->k->pols[i].used)
-			s = &h->k->pols[i];
+		if (!k->pols[i].used)
+			s = &k->pols[i];
 	if (!s)
 		return -ENOSPC;
 	*s = (struct fk_pol){.used = true, .pol = *pol};
 	return 0;
 }
 
-int xfrm_policy_del(struct xfrm_handle *h, const struct xfrm_policy *pol)
+static int fk_policy_del(void *ctx, const struct xfrm_policy *pol)
 {
-	int r = fk_call(h, FK_POL_DEL);
+	struct fake_kernel *k = ctx;
+	int r = fk_call(k, FK_POL_DEL);
 	if (r)
 		return r;
-	struct fk_pol *s = pol_slot(h->k, pol);
+	struct fk_pol *s = pol_slot(k, pol);
 	if (!s)
 		return -ENOENT;
 	s->used = false;
 	return 0;
 }
 
-int xfrm_policy_dump(struct xfrm_handle *h, int (*cb)(const struct xfrm_policy *pol, void *arg),
-		     void *arg)
+static int fk_flush_owned(void *ctx)
 {
+	struct fake_kernel *k = ctx;
 	int n = 0;
 	for (unsigned i = 0; i < FK_MAX; i++) {
-		if (!h->k->pols[i].used)
-			continue;
-		int r = cb(&h->k->pols[i].pol, arg);
-		if (r < 0)
-			return r;
-		n++;
+		n += k->sas[i].used + k->pols[i].used;
+		k->sas[i].used = k->pols[i].used = false;
 	}
 	return n;
 }
 
-int xfrm_flush_owned(struct xfrm_handle *h)
+static int fk_events_recv(void *ctx, xfrm_event_cb cb, void *arg)
 {
-	int n = 0;
-	for (unsigned i = 0; i < FK_MAX; i++) {
-		n += h->k->sas[i].used + h->k->pols[i].used;
-		h->k->sas[i].used = h->k->pols[i].used = false;
-	}
-	return n;
-}
-
-int xfrm_events_recv(struct xfrm_handle *h, xfrm_event_cb cb, void *arg)
-{
-	struct fake_kernel *k = h->k;
+	struct fake_kernel *k = ctx;
 	uint64_t v;
 	if (read(k->evfd, &v, sizeof(v)) < 0 || !k->n_events)
 		return -EAGAIN;
@@ -304,18 +237,49 @@ int xfrm_events_recv(struct xfrm_handle *h, xfrm_event_cb cb, void *arg)
 	return (int)n;
 }
 
-int xfrm_socket_bypass(int fd, int family)
+static int fk_events_open(void *ctx)
 {
+	struct fake_kernel *k = ctx;
+	return k->evfd;
+}
+
+static void fk_events_close(void *ctx)
+{
+	(void)ctx;
+}
+
+static int fk_socket_bypass(void *ctx, int fd, int family)
+{
+	(void)ctx;
 	(void)fd;
 	(void)family;
 	return 0;
 }
 
-int xfrm_socket_udp_encap(int fd)
+static int fk_socket_udp_encap(void *ctx, int fd)
 {
+	(void)ctx;
 	(void)fd;
 	return 0;
 }
+
+const struct dmn_kernel_ops fk_ops = {
+	.close = fk_close,
+	.errmsg = fk_errmsg,
+	.allocspi = fk_allocspi,
+	.sa_add = fk_sa_add,
+	.sa_update = fk_sa_update,
+	.sa_del = fk_sa_del,
+	.sa_get = fk_sa_get,
+	.policy_update = fk_policy_update,
+	.policy_del = fk_policy_del,
+	.flush_owned = fk_flush_owned,
+	.events_open = fk_events_open,
+	.events_recv = fk_events_recv,
+	.events_close = fk_events_close,
+	.socket_bypass = fk_socket_bypass,
+	.socket_udp_encap = fk_socket_udp_encap,
+};
 
 static void queue(struct fake_kernel *k, const struct xfrm_event *ev)
 {
@@ -334,9 +298,8 @@ void fk_expire(struct fake_kernel *k, uint32_t spi, bool hard)
 		if (!s->used || s->larval || s->sa.spi != spi || s->sa.proto == IPPROTO_COMP)
 			continue;
 		struct xfrm_event ev = {.type = XFRM_EV_EXPIRE};
-		struct xfrm_handle h = {k, false};
 		struct xfrm_sa_id id = {.dst = s->sa.dst, .spi = spi, .proto = s->sa.proto};
-		xfrm_sa_get(&h, &id, &ev.expire.sa);
+		fk_sa_get(k, &id, &ev.expire.sa);
 		ev.expire.hard = hard;
 		if (hard)
 			s->used = false;

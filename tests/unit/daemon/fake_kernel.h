@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * A kernel for the in-process daemon tests (test_glue*.c): it replaces xfrm/'s netlink half at link
- * time (the test links xfrm/util.c, not xfrm_lib), keeps the SAs and policies a daemon installed,
+ * A kernel for the in-process daemon tests (test_glue.c): a table of kernel operations
+ * (daemon/kernel.h, fk_ops, its context a struct fake_kernel) that keeps the SAs and policies a
+ * daemon installed,
  * counts every call, refuses the next call of a kind on request, and queues events (EXPIRE,
  * ACQUIRE) that reach the glue through the event handle's descriptor, as netlink events do.
  */
@@ -11,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "daemon/kernel.h"
 #include "xfrm/xfrm.h"
 
 #define FK_MAX 256
@@ -42,8 +44,8 @@ struct fake_kernel {
 	char errmsg[128];
 };
 
-/* The kernel the next xfrm_open / xfrm_events_open binds to (a daemon is built between). */
-void fk_bind_next(struct fake_kernel *k);
+/* A daemon's kernel: struct dmn_kernel {&fk_ops, &the_fake_kernel}. */
+extern const struct dmn_kernel_ops fk_ops;
 void fk_init(struct fake_kernel *k, const char *name, uint32_t spi_base);
 void fk_fini(struct fake_kernel *k);
 /* Counts of what is installed: keyed SAs (proto 0: any), and policies. */

@@ -18,10 +18,10 @@ struct gw gw_left = {.name = "left", .addr = "192.0.2.1"};
 struct gw gw_right = {.name = "right", .addr = "198.51.100.1"};
 sd_event *gw_loop;
 
-static const struct dmn_sock sock_ike = {.fd = -1, .reply_fd = -1, .family = AF_INET,
-					 .port = 500, .kind = DMN_SOCK_IKE};
-static const struct dmn_sock sock_natt = {.fd = -1, .reply_fd = -1, .family = AF_INET,
-					  .port = 4500, .kind = DMN_SOCK_NATT};
+static const struct dmn_sock sock_ike = {
+	.fd = -1, .reply_fd = -1, .family = AF_INET, .port = 500, .kind = DMN_SOCK_IKE};
+static const struct dmn_sock sock_natt = {
+	.fd = -1, .reply_fd = -1, .family = AF_INET, .port = 4500, .kind = DMN_SOCK_NATT};
 
 struct dgram {
 	struct gw *to;
@@ -56,8 +56,11 @@ static int deliver(sd_event_source *s, void *userdata)
 	struct dgram *g = userdata;
 	(void)s;
 	if (g->to->d && g->to->d->ike) {
-		struct dmn_pkt pkt = {.data = g->data, .len = g->len, .peer = g->src,
-				      .local = g->dst, .sock = g->natt ? &sock_natt : &sock_ike};
+		struct dmn_pkt pkt = {.data = g->data,
+				      .len = g->len,
+				      .peer = g->src,
+				      .local = g->dst,
+				      .sock = g->natt ? &sock_natt : &sock_ike};
 		g->to->rx++;
 		dmn_ike_input(g->to->d, &pkt);
 	}
@@ -168,8 +171,12 @@ int gw_start(struct gw *g, const char *conf, const char *secrets)
 	if (!d)
 		return -ENOMEM;
 	g->d = d;
-	d->opts = (struct dmn_opts){.log_level = LOG_WARNING, .ike_port = 500, .natt_port = 4500,
-				    .workers = 1, .socket_path = "", .firewall_script = ""};
+	d->opts = (struct dmn_opts){.log_level = LOG_WARNING,
+				    .ike_port = 500,
+				    .natt_port = 4500,
+				    .workers = 1,
+				    .socket_path = "",
+				    .firewall_script = ""};
 	for (unsigned i = 0; i < DMN_SOCKS_MAX; i++)
 		d->socks[i].fd = d->socks[i].reply_fd = -1;
 	d->ev = sd_event_ref(gw_loop);
@@ -179,10 +186,8 @@ int gw_start(struct gw *g, const char *conf, const char *secrets)
 	d->secrets = gw_secrets(secrets);
 	if (!d->config || !d->secrets)
 		return -EINVAL;
-	fk_bind_next(&g->k);
-	int r = xfrm_open(&d->xfrm);
-	if (r >= 0)
-		r = dmn_workers_start(d->ev, 1, &d->workers);
+	d->kernel = (struct dmn_kernel){&fk_ops, &g->k};
+	int r = dmn_workers_start(d->ev, 1, &d->workers);
 	if (r >= 0)
 		r = dmn_ike_setup(d);
 	return r;
