@@ -103,14 +103,17 @@ static int tx(struct dmn *d, const uint8_t *msg, size_t len, const struct sockad
 			return -ENOMEM;
 		*g = (struct dgram){.to = to, .natt = natt, .dst = *dst, .len = len};
 		memcpy(g->data, msg, len);
-		if (src) {
+		/* from the sender's socket's port, as its NAT (if any) maps it */
+		struct sockaddr_in *sin = (struct sockaddr_in *)&g->src;
+		if (src)
 			g->src = *src;
-		} else { /* the sender's own address and port */
-			struct sockaddr_in *sin = (struct sockaddr_in *)&g->src;
-			sin->sin_family = AF_INET;
-			sin->sin_port = htons(natt ? 4500 : 500);
-			inet_pton(AF_INET, from->addr, &sin->sin_addr);
-		}
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons((uint16_t)((natt ? 4500 : 500) + from->nat_shift));
+		inet_pton(AF_INET, from->addr, &sin->sin_addr);
+		/* to the socket the receiver's NAT (if any) forwards that port to */
+		sin = (struct sockaddr_in *)&g->dst;
+		if (ntohs(sin->sin_port) != 500 && ntohs(sin->sin_port) != 4500)
+			g->natt = ntohs(sin->sin_port) - to->nat_shift == 4500;
 		int r = queue_dgram(g);
 		if (r < 0) {
 			free(g);
@@ -127,6 +130,8 @@ void gw_setup(void)
 	dmn_log_setup(getenv("GLUE_DEBUG") ? LOG_DEBUG : LOG_WARNING, false);
 	if (sd_event_new(&gw_loop) < 0)
 		abort();
+	gw_left = (struct gw){.name = "left", .addr = "192.0.2.1"};
+	gw_right = (struct gw){.name = "right", .addr = "198.51.100.1"};
 	fk_init(&gw_left.k, "left", 0xc1000000u);
 	fk_init(&gw_right.k, "right", 0xc2000000u);
 }

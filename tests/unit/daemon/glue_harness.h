@@ -20,9 +20,10 @@ struct gw {
 	const char *addr;
 	struct dmn *d;
 	struct fake_kernel k;
-	bool drop_rx;	 /* the transport drops every datagram to this gateway */
-	unsigned dup_rx; /* the next n datagrams to it are delivered twice */
-	unsigned rx, tx; /* datagrams delivered to it / sent by it */
+	bool drop_rx;	    /* the transport drops every datagram to this gateway */
+	unsigned dup_rx;    /* the next n datagrams to it are delivered twice */
+	uint16_t nat_shift; /* a NAT before it: its datagrams leave from port 500/4500 + this */
+	unsigned rx, tx;    /* datagrams delivered to it / sent by it */
 	unsigned rx_dropped;
 };
 

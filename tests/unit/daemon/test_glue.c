@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "daemon/config.h"
@@ -115,8 +116,207 @@ static void case_up_down(void)
 	gw_teardown();
 }
 
+/* A kernel soft expire on left's inbound SA starts a rekey: a second child with new SPIs is
+ * installed on both sides, the old one superseded, then retired (its SAs deleted) on both. */
+static bool rekeyed(void *arg)
+{
+	const uint32_t *old = arg;
+	const struct dmn_child *l = gw_child(&gw_left, "net"), *r = gw_child(&gw_right, "net");
+	return l && r && l->spi_in != *old && dmn_child_installed(l) && dmn_child_installed(r) &&
+	       r->spi_out == l->spi_in;
+}
+
+static bool old_retired(void *arg)
+{
+	const uint32_t *old = arg; /* left's inbound, left's outbound */
+	return !fk_find_sa(&gw_left.k, IPPROTO_ESP, old[0]) &&
+	       !fk_find_sa(&gw_left.k, IPPROTO_ESP, old[1]) &&
+	       !fk_find_sa(&gw_right.k, IPPROTO_ESP, old[0]) &&
+	       !fk_find_sa(&gw_right.k, IPPROTO_ESP, old[1]) &&
+	       gw_children(&gw_left, "net", true) == 1 && gw_children(&gw_right, "net", true) == 1;
+}
+
+static void case_rekey(void)
+{
+	start_both(NULL, "    lifetime=60s\n    rekeymargin=20s\n");
+	if (bring_up()) {
+		const struct dmn_child *l = gw_child(&gw_left, "net");
+		uint32_t old[2] = {l->spi_in, l->spi_out};
+		CHECK(l->soft_s > 0 && l->soft_s < 60);
+		fk_expire(&gw_left.k, old[0], false);
+		CHECK(gw_run_until(rekeyed, old, 10000));
+		CHECK_EQ_INT(gw_left.d->ike->expired_soft, 1);
+		CHECK_EQ_INT(gw_left.d->ike->rekeys_started, 1);
+		/* old and new until the old one retires (the new outbound SA follows its inbound
+		 * one DMN_REKEY_OUT_DELAY_MS later) */
+		CHECK_EQ_INT(gw_children(&gw_left, "net", true), 2);
+		CHECK(gw_left.d && gw_child(&gw_left, "net")->superseded == false);
+		CHECK(fk_n_sas(&gw_left.k, IPPROTO_ESP) >= 3);
+		CHECK(gw_run_until(old_retired, old, DMN_REKEY_RETIRE_MS + 5000));
+		CHECK_EQ_INT(fk_n_sas(&gw_left.k, IPPROTO_ESP), 2);
+		CHECK_EQ_INT(fk_n_sas(&gw_right.k, IPPROTO_ESP), 2);
+		CHECK_EQ_INT(fk_n_pols(&gw_left.k), 3);
+		CHECK_EQ_INT(fk_n_pols(&gw_right.k), 3);
+	}
+	gw_teardown();
+}
+
+/* A hard expire (the kernel deleted left's outbound SA): the child goes on both sides. */
+static void case_expire(void)
+{
+	start_both(NULL, NULL);
+	if (bring_up()) {
+		const struct dmn_child *l = gw_child(&gw_left, "net");
+		fk_expire(&gw_left.k, l->spi_out, true);
+		CHECK(gw_run_until(children_gone, "net", 10000));
+		CHECK_EQ_INT(gw_left.d->ike->expired_hard, 1);
+		CHECK_EQ_INT(fk_n_sas(&gw_left.k, 0), 0);
+		CHECK_EQ_INT(fk_n_sas(&gw_right.k, 0), 0);
+		CHECK_EQ_INT(fk_n_pols(&gw_left.k), 0);
+		CHECK_EQ_INT(fk_n_pols(&gw_right.k), 0);
+		/* the ISAKMP SA stays */
+		CHECK_EQ_INT(gw_sas(&gw_left, "net"), 1);
+	}
+	gw_teardown();
+}
+
+/* DPD: nothing from right reaches left any more; dpdaction=clear removes left's SAs and
+ * policies (and nothing is started again), dpdaction=restart initiates the conn again, which
+ * comes up once the transport carries datagrams again. */
+static bool left_dead(void *arg)
+{
+	(void)arg;
+	return gw_children(&gw_left, "net", true) == 0 && gw_sas(&gw_left, "net") == 0;
+}
+
+static bool left_restarted(void *arg)
+{
+	(void)arg;
+	return gw_left.d->ike->p1_initiated >= 2;
+}
+
+static void case_dpd(bool restart)
+{
+	start_both(NULL, restart ? "    dpddelay=1s\n    dpdtimeout=3s\n    dpdaction=restart\n"
+				 : "    dpddelay=1s\n    dpdtimeout=3s\n    dpdaction=clear\n");
+	if (bring_up()) {
+		uint32_t old = gw_child(&gw_left, "net")->spi_in;
+		gw_left.drop_rx = true;
+		if (restart) {
+			CHECK(gw_run_until(left_restarted, NULL, 15000));
+			gw_left.drop_rx = false;
+			CHECK(gw_run_until(both_up, "net", 20000));
+			const struct dmn_child *l = gw_child(&gw_left, "net");
+			CHECK(l && l->spi_in != old);
+			CHECK(!fk_find_sa(&gw_left.k, IPPROTO_ESP, old));
+		} else {
+			CHECK(gw_run_until(left_dead, NULL, 15000));
+			CHECK_EQ_INT(fk_n_sas(&gw_left.k, 0), 0);
+			CHECK_EQ_INT(fk_n_pols(&gw_left.k), 0);
+			CHECK(gw_left.rx_dropped > 0);
+			CHECK(gw_left.d->ike->dpd_probes > 0);
+			gw_run_for(1500);
+			CHECK_EQ_INT(gw_left.d->ike->p1_initiated, 1);
+		}
+	}
+	gw_teardown();
+}
+
+static void case_dpd_clear(void)
+{
+	case_dpd(false);
+}
+
+static void case_dpd_restart(void)
+{
+	case_dpd(true);
+}
+
+/* Right crashes and starts again (its kernel flushed by the new daemon): its new phase 1
+ * carries INITIAL-CONTACT, and left removes the SAs of the old instance. */
+static bool left_replaced(void *arg)
+{
+	const uint32_t *old = arg;
+	const struct dmn_child *l = gw_child(&gw_left, "net");
+	return l && l->spi_in != *old && gw_children(&gw_left, "net", true) == 1 && both_up("net");
+}
+
+static void crash_restart_right(const char *extra)
+{
+	gw_crash(&gw_right);
+	CHECK_EQ_INT(gw_start(&gw_right, conf(NULL, extra), PSK), 0);
+	CHECK_EQ_INT(fk_n_sas(&gw_right.k, 0), 0); /* the leftovers flushed */
+	CHECK_EQ_INT(dmn_ike_initiate(gw_right.d, "net"), 0);
+}
+
+static void case_initial_contact(void)
+{
+	start_both(NULL, NULL);
+	if (bring_up()) {
+		uint32_t old[2] = {gw_child(&gw_left, "net")->spi_in,
+				   gw_child(&gw_left, "net")->spi_out};
+		gw_run_for(20); /* INITIAL-CONTACT spares children newer than the new phase 1 */
+		crash_restart_right(NULL);
+		/* removed at once, not retired DMN_REKEY_RETIRE_MS after being replaced */
+		CHECK(gw_run_until(left_replaced, old, DMN_REKEY_RETIRE_MS / 2));
+		CHECK(!fk_find_sa(&gw_left.k, IPPROTO_ESP, old[0]));
+		CHECK(!fk_find_sa(&gw_left.k, IPPROTO_ESP, old[1]));
+		CHECK_EQ_INT(fk_n_sas(&gw_left.k, IPPROTO_ESP), 2);
+		CHECK_EQ_INT(fk_n_pols(&gw_left.k), 3);
+		/* the old ISAKMP SA record stays (only IPsec SAs are removed; DPD or its expiry
+		 * ends it) */
+		CHECK_EQ_INT(gw_left.d->ike->unique_replaced, 0);
+	}
+	gw_teardown();
+}
+
+/* The same restart without INITIAL-CONTACT (initial-contact=no), from another port (a NAT
+ * before right gave its new instance a new mapping): uniqueids=yes on left replaces the old
+ * ISAKMP SA of the same ID and its IPsec SAs; the new child is NAT-T (ESP in UDP). */
+static void case_uniqueids(void)
+{
+	start_both("    uniqueids=yes", NULL);
+	if (bring_up()) {
+		uint32_t old[2] = {gw_child(&gw_left, "net")->spi_in,
+				   gw_child(&gw_left, "net")->spi_out};
+		gw_right.nat_shift = 1000;
+		crash_restart_right("    initial-contact=no\n");
+		CHECK(gw_run_until(left_replaced, old, 20000));
+		CHECK_EQ_INT(gw_left.d->ike->unique_replaced, 1);
+		const struct dmn_child *l = gw_child(&gw_left, "net");
+		if (CHECK(l && l->natt)) {
+			struct fk_sa *out = fk_find_sa(&gw_left.k, IPPROTO_ESP, l->spi_out);
+			CHECK(out && out->sa.encap);
+			CHECK_EQ_INT(out ? out->sa.encap_dport : 0, 5500);
+		}
+		CHECK(!fk_find_sa(&gw_left.k, IPPROTO_ESP, old[0]));
+		CHECK(!fk_find_sa(&gw_left.k, IPPROTO_ESP, old[1]));
+		CHECK_EQ_INT(gw_sas(&gw_left, "net"), 1);
+	}
+	gw_teardown();
+}
+
 int main(void)
 {
-	case_up_down();
+	static const struct {
+		const char *name;
+		void (*run)(void);
+	} cases[] = {
+		{"up-down", case_up_down},	   {"rekey", case_rekey},
+		{"expire", case_expire},	   {"dpd-clear", case_dpd_clear},
+		{"dpd-restart", case_dpd_restart}, {"initial-contact", case_initial_contact},
+		{"uniqueids", case_uniqueids},
+	};
+	const char *only = getenv("GLUE_CASE");
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		if (only && strcmp(only, cases[i].name) != 0)
+			continue;
+		unsigned before = test_failures;
+		uint64_t t0 = gw_now_ms();
+		cases[i].run();
+		printf("%s: %s (%llu ms)\n", cases[i].name,
+		       test_failures == before ? "ok" : "FAILED",
+		       (unsigned long long)(gw_now_ms() - t0));
+	}
 	return TEST_END();
 }
