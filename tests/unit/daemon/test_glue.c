@@ -18,7 +18,8 @@
 
 #define PSK "192.0.2.1 198.51.100.1 : PSK \"glue-test-secret-0123456789\"\n"
 
-/* conn net: left 10.1.0.0/24 <-> right 10.2.0.0/24; extra lines go at the end of the conn. */
+/* conn net: left 10.1.0.0/24 <-> right 10.2.0.0/24, auto=add unless extra says; extra lines go
+ * at the end of the conn. */
 static char conf_buf[4096];
 static const char *conf(const char *setup, const char *extra)
 {
@@ -34,8 +35,9 @@ static const char *conf(const char *setup, const char *extra)
 		 "    ike=aes128-sha256-modp2048!\n"
 		 "    esp=aes128-sha256!\n"
 		 "    keyingtries=1\n"
-		 "    auto=add\n%s\n",
-		 setup ? setup : "", extra ? extra : "");
+		 "%s%s\n",
+		 setup ? setup : "", extra && strstr(extra, "auto=") ? "" : "    auto=add\n",
+		 extra ? extra : "");
 	return conf_buf;
 }
 
@@ -86,7 +88,13 @@ static bool bring_up(void)
 static void case_up_down(void)
 {
 	start_both(NULL, NULL);
+	/* every datagram of the negotiation arrives twice: still one child each */
+	gw_left.dup_rx = gw_right.dup_rx = 10;
 	if (bring_up()) {
+		gw_run_for(50);
+		CHECK_EQ_INT(gw_children(&gw_left, "net", true), 1);
+		CHECK_EQ_INT(gw_children(&gw_right, "net", true), 1);
+		CHECK(gw_left.rx > 3 && gw_right.rx > 3);
 		const struct dmn_child *l = gw_child(&gw_left, "net");
 		uint32_t spi_in = l->spi_in, spi_out = l->spi_out;
 		CHECK_EQ_INT(fk_n_sas(&gw_left.k, IPPROTO_ESP), 2);
@@ -296,16 +304,186 @@ static void case_uniqueids(void)
 	gw_teardown();
 }
 
+/* Two conns, net and net2 (10.1.1.0/24 <-> 10.2.1.0/24, esp=esp2, auto=auto2). */
+static char conf2_buf[8192];
+static const char *conf2(const char *esp2, const char *auto2)
+{
+	char net2[1024];
+	snprintf(net2, sizeof(net2),
+		 "conn net2\n"
+		 "    keyexchange=ikev1\n"
+		 "    authby=secret\n"
+		 "    left=192.0.2.1\n"
+		 "    right=198.51.100.1\n"
+		 "    leftsubnet=10.1.1.0/24\n"
+		 "    rightsubnet=10.2.1.0/24\n"
+		 "    ike=aes128-sha256-modp2048!\n"
+		 "    esp=%s!\n"
+		 "    auto=%s\n",
+		 esp2, auto2);
+	snprintf(conf2_buf, sizeof(conf2_buf), "%s%s", conf(NULL, NULL), net2);
+	return conf2_buf;
+}
+
+static void reload(struct gw *g, const char *text)
+{
+	struct dmn_config *cfg = gw_config(g, text);
+	struct dmn_secrets *sec = gw_secrets(PSK);
+	if (CHECK(cfg && sec))
+		dmn_ike_reload(g->d, cfg, sec);
+}
+
+struct spis {
+	uint32_t net_in, net_out, net2_in, net2_out;
+};
+
+static bool net2_replaced(void *arg)
+{
+	const struct spis *old = arg;
+	const struct dmn_child *l = gw_child(&gw_left, "net2"), *r = gw_child(&gw_right, "net2");
+	return l && r && l->spi_in != old->net2_in && dmn_child_installed(l) &&
+	       dmn_child_installed(r) && !fk_find_sa(&gw_left.k, IPPROTO_ESP, old->net2_in) &&
+	       !fk_find_sa(&gw_right.k, IPPROTO_ESP, old->net2_in) &&
+	       gw_children(&gw_left, "net2", true) == 1 &&
+	       gw_children(&gw_right, "net2", true) == 1;
+}
+
+/* A reload that changes net2 (esp=aes256) and not net: net's SAs stay as they are (same SPIs,
+ * never deleted), net2 (auto=start now) is negotiated again and its old SAs go. */
+static void case_reload(void)
+{
+	gw_setup();
+	CHECK_EQ_INT(gw_start(&gw_left, conf2("aes128-sha256", "add"), PSK), 0);
+	CHECK_EQ_INT(gw_start(&gw_right, conf2("aes128-sha256", "add"), PSK), 0);
+	CHECK_EQ_INT(dmn_ike_initiate(gw_left.d, "net2"), 0);
+	if (bring_up() && CHECK(gw_run_until(both_up, "net2", 20000))) {
+		const struct dmn_child *n = gw_child(&gw_left, "net"),
+				       *n2 = gw_child(&gw_left, "net2");
+		struct spis old = {n->spi_in, n->spi_out, n2->spi_in, n2->spi_out};
+		CHECK_EQ_INT(fk_find_sa(&gw_left.k, IPPROTO_ESP, old.net2_out)->sa.enc.len, 16);
+		reload(&gw_right, conf2("aes256-sha256", "add"));
+		reload(&gw_left, conf2("aes256-sha256", "start"));
+		CHECK(gw_run_until(net2_replaced, &old, DMN_REKEY_RETIRE_MS + 5000));
+		n = gw_child(&gw_left, "net");
+		n2 = gw_child(&gw_left, "net2");
+		if (CHECK(n && n2)) {
+			CHECK_EQ_INT(n->spi_in, old.net_in);
+			CHECK(!n->stale);
+			struct fk_sa *out2 = fk_find_sa(&gw_left.k, IPPROTO_ESP, n2->spi_out);
+			CHECK(out2 && out2->sa.enc.len == 32); /* AES-256 */
+		}
+		CHECK(fk_find_sa(&gw_left.k, IPPROTO_ESP, old.net_in) != NULL);
+		CHECK(fk_find_sa(&gw_left.k, IPPROTO_ESP, old.net_out) != NULL);
+		CHECK(fk_find_sa(&gw_right.k, IPPROTO_ESP, old.net_in) != NULL);
+		CHECK(fk_find_sa(&gw_right.k, IPPROTO_ESP, old.net_out) != NULL);
+		CHECK_EQ_INT(gw_children(&gw_left, "net", true), 1);
+		CHECK_EQ_INT(fk_n_sas(&gw_left.k, IPPROTO_ESP), 4);
+		CHECK_EQ_INT(fk_n_pols(&gw_left.k), 6);
+	}
+	gw_teardown();
+}
+
+/* Right's kernel refuses its outbound SA: right's child is not installed (no policies either),
+ * and the failure is kept for `oakley explain` with the kernel's words. */
+static bool right_failed(void *arg)
+{
+	(void)arg;
+	return gw_right.d->ike->n_failures > 0;
+}
+
+static void case_refuse_install(void)
+{
+	start_both(NULL, NULL);
+	gw_right.k.fail[FK_SA_ADD] = -ENOENT;
+	CHECK_EQ_INT(dmn_ike_initiate(gw_left.d, "net"), 0);
+	if (CHECK(gw_run_until(right_failed, NULL, 20000))) {
+		const struct dmn_failure *f = &gw_right.d->ike->failures[0];
+		CHECK(strcmp(f->conn, "net") == 0);
+		CHECK_EQ_INT(f->phase, 2);
+		CHECK(strstr(f->text, "not installed") != NULL);
+		CHECK(strstr(f->text, "refused by the test kernel") != NULL);
+		char why[512], fix[512];
+		dmn_failure_explain(f, why, sizeof(why), fix, sizeof(fix));
+		CHECK(why[0] != 0);
+		const struct dmn_child *r = gw_child(&gw_right, "net");
+		CHECK(!r || !dmn_child_installed(r));
+		CHECK_EQ_INT(fk_n_pols(&gw_right.k), 0);
+		if (r)
+			CHECK(!fk_find_sa(&gw_right.k, IPPROTO_ESP, r->spi_out));
+	}
+	gw_teardown();
+}
+
+/* Left's kernel refuses to delete an SA at an operator's down: that SA stays installed (and the
+ * daemon says so), everything else goes on both sides. */
+static void case_refuse_delete(void)
+{
+	start_both(NULL, NULL);
+	if (bring_up()) {
+		gw_left.k.fail[FK_SA_DEL] = -EPERM;
+		unsigned dels = gw_left.k.calls[FK_SA_DEL];
+		CHECK_EQ_INT(dmn_ike_terminate(gw_left.d, "net"), 1);
+		CHECK(gw_run_until(children_gone, "net", 10000));
+		CHECK(gw_left.k.calls[FK_SA_DEL] >= dels + 2);
+		CHECK_EQ_INT(fk_n_sas(&gw_left.k, IPPROTO_ESP), 1);
+		CHECK_EQ_INT(fk_n_pols(&gw_left.k), 0);
+		CHECK_EQ_INT(fk_n_sas(&gw_right.k, 0), 0);
+	}
+	gw_teardown();
+}
+
+/* auto=route: trap policies at start; a kernel ACQUIRE for their reqid negotiates the conn,
+ * whose child takes the policies over; an operator's down leaves the traps. */
+static void case_acquire(void)
+{
+	start_both(NULL, "    auto=route\n");
+	gw_run_for(50); /* the traps are installed once the loop runs */
+	unsigned traps = fk_n_pols(&gw_left.k);
+	CHECK(traps >= 1);
+	uint32_t reqid = 0;
+	for (unsigned i = 0; i < FK_MAX && !reqid; i++)
+		if (gw_left.k.pols[i].used && gw_left.k.pols[i].pol.n_tmpls)
+			reqid = gw_left.k.pols[i].pol.tmpls[0].reqid;
+	CHECK(reqid != 0);
+	CHECK_EQ_INT(fk_n_sas(&gw_left.k, 0), 0);
+	struct xfrm_sel sel = {.src = {.family = AF_INET, .bytes = {10, 1, 0, 5}},
+			       .dst = {.family = AF_INET, .bytes = {10, 2, 0, 7}},
+			       .src_len = 32,
+			       .dst_len = 32};
+	fk_acquire(&gw_left.k, reqid, &sel);
+	if (CHECK(gw_run_until(both_up, "net", 20000))) {
+		CHECK_EQ_INT(gw_left.d->ike->acquires, 1);
+		CHECK_EQ_INT(fk_n_sas(&gw_left.k, IPPROTO_ESP), 2);
+		CHECK_EQ_INT(fk_n_pols(&gw_left.k), 3);
+		/* a second ACQUIRE while the child is up starts nothing */
+		fk_acquire(&gw_left.k, reqid, &sel);
+		gw_run_for(50);
+		CHECK_EQ_INT(gw_left.d->ike->acquires, 1);
+		CHECK_EQ_INT(dmn_ike_terminate(gw_left.d, "net"), 1);
+		CHECK(gw_run_until(children_gone, "net", 10000));
+		CHECK_EQ_INT(fk_n_sas(&gw_left.k, 0), 0);
+		CHECK_EQ_INT(fk_n_pols(&gw_left.k), traps);
+	}
+	gw_teardown();
+}
+
 int main(void)
 {
 	static const struct {
 		const char *name;
 		void (*run)(void);
 	} cases[] = {
-		{"up-down", case_up_down},	   {"rekey", case_rekey},
-		{"expire", case_expire},	   {"dpd-clear", case_dpd_clear},
-		{"dpd-restart", case_dpd_restart}, {"initial-contact", case_initial_contact},
+		{"up-down", case_up_down},
+		{"rekey", case_rekey},
+		{"expire", case_expire},
+		{"dpd-clear", case_dpd_clear},
+		{"dpd-restart", case_dpd_restart},
+		{"initial-contact", case_initial_contact},
 		{"uniqueids", case_uniqueids},
+		{"reload", case_reload},
+		{"refuse-install", case_refuse_install},
+		{"refuse-delete", case_refuse_delete},
+		{"acquire", case_acquire},
 	};
 	const char *only = getenv("GLUE_CASE");
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
