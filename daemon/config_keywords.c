@@ -106,7 +106,7 @@ static const struct cfg_kw conn_kws[] = {
 	   AKA("margintime")),
 	ST("rekeyfuzz", CUSTOM, CONN(rekeyfuzz), SA, "daemon/ike_life.c:dmn_ike_rekey_margin",
 	   CUSTOM(rekeyfuzz, dmn_cfg_show_rekeyfuzz)),
-	ST("keyingtries", CUSTOM, CONN(keyingtries), LIVE, "daemon/ike_glue.c:plan_retry",
+	ST("keyingtries", CUSTOM, CONN(keyingtries), LIVE, "daemon/ike_conn.c:dmn_ike_plan_retry",
 	   CUSTOM(keyingtries, dmn_cfg_show_keyingtries)),
 	ST("rekey", BOOL, CONN(rekey), SA, U_LIMIT),
 	ST("reauth", BOOL, CONN(reauth), SA, "daemon/ike_records.c:dmn_ike_sa_record_add"),

@@ -110,43 +110,166 @@ static bool timeout_after_keys(const struct dmn_failure *f, const char **w, cons
 	return false;
 }
 
+/* No proposal in common (phase 1 or 2): who refused says where the fix is. */
+static void explain_no_proposal(const struct dmn_failure *f, bool p2, const char **ret_w,
+				const char **ret_x)
+{
+	const char *w, *x;
+	w = p2 ? "the two sides share no phase-2 proposal: cipher, integrity, PFS group or "
+		 "mode "
+		 "(tunnel/transport) differ"
+	       : "the two sides share no phase-1 proposal: cipher, key length, hash or DH "
+		 "group "
+		 "differ";
+	if (!strstr(f->text, "peer offered"))
+		/* we offered and the peer refused: its side knows what it accepts */
+		x = p2 ? "the peer accepts none of what esp= (with pfs=/type=) offers: "
+			 "look up what it accepts (its configuration or log) and add that "
+			 "to esp=; a peer with strict lifetimes also refuses a lifetime= "
+			 "or "
+			 "lifebytes= longer than its own"
+		       : "the peer accepts none of what ike= offers: look up what it "
+			 "accepts (its configuration or log) and add that to ike=; a peer "
+			 "with strict lifetimes (Cisco IOS, racoon's proposal_check "
+			 "strict) "
+			 "also refuses an ikelifetime= longer than its own";
+	else
+		x = p2 ? "make esp= (phase2alg=, pfs=, type=) accept one of the peer's "
+			 "offers "
+			 "listed above, or change the peer's"
+		       : "add one of the peer's offers listed above to ike= (or drop the "
+			 "trailing '!' to accept more), or change the peer's proposal";
+	*ret_w = w;
+	*ret_x = x;
+}
+
+/* A timeout: the port move of NAT-T, a local send error, silence after the keys, or none. */
+static void explain_timeout(const struct dmn_failure *f, const char **w, const char **x)
+{
+	if (strstr(f->text, "NAT-T port")) {
+		*w = f->initiator ? "the peer answered on UDP 500, but not after NAT traversal "
+				    "moved "
+				    "the negotiation to UDP 4500 (a NAT was detected, or "
+				    "forceencaps=yes): UDP 4500 is blocked on the path, or the "
+				    "peer does not listen on it"
+				  : "a NAT was detected, and the peer's next message (it moves "
+				    "to "
+				    "UDP 4500) never arrived: UDP 4500 is blocked towards us";
+		*x = "open UDP 4500 (both directions) on every firewall between the "
+		     "gateways; if there is no NAT and ESP itself passes, removing "
+		     "forceencaps=yes where it is set keeps IKE on port 500";
+		return;
+	}
+	if (strstr(f->text, "sending to it failed here")) {
+		bool route = strstr(f->text, "(no route)");
+		*w = route ? "this host has no route to the peer: the kernel refused to "
+			     "send "
+			     "(network or host unreachable), nothing reached the wire; the "
+			     "peer is not to blame"
+			   : "this host could not send to the peer (the kernel refused the "
+			     "datagrams, see the error above); the peer may never have seen "
+			     "us";
+		*x = route ? "add a route to the peer's address ('ip route get ADDRESS' "
+			     "shows "
+			     "the lookup), or fix right= or left= (the source address must "
+			     "be "
+			     "one of this host's)"
+			   : "fix the local cause named above (address, interface, firewall "
+			     "output rules)";
+		return;
+	}
+	if (timeout_after_keys(f, w, x))
+		return;
+	*w = f->initiator ? "the peer never answered: it is unreachable, UDP 500 (and 4500 for "
+			    "NAT-T) is blocked on the path, or it silently drops us (no conn "
+			    "for our address, or a PSK mismatch it does not report)"
+			  : "the peer started a negotiation and stopped answering: our replies "
+			    "do not reach it (NAT or firewall), or the source was spoofed";
+	*x = f->initiator ? "check the route and firewalls for UDP 500/4500 to the peer and the "
+			    "peer's log for our address"
+			  : "check that replies to the peer's address and port get through";
+}
+
+/* A local policy refusal: no secret for the pair of IDs, or no conn for the peer. */
+static void explain_policy(const struct dmn_failure *f, const char **w, const char **x)
+{
+	if (strstr(f->text, "pre-shared key")) {
+		*w = "ipsec.secrets has no pre-shared key for this pair of IDs (ours and "
+		     "the "
+		     "peer's, as leftid=/rightid= or the addresses say)";
+		*x = "add a line 'OUR-ID PEER-ID : PSK \"...\"' to ipsec.secrets and "
+		     "reload, or "
+		     "fix leftid=/rightid=";
+	} else {
+		*w = "no conn matches this peer (its address, or the ID it sent)";
+		*x = "add a conn with right= set to the peer's address (or %any) and "
+		     "rightid= "
+		     "its ID, or fix the one meant for it";
+	}
+}
+
+/* Another failure: the kernel refused the IPsec SA, or an internal error. */
+static void explain_other(const struct dmn_failure *f, const char **w, const char **x)
+{
+	if (strstr(f->text, "not installed")) {
+		*w = "the negotiation succeeded but the kernel refused to install the IPsec "
+		     "SA: no traffic passes through it (the tunnel only looks up)";
+		*x = "check that the kernel has the protocol (ESP/AH, and IPComp with "
+		     "compress=yes: the esp4/esp6/ipcomp modules) and the algorithm named "
+		     "above; the daemon's log has the kernel's own message";
+		return;
+	}
+	*w = "an internal error (out of memory or a kernel error)";
+	*x = "see the daemon's log around that time";
+}
+
+/* The failures whose meaning and fix do not depend on the phase or the engine's text. */
+static const struct {
+	enum proto_ike_reason reason;
+	const char *why, *fix;
+} fixed_words[] = {
+	{PROTO_IKE_E_AUTH,
+	 "the HASH did not verify: the pre-shared keys differ (or the IDs select a "
+	 "different secret on one side)",
+	 "give both sides the same PSK in ipsec.secrets, for the IDs actually used "
+	 "(leftid/rightid, or the addresses)"},
+	{PROTO_IKE_E_NATT,
+	 "NAT traversal disagreement: this side forces UDP encapsulation "
+	 "(forceencaps=yes) and the peer does not do NAT-T (it announced no NAT-T "
+	 "vendor "
+	 "ID: encapsulation=no, or an implementation without it)",
+	 "turn NAT-T on at the peer (or remove its encapsulation=no), or drop "
+	 "forceencaps=yes here if ESP passes the path"},
+	{PROTO_IKE_E_PEER_NOTIFY, "the peer refused with the error notify shown above",
+	 "read the peer's log for the reason it gives"},
+	{PROTO_IKE_E_AGGRESSIVE, "one side wants Aggressive Mode and the other refuses it",
+	 "set aggressive=yes on both sides (PSK Aggressive Mode exposes the PSK hash to "
+	 "offline guessing), or use Main Mode on both"},
+	{PROTO_IKE_E_DH,
+	 "the Diffie-Hellman exchange failed: the peer's public value was invalid or of "
+	 "the "
+	 "wrong size for the group",
+	 "check that both sides implement the DH group the same way (RFC "
+	 "3526/5903/8031); "
+	 "try another group"},
+	{PROTO_IKE_E_DELETED, "the SA was deleted while it was being negotiated",
+	 "nothing to change if someone brought it down on purpose"},
+};
+
 void dmn_failure_explain(const struct dmn_failure *f, char *why, size_t why_len, char *fix,
 			 size_t fix_len)
 {
 	const char *w = "", *x = "";
 	bool p2 = f->phase == 2;
+	for (size_t i = 0; i < sizeof(fixed_words) / sizeof(fixed_words[0]); i++)
+		if (fixed_words[i].reason == f->reason) {
+			snprintf(why, why_len, "%s", fixed_words[i].why);
+			snprintf(fix, fix_len, "%s", fixed_words[i].fix);
+			return;
+		}
 	switch (f->reason) {
 	case PROTO_IKE_E_NO_PROPOSAL:
-		w = p2 ? "the two sides share no phase-2 proposal: cipher, integrity, PFS group or "
-			 "mode "
-			 "(tunnel/transport) differ"
-		       : "the two sides share no phase-1 proposal: cipher, key length, hash or DH "
-			 "group "
-			 "differ";
-		if (!strstr(f->text, "peer offered"))
-			/* we offered and the peer refused: its side knows what it accepts */
-			x = p2 ? "the peer accepts none of what esp= (with pfs=/type=) offers: "
-				 "look up what it accepts (its configuration or log) and add that "
-				 "to esp=; a peer with strict lifetimes also refuses a lifetime= "
-				 "or "
-				 "lifebytes= longer than its own"
-			       : "the peer accepts none of what ike= offers: look up what it "
-				 "accepts (its configuration or log) and add that to ike=; a peer "
-				 "with strict lifetimes (Cisco IOS, racoon's proposal_check "
-				 "strict) "
-				 "also refuses an ikelifetime= longer than its own";
-		else
-			x = p2 ? "make esp= (phase2alg=, pfs=, type=) accept one of the peer's "
-				 "offers "
-				 "listed above, or change the peer's"
-			       : "add one of the peer's offers listed above to ike= (or drop the "
-				 "trailing '!' to accept more), or change the peer's proposal";
-		break;
-	case PROTO_IKE_E_AUTH:
-		w = "the HASH did not verify: the pre-shared keys differ (or the IDs select a "
-		    "different secret on one side)";
-		x = "give both sides the same PSK in ipsec.secrets, for the IDs actually used "
-		    "(leftid/rightid, or the addresses)";
+		explain_no_proposal(f, p2, &w, &x);
 		break;
 	case PROTO_IKE_E_ID:
 		w = p2 ? "the traffic selectors (subnets) do not match what the peer proposes or "
@@ -156,14 +279,6 @@ void dmn_failure_explain(const struct dmn_failure *f, char *why, size_t why_len,
 		       : "set rightid= to the ID the peer sends (shown above), or change the "
 			 "peer's "
 			 "own ID";
-		break;
-	case PROTO_IKE_E_NATT:
-		w = "NAT traversal disagreement: this side forces UDP encapsulation "
-		    "(forceencaps=yes) and the peer does not do NAT-T (it announced no NAT-T "
-		    "vendor "
-		    "ID: encapsulation=no, or an implementation without it)";
-		x = "turn NAT-T on at the peer (or remove its encapsulation=no), or drop "
-		    "forceencaps=yes here if ESP passes the path";
 		break;
 	case PROTO_IKE_E_LIFETIME:
 		w = p2 ? "the peer offered an IPsec SA lifetime (seconds or kilobytes) longer than "
@@ -178,99 +293,13 @@ void dmn_failure_explain(const struct dmn_failure *f, char *why, size_t why_len,
 			 "lifetimecheck=claim to accept it and use the shorter one";
 		break;
 	case PROTO_IKE_E_TIMEOUT:
-		if (strstr(f->text, "NAT-T port")) {
-			w = f->initiator
-				    ? "the peer answered on UDP 500, but not after NAT traversal "
-				      "moved "
-				      "the negotiation to UDP 4500 (a NAT was detected, or "
-				      "forceencaps=yes): UDP 4500 is blocked on the path, or the "
-				      "peer does not listen on it"
-				    : "a NAT was detected, and the peer's next message (it moves "
-				      "to "
-				      "UDP 4500) never arrived: UDP 4500 is blocked towards us";
-			x = "open UDP 4500 (both directions) on every firewall between the "
-			    "gateways; if there is no NAT and ESP itself passes, removing "
-			    "forceencaps=yes where it is set keeps IKE on port 500";
-			break;
-		}
-		if (strstr(f->text, "sending to it failed here")) {
-			bool route = strstr(f->text, "(no route)");
-			w = route ? "this host has no route to the peer: the kernel refused to "
-				    "send "
-				    "(network or host unreachable), nothing reached the wire; the "
-				    "peer is not to blame"
-				  : "this host could not send to the peer (the kernel refused the "
-				    "datagrams, see the error above); the peer may never have seen "
-				    "us";
-			x = route ? "add a route to the peer's address ('ip route get ADDRESS' "
-				    "shows "
-				    "the lookup), or fix right= or left= (the source address must "
-				    "be "
-				    "one of this host's)"
-				  : "fix the local cause named above (address, interface, firewall "
-				    "output rules)";
-			break;
-		}
-		if (timeout_after_keys(f, &w, &x))
-			break;
-		w = f->initiator
-			    ? "the peer never answered: it is unreachable, UDP 500 (and 4500 for "
-			      "NAT-T) is blocked on the path, or it silently drops us (no conn "
-			      "for our address, or a PSK mismatch it does not report)"
-			    : "the peer started a negotiation and stopped answering: our replies "
-			      "do not reach it (NAT or firewall), or the source was spoofed";
-		x = f->initiator
-			    ? "check the route and firewalls for UDP 500/4500 to the peer and the "
-			      "peer's log for our address"
-			    : "check that replies to the peer's address and port get through";
-		break;
-	case PROTO_IKE_E_PEER_NOTIFY:
-		w = "the peer refused with the error notify shown above";
-		x = "read the peer's log for the reason it gives";
+		explain_timeout(f, &w, &x);
 		break;
 	case PROTO_IKE_E_POLICY:
-		if (strstr(f->text, "pre-shared key")) {
-			w = "ipsec.secrets has no pre-shared key for this pair of IDs (ours and "
-			    "the "
-			    "peer's, as leftid=/rightid= or the addresses say)";
-			x = "add a line 'OUR-ID PEER-ID : PSK \"...\"' to ipsec.secrets and "
-			    "reload, or "
-			    "fix leftid=/rightid=";
-		} else {
-			w = "no conn matches this peer (its address, or the ID it sent)";
-			x = "add a conn with right= set to the peer's address (or %any) and "
-			    "rightid= "
-			    "its ID, or fix the one meant for it";
-		}
-		break;
-	case PROTO_IKE_E_AGGRESSIVE:
-		w = "one side wants Aggressive Mode and the other refuses it";
-		x = "set aggressive=yes on both sides (PSK Aggressive Mode exposes the PSK hash to "
-		    "offline guessing), or use Main Mode on both";
-		break;
-	case PROTO_IKE_E_DH:
-		w = "the Diffie-Hellman exchange failed: the peer's public value was invalid or of "
-		    "the "
-		    "wrong size for the group";
-		x = "check that both sides implement the DH group the same way (RFC "
-		    "3526/5903/8031); "
-		    "try another group";
-		break;
-	case PROTO_IKE_E_DELETED:
-		w = "the SA was deleted while it was being negotiated";
-		x = "nothing to change if someone brought it down on purpose";
+		explain_policy(f, &w, &x);
 		break;
 	default:
-		if (strstr(f->text, "not installed")) {
-			w = "the negotiation succeeded but the kernel refused to install the IPsec "
-			    "SA: no traffic passes through it (the tunnel only looks up)";
-			x = "check that the kernel has the protocol (ESP/AH, and IPComp with "
-			    "compress=yes: the esp4/esp6/ipcomp modules) and the algorithm named "
-			    "above; the daemon's log has the kernel's own message";
-			break;
-		}
-		w = "an internal error (out of memory or a kernel error)";
-		x = "see the daemon's log around that time";
+		explain_other(f, &w, &x);
 		break;
 	}
 	snprintf(why, why_len, "%s", w);

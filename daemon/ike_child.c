@@ -290,24 +290,9 @@ void dmn_ike_child_remove_kernel(struct dmn *d, struct dmn_child *c)
 
 void dmn_ike_child_free(struct dmn *d, struct dmn_child *c)
 {
-	struct dmn_ike *ik = d->ike;
 	dmn_vici_child_updown(d, c, false);
 	dmn_updown_child_down(d, c);
-	if (c->out_pending) {
-		explicit_bzero(c->out_pending, sizeof(*c->out_pending));
-		free(c->out_pending);
-	}
-	dmn_map_del(&ik->children, dmn_ike_child_key(c->protocol, c->spi_in));
-	dmn_ike_child_flow_unlink(ik, c);
-	if (c->prev)
-		c->prev->next = c->next;
-	else
-		ik->child_head = c->next;
-	if (c->next)
-		c->next->prev = c->prev;
-	ik->n_children--;
-	dmn_ike_child_set_sa(d, c, 0);
-	free(c);
+	dmn_ike_child_record_free(d, c);
 }
 
 /* Formats a traffic selector as "198.51.100.0/25", "192.0.2.1-192.0.2.9" or with "[proto/port]". */
@@ -365,15 +350,12 @@ void dmn_ike_on_child_up(struct dmn *d, const struct proto_ike_event *ev)
 {
 	struct dmn_ike *ik = d->ike;
 	const struct proto_ike_child *ch = &ev->u.child;
-	struct dmn_child *c = calloc(1, sizeof(*c));
-	if (!c) {
-		log_err("out of memory for a child SA");
+	struct dmn_child *c = dmn_ike_child_record_new(d, ev);
+	if (!c)
 		return;
-	}
 	const struct dmn_conn *conn = dmn_ike_conn_by_handle(d, ev->conn_handle, NULL);
 	snprintf(c->conn, sizeof(c->conn), "%s", conn ? conn->name : "?");
 	child_take_marks(c, conn);
-	dmn_ike_child_set_sa(d, c, ev->sa_id);
 	c->conn_handle = ev->conn_handle;
 	c->protocol = ch->protocol;
 	c->mode = ch->mode;
@@ -412,17 +394,8 @@ void dmn_ike_on_child_up(struct dmn *d, const struct proto_ike_event *ev)
 				 c->conn, ch->cpi_spare, dmn_kernel_errmsg(&d->kernel));
 	}
 	dmn_ike_child_limits(d, c, conn, ev->initiator);
-	if (dmn_map_put(&ik->children, dmn_ike_child_key(c->protocol, c->spi_in), c) < 0) {
-		free(c);
-		log_err("out of memory for a child SA");
+	if (dmn_ike_child_record_link(d, c, ev) < 0)
 		return;
-	}
-	c->next = ik->child_head;
-	if (c->next)
-		c->next->prev = c;
-	ik->child_head = c;
-	dmn_ike_child_flow_link(ik, c);
-	ik->n_children++;
 
 	char peer[64];
 	struct sockaddr_storage ss;
@@ -436,8 +409,9 @@ void dmn_ike_on_child_up(struct dmn *d, const struct proto_ike_event *ev)
 	const struct dmn_ike_sa *isa = dmn_map_get(&ik->sas, ev->sa_id);
 	uint64_t dropped_before = isa && isa->p1.initial_contact_sent ? isa->p1.started_ms : 0;
 	bool replaces = false;
-	for (struct dmn_child *o = ik->child_flow[dmn_ike_flow_bucket(c->conn, &c->peer)];
-	     o && !replaces; o = o->flow_next)
+	for (struct dmn_child *o =
+		     dmn_ike_child_first(ik, true, dmn_ike_flow_bucket(c->conn, &c->peer));
+	     o && !replaces; o = dmn_ike_child_after(o, true))
 		replaces = !o->superseded && child_same_flow(c, o) &&
 			   o->established_ms >= dropped_before;
 	int r = dmn_ike_child_sa(d, ev, true, c);
@@ -458,8 +432,9 @@ void dmn_ike_on_child_up(struct dmn *d, const struct proto_ike_event *ev)
 		c->policies = r == 0;
 	}
 	unsigned replaced = 0;
-	for (struct dmn_child *o = ik->child_flow[dmn_ike_flow_bucket(c->conn, &c->peer)];
-	     r == 0 && o; o = o->flow_next) {
+	for (struct dmn_child *o =
+		     dmn_ike_child_first(ik, true, dmn_ike_flow_bucket(c->conn, &c->peer));
+	     r == 0 && o; o = dmn_ike_child_after(o, true)) {
 		if (o->superseded || !child_same_flow(c, o))
 			continue;
 		/* the policies are the new child's now; the old SAs go a little later */
@@ -583,8 +558,8 @@ int dmn_ike_child_encap_update(struct dmn *d, struct dmn_child *c)
 /* Whether a child of conn with t's selectors holds the policies (they are its, not a trap). */
 static bool trap_flow_held(const struct dmn *d, const char *conn, const struct dmn_child *t)
 {
-	for (const struct dmn_child *c = d->ike->child_flow[dmn_ike_flow_bucket(conn, &t->peer)]; c;
-	     c = c->flow_next)
+	const struct dmn_child *c;
+	dmn_hlist_for_each_entry (c, &d->ike->child_flow[dmn_ike_flow_bucket(conn, &t->peer)], flow)
 		if (c->policies && strcmp(c->conn, conn) == 0 &&
 		    ts_eq(&c->local_ts, &t->local_ts) && ts_eq(&c->remote_ts, &t->remote_ts))
 			return true;

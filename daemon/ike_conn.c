@@ -664,3 +664,50 @@ struct dmn_conn_handle *dmn_ike_handle(const struct dmn *d, const char *name)
 {
 	return d->ike ? dmn_ike_handle_by_name(d->ike, name) : NULL;
 }
+
+/* ---- keyingtries ---- */
+
+/*
+ * keyingtries: a phase 1 we started failed; unless the conn still has an ISAKMP SA with the
+ * peer (a failed reauthentication: the old SA carries on), it is started again after 1 s,
+ * doubling up to DMN_RETRY_MAX_MS, until keyingtries attempts failed (0: %forever).
+ */
+void dmn_ike_plan_retry(struct dmn *d, const struct dmn_conn *conn, const char *peer)
+{
+	struct dmn_conn_handle *h = dmn_ike_handle_by_name(d->ike, conn->name);
+	if (!h)
+		return;
+	h->connecting_ms = 0;
+	for (const struct dmn_ike_sa *sa = dmn_ike_sas(d); sa; sa = dmn_ike_sa_next(sa))
+		if (strcmp(sa->conn, conn->name) == 0)
+			return;
+	h->tries++;
+	if (conn->keyingtries && h->tries >= conn->keyingtries) {
+		log_warn("%s: giving up after %u failed attempt%s (keyingtries=%u)", conn->name,
+			 h->tries, h->tries == 1 ? "" : "s", conn->keyingtries);
+		h->tries = 0;
+		h->retry_ms = 0;
+		return;
+	}
+	uint64_t delay = h->tries >= 7 ? DMN_RETRY_MAX_MS : 1000ull << (h->tries - 1);
+	if (delay > DMN_RETRY_MAX_MS)
+		delay = DMN_RETRY_MAX_MS;
+	h->retry_ms = dmn_now_ms(d) + delay;
+	log_info("%s: attempt %u with %s failed; trying again in %llu s%s", conn->name, h->tries,
+		 peer, (unsigned long long)(delay / 1000),
+		 conn->keyingtries ? "" : " (keyingtries=%forever)");
+}
+
+/* The planned keyingtries attempts that are due (from the tick). */
+void dmn_ike_retries_tick(struct dmn *d, uint64_t now)
+{
+	for (size_t k = 0; k < d->ike->n_handles; k++) {
+		struct dmn_conn_handle *h = &d->ike->handles[k];
+		if (!h->retry_ms || now < h->retry_ms)
+			continue;
+		h->retry_ms = 0;
+		char name[64];
+		snprintf(name, sizeof(name), "%s", h->name);
+		dmn_ike_start(d, name, false); /* may grow (move) the handle table */
+	}
+}

@@ -88,8 +88,9 @@ static void on_delete(struct dmn *d, const struct proto_ike_event *ev)
 	unsigned ab = dmn_ike_addr_bucket(&ev->peer);
 	char restart[sizeof(((struct dmn_child *)0)->conn)] = "";
 	for (unsigned k = 0; k < ev->u.del.n_spis; k++) {
-		for (struct dmn_child *c = d->ike->child_addr[ab], *next; c; c = next) {
-			next = c->addr_next;
+		struct dmn_child *c;
+		struct dmn_hlist_node *tmp;
+		dmn_hlist_for_each_entry_safe (c, tmp, &d->ike->child_addr[ab], addr) {
 			if (c->protocol != ev->u.del.protocol || c->spi_out != ev->u.del.spis[k] ||
 			    memcmp(&c->peer.addr, &ev->peer.addr, 16) != 0)
 				continue;
@@ -183,7 +184,8 @@ static void send_keepalive(struct dmn *d, const struct dmn_ike_sa *sa)
 static uint64_t children_in_bytes(struct dmn *d, const struct dmn_ike_sa *sa)
 {
 	uint64_t sum = 0;
-	for (const struct dmn_child *c = dmn_ike_flow_children(d, sa); c; c = c->flow_next) {
+	for (const struct dmn_child *c = dmn_ike_flow_children(d, sa); c;
+	     c = dmn_ike_child_flow_next(c)) {
 		struct xfrm_sa_info info;
 		if (c->ike_sa_id != sa->sa_id || !c->sa_in)
 			continue;
@@ -269,51 +271,6 @@ static void drop_summary(struct dmn *d, uint64_t now)
 	*o = st;
 }
 
-/*
- * keyingtries: a phase 1 we started failed; unless the conn still has an ISAKMP SA with the
- * peer (a failed reauthentication: the old SA carries on), it is started again after 1 s,
- * doubling up to DMN_RETRY_MAX_MS, until keyingtries attempts failed (0: %forever).
- */
-static void plan_retry(struct dmn *d, const struct dmn_conn *conn, const char *peer)
-{
-	struct dmn_conn_handle *h = dmn_ike_handle_by_name(d->ike, conn->name);
-	if (!h)
-		return;
-	h->connecting_ms = 0;
-	for (const struct dmn_ike_sa *sa = d->ike->sa_head; sa; sa = sa->next)
-		if (strcmp(sa->conn, conn->name) == 0)
-			return;
-	h->tries++;
-	if (conn->keyingtries && h->tries >= conn->keyingtries) {
-		log_warn("%s: giving up after %u failed attempt%s (keyingtries=%u)", conn->name,
-			 h->tries, h->tries == 1 ? "" : "s", conn->keyingtries);
-		h->tries = 0;
-		h->retry_ms = 0;
-		return;
-	}
-	uint64_t delay = h->tries >= 7 ? DMN_RETRY_MAX_MS : 1000ull << (h->tries - 1);
-	if (delay > DMN_RETRY_MAX_MS)
-		delay = DMN_RETRY_MAX_MS;
-	h->retry_ms = dmn_now_ms(d) + delay;
-	log_info("%s: attempt %u with %s failed; trying again in %llu s%s", conn->name, h->tries,
-		 peer, (unsigned long long)(delay / 1000),
-		 conn->keyingtries ? "" : " (keyingtries=%forever)");
-}
-
-/* The planned keyingtries attempts that are due (from the tick). */
-static void retries_tick(struct dmn *d, uint64_t now)
-{
-	for (size_t k = 0; k < d->ike->n_handles; k++) {
-		struct dmn_conn_handle *h = &d->ike->handles[k];
-		if (!h->retry_ms || now < h->retry_ms)
-			continue;
-		h->retry_ms = 0;
-		char name[64];
-		snprintf(name, sizeof(name), "%s", h->name);
-		dmn_ike_start(d, name, false); /* may grow (move) the handle table */
-	}
-}
-
 /* After a flood of first messages has passed (many half-open SAs, all gone now), hands the
  * freed heap back to the kernel: glibc keeps most of it otherwise, and the daemon's RSS would
  * stay at the flood's peak. */
@@ -336,8 +293,9 @@ static int on_tick(sd_event_source *s, uint64_t usec, void *userdata)
 	drop_summary(d, now);
 	trim_after_flood(d);
 	uint32_t ka = d->config ? d->config->setup.keep_alive : 20;
-	for (struct dmn_ike_sa *sa = d->ike->sa_head, *next; sa; sa = next) {
-		next = sa->next;
+	struct dmn_ike_sa *sa;
+	struct dmn_hlist_node *tmp;
+	dmn_hlist_for_each_entry_safe (sa, tmp, &d->ike->sa_list, node) {
 		if (ka && sa->p1.nat_local && sa->p1.natt && now >= sa->keepalive_next_ms) {
 			if (sa->keepalive_next_ms)
 				send_keepalive(d, sa);
@@ -347,10 +305,87 @@ static int on_tick(sd_event_source *s, uint64_t usec, void *userdata)
 		dmn_ike_sa_lifetime_check(d, sa, now);
 	}
 	dmn_ike_children_tick(d, now);
-	retries_tick(d, now);
+	dmn_ike_retries_tick(d, now);
 	dmn_ike_pump(d);
 	sd_event_source_set_time(s, usec + DMN_IKE_TICK_MS * 1000);
 	return 0;
+}
+
+/* Phase 1 is up: its record (which adopts a reauthenticated peer's children), uniqueids=, what a
+ * reload left in place, and the end of keyingtries retries. */
+static void on_p1_up(struct dmn *d, const struct proto_ike_event *ev, const struct dmn_conn *conn,
+		     struct dmn_conn_handle *h, const char *peer)
+{
+	const char *name = conn ? conn->name : "(no conn)";
+	char b1[32], b2[32], b3[32];
+	/* The engine logs the info line (with the peer's ID); this one is for debugging. */
+	log_debug("%s: ISAKMP SA established with %s (%s): %s-%s-%s%s%u, lifetime %u s", name, peer,
+		  ev->u.p1.exchange == ISAKMP_XCHG_AGGRESSIVE ? "Aggressive" : "Main",
+		  proto_name_buf(PROTO_NAMES_IKE_ENCR, ev->u.p1.prop.encr, b1, sizeof(b1)),
+		  proto_name_buf(PROTO_NAMES_IKE_HASH, ev->u.p1.prop.hash, b2, sizeof(b2)),
+		  proto_name_buf(PROTO_NAMES_IKE_GROUP, ev->u.p1.prop.group, b3, sizeof(b3)),
+		  ev->u.p1.prop.key_bits ? " key " : "", ev->u.p1.prop.key_bits,
+		  ev->u.p1.lifetime_s);
+	struct dmn_ike_sa *rec = dmn_ike_sa_record_add(d, ev, name);
+	d->ike->p1_up++;
+	if (rec)
+		dmn_ike_sa_enforce_unique(d, rec);
+	if (rec && conn && dmn_map_get(&d->ike->sas, ev->sa_id) == rec)
+		dmn_ike_reload_p1_up(d, rec);
+	if (h)
+		h->tries = 0, h->retry_ms = 0, h->connecting_ms = 0;
+}
+
+/* Phase 1 failed: recorded for oakley explain, logged (rate-limited for abandoned responder
+ * negotiations), told to a waiting `up`, and retried per keyingtries. */
+static void on_p1_failed(struct dmn *d, const struct proto_ike_event *ev,
+			 const struct dmn_conn *conn, const char *peer)
+{
+	const char *name = conn ? conn->name : "(no conn)";
+	if (ev->reason < PROTO_IKE_REASON__MAX)
+		d->ike->p1_failed[ev->reason]++;
+	/* a responder negotiation the peer abandoned is what floods leave: not recorded */
+	if (ev->initiator || ev->reason != PROTO_IKE_E_TIMEOUT || conn)
+		dmn_failure_record(d, conn ? conn->name : "", peer, 1, ev->initiator, ev->reason,
+				   ev->text);
+	/* A responder-side negotiation that the peer never finished is what a spoofed MM1
+	 * flood leaves behind: those lines are rate-limited (the drop summary counts). */
+	if (!ev->initiator && ev->reason == PROTO_IKE_E_TIMEOUT &&
+	    !dmn_ratelimit_ok(&d->ike->rl_halfopen, dmn_now_ms(d), "half-open timeouts"))
+		return;
+	log_warn("%s: ISAKMP SA with %s failed: %s", name, peer,
+		 ev->text[0] ? ev->text : proto_ike_reason_str(ev->reason));
+	if (conn)
+		dmn_vici_initiate_failed(d, name,
+					 ev->text[0] ? ev->text : proto_ike_reason_str(ev->reason));
+	if (conn && ev->initiator)
+		dmn_ike_plan_retry(d, conn, peer);
+}
+
+/* A Quick Mode failed: recorded and logged; a rekey it was is tried again in 10 s. */
+static void on_p2_failed(struct dmn *d, const struct proto_ike_event *ev,
+			 const struct dmn_conn *conn, const char *peer)
+{
+	const char *name = conn ? conn->name : "(no conn)";
+	if (ev->reason < PROTO_IKE_REASON__MAX)
+		d->ike->p2_failed[ev->reason]++;
+	dmn_failure_record(d, conn ? conn->name : "", peer, 2, ev->initiator, ev->reason, ev->text);
+	log_warn("%s: Quick Mode with %s failed: %s", name, peer,
+		 ev->text[0] ? ev->text : proto_ike_reason_str(ev->reason));
+	/* a child's rekey runs with its conn over an ISAKMP SA with its peer: that chain
+	 * (all children if the conn is gone) */
+	for (struct dmn_child *c =
+		     dmn_ike_child_first(d->ike, conn, dmn_ike_flow_bucket(name, &ev->peer));
+	     c; c = dmn_ike_child_after(c, conn))
+		if (c->rekey_msgid && c->rekey_msgid == ev->u.child.msgid) {
+			c->rekey_msgid = 0;
+			c->rekey_next_ms = dmn_now_ms(d) + 10000;
+			log_warn("%s: rekey of IPsec SA 0x%08x failed; trying again in 10 s",
+				 c->conn, c->spi_out);
+		}
+	if (conn)
+		dmn_vici_initiate_failed(d, name,
+					 ev->text[0] ? ev->text : proto_ike_reason_str(ev->reason));
 }
 
 static void on_event(struct dmn *d, const struct proto_ike_event *ev)
@@ -368,74 +403,20 @@ static void on_event(struct dmn *d, const struct proto_ike_event *ev)
 	struct sockaddr_storage ss;
 	dmn_ike_proto_to_sockaddr(&ev->peer, &ss);
 	dmn_sockaddr_str((struct sockaddr *)&ss, peer, sizeof(peer));
-	char b1[32], b2[32], b3[32];
+	char b1[32];
 	switch (ev->type) {
 	case PROTO_IKE_EV_P1_UP:
-		/* The engine logs the info line (with the peer's ID); this one is for debugging. */
-		log_debug(
-			"%s: ISAKMP SA established with %s (%s): %s-%s-%s%s%u, lifetime %u s", name,
-			peer, ev->u.p1.exchange == ISAKMP_XCHG_AGGRESSIVE ? "Aggressive" : "Main",
-			proto_name_buf(PROTO_NAMES_IKE_ENCR, ev->u.p1.prop.encr, b1, sizeof(b1)),
-			proto_name_buf(PROTO_NAMES_IKE_HASH, ev->u.p1.prop.hash, b2, sizeof(b2)),
-			proto_name_buf(PROTO_NAMES_IKE_GROUP, ev->u.p1.prop.group, b3, sizeof(b3)),
-			ev->u.p1.prop.key_bits ? " key " : "", ev->u.p1.prop.key_bits,
-			ev->u.p1.lifetime_s);
-		struct dmn_ike_sa *rec = dmn_ike_sa_record_add(d, ev, name);
-		d->ike->p1_up++;
-		if (rec)
-			dmn_ike_sa_enforce_unique(d, rec);
-		if (rec && conn && dmn_map_get(&d->ike->sas, ev->sa_id) == rec)
-			dmn_ike_reload_p1_up(d, rec);
-		if (h)
-			h->tries = 0, h->retry_ms = 0, h->connecting_ms = 0;
+		on_p1_up(d, ev, conn, h, peer);
 		break;
 	case PROTO_IKE_EV_P1_FAILED:
-		if (ev->reason < PROTO_IKE_REASON__MAX)
-			d->ike->p1_failed[ev->reason]++;
-		/* a responder negotiation the peer abandoned is what floods leave: not recorded */
-		if (ev->initiator || ev->reason != PROTO_IKE_E_TIMEOUT || conn)
-			dmn_failure_record(d, conn ? conn->name : "", peer, 1, ev->initiator,
-					   ev->reason, ev->text);
-		/* A responder-side negotiation that the peer never finished is what a spoofed MM1
-		 * flood leaves behind: those lines are rate-limited (the drop summary counts). */
-		if (!ev->initiator && ev->reason == PROTO_IKE_E_TIMEOUT &&
-		    !dmn_ratelimit_ok(&d->ike->rl_halfopen, dmn_now_ms(d), "half-open timeouts"))
-			break;
-		log_warn("%s: ISAKMP SA with %s failed: %s", name, peer,
-			 ev->text[0] ? ev->text : proto_ike_reason_str(ev->reason));
-		if (conn)
-			dmn_vici_initiate_failed(
-				d, name, ev->text[0] ? ev->text : proto_ike_reason_str(ev->reason));
-		if (conn && ev->initiator)
-			plan_retry(d, conn, peer);
+		on_p1_failed(d, ev, conn, peer);
 		break;
 	case PROTO_IKE_EV_P2_UP:
 		d->ike->p2_up++;
 		dmn_ike_on_child_up(d, ev);
 		break;
 	case PROTO_IKE_EV_P2_FAILED:
-		if (ev->reason < PROTO_IKE_REASON__MAX)
-			d->ike->p2_failed[ev->reason]++;
-		dmn_failure_record(d, conn ? conn->name : "", peer, 2, ev->initiator, ev->reason,
-				   ev->text);
-		log_warn("%s: Quick Mode with %s failed: %s", name, peer,
-			 ev->text[0] ? ev->text : proto_ike_reason_str(ev->reason));
-		/* a child's rekey runs with its conn over an ISAKMP SA with its peer: that chain
-		 * (all children if the conn is gone) */
-		for (struct dmn_child *c =
-			     conn ? d->ike->child_flow[dmn_ike_flow_bucket(name, &ev->peer)]
-				  : d->ike->child_head;
-		     c; c = conn ? c->flow_next : c->next)
-			if (c->rekey_msgid && c->rekey_msgid == ev->u.child.msgid) {
-				c->rekey_msgid = 0;
-				c->rekey_next_ms = dmn_now_ms(d) + 10000;
-				log_warn(
-					"%s: rekey of IPsec SA 0x%08x failed; trying again in 10 s",
-					c->conn, c->spi_out);
-			}
-		if (conn)
-			dmn_vici_initiate_failed(
-				d, name, ev->text[0] ? ev->text : proto_ike_reason_str(ev->reason));
+		on_p2_failed(d, ev, conn, peer);
 		break;
 	case PROTO_IKE_EV_DELETE:
 		on_delete(d, ev);
@@ -700,11 +681,13 @@ static int initiate(struct dmn *d, const char *name, bool reauth, bool reuse)
 		/* INITIAL-CONTACT tells the peer to drop everything it has with us: only when we
 		 * have nothing with it (RFC 2407 §4.6.3.3), never while other tunnels are up. */
 		unsigned ab = dmn_ike_addr_bucket(&peer);
-		for (const struct dmn_ike_sa *s = d->ike->sa_addr[ab]; s && pc.initial_contact;
-		     s = s->addr_next)
+		for (const struct dmn_ike_sa *s =
+			     dmn_hlist_first_entry(&d->ike->sa_addr[ab], struct dmn_ike_sa, addr);
+		     s && pc.initial_contact; s = dmn_hlist_next_entry(s, addr))
 			pc.initial_contact = !dmn_ike_addr_eq_noport(&s->peer, &peer);
-		for (const struct dmn_child *k = d->ike->child_addr[ab]; k && pc.initial_contact;
-		     k = k->addr_next)
+		for (const struct dmn_child *k =
+			     dmn_hlist_first_entry(&d->ike->child_addr[ab], struct dmn_child, addr);
+		     k && pc.initial_contact; k = dmn_hlist_next_entry(k, addr))
 			pc.initial_contact = !dmn_ike_addr_eq_noport(&k->peer, &peer);
 		uint64_t sa_id;
 		struct dmn_ike_sa *up = reuse ? dmn_ike_newest_sa(d, name, &peer) : NULL;
@@ -753,37 +736,6 @@ int dmn_ike_up(struct dmn *d, const char *name)
 	int r = initiate(d, name, false, true);
 	dmn_ike_pump(d);
 	return r;
-}
-
-int dmn_ike_terminate(struct dmn *d, const char *name)
-{
-	struct dmn_ike *ik = d->ike;
-	int n = 0;
-	struct dmn_conn_handle *h = dmn_ike_handle_by_name(ik, name);
-	if (h) /* brought down on purpose: no retry, no auto=keep */
-		h->tries = 0, h->retry_ms = 0, h->keep_up = false;
-	for (struct dmn_child *c = ik->child_head, *next; c; c = next) {
-		next = c->next;
-		if (strcmp(c->conn, name) != 0)
-			continue;
-		proto_ike_delete_child(ik->engine, c->ike_sa_id, c->protocol, c->spi_in);
-		dmn_ike_child_remove_kernel(d, c);
-		dmn_ike_child_free(d, c);
-	}
-	for (struct dmn_ike_sa *sa = ik->sa_head, *next; sa; sa = next) {
-		next = sa->next;
-		if (strcmp(sa->conn, name) != 0)
-			continue;
-		uint64_t id = sa->sa_id;
-		if (proto_ike_delete_sa(ik->engine, id) == 0)
-			n++;
-		dmn_ike_sa_record_del(d, id); /* no-op if SA_GONE already removed it */
-	}
-	dmn_ike_pump(d);
-	if (n == 0)
-		return -ENOENT;
-	log_info("%s: terminated %d ISAKMP SA%s", name, n, n == 1 ? "" : "s");
-	return n;
 }
 
 static int on_start(sd_event_source *s, void *userdata)
@@ -858,14 +810,16 @@ void dmn_ike_shutdown(struct dmn *d)
 	for (size_t k = 0; k < ik->n_handles; k++)
 		ik->handles[k].keep_up = false; /* nothing is brought up again */
 	/* Tell every peer (DELETE for each child and ISAKMP SA), then remove what we installed. */
-	for (struct dmn_child *c = ik->child_head; c; c = c->next)
+	struct dmn_child *c;
+	struct dmn_ike_sa *sa;
+	dmn_hlist_for_each_entry (c, &ik->child_list, node)
 		proto_ike_delete_child(ik->engine, c->ike_sa_id, c->protocol, c->spi_in);
-	for (struct dmn_ike_sa *sa = ik->sa_head; sa; sa = sa->next)
+	dmn_hlist_for_each_entry (sa, &ik->sa_list, node)
 		proto_ike_delete_sa(ik->engine, sa->sa_id);
 	dmn_ike_pump(d);
-	while (ik->child_head) {
-		dmn_ike_child_remove_kernel(d, ik->child_head);
-		dmn_ike_child_free(d, ik->child_head);
+	while ((c = dmn_hlist_first_entry(&ik->child_list, struct dmn_child, node))) {
+		dmn_ike_child_remove_kernel(d, c);
+		dmn_ike_child_free(d, c);
 	}
 	/* Larval SAs of negotiations still in progress carry our reqids: remove them too. */
 	int n = dmn_kernel_flush_owned(&d->kernel);
@@ -894,11 +848,13 @@ void dmn_ike_free(struct dmn *d)
 		if (ik->timers.slots[i].key)
 			sd_event_source_disable_unref(ik->timers.slots[i].value);
 	dmn_map_clear(&ik->timers);
-	while (ik->child_head)
-		dmn_ike_child_free(d, ik->child_head);
+	struct dmn_child *c;
+	struct dmn_ike_sa *sa;
+	while ((c = dmn_hlist_first_entry(&ik->child_list, struct dmn_child, node)))
+		dmn_ike_child_free(d, c);
 	dmn_map_clear(&ik->children);
-	while (ik->sa_head)
-		dmn_ike_sa_record_del(d, ik->sa_head->sa_id);
+	while ((sa = dmn_hlist_first_entry(&ik->sa_list, struct dmn_ike_sa, node)))
+		dmn_ike_sa_record_del(d, sa->sa_id);
 	dmn_map_clear(&ik->sas);
 	free(ik->handles);
 	free(ik->handle_ix);

@@ -10,6 +10,7 @@
 
 #include "daemon/dmn.h"
 #include "daemon/idle.h"
+#include "daemon/list.h"
 #include "daemon/log.h"
 #include "daemon/map.h"
 #include "proto/ike/engine.h"
@@ -17,9 +18,9 @@
 /* IPsec SAs the daemon installed for one negotiated child (an inbound and an outbound SA and their
  * policies). Listed so a DELETE, a shutdown or a reload removes exactly these. */
 struct dmn_child {
-	struct dmn_child *prev, *next;
-	struct dmn_child *flow_next; /* dmn_ike.child_flow chain */
-	struct dmn_child *addr_next; /* dmn_ike.child_addr chain */
+	struct dmn_hlist_node node; /* dmn_ike.child_list: every child */
+	struct dmn_hlist_node flow; /* its dmn_ike.child_flow bucket */
+	struct dmn_hlist_node addr; /* its dmn_ike.child_addr bucket */
 	uint64_t ike_sa_id;
 	bool orphan; /* its ISAKMP SA is gone (the next one with its peer takes it over) */
 	bool stale;  /* negotiated before a reload changed its conn (ike_reload.c) */
@@ -96,10 +97,10 @@ struct dmn_conn_handle *dmn_ike_handle(const struct dmn *d, const char *name);
 
 /* An ISAKMP SA as the daemon knows it from the engine's events (for status and control). */
 struct dmn_ike_sa {
-	struct dmn_ike_sa *prev, *next;
-	struct dmn_ike_sa *flow_next; /* dmn_ike.sa_flow chain */
-	struct dmn_ike_sa *addr_next; /* dmn_ike.sa_addr chain */
-	struct dmn_ike_sa *idh_next;  /* dmn_ike.sa_idh chain */
+	struct dmn_hlist_node node; /* dmn_ike.sa_list: every ISAKMP SA record */
+	struct dmn_hlist_node flow; /* its dmn_ike.sa_flow bucket */
+	struct dmn_hlist_node addr; /* its dmn_ike.sa_addr bucket */
+	struct dmn_hlist_node idh;  /* its dmn_ike.sa_idh bucket */
 	uint64_t sa_id;
 	uint64_t conn_handle;
 	char conn[64];
@@ -177,21 +178,29 @@ struct dmn_ike {
 	uint64_t id_key[2]; /* random: keys dmn_ike_peer_id_hash */
 	/* children and ISAKMP SA records by (conn name, peer address), newest first in each chain:
 	 * a rekey, an adoption or "the newest SA with this peer" look at one chain, not at all */
-	struct dmn_child *child_flow[DMN_FLOW_BUCKETS];
-	struct dmn_ike_sa *sa_flow[DMN_FLOW_BUCKETS];
+	struct dmn_hlist_head child_flow[DMN_FLOW_BUCKETS]; /* struct dmn_child, through flow */
+	struct dmn_hlist_head sa_flow[DMN_FLOW_BUCKETS];    /* struct dmn_ike_sa, through flow */
 	/* the same by peer address alone, whatever the conn: what INITIAL-CONTACT (received, or
 	 * whether to send it) looks at */
-	struct dmn_child *child_addr[DMN_FLOW_BUCKETS];
-	struct dmn_ike_sa *sa_addr[DMN_FLOW_BUCKETS];
+	struct dmn_hlist_head child_addr[DMN_FLOW_BUCKETS]; /* through addr */
+	struct dmn_hlist_head sa_addr[DMN_FLOW_BUCKETS];    /* through addr */
 	/* ISAKMP SA records by the peer's proved ID (peer_id_hash): uniqueids= looks there */
-	struct dmn_ike_sa *sa_idh[DMN_FLOW_BUCKETS];
-	struct dmn_map timers;	 /* sa_id -> sd_event_source * */
-	struct dmn_map children; /* (protocol << 32 | spi_in) + 1 -> struct dmn_child * */
-	struct dmn_child *child_head;
-	struct dmn_map sas; /* sa_id -> struct dmn_ike_sa * (established ISAKMP SAs) */
-	struct dmn_ike_sa *sa_head;
+	struct dmn_hlist_head sa_idh[DMN_FLOW_BUCKETS]; /* through idh */
+	struct dmn_map timers;				/* sa_id -> sd_event_source * */
+	struct dmn_map children;	  /* (protocol << 32 | spi_in) + 1 -> struct dmn_child * */
+	struct dmn_hlist_head child_list; /* every child, newest first (through node) */
+	struct dmn_map sas;	       /* sa_id -> struct dmn_ike_sa * (established ISAKMP SAs) */
+	struct dmn_hlist_head sa_list; /* every ISAKMP SA record, newest first (through node) */
 	unsigned n_sas;
 	unsigned n_children;
+	/* Test seam for allocation failure (ike_records.c): while record_alloc_fail is nonzero,
+	 * each allocation of an ISAKMP SA or child record fails and decrements it; an in-process
+	 * test sets it to 1 to make the next one fail. A record that cannot be allocated (or
+	 * indexed) takes its SA with it: the engine's ISAKMP SA is deleted, or the child is deleted
+	 * with the peer before anything of it is installed, with a log line; records_failed counts
+	 * them. */
+	unsigned record_alloc_fail;
+	uint64_t records_failed;
 	/* Conn handles the engine echoes in events: one id per conn name, kept across a reload for
 	 * a conn that did not change, forgotten for one that changed or went away. */
 	struct dmn_conn_handle {
@@ -275,11 +284,18 @@ static inline unsigned dmn_ike_addr_bucket(const struct proto_ike_addr *peer)
 }
 
 /* The children that may belong to ISAKMP SA sa (those of its conn and peer; check ike_sa_id),
- * through their flow_next. */
+ * then each next one through dmn_ike_child_flow_next. */
 static inline const struct dmn_child *dmn_ike_flow_children(const struct dmn *d,
 							    const struct dmn_ike_sa *sa)
 {
-	return d->ike ? d->ike->child_flow[dmn_ike_flow_bucket(sa->conn, &sa->peer)] : NULL;
+	return d->ike ? dmn_hlist_first_entry(
+				&d->ike->child_flow[dmn_ike_flow_bucket(sa->conn, &sa->peer)],
+				const struct dmn_child, flow)
+		      : NULL;
+}
+static inline const struct dmn_child *dmn_ike_child_flow_next(const struct dmn_child *c)
+{
+	return dmn_hlist_next_entry(c, flow);
 }
 
 /* Whether child c is listed on its own, not under an ISAKMP SA: the SA it names is gone, or is
@@ -301,11 +317,21 @@ static inline uint64_t ike_child_key_of(const struct dmn_child *c)
 /* Iteration for status and control: established ISAKMP SAs and installed children, newest first. */
 static inline const struct dmn_ike_sa *dmn_ike_sas(const struct dmn *d)
 {
-	return d->ike ? d->ike->sa_head : NULL;
+	return d->ike ? dmn_hlist_first_entry(&d->ike->sa_list, const struct dmn_ike_sa, node)
+		      : NULL;
+}
+static inline const struct dmn_ike_sa *dmn_ike_sa_next(const struct dmn_ike_sa *sa)
+{
+	return dmn_hlist_next_entry(sa, node);
 }
 static inline const struct dmn_child *dmn_ike_children(const struct dmn *d)
 {
-	return d->ike ? d->ike->child_head : NULL;
+	return d->ike ? dmn_hlist_first_entry(&d->ike->child_list, const struct dmn_child, node)
+		      : NULL;
+}
+static inline const struct dmn_child *dmn_ike_child_next(const struct dmn_child *c)
+{
+	return dmn_hlist_next_entry(c, node);
 }
 
 /* Deletes (with DELETE notifications) every ISAKMP SA and child of the conn called name; returns

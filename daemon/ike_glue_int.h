@@ -20,7 +20,7 @@ void dmn_ike_env_random(void *ctx, uint8_t *buf, size_t n);
 uint64_t dmn_ike_peer_id_hash(const struct dmn_ike *ik, const struct proto_ike_id *id);
 struct dmn_ike_sa *dmn_ike_child_peer_sa(struct dmn *d, const struct dmn_child *c);
 struct dmn_ike_sa *dmn_ike_newest_sa(struct dmn *d, const char *conn,
-				 const struct proto_ike_addr *peer);
+				     const struct proto_ike_addr *peer);
 
 /* ike_conn.c: conns as the engine sees them, their handles, and the engine's policy callbacks */
 bool dmn_ike_conn_routed(const struct dmn_conn *c);
@@ -36,22 +36,27 @@ void dmn_ike_conn_handle_forget(struct dmn_ike *ik, const char *name);
 const struct dmn_conn *dmn_ike_conn_by_handle(const struct dmn *d, uint64_t handle, size_t *ret_i);
 struct dmn_conn_handle *dmn_ike_handle_by_name(const struct dmn_ike *ik, const char *name);
 int dmn_ike_conn_endpoints(struct dmn *d, const struct dmn_conn *c, struct proto_ike_addr *local,
-		       struct proto_ike_addr *peer);
+			   struct proto_ike_addr *peer);
 bool dmn_ike_conn_has_flow(const struct dmn_conn *c, const struct proto_ike_addr *peer,
-		       const struct proto_ike_ts *local_ts, const struct proto_ike_ts *remote_ts);
+			   const struct proto_ike_ts *local_ts,
+			   const struct proto_ike_ts *remote_ts);
 bool dmn_ike_configured_peer(const struct dmn *d, const struct proto_ike_addr *addr);
+/* keyingtries: plan: a phase 1 we started with peer failed (the next attempt, or giving up);
+ * tick: starts the attempts that are due */
+void dmn_ike_plan_retry(struct dmn *d, const struct dmn_conn *conn, const char *peer);
+void dmn_ike_retries_tick(struct dmn *d, uint64_t now);
 int dmn_ike_policy_find_p1(void *ctx, const struct proto_ike_addr *local,
-		       const struct proto_ike_addr *peer, const struct proto_ike_id *peer_id,
-		       struct proto_ike_conn *ret);
+			   const struct proto_ike_addr *peer, const struct proto_ike_id *peer_id,
+			   struct proto_ike_conn *ret);
 int dmn_ike_policy_find_p2(void *ctx, const struct proto_ike_conn *p1,
-		       const struct proto_ike_addr *peer, const struct proto_ike_ts *local_ts,
-		       const struct proto_ike_ts *remote_ts, struct proto_ike_conn *ret);
+			   const struct proto_ike_addr *peer, const struct proto_ike_ts *local_ts,
+			   const struct proto_ike_ts *remote_ts, struct proto_ike_conn *ret);
 int dmn_ike_policy_get_psk(void *ctx, const struct proto_ike_conn *conn,
-		       const struct proto_ike_id *local, const struct proto_ike_id *remote,
-		       uint8_t *buf, size_t cap, size_t *ret_len);
+			   const struct proto_ike_id *local, const struct proto_ike_id *remote,
+			   uint8_t *buf, size_t cap, size_t *ret_len);
 int dmn_ike_policy_alloc_spi(void *ctx, const struct proto_ike_conn *conn, uint8_t protocol,
-			 const struct proto_ike_addr *local, const struct proto_ike_addr *peer,
-			 uint32_t *ret_spi);
+			     const struct proto_ike_addr *local, const struct proto_ike_addr *peer,
+			     uint32_t *ret_spi);
 bool dmn_ike_addr_eq_noport(const struct proto_ike_addr *a, const struct proto_ike_addr *b);
 size_t dmn_ike_alen(int family);
 void dmn_ike_sockaddr_to_proto(const struct sockaddr_storage *ss, struct proto_ike_addr *ret);
@@ -60,7 +65,7 @@ socklen_t dmn_ike_proto_to_sockaddr(const struct proto_ike_addr *a, struct socka
 /* ike_child.c: a child's SAs and policies in the kernel, and its life from P2_UP to its free */
 void dmn_ike_on_child_up(struct dmn *d, const struct proto_ike_event *ev);
 int dmn_ike_child_sa(struct dmn *d, const struct proto_ike_event *ev, bool inbound,
-		 struct dmn_child *c);
+		     struct dmn_child *c);
 void dmn_ike_child_send_delete(struct dmn *d, const struct dmn_child *c);
 void dmn_ike_child_remove_kernel(struct dmn *d, struct dmn_child *c);
 void dmn_ike_child_free(struct dmn *d, struct dmn_child *c);
@@ -75,25 +80,55 @@ void dmn_ike_to_xaddr(const struct proto_ike_addr *a, struct xfrm_ipaddr *ret);
  * address, -EINPROGRESS when a lookup runs (the conn is initiated when it ends), or -errno. */
 int dmn_ike_resolve_peer(struct dmn *d, const struct dmn_conn *c, bool reauth);
 bool dmn_ike_resolved_peer_is(const struct dmn *d, const struct dmn_conn *c,
-			  const struct proto_ike_addr *a);
+			      const struct proto_ike_addr *a);
 
 /* ike_glue.c: the (conn, peer address) index */
 /* ISAKMP SA records (ike_records.c) */
 struct dmn_ike_sa *dmn_ike_sa_record_add(struct dmn *d, const struct proto_ike_event *ev,
-				     const char *name);
+					 const char *name);
 void dmn_ike_sa_record_del(struct dmn *d, uint64_t sa_id);
 void dmn_ike_sa_enforce_unique(struct dmn *d, struct dmn_ike_sa *sa);
 unsigned dmn_ike_sa_children_remove(struct dmn *d, uint64_t sa_id, const struct dmn_ike_sa *sa,
-				bool send_delete, bool keep_policies);
+				    bool send_delete, bool keep_policies);
 void dmn_ike_on_initial_contact(struct dmn *d, const struct proto_ike_event *ev);
 void dmn_ike_on_peer_moved(struct dmn *d, const struct proto_ike_event *ev);
-void dmn_ike_child_flow_link(struct dmn_ike *ik, struct dmn_child *c);
-void dmn_ike_child_flow_unlink(struct dmn_ike *ik, struct dmn_child *c);
+/* Child records (ike_records.c). new: a zeroed record for the P2_UP event ev, for the caller
+ * to fill, or NULL (out of memory, or dmn_ike.record_alloc_fail): the child is then deleted in
+ * the engine (DELETE to the peer), logged and counted. link: sa_id becomes its ISAKMP SA and it
+ * joins every index (dmn_ike.children by its key, the list of all, its flow and address chains);
+ * -ENOMEM when it cannot: then it is freed and the child deleted as for new. free: leaves every
+ * index and is freed (with its pending outbound event, wiped); what it installed in the kernel
+ * and its updown are the caller's (dmn_ike_child_remove_kernel, dmn_ike_child_free). */
+struct dmn_child *dmn_ike_child_record_new(struct dmn *d, const struct proto_ike_event *ev);
+int dmn_ike_child_record_link(struct dmn *d, struct dmn_child *c, const struct proto_ike_event *ev);
+void dmn_ike_child_record_free(struct dmn *d, struct dmn_child *c);
+
+/* Walks that take either one (conn, peer address) bucket of the flow index (by_flow) or every
+ * record: the first child or ISAKMP SA record, then the one after each. */
+static inline struct dmn_child *dmn_ike_child_first(struct dmn_ike *ik, bool by_flow,
+						    unsigned bucket)
+{
+	return by_flow ? dmn_hlist_first_entry(&ik->child_flow[bucket], struct dmn_child, flow)
+		       : dmn_hlist_first_entry(&ik->child_list, struct dmn_child, node);
+}
+static inline struct dmn_child *dmn_ike_child_after(struct dmn_child *c, bool by_flow)
+{
+	return by_flow ? dmn_hlist_next_entry(c, flow) : dmn_hlist_next_entry(c, node);
+}
+static inline struct dmn_ike_sa *dmn_ike_sa_first(struct dmn_ike *ik, bool by_flow, unsigned bucket)
+{
+	return by_flow ? dmn_hlist_first_entry(&ik->sa_flow[bucket], struct dmn_ike_sa, flow)
+		       : dmn_hlist_first_entry(&ik->sa_list, struct dmn_ike_sa, node);
+}
+static inline struct dmn_ike_sa *dmn_ike_sa_after(struct dmn_ike_sa *sa, bool by_flow)
+{
+	return by_flow ? dmn_hlist_next_entry(sa, flow) : dmn_hlist_next_entry(sa, node);
+}
 
 /* ike_life.c */
 uint32_t dmn_ike_rekey_margin(const struct dmn_conn *conn, uint32_t life, bool initiator);
 void dmn_ike_child_limits(struct dmn *d, struct dmn_child *c, const struct dmn_conn *conn,
-		      bool initiator);
+			  bool initiator);
 int dmn_ike_on_xfrm_readable(sd_event_source *s, int fd, uint32_t revents, void *userdata);
 /* One kernel event (arg: the struct dmn): expiry, ACQUIRE, NAT mapping; what events_recv
  * hands over, and what a test table injects. Returns 0. */
@@ -106,7 +141,7 @@ void dmn_ike_sa_lifetime_check(struct dmn *d, struct dmn_ike_sa *sa, uint64_t no
 void dmn_ike_reload_p1_up(struct dmn *d, struct dmn_ike_sa *sa);
 void dmn_ike_reload_child_up(struct dmn *d, const struct dmn_child *c);
 bool dmn_ike_child_keeps_trap(const struct dmn *d, const struct dmn_child *c,
-			  const struct dmn_conn *conn);
+			      const struct dmn_conn *conn);
 bool dmn_ike_child_may_rekey(const struct dmn_child *c, const struct dmn_conn *conn);
 bool dmn_ike_conn_is_up(const struct dmn *d, const char *name);
 void dmn_ike_keep_check(struct dmn *d, const char *name);

@@ -139,8 +139,8 @@ static void child_rekey(struct dmn *d, struct dmn_child *c, uint64_t now)
 		return;
 	}
 	/* No ISAKMP SA: one new phase 1 for the conn (its Quick Modes replace all its children). */
-	for (struct dmn_child *o = ik->child_flow[dmn_ike_flow_bucket(c->conn, &c->peer)]; o;
-	     o = o->flow_next)
+	struct dmn_child *o;
+	dmn_hlist_for_each_entry (o, &ik->child_flow[dmn_ike_flow_bucket(c->conn, &c->peer)], flow)
 		if (o->rekey_p1_ms && now < o->rekey_p1_ms + DMN_REKEY_RETRY_MS &&
 		    strcmp(o->conn, c->conn) == 0 && dmn_ike_addr_eq_noport(&o->peer, &c->peer))
 			return;
@@ -212,8 +212,8 @@ static int on_xfrm_mapping(struct dmn *d, const struct xfrm_event *xe)
 	uint16_t old = c->encap_dport;
 	char a[INET6_ADDRSTRLEN];
 	inet_ntop(c->peer.family, c->peer.addr, a, sizeof(a));
-	for (struct dmn_child *o = ik->child_addr[dmn_ike_addr_bucket(&c->peer)]; o;
-	     o = o->addr_next) {
+	struct dmn_child *o;
+	dmn_hlist_for_each_entry (o, &ik->child_addr[dmn_ike_addr_bucket(&c->peer)], addr) {
 		if (!o->natt || o->encap_dport != old ||
 		    !dmn_ike_addr_eq_noport(&o->peer, &c->peer))
 			continue;
@@ -246,7 +246,8 @@ static int on_xfrm_acquire(struct dmn *d, const struct xfrm_event *xe)
 		const struct dmn_conn *c = d->config->conns[i];
 		if (!dmn_ike_conn_trapped(d, c) || dmn_ike_conn_reqid(d, i) != reqid)
 			continue;
-		for (const struct dmn_child *ch = ik->child_head; ch; ch = ch->next)
+		for (const struct dmn_child *ch = dmn_ike_children(d); ch;
+		     ch = dmn_ike_child_next(ch))
 			if (!ch->superseded && ch->sa_out && strcmp(ch->conn, c->name) == 0)
 				return 0;
 		uint64_t now = dmn_now_ms(d);
@@ -290,8 +291,11 @@ int dmn_ike_on_kernel_event(const struct xfrm_event *xe, void *arg)
 	/* an outbound SA: its destination is the peer, whose address chain holds its child */
 	struct proto_ike_addr dst = {.family = si->dst.family};
 	memcpy(dst.addr, si->dst.bytes, dmn_ike_alen(dst.family));
-	for (struct dmn_child *o = c ? NULL : ik->child_addr[dmn_ike_addr_bucket(&dst)]; !c && o;
-	     o = o->addr_next)
+	for (struct dmn_child *o =
+		     c ? NULL
+		       : dmn_hlist_first_entry(&ik->child_addr[dmn_ike_addr_bucket(&dst)],
+					       struct dmn_child, addr);
+	     !c && o; o = dmn_hlist_next_entry(o, addr))
 		if (o->protocol == proto && o->spi_out == si->spi &&
 		    memcmp(o->peer.addr, si->dst.bytes, dmn_ike_alen(o->peer.family)) == 0) {
 			c = o;
@@ -375,8 +379,9 @@ static bool child_idle_check(struct dmn *d, struct dmn_child *c, uint64_t now)
 /* Replacements, retirements and the clock's view of lifetimes, for every child. */
 void dmn_ike_children_tick(struct dmn *d, uint64_t now)
 {
-	for (struct dmn_child *c = d->ike->child_head, *next; c; c = next) {
-		next = c->next;
+	struct dmn_child *c;
+	struct dmn_hlist_node *tmp;
+	dmn_hlist_for_each_entry_safe (c, tmp, &d->ike->child_list, node) {
 		if (c->out_pending && now >= c->out_at_ms)
 			child_install_out(d, c);
 		if (c->superseded) {
@@ -444,7 +449,8 @@ int dmn_ike_rekey(struct dmn *d, const char *name, bool ike)
 	uint64_t now = dmn_now_ms(d);
 	int n = 0;
 	if (ike) {
-		for (struct dmn_ike_sa *sa = d->ike->sa_head; sa; sa = sa->next)
+		struct dmn_ike_sa *sa;
+		dmn_hlist_for_each_entry (sa, &d->ike->sa_list, node)
 			if (strcmp(sa->conn, name) == 0 &&
 			    dmn_ike_newest_sa(d, name, &sa->peer) == sa) {
 				sa->reauth_ms = now;
@@ -453,7 +459,8 @@ int dmn_ike_rekey(struct dmn *d, const char *name, bool ike)
 				n++;
 			}
 	} else {
-		for (struct dmn_child *c = d->ike->child_head; c; c = c->next)
+		struct dmn_child *c;
+		dmn_hlist_for_each_entry (c, &d->ike->child_list, node)
 			if (strcmp(c->conn, name) == 0 && !c->superseded && !c->rekey_msgid) {
 				child_rekey(d, c, now);
 				n++;

@@ -46,9 +46,10 @@ void dmn_ike_on_initial_contact(struct dmn *d, const struct proto_ike_event *ev)
 		return;
 	}
 	uint64_t began = sa->p1.started_ms;
-	for (struct dmn_child *c = d->ike->child_addr[dmn_ike_addr_bucket(&ev->peer)], *next; c;
-	     c = next) {
-		next = c->addr_next;
+	struct dmn_child *c;
+	struct dmn_hlist_node *tmp;
+	dmn_hlist_for_each_entry_safe (c, tmp, &d->ike->child_addr[dmn_ike_addr_bucket(&ev->peer)],
+				       addr) {
 		if (c->ike_sa_id != ev->sa_id && c->established_ms < began &&
 		    c->peer_id_hash == sa->peer_id_hash && c->peer.family == ev->peer.family &&
 		    memcmp(c->peer.addr, ev->peer.addr, 16) == 0) {
@@ -61,7 +62,7 @@ void dmn_ike_on_initial_contact(struct dmn *d, const struct proto_ike_event *ev)
 }
 
 static void sa_flow_link(struct dmn_ike *ik, struct dmn_ike_sa *sa);
-static void sa_flow_unlink(struct dmn_ike *ik, struct dmn_ike_sa *sa);
+static void sa_flow_unlink(struct dmn_ike_sa *sa);
 
 /* RFC 3947 §4: the peer's NAT gave it a new port; its SAs follow instead of being torn down. */
 void dmn_ike_on_peer_moved(struct dmn *d, const struct proto_ike_event *ev)
@@ -74,12 +75,13 @@ void dmn_ike_on_peer_moved(struct dmn *d, const struct proto_ike_event *ev)
 	dmn_ike_proto_to_sockaddr(&ev->peer, &ss);
 	dmn_sockaddr_str((struct sockaddr *)&ss, to, sizeof(to));
 	if (sa) {
-		sa_flow_unlink(d->ike, sa); /* its address may have changed with the port */
+		sa_flow_unlink(sa); /* its address may have changed with the port */
 		sa->peer = ev->peer;
 		sa->local = ev->local;
 		sa_flow_link(d->ike, sa);
 	}
-	for (struct dmn_child *c = d->ike->child_head; c; c = c->next) {
+	struct dmn_child *c;
+	dmn_hlist_for_each_entry (c, &d->ike->child_list, node) {
 		if (c->ike_sa_id != ev->sa_id || !c->natt)
 			continue;
 		c->encap_dport = ev->peer.port;
@@ -100,61 +102,82 @@ void dmn_ike_on_peer_moved(struct dmn *d, const struct proto_ike_event *ev)
 
 /* ---- ISAKMP SA records ---- */
 
-/* Links a child into its (conn, peer) and its peer-address chains, newest first. */
-void dmn_ike_child_flow_link(struct dmn_ike *ik, struct dmn_child *c)
+/* The allocator of records: calloc, unless a test asked for the next allocations to fail
+ * (dmn_ike.record_alloc_fail). */
+static void *record_alloc(struct dmn_ike *ik, size_t size)
 {
-	unsigned b = dmn_ike_flow_bucket(c->conn, &c->peer);
-	c->flow_next = ik->child_flow[b];
-	ik->child_flow[b] = c;
-	b = dmn_ike_addr_bucket(&c->peer);
-	c->addr_next = ik->child_addr[b];
-	ik->child_addr[b] = c;
+	if (ik->record_alloc_fail) {
+		ik->record_alloc_fail--;
+		return NULL;
+	}
+	return calloc(1, size);
 }
 
-void dmn_ike_child_flow_unlink(struct dmn_ike *ik, struct dmn_child *c)
+/* A child of event ev that has no record: nothing would ever remove it, so the peer is told
+ * it is gone. Nothing of it is in the kernel yet. */
+static void child_record_lost(struct dmn *d, const struct proto_ike_event *ev)
 {
-	struct dmn_child **pp = &ik->child_flow[dmn_ike_flow_bucket(c->conn, &c->peer)];
-	while (*pp && *pp != c)
-		pp = &(*pp)->flow_next;
-	if (*pp)
-		*pp = c->flow_next;
-	pp = &ik->child_addr[dmn_ike_addr_bucket(&c->peer)];
-	while (*pp && *pp != c)
-		pp = &(*pp)->addr_next;
-	if (*pp)
-		*pp = c->addr_next;
+	const struct dmn_conn *conn = dmn_ike_conn_by_handle(d, ev->conn_handle, NULL);
+	log_err("%s: out of memory for the record of IPsec SA 0x%08x: deleting it",
+		conn ? conn->name : "?", ev->u.child.spi_out);
+	d->ike->records_failed++;
+	proto_ike_delete_child(d->ike->engine, ev->sa_id, ev->u.child.protocol, ev->u.child.spi_in);
 }
 
+struct dmn_child *dmn_ike_child_record_new(struct dmn *d, const struct proto_ike_event *ev)
+{
+	struct dmn_child *c = record_alloc(d->ike, sizeof(*c));
+	if (!c)
+		child_record_lost(d, ev);
+	return c;
+}
+
+int dmn_ike_child_record_link(struct dmn *d, struct dmn_child *c, const struct proto_ike_event *ev)
+{
+	struct dmn_ike *ik = d->ike;
+	if (dmn_map_put(&ik->children, dmn_ike_child_key(c->protocol, c->spi_in), c) < 0) {
+		free(c);
+		child_record_lost(d, ev);
+		return -ENOMEM;
+	}
+	dmn_ike_child_set_sa(d, c, ev->sa_id);
+	dmn_hlist_add_head(&c->node, &ik->child_list);
+	dmn_hlist_add_head(&c->flow, &ik->child_flow[dmn_ike_flow_bucket(c->conn, &c->peer)]);
+	dmn_hlist_add_head(&c->addr, &ik->child_addr[dmn_ike_addr_bucket(&c->peer)]);
+	ik->n_children++;
+	return 0;
+}
+
+void dmn_ike_child_record_free(struct dmn *d, struct dmn_child *c)
+{
+	struct dmn_ike *ik = d->ike;
+	if (c->out_pending) {
+		explicit_bzero(c->out_pending, sizeof(*c->out_pending));
+		free(c->out_pending);
+	}
+	dmn_map_del(&ik->children, dmn_ike_child_key(c->protocol, c->spi_in));
+	dmn_hlist_del(&c->flow);
+	dmn_hlist_del(&c->addr);
+	dmn_hlist_del(&c->node);
+	ik->n_children--;
+	dmn_ike_child_set_sa(d, c, 0);
+	free(c);
+}
+
+/* Links ISAKMP SA record sa into its (conn, peer), peer address and peer ID buckets, newest
+ * first. */
 static void sa_flow_link(struct dmn_ike *ik, struct dmn_ike_sa *sa)
 {
-	unsigned b = dmn_ike_flow_bucket(sa->conn, &sa->peer);
-	sa->flow_next = ik->sa_flow[b];
-	ik->sa_flow[b] = sa;
-	b = dmn_ike_addr_bucket(&sa->peer);
-	sa->addr_next = ik->sa_addr[b];
-	ik->sa_addr[b] = sa;
-	b = sa->peer_id_hash & (DMN_FLOW_BUCKETS - 1);
-	sa->idh_next = ik->sa_idh[b];
-	ik->sa_idh[b] = sa;
+	dmn_hlist_add_head(&sa->flow, &ik->sa_flow[dmn_ike_flow_bucket(sa->conn, &sa->peer)]);
+	dmn_hlist_add_head(&sa->addr, &ik->sa_addr[dmn_ike_addr_bucket(&sa->peer)]);
+	dmn_hlist_add_head(&sa->idh, &ik->sa_idh[sa->peer_id_hash & (DMN_FLOW_BUCKETS - 1)]);
 }
 
-static void sa_flow_unlink(struct dmn_ike *ik, struct dmn_ike_sa *sa)
+static void sa_flow_unlink(struct dmn_ike_sa *sa)
 {
-	struct dmn_ike_sa **pp = &ik->sa_flow[dmn_ike_flow_bucket(sa->conn, &sa->peer)];
-	while (*pp && *pp != sa)
-		pp = &(*pp)->flow_next;
-	if (*pp)
-		*pp = sa->flow_next;
-	pp = &ik->sa_addr[dmn_ike_addr_bucket(&sa->peer)];
-	while (*pp && *pp != sa)
-		pp = &(*pp)->addr_next;
-	if (*pp)
-		*pp = sa->addr_next;
-	pp = &ik->sa_idh[sa->peer_id_hash & (DMN_FLOW_BUCKETS - 1)];
-	while (*pp && *pp != sa)
-		pp = &(*pp)->idh_next;
-	if (*pp)
-		*pp = sa->idh_next;
+	dmn_hlist_del(&sa->flow);
+	dmn_hlist_del(&sa->addr);
+	dmn_hlist_del(&sa->idh);
 }
 
 /* The ISAKMP SA to speak to child c's peer over: its own while it is up, else the newest with
@@ -169,8 +192,8 @@ struct dmn_ike_sa *dmn_ike_child_peer_sa(struct dmn *d, const struct dmn_child *
 struct dmn_ike_sa *dmn_ike_newest_sa(struct dmn *d, const char *conn,
 				     const struct proto_ike_addr *peer)
 {
-	for (struct dmn_ike_sa *sa = d->ike->sa_flow[dmn_ike_flow_bucket(conn, peer)]; sa;
-	     sa = sa->flow_next)
+	struct dmn_ike_sa *sa;
+	dmn_hlist_for_each_entry (sa, &d->ike->sa_flow[dmn_ike_flow_bucket(conn, peer)], flow)
 		if (strcmp(sa->conn, conn) == 0 && dmn_ike_addr_eq_noport(&sa->peer, peer))
 			return sa;
 	return NULL;
@@ -194,10 +217,14 @@ struct dmn_ike_sa *dmn_ike_sa_record_add(struct dmn *d, const struct proto_ike_e
 					 const char *name)
 {
 	struct dmn_ike *ik = d->ike;
-	struct dmn_ike_sa *sa = calloc(1, sizeof(*sa));
+	struct dmn_ike_sa *sa = record_alloc(ik, sizeof(*sa));
 	if (!sa || dmn_map_put(&ik->sas, ev->sa_id, sa) < 0) {
+		/* without its record it would run on with no DPD, reauthentication or expiry */
 		free(sa);
-		log_err("out of memory for an ISAKMP SA record");
+		log_err("%s: out of memory for the record of ISAKMP SA #%llu: deleting it", name,
+			(unsigned long long)ev->sa_id);
+		ik->records_failed++;
+		proto_ike_delete_sa(ik->engine, ev->sa_id);
 		return NULL;
 	}
 	sa->sa_id = ev->sa_id;
@@ -224,21 +251,22 @@ struct dmn_ike_sa *dmn_ike_sa_record_add(struct dmn *d, const struct proto_ike_e
 	 * or it is still up with the same address, port and ID. Road warriors behind one NAT share
 	 * the conn and the address; each keeps its own children (their ports or IDs differ). */
 	unsigned adopted = 0;
-	for (struct dmn_child *c = ik->child_flow[dmn_ike_flow_bucket(name, &ev->peer)];
-	     c && !ev->u.p1.peer_initial_contact; c = c->flow_next)
-		if (c->ike_sa_id != ev->sa_id && c->peer_id_hash == sa->peer_id_hash &&
-		    (c->orphan || c->peer.port == ev->peer.port) &&
-		    dmn_ike_addr_eq_noport(&c->peer, &ev->peer) && strcmp(c->conn, name) == 0) {
-			dmn_ike_child_set_sa(d, c, ev->sa_id);
-			adopted++;
-		}
+	struct dmn_child *c;
+	struct dmn_hlist_head *chain = &ik->child_flow[dmn_ike_flow_bucket(name, &ev->peer)];
+	if (!ev->u.p1.peer_initial_contact) {
+		dmn_hlist_for_each_entry (c, chain, flow)
+			if (c->ike_sa_id != ev->sa_id && c->peer_id_hash == sa->peer_id_hash &&
+			    (c->orphan || c->peer.port == ev->peer.port) &&
+			    dmn_ike_addr_eq_noport(&c->peer, &ev->peer) &&
+			    strcmp(c->conn, name) == 0) {
+				dmn_ike_child_set_sa(d, c, ev->sa_id);
+				adopted++;
+			}
+	}
 	if (adopted)
 		log_info("%s: new ISAKMP SA with the peer takes over %u IPsec SA%s", name, adopted,
 			 adopted == 1 ? "" : "s");
-	sa->next = ik->sa_head;
-	if (sa->next)
-		sa->next->prev = sa;
-	ik->sa_head = sa;
+	dmn_hlist_add_head(&sa->node, &ik->sa_list);
 	sa_flow_link(ik, sa);
 	ik->n_sas++;
 	dmn_vici_ike_updown(d, sa, true);
@@ -263,9 +291,10 @@ void dmn_ike_sa_enforce_unique(struct dmn *d, struct dmn_ike_sa *sa)
 	struct sockaddr_storage ss;
 	dmn_ike_proto_to_sockaddr(&sa->peer, &ss);
 	dmn_sockaddr_str((struct sockaddr *)&ss, now_at, sizeof(now_at));
-	for (struct dmn_ike_sa *o = ik->sa_idh[sa->peer_id_hash & (DMN_FLOW_BUCKETS - 1)], *next; o;
-	     o = next) {
-		next = o->idh_next;
+	struct dmn_ike_sa *o;
+	struct dmn_hlist_node *tmp;
+	dmn_hlist_for_each_entry_safe (
+		o, tmp, &ik->sa_idh[sa->peer_id_hash & (DMN_FLOW_BUCKETS - 1)], idh) {
 		if (o == sa || o->peer_id_hash != sa->peer_id_hash ||
 		    strcmp(o->conn, sa->conn) != 0 ||
 		    (dmn_ike_addr_eq_noport(&o->peer, &sa->peer) && o->peer.port == sa->peer.port))
@@ -307,11 +336,9 @@ unsigned dmn_ike_sa_children_remove(struct dmn *d, uint64_t sa_id, const struct 
 {
 	struct dmn_ike *ik = d->ike;
 	unsigned n = 0;
-	for (struct dmn_child *c = sa ? ik->child_flow[dmn_ike_flow_bucket(sa->conn, &sa->peer)]
-				      : ik->child_head,
-			      *next;
-	     c; c = next) {
-		next = sa ? c->flow_next : c->next;
+	unsigned b = sa ? dmn_ike_flow_bucket(sa->conn, &sa->peer) : 0;
+	for (struct dmn_child *c = dmn_ike_child_first(ik, sa, b), *next; c; c = next) {
+		next = dmn_ike_child_after(c, sa);
 		if (c->ike_sa_id != sa_id)
 			continue;
 		if (send_delete)
@@ -332,22 +359,52 @@ void dmn_ike_sa_record_del(struct dmn *d, uint64_t sa_id)
 	if (!sa)
 		return;
 	/* its children outlive it, as orphans that the next ISAKMP SA with the peer takes over */
-	for (struct dmn_child *c = ik->child_flow[dmn_ike_flow_bucket(sa->conn, &sa->peer)];
-	     c && sa->n_children; c = c->flow_next)
-		if (c->ike_sa_id == sa_id) {
+	struct dmn_child *c;
+	dmn_hlist_for_each_entry (c, &ik->child_flow[dmn_ike_flow_bucket(sa->conn, &sa->peer)],
+				  flow)
+		if (!sa->n_children)
+			break;
+		else if (c->ike_sa_id == sa_id) {
 			c->orphan = true;
 			sa->n_children--;
 		}
 	dmn_vici_ike_updown(d, sa, false);
-	sa_flow_unlink(ik, sa);
-	if (sa->prev)
-		sa->prev->next = sa->next;
-	else
-		ik->sa_head = sa->next;
-	if (sa->next)
-		sa->next->prev = sa->prev;
+	sa_flow_unlink(sa);
+	dmn_hlist_del(&sa->node);
 	ik->n_sas--;
 	free(sa);
+}
+
+int dmn_ike_terminate(struct dmn *d, const char *name)
+{
+	struct dmn_ike *ik = d->ike;
+	int n = 0;
+	struct dmn_conn_handle *h = dmn_ike_handle_by_name(ik, name);
+	if (h) /* brought down on purpose: no retry, no auto=keep */
+		h->tries = 0, h->retry_ms = 0, h->keep_up = false;
+	struct dmn_child *c;
+	struct dmn_ike_sa *sa;
+	struct dmn_hlist_node *tmp;
+	dmn_hlist_for_each_entry_safe (c, tmp, &ik->child_list, node) {
+		if (strcmp(c->conn, name) != 0)
+			continue;
+		proto_ike_delete_child(ik->engine, c->ike_sa_id, c->protocol, c->spi_in);
+		dmn_ike_child_remove_kernel(d, c);
+		dmn_ike_child_free(d, c);
+	}
+	dmn_hlist_for_each_entry_safe (sa, tmp, &ik->sa_list, node) {
+		if (strcmp(sa->conn, name) != 0)
+			continue;
+		uint64_t id = sa->sa_id;
+		if (proto_ike_delete_sa(ik->engine, id) == 0)
+			n++;
+		dmn_ike_sa_record_del(d, id); /* no-op if SA_GONE already removed it */
+	}
+	dmn_ike_pump(d);
+	if (n == 0)
+		return -ENOENT;
+	log_info("%s: terminated %d ISAKMP SA%s", name, n, n == 1 ? "" : "s");
+	return n;
 }
 
 int dmn_ike_terminate_sa(struct dmn *d, uint64_t sa_id)

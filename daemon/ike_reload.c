@@ -66,11 +66,9 @@ void dmn_ike_reload_p1_up(struct dmn *d, struct dmn_ike_sa *sa)
 	if (!h || !h->changed_gen)
 		return;
 	bool all = h->peer_moved;
-	for (struct dmn_ike_sa *o = all ? ik->sa_head
-					: ik->sa_flow[dmn_ike_flow_bucket(sa->conn, &sa->peer)],
-			       *next;
-	     o; o = next) {
-		next = all ? o->next : o->flow_next;
+	unsigned b = dmn_ike_flow_bucket(sa->conn, &sa->peer);
+	for (struct dmn_ike_sa *o = dmn_ike_sa_first(ik, !all, b), *next; o; o = next) {
+		next = dmn_ike_sa_after(o, !all);
 		if (!o->stale || strcmp(o->conn, sa->conn) != 0 ||
 		    !(same_peer(&o->peer, o->peer_id_hash, &sa->peer, sa->peer_id_hash) ||
 		      peer_gone(conn, &o->peer)))
@@ -100,11 +98,9 @@ void dmn_ike_reload_child_up(struct dmn *d, const struct dmn_child *c)
 	const struct dmn_conn *conn = dmn_config_find(d->config, c->conn);
 	bool all = h->peer_moved;
 	uint64_t now = dmn_now_ms(d);
-	for (struct dmn_child *o = all ? ik->child_head
-				       : ik->child_flow[dmn_ike_flow_bucket(c->conn, &c->peer)],
-			      *next;
-	     o; o = next) {
-		next = all ? o->next : o->flow_next;
+	unsigned b = dmn_ike_flow_bucket(c->conn, &c->peer);
+	for (struct dmn_child *o = dmn_ike_child_first(ik, !all, b), *next; o; o = next) {
+		next = dmn_ike_child_after(o, !all);
 		if (!o->stale || o->superseded || strcmp(o->conn, c->conn) != 0 ||
 		    !(same_peer(&o->peer, o->peer_id_hash, &c->peer, c->peer_id_hash) ||
 		      peer_gone(conn, &o->peer)))
@@ -132,7 +128,7 @@ void dmn_ike_reload_child_up(struct dmn *d, const struct dmn_child *c)
 /* Whether child c's policies stay as trap policies when its SAs go: its conn is routed, is not
  * being removed, and (after a reload that changed it) still has c's traffic. */
 bool dmn_ike_child_keeps_trap(const struct dmn *d, const struct dmn_child *c,
-			  const struct dmn_conn *conn)
+			      const struct dmn_conn *conn)
 {
 	if (!dmn_ike_conn_trapped(d, conn) || d->ike->unrouting)
 		return false;
@@ -150,12 +146,14 @@ bool dmn_ike_child_may_rekey(const struct dmn_child *c, const struct dmn_conn *c
 static void mark_stale(struct dmn *d, unsigned gen, unsigned *ret_sas, unsigned *ret_children)
 {
 	struct dmn_ike *ik = d->ike;
-	for (struct dmn_ike_sa *sa = ik->sa_head; sa; sa = sa->next) {
+	struct dmn_ike_sa *sa;
+	dmn_hlist_for_each_entry (sa, &ik->sa_list, node) {
 		const struct dmn_conn_handle *h = dmn_ike_handle_by_name(ik, sa->conn);
 		if (h && h->changed_gen == gen && !sa->stale)
 			sa->stale = true, ++*ret_sas;
 	}
-	for (struct dmn_child *c = ik->child_head; c; c = c->next) {
+	struct dmn_child *c;
+	dmn_hlist_for_each_entry (c, &ik->child_list, node) {
 		const struct dmn_conn_handle *h = dmn_ike_handle_by_name(ik, c->conn);
 		if (h && h->changed_gen == gen && !c->stale && !c->superseded)
 			c->stale = true, ++*ret_children;
@@ -167,10 +165,10 @@ static void mark_stale(struct dmn *d, unsigned gen, unsigned *ret_sas, unsigned 
 /* Whether conn name has an established ISAKMP SA or an IPsec SA that is not being replaced. */
 bool dmn_ike_conn_is_up(const struct dmn *d, const char *name)
 {
-	for (const struct dmn_ike_sa *sa = d->ike->sa_head; sa; sa = sa->next)
+	for (const struct dmn_ike_sa *sa = dmn_ike_sas(d); sa; sa = dmn_ike_sa_next(sa))
 		if (strcmp(sa->conn, name) == 0)
 			return true;
-	for (const struct dmn_child *c = d->ike->child_head; c; c = c->next)
+	for (const struct dmn_child *c = dmn_ike_children(d); c; c = dmn_ike_child_next(c))
 		if (!c->superseded && strcmp(c->conn, name) == 0)
 			return true;
 	return false;

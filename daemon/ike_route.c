@@ -26,7 +26,7 @@ bool dmn_ike_conn_trapped(const struct dmn *d, const struct dmn_conn *c)
 /* Whether a child of conn name has its policies in the kernel (they double as the traps). */
 static bool has_live_policies(const struct dmn *d, const char *name)
 {
-	for (const struct dmn_child *ch = d->ike->child_head; ch; ch = ch->next)
+	for (const struct dmn_child *ch = dmn_ike_children(d); ch; ch = dmn_ike_child_next(ch))
 		if (ch->policies && strcmp(ch->conn, name) == 0)
 			return true;
 	return false;

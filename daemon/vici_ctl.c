@@ -130,7 +130,8 @@ static int terminate_children(const struct dmn_vici_req *rq, const struct term_s
 	uint64_t *keys = calloc(cap + 1, sizeof(*keys));
 	if (!keys)
 		return -ENOMEM;
-	for (const struct dmn_child *c = dmn_ike_children(d); c && n < cap; c = c->next) {
+	for (const struct dmn_child *c = dmn_ike_children(d); c && n < cap;
+	     c = dmn_ike_child_next(c)) {
 		if ((sel->child[0] && strcmp(c->conn, sel->child) != 0) ||
 		    (sel->child_id && c->spi_in != sel->child_id) ||
 		    (sel->ike[0] && strcmp(c->conn, sel->ike) != 0) ||
@@ -167,7 +168,7 @@ static int terminate_sas(const struct dmn_vici_req *rq, const struct term_sel *s
 static int terminate_conn(const struct dmn_vici_req *rq, const char *name)
 {
 	int lone = 0;
-	for (const struct dmn_child *c = dmn_ike_children(rq->d); c; c = c->next)
+	for (const struct dmn_child *c = dmn_ike_children(rq->d); c; c = dmn_ike_child_next(c))
 		if (strcmp(c->conn, name) == 0 && dmn_ike_child_orphan(rq->d, c))
 			lone++;
 	snprintf(rq->c->control, sizeof(rq->c->control), "%s", name);

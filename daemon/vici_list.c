@@ -166,11 +166,12 @@ void dmn_vici_cmd_list_sas(const struct dmn_vici_req *rq)
 		dmn_vici_reply_status(rq->c, false, "out of memory");
 		return;
 	}
-	for (const struct dmn_ike_sa *sa = dmn_ike_sas(d); sa && l->n_sa < n_sa; sa = sa->next)
+	for (const struct dmn_ike_sa *sa = dmn_ike_sas(d); sa && l->n_sa < n_sa;
+	     sa = dmn_ike_sa_next(sa))
 		if ((!ike[0] || strcmp(ike, sa->conn) == 0) && (!by_id || sa->sa_id == want_id))
 			l->sa_ids[l->n_sa++] = sa->sa_id;
 	for (const struct dmn_child *c = dmn_ike_children(d); c && !by_id && l->n_child < n_ch;
-	     c = c->next) {
+	     c = dmn_ike_child_next(c)) {
 		if (dmn_ike_child_orphan(d, c) && (!ike[0] || strcmp(ike, c->conn) == 0))
 			l->child_keys[l->n_child++] = ike_child_key_of(c);
 	}

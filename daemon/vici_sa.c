@@ -356,7 +356,8 @@ void dmn_vici_ike_section(struct dmn *d, struct vici_builder *b, const struct dm
 	if (child) {
 		add_child(d, b, child);
 	} else if (!no_children && sa->n_children) {
-		for (const struct dmn_child *c = dmn_ike_flow_children(d, sa); c; c = c->flow_next)
+		for (const struct dmn_child *c = dmn_ike_flow_children(d, sa); c;
+		     c = dmn_ike_child_flow_next(c))
 			if (c->ike_sa_id == sa->sa_id)
 				add_child(d, b, c);
 	}

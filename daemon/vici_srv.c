@@ -433,7 +433,7 @@ void dmn_vici_ike_updown(struct dmn *d, const struct dmn_ike_sa *sa, bool up)
 
 static const struct dmn_ike_sa *ike_sa_of(const struct dmn *d, const struct dmn_child *ch)
 {
-	for (const struct dmn_ike_sa *sa = dmn_ike_sas(d); sa; sa = sa->next)
+	for (const struct dmn_ike_sa *sa = dmn_ike_sas(d); sa; sa = dmn_ike_sa_next(sa))
 		if (sa->sa_id == ch->ike_sa_id)
 			return sa;
 	return NULL;

@@ -135,7 +135,7 @@ static void init(void)
 	sa.p1.peer_id.type = 2;
 	sa.p1.peer_id.len = 3;
 	memcpy(sa.p1.peer_id.data, "a\x01z", 3);
-	ik.sa_head = &sa;
+	dmn_hlist_add_head(&sa.node, &ik.sa_list);
 	ik.n_sas = 1;
 	ch.ike_sa_id = 1;
 	strcpy(ch.conn, "pair");
@@ -148,14 +148,14 @@ static void init(void)
 	ch.remote_ts.prefix = 24;
 	ch.remote_ts.proto = 6;
 	ch.remote_ts.port = 80;
-	ik.child_head = &ch;
+	dmn_hlist_add_head(&ch.node, &ik.child_list);
 	ik.n_children = 1;
 	/* the engine's indexes, as the daemon keeps them */
 	if (dmn_map_put(&ik.sas, sa.sa_id, &sa) < 0 ||
 	    dmn_map_put(&ik.children, ike_child_key_of(&ch), &ch) < 0)
 		abort();
-	ik.sa_flow[dmn_ike_flow_bucket(sa.conn, &sa.peer)] = &sa;
-	ik.child_flow[dmn_ike_flow_bucket(ch.conn, &ch.peer)] = &ch;
+	dmn_hlist_add_head(&sa.flow, &ik.sa_flow[dmn_ike_flow_bucket(sa.conn, &sa.peer)]);
+	dmn_hlist_add_head(&ch.flow, &ik.child_flow[dmn_ike_flow_bucket(ch.conn, &ch.peer)]);
 	dmn_log_setup(LOG_ERR - 1, false);
 	dmn_log_set_hook(NULL, NULL);
 }

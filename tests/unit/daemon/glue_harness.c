@@ -249,14 +249,16 @@ void gw_run_for(unsigned ms)
 unsigned gw_children(const struct gw *g, const char *conn, bool all)
 {
 	unsigned n = 0;
-	for (const struct dmn_child *c = g->d ? dmn_ike_children(g->d) : NULL; c; c = c->next)
+	for (const struct dmn_child *c = g->d ? dmn_ike_children(g->d) : NULL; c;
+	     c = dmn_ike_child_next(c))
 		n += strcmp(c->conn, conn) == 0 && (all || !c->superseded);
 	return n;
 }
 
 const struct dmn_child *gw_child(const struct gw *g, const char *conn)
 {
-	for (const struct dmn_child *c = g->d ? dmn_ike_children(g->d) : NULL; c; c = c->next)
+	for (const struct dmn_child *c = g->d ? dmn_ike_children(g->d) : NULL; c;
+	     c = dmn_ike_child_next(c))
 		if (strcmp(c->conn, conn) == 0 && !c->superseded)
 			return c;
 	return NULL;
@@ -265,7 +267,8 @@ const struct dmn_child *gw_child(const struct gw *g, const char *conn)
 unsigned gw_sas(const struct gw *g, const char *conn)
 {
 	unsigned n = 0;
-	for (const struct dmn_ike_sa *s = g->d ? dmn_ike_sas(g->d) : NULL; s; s = s->next)
+	for (const struct dmn_ike_sa *s = g->d ? dmn_ike_sas(g->d) : NULL; s;
+	     s = dmn_ike_sa_next(s))
 		n += strcmp(s->conn, conn) == 0;
 	return n;
 }

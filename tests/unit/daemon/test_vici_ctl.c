@@ -134,14 +134,11 @@ static void add_sa(struct dmn_ike_sa *sa, uint64_t id, const char *conn)
 	sa->sa_id = id;
 	snprintf(sa->conn, sizeof(sa->conn), "%s", conn);
 	sa->local.family = sa->peer.family = AF_INET;
-	sa->next = ik.sa_head;
-	ik.sa_head = sa;
+	dmn_hlist_add_head(&sa->node, &ik.sa_list);
 	ik.n_sas++;
 	if (dmn_map_put(&ik.sas, id, sa) < 0)
 		abort();
-	unsigned b = dmn_ike_flow_bucket(sa->conn, &sa->peer);
-	sa->flow_next = ik.sa_flow[b];
-	ik.sa_flow[b] = sa;
+	dmn_hlist_add_head(&sa->flow, &ik.sa_flow[dmn_ike_flow_bucket(sa->conn, &sa->peer)]);
 }
 
 static void add_child(struct dmn_child *c, uint32_t spi, uint64_t sa_id, const char *conn)
@@ -151,14 +148,11 @@ static void add_child(struct dmn_child *c, uint32_t spi, uint64_t sa_id, const c
 	c->ike_sa_id = sa_id;
 	snprintf(c->conn, sizeof(c->conn), "%s", conn);
 	c->local.family = c->peer.family = AF_INET;
-	c->next = ik.child_head;
-	ik.child_head = c;
+	dmn_hlist_add_head(&c->node, &ik.child_list);
 	ik.n_children++;
 	if (dmn_map_put(&ik.children, ike_child_key_of(c), c) < 0)
 		abort();
-	unsigned b = dmn_ike_flow_bucket(c->conn, &c->peer);
-	c->flow_next = ik.child_flow[b];
-	ik.child_flow[b] = c;
+	dmn_hlist_add_head(&c->flow, &ik.child_flow[dmn_ike_flow_bucket(c->conn, &c->peer)]);
 }
 
 static void setup(void)
