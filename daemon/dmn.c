@@ -15,7 +15,6 @@
 #include "daemon/updown.h"
 #include "daemon/vici_srv.h"
 #include "daemon/worker.h"
-#include "xfrm/xfrm.h"
 
 uint64_t dmn_now_ms(const struct dmn *d)
 {
@@ -80,7 +79,7 @@ static int open_sockets(struct dmn *d)
 	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
 		uint16_t port = want[i].kind == DMN_SOCK_IKE ? d->opts.ike_port : d->opts.natt_port;
 		struct dmn_sock *sk = &d->socks[d->nsocks];
-		int r = dmn_sock_open(want[i].family, NULL, port, want[i].kind, sk);
+		int r = dmn_sock_open(&d->kernel, want[i].family, NULL, port, want[i].kind, sk);
 		if (r < 0) {
 			if (want[i].family == AF_INET6 &&
 			    (r == -EAFNOSUPPORT || r == -EADDRNOTAVAIL)) {
@@ -149,7 +148,7 @@ int dmn_new(const struct dmn_opts *opts, struct dmn **ret)
 		log_err("%s: cannot start with this configuration", d->opts.config_path);
 		return r;
 	}
-	r = xfrm_open(&d->xfrm);
+	r = dmn_kernel_open(&d->kernel, d->opts.kernel_ops);
 	if (r < 0) {
 		log_err("cannot open the kernel's XFRM netlink socket: %s", strerror(-r));
 		return r;
@@ -206,7 +205,7 @@ void dmn_free(struct dmn *d)
 		sd_event_source_unref(d->sock_src[i]);
 		dmn_sock_close(&d->socks[i]);
 	}
-	xfrm_close(d->xfrm);
+	dmn_kernel_close(&d->kernel);
 	sd_event_unref(d->ev);
 	free(d);
 }

@@ -11,6 +11,7 @@
 #include <systemd/sd-event.h>
 
 #include "daemon/ike_socket.h"
+#include "daemon/kernel.h"
 
 #define DMN_SOCKS_MAX 4
 
@@ -26,8 +27,9 @@ struct dmn_opts {
 	uint16_t natt_port; /* --natt-port, else config setup nat-ikeport= */
 	bool ike_port_set, natt_port_set; /* given on the command line */
 	unsigned workers;
-	unsigned updown_timeout;     /* seconds, 0: DMN_UPDOWN_TIMEOUT_S */
-	const char *firewall_script; /* leftfirewall=yes without leftupdown= runs it */
+	unsigned updown_timeout;		 /* seconds, 0: DMN_UPDOWN_TIMEOUT_S */
+	const char *firewall_script;		 /* leftfirewall=yes without leftupdown= runs it */
+	const struct dmn_kernel_ops *kernel_ops; /* NULL: the real kernel (dmn_kernel_xfrm) */
 };
 
 struct dmn_stats {
@@ -43,7 +45,6 @@ struct dmn_vici;
 struct dmn_config;
 struct dmn_secrets;
 struct dmn_updown;
-struct xfrm_handle;
 
 struct dmn {
 	struct dmn_opts opts;
@@ -52,13 +53,21 @@ struct dmn {
 	sd_event_source *sock_src[DMN_SOCKS_MAX];
 	unsigned nsocks;
 	struct dmn_workers *workers;
-	struct xfrm_handle *xfrm;
+	struct dmn_kernel kernel;    /* the kernel's IPsec tables (daemon/kernel.h) */
 	struct dmn_config *config;   /* the config in force (swapped whole on reload) */
 	struct dmn_secrets *secrets; /* may be NULL: no secrets file */
 	struct dmn_ike *ike;
 	struct dmn_vici *vici;	   /* the control socket (daemon/vici_srv.c) */
 	struct dmn_updown *updown; /* updown scripts (daemon/updown.c) */
 	struct dmn_stats stats;
+	/* In-process tests only (NULL in oakleyd): every outgoing IKE datagram goes here instead of
+	 * a socket; natt says it would have left from the NAT-T port. Returns 0 or -errno, as
+	 * dmn_sock_send. A test delivers datagrams to a daemon through dmn_ike_input, as the
+	 * socket callback does. */
+	int (*tx_hook)(struct dmn *d, const uint8_t *msg, size_t len,
+		       const struct sockaddr_storage *dst, const struct sockaddr_storage *src,
+		       bool natt);
+	void *tx_ctx; /* the hook's */
 	uint8_t rxbuf[DMN_PKT_MAX];
 };
 

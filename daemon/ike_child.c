@@ -116,7 +116,8 @@ static int child_comp_sa(struct dmn *d, struct dmn_child *c, bool inbound)
 	sa.reqid = c->reqid;
 	sa.comp = (struct xfrm_key){.alg = "deflate"}; /* IPCOMP_DEFLATE, RFC 2394 */
 	child_sa_marks(c, inbound, &sa);
-	int r = inbound ? xfrm_sa_update(d->xfrm, &sa) : xfrm_sa_add(d->xfrm, &sa);
+	int r = inbound ? dmn_kernel_sa_update(&d->kernel, &sa)
+			: dmn_kernel_sa_add(&d->kernel, &sa);
 	if (inbound)
 		c->comp_in = r == 0;
 	else
@@ -177,7 +178,7 @@ int dmn_ike_child_sa(struct dmn *d, const struct proto_ike_event *ev, bool inbou
 	sa.lft.soft_packets = c->soft_packets;
 	sa.lft.hard_packets = c->hard_packets;
 	/* Inbound replaces the larval SA ALLOCSPI left; outbound is new. */
-	return inbound ? xfrm_sa_update(d->xfrm, &sa) : xfrm_sa_add(d->xfrm, &sa);
+	return inbound ? dmn_kernel_sa_update(&d->kernel, &sa) : dmn_kernel_sa_add(&d->kernel, &sa);
 }
 
 static void child_policy(const struct dmn_child *c, uint8_t dir, struct xfrm_policy *p)
@@ -222,7 +223,8 @@ static int child_policies(struct dmn *d, struct dmn_child *c, bool add)
 		struct xfrm_policy p;
 		child_policy(c, dirs[i], &p);
 		/* update = add or replace: a re-keyed child reuses the same policies. */
-		int r = add ? xfrm_policy_update(d->xfrm, &p) : xfrm_policy_del(d->xfrm, &p);
+		int r = add ? dmn_kernel_policy_update(&d->kernel, &p)
+			    : dmn_kernel_policy_del(&d->kernel, &p);
 		if (r < 0 && ret == 0)
 			ret = r;
 	}
@@ -242,7 +244,7 @@ static bool child_del_done(struct dmn *d, const struct dmn_child *c, const char 
 		return true;
 	log_err("%s: the kernel refused to delete %s of IPsec SA 0x%08x/0x%08x (it stays "
 		"installed): %s",
-		c->conn, what, c->spi_in, c->spi_out, xfrm_errmsg(d->xfrm));
+		c->conn, what, c->spi_in, c->spi_out, dmn_kernel_errmsg(&d->kernel));
 	return false;
 }
 
@@ -251,7 +253,7 @@ static int child_comp_del(struct dmn *d, const struct dmn_child *c, bool inbound
 {
 	struct xfrm_sa_id id;
 	dmn_child_sa_id(c, inbound, true, &id);
-	return xfrm_sa_del(d->xfrm, &id);
+	return dmn_kernel_sa_del(&d->kernel, &id);
 }
 
 /* Removes what the kernel holds of c; each flag is cleared only once the kernel confirmed the
@@ -267,11 +269,13 @@ void dmn_ike_child_remove_kernel(struct dmn *d, struct dmn_child *c)
 					      child_comp_del(d, c, false));
 	if (c->sa_in) {
 		dmn_child_sa_id(c, true, false, &id);
-		c->sa_in = !child_del_done(d, c, "its inbound SA", xfrm_sa_del(d->xfrm, &id));
+		c->sa_in =
+			!child_del_done(d, c, "its inbound SA", dmn_kernel_sa_del(&d->kernel, &id));
 	}
 	if (c->sa_out) {
 		dmn_child_sa_id(c, false, false, &id);
-		c->sa_out = !child_del_done(d, c, "its outbound SA", xfrm_sa_del(d->xfrm, &id));
+		c->sa_out = !child_del_done(d, c, "its outbound SA",
+					    dmn_kernel_sa_del(&d->kernel, &id));
 	}
 	if (c->policies) {
 		const struct dmn_conn *conn = dmn_config_find(d->config, c->conn);
@@ -383,11 +387,11 @@ void dmn_ike_on_child_up(struct dmn *d, const struct proto_ike_event *ev)
 		struct xfrm_sa_id id = {.spi = ch->cpi_spare, .proto = IPPROTO_COMP};
 		dmn_ike_to_xaddr(&ev->peer, &id.src);
 		dmn_ike_to_xaddr(&ev->local, &id.dst);
-		int r = xfrm_sa_del(d->xfrm, &id);
+		int r = dmn_kernel_sa_del(&d->kernel, &id);
 		if (r < 0 && r != -ENOENT)
 			log_warn("%s: the kernel refused to delete the unused larval IPComp SA "
 				 "0x%04x: %s",
-				 c->conn, ch->cpi_spare, xfrm_errmsg(d->xfrm));
+				 c->conn, ch->cpi_spare, dmn_kernel_errmsg(&d->kernel));
 	}
 	dmn_ike_child_limits(d, c, conn, ev->initiator);
 	if (dmn_ike_child_record_link(d, c, ev) < 0)
@@ -450,7 +454,7 @@ void dmn_ike_on_child_up(struct dmn *d, const struct proto_ike_event *ev)
 		 */
 		struct xfrm_sa_id id;
 		dmn_child_sa_id(c, true, false, &id);
-		child_del_done(d, c, "its larval inbound SA", xfrm_sa_del(d->xfrm, &id));
+		child_del_done(d, c, "its larval inbound SA", dmn_kernel_sa_del(&d->kernel, &id));
 		if (c->ipcomp && !c->comp_in) /* its larval SA */
 			child_del_done(d, c, "its larval IPComp SA", child_comp_del(d, c, true));
 	}
@@ -459,7 +463,7 @@ void dmn_ike_on_child_up(struct dmn *d, const struct proto_ike_event *ev)
 		snprintf(why, sizeof(why), "%s: IPsec SA with %s negotiated but not installed: %s",
 			 c->conn, peer,
 			 r == -EOPNOTSUPP ? "algorithm has no kernel equivalent"
-					  : xfrm_errmsg(d->xfrm));
+					  : dmn_kernel_errmsg(&d->kernel));
 		log_err("%s", why);
 		/* explain: negotiated is not carrying traffic */
 		dmn_failure_record(d, c->conn, peer, 2, ev->initiator, PROTO_IKE_E_INTERNAL,
@@ -544,7 +548,7 @@ int dmn_ike_child_encap_update(struct dmn *d, struct dmn_child *c)
 		sa.lft.soft_bytes = c->soft_bytes;
 		sa.lft.soft_packets = c->soft_packets;
 		sa.lft.hard_packets = c->hard_packets;
-		int r = xfrm_sa_update(d->xfrm, &sa);
+		int r = dmn_kernel_sa_update(&d->kernel, &sa);
 		if (r < 0 && ret == 0)
 			ret = r;
 	}
@@ -605,7 +609,7 @@ int dmn_ike_conn_trap(struct dmn *d, size_t i, bool add, const struct dmn_conn *
 	}
 	if (r < 0)
 		log_err("%s: cannot %s its trap policies: %s", conn->name,
-			add ? "install" : "remove", xfrm_errmsg(d->xfrm));
+			add ? "install" : "remove", dmn_kernel_errmsg(&d->kernel));
 	else if (add)
 		log_info("%s: routed: traffic for its subnets starts the negotiation", conn->name);
 	return r;

@@ -585,10 +585,11 @@ int dmn_ike_policy_alloc_spi(void *ctx, const struct proto_ike_conn *conn, uint8
 			  : protocol == PROTO_IPCOMP ? IPPROTO_COMP
 						     : IPPROTO_ESP;
 	/* the default range of a CPI is the negotiable one, 256..61439 (RFC 3173 §3.3) */
-	int r = xfrm_allocspi(d->xfrm, &src, &dst, ipproto, conn->reqid, 0, 0, 0, ret_spi);
+	int r = dmn_kernel_allocspi(&d->kernel, &src, &dst, ipproto, conn->reqid, ret_spi);
 	if (r < 0)
 		log_warn("%s: cannot allocate %s: %s", conn->name,
-			 ipproto == IPPROTO_COMP ? "a CPI" : "an SPI", xfrm_errmsg(d->xfrm));
+			 ipproto == IPPROTO_COMP ? "a CPI" : "an SPI",
+			 dmn_kernel_errmsg(&d->kernel));
 	return r;
 }
 

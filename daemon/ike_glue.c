@@ -191,7 +191,7 @@ static uint64_t children_in_bytes(struct dmn *d, const struct dmn_ike_sa *sa)
 			continue;
 		struct xfrm_sa_id id;
 		dmn_child_sa_id(c, true, false, &id);
-		if (xfrm_sa_get(d->xfrm, &id, &info) == 0)
+		if (dmn_kernel_sa_get(&d->kernel, &id, &info) == 0)
 			sum += info.bytes;
 	}
 	return sum;
@@ -546,7 +546,7 @@ static void send_datagram(struct dmn *d, const struct proto_ike_action *a)
 		if (d->socks[i].family == a->dst.family &&
 		    (d->socks[i].kind == DMN_SOCK_NATT) == a->natt)
 			sock = &d->socks[i];
-	if (!sock) {
+	if (!sock && !d->tx_hook) {
 		d->stats.tx_errors++;
 		return;
 	}
@@ -556,8 +556,10 @@ static void send_datagram(struct dmn *d, const struct proto_ike_action *a)
 	if (have_src)
 		dmn_ike_proto_to_sockaddr(&a->src, &src);
 	bool untrusted = a->unproven && !dmn_ike_configured_peer(d, &a->dst);
-	int r = dmn_sock_send(sock, untrusted, a->data, a->len, (struct sockaddr *)&dst,
-			      have_src ? (struct sockaddr *)&src : NULL);
+	int r = d->tx_hook
+			? d->tx_hook(d, a->data, a->len, &dst, have_src ? &src : NULL, a->natt)
+			: dmn_sock_send(sock, untrusted, a->data, a->len, (struct sockaddr *)&dst,
+					have_src ? (struct sockaddr *)&src : NULL);
 	if (r < 0) {
 		d->stats.tx_errors++;
 		char b[64];
@@ -782,23 +784,20 @@ int dmn_ike_setup(struct dmn *d)
 	if (rt < 0)
 		return rt;
 	/* SA expiry comes from the kernel; without the events the clock alone drives rekeys. */
-	rt = xfrm_events_open(&ik->xev);
-	if (rt == 0) {
-		int fd = xfrm_fd(ik->xev);
-		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
-		rt = sd_event_add_io(d->ev, &ik->xev_source, fd, EPOLLIN, dmn_ike_on_xfrm_readable,
+	rt = dmn_kernel_events_open(&d->kernel);
+	if (rt >= 0)
+		rt = sd_event_add_io(d->ev, &ik->xev_source, rt, EPOLLIN, dmn_ike_on_xfrm_readable,
 				     d);
-	}
 	if (rt < 0)
 		log_warn("no xfrm events (%s): SA lifetimes are followed by the clock only",
 			 strerror(-rt));
 	/* Leftovers of a crashed run would shadow the new SAs: remove them (ours only). */
-	int n = xfrm_flush_owned(d->xfrm);
+	int n = dmn_kernel_flush_owned(&d->kernel);
 	if (n > 0)
 		log_notice("removed %d SAs and policies left over by an earlier oakleyd", n);
 	else if (n < 0)
 		log_warn("could not remove the SAs and policies of an earlier oakleyd: %s",
-			 xfrm_errmsg(d->xfrm));
+			 dmn_kernel_errmsg(&d->kernel));
 	/* auto=start conns come up once the loop runs. */
 	return sd_event_add_defer(d->ev, NULL, on_start, d);
 }
@@ -823,12 +822,12 @@ void dmn_ike_shutdown(struct dmn *d)
 		dmn_ike_child_free(d, c);
 	}
 	/* Larval SAs of negotiations still in progress carry our reqids: remove them too. */
-	int n = xfrm_flush_owned(d->xfrm);
+	int n = dmn_kernel_flush_owned(&d->kernel);
 	if (n > 0)
 		log_debug("removed %d half-negotiated SAs", n);
 	else if (n < 0)
 		log_warn("could not remove the SAs of unfinished negotiations: %s",
-			 xfrm_errmsg(d->xfrm));
+			 dmn_kernel_errmsg(&d->kernel));
 }
 
 void dmn_ike_config_changed(struct dmn *d)
@@ -844,8 +843,7 @@ void dmn_ike_free(struct dmn *d)
 		return;
 	ik->tick = sd_event_source_disable_unref(ik->tick);
 	ik->xev_source = sd_event_source_disable_unref(ik->xev_source);
-	xfrm_close(ik->xev);
-	ik->xev = NULL;
+	dmn_kernel_events_close(&d->kernel);
 	for (size_t i = 0; i < ik->timers.cap; i++)
 		if (ik->timers.slots[i].key)
 			sd_event_source_disable_unref(ik->timers.slots[i].value);

@@ -249,10 +249,10 @@ struct dmn_ike {
 	/* negotiations, for oakley metrics */
 	uint64_t p1_initiated, p1_up, p2_up;
 	uint64_t p1_failed[PROTO_IKE_REASON__MAX], p2_failed[PROTO_IKE_REASON__MAX];
-	bool unrouting;		 /* removing a conn: its trap policies go too */
-	unsigned reload_gen;	 /* reloads so far (ike_reload.c) */
-	struct xfrm_handle *xev; /* kernel events: SA expiry, ACQUIRE */
-	sd_event_source *xev_source;
+	bool unrouting;	     /* removing a conn: its trap policies go too */
+	unsigned reload_gen; /* reloads so far (ike_reload.c) */
+	sd_event_source
+		*xev_source; /* kernel events: SA expiry, ACQUIRE (dmn_kernel_events_open) */
 	struct proto_ike_stats summary_stats; /* engine counters at the last drop summary */
 	uint64_t summary_next_ms;
 	bool trim_pending; /* many half-open SAs were alive: trim the heap once they are gone */

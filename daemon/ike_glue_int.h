@@ -131,6 +131,9 @@ uint32_t dmn_ike_rekey_margin(const struct dmn_conn *conn, uint32_t life, bool i
 void dmn_ike_child_limits(struct dmn *d, struct dmn_child *c, const struct dmn_conn *conn,
 			  bool initiator);
 int dmn_ike_on_xfrm_readable(sd_event_source *s, int fd, uint32_t revents, void *userdata);
+/* One kernel event (arg: the struct dmn): expiry, ACQUIRE, NAT mapping; what events_recv
+ * hands over, and what a test table injects. Returns 0. */
+int dmn_ike_on_kernel_event(const struct xfrm_event *xe, void *arg);
 void dmn_ike_children_tick(struct dmn *d, uint64_t now);
 void dmn_ike_sa_lifetime_check(struct dmn *d, struct dmn_ike_sa *sa, uint64_t now);
 

@@ -172,7 +172,7 @@ static void child_install_out(struct dmn *d, struct dmn_child *c)
 	if (r < 0)
 		log_err("%s: outbound IPsec SA 0x%08x not installed: %s", c->conn, c->spi_out,
 			r == -EOPNOTSUPP ? "algorithm has no kernel equivalent"
-					 : xfrm_errmsg(d->xfrm));
+					 : dmn_kernel_errmsg(&d->kernel));
 }
 
 /* A child reached its hard limit (the kernel removed that SA): the rest of it goes. */
@@ -222,7 +222,8 @@ static int on_xfrm_mapping(struct dmn *d, const struct xfrm_event *xe)
 		if (r < 0)
 			log_warn("%s: cannot move IPsec SA 0x%08x to port %u: %s", o->conn,
 				 o->spi_out, xe->mapping.new_port,
-				 r == -EOPNOTSUPP ? "algorithm unknown" : xfrm_errmsg(d->xfrm));
+				 r == -EOPNOTSUPP ? "algorithm unknown"
+						  : dmn_kernel_errmsg(&d->kernel));
 		else
 			log_info("%s: peer's NAT mapping moved from %s:%u to %s:%u (seen on ESP): "
 				 "IPsec "
@@ -267,7 +268,7 @@ static int on_xfrm_acquire(struct dmn *d, const struct xfrm_event *xe)
 }
 
 /* Kernel events: an SA's soft limit starts its rekey, the hard limit removes its child. */
-static int on_xfrm_event(const struct xfrm_event *xe, void *arg)
+int dmn_ike_on_kernel_event(const struct xfrm_event *xe, void *arg)
 {
 	struct dmn *d = arg;
 	struct dmn_ike *ik = d->ike;
@@ -328,7 +329,7 @@ int dmn_ike_on_xfrm_readable(sd_event_source *s, int fd, uint32_t revents, void 
 	(void)revents;
 	struct dmn *d = userdata;
 	for (int k = 0; k < 64; k++) {
-		int r = xfrm_events_recv(d->ike->xev, on_xfrm_event, d);
+		int r = dmn_kernel_events_recv(&d->kernel, dmn_ike_on_kernel_event, d);
 		if (r == -EAGAIN || r == -EWOULDBLOCK)
 			break;
 		if (r == -ENOBUFS) {
@@ -338,7 +339,7 @@ int dmn_ike_on_xfrm_readable(sd_event_source *s, int fd, uint32_t revents, void 
 			continue;
 		}
 		if (r < 0) {
-			log_warn("xfrm events: %s", xfrm_errmsg(d->ike->xev));
+			log_warn("xfrm events: %s", dmn_kernel_errmsg(&d->kernel));
 			break;
 		}
 	}
@@ -359,7 +360,7 @@ static bool child_idle_check(struct dmn *d, struct dmn_child *c, uint64_t now)
 		if (!(in ? c->sa_in : c->sa_out))
 			continue;
 		dmn_child_sa_id(c, in, false, &id);
-		if (xfrm_sa_get(d->xfrm, &id, &info) < 0) {
+		if (dmn_kernel_sa_get(&d->kernel, &id, &info) < 0) {
 			c->idle.next_ms = now + DMN_IDLE_SAMPLE_MAX_MS; /* try again later */
 			return false;
 		}

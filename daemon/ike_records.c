@@ -89,7 +89,9 @@ void dmn_ike_on_peer_moved(struct dmn *d, const struct proto_ike_event *ev)
 		int r = dmn_ike_child_encap_update(d, c);
 		if (r < 0)
 			log_warn("%s: cannot move IPsec SA 0x%08x to %s: %s", c->conn, c->spi_out,
-				 to, r == -EOPNOTSUPP ? "algorithm unknown" : xfrm_errmsg(d->xfrm));
+				 to,
+				 r == -EOPNOTSUPP ? "algorithm unknown"
+						  : dmn_kernel_errmsg(&d->kernel));
 		else
 			log_info("%s: peer's NAT mapping moved from %s to %s: IPsec SAs "
 				 "0x%08x/0x%08x "

@@ -10,7 +10,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-#include "xfrm/xfrm.h"
+#include "daemon/kernel.h"
 
 static const uint8_t non_esp_marker[4];
 
@@ -19,7 +19,7 @@ static int set_opt(int fd, int level, int name, int val)
 	return setsockopt(fd, level, name, &val, sizeof(val)) < 0 ? -errno : 0;
 }
 
-static int configure(int fd, int family, enum dmn_sock_kind kind)
+static int configure(const struct dmn_kernel *k, int fd, int family, enum dmn_sock_kind kind)
 {
 	int r = set_opt(fd, SOL_SOCKET, SO_REUSEADDR, 1);
 	if (r == 0 && kind == DMN_SOCK_IKE)
@@ -33,19 +33,20 @@ static int configure(int fd, int family, enum dmn_sock_kind kind)
 	}
 	/* IKE must never be caught by an IPsec policy, ours or another's. */
 	if (r == 0)
-		r = xfrm_socket_bypass(fd, family);
+		r = k->ops->socket_bypass(k->ctx, fd, family);
 	if (r == 0 && kind == DMN_SOCK_NATT)
-		r = xfrm_socket_udp_encap(fd);
+		r = k->ops->socket_udp_encap(k->ctx, fd);
 	return r;
 }
 
 /* Opens, configures and binds one socket; returns the fd or -errno. */
-static int open_bound(int family, const struct sockaddr *sa, socklen_t sl, enum dmn_sock_kind kind)
+static int open_bound(const struct dmn_kernel *k, int family, const struct sockaddr *sa,
+		      socklen_t sl, enum dmn_sock_kind kind)
 {
 	int fd = socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_UDP);
 	if (fd < 0)
 		return -errno;
-	int r = configure(fd, family, kind);
+	int r = configure(k, fd, family, kind);
 	if (r == 0 && bind(fd, sa, sl) < 0)
 		r = -errno;
 	if (r < 0) {
@@ -58,20 +59,21 @@ static int open_bound(int family, const struct sockaddr *sa, socklen_t sl, enum 
 /* The reply-only twin of an IKE socket: every datagram for the port goes to the group's first
  * socket (a one-instruction classic BPF program: "return index 0"), so the twin never receives,
  * and its own small receive buffer bounds what arrives before the program is in place. */
-static int open_reply_twin(int main_fd, int family, const struct sockaddr *sa, socklen_t sl)
+static int open_reply_twin(const struct dmn_kernel *k, int main_fd, int family,
+			   const struct sockaddr *sa, socklen_t sl)
 {
 	struct sock_filter code[] = {BPF_STMT(BPF_RET | BPF_K, 0)};
 	struct sock_fprog prog = {.len = 1, .filter = code};
 	if (setsockopt(main_fd, SOL_SOCKET, SO_ATTACH_REUSEPORT_CBPF, &prog, sizeof(prog)) < 0)
 		return -errno;
-	int fd = open_bound(family, sa, sl, DMN_SOCK_IKE);
+	int fd = open_bound(k, family, sa, sl, DMN_SOCK_IKE);
 	if (fd >= 0)
 		(void)set_opt(fd, SOL_SOCKET, SO_RCVBUF, 1); /* the kernel's minimum */
 	return fd;
 }
 
-int dmn_sock_open(int family, const void *bind_addr, uint16_t port, enum dmn_sock_kind kind,
-		  struct dmn_sock *ret)
+int dmn_sock_open(const struct dmn_kernel *k, int family, const void *bind_addr, uint16_t port,
+		  enum dmn_sock_kind kind, struct dmn_sock *ret)
 {
 	int r;
 	struct sockaddr_storage ss = {0};
@@ -91,11 +93,11 @@ int dmn_sock_open(int family, const void *bind_addr, uint16_t port, enum dmn_soc
 			memcpy(&sin6->sin6_addr, bind_addr, 16);
 		sl = sizeof(*sin6);
 	}
-	int fd = open_bound(family, (struct sockaddr *)&ss, sl, kind);
+	int fd = open_bound(k, family, (struct sockaddr *)&ss, sl, kind);
 	if (fd < 0)
 		return fd;
 	/* no twin where the kernel cannot steer: replies then share fd (the one socket) */
-	r = kind == DMN_SOCK_IKE ? open_reply_twin(fd, family, (struct sockaddr *)&ss, sl) : -1;
+	r = kind == DMN_SOCK_IKE ? open_reply_twin(k, fd, family, (struct sockaddr *)&ss, sl) : -1;
 	*ret = (struct dmn_sock){.fd = fd,
 				 .reply_fd = r >= 0 ? r : -1,
 				 .family = family,

@@ -48,10 +48,12 @@ struct dmn_pkt {
 
 /*
  * Opens, configures and binds a socket on family (AF_INET/AF_INET6), port and kind; bind_addr may
- * be NULL for the wildcard. Returns 0 and fills *ret, or -errno (the socket is closed on failure).
+ * be NULL for the wildcard; k sets its IPsec bypass (and ESP-in-UDP). Returns 0 and fills *ret, or
+ * -errno (the socket is closed on failure).
  */
-int dmn_sock_open(int family, const void *bind_addr, uint16_t port, enum dmn_sock_kind kind,
-		  struct dmn_sock *ret);
+struct dmn_kernel;
+int dmn_sock_open(const struct dmn_kernel *k, int family, const void *bind_addr, uint16_t port,
+		  enum dmn_sock_kind kind, struct dmn_sock *ret);
 
 void dmn_sock_close(struct dmn_sock *s);
 

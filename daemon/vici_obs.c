@@ -175,13 +175,13 @@ static void sample_children(struct dmn *d, struct conn_sample *per, struct child
 		} else {
 			ret->refused++;
 		}
-		for (int in = 0; in < 2 && d->xfrm; in++) {
+		for (int in = 0; in < 2 && d->kernel.ops; in++) {
 			if (!(in ? c->sa_in : c->sa_out))
 				continue;
 			struct xfrm_sa_id id;
 			dmn_child_sa_id(c, in, false, &id);
 			struct xfrm_sa_info info;
-			if (xfrm_sa_get(d->xfrm, &id, &info) == 0) {
+			if (dmn_kernel_sa_get(&d->kernel, &id, &info) == 0) {
 				ret->bytes[in] += info.bytes;
 				ret->packets[in] += info.packets;
 				if (cs)

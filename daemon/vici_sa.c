@@ -210,7 +210,7 @@ static void add_counters(struct dmn *d, struct vici_builder *b, const struct dmn
 {
 	const char *dir = in ? "in" : "out";
 	char key[16];
-	if (!(in ? c->sa_in : c->sa_out) || !d->xfrm) {
+	if (!(in ? c->sa_in : c->sa_out) || !d->kernel.ops) {
 		/* Not in the kernel: nothing has passed through it. */
 		snprintf(key, sizeof(key), "bytes-%s", dir);
 		vici_add_kv_str(b, key, "0");
@@ -221,7 +221,7 @@ static void add_counters(struct dmn *d, struct vici_builder *b, const struct dmn
 	struct xfrm_sa_id id;
 	dmn_child_sa_id(c, in, false, &id);
 	struct xfrm_sa_info info;
-	if (xfrm_sa_get(d->xfrm, &id, &info) < 0)
+	if (dmn_kernel_sa_get(&d->kernel, &id, &info) < 0)
 		return;
 	snprintf(key, sizeof(key), "bytes-%s", dir);
 	vici_add_kv_fmt(b, key, "%llu", (unsigned long long)info.bytes);
