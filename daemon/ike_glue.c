@@ -130,7 +130,7 @@ static void on_dpd_dead(struct dmn *d, const struct proto_ike_event *ev)
 	char name[64], peer[64];
 	struct sockaddr_storage ss;
 	snprintf(name, sizeof(name), "%s", conn ? conn->name : sa ? sa->conn : "?");
-	dmn_ike_proto_to_sockaddr(&ev->peer, &ss);
+	dmn_addr_to_sockaddr(&ev->peer, &ss);
 	dmn_sockaddr_str((struct sockaddr *)&ss, peer, sizeof(peer));
 	if (sa)
 		sa->dpd_dead++;
@@ -166,8 +166,8 @@ static void send_keepalive(struct dmn *d, const struct dmn_ike_sa *sa)
 	struct sockaddr_storage dst, src;
 	if (!s)
 		return;
-	dmn_ike_proto_to_sockaddr(&sa->peer, &dst);
-	dmn_ike_proto_to_sockaddr(&sa->local, &src);
+	dmn_addr_to_sockaddr(&sa->peer, &dst);
+	dmn_addr_to_sockaddr(&sa->local, &src);
 	int r = dmn_sock_keepalive(s, (struct sockaddr *)&dst,
 				   sa->local.family == sa->peer.family ? (struct sockaddr *)&src
 								       : NULL);
@@ -366,7 +366,7 @@ static void on_event(struct dmn *d, const struct proto_ike_event *ev)
 	}
 	char peer[64];
 	struct sockaddr_storage ss;
-	dmn_ike_proto_to_sockaddr(&ev->peer, &ss);
+	dmn_addr_to_sockaddr(&ev->peer, &ss);
 	dmn_sockaddr_str((struct sockaddr *)&ss, peer, sizeof(peer));
 	char b1[32], b2[32], b3[32];
 	switch (ev->type) {
@@ -570,10 +570,10 @@ static void send_datagram(struct dmn *d, const struct proto_ike_action *a)
 		return;
 	}
 	struct sockaddr_storage dst, src;
-	dmn_ike_proto_to_sockaddr(&a->dst, &dst);
+	dmn_addr_to_sockaddr(&a->dst, &dst);
 	bool have_src = a->src.family == a->dst.family;
 	if (have_src)
-		dmn_ike_proto_to_sockaddr(&a->src, &src);
+		dmn_addr_to_sockaddr(&a->src, &src);
 	bool untrusted = a->unproven && !dmn_ike_configured_peer(d, &a->dst);
 	int r = dmn_sock_send(sock, untrusted, a->data, a->len, (struct sockaddr *)&dst,
 			      have_src ? (struct sockaddr *)&src : NULL);
@@ -621,8 +621,8 @@ void dmn_ike_pump(struct dmn *d)
 void dmn_ike_input(struct dmn *d, const struct dmn_pkt *pkt)
 {
 	struct proto_ike_addr local, peer;
-	dmn_ike_sockaddr_to_proto(&pkt->local, &local);
-	dmn_ike_sockaddr_to_proto(&pkt->peer, &peer);
+	dmn_addr_from_sockaddr(&pkt->local, &local);
+	dmn_addr_from_sockaddr(&pkt->peer, &peer);
 	if (pkt->local.ss_family != pkt->peer.ss_family)
 		memset(&local, 0, sizeof(local)); /* no PKTINFO: unknown local address */
 	enum proto_ike_input_result r = proto_ike_input(d->ike->engine, pkt->data, pkt->len, &local,
@@ -648,11 +648,11 @@ static int initiate_quick_modes(struct dmn *d, const struct dmn_ike_sa *sa,
 		if (pc->n_local_ts)
 			lts = pc->local_ts[k / nr];
 		else
-			dmn_ike_host_ts(&sa->local, &lts);
+			dmn_ts_host(&sa->local, &lts);
 		if (pc->n_remote_ts)
 			rts = pc->remote_ts[k % nr];
 		else
-			dmn_ike_host_ts(&sa->peer, &rts);
+			dmn_ts_host(&sa->peer, &rts);
 		r = proto_ike_quick_mode(d->ike->engine, sa->sa_id, pc, &lts, &rts, &msgid);
 	}
 	if (r < 0)

@@ -8,6 +8,8 @@
 
 #include <sys/socket.h>
 
+#include "daemon/child.h"
+#include "daemon/convert.h"
 #include "daemon/ike_glue.h"
 #include "xfrm/xfrm.h"
 
@@ -20,12 +22,10 @@ void dmn_ike_env_random(void *ctx, uint8_t *buf, size_t n);
 uint64_t dmn_ike_peer_id_hash(const struct dmn_ike *ik, const struct proto_ike_id *id);
 struct dmn_ike_sa *dmn_ike_child_peer_sa(struct dmn *d, const struct dmn_child *c);
 struct dmn_ike_sa *dmn_ike_newest_sa(struct dmn *d, const char *conn,
-				 const struct proto_ike_addr *peer);
+				     const struct proto_ike_addr *peer);
 
 /* ike_conn.c: conns as the engine sees them, their handles, and the engine's policy callbacks */
 bool dmn_ike_conn_routed(const struct dmn_conn *c);
-/* The traffic selector of host address a alone (all protocols and ports). */
-void dmn_ike_host_ts(const struct proto_ike_addr *a, struct proto_ike_ts *ret);
 /* Whether conn c's trap policies are in the kernel: auto=route, unless `ipsec route/unroute`
  * (dmn_ike_route) changed that by hand. */
 bool dmn_ike_conn_trapped(const struct dmn *d, const struct dmn_conn *c);
@@ -36,55 +36,50 @@ void dmn_ike_conn_handle_forget(struct dmn_ike *ik, const char *name);
 const struct dmn_conn *dmn_ike_conn_by_handle(const struct dmn *d, uint64_t handle, size_t *ret_i);
 struct dmn_conn_handle *dmn_ike_handle_by_name(const struct dmn_ike *ik, const char *name);
 int dmn_ike_conn_endpoints(struct dmn *d, const struct dmn_conn *c, struct proto_ike_addr *local,
-		       struct proto_ike_addr *peer);
+			   struct proto_ike_addr *peer);
 bool dmn_ike_conn_has_flow(const struct dmn_conn *c, const struct proto_ike_addr *peer,
-		       const struct proto_ike_ts *local_ts, const struct proto_ike_ts *remote_ts);
+			   const struct proto_ike_ts *local_ts,
+			   const struct proto_ike_ts *remote_ts);
 bool dmn_ike_configured_peer(const struct dmn *d, const struct proto_ike_addr *addr);
 int dmn_ike_policy_find_p1(void *ctx, const struct proto_ike_addr *local,
-		       const struct proto_ike_addr *peer, const struct proto_ike_id *peer_id,
-		       struct proto_ike_conn *ret);
+			   const struct proto_ike_addr *peer, const struct proto_ike_id *peer_id,
+			   struct proto_ike_conn *ret);
 int dmn_ike_policy_find_p2(void *ctx, const struct proto_ike_conn *p1,
-		       const struct proto_ike_addr *peer, const struct proto_ike_ts *local_ts,
-		       const struct proto_ike_ts *remote_ts, struct proto_ike_conn *ret);
+			   const struct proto_ike_addr *peer, const struct proto_ike_ts *local_ts,
+			   const struct proto_ike_ts *remote_ts, struct proto_ike_conn *ret);
 int dmn_ike_policy_get_psk(void *ctx, const struct proto_ike_conn *conn,
-		       const struct proto_ike_id *local, const struct proto_ike_id *remote,
-		       uint8_t *buf, size_t cap, size_t *ret_len);
+			   const struct proto_ike_id *local, const struct proto_ike_id *remote,
+			   uint8_t *buf, size_t cap, size_t *ret_len);
 int dmn_ike_policy_alloc_spi(void *ctx, const struct proto_ike_conn *conn, uint8_t protocol,
-			 const struct proto_ike_addr *local, const struct proto_ike_addr *peer,
-			 uint32_t *ret_spi);
+			     const struct proto_ike_addr *local, const struct proto_ike_addr *peer,
+			     uint32_t *ret_spi);
 bool dmn_ike_addr_eq_noport(const struct proto_ike_addr *a, const struct proto_ike_addr *b);
 size_t dmn_ike_alen(int family);
-void dmn_ike_sockaddr_to_proto(const struct sockaddr_storage *ss, struct proto_ike_addr *ret);
-socklen_t dmn_ike_proto_to_sockaddr(const struct proto_ike_addr *a, struct sockaddr_storage *ss);
 
-/* ike_child.c: a child's SAs and policies in the kernel, and its life from P2_UP to its free */
+/* ike_child.c: a child's life from P2_UP to its free (its kernel state: daemon/child.h) */
 void dmn_ike_on_child_up(struct dmn *d, const struct proto_ike_event *ev);
-int dmn_ike_child_sa(struct dmn *d, const struct proto_ike_event *ev, bool inbound,
-		 struct dmn_child *c);
 void dmn_ike_child_send_delete(struct dmn *d, const struct dmn_child *c);
 void dmn_ike_child_remove_kernel(struct dmn *d, struct dmn_child *c);
 void dmn_ike_child_free(struct dmn *d, struct dmn_child *c);
 /* ike_glue.c: makes sa_id (0: none) child c's ISAKMP SA, keeping the records' n_children. */
 void dmn_ike_child_set_sa(struct dmn *d, struct dmn_child *c, uint64_t sa_id);
-int dmn_ike_child_encap_update(struct dmn *d, struct dmn_child *c);
 uint64_t dmn_ike_child_key(uint8_t protocol, uint32_t spi_in);
 int dmn_ike_conn_trap(struct dmn *d, size_t i, bool add, const struct dmn_conn *keep);
-void dmn_ike_to_xaddr(const struct proto_ike_addr *a, struct xfrm_ipaddr *ret);
 
 /* resolve.c: right= hostnames. dmn_ike_resolve_peer: 0 when the conn's handle holds a fresh
  * address, -EINPROGRESS when a lookup runs (the conn is initiated when it ends), or -errno. */
 int dmn_ike_resolve_peer(struct dmn *d, const struct dmn_conn *c, bool reauth);
 bool dmn_ike_resolved_peer_is(const struct dmn *d, const struct dmn_conn *c,
-			  const struct proto_ike_addr *a);
+			      const struct proto_ike_addr *a);
 
 /* ike_glue.c: the (conn, peer address) index */
 /* ISAKMP SA records (ike_records.c) */
 struct dmn_ike_sa *dmn_ike_sa_record_add(struct dmn *d, const struct proto_ike_event *ev,
-				     const char *name);
+					 const char *name);
 void dmn_ike_sa_record_del(struct dmn *d, uint64_t sa_id);
 void dmn_ike_sa_enforce_unique(struct dmn *d, struct dmn_ike_sa *sa);
 unsigned dmn_ike_sa_children_remove(struct dmn *d, uint64_t sa_id, const struct dmn_ike_sa *sa,
-				bool send_delete, bool keep_policies);
+				    bool send_delete, bool keep_policies);
 void dmn_ike_on_initial_contact(struct dmn *d, const struct proto_ike_event *ev);
 void dmn_ike_on_peer_moved(struct dmn *d, const struct proto_ike_event *ev);
 void dmn_ike_child_flow_link(struct dmn_ike *ik, struct dmn_child *c);
@@ -93,7 +88,7 @@ void dmn_ike_child_flow_unlink(struct dmn_ike *ik, struct dmn_child *c);
 /* ike_life.c */
 uint32_t dmn_ike_rekey_margin(const struct dmn_conn *conn, uint32_t life, bool initiator);
 void dmn_ike_child_limits(struct dmn *d, struct dmn_child *c, const struct dmn_conn *conn,
-		      bool initiator);
+			  bool initiator);
 int dmn_ike_on_xfrm_readable(sd_event_source *s, int fd, uint32_t revents, void *userdata);
 /* One kernel event (arg: the struct dmn): expiry, ACQUIRE, NAT mapping; what events_recv
  * hands over, and what a test table injects. Returns 0. */
@@ -106,7 +101,7 @@ void dmn_ike_sa_lifetime_check(struct dmn *d, struct dmn_ike_sa *sa, uint64_t no
 void dmn_ike_reload_p1_up(struct dmn *d, struct dmn_ike_sa *sa);
 void dmn_ike_reload_child_up(struct dmn *d, const struct dmn_child *c);
 bool dmn_ike_child_keeps_trap(const struct dmn *d, const struct dmn_child *c,
-			  const struct dmn_conn *conn);
+			      const struct dmn_conn *conn);
 bool dmn_ike_child_may_rekey(const struct dmn_child *c, const struct dmn_conn *conn);
 bool dmn_ike_conn_is_up(const struct dmn *d, const char *name);
 void dmn_ike_keep_check(struct dmn *d, const char *name);
