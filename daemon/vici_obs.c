@@ -91,6 +91,98 @@ static void conn_metrics(struct vici_builder *b, const struct dmn_ike *ik,
 		}
 }
 
+/* The metric families, their types and help texts, in the order of the samples. */
+static const struct {
+	const char *family, *type, *text;
+} metric_families[] = {
+	{"oakley_ike_sas", "gauge", "Established ISAKMP SAs."},
+	{"oakley_ike_sas_half_open", "gauge", "Responder ISAKMP SAs not yet established."},
+	{"oakley_ipsec_sas", "gauge",
+	 "IPsec SA pairs carrying traffic: installed in the kernel (replaced ones "
+	 "excluded)."},
+	{"oakley_ipsec_sas_not_installed", "gauge",
+	 "IPsec SA pairs negotiated that the kernel refused to install."},
+	{"oakley_negotiations_started_total", "counter", "Phase-1 negotiations we initiated."},
+	{"oakley_ike_sas_established_total", "counter", "ISAKMP SAs established."},
+	{"oakley_ipsec_sas_established_total", "counter", "IPsec SA pairs negotiated."},
+	{"oakley_ike_sa_failures_total", "counter", "Failed phase-1 negotiations by reason."},
+	{"oakley_ipsec_sa_failures_total", "counter", "Failed Quick Modes by reason."},
+	{"oakley_rekeys_total", "counter", "IPsec SA rekeys started and completed."},
+	{"oakley_reauthentications_total", "counter", "ISAKMP SA reauthentications started."},
+	{"oakley_uniqueids_total", "counter",
+	 "ISAKMP SAs deleted by uniqueids= (the older one replaced, or the new one "
+	 "refused)."},
+	{"oakley_sa_expired_total", "counter", "Kernel SA lifetime events by limit."},
+	{"oakley_ike_packets_total", "counter", "IKE datagrams by direction."},
+	{"oakley_ike_retransmits_total", "counter", "IKE messages retransmitted."},
+	{"oakley_ike_dropped_total", "counter", "IKE datagrams dropped by cause."},
+	{"oakley_dpd_probes_total", "counter", "R-U-THERE probes sent."},
+	{"oakley_nat_keepalives_total", "counter", "NAT-T keepalives sent."},
+	{"oakley_ipsec_bytes_total", "counter",
+	 "Bytes through current IPsec SAs (kernel counters)."},
+	{"oakley_ipsec_packets_total", "counter",
+	 "Packets through current IPsec SAs (kernel counters)."},
+	{"oakley_conn_ike_sas_established_total", "counter",
+	 "ISAKMP SAs established, per configured conn."},
+	{"oakley_conn_ipsec_sas_established_total", "counter",
+	 "IPsec SA pairs negotiated, per configured conn."},
+	{"oakley_conn_failures_total", "counter",
+	 "Failed negotiations per configured conn, by phase."},
+	{"oakley_conn_ipsec_sas", "gauge",
+	 "IPsec SA pairs installed in the kernel, per configured conn."},
+	{"oakley_conn_ipsec_bytes_total", "counter",
+	 "Bytes through current IPsec SAs per configured conn (kernel counters)."},
+};
+
+static void metrics_help(struct vici_builder *b)
+{
+	vici_begin_section(b, "help");
+	for (size_t i = 0; i < sizeof(metric_families) / sizeof(metric_families[0]); i++) {
+		char h[256];
+		snprintf(h, sizeof(h), "%s|%s", metric_families[i].type, metric_families[i].text);
+		vici_add_kv_str(b, metric_families[i].family, h);
+	}
+	vici_end_section(b);
+}
+
+struct child_totals {
+	unsigned children, refused;    /* installed pairs, refused ones */
+	uint64_t bytes[2], packets[2]; /* [0] out, [1] in, from the kernel's counters */
+};
+
+/* The children that are not replaced: counts, and bytes and packets from the kernel (also per
+ * conn into per, when not NULL). */
+static void child_totals(struct dmn *d, struct conn_sample *per, struct child_totals *t)
+{
+	const struct dmn_ike *ik = d->ike;
+	for (const struct dmn_child *c = dmn_ike_children(d); c; c = c->next) {
+		if (c->superseded)
+			continue;
+		const struct dmn_conn_handle *h = per ? dmn_ike_handle(d, c->conn) : NULL;
+		struct conn_sample *cs = h ? &per[h - ik->handles] : NULL;
+		if (dmn_child_installed(c)) {
+			t->children++;
+			if (cs)
+				cs->sas++;
+		} else {
+			t->refused++;
+		}
+		for (int in = 0; in < 2 && d->kernel.ops; in++) {
+			if (!(in ? c->sa_in : c->sa_out))
+				continue;
+			struct xfrm_sa_id id;
+			dmn_child_sa_id(c, in, false, &id);
+			struct xfrm_sa_info info;
+			if (dmn_kernel_sa_get(&d->kernel, &id, &info) == 0) {
+				t->bytes[in] += info.bytes;
+				t->packets[in] += info.packets;
+				if (cs)
+					cs->bytes[in] += info.bytes;
+			}
+		}
+	}
+}
+
 void dmn_vici_cmd_metrics(const struct dmn_vici_req *rq)
 {
 	struct dmn *d = rq->d;
@@ -101,93 +193,17 @@ void dmn_vici_cmd_metrics(const struct dmn_vici_req *rq)
 		proto_ike_get_stats(ik->engine, &es);
 	vici_builder_init_packet(&b, VICI_CMD_RESPONSE, NULL);
 	/* the help texts first, as a section; the samples after, in the same order */
-	static const struct {
-		const char *family, *type, *text;
-	} fam[] = {
-		{"oakley_ike_sas", "gauge", "Established ISAKMP SAs."},
-		{"oakley_ike_sas_half_open", "gauge", "Responder ISAKMP SAs not yet established."},
-		{"oakley_ipsec_sas", "gauge",
-		 "IPsec SA pairs carrying traffic: installed in the kernel (replaced ones "
-		 "excluded)."},
-		{"oakley_ipsec_sas_not_installed", "gauge",
-		 "IPsec SA pairs negotiated that the kernel refused to install."},
-		{"oakley_negotiations_started_total", "counter",
-		 "Phase-1 negotiations we initiated."},
-		{"oakley_ike_sas_established_total", "counter", "ISAKMP SAs established."},
-		{"oakley_ipsec_sas_established_total", "counter", "IPsec SA pairs negotiated."},
-		{"oakley_ike_sa_failures_total", "counter",
-		 "Failed phase-1 negotiations by reason."},
-		{"oakley_ipsec_sa_failures_total", "counter", "Failed Quick Modes by reason."},
-		{"oakley_rekeys_total", "counter", "IPsec SA rekeys started and completed."},
-		{"oakley_reauthentications_total", "counter",
-		 "ISAKMP SA reauthentications started."},
-		{"oakley_uniqueids_total", "counter",
-		 "ISAKMP SAs deleted by uniqueids= (the older one replaced, or the new one "
-		 "refused)."},
-		{"oakley_sa_expired_total", "counter", "Kernel SA lifetime events by limit."},
-		{"oakley_ike_packets_total", "counter", "IKE datagrams by direction."},
-		{"oakley_ike_retransmits_total", "counter", "IKE messages retransmitted."},
-		{"oakley_ike_dropped_total", "counter", "IKE datagrams dropped by cause."},
-		{"oakley_dpd_probes_total", "counter", "R-U-THERE probes sent."},
-		{"oakley_nat_keepalives_total", "counter", "NAT-T keepalives sent."},
-		{"oakley_ipsec_bytes_total", "counter",
-		 "Bytes through current IPsec SAs (kernel counters)."},
-		{"oakley_ipsec_packets_total", "counter",
-		 "Packets through current IPsec SAs (kernel counters)."},
-		{"oakley_conn_ike_sas_established_total", "counter",
-		 "ISAKMP SAs established, per configured conn."},
-		{"oakley_conn_ipsec_sas_established_total", "counter",
-		 "IPsec SA pairs negotiated, per configured conn."},
-		{"oakley_conn_failures_total", "counter",
-		 "Failed negotiations per configured conn, by phase."},
-		{"oakley_conn_ipsec_sas", "gauge",
-		 "IPsec SA pairs installed in the kernel, per configured conn."},
-		{"oakley_conn_ipsec_bytes_total", "counter",
-		 "Bytes through current IPsec SAs per configured conn (kernel counters)."},
-	};
-	vici_begin_section(&b, "help");
-	for (size_t i = 0; i < sizeof(fam) / sizeof(fam[0]); i++) {
-		char h[256];
-		snprintf(h, sizeof(h), "%s|%s", fam[i].type, fam[i].text);
-		vici_add_kv_str(&b, fam[i].family, h);
-	}
-	vici_end_section(&b);
+	metrics_help(&b);
 	vici_begin_section(&b, "samples");
-	unsigned children = 0, refused = 0;
-	uint64_t bytes[2] = {0, 0}, packets[2] = {0, 0};
 	/* per conn (its handle's index): installed pairs and bytes in/out */
 	size_t n_conns = ik ? ik->n_handles : 0;
 	struct conn_sample *per = n_conns ? calloc(n_conns, sizeof(*per)) : NULL;
-	for (const struct dmn_child *c = dmn_ike_children(d); c; c = c->next) {
-		if (c->superseded)
-			continue;
-		const struct dmn_conn_handle *h = per ? dmn_ike_handle(d, c->conn) : NULL;
-		struct conn_sample *cs = h ? &per[h - ik->handles] : NULL;
-		if (dmn_child_installed(c)) {
-			children++;
-			if (cs)
-				cs->sas++;
-		} else {
-			refused++;
-		}
-		for (int in = 0; in < 2 && d->kernel.ops; in++) {
-			if (!(in ? c->sa_in : c->sa_out))
-				continue;
-			struct xfrm_sa_id id;
-			dmn_child_sa_id(c, in, false, &id);
-			struct xfrm_sa_info info;
-			if (dmn_kernel_sa_get(&d->kernel, &id, &info) == 0) {
-				bytes[in] += info.bytes;
-				packets[in] += info.packets;
-				if (cs)
-					cs->bytes[in] += info.bytes;
-			}
-		}
-	}
+	struct child_totals t = {0};
+	child_totals(d, per, &t);
 	metric(&b, "oakley_ike_sas", NULL, ik ? ik->n_sas : 0);
 	metric(&b, "oakley_ike_sas_half_open", NULL, es.half_open);
-	metric(&b, "oakley_ipsec_sas", NULL, children);
-	metric(&b, "oakley_ipsec_sas_not_installed", NULL, refused);
+	metric(&b, "oakley_ipsec_sas", NULL, t.children);
+	metric(&b, "oakley_ipsec_sas_not_installed", NULL, t.refused);
 	metric(&b, "oakley_negotiations_started_total", NULL, ik ? ik->p1_initiated : 0);
 	metric(&b, "oakley_ike_sas_established_total", NULL, ik ? ik->p1_up : 0);
 	metric(&b, "oakley_ipsec_sas_established_total", NULL, ik ? ik->p2_up : 0);
@@ -222,10 +238,10 @@ void dmn_vici_cmd_metrics(const struct dmn_vici_req *rq)
 	}
 	metric(&b, "oakley_dpd_probes_total", NULL, ik ? ik->dpd_probes : 0);
 	metric(&b, "oakley_nat_keepalives_total", NULL, ik ? ik->keepalives_sent : 0);
-	metric(&b, "oakley_ipsec_bytes_total", "{direction=\"in\"}", bytes[1]);
-	metric(&b, "oakley_ipsec_bytes_total", "{direction=\"out\"}", bytes[0]);
-	metric(&b, "oakley_ipsec_packets_total", "{direction=\"in\"}", packets[1]);
-	metric(&b, "oakley_ipsec_packets_total", "{direction=\"out\"}", packets[0]);
+	metric(&b, "oakley_ipsec_bytes_total", "{direction=\"in\"}", t.bytes[1]);
+	metric(&b, "oakley_ipsec_bytes_total", "{direction=\"out\"}", t.bytes[0]);
+	metric(&b, "oakley_ipsec_packets_total", "{direction=\"in\"}", t.packets[1]);
+	metric(&b, "oakley_ipsec_packets_total", "{direction=\"out\"}", t.packets[0]);
 	conn_metrics(&b, ik, per);
 	free(per);
 	vici_end_section(&b);

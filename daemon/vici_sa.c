@@ -142,6 +142,20 @@ static bool child_installed(const struct dmn_child *c)
 	return c->sa_in && c->sa_out && c->policies;
 }
 
+/* <side>-host, <side>-port and, when id is not NULL, <side>-id. */
+static void add_endpoint(struct vici_builder *b, const char *side, const struct proto_ike_addr *a,
+			 const char *id)
+{
+	char key[16], s[INET6_ADDRSTRLEN];
+	snprintf(key, sizeof(key), "%s-host", side);
+	vici_add_kv_str(b, key, dmn_addr_str(a->family, a->addr, s, sizeof(s)));
+	snprintf(key, sizeof(key), "%s-port", side);
+	vici_add_kv_fmt(b, key, "%u", a->port);
+	snprintf(key, sizeof(key), "%s-id", side);
+	if (id)
+		vici_add_kv_str(b, key, id);
+}
+
 /* One entry of child-sas, keyed NAME-UNIQUEID (the uniqueid of a child is its inbound SPI). */
 static void add_child(struct dmn *d, struct vici_builder *b, const struct dmn_child *c)
 {
@@ -162,7 +176,8 @@ static void add_child(struct dmn *d, struct vici_builder *b, const struct dmn_ch
 	vici_add_kv_str(b, "protocol", c->protocol == PROTO_IPSEC_AH ? "AH" : "ESP");
 	vici_add_kv_fmt(b, "spi-in", "%08x", c->spi_in);
 	vici_add_kv_fmt(b, "spi-out", "%08x", c->spi_out);
-	if (c->ipcomp) { /* as charon reports an IPComp pair */
+	if (c->ipcomp) {
+		/* as charon reports an IPComp pair */
 		vici_add_kv_fmt(b, "cpi-in", "%04x", c->cpi_in);
 		vici_add_kv_fmt(b, "cpi-out", "%04x", c->cpi_out);
 	}
@@ -205,19 +220,13 @@ void dmn_vici_ike_section(struct dmn *d, struct vici_builder *b, const struct dm
 	vici_add_kv_str(b, "version", "1");
 	/* Children outlive their ISAKMP SA in IKEv1: such a group is listed as DELETED. */
 	vici_add_kv_str(b, "state", sa ? "ESTABLISHED" : "DELETED");
-	dmn_addr_str(local->family, local->addr, s, sizeof(s));
-	vici_add_kv_str(b, "local-host", s);
-	vici_add_kv_fmt(b, "local-port", "%u", local->port);
-	if (conn) {
+	if (conn)
 		dmn_conf_id_str(&conn->left.id, local, DMN_ID_FORM_LIST, s, sizeof(s));
-		vici_add_kv_str(b, "local-id", s);
-	}
-	dmn_addr_str(peer->family, peer->addr, s, sizeof(s));
-	vici_add_kv_str(b, "remote-host", s);
-	vici_add_kv_fmt(b, "remote-port", "%u", peer->port);
-	if (sa) {
+	add_endpoint(b, "local", local, conn ? s : NULL);
+	if (sa)
 		dmn_peer_id_str(&sa->p1.peer_id, peer, DMN_ID_FORM_LIST, s, sizeof(s));
-		vici_add_kv_str(b, "remote-id", s);
+	add_endpoint(b, "remote", peer, sa ? s : NULL);
+	if (sa) {
 		vici_add_kv_str(b, "initiator", sa->initiator ? "yes" : "no");
 		/* swanctl shows the cookies as the IKE SA's SPIs, 16 hex digits each */
 		char ck[17];
