@@ -3,9 +3,9 @@
  * The glue between the IKE engine (proto/ike) and the world: it gives the engine its environment
  * (random, clock, log) and policy (conns, PSKs, SPIs from the kernel), and carries out the
  * engine's actions: datagrams to the sockets, timers to sd-event, DH jobs to the worker pool,
- * events to the kernel (xfrm) and the log. The policy is in ike_conn.c, ISAKMP SA records and
- * their indexes in ike_records.c, a child's kernel side in ike_child.c, rekeys and expiry in
- * ike_life.c, right= names in resolve.c, reload and auto=keep in ike_reload.c.
+ * events to the kernel (d->kernel: kernel.h) and the log. The policy is in ike_conn.c, ISAKMP SA
+ * records in ike_records.c, a child's life in ike_child.c and its kernel side in child.c,
+ * rekeys and expiry in ike_life.c, right= names in resolve.c, reload and auto=keep in ike_reload.c.
  */
 #include "daemon/ike_glue.h"
 #include "daemon/ike_glue_int.h"
