@@ -70,7 +70,7 @@
 
 #define U_CONN	"daemon/ike_conn.c:dmn_ike_conn_to_proto"
 #define U_LIMIT "daemon/ike_life.c:dmn_ike_child_limits"
-#define U_MARKS "daemon/ike_child.c:child_take_marks"
+#define U_MARKS "daemon/child.c:dmn_child_take_conn"
 #define U_BUILD "daemon/config_apply.c:dmn_cfg_conn_proposals"
 
 /* conn keywords (strongSwan starter ipsec.conf(5) and Libreswan ipsec.conf(5), IKEv1 subset) */
@@ -116,7 +116,7 @@ static const struct cfg_kw conn_kws[] = {
 	   .choices = dmn_cfg_dpd_choices, .what = "none, clear, hold or restart"),
 	ST("closeaction", CHOICE, CONN(closeaction), LIVE, "daemon/ike_glue.c:on_delete",
 	   .choices = dmn_cfg_dpd_choices, .what = "none, clear, hold or restart"),
-	ST("inactivity", TIME, CONN(inactivity), SA, "daemon/ike_child.c:child_take_marks"),
+	ST("inactivity", TIME, CONN(inactivity), SA, "daemon/child.c:dmn_child_take_conn"),
 	ST("reqid", U32, CONN(reqid), SA, "daemon/ike_conn.c:dmn_ike_conn_reqid", .lo = 1,
 	   .hi = 0x3fffffff, .what = "a number from 1 to 1073741823"),
 	ST("mark", CUSTOM, CONN(mark_in), SA, U_MARKS, CUSTOM(mark, NULL)),
@@ -141,9 +141,9 @@ static const struct cfg_kw conn_kws[] = {
 	   .lo = PROTO_IKE_FRAG_SIZE_MIN, .hi = PROTO_IKE_FRAG_SIZE_MAX,
 	   .what = "bytes from 256 to 8192"),
 	ST("compress", BOOL, CONN(compress), SA, U_CONN),
-	ST("installpolicy", BOOL, CONN(installpolicy), SA, "daemon/ike_child.c:child_take_marks"),
+	ST("installpolicy", BOOL, CONN(installpolicy), SA, "daemon/child.c:dmn_child_take_conn"),
 	ST("initial-contact", BOOL, CONN(initial_contact), SA, "daemon/ike_glue.c:initiate"),
-	ST("replay_window", U32, CONN(replay_window), SA, "daemon/ike_child.c:child_take_marks",
+	ST("replay_window", U32, CONN(replay_window), SA, "daemon/child.c:dmn_child_take_conn",
 	   AKA("replay-window"), .hi = 4096, .what = "a number up to 4096"),
 	ST("retransmit-timeout", TIME, CONN(retransmit_timeout), LIVE,
 	   "daemon/ike_conn.c:dmn_ike_conn_to_proto"),

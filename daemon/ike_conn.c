@@ -24,44 +24,6 @@
 
 /* ---- conversions between config and engine ---- */
 
-static void addr_to_proto(int family, const uint8_t *bytes, uint16_t port,
-			  struct proto_ike_addr *ret)
-{
-	memset(ret, 0, sizeof(*ret));
-	ret->family = family;
-	memcpy(ret->addr, bytes, family == AF_INET ? 4 : 16);
-	ret->port = port;
-}
-
-void dmn_ike_sockaddr_to_proto(const struct sockaddr_storage *ss, struct proto_ike_addr *ret)
-{
-	if (ss->ss_family == AF_INET) {
-		const struct sockaddr_in *sin = (const struct sockaddr_in *)ss;
-		addr_to_proto(AF_INET, (const uint8_t *)&sin->sin_addr, ntohs(sin->sin_port), ret);
-	} else {
-		const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)ss;
-		addr_to_proto(AF_INET6, (const uint8_t *)&sin6->sin6_addr, ntohs(sin6->sin6_port),
-			      ret);
-	}
-}
-
-socklen_t dmn_ike_proto_to_sockaddr(const struct proto_ike_addr *a, struct sockaddr_storage *ss)
-{
-	memset(ss, 0, sizeof(*ss));
-	if (a->family == AF_INET) {
-		struct sockaddr_in *sin = (struct sockaddr_in *)ss;
-		sin->sin_family = AF_INET;
-		sin->sin_port = htons(a->port);
-		memcpy(&sin->sin_addr, a->addr, 4);
-		return sizeof(*sin);
-	}
-	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
-	sin6->sin6_family = AF_INET6;
-	sin6->sin6_port = htons(a->port);
-	memcpy(&sin6->sin6_addr, a->addr, 16);
-	return sizeof(*sin6);
-}
-
 size_t dmn_ike_alen(int family)
 {
 	return family == AF_INET ? 4 : 16;
@@ -495,9 +457,9 @@ static bool flow_in_conn(const struct dmn_conn *c, const struct proto_ike_addr *
 {
 	struct proto_ike_addr lh = {0}, rh = {0};
 	if (c->left.host.kind == DMN_ADDR_IP)
-		addr_to_proto(c->left.host.family, c->left.host.bytes, 0, &lh);
+		dmn_addr_make(c->left.host.family, c->left.host.bytes, 0, &lh);
 	if (c->right.host.kind == DMN_ADDR_IP)
-		addr_to_proto(c->right.host.family, c->right.host.bytes, 0, &rh);
+		dmn_addr_make(c->right.host.family, c->right.host.bytes, 0, &rh);
 	else if (peer)
 		rh = *peer; /* right=%any or a name: the address it came from */
 	return side_has_ts(&c->left, local_ts, &lh) && side_has_ts(&c->right, remote_ts, &rh);
@@ -577,13 +539,10 @@ int dmn_ike_policy_alloc_spi(void *ctx, const struct proto_ike_conn *conn, uint8
 			     uint32_t *ret_spi)
 {
 	struct dmn *d = ctx;
-	struct xfrm_ipaddr src = {.family = (uint8_t)peer->family},
-			   dst = {.family = (uint8_t)local->family};
-	memcpy(src.bytes, peer->addr, 16);
-	memcpy(dst.bytes, local->addr, 16);
-	uint8_t ipproto = protocol == PROTO_IPSEC_AH ? IPPROTO_AH
-			  : protocol == PROTO_IPCOMP ? IPPROTO_COMP
-						     : IPPROTO_ESP;
+	struct xfrm_ipaddr src, dst;
+	dmn_addr_to_xfrm(peer, &src);
+	dmn_addr_to_xfrm(local, &dst);
+	uint8_t ipproto = dmn_ipproto(protocol);
 	/* the default range of a CPI is the negotiable one, 256..61439 (RFC 3173 §3.3) */
 	int r = dmn_kernel_allocspi(&d->kernel, &src, &dst, ipproto, conn->reqid, ret_spi);
 	if (r < 0)
@@ -616,7 +575,7 @@ bool dmn_ike_configured_peer(const struct dmn *d, const struct proto_ike_addr *a
 static int route_source(const struct proto_ike_addr *peer, struct proto_ike_addr *ret)
 {
 	struct sockaddr_storage ss, got;
-	socklen_t sl = dmn_ike_proto_to_sockaddr(peer, &ss), gl = sizeof(got);
+	socklen_t sl = dmn_addr_to_sockaddr(peer, &ss), gl = sizeof(got);
 	int fd = socket(peer->family, SOCK_DGRAM | SOCK_CLOEXEC, IPPROTO_UDP);
 	if (fd < 0)
 		return -errno;
@@ -626,7 +585,7 @@ static int route_source(const struct proto_ike_addr *peer, struct proto_ike_addr
 		r = -errno;
 	close(fd);
 	if (r == 0)
-		dmn_ike_sockaddr_to_proto(&got, ret);
+		dmn_addr_from_sockaddr(&got, ret);
 	return r;
 }
 
@@ -644,12 +603,12 @@ int dmn_ike_conn_endpoints(struct dmn *d, const struct dmn_conn *c, struct proto
 								: "");
 		return -EDESTADDRREQ;
 	} else {
-		addr_to_proto(c->right.host.family, c->right.host.bytes,
+		dmn_addr_make(c->right.host.family, c->right.host.bytes,
 			      c->right.ikeport ? c->right.ikeport : d->opts.ike_port, peer);
 	}
 	int r = 0;
 	if (c->left.host.kind == DMN_ADDR_IP)
-		addr_to_proto(c->left.host.family, c->left.host.bytes, d->opts.ike_port, local);
+		dmn_addr_make(c->left.host.family, c->left.host.bytes, d->opts.ike_port, local);
 	else
 		r = route_source(peer, local);
 	if (r < 0) {

@@ -3,9 +3,9 @@
  * The glue between the IKE engine (proto/ike) and the world: it gives the engine its environment
  * (random, clock, log) and policy (conns, PSKs, SPIs from the kernel), and carries out the
  * engine's actions: datagrams to the sockets, timers to sd-event, DH jobs to the worker pool,
- * events to the kernel (xfrm) and the log. The policy is in ike_conn.c, ISAKMP SA records and
- * their indexes in ike_records.c, a child's kernel side in ike_child.c, rekeys and expiry in
- * ike_life.c, right= names in resolve.c, reload and auto=keep in ike_reload.c.
+ * events to the kernel (d->kernel: kernel.h) and the log. The policy is in ike_conn.c, ISAKMP SA
+ * records in ike_records.c, a child's life in ike_child.c and its kernel side in child.c,
+ * rekeys and expiry in ike_life.c, right= names in resolve.c, reload and auto=keep in ike_reload.c.
  */
 #include "daemon/ike_glue.h"
 #include "daemon/ike_glue_int.h"
@@ -131,7 +131,7 @@ static void on_dpd_dead(struct dmn *d, const struct proto_ike_event *ev)
 	char name[64], peer[64];
 	struct sockaddr_storage ss;
 	snprintf(name, sizeof(name), "%s", conn ? conn->name : sa ? sa->conn : "?");
-	dmn_ike_proto_to_sockaddr(&ev->peer, &ss);
+	dmn_addr_to_sockaddr(&ev->peer, &ss);
 	dmn_sockaddr_str((struct sockaddr *)&ss, peer, sizeof(peer));
 	if (sa)
 		sa->dpd_dead++;
@@ -167,8 +167,8 @@ static void send_keepalive(struct dmn *d, const struct dmn_ike_sa *sa)
 	struct sockaddr_storage dst, src;
 	if (!s)
 		return;
-	dmn_ike_proto_to_sockaddr(&sa->peer, &dst);
-	dmn_ike_proto_to_sockaddr(&sa->local, &src);
+	dmn_addr_to_sockaddr(&sa->peer, &dst);
+	dmn_addr_to_sockaddr(&sa->local, &src);
 	int r = dmn_sock_keepalive(s, (struct sockaddr *)&dst,
 				   sa->local.family == sa->peer.family ? (struct sockaddr *)&src
 								       : NULL);
@@ -401,7 +401,7 @@ static void on_event(struct dmn *d, const struct proto_ike_event *ev)
 	}
 	char peer[64];
 	struct sockaddr_storage ss;
-	dmn_ike_proto_to_sockaddr(&ev->peer, &ss);
+	dmn_addr_to_sockaddr(&ev->peer, &ss);
 	dmn_sockaddr_str((struct sockaddr *)&ss, peer, sizeof(peer));
 	char b1[32];
 	switch (ev->type) {
@@ -551,10 +551,10 @@ static void send_datagram(struct dmn *d, const struct proto_ike_action *a)
 		return;
 	}
 	struct sockaddr_storage dst, src;
-	dmn_ike_proto_to_sockaddr(&a->dst, &dst);
+	dmn_addr_to_sockaddr(&a->dst, &dst);
 	bool have_src = a->src.family == a->dst.family;
 	if (have_src)
-		dmn_ike_proto_to_sockaddr(&a->src, &src);
+		dmn_addr_to_sockaddr(&a->src, &src);
 	bool untrusted = a->unproven && !dmn_ike_configured_peer(d, &a->dst);
 	int r = d->tx_hook
 			? d->tx_hook(d, a->data, a->len, &dst, have_src ? &src : NULL, a->natt)
@@ -604,8 +604,8 @@ void dmn_ike_pump(struct dmn *d)
 void dmn_ike_input(struct dmn *d, const struct dmn_pkt *pkt)
 {
 	struct proto_ike_addr local, peer;
-	dmn_ike_sockaddr_to_proto(&pkt->local, &local);
-	dmn_ike_sockaddr_to_proto(&pkt->peer, &peer);
+	dmn_addr_from_sockaddr(&pkt->local, &local);
+	dmn_addr_from_sockaddr(&pkt->peer, &peer);
 	if (pkt->local.ss_family != pkt->peer.ss_family)
 		memset(&local, 0, sizeof(local)); /* no PKTINFO: unknown local address */
 	enum proto_ike_input_result r = proto_ike_input(d->ike->engine, pkt->data, pkt->len, &local,
@@ -631,11 +631,11 @@ static int initiate_quick_modes(struct dmn *d, const struct dmn_ike_sa *sa,
 		if (pc->n_local_ts)
 			lts = pc->local_ts[k / nr];
 		else
-			dmn_ike_host_ts(&sa->local, &lts);
+			dmn_ts_host(&sa->local, &lts);
 		if (pc->n_remote_ts)
 			rts = pc->remote_ts[k % nr];
 		else
-			dmn_ike_host_ts(&sa->peer, &rts);
+			dmn_ts_host(&sa->peer, &rts);
 		r = proto_ike_quick_mode(d->ike->engine, sa->sa_id, pc, &lts, &rts, &msgid);
 	}
 	if (r < 0)

@@ -8,6 +8,8 @@
 
 #include <sys/socket.h>
 
+#include "daemon/child.h"
+#include "daemon/convert.h"
 #include "daemon/ike_glue.h"
 #include "xfrm/xfrm.h"
 
@@ -25,10 +27,8 @@ struct dmn_ike_sa *dmn_ike_newest_sa(struct dmn *d, const char *conn,
 
 /* ike_conn.c: conns as the engine sees them, their handles, and the engine's policy callbacks */
 bool dmn_ike_conn_routed(const struct dmn_conn *c);
-/* ike_child.c: the traffic selector of host address a alone (all protocols and ports). */
-void dmn_ike_host_ts(const struct proto_ike_addr *a, struct proto_ike_ts *ret);
-/* ike_route.c: whether conn c's trap policies are in the kernel: auto=route, unless `ipsec
- * route/unroute` (dmn_ike_route) changed that by hand. */
+/* Whether conn c's trap policies are in the kernel: auto=route, unless `ipsec route/unroute`
+ * (dmn_ike_route) changed that by hand. */
 bool dmn_ike_conn_trapped(const struct dmn *d, const struct dmn_conn *c);
 int dmn_ike_conn_to_proto(const struct dmn *d, size_t i, struct proto_ike_conn *ret);
 uint32_t dmn_ike_conn_reqid(const struct dmn *d, size_t i);
@@ -60,23 +60,16 @@ int dmn_ike_policy_alloc_spi(void *ctx, const struct proto_ike_conn *conn, uint8
 			     uint32_t *ret_spi);
 bool dmn_ike_addr_eq_noport(const struct proto_ike_addr *a, const struct proto_ike_addr *b);
 size_t dmn_ike_alen(int family);
-void dmn_ike_sockaddr_to_proto(const struct sockaddr_storage *ss, struct proto_ike_addr *ret);
-socklen_t dmn_ike_proto_to_sockaddr(const struct proto_ike_addr *a, struct sockaddr_storage *ss);
 
-/* ike_child.c: a child's SAs and policies in the kernel, and its life from P2_UP to its free */
+/* ike_child.c: a child's life from P2_UP to its free (its kernel state: daemon/child.h) */
 void dmn_ike_on_child_up(struct dmn *d, const struct proto_ike_event *ev);
-int dmn_ike_child_sa(struct dmn *d, const struct proto_ike_event *ev, bool inbound,
-		     struct dmn_child *c);
 void dmn_ike_child_send_delete(struct dmn *d, const struct dmn_child *c);
 void dmn_ike_child_remove_kernel(struct dmn *d, struct dmn_child *c);
 void dmn_ike_child_free(struct dmn *d, struct dmn_child *c);
 /* ike_records.c: makes sa_id (0: none) child c's ISAKMP SA, keeping the records' n_children. */
 void dmn_ike_child_set_sa(struct dmn *d, struct dmn_child *c, uint64_t sa_id);
-/* ike_child.c */
-int dmn_ike_child_encap_update(struct dmn *d, struct dmn_child *c);
 uint64_t dmn_ike_child_key(uint8_t protocol, uint32_t spi_in);
 int dmn_ike_conn_trap(struct dmn *d, size_t i, bool add, const struct dmn_conn *keep);
-void dmn_ike_to_xaddr(const struct proto_ike_addr *a, struct xfrm_ipaddr *ret);
 
 /* resolve.c: right= hostnames. dmn_ike_resolve_peer: 0 when the conn's handle holds a fresh
  * address, -EINPROGRESS when a lookup runs (the conn is initiated when it ends), or -errno. */

@@ -165,7 +165,7 @@ static void child_install_out(struct dmn *d, struct dmn_child *c)
 {
 	struct proto_ike_event *ev = c->out_pending;
 	c->out_pending = NULL;
-	int r = dmn_ike_child_sa(d, ev, false, c);
+	int r = dmn_child_sa_install(d, c, &ev->u.child, false);
 	c->sa_out = r == 0;
 	explicit_bzero(ev, sizeof(*ev));
 	free(ev);
@@ -279,9 +279,7 @@ int dmn_ike_on_kernel_event(const struct xfrm_event *xe, void *arg)
 	if (xe->type != XFRM_EV_EXPIRE)
 		return 0;
 	const struct xfrm_sa_info *si = &xe->expire.sa;
-	uint8_t proto = si->proto == IPPROTO_ESP  ? PROTO_IPSEC_ESP
-			: si->proto == IPPROTO_AH ? PROTO_IPSEC_AH
-						  : 0;
+	uint8_t proto = dmn_ipsec_protocol(si->proto);
 	if (!proto)
 		return 0;
 	bool inbound = true;
@@ -420,7 +418,7 @@ void dmn_ike_sa_lifetime_check(struct dmn *d, struct dmn_ike_sa *sa, uint64_t no
 	struct sockaddr_storage ss;
 	if (sa->expire_ms && now >= sa->expire_ms) {
 		sa->expire_ms = 0;
-		dmn_ike_proto_to_sockaddr(&sa->peer, &ss);
+		dmn_addr_to_sockaddr(&sa->peer, &ss);
 		log_info("%s: ISAKMP SA with %s expired after %u s", sa->conn,
 			 dmn_sockaddr_str((struct sockaddr *)&ss, peer, sizeof(peer)),
 			 sa->p1.lifetime_s);
@@ -436,7 +434,7 @@ void dmn_ike_sa_lifetime_check(struct dmn *d, struct dmn_ike_sa *sa, uint64_t no
 	if (!conn || dmn_ike_newest_sa(d, sa->conn, &sa->peer) != sa ||
 	    conn->right.host.kind != DMN_ADDR_IP)
 		return;
-	dmn_ike_proto_to_sockaddr(&sa->peer, &ss);
+	dmn_addr_to_sockaddr(&sa->peer, &ss);
 	log_info("%s: reauthenticating with %s, %llu s before the ISAKMP SA expires", sa->conn,
 		 dmn_sockaddr_str((struct sockaddr *)&ss, peer, sizeof(peer)),
 		 (unsigned long long)((sa->expire_ms - now) / 1000));

@@ -70,9 +70,9 @@ void dmn_ike_on_peer_moved(struct dmn *d, const struct proto_ike_event *ev)
 	struct dmn_ike_sa *sa = dmn_map_get(&d->ike->sas, ev->sa_id);
 	char from[64], to[64];
 	struct sockaddr_storage ss;
-	dmn_ike_proto_to_sockaddr(&ev->u.moved.old_peer, &ss);
+	dmn_addr_to_sockaddr(&ev->u.moved.old_peer, &ss);
 	dmn_sockaddr_str((struct sockaddr *)&ss, from, sizeof(from));
-	dmn_ike_proto_to_sockaddr(&ev->peer, &ss);
+	dmn_addr_to_sockaddr(&ev->peer, &ss);
 	dmn_sockaddr_str((struct sockaddr *)&ss, to, sizeof(to));
 	if (sa) {
 		sa_flow_unlink(sa); /* its address may have changed with the port */
@@ -289,7 +289,7 @@ void dmn_ike_sa_enforce_unique(struct dmn *d, struct dmn_ike_sa *sa)
 		return;
 	char now_at[64], was_at[64];
 	struct sockaddr_storage ss;
-	dmn_ike_proto_to_sockaddr(&sa->peer, &ss);
+	dmn_addr_to_sockaddr(&sa->peer, &ss);
 	dmn_sockaddr_str((struct sockaddr *)&ss, now_at, sizeof(now_at));
 	struct dmn_ike_sa *o;
 	struct dmn_hlist_node *tmp;
@@ -299,7 +299,7 @@ void dmn_ike_sa_enforce_unique(struct dmn *d, struct dmn_ike_sa *sa)
 		    strcmp(o->conn, sa->conn) != 0 ||
 		    (dmn_ike_addr_eq_noport(&o->peer, &sa->peer) && o->peer.port == sa->peer.port))
 			continue;
-		dmn_ike_proto_to_sockaddr(&o->peer, &ss);
+		dmn_addr_to_sockaddr(&o->peer, &ss);
 		dmn_sockaddr_str((struct sockaddr *)&ss, was_at, sizeof(was_at));
 		if (u == DMN_UNIQUE_KEEP) {
 			log_info("%s: peer's ID already has an ISAKMP SA with %s: refusing the new "

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "daemon/config.h"
+#include "daemon/convert.h"
 #include "daemon/ike_glue.h"
 #include "proto/consts.h"
 
@@ -34,13 +35,6 @@ __attribute__((format(printf, 2, 3))) static int env_add(struct dmn_updown_env *
 	env->off[env->n++] = (uint16_t)env->used;
 	env->used += (size_t)n + 1;
 	return 0;
-}
-
-static const char *addr_str(int family, const uint8_t *a, char *buf, size_t len)
-{
-	if (!inet_ntop(family, a, buf, (socklen_t)len))
-		snprintf(buf, len, "?");
-	return buf;
 }
 
 /* The subnet of a traffic selector: its prefix, or for a range the smallest prefix covering it
@@ -71,8 +65,8 @@ static int env_client(struct dmn_updown_env *env, const char *who, const struct 
 	for (unsigned i = 0; i < len; i++)
 		mask[i / 8] |= (uint8_t)(0x80u >> (i % 8));
 	char a[INET6_ADDRSTRLEN], m[INET6_ADDRSTRLEN];
-	addr_str(ts->family, net, a, sizeof(a));
-	addr_str(ts->family, mask, m, sizeof(m));
+	dmn_addr_str(ts->family, net, a, sizeof(a));
+	dmn_addr_str(ts->family, mask, m, sizeof(m));
 	int r = env_add(env, "PLUTO_%s_CLIENT=%s/%u", who, a, len);
 	if (r == 0)
 		r = env_add(env, "PLUTO_%s_CLIENT_NET=%s", who, a);
@@ -83,58 +77,6 @@ static int env_client(struct dmn_updown_env *env, const char *who, const struct 
 	if (r == 0)
 		r = env_add(env, "PLUTO_%s_PROTOCOL=%u", who, ts->proto);
 	return r;
-}
-
-/* Our ID as the conn names it (unset: the local address), in the form oakley's listings use:
- * "@" before an FQDN, addresses and user@FQDN as they are. */
-static void my_id_str(const struct dmn_id *id, const struct proto_ike_addr *local, char *buf,
-		      size_t len)
-{
-	switch (id->type) {
-	case DMN_ID_DEFAULT:
-		addr_str(local->family, local->addr, buf, len);
-		break;
-	case DMN_ID_ANY:
-		snprintf(buf, len, "%%any");
-		break;
-	case DMN_ID_IPV4:
-		addr_str(AF_INET, id->addr, buf, len);
-		break;
-	case DMN_ID_IPV6:
-		addr_str(AF_INET6, id->addr, buf, len);
-		break;
-	case DMN_ID_FQDN:
-		snprintf(buf, len, "@%s", id->str);
-		break;
-	default:
-		snprintf(buf, len, "%s", id->str);
-		break;
-	}
-}
-
-/* The peer's proved ID in the same form (unknown: its address). */
-static void peer_id_str(const struct proto_ike_id *id, const struct proto_ike_addr *peer, char *buf,
-			size_t len)
-{
-	if (!id || (id->type != ID_IPV4_ADDR && id->type != ID_IPV6_ADDR && id->type != ID_FQDN &&
-		    id->type != ID_USER_FQDN)) {
-		addr_str(peer->family, peer->addr, buf, len);
-		return;
-	}
-	if (id->type == ID_IPV4_ADDR || id->type == ID_IPV6_ADDR) {
-		addr_str(id->type == ID_IPV4_ADDR ? AF_INET : AF_INET6, id->data, buf, len);
-		return;
-	}
-	size_t n = 0;
-	if (id->type == ID_FQDN && len > 1)
-		buf[n++] = '@';
-	for (unsigned i = 0; i < id->len && i < sizeof(id->data) && n + 1 < len; i++)
-		buf[n++] = id->data[i] > 0x20 && id->data[i] < 0x7f && id->data[i] != '\'' &&
-					   id->data[i] != '\\'
-				   ? (char)id->data[i]
-				   : '?';
-	if (len)
-		buf[n < len ? n : len - 1] = '\0';
 }
 
 /* Whether the local selector is our own address alone ("-host" verbs). */
@@ -169,18 +111,18 @@ static int env_extras(struct dmn_updown_env *env, const struct dmn_child *c,
 		r = env_add(env, "PLUTO_HOST_ACCESS=1");
 	if (r == 0 && conn && conn->left.nexthop.kind == DMN_ADDR_IP)
 		r = env_add(env, "PLUTO_NEXT_HOP=%s",
-			    addr_str(conn->left.nexthop.family, conn->left.nexthop.bytes, a,
-				     sizeof(a)));
+			    dmn_addr_str(conn->left.nexthop.family, conn->left.nexthop.bytes, a,
+					 sizeof(a)));
 	/* leftsourceip=/rightsourceip= with an address (Libreswan's meaning): the source address
 	 * the scripts give routes into the tunnel; oakley assigns no virtual IPs */
 	if (r == 0 && conn && conn->left.sourceip.kind == DMN_ADDR_IP)
 		r = env_add(env, "PLUTO_MY_SOURCEIP=%s",
-			    addr_str(conn->left.sourceip.family, conn->left.sourceip.bytes, a,
-				     sizeof(a)));
+			    dmn_addr_str(conn->left.sourceip.family, conn->left.sourceip.bytes, a,
+					 sizeof(a)));
 	if (r == 0 && conn && conn->right.sourceip.kind == DMN_ADDR_IP)
 		r = env_add(env, "PLUTO_PEER_SOURCEIP=%s",
-			    addr_str(conn->right.sourceip.family, conn->right.sourceip.bytes, a,
-				     sizeof(a)));
+			    dmn_addr_str(conn->right.sourceip.family, conn->right.sourceip.bytes, a,
+					 sizeof(a)));
 	return r;
 }
 
@@ -209,19 +151,19 @@ int dmn_updown_env_build(const struct dmn_child *c, const struct dmn_conn *conn,
 		r = env_add(ret, "PLUTO_UNIQUEID=%" PRIu64, unique_id);
 	if (r == 0)
 		r = env_add(ret, "PLUTO_ME=%s",
-			    addr_str(c->local.family, c->local.addr, me, sizeof(me)));
+			    dmn_addr_str(c->local.family, c->local.addr, me, sizeof(me)));
 	if (r == 0 && conn)
-		my_id_str(&conn->left.id, &c->local, id, sizeof(id));
+		dmn_conf_id_str(&conn->left.id, &c->local, DMN_ID_FORM_ENV, id, sizeof(id));
 	else if (r == 0)
-		addr_str(c->local.family, c->local.addr, id, sizeof(id));
+		dmn_addr_str(c->local.family, c->local.addr, id, sizeof(id));
 	if (r == 0)
 		r = env_add(ret, "PLUTO_MY_ID=%s", id);
 	if (r == 0)
 		r = env_client(ret, "MY", &c->local_ts);
 	if (r == 0)
 		r = env_add(ret, "PLUTO_PEER=%s",
-			    addr_str(c->peer.family, c->peer.addr, peer, sizeof(peer)));
-	peer_id_str(peer_id, &c->peer, id, sizeof(id));
+			    dmn_addr_str(c->peer.family, c->peer.addr, peer, sizeof(peer)));
+	dmn_peer_id_str(peer_id, &c->peer, DMN_ID_FORM_ENV, id, sizeof(id));
 	if (r == 0)
 		r = env_add(ret, "PLUTO_PEER_ID=%s", id);
 	if (r == 0)

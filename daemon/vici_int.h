@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <systemd/sd-event.h>
 
+#include "daemon/convert.h"
 #include "daemon/dmn.h"
 #include "daemon/list.h"
 #include "daemon/log.h"
@@ -135,21 +136,6 @@ void dmn_vici_pending_done(struct dmn_vici_client *c, bool ok, const char *errms
 
 struct dmn_ike_sa;
 struct dmn_child;
-struct dmn_id;
-struct proto_ike_addr;
-struct xfrm_ipaddr;
-
-/* An address as text (family AF_INET6, else AF_INET); "?" if inet_ntop cannot print it. */
-void dmn_vici_addr_str(int family, const uint8_t *bytes, char *buf, size_t cap);
-/* A configured ID as charon prints it; DMN_ID_DEFAULT is host's address (or %any if NULL). */
-void dmn_vici_conf_id_str(const struct dmn_id *id, const struct proto_ike_addr *host, char *buf,
-			  size_t cap);
-/* A traffic selector as swanctl prints one: 10.1.0.0/16 (prefix >= 0) or a..b (prefix < 0),
- * with [proto/port] if narrowed. */
-void dmn_vici_ts_str(int family, const uint8_t *from, const uint8_t *to, int prefix, uint8_t proto,
-		     uint16_t port, char *buf, size_t cap);
-/* An engine address as the kernel's (for xfrm_sa_get). */
-void dmn_vici_to_xaddr(const struct proto_ike_addr *a, struct xfrm_ipaddr *ret);
 
 /*
  * Adds the list-sa style section of an ISAKMP SA (keyed by its conn name) with, in child-sas,

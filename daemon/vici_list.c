@@ -184,7 +184,7 @@ static void add_conf_addr(struct vici_builder *b, const struct dmn_addr *a)
 	char s[DMN_HOST_MAX];
 	switch (a->kind) {
 	case DMN_ADDR_IP:
-		dmn_vici_addr_str(a->family, a->bytes, s, sizeof(s));
+		dmn_addr_str(a->family, a->bytes, s, sizeof(s));
 		vici_add_list_item_str(b, s);
 		break;
 	case DMN_ADDR_HOSTNAME:
@@ -202,8 +202,8 @@ static void add_conf_ts(struct vici_builder *b, const char *key, const struct dm
 	vici_begin_list(b, key);
 	for (size_t i = 0; i < side->n_subnets; i++) {
 		const struct dmn_subnet *n = &side->subnets[i];
-		dmn_vici_ts_str(n->family, n->from, n->to, n->is_range ? -1 : n->prefix, n->proto,
-				n->port_lo == n->port_hi ? n->port_lo : 0, s, sizeof(s));
+		dmn_ts_str(n->family, n->from, n->to, n->is_range ? -1 : n->prefix, n->proto,
+			   n->port_lo == n->port_hi ? n->port_lo : 0, s, sizeof(s));
 		vici_add_list_item_str(b, s);
 	}
 	if (side->n_subnets == 0)
@@ -217,9 +217,9 @@ static void add_conf_auth(struct vici_builder *b, const char *key, const struct 
 	vici_begin_section(b, key);
 	vici_add_kv_str(b, "class", "pre-shared key");
 	if (side->id.type == DMN_ID_DEFAULT && side->host.kind == DMN_ADDR_IP) {
-		dmn_vici_addr_str(side->host.family, side->host.bytes, s, sizeof(s));
+		dmn_addr_str(side->host.family, side->host.bytes, s, sizeof(s));
 	} else {
-		dmn_vici_conf_id_str(&side->id, NULL, s, sizeof(s));
+		dmn_conf_id_str(&side->id, NULL, DMN_ID_FORM_LIST, s, sizeof(s));
 	}
 	vici_add_kv_str(b, "id", s);
 	static const char *const empty[] = {"groups", "cert_policy", "certs", "cacerts"};

@@ -98,111 +98,12 @@ static void add_alg(struct vici_builder *b, const char *key, const char *name, u
 		vici_add_kv_fmt(b, key, "UNKNOWN_%u", id);
 }
 
-void dmn_vici_addr_str(int family, const uint8_t *bytes, char *buf, size_t cap)
-{
-	if (!inet_ntop(family == AF_INET6 ? AF_INET6 : AF_INET, bytes, buf, (socklen_t)cap))
-		snprintf(buf, cap, "?");
-}
-
-/* An ID as received (RFC 2407 §4.6.2.1), as charon prints it. */
-static void ike_id_str(const struct proto_ike_id *id, char *buf, size_t cap)
-{
-	if (id->type == ID_IPV4_ADDR && id->len == 4) {
-		dmn_vici_addr_str(AF_INET, id->data, buf, cap);
-	} else if (id->type == ID_IPV6_ADDR && id->len == 16) {
-		dmn_vici_addr_str(AF_INET6, id->data, buf, cap);
-	} else if (id->type == ID_FQDN || id->type == ID_USER_FQDN) {
-		size_t n = 0;
-		for (size_t i = 0; i < id->len && n + 1 < cap; i++)
-			buf[n++] =
-				id->data[i] >= 0x20 && id->data[i] < 0x7f ? (char)id->data[i] : '?';
-		buf[n] = '\0';
-	} else {
-		int n = snprintf(buf, cap, "%u:", id->type);
-		for (size_t i = 0; i < id->len && n > 0 && (size_t)n + 3 < cap; i++)
-			n += snprintf(buf + n, cap - (size_t)n, "%02x", id->data[i]);
-	}
-}
-
-/* Our configured ID; the host address when the conn leaves it unset. */
-void dmn_vici_conf_id_str(const struct dmn_id *id, const struct proto_ike_addr *host, char *buf,
-			  size_t cap)
-{
-	switch (id->type) {
-	case DMN_ID_DEFAULT:
-		if (host)
-			dmn_vici_addr_str(host->family, host->addr, buf, cap);
-		else
-			snprintf(buf, cap, "%%any");
-		break;
-	case DMN_ID_ANY:
-		snprintf(buf, cap, "%%any");
-		break;
-	case DMN_ID_IPV4:
-		dmn_vici_addr_str(AF_INET, id->addr, buf, cap);
-		break;
-	case DMN_ID_IPV6:
-		dmn_vici_addr_str(AF_INET6, id->addr, buf, cap);
-		break;
-	default:
-		snprintf(buf, cap, "%s", id->str);
-		break;
-	}
-}
-
-static const char *proto_str(uint8_t p, char *buf, size_t cap)
-{
-	switch (p) {
-	case IPPROTO_ICMP:
-		return "icmp";
-	case IPPROTO_TCP:
-		return "tcp";
-	case IPPROTO_UDP:
-		return "udp";
-	case IPPROTO_ICMPV6:
-		return "ipv6-icmp";
-	default:
-		snprintf(buf, cap, "%u", p);
-		return buf;
-	}
-}
-
-/* A traffic selector as swanctl prints one: 10.1.0.0/16, a..b, with [proto/port] if narrowed. */
-void dmn_vici_ts_str(int family, const uint8_t *from, const uint8_t *to, int prefix, uint8_t proto,
-		     uint16_t port, char *buf, size_t cap)
-{
-	char a[INET6_ADDRSTRLEN], z[INET6_ADDRSTRLEN], p[8];
-	dmn_vici_addr_str(family, from, a, sizeof(a));
-	int n;
-	if (prefix >= 0) {
-		n = snprintf(buf, cap, "%s/%d", a, prefix);
-	} else {
-		dmn_vici_addr_str(family, to, z, sizeof(z));
-		n = snprintf(buf, cap, "%s..%s", a, z);
-	}
-	if (n < 0 || (size_t)n >= cap || (!proto && !port))
-		return;
-	if (port)
-		snprintf(buf + n, cap - (size_t)n, "[%s/%u]", proto_str(proto, p, sizeof(p)), port);
-	else
-		snprintf(buf + n, cap - (size_t)n, "[%s]", proto_str(proto, p, sizeof(p)));
-}
-
 static void add_proto_ts(struct vici_builder *b, const char *key, const struct proto_ike_ts *ts)
 {
 	char s[128];
-	dmn_vici_ts_str(ts->family, ts->from, ts->to, ts->prefix, ts->proto, ts->port, s,
-			sizeof(s));
 	vici_begin_list(b, key);
-	vici_add_list_item_str(b, s);
+	vici_add_list_item_str(b, dmn_proto_ts_str(ts, s, sizeof(s)));
 	vici_end_list(b);
-}
-
-void dmn_vici_to_xaddr(const struct proto_ike_addr *a, struct xfrm_ipaddr *ret)
-{
-	memset(ret, 0, sizeof(*ret));
-	ret->family = (uint8_t)a->family;
-	memcpy(ret->bytes, a->addr, 16);
 }
 
 /* bytes-/packets-/use- counters of one direction of a child, from the kernel. */
@@ -241,6 +142,20 @@ static bool child_installed(const struct dmn_child *c)
 	return c->sa_in && c->sa_out && c->policies;
 }
 
+/* <side>-host, <side>-port and, when id is not NULL, <side>-id. */
+static void add_endpoint(struct vici_builder *b, const char *side, const struct proto_ike_addr *a,
+			 const char *id)
+{
+	char key[16], s[INET6_ADDRSTRLEN];
+	snprintf(key, sizeof(key), "%s-host", side);
+	vici_add_kv_str(b, key, dmn_addr_str(a->family, a->addr, s, sizeof(s)));
+	snprintf(key, sizeof(key), "%s-port", side);
+	vici_add_kv_fmt(b, key, "%u", a->port);
+	snprintf(key, sizeof(key), "%s-id", side);
+	if (id)
+		vici_add_kv_str(b, key, id);
+}
+
 /* One entry of child-sas, keyed NAME-UNIQUEID (the uniqueid of a child is its inbound SPI). */
 static void add_child(struct dmn *d, struct vici_builder *b, const struct dmn_child *c)
 {
@@ -261,7 +176,8 @@ static void add_child(struct dmn *d, struct vici_builder *b, const struct dmn_ch
 	vici_add_kv_str(b, "protocol", c->protocol == PROTO_IPSEC_AH ? "AH" : "ESP");
 	vici_add_kv_fmt(b, "spi-in", "%08x", c->spi_in);
 	vici_add_kv_fmt(b, "spi-out", "%08x", c->spi_out);
-	if (c->ipcomp) { /* as charon reports an IPComp pair */
+	if (c->ipcomp) {
+		/* as charon reports an IPComp pair */
 		vici_add_kv_fmt(b, "cpi-in", "%04x", c->cpi_in);
 		vici_add_kv_fmt(b, "cpi-out", "%04x", c->cpi_out);
 	}
@@ -304,19 +220,13 @@ void dmn_vici_ike_section(struct dmn *d, struct vici_builder *b, const struct dm
 	vici_add_kv_str(b, "version", "1");
 	/* Children outlive their ISAKMP SA in IKEv1: such a group is listed as DELETED. */
 	vici_add_kv_str(b, "state", sa ? "ESTABLISHED" : "DELETED");
-	dmn_vici_addr_str(local->family, local->addr, s, sizeof(s));
-	vici_add_kv_str(b, "local-host", s);
-	vici_add_kv_fmt(b, "local-port", "%u", local->port);
-	if (conn) {
-		dmn_vici_conf_id_str(&conn->left.id, local, s, sizeof(s));
-		vici_add_kv_str(b, "local-id", s);
-	}
-	dmn_vici_addr_str(peer->family, peer->addr, s, sizeof(s));
-	vici_add_kv_str(b, "remote-host", s);
-	vici_add_kv_fmt(b, "remote-port", "%u", peer->port);
+	if (conn)
+		dmn_conf_id_str(&conn->left.id, local, DMN_ID_FORM_LIST, s, sizeof(s));
+	add_endpoint(b, "local", local, conn ? s : NULL);
+	if (sa)
+		dmn_peer_id_str(&sa->p1.peer_id, peer, DMN_ID_FORM_LIST, s, sizeof(s));
+	add_endpoint(b, "remote", peer, sa ? s : NULL);
 	if (sa) {
-		ike_id_str(&sa->p1.peer_id, s, sizeof(s));
-		vici_add_kv_str(b, "remote-id", s);
 		vici_add_kv_str(b, "initiator", sa->initiator ? "yes" : "no");
 		/* swanctl shows the cookies as the IKE SA's SPIs, 16 hex digits each */
 		char ck[17];
@@ -370,7 +280,7 @@ static void add_conf_host(struct vici_builder *b, const char *key, const struct 
 {
 	char s[DMN_HOST_MAX];
 	if (a->kind == DMN_ADDR_IP)
-		dmn_vici_addr_str(a->family, a->bytes, s, sizeof(s));
+		dmn_addr_str(a->family, a->bytes, s, sizeof(s));
 	else
 		snprintf(s, sizeof(s), "%s", a->kind == DMN_ADDR_HOSTNAME ? a->host : "%any");
 	vici_add_kv_str(b, key, s);
