@@ -28,11 +28,21 @@
 #define DMN_SECRET_IDS_MAX 8	/* IDs before the ':' of one entry */
 #define DMN_PSK_MAX	   1024 /* bytes of one PSK */
 
+/* What an entry holds: a PSK, or the file of a private key (": RSA file [passphrase]"). */
+enum dmn_secret_kind {
+	DMN_SECRET_PSK,
+	DMN_SECRET_RSA,
+	DMN_SECRET_ECDSA,
+};
+
 struct dmn_secret {
 	struct dmn_id ids[DMN_SECRET_IDS_MAX];
 	size_t n_ids; /* 0: ": PSK" matches everything */
-	uint8_t *psk; /* owned, wiped on free */
+	enum dmn_secret_kind kind;
+	uint8_t *psk; /* owned, wiped on free; NULL for RSA/ECDSA */
 	size_t psk_len;
+	char key_file[DMN_PATH_MAX]; /* RSA/ECDSA: as written (relative: ipsec.d/private/) */
+	char *passphrase;	     /* RSA: owned, wiped on free; NULL when none given */
 	char file[DMN_PATH_MAX];
 	unsigned line;
 };
