@@ -126,7 +126,17 @@ struct dmn_side {
 	bool firewall;
 	bool hostaccess;
 	uint16_t ikeport; /* 0 = 500 */
+	/* certificate authentication (daemon/config_certs.c): parsed, refused at load until oakleyd
+	 * signs and verifies (issue 16) */
+	char *cert;   /* leftcert=: file, relative names in ipsec.d/certs/; owned, NULL = none */
+	char *ca;     /* leftca=: the CA's DN (wildcard RDNs); owned, NULL = any trust anchor */
+	bool ca_same; /* rightca=%same: the CA of the other side's certificate */
+	uint8_t sendcert; /* enum dmn_sendcert */
+	bool sigkey_cert; /* leftrsasigkey=%cert / leftsigkey=%cert */
 };
+
+/* leftsendcert=: when this side sends its certificate (strongSwan's default: ifasked). */
+enum dmn_sendcert { DMN_SENDCERT_IFASKED, DMN_SENDCERT_ALWAYS, DMN_SENDCERT_NEVER };
 
 enum dmn_auto { DMN_AUTO_ADD, DMN_AUTO_START, DMN_AUTO_ROUTE, DMN_AUTO_ONDEMAND, DMN_AUTO_KEEP };
 enum dmn_type {

@@ -481,6 +481,10 @@ int dmn_cfg_apply_id(struct cfg_build *b, void *base, const struct cfg_kw *kw, c
 {
 	const struct dmn_id *id = &((struct dmn_side *)base)->id;
 	(void)kw;
+	if (!strcmp(kv->val, "%fromcert")) { /* the subject of leftcert= (daemon/config_certs.c) */
+		b->fromcert_kv = kv;
+		return 0;
+	}
 	if (dmn_cfg_parse_id(kv->val, &((struct dmn_side *)base)->id) < 0)
 		BAD(b, kv, "%s: '%.200s' is not an ID (address, @fqdn, user@fqdn, DN, @#hex)",
 		    kv->key, kv->val);

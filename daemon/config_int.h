@@ -267,6 +267,9 @@ struct cfg_build {
 	bool libreswan; /* the conn is read in Libreswan's dialect (daemon/config_dialect.c) */
 	bool ignore;	/* auto=ignore */
 	bool auto_set;	/* some level set auto= (else: a template when incomplete, see config.c) */
+	const struct cfg_kv *cert_kv[4]; /* the certificate keywords seen (daemon/config_certs.c) */
+	unsigned n_cert_kv;
+	const struct cfg_kv *fromcert_kv; /* leftid=%fromcert */
 };
 
 /* The CUSTOM rows' parsers (daemon/config_apply.c) and printers (daemon/config_show.c), and the
@@ -274,13 +277,14 @@ struct cfg_build {
 cfg_apply_fn dmn_cfg_apply_auto, dmn_cfg_apply_kex, dmn_cfg_apply_authby, dmn_cfg_apply_proposal, dmn_cfg_apply_phase2,
 	dmn_cfg_apply_pfsgroup, dmn_cfg_apply_rekeyfuzz, dmn_cfg_apply_keyingtries, dmn_cfg_apply_mark,
 	dmn_cfg_apply_ipsec_interface, dmn_cfg_apply_if_id, dmn_cfg_apply_encaps, dmn_cfg_apply_frag,
-	dmn_cfg_apply_addr, dmn_cfg_apply_subnets, dmn_cfg_apply_id, dmn_cfg_apply_protoport, dmn_cfg_apply_side_auth;
+	dmn_cfg_apply_addr, dmn_cfg_apply_subnets, dmn_cfg_apply_id, dmn_cfg_apply_protoport, dmn_cfg_apply_side_auth,
+	dmn_cfg_apply_cert, dmn_cfg_apply_ca, dmn_cfg_apply_sendcert, dmn_cfg_apply_sigkey;
 cfg_show_fn dmn_cfg_show_ike, dmn_cfg_show_esp, dmn_cfg_show_ah, dmn_cfg_show_rekeyfuzz, dmn_cfg_show_keyingtries,
 	dmn_cfg_show_mark, dmn_cfg_show_if_id, dmn_cfg_show_choice, dmn_cfg_show_addr, dmn_cfg_show_subnets,
 	dmn_cfg_show_id, dmn_cfg_show_protoport;
 extern const struct cfg_choice dmn_cfg_auto_choices[], dmn_cfg_type_choices[], dmn_cfg_dpd_choices[],
 	dmn_cfg_encaps_choices[], dmn_cfg_lifecheck_choices[], dmn_cfg_frag_choices[], dmn_cfg_uniq_choices[],
-	dmn_cfg_pfs_choices[];
+	dmn_cfg_pfs_choices[], dmn_cfg_sendcert_choices[];
 
 /* Fills c with oakley's defaults. */
 void dmn_cfg_conn_defaults(struct dmn_conn *c);
@@ -290,6 +294,10 @@ int dmn_cfg_conn_apply(struct cfg_build *b, struct dmn_conn *c, const struct cfg
 		   const struct cfg_kv *kv);
 /* Parses the proposal strings recorded in b into c (after every other keyword). */
 void dmn_cfg_conn_proposals(struct cfg_build *b, struct dmn_conn *c);
+/* The certificate keywords of a conn once all are applied (daemon/config_certs.c): Libreswan's
+ * NSS nicknames named, and every keyword that asks for certificate authentication refused while
+ * oakleyd cannot sign and verify. */
+void dmn_cfg_conn_certs(struct cfg_build *b, struct dmn_conn *c);
 void dmn_cfg_setup_defaults(struct dmn_setup *s);
 void dmn_cfg_setup_apply(struct dmn_diags *d, struct dmn_setup *s, const struct cfg_kw *kw,
 		     const struct cfg_kv *kv);

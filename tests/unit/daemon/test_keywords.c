@@ -361,7 +361,7 @@ static void bad_values(void)
 	BADV("leftsubnet=foo/24", "not an IP address");
 	BADV("leftsubnet=10.0.0.0/8[tcp/99999]", "bad [proto/port]");
 	BADV("rightsubnet=vhost:", "empty vhost");
-	BADV("leftid=%fromcert", "not an ID"); /* id */
+	BADV("leftid=%fromcert", "'leftid=%fromcert' refused: certificates"); /* config_certs.c */
 	BADV("leftid=@", "not an ID");
 	BADV("leftid=ipv4:2001:db8::1", "not an ID");
 	BADV("leftprotoport=tcp/http", "not proto[/port]"); /* protoport */
@@ -424,6 +424,64 @@ static void refused_modecfg(void)
 	REFUSED("cisco-unity=yes", "'cisco-unity=yes' " R_MODECFG_SUB);
 	REFUSED("leftgroups=staff", "'leftgroups=staff' refused: group checks need");
 	REFUSED("rightgroups2=staff", "refused: group checks need");
+}
+
+/* One side keyword applied to a fresh side through its row, as the loader does; returns the
+ * number of errors. */
+static unsigned apply_side(const char *key, const char *val, struct dmn_side *s,
+			   struct cfg_build *b)
+{
+	int side;
+	const struct cfg_kw *kw = dmn_cfg_kw_lookup(key, false, &side);
+	struct cfg_kv kv = {.key = (char *)key,
+			    .val = (char *)val,
+			    .file = "t.conf",
+			    .kw = kw,
+			    .line = 7,
+			    .side = side};
+	mark_tested(key);
+	if (!CHECK(kw && kw->apply))
+		return 1;
+	CHECK_EQ_INT(kw->apply(b, s, kw, &kv), 0);
+	return b->d->n_errors;
+}
+
+/* The certificate keywords are parsed into the side (daemon/config_certs.c), and the conn is then
+ * refused while oakleyd cannot authenticate with certificates. */
+static void cert_keywords(void)
+{
+	struct dmn_diags d = {0};
+	struct cfg_build b = {.d = &d};
+	struct dmn_side s = {0};
+	CHECK_EQ_INT(apply_side("leftcert", "gw.pem", &s, &b), 0);
+	CHECK(s.cert && !strcmp(s.cert, "gw.pem"));
+	CHECK_EQ_INT(apply_side("rightca", "C=CH, O=Example, CN=*", &s, &b), 0);
+	CHECK(s.ca && !strcmp(s.ca, "C=CH, O=Example, CN=*") && !s.ca_same);
+	CHECK_EQ_INT(apply_side("rightca", "%same", &s, &b), 0);
+	CHECK(s.ca_same);
+	CHECK_EQ_INT(apply_side("leftsendcert", "always", &s, &b), 0);
+	CHECK_EQ_INT(s.sendcert, DMN_SENDCERT_ALWAYS);
+	CHECK_EQ_INT(apply_side("leftsendcert", "sendifasked", &s, &b), 0);
+	CHECK_EQ_INT(s.sendcert, DMN_SENDCERT_IFASKED);
+	CHECK_EQ_INT(apply_side("leftrsasigkey", "%cert", &s, &b), 0);
+	CHECK(s.sigkey_cert);
+	CHECK_EQ_INT(b.n_cert_kv, 4); /* cert, ca twice, sendcert=always (sigkey is the 5th) */
+	CHECK_EQ_INT(apply_side("leftsendcert", "sometimes", &s, &b), 1);
+	CHECK_EQ_INT(apply_side("leftca", "Example CA", &s, &b), 2);
+	free(s.cert);
+	free(s.ca);
+	dmn_diags_free(&d);
+	/* the conn: every keyword that asks for a certificate refused with its line */
+	EXPECT_ERROR("conn a\n" HOSTS "\tauthby=secret\n\tleftcert=gw.pem\n\trightca=%same\n", 6,
+		     "'rightca=%same' " R_CERT_SUB);
+	/* Libreswan's NSS nickname: named as such, then refused like a file */
+	struct dmn_config *cfg =
+		cfg_parse("version 2.0\nconn a\n" HOSTS "\tleftcert=\"East Cert\"\n", &d);
+	CHECK(cfg_has(&d, DMN_DIAG_NOTICE, 5, "is an NSS nickname in Libreswan"));
+	CHECK(cfg_has(&d, DMN_DIAG_NOTICE, 5, "ipsec.d/certs/East Cert.pem"));
+	CHECK(cfg_has(&d, DMN_DIAG_ERROR, 5, "'leftcert=East Cert' " R_CERT_SUB));
+	dmn_config_free(cfg);
+	dmn_diags_free(&d);
 }
 
 static void refused_certs(void)
@@ -575,6 +633,7 @@ int main(void)
 	side_keywords();
 	setup_keywords();
 	setup_ikesa_limit();
+	cert_keywords(); /* before table_coverage: it marks the rows tested */
 	table_coverage();
 	fragmentation_notice();
 	bad_values();
