@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The IKEv1 exchange engine (RFC 2409 Main, Aggressive, Quick and Informational exchanges with
- * pre-shared keys, RFC 2408 ISAKMP SA handling). Pure proto/ code: no sockets, no clock, no
- * globals; randomness, time and logging come from the struct proto_env given at creation, policy
- * (connections, PSKs, inbound SPIs) from the struct proto_ike_policy callbacks.
+ * pre-shared keys or signatures, RFC 2408 ISAKMP SA handling). Pure proto/ code: no sockets, no
+ * clock, no globals; randomness, time and logging come from the struct proto_env given at
+ * creation, policy (connections, PSKs, inbound SPIs, certificates, signing and verifying) from
+ * the struct proto_ike_policy callbacks. The engine never holds a private key or parses a
+ * certificate: it hands hashes to sign and the peer's CERT payloads to verify to the policy.
  *
  * How the daemon drives it (all calls on one thread, the event-loop thread):
  *
@@ -59,6 +61,9 @@ struct crypto_dh;
 #define PROTO_IKE_DELETE_SPIS_MAX	     32	  /* SPIs reported per delete event */
 #define PROTO_IKE_KEYMAT_MAX		     128  /* KEYMAT bytes per direction */
 #define PROTO_IKE_MSG_MAX		     8192 /* largest datagram built or accepted */
+#define PROTO_IKE_CERTS_MAX		     8	  /* CERT payloads sent, or accepted, per message */
+#define PROTO_IKE_CRS_MAX		     8	  /* CR payloads sent, or remembered, per message */
+#define PROTO_IKE_SIG_MAX		     1024 /* signature bytes (RSA up to 8192 bits) */
 /* An unanswered message is resent after the conn's interval, then after twice as long each
  * time, but never waiting longer than WAIT_MAX between two sends; the exchange fails once the
  * conn's timeout has passed since the message was first sent (no send at that instant). */
@@ -85,9 +90,13 @@ struct proto_ike_addr {
 	uint16_t port;
 };
 
-/* A phase-1 or phase-2 identity (RFC 2407 §4.6.2.1): type and the ID data as on the wire. */
+/* A phase-1 or phase-2 identity (RFC 2407 §4.6.2.1): type and the ID data as on the wire.
+ * ID_DER_ASN1_DN carries the DER encoding of the Name and is compared as bytes; a DN with
+ * wildcards is the daemon's business: it leaves the conn's remote_id at type 0 (any) and matches
+ * in the verify callback, which sees the ID the peer sent. */
 struct proto_ike_id {
-	uint8_t type; /* ID_IPV4_ADDR, ID_IPV6_ADDR, ID_FQDN, ID_USER_FQDN; 0 = any (responder) */
+	uint8_t type; /* ID_IPV4_ADDR, ID_IPV6_ADDR, ID_FQDN, ID_USER_FQDN, ID_DER_ASN1_DN; 0 = any
+			 (responder) */
 	uint8_t len;
 	uint8_t data[PROTO_IKE_ID_MAX];
 };
@@ -103,12 +112,55 @@ struct proto_ike_ts {
 	uint16_t port; /* 0 = any */
 };
 
-/* One phase-1 transform (RFC 2409 App. A values; PSK authentication is implied). */
+/* One phase-1 transform (RFC 2409 App. A values). The authentication method is negotiated like
+ * the other attributes: a conn offers (initiator) or accepts (responder) the methods of its
+ * transforms. Spoken: IKE_AUTH_PSK, IKE_AUTH_RSA_SIG (RFC 2409 §5.1), IKE_AUTH_ECDSA_SHA256/384/512
+ * (RFC 4754); 0 is read as IKE_AUTH_PSK (events always carry the method number). DSS and the RSA
+ * encryption methods are refused (PROTO_IKE_E_AUTH_METHOD). */
 struct proto_ike_p1_prop {
 	uint16_t encr;	   /* IKE_ENCR_AES_CBC, IKE_ENCR_3DES_CBC */
 	uint16_t key_bits; /* 0 when the cipher has a fixed key length */
 	uint16_t hash;	   /* IKE_HASH_* (the PRF is HMAC with it) */
 	uint16_t group;	   /* IKE_GROUP_* */
+	uint16_t auth;	   /* IKE_AUTH_*; 0 = IKE_AUTH_PSK */
+};
+
+/* When we send our certificates in CERT payloads (leftsendcert=). */
+enum proto_ike_sendcert {
+	PROTO_IKE_SENDCERT_IFASKED, /* when the peer sent a CR (strongSwan's default) */
+	PROTO_IKE_SENDCERT_ALWAYS,
+	PROTO_IKE_SENDCERT_NEVER,
+};
+
+/* A read-only view of bytes the caller owns (a DER certificate, a DER Name, a CRL). */
+struct proto_ike_blob {
+	const uint8_t *p;
+	size_t len;
+};
+
+/* A certificate the peer sent: the CERT payload's encoding and data, as received (a view into
+ * the decrypted message, valid during the verify call only). */
+struct proto_ike_cert {
+	uint8_t encoding; /* CERT_X509_SIG (DER), CERT_PKCS7 (a wrapped chain, passed as is),
+			     CERT_CRL (a DER CRL); other encodings are not passed */
+	struct proto_ike_blob data;
+};
+
+/* What the verify callback checks: the peer proved it holds the private key of a certificate that
+ * names its ID, for the method negotiated. hash is HASH_I (the peer is the initiator) or HASH_R,
+ * computed by us; sig is the SIG payload's data. RSA (IKE_AUTH_RSA_SIG): PKCS#1 v1.5 type-1
+ * padding around the raw hash bytes, no DigestInfo. ECDSA (RFC 4754 §7/§8): the signature is r|s,
+ * each as long as the curve's order, over the method's hash (SHA-256/384/512) of hash, whatever
+ * the negotiated PRF. */
+struct proto_ike_peer_auth {
+	uint16_t method;		    /* IKE_AUTH_* */
+	const struct proto_ike_id *peer_id; /* the ID payload the peer sent */
+	const struct proto_ike_cert *certs; /* in the order received */
+	unsigned n_certs;
+	const uint8_t *hash;
+	size_t hash_len;
+	const uint8_t *sig;
+	size_t sig_len;
 };
 
 /* One phase-2 proposal: one protocol with one transform (RFC 2407 §4.4, §4.5 values). */
@@ -146,6 +198,7 @@ struct proto_ike_conn {
 				 of shortening them (lifetimecheck=strict) */
 	bool compress;	      /* IPComp (RFC 3173, DEFLATE): offer it with each ESP/AH
 				 proposal, accept it when offered (compress=yes) */
+	uint8_t sendcert;     /* enum proto_ike_sendcert; signature methods only */
 	/* retransmission of our unanswered messages (PROTO_IKE_RETRANSMIT_*): the first wait
 	 * and the time after the first send at which the exchange fails; 0 = the default.
 	 * Phase 1 follows the ISAKMP SA's conn, a Quick Mode its own. */
@@ -159,40 +212,6 @@ struct proto_ike_conn {
 	unsigned n_local_ts; /* 0: the local host address */
 	struct proto_ike_ts remote_ts[PROTO_IKE_TS_MAX];
 	unsigned n_remote_ts; /* 0: the peer's host address */
-};
-
-/*
- * Policy callbacks, all on the loop thread. Each returns 0 on success or a negative errno.
- * find_p1:  the conn for a phase-1 negotiation with peer; peer_id is NULL while the peer's ID is
- *           not yet known (Main Mode responder before message 5), else the ID it sent.
- * find_p2:  the conn for a Quick Mode whose selectors are local_ts/remote_ts (from our point of
- *           view) inside phase-1 conn p1 (a copy the engine keeps), with the ISAKMP SA's peer
- *           (what a conn with right=%any and no rightsubnet means by "the peer's address").
- * get_psk:  the PSK for (local ID, remote ID) of conn; remote is NULL when not known yet. Writes
- *           at most cap bytes; the engine wipes them.
- * alloc_spi: an inbound SPI (host order) for protocol from peer to local; for PROTO_IPCOMP a
- *           CPI, which must lie in 256..61439 (RFC 3173 §3.3: below are well-known values,
- *           above private use).
- * sas_max:  the most ISAKMP SAs at once (established and in negotiation). At it, a peer's first
- *           message replaces a half-open SA whose peer never answered, or is dropped (counted in
- *           drop_sa_limit); proto_ike_initiate() fails with -EAGAIN. 0 means
- *           PROTO_IKE_SAS_DEFAULT; above PROTO_IKE_SAS_LIMIT, proto_ike_engine_new() fails.
- */
-struct proto_ike_policy {
-	void *ctx;
-	unsigned sas_max;
-	int (*find_p1)(void *ctx, const struct proto_ike_addr *local,
-		       const struct proto_ike_addr *peer, const struct proto_ike_id *peer_id,
-		       struct proto_ike_conn *ret);
-	int (*find_p2)(void *ctx, const struct proto_ike_conn *p1,
-		       const struct proto_ike_addr *peer, const struct proto_ike_ts *local_ts,
-		       const struct proto_ike_ts *remote_ts, struct proto_ike_conn *ret);
-	int (*get_psk)(void *ctx, const struct proto_ike_conn *conn,
-		       const struct proto_ike_id *local, const struct proto_ike_id *remote,
-		       uint8_t *buf, size_t cap, size_t *ret_len);
-	int (*alloc_spi)(void *ctx, const struct proto_ike_conn *conn, uint8_t protocol,
-			 const struct proto_ike_addr *local, const struct proto_ike_addr *peer,
-			 uint32_t *ret_spi);
 };
 
 /* Why a negotiation failed (events carry one, with a human sentence in text). */
@@ -209,13 +228,83 @@ struct proto_ike_policy {
 	X(PROTO_IKE_E_NATT, "NAT traversal disagreement")                                          \
 	X(PROTO_IKE_E_LIFETIME, "lifetime refused")                                                \
 	X(PROTO_IKE_E_INTERNAL, "internal error")                                                  \
-	X(PROTO_IKE_E_DELETED, "deleted")
+	X(PROTO_IKE_E_DELETED, "deleted")                                                          \
+	X(PROTO_IKE_E_AUTH_METHOD, "authentication method refused")                                \
+	X(PROTO_IKE_E_CERT_UNTRUSTED, "certificate not trusted")                                   \
+	X(PROTO_IKE_E_CERT_EXPIRED, "certificate expired or not yet valid")                        \
+	X(PROTO_IKE_E_CERT_REVOKED, "certificate revoked")                                         \
+	X(PROTO_IKE_E_CERT_ID, "ID does not match the certificate")                                \
+	X(PROTO_IKE_E_CERT_NONE, "no certificate")                                                 \
+	X(PROTO_IKE_E_BAD_SIG, "bad signature")                                                    \
+	X(PROTO_IKE_E_NO_KEY, "no private key or certificate of our own")
 
 #define PROTO_IKE_X_REASON(sym, text) sym,
 enum proto_ike_reason { PROTO_IKE_REASONS(PROTO_IKE_X_REASON) PROTO_IKE_REASON__MAX };
 
 /* Static description of a reason. */
 const char *proto_ike_reason_str(enum proto_ike_reason r);
+
+/*
+ * Policy callbacks, all on the loop thread. Each returns 0 on success or a negative errno
+ * (verify: a reason).
+ * find_p1:  the conn for a phase-1 negotiation with peer; peer_id is NULL while the peer's ID is
+ *           not yet known (Main Mode responder before message 5), else the ID it sent.
+ * find_p2:  the conn for a Quick Mode whose selectors are local_ts/remote_ts (from our point of
+ *           view) inside phase-1 conn p1 (a copy the engine keeps), with the ISAKMP SA's peer
+ *           (what a conn with right=%any and no rightsubnet means by "the peer's address").
+ * get_psk:  the PSK for (local ID, remote ID) of conn; remote is NULL when not known yet. Writes
+ *           at most cap bytes; the engine wipes them.
+ * alloc_spi: an inbound SPI (host order) for protocol from peer to local; for PROTO_IPCOMP a
+ *           CPI, which must lie in 256..61439 (RFC 3173 §3.3: below are well-known values,
+ *           above private use).
+ * sas_max:  the most ISAKMP SAs at once (established and in negotiation). At it, a peer's first
+ *           message replaces a half-open SA whose peer never answered, or is dropped (counted in
+ *           drop_sa_limit); proto_ike_initiate() fails with -EAGAIN. 0 means
+ *           PROTO_IKE_SAS_DEFAULT; above PROTO_IKE_SAS_LIMIT, proto_ike_engine_new() fails.
+ *
+ * Signature authentication (RFC 2409 §5.1; needed only by conns with a signature method):
+ * sign:     signs hash (our HASH_I or HASH_R, hash_len bytes) for method with the private key of
+ *           conn's local identity, as described at struct proto_ike_peer_auth. Writes at most cap
+ *           (PROTO_IKE_SIG_MAX) bytes. -ENOENT: no key for it.
+ * own_certs: our certificates for conn, DER, leaf first, at most cap views (the engine sends
+ *           them in CERT payloads of type CERT_X509_SIG as conn->sendcert says). cr/n_cr are the
+ *           DER Names the peer asked for in CR payloads (an empty view: a CR without a CA), so
+ *           the daemon may pick the chain the peer trusts. The views must stay valid until the
+ *           next policy call.
+ * ca_dns:   the DER Names of the CAs we accept for conn, one CR payload each (0 of them: no CR).
+ *           The same lifetime rule as own_certs.
+ * verify:   PROTO_IKE_OK when the peer's certificate (from in->certs, or one configured for it)
+ *           is trusted, valid, not revoked, names in->peer_id, and in->sig verifies with its key;
+ *           else the reason (PROTO_IKE_E_CERT_*, PROTO_IKE_E_BAD_SIG) and, in text, a sentence
+ *           for the operator (the engine logs it and puts it in the P1_FAILED event).
+ */
+struct proto_ike_policy {
+	void *ctx;
+	unsigned sas_max;
+	int (*find_p1)(void *ctx, const struct proto_ike_addr *local,
+		       const struct proto_ike_addr *peer, const struct proto_ike_id *peer_id,
+		       struct proto_ike_conn *ret);
+	int (*find_p2)(void *ctx, const struct proto_ike_conn *p1,
+		       const struct proto_ike_addr *peer, const struct proto_ike_ts *local_ts,
+		       const struct proto_ike_ts *remote_ts, struct proto_ike_conn *ret);
+	int (*get_psk)(void *ctx, const struct proto_ike_conn *conn,
+		       const struct proto_ike_id *local, const struct proto_ike_id *remote,
+		       uint8_t *buf, size_t cap, size_t *ret_len);
+	int (*alloc_spi)(void *ctx, const struct proto_ike_conn *conn, uint8_t protocol,
+			 const struct proto_ike_addr *local, const struct proto_ike_addr *peer,
+			 uint32_t *ret_spi);
+	int (*sign)(void *ctx, const struct proto_ike_conn *conn, uint16_t method,
+		    const uint8_t *hash, size_t hash_len, uint8_t *sig, size_t cap,
+		    size_t *ret_len);
+	int (*own_certs)(void *ctx, const struct proto_ike_conn *conn,
+			 const struct proto_ike_blob *cr, unsigned n_cr, struct proto_ike_blob *ret,
+			 unsigned cap, unsigned *ret_n);
+	int (*ca_dns)(void *ctx, const struct proto_ike_conn *conn, struct proto_ike_blob *ret,
+		      unsigned cap, unsigned *ret_n);
+	enum proto_ike_reason (*verify)(void *ctx, const struct proto_ike_conn *conn,
+					const struct proto_ike_peer_auth *in, char *text,
+					size_t text_cap);
+};
 
 enum proto_ike_event_type {
 	PROTO_IKE_EV_P1_UP,	      /* ISAKMP SA established: u.p1 */

@@ -210,9 +210,9 @@ void h_default_conn(struct h_world *w, int who, struct proto_ike_conn *c)
 	c->reqid = 7;
 	snprintf(c->name, sizeof(c->name), "net-%s", who ? "b" : "a");
 	c->ike[0] = (struct proto_ike_p1_prop){IKE_ENCR_AES_CBC, 128, IKE_HASH_SHA2_256,
-					       IKE_GROUP_MODP2048};
-	c->ike[1] =
-		(struct proto_ike_p1_prop){IKE_ENCR_3DES_CBC, 0, IKE_HASH_SHA1, IKE_GROUP_MODP1536};
+					       IKE_GROUP_MODP2048, IKE_AUTH_PSK};
+	c->ike[1] = (struct proto_ike_p1_prop){IKE_ENCR_3DES_CBC, 0, IKE_HASH_SHA1,
+					       IKE_GROUP_MODP1536, IKE_AUTH_PSK};
 	c->n_ike = 2;
 	c->esp[0] =
 		(struct proto_ike_p2_prop){PROTO_IPSEC_ESP, ESP_AES_CBC, 128, AUTH_HMAC_SHA2_256};

@@ -207,10 +207,10 @@ static void case_proposals(void)
 		(struct proto_ike_p2_prop){PROTO_IPSEC_ESP, ESP_AES_CBC, 256, AUTH_HMAC_SHA2_512};
 	b->esp[1] = (struct proto_ike_p2_prop){PROTO_IPSEC_ESP, ESP_3DES, 0, AUTH_HMAC_SHA1};
 	b->n_esp = 2;
-	a->ike[0] =
-		(struct proto_ike_p1_prop){IKE_ENCR_3DES_CBC, 0, IKE_HASH_SHA1, IKE_GROUP_MODP1536};
+	a->ike[0] = (struct proto_ike_p1_prop){IKE_ENCR_3DES_CBC, 0, IKE_HASH_SHA1,
+					       IKE_GROUP_MODP1536, IKE_AUTH_PSK};
 	a->ike[1] = (struct proto_ike_p1_prop){IKE_ENCR_AES_CBC, 256, IKE_HASH_SHA2_512,
-					       IKE_GROUP_ECP256};
+					       IKE_GROUP_ECP256, IKE_AUTH_PSK};
 	b->ike[0] = a->ike[1];
 	b->ike[1] = a->ike[0];
 	a->ipsec_lifetime_s = 7200;
@@ -267,7 +267,7 @@ static void case_no_proposal(void)
 	/* phase 1 */
 	h_init(&w, false, 8);
 	w.p[1].conn.ike[0] = (struct proto_ike_p1_prop){IKE_ENCR_AES_CBC, 256, IKE_HASH_SHA2_384,
-							IKE_GROUP_ECP384};
+							IKE_GROUP_ECP384, IKE_AUTH_PSK};
 	w.p[1].conn.n_ike = 1;
 	CHECK(h_initiate(&w, 0) != 0);
 	h_run(&w, RUN_MS);
