@@ -39,6 +39,10 @@ void dmn_secrets_free(struct dmn_secrets *s)
 			explicit_bzero(s->v[i].psk, s->v[i].psk_len);
 			free(s->v[i].psk);
 		}
+		if (s->v[i].passphrase) {
+			explicit_bzero(s->v[i].passphrase, strlen(s->v[i].passphrase));
+			free(s->v[i].passphrase);
+		}
 	}
 	free(s->v);
 	free(s);
@@ -209,6 +213,49 @@ static int push_entry(struct sctx *x, struct dmn_secret *e, const char *file, un
 	return 0;
 }
 
+/*
+ * The rest of ": RSA file [passphrase]" or ": ECDSA file [passphrase]": the key file (relative
+ * names are resolved in ipsec.d/private/ by the certificate store) and an optional passphrase
+ * (quoted text; %prompt cannot be answered by a daemon). tok is scratch space of cap bytes. Takes
+ * e into x->s on success (then e->passphrase is NULL); errors are diagnostics, returns 0 or -errno.
+ */
+static int key_entry(struct sctx *x, char **p, char *tok, size_t cap, struct dmn_secret *e,
+		     const char *file, unsigned line)
+{
+	const char *what = e->kind == DMN_SECRET_RSA ? "RSA" : "ECDSA";
+	bool quoted;
+	int r = next_token(p, tok, cap, &quoted);
+	if (r <= 0 || !tok[0] || strlen(tok) >= sizeof(e->key_file)) {
+		SERR(x, file, line, "%s: %s", what,
+		     r == 0 || !tok[0] ? "missing private key file"
+				       : "key file name too long or unterminated quote");
+		return 0;
+	}
+	snprintf(e->key_file, sizeof(e->key_file), "%s", tok);
+	r = next_token(p, tok, cap, &quoted);
+	if (r < 0) {
+		SERR(x, file, line, "%s: unterminated quote in the passphrase", what);
+		return 0;
+	}
+	if (r > 0 && !quoted && !strcmp(tok, "%prompt")) {
+		SERR(x, file, line,
+		     "%s: %%prompt: oakleyd cannot ask for a passphrase; write it "
+		     "in the entry or decrypt the key",
+		     what);
+		return 0;
+	}
+	if (r > 0 && !(e->passphrase = strdup(tok)))
+		return -ENOMEM;
+	if (next_token(p, tok, cap, &quoted) != 0) {
+		SERR(x, file, line, "%s: unexpected text after the passphrase", what);
+		return 0;
+	}
+	r = push_entry(x, e, file, line);
+	if (r == 0)
+		e->passphrase = NULL; /* now owned by x->s */
+	return r == -E2BIG ? 0 : r;
+}
+
 /* One logical entry "IDs : TYPE value" (text is wiped by the caller). */
 static int parse_entry(struct sctx *x, char *text, const char *file, unsigned line)
 {
@@ -247,14 +294,19 @@ static int parse_entry(struct sctx *x, char *text, const char *file, unsigned li
 		SERR(x, file, line, "missing secret type after ':' (PSK)");
 		goto out;
 	}
+	if (!strcasecmp(tok, "RSA") || !strcasecmp(tok, "ECDSA")) {
+		e->kind = !strcasecmp(tok, "RSA") ? DMN_SECRET_RSA : DMN_SECRET_ECDSA;
+		ret = key_entry(x, &p, tok, sizeof(tok), e, file, line);
+		goto out;
+	}
 	if (strcasecmp(tok, "PSK") != 0) {
-		static const char *const ign[] = {"XAUTH",  "EAP",   "NTLM", "RSA",
-						  "ECDSA",  "BLISS", "PIN",  "P12",
-						  "PKCS12", "PPK",   "NULL", "PKCS8"};
+		static const char *const ign[] = {"XAUTH", "EAP",    "NTLM", "BLISS", "PIN",
+						  "P12",   "PKCS12", "PPK",  "NULL",  "PKCS8"};
 		for (size_t i = 0; i < sizeof(ign) / sizeof(ign[0]); i++)
 			if (!strcasecmp(tok, ign[i])) {
 				dmn_diag_add(x->d, DMN_DIAG_NOTICE, file, line,
-					     "%s secret ignored: oakley uses pre-shared keys only",
+					     "%s secret ignored: oakley uses pre-shared keys and "
+					     "RSA/ECDSA private keys only",
 					     ign[i]);
 				goto out;
 			}
@@ -286,6 +338,10 @@ out:
 	if (e->psk) {
 		explicit_bzero(e->psk, e->psk_len);
 		free(e->psk);
+	}
+	if (e->passphrase) {
+		explicit_bzero(e->passphrase, strlen(e->passphrase));
+		free(e->passphrase);
 	}
 	free(e);
 	return ret;
@@ -529,6 +585,8 @@ static int score(const struct dmn_secret *e, const struct dmn_id *local,
 		 const struct dmn_id *remote)
 {
 	int best = 0;
+	if (e->kind != DMN_SECRET_PSK)
+		return 0; /* a private key is never a PSK */
 	if (e->n_ids == 0)
 		return 1;
 	if (e->n_ids == 1) {
@@ -593,7 +651,12 @@ int dmn_secrets_dump(const struct dmn_secrets *s, FILE *out)
 			fprintf(out, "%s%s%s%s ", t[id->type], a[0] || id->str[0] ? ":" : "", a,
 				id->str);
 		}
-		fprintf(out, ": PSK <redacted> # %s:%u\n", e->file, e->line);
+		if (e->kind == DMN_SECRET_PSK)
+			fprintf(out, ": PSK <redacted> # %s:%u\n", e->file, e->line);
+		else
+			fprintf(out, ": %s %s%s # %s:%u\n",
+				e->kind == DMN_SECRET_RSA ? "RSA" : "ECDSA", e->key_file,
+				e->passphrase ? " <redacted>" : "", e->file, e->line);
 	}
 	return ferror(out) ? -EIO : 0;
 }

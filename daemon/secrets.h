@@ -5,16 +5,21 @@
  *   [ID ...] : PSK "text" | 0xHEX | 0sBASE64
  *   include PATTERN                      (relative to the including file, depth-limited)
  *
+ *   [ID ...] : RSA file [passphrase]     (private key for a certificate; relative file names
+ *   [ID ...] : ECDSA file [passphrase]    are in ipsec.d/private/, see daemon/certs.h)
+ *
  * IDs: addresses, @fqdn, user@fqdn, "DN", %any (also %any4/%any6/0.0.0.0/::). Lines starting
  * with a blank continue the previous entry; '#' starts a comment outside quotes. XAUTH, EAP, NTLM,
- * RSA, ECDSA, PIN, P12, PPK and NULL entries are accepted and ignored with a notice.
+ * PIN, P12, PPK and NULL entries are accepted and ignored with a notice. RSA/ECDSA entries are
+ * never PSKs: the lookups below skip them; the certificate store loads their keys.
  *
  * Lookup precedence (dmn_secrets_find_psk): an entry naming both the local and the remote ID
  * (score 4) beats one that names one of them and %any or nothing for the other (3), which beats
  * "%any %any" (2), which beats ": PSK" without IDs (1). On a tie the first entry in the file wins.
  *
  * PSK bytes live in heap buffers that are wiped with explicit_bzero when freed, and so is every
- * buffer that held file text. Nothing prints a PSK: dmn_secrets_dump() shows <redacted>.
+ * buffer that held file text, and so are key passphrases. Nothing prints a PSK or a passphrase:
+ * dmn_secrets_dump() shows <redacted>.
  */
 #pragma once
 

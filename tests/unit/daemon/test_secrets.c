@@ -70,9 +70,10 @@ static void test_forms(void)
 		cfg_show(&d);
 		return;
 	}
-	CHECK_EQ_INT(s->n, 12);
+	CHECK_EQ_INT(s->n, 13);
 	CHECK(cfg_has(&d, DMN_DIAG_NOTICE, 13, "XAUTH secret ignored"));
-	CHECK(cfg_has(&d, DMN_DIAG_NOTICE, 14, "RSA secret ignored"));
+	CHECK(s->n > 10 && s->v[10].kind == DMN_SECRET_RSA &&
+	      !strcmp(s->v[10].key_file, "key.pem"));
 	CHECK(!strcmp(lookup(s, "192.0.2.1", "198.51.100.2"), "pair secret"));
 	CHECK(!strcmp(lookup(s, "198.51.100.2", "192.0.2.1"), "pair secret")); /* either order */
 	CHECK(!strcmp(lookup(s, "@gw1.example.com", "@GW2.example.com"), "single quoted"));
@@ -233,9 +234,56 @@ static void test_files(void)
 	CHECK_EQ_INT(system(cmd), 0);
 }
 
+/* ": RSA file [passphrase]" and ": ECDSA file": key entries, never PSKs, passphrase redacted. */
+static void test_keys(void)
+{
+	struct dmn_diags d;
+	struct dmn_secrets *s =
+		sparse(": RSA gw.pem\n"
+		       "@gw.example : RSA \"/etc/keys/gw key.pem\" \"secret phrase\"\n"
+		       ": ECDSA ec.der\n"
+		       ": RSA\n"
+		       ": RSA enc.pem %prompt\n"
+		       ": ECDSA a.pem pw extra\n",
+		       &d);
+	CHECK(s == NULL);
+	CHECK(cfg_has(&d, DMN_DIAG_ERROR, 4, "missing private key file"));
+	CHECK(cfg_has(&d, DMN_DIAG_ERROR, 5, "%prompt"));
+	CHECK(cfg_has(&d, DMN_DIAG_ERROR, 6, "unexpected text after the passphrase"));
+	dmn_diags_free(&d);
+
+	s = sparse(": RSA gw.pem\n"
+		   "@gw.example : RSA \"/etc/keys/gw key.pem\" \"secret phrase\"\n"
+		   ": ECDSA ec.der\n",
+		   &d);
+	if (!CHECK(s != NULL)) {
+		cfg_show(&d);
+		return;
+	}
+	CHECK_EQ_INT(s->n, 3);
+	CHECK(s->v[0].kind == DMN_SECRET_RSA && !strcmp(s->v[0].key_file, "gw.pem") &&
+	      !s->v[0].passphrase && !s->v[0].psk);
+	CHECK(s->v[1].kind == DMN_SECRET_RSA && !strcmp(s->v[1].key_file, "/etc/keys/gw key.pem") &&
+	      s->v[1].passphrase && !strcmp(s->v[1].passphrase, "secret phrase"));
+	CHECK(s->v[2].kind == DMN_SECRET_ECDSA && !strcmp(s->v[2].key_file, "ec.der"));
+	/* a key entry without IDs is no ": PSK" catch-all */
+	CHECK(!strcmp(lookup(s, "@gw.example", "@x"), ""));
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	CHECK_EQ_INT(dmn_secrets_dump(s, f), 0);
+	fclose(f);
+	CHECK(buf && strstr(buf, ": RSA gw.pem #") && strstr(buf, "<redacted>") &&
+	      !strstr(buf, "secret phrase"));
+	free(buf);
+	dmn_secrets_free(s);
+	dmn_diags_free(&d);
+}
+
 int main(void)
 {
 	test_forms();
+	test_keys();
 	test_precedence();
 	test_errors();
 	test_files();
