@@ -144,9 +144,17 @@ void dmn_cfg_conn_certs(struct cfg_build *b, struct dmn_conn *c)
 				"and openssl pkcs12 -nokeys)",
 				kv->key, kv->val, kv->val);
 	}
-	if (certs_wired)
+	if (certs_wired) {
+		/* both other daemons default to certificates: a conn naming one without authby=
+		 * authenticates with it */
+		if (b->auth_kv || (!b->psk && b->n_cert_kv))
+			c->auth = b->auth_kv ? b->auth : DMN_AUTH_PUBKEY;
 		return;
+	}
 	(void)c;
+	if (b->auth_kv)
+		BAD(b, b->auth_kv, "'%s=%.64s' refused: %s", b->auth_kv->key, b->auth_kv->val,
+		    R_CERT);
 	for (unsigned i = 0; i < b->n_cert_kv; i++)
 		BAD(b, b->cert_kv[i], "'%s=%.64s' refused: %s", b->cert_kv[i]->key,
 		    b->cert_kv[i]->val, R_CERT);

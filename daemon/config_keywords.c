@@ -358,6 +358,7 @@ static const struct cfg_derived derived[] = {
 	DC(if_id_in_unique, U_MARKS),			       /* if_id_in=%unique */
 	DC(if_id_out_unique, U_MARKS), DC(if_id_out, U_MARKS), /* ipsec-interface= sets both */
 	DC(mark_out, U_MARKS),				       /* mark= sets both */
+	DC(auth, U_CERTS),				       /* authby=, leftauth=, leftcert= */
 	DS(n_subnets, U_CONN),				       /* leftsubnets= */
 	DS(virt, "daemon/ike_conn.c"),			       /* rightsubnet=vhost:/vnet: */
 	DS(ca_same, U_CERTS),				       /* rightca=%same */

@@ -46,6 +46,7 @@ static const char *const pending[] = {
 	"leftsendcert",
 	"leftrsasigkey",
 	"derived ca_same",
+	"derived auth",
 };
 
 static bool is_pending(const char *key)
