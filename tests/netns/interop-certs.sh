@@ -16,6 +16,9 @@
 #   revoked   the peer's certificate is on the root CA's CRL (ipsec.d/crls)
 #   wrongca   the peer's certificate is issued by a CA gwa does not trust ("Other CA")
 #   idmismatch  gwa expects rightid=@c.example.org, the certificate says b.example.org
+#   reload-crl  established, then the peer's certificate revoked by a CRL put into ipsec.d/crls/
+#               and `oakley reload`: the ISAKMP SA stays, the next reauthentication is refused
+#   creds     oakley list-certs (--json), swanctl --list-certs and --load-creds against oakleyd
 # Without CASE arguments the whole matrix runs. A positive case passes when both sides show phase
 # 1 established with the peer's certificate ID and Quick Mode done (the host kernel has no ESP:
 # the install refused is accepted as in interop-strongswan.sh; OAKLEY_EXPECT_ESP=1 insists on it).
@@ -283,6 +286,64 @@ negative() {
     stop_all
 }
 
+# creds: the credential commands against oakleyd (gwa, with a conn's certificate loaded):
+# `oakley list-certs --json` shows our certificate with its key and the root CA; swanctl
+# --list-certs (strongSwan's own client) lists them; swanctl --load-creds adds a CA, which
+# list-certs then shows.
+creds_case() {
+    local name=creds ok=1 why="" out
+    A=$NETNS_TMP/$name/a B=$NETNS_TMP/$name/b
+    IKE=aes128-sha256-modp2048
+    oak_conf "$A" a a-rsa2048 "$(id a dn)" "$(id b dn)" mm add
+    oakleyd_start gwa "$A"
+    PIDS+=("$OAKLEYD_PID")
+    out=$(ip netns exec "$(ns gwa)" "$OAKLEY" --socket "$A/oakley.vici" list-certs --json 2>&1)
+    echo "$out" | python3 -c 'import json,sys; json.load(sys.stdin)' 2>/dev/null || ok=0 why="$why; list-certs --json is not JSON"
+    echo "$out" | grep -q "CN=a.example.org" || ok=0 why="$why; list-certs lacks our certificate"
+    echo "$out" | grep -q "Oakley Root CA" || ok=0 why="$why; list-certs lacks the root CA"
+    echo "$out" | grep -q '"has_privkey": *"yes"' || ok=0 why="$why; list-certs shows no private key"
+    local SC=$NETNS_TMP/$name/swanctl
+    mkdir -p "$SC/swanctl/x509ca"
+    printf 'swanctl { load = pem pkcs1 x509 revocation constraints pubkey openssl random }\n' > "$SC/strongswan.conf"
+    cp "$P/other.crt" "$SC/swanctl/x509ca/other.pem"
+    echo 'secrets { }' > "$SC/swanctl/swanctl.conf"
+    sc() { ip netns exec "$(ns gwa)" env STRONGSWAN_CONF="$SC/strongswan.conf" SWANCTL_DIR="$SC/swanctl" \
+        swanctl "$@" --uri "unix://$A/oakley.vici"; }
+    out=$(sc --list-certs 2>&1)
+    echo "$out" | grep -q "a.example.org" || ok=0 why="$why; swanctl --list-certs lacks our certificate"
+    out=$(sc --load-creds 2>&1) || ok=0 why="$why; swanctl --load-creds failed: $(echo "$out" | tail -2)"
+    ip netns exec "$(ns gwa)" "$OAKLEY" --socket "$A/oakley.vici" list-certs 2>&1 | grep -q "Other CA" ||
+        ok=0 why="$why; the CA loaded by swanctl --load-creds is not listed"
+    result $ok "$name" "${why#; }"
+    stop_all
+}
+
+# reload-crl-ROLE: established with the peer's certificate, then its CRL is put into
+# ipsec.d/crls/ and oakley reloads: the ISAKMP SA stays; a reauthentication then fails as revoked.
+reload_crl_case() {
+    local name="reload-crl-$1" ok=1 why="" before after
+    A=$NETNS_TMP/$name/a B=$NETNS_TMP/$name/b
+    IKE=aes128-sha256-modp2048
+    oak_conf "$A" a a-rsa2048 "$(id a dn)" "$(id b dn)" mm add "    retransmit-timeout=15s"
+    rm "$A/ipsec.d/crls/root.crl"
+    oakleyd_start gwa "$A"
+    PIDS+=("$OAKLEYD_PID")
+    start_peer "$B" b-revoked "$(id b dn)" "$(id a dn)" mm "$1" || { result 0 "$name" "peer did not load"; stop_all; return; }
+    initiate "$1"
+    wait_for 30 qm_done "$A" "$1" || ok=0 why="no Quick Mode before the reload"
+    before=$(ip netns exec "$(ns gwa)" "$OAKLEY" --socket "$A/oakley.vici" list-sas 2>&1 | grep -o "initiator-spi[^,]*" | sort)
+    cp "$P/root.crl" "$A/ipsec.d/crls/root.crl"
+    ip netns exec "$(ns gwa)" "$OAKLEY" --socket "$A/oakley.vici" reload > "$A/reload.log" 2>&1 ||
+        ok=0 why="$why; oakley reload failed: $(cat "$A/reload.log")"
+    after=$(ip netns exec "$(ns gwa)" "$OAKLEY" --socket "$A/oakley.vici" list-sas 2>&1 | grep -o "initiator-spi[^,]*" | sort)
+    [ -n "$before" ] && [ "$before" = "$after" ] || ok=0 why="$why; the reload touched the ISAKMP SA ($before / $after)"
+    ip netns exec "$(ns gwa)" timeout 40 "$OAKLEY" --socket "$A/oakley.vici" reauth t > "$A/reauth.log" 2>&1
+    wait_for 30 sh -c "ip netns exec $(ns gwa) $OAKLEY --socket $A/oakley.vici explain t | grep -q revoked" ||
+        ok=0 why="$why; after the reload a reauthentication was not refused as revoked"
+    result $ok "$name" "${why#; }"
+    stop_all
+}
+
 # Does this oakleyd take the certificate keywords? (Before issue 16 it refuses authby=pubkey.)
 make_pki
 IKE=aes128-sha256-modp2048
@@ -299,12 +360,15 @@ if [ ${#CASES[@]} = 0 ]; then
                 "chain-dn-$m-$r")
         done
         CASES+=("rsa2048-fqdn-mm-$r" "rsa2048-addr-am-$r")
-        CASES+=("expired-$r" "revoked-$r" "wrongca-$r" "idmismatch-$r")
+        CASES+=("expired-$r" "revoked-$r" "wrongca-$r" "idmismatch-$r" "reload-crl-$r")
     done
+    CASES+=(creds)
 fi
 for c in "${CASES[@]}"; do
     IFS=- read -r a b c2 d <<< "$c"
     case $a in
+    creds) creds_case ;;
+    reload) reload_crl_case "$c2" ;;
     expired | revoked | wrongca | idmismatch) negative "$a" "$b" ;;
     *) positive "$a" "$b" "$c2" "$d" ;;
     esac
