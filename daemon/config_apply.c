@@ -512,11 +512,13 @@ int dmn_cfg_apply_id(struct cfg_build *b, void *base, const struct cfg_kw *kw, c
 	if (dmn_cfg_parse_id(kv->val, &((struct dmn_side *)base)->id) < 0)
 		BAD(b, kv, "%s: '%.200s' is not an ID (address, @fqdn, user@fqdn, DN, @#hex)",
 		    kv->key, kv->val);
-	else if (id->type == DMN_ID_DN || id->type == DMN_ID_KEY_ID)
+	else if (id->type == DMN_ID_DN && b->n_dn_kv < 2)
+		b->dn_kv[b->n_dn_kv++] = kv; /* with certificates only: daemon/config_certs.c */
+	else if (id->type == DMN_ID_KEY_ID)
 		BAD(b, kv,
-		    "'%s=%.64s' refused: %s IDs are not implemented yet (they come with "
-		    "certificates): use an address, @fqdn or user@fqdn",
-		    kv->key, kv->val, id->type == DMN_ID_DN ? "distinguished-name" : "KEY_ID");
+		    "'%s=%.64s' refused: KEY_ID IDs are not implemented yet: use an address, "
+		    "@fqdn or user@fqdn (or a distinguished name with a certificate)",
+		    kv->key, kv->val);
 	return 0;
 }
 

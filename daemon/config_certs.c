@@ -144,6 +144,13 @@ void dmn_cfg_conn_certs(struct cfg_build *b, struct dmn_conn *c)
 				"and openssl pkcs12 -nokeys)",
 				kv->key, kv->val, kv->val);
 	}
+	/* a DN names a certificate's subject: it needs certificate authentication */
+	for (unsigned i = 0; i < b->n_dn_kv; i++)
+		if (!certs_wired || (!b->auth_kv && !(b->n_cert_kv && !b->psk)))
+			BAD(b, b->dn_kv[i],
+			    "'%s=%.64s' refused: distinguished-name IDs are not implemented yet "
+			    "(they come with certificates): use an address, @fqdn or user@fqdn",
+			    b->dn_kv[i]->key, b->dn_kv[i]->val);
 	if (certs_wired) {
 		/* both other daemons default to certificates: a conn naming one without authby=
 		 * authenticates with it */

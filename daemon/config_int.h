@@ -270,6 +270,8 @@ struct cfg_build {
 	const struct cfg_kv *cert_kv[4]; /* the certificate keywords seen (daemon/config_certs.c) */
 	unsigned n_cert_kv;
 	const struct cfg_kv *fromcert_kv; /* leftid=%fromcert */
+	const struct cfg_kv *dn_kv[2];	  /* leftid=/rightid= distinguished names */
+	unsigned n_dn_kv;
 	const struct cfg_kv *auth_kv;	  /* authby=/leftauth= naming a signature method */
 	uint8_t auth;			  /* enum dmn_auth it names */
 	bool psk;			  /* authby= includes secret/psk */
