@@ -96,6 +96,10 @@ enum ike_ret {
 /* Payload sets are bit masks over payload types 0..63. */
 #define PL(t)	   (UINT64_C(1) << (t))
 #define PL_ANY_VID PL(ISAKMP_PL_VID)
+/* In a row's allowed set: the message carries the peer's phase-1 authentication, the payloads
+ * of the negotiated method (ike_auth.c) are added to required and allowed. Type 0 (NONE) is no
+ * payload, so its bit is free. */
+#define PL_AUTH PL(ISAKMP_PL_NONE)
 
 struct ike_sa;
 struct ike_xchg;
@@ -120,6 +124,18 @@ struct ike_row {
 	bool (*when)(const struct ike_ctx *c); /* guard; NULL = always */
 	enum ike_ret (*handler)(struct ike_ctx *c);
 	bool arm; /* arm the retransmission timer after sending */
+};
+
+/* One phase-1 authentication method (ike_auth.c). */
+struct ike_auth_method {
+	uint16_t method; /* IKE_AUTH_* */
+	const char *name;
+	bool sig; /* signatures: SKEYID from the nonces and g^xy, [CERT] SIG, CRs */
+	/* SKEYID (RFC 2409 §5); psk is used by PSK only, gxy by signatures only */
+	int (*skeyid)(enum crypto_hash hash, struct crypto_buf psk, struct crypto_buf ni_b,
+		      struct crypto_buf nr_b, struct crypto_buf gxy, uint8_t *ret_skeyid);
+	uint64_t required, allowed; /* payloads of the peer's authenticating message */
+	const char *refused;	    /* not NULL: never negotiated, and why */
 };
 
 struct ike_table {
@@ -221,8 +237,17 @@ struct ike_p1_data {
 	uint8_t idi_b[4 + PROTO_IKE_ID_MAX],
 		idr_b[4 + PROTO_IKE_ID_MAX]; /* ID bodies for HASH_I/R */
 	size_t idi_b_len, idr_b_len;
-	uint8_t hash_peer[CRYPTO_HASH_MAX_LEN]; /* AM: HASH_R as received */
+	uint8_t hash_peer[CRYPTO_HASH_MAX_LEN]; /* the peer's HASH, kept until checked */
 	size_t hash_peer_len;
+	/* signatures (ike_auth.c): the peer's SIG and CERTs until checked, its CRs */
+	uint8_t sig_peer[PROTO_IKE_SIG_MAX];
+	size_t sig_peer_len;
+	uint8_t *cert_buf, *cr_buf; /* copies of the CERT / CR data the views below point to */
+	struct proto_ike_cert peer_certs[PROTO_IKE_CERTS_MAX];
+	unsigned n_certs;
+	struct proto_ike_cert peer_crs[PROTO_IKE_CRS_MAX];
+	unsigned n_peer_crs;
+	bool peer_cr; /* the peer sent a CR (sendcert=ifasked) */
 };
 
 struct ike_sa {
@@ -311,7 +336,8 @@ void proto_ike_sa_offer_str(const struct proto_sa *sa, char *buf, size_t len);
 void proto_ike_trace_msg(struct ike_sa *sa, const struct ike_xchg *x, bool sent,
 		   const struct proto_msg *m);
 /* The same for a message we built: n plaintext bytes from the ISAKMP header. */
-void proto_ike_trace_sent(struct ike_sa *sa, const struct ike_xchg *x, const uint8_t *buf, size_t n);
+void proto_ike_trace_sent(struct ike_sa *sa, const struct ike_xchg *x, const uint8_t *buf,
+			  size_t n);
 void proto_ike_log(struct proto_ike_engine *e, enum proto_log_level l, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* ike_dispatch.c: the line for a message the codec refused (plain: not encrypted when it must be)
@@ -319,7 +345,8 @@ void proto_ike_log(struct proto_ike_engine *e, enum proto_log_level l, const cha
 void proto_ike_log_malformed(struct ike_sa *sa, const struct ike_xchg *x, bool enc, bool plain,
 		       const struct proto_msg *m);
 struct ike_sa *proto_ike_sa_new(struct proto_ike_engine *e, bool initiator,
-			  const struct proto_ike_addr *local, const struct proto_ike_addr *peer);
+				const struct proto_ike_addr *local,
+				const struct proto_ike_addr *peer);
 void proto_ike_sa_free(struct ike_sa *sa);
 void proto_ike_sa_half_open_end(struct ike_sa *sa);
 void proto_ike_p1_data_free(struct ike_sa *sa);
@@ -362,7 +389,7 @@ bool proto_ike_msg_end_hash(struct ike_ctx *c, struct proto_builder *b, size_t h
 int proto_ike_decrypt(struct ike_sa *sa, struct crypto_iv_state *iv, uint8_t *body, size_t len);
 bool proto_ike_iv_phase2(struct ike_sa *sa, uint32_t msgid, struct crypto_iv_state *ret);
 bool proto_ike_qm_verify_hash(struct ike_ctx *c, int kind);
-bool proto_ike_keys_derive(struct ike_ctx *c, const uint8_t *psk, size_t psk_len);
+bool proto_ike_keys_derive(struct ike_ctx *c, const uint8_t *skeyid);
 void proto_ike_send_notify_plain(struct ike_sa *sa, uint16_t type);
 int proto_ike_send_info(struct ike_sa *sa, uint8_t pl_type, uint8_t protocol, uint16_t type,
 		  const uint8_t *spis, uint8_t spi_size, uint16_t count, const uint8_t *data,
@@ -373,7 +400,8 @@ void proto_ike_keymat_digest(const uint8_t *km, size_t len, char out[9]);
 enum { IKE_HASH1 = 1, IKE_HASH2 = 2, IKE_HASH_INFO = 4 };
 
 /* ike_prop.c */
-void proto_ike_put_p1_sa(struct proto_builder *b, const struct proto_ike_conn *conn, uint16_t only_group);
+void proto_ike_put_p1_sa(struct proto_builder *b, const struct proto_ike_conn *conn,
+			 uint16_t only_group);
 bool proto_ike_select_p1(struct ike_ctx *c, const struct proto_sa *sa);
 void proto_ike_put_p1_reply(const struct ike_sa *sa, struct proto_builder *b);
 bool proto_ike_p1_reply_ok(struct ike_ctx *c, const struct proto_sa *sa);
@@ -390,8 +418,8 @@ void proto_ike_put_p2_offers(const struct ike_sa *sa, struct proto_builder *b,
 void proto_ike_put_p2_choice(const struct ike_sa *sa, struct proto_builder *b,
 		       const struct ike_p2_choice *ch);
 unsigned proto_ike_p2_collect(const struct proto_sa *sa, struct ike_p2_choice *out);
-bool proto_ike_p2_pick(const struct proto_ike_conn *conn, const struct ike_p2_choice *peer, unsigned n,
-		 bool has_ke, struct ike_p2_choice *ret);
+bool proto_ike_p2_pick(const struct proto_ike_conn *conn, const struct ike_p2_choice *peer,
+		       unsigned n, bool has_ke, struct ike_p2_choice *ret);
 size_t proto_ike_enc_key_len(const struct proto_ike_p2_prop *p);
 size_t proto_ike_auth_key_len(const struct proto_ike_p2_prop *p);
 void proto_ike_p1_str(const struct proto_ike_p1_prop *p, char *buf, size_t len);
@@ -414,17 +442,37 @@ bool proto_ike_take_public(struct ike_ctx *c, uint8_t *gx);
 bool proto_ike_take_peer_ke(struct ike_ctx *c, uint8_t *gx);
 bool proto_ike_take_nonce(struct ike_ctx *c, uint8_t *out, size_t *ret_len);
 bool proto_ike_take_shared(struct ike_ctx *c);
-bool proto_ike_psk_keys(struct ike_ctx *c, const struct proto_ike_id *remote);
 void proto_ike_set_own_id(struct ike_sa *sa, uint8_t *out, size_t *ret_len);
 bool proto_ike_take_peer_id(struct ike_ctx *c, uint8_t *id_b, size_t *ret_len);
 bool proto_ike_check_auth(struct ike_ctx *c, const uint8_t *got, size_t len, bool hash_i);
 
+/* ike_auth.c: authentication methods */
+static inline uint16_t proto_ike_auth_norm(uint16_t method)
+{
+	return method ? method : IKE_AUTH_PSK;
+}
+const struct ike_auth_method *proto_ike_auth_get(uint16_t method);
+bool proto_ike_auth_usable(uint16_t method);
+int proto_ike_auth_skeyid(uint16_t method, enum crypto_hash hash, struct crypto_buf psk,
+			  struct crypto_buf ni_b, struct crypto_buf nr_b, struct crypto_buf gxy,
+			  uint8_t *ret_skeyid);
+void proto_ike_auth_payloads(const struct ike_sa *sa, uint64_t *ret_required,
+			     uint64_t *ret_allowed);
+bool proto_ike_auth_keys(struct ike_ctx *c, const struct proto_ike_id *remote);
+void proto_ike_auth_put_cr(struct ike_ctx *c, struct proto_builder *b);
+bool proto_ike_auth_take_cr(struct ike_ctx *c);
+bool proto_ike_auth_take(struct ike_ctx *c);
+bool proto_ike_auth_put(struct ike_ctx *c, struct proto_builder *b, bool hash_i);
+bool proto_ike_auth_check(struct ike_ctx *c, bool hash_i);
+void proto_ike_auth_free(struct ike_p1_data *n);
+
 /* the tables (ike_mm.c, ike_am.c, ike_qm.c) */
-extern const struct ike_table proto_ike_mm_i_table, proto_ike_mm_r_table, proto_ike_am_i_table, proto_ike_am_r_table,
-	proto_ike_qm_i_table, proto_ike_qm_r_table;
+extern const struct ike_table proto_ike_mm_i_table, proto_ike_mm_r_table, proto_ike_am_i_table,
+	proto_ike_am_r_table, proto_ike_qm_i_table, proto_ike_qm_r_table;
 
 /* ike_info.c */
-bool proto_ike_info_input(struct ike_sa *sa, const struct proto_header *h, uint8_t *body, size_t len);
+bool proto_ike_info_input(struct ike_sa *sa, const struct proto_header *h, uint8_t *body,
+			  size_t len);
 void proto_ike_dpd_ack(struct ike_sa *sa, uint32_t seq);
 void proto_ike_dpd_timer(struct ike_sa *sa, uint64_t now);
 

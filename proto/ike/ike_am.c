@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * Aggressive Mode with pre-shared keys (RFC 2409 §5, §5.4), initiator and responder:
+ * Aggressive Mode (RFC 2409 §5) with pre-shared keys (§5.4) or signatures (§5.1), initiator and
+ * responder; the method's row in ike_auth.c says what authenticates messages 2 and 3:
  *
  *   Initiator                                 Responder
- *   HDR, SA, KE, Ni, IDii                -->
- *                                        <--  HDR, SA, KE, Nr, IDir, HASH_R
- *   HDR, HASH_I                          -->
+ *   HDR, SA, KE, Ni, IDii [, CR]         -->
+ *                                        <--  HDR, SA, KE, Nr, IDir [, CR], HASH_R
+ *                                             (signatures: ... IDir [, CR] [, CERT], SIG_R)
+ *   HDR, HASH_I  /  HDR, [CERT,] SIG_I   -->
  *
  * The responder refuses Aggressive Mode unless the conn opts in: its second message carries
  * HASH_R, computed from the PSK and values an eavesdropper sees, which allows an offline
@@ -47,6 +49,7 @@ static enum ike_ret am_i_dh_send_i1(struct ike_ctx *c)
 	proto_put_ke(&b, sa->n->gxi, sa->n->gx_len);
 	proto_put_nonce(&b, sa->n->ni, sa->n->ni_len);
 	proto_put_id(&b, sa->n->idi_b[0], 0, 0, sa->n->idi_b + 4, sa->n->idi_b_len - 4);
+	proto_ike_auth_put_cr(c, &b);
 	proto_ike_vid_put(c->sa, &b);
 	if (!proto_ike_msg_end(c, &b))
 		return IKE_DROP;
@@ -55,17 +58,16 @@ static enum ike_ret am_i_dh_send_i1(struct ike_ctx *c)
 	return IKE_NEXT;
 }
 
-/* HDR, SA, KE, Nr, IDir, HASH_R <-- : g^xy */
+/* HDR, SA, KE, Nr, IDir, HASH_R / [CERT,] SIG_R <-- : g^xy (the peer's HASH or SIG is kept
+ * until the keys are there) */
 static enum ike_ret am_i_recv_r1_start_dh(struct ike_ctx *c)
 {
 	struct ike_sa *sa = c->sa;
 	const struct proto_payload *pl = proto_msg_find(c->msg, ISAKMP_PL_SA, 0);
-	const struct proto_payload *h = proto_msg_find(c->msg, ISAKMP_PL_HASH, 0);
 	uint16_t group = sa->prop.group;
-	if (!proto_ike_take_nonce(c, sa->n->nr, &sa->n->nr_len) ||
-	    h->u.data.len > sizeof(sa->n->hash_peer))
+	if (!proto_ike_take_nonce(c, sa->n->nr, &sa->n->nr_len))
 		return IKE_DROP;
-	if (!proto_ike_p1_reply_ok(c, &pl->u.sa))
+	if (!proto_ike_p1_reply_ok(c, &pl->u.sa) || !proto_ike_auth_take(c))
 		return IKE_FAIL;
 	if (sa->prop.group != group) {
 		proto_ike_fail(c, PROTO_IKE_E_NO_PROPOSAL, "the responder chose another DH group");
@@ -78,35 +80,32 @@ static enum ike_ret am_i_recv_r1_start_dh(struct ike_ctx *c)
 	if (!proto_ike_natt_agree(c))
 		return IKE_FAIL;
 	proto_ike_natd_check(c);
-	memcpy(sa->n->hash_peer, h->u.data.p, h->u.data.len);
-	sa->n->hash_peer_len = h->u.data.len;
 	struct crypto_dh *dh = sa->n->dh;
 	sa->n->dh = NULL;
-	return proto_ike_dh_start(c, group, dh, sa->n->gxr, sa->n->gx_len) < 0 ? IKE_DROP : IKE_WAIT;
+	return proto_ike_dh_start(c, group, dh, sa->n->gxr, sa->n->gx_len) < 0 ? IKE_DROP
+									       : IKE_WAIT;
 }
 
-/* --> HDR*, HASH_I [, N(INITIAL-CONTACT)] */
+/* --> HDR*, HASH_I / [CERT,] SIG_I [, N(INITIAL-CONTACT)] */
 static enum ike_ret am_i_dh_send_i3(struct ike_ctx *c)
 {
 	struct ike_sa *sa = c->sa;
 	struct proto_builder b;
-	uint8_t hash[CRYPTO_HASH_MAX_LEN], spi[16];
-	if (!proto_ike_take_shared(c) || !proto_ike_psk_keys(c, &sa->peer_id) ||
-	    !proto_ike_check_auth(c, sa->n->hash_peer, sa->n->hash_peer_len, false))
+	uint8_t spi[16];
+	if (!proto_ike_take_shared(c) || !proto_ike_auth_keys(c, &sa->peer_id) ||
+	    !proto_ike_auth_check(c, false))
 		return IKE_FAIL;
-	if (!proto_ike_auth_hash(sa, true, hash))
-		return IKE_DROP;
 	proto_ike_natt_float(sa); /* RFC 3947 §4: AM3 on the NAT-T port */
 	proto_ike_msg_begin(c, &b, true);
 	proto_ike_natd_put(sa, &b);
-	proto_put_hash(&b, hash, sa->keys.prf_len);
+	if (!proto_ike_auth_put(c, &b, true))
+		return IKE_FAIL;
 	if (sa->conn->initial_contact) {
 		memcpy(spi, sa->icookie, 8);
 		memcpy(spi + 8, sa->rcookie, 8);
 		proto_put_notify(&b, ISAKMP_DOI_IPSEC, PROTO_ISAKMP, ISAKMP_N_INITIAL_CONTACT, spi,
 				 16, NULL, 0);
 	}
-	explicit_bzero(hash, sizeof(hash));
 	return proto_ike_msg_end(c, &b) ? IKE_DONE : IKE_DROP;
 }
 
@@ -123,7 +122,8 @@ static enum ike_ret am_r_recv_i1_start_dh(struct ike_ctx *c)
 		return IKE_DROP;
 	if (!proto_ike_id_from_payload(idp, &id)) {
 		c->notify = ISAKMP_N_INVALID_ID_INFORMATION;
-		proto_ike_fail(c, PROTO_IKE_E_ID, "the peer's ID payload is not a usable phase-1 ID");
+		proto_ike_fail(c, PROTO_IKE_E_ID,
+			       "the peer's ID payload is not a usable phase-1 ID");
 		return IKE_FAIL;
 	}
 	if (!c->e->pol.find_p1 ||
@@ -132,61 +132,63 @@ static enum ike_ret am_r_recv_i1_start_dh(struct ike_ctx *c)
 		proto_ike_id_str(&id, got, sizeof(got));
 		c->notify = ISAKMP_N_INVALID_ID_INFORMATION;
 		proto_ike_fail(c, PROTO_IKE_E_POLICY,
-			 "no connection for this peer and ID: Aggressive Mode from ID %s", got);
+			       "no connection for this peer and ID: Aggressive Mode from ID %s",
+			       got);
 		return IKE_FAIL;
 	}
 	if (!sa->conn->aggressive) {
 		c->notify = ISAKMP_N_NO_PROPOSAL_CHOSEN;
-		proto_ike_fail(c, PROTO_IKE_E_AGGRESSIVE,
-			 "aggressive mode refused for \"%s\": with a pre-shared key it hands an "
-			 "eavesdropper a hash for an offline dictionary attack on the key "
-			 "(set aggressive=yes on the connection to allow it)",
-			 sa->conn->name);
+		proto_ike_fail(
+			c, PROTO_IKE_E_AGGRESSIVE,
+			"aggressive mode refused for \"%s\": with a pre-shared key it hands an "
+			"eavesdropper a hash for an offline dictionary attack on the key "
+			"(set aggressive=yes on the connection to allow it)",
+			sa->conn->name);
 		return IKE_FAIL;
 	}
 	if (!proto_ike_select_p1(c, &pl->u.sa) || !proto_ike_take_peer_ke(c, sa->n->gxi) ||
 	    !proto_ike_take_peer_id(c, sa->n->idi_b, &sa->n->idi_b_len))
 		return IKE_FAIL;
+	if (!proto_ike_auth_take_cr(c))
+		return IKE_DROP;
 	proto_ike_vid_scan(sa, c->msg);
 	(void)proto_ike_natt_agree(c); /* a responder only logs */
 	proto_ike_save_sai(sa, pl->body.p, pl->body.len);
-	return proto_ike_dh_start(c, sa->prop.group, NULL, sa->n->gxi, sa->n->gx_len) < 0 ? IKE_DROP
-										    : IKE_WAIT;
+	return proto_ike_dh_start(c, sa->prop.group, NULL, sa->n->gxi, sa->n->gx_len) < 0
+		       ? IKE_DROP
+		       : IKE_WAIT;
 }
 
-/* --> HDR, SA, KE, Nr, IDir, HASH_R */
+/* --> HDR, SA, KE, Nr, IDir [, CR], HASH_R / [CERT,] SIG_R */
 static enum ike_ret am_r_dh_send_r2(struct ike_ctx *c)
 {
 	struct ike_sa *sa = c->sa;
 	struct proto_builder b;
-	uint8_t hash[CRYPTO_HASH_MAX_LEN];
 	if (!proto_ike_take_public(c, sa->n->gxr) || !proto_ike_take_shared(c))
 		return IKE_FAIL;
 	sa->n->nr_len = IKE_NONCE_LEN;
 	proto_ike_random(c->e, sa->n->nr, sa->n->nr_len);
-	if (!proto_ike_psk_keys(c, &sa->peer_id))
+	if (!proto_ike_auth_keys(c, &sa->peer_id))
 		return IKE_FAIL;
 	proto_ike_set_own_id(sa, sa->n->idr_b, &sa->n->idr_b_len);
-	if (!proto_ike_auth_hash(sa, false, hash))
-		return IKE_DROP;
 	proto_ike_msg_begin(c, &b, false);
 	proto_ike_put_p1_reply(sa, &b);
 	proto_put_ke(&b, sa->n->gxr, sa->n->gx_len);
 	proto_put_nonce(&b, sa->n->nr, sa->n->nr_len);
 	proto_put_id(&b, sa->n->idr_b[0], 0, 0, sa->n->idr_b + 4, sa->n->idr_b_len - 4);
-	proto_put_hash(&b, hash, sa->keys.prf_len);
+	proto_ike_auth_put_cr(c, &b);
+	if (!proto_ike_auth_put(c, &b, false))
+		return IKE_FAIL;
 	proto_ike_vid_put(c->sa, &b);
 	proto_ike_natd_put(sa, &b);
-	explicit_bzero(hash, sizeof(hash));
 	return proto_ike_msg_end(c, &b) ? IKE_NEXT : IKE_DROP;
 }
 
-/* HDR*, HASH_I <-- : established */
+/* HDR*, HASH_I / [CERT,] SIG_I <-- : established */
 static enum ike_ret am_r_recv_i3_done(struct ike_ctx *c)
 {
-	const struct proto_payload *h = proto_msg_find(c->msg, ISAKMP_PL_HASH, 0);
 	const struct proto_payload *n;
-	if (!proto_ike_check_auth(c, h->u.data.p, h->u.data.len, true))
+	if (!proto_ike_auth_take(c) || !proto_ike_auth_check(c, true))
 		return IKE_FAIL;
 	crypto_iv_state_commit(&c->x->iv); /* when it came encrypted */
 	proto_ike_natd_check(c);
@@ -204,8 +206,8 @@ static const struct ike_row am_i_rows[] = {
 	{S_AM_I_START, S_AM_I0_DH, EV_START, 0, 0, NULL, am_i_start_dh, false},
 	/* --> HDR, SA, KE, Ni, IDii */
 	{S_AM_I0_DH, S_AM_I1_SENT, EV_DH, 0, 0, NULL, am_i_dh_send_i1, true},
-	/* HDR, SA, KE, Nr, IDir, HASH_R <-- */
-	{S_AM_I1_SENT, S_AM_I2_DH, EV_RECV, AM1 | PL(ISAKMP_PL_HASH), VIDS, NULL,
+	/* HDR, SA, KE, Nr, IDir [, CR], HASH_R / [CERT,] SIG_R <-- */
+	{S_AM_I1_SENT, S_AM_I2_DH, EV_RECV, AM1, VIDS | PL(ISAKMP_PL_CR) | PL_AUTH, NULL,
 	 am_i_recv_r1_start_dh, false},
 	/* --> HDR*, HASH_I */
 	{S_AM_I2_DH, S_P1_UP, EV_DH, 0, 0, NULL, am_i_dh_send_i3, false},
@@ -213,11 +215,12 @@ static const struct ike_row am_i_rows[] = {
 
 static const struct ike_row am_r_rows[] = {
 	/* HDR, SA, KE, Ni, IDii <-- */
-	{S_AM_R_START, S_AM_R1_DH, EV_RECV, AM1, VIDS, NULL, am_r_recv_i1_start_dh, false},
+	{S_AM_R_START, S_AM_R1_DH, EV_RECV, AM1, VIDS | PL(ISAKMP_PL_CR), NULL,
+	 am_r_recv_i1_start_dh, false},
 	/* --> HDR, SA, KE, Nr, IDir, HASH_R */
 	{S_AM_R1_DH, S_AM_R2_SENT, EV_DH, 0, 0, NULL, am_r_dh_send_r2, true},
-	/* HDR*, HASH_I <-- (or HDR, HASH_I) */
-	{S_AM_R2_SENT, S_P1_UP, EV_RECV, PL(ISAKMP_PL_HASH), VIDS | PL(ISAKMP_PL_N), NULL,
+	/* HDR*, HASH_I / [CERT,] SIG_I <-- (or without encryption) */
+	{S_AM_R2_SENT, S_P1_UP, EV_RECV, 0, VIDS | PL(ISAKMP_PL_N) | PL_AUTH, NULL,
 	 am_r_recv_i3_done, false},
 };
 

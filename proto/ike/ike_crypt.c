@@ -144,27 +144,21 @@ bool proto_ike_qm_verify_hash(struct ike_ctx *c, int kind)
 }
 
 /* SKEYID for PSK and the derived keys, cipher and phase-1 IV (RFC 2409 §5, App. B). */
-bool proto_ike_keys_derive(struct ike_ctx *c, const uint8_t *psk, size_t psk_len)
+bool proto_ike_keys_derive(struct ike_ctx *c, const uint8_t *skeyid)
 {
 	struct ike_sa *sa = c->sa;
 	enum crypto_hash hash = (enum crypto_hash)sa->prop.hash;
-	uint8_t skeyid[CRYPTO_HASH_MAX_LEN];
 	struct crypto_iv iv;
 	size_t klen = crypto_cipher_key_len(sa->prop.encr, sa->prop.key_bits);
 	size_t blen = crypto_cipher_block_len(sa->prop.encr);
 	struct crypto_buf gxi = {sa->n->gxi, sa->n->gx_len}, gxr = {sa->n->gxr, sa->n->gx_len};
-	bool ok =
-		klen && blen &&
-		crypto_ike_skeyid_psk(hash, (struct crypto_buf){psk, psk_len},
-				      (struct crypto_buf){sa->n->ni, sa->n->ni_len},
-				      (struct crypto_buf){sa->n->nr, sa->n->nr_len}, skeyid) == 0 &&
-		crypto_ike_keys_derive(&sa->keys, hash, skeyid,
-				       (struct crypto_buf){sa->n->gxy, sa->n->gxy_len}, sa->icookie,
-				       sa->rcookie, klen) == 0 &&
-		crypto_cipher_init(&sa->cipher, (enum crypto_cipher_alg)sa->prop.encr,
-				   sa->keys.enc_key, sa->keys.enc_key_len) == 0 &&
-		crypto_ike_iv_phase1(hash, gxi, gxr, blen, &iv) == 0;
-	explicit_bzero(skeyid, sizeof(skeyid));
+	bool ok = klen && blen &&
+		  crypto_ike_keys_derive(&sa->keys, hash, skeyid,
+					 (struct crypto_buf){sa->n->gxy, sa->n->gxy_len},
+					 sa->icookie, sa->rcookie, klen) == 0 &&
+		  crypto_cipher_init(&sa->cipher, (enum crypto_cipher_alg)sa->prop.encr,
+				     sa->keys.enc_key, sa->keys.enc_key_len) == 0 &&
+		  crypto_ike_iv_phase1(hash, gxi, gxr, blen, &iv) == 0;
 	if (!ok)
 		return false;
 	crypto_iv_state_init(&sa->p1.iv, &iv);

@@ -286,14 +286,20 @@ static const struct ike_table *table_of(const struct ike_sa *sa, const struct ik
  * outside allowed (unknown non-critical payloads were skipped by the decoder). */
 static bool payloads_ok(struct ike_sa *sa, const struct ike_row *row, const struct proto_msg *m)
 {
-	uint64_t seen = 0;
+	uint64_t seen = 0, required = row->required, allowed = row->allowed | row->required;
+	if (row->allowed & PL_AUTH) {
+		uint64_t r, a;
+		proto_ike_auth_payloads(sa, &r, &a);
+		required |= r;
+		allowed |= a;
+	}
 	for (unsigned i = 0; i < m->n; i++) {
 		const struct proto_payload *p = &m->pl[i];
 		if (!p->known)
 			continue;
 		uint8_t type = proto_ike_pl_canonical(p->type); /* draft NAT-D/NAT-OA numbers */
 		uint64_t bit = type < 64 ? PL(type) : 0;
-		if (!(bit & (row->allowed | row->required))) {
+		if (!(bit & allowed)) {
 			proto_ike_log(sa->e, PROTO_LOG_INFO, "#%llu: unexpected %s payload in %s",
 				(unsigned long long)sa->id,
 				proto_name(PROTO_NAMES_PAYLOAD, p->type),
@@ -302,7 +308,7 @@ static bool payloads_ok(struct ike_sa *sa, const struct ike_row *row, const stru
 		}
 		seen |= bit;
 	}
-	if ((seen & row->required) != row->required) {
+	if ((seen & required) != required) {
 		proto_ike_log(sa->e, PROTO_LOG_INFO, "#%llu: a required payload is missing in %s",
 			(unsigned long long)sa->id, proto_ike_state_name(row->from));
 		return false;

@@ -426,6 +426,7 @@ void proto_ike_p1_data_free(struct ike_sa *sa)
 	if (!n)
 		return;
 	crypto_dh_free(n->dh);
+	proto_ike_auth_free(n);
 	if (n->sai_b) {
 		explicit_bzero(n->sai_b, n->sai_b_len);
 		free(n->sai_b);

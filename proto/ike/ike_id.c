@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * Identities (RFC 2407 §4.6.2): phase-1 IDs (IPV4/IPV6 address, FQDN, USER_FQDN) and the Quick
- * Mode client IDs used as traffic selectors (addresses, subnets, ranges, protocol and port).
+ * Identities (RFC 2407 §4.6.2): phase-1 IDs (IPV4/IPV6 address, FQDN, USER_FQDN, DER_ASN1_DN) and
+ * the Quick Mode client IDs used as traffic selectors (addresses, subnets, ranges, protocol and
+ * port).
  */
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -52,6 +53,7 @@ bool proto_ike_id_from_payload(const struct proto_payload *pl, struct proto_ike_
 	case ID_FQDN:
 	case ID_USER_FQDN:
 	case ID_KEY_ID:
+	case ID_DER_ASN1_DN: /* compared as bytes; the policy matches it to the certificate */
 		if (id->data.len == 0)
 			return false;
 		break;

@@ -1,14 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * Main Mode with pre-shared keys (RFC 2409 §5, §5.4), initiator and responder:
+ * Main Mode (RFC 2409 §5) with pre-shared keys (§5.4) or signatures (§5.1), initiator and
+ * responder; the method's row in ike_auth.c says what authenticates messages 5 and 6:
  *
  *   Initiator                          Responder
  *   HDR, SA                       -->
  *                                 <--  HDR, SA
- *   HDR, KE, Ni                   -->
- *                                 <--  HDR, KE, Nr
- *   HDR*, IDii, HASH_I            -->
- *                                 <--  HDR*, IDir, HASH_R
+ *   HDR, KE, Ni [, CR]            -->
+ *                                 <--  HDR, KE, Nr [, CR]
+ *   HDR*, IDii, HASH_I            -->                          (PSK)
+ *   HDR*, IDii, [CERT,] SIG_I     -->                          (signatures)
+ *                                 <--  HDR*, IDir, HASH_R / HDR*, IDir, [CERT,] SIG_R
  *
  * Each side computes its DH values on a worker (the *_DH states). The responder must pick the PSK
  * before it knows the peer's ID (message 5 is encrypted with it), so it asks the policy for the
@@ -75,31 +77,21 @@ bool proto_ike_take_shared(struct ike_ctx *c)
 	return true;
 }
 
-/* Derives the keys with the PSK of (our ID, the peer's ID or NULL). */
-bool proto_ike_psk_keys(struct ike_ctx *c, const struct proto_ike_id *remote)
-{
-	struct ike_sa *sa = c->sa;
-	struct proto_ike_id local;
-	uint8_t psk[PROTO_IKE_PSK_MAX];
-	size_t psk_len = 0;
-	proto_ike_local_id(sa, &local);
-	int r = c->e->pol.get_psk ? c->e->pol.get_psk(c->e->pol.ctx, sa->conn, &local, remote, psk,
-						      sizeof(psk), &psk_len)
-				  : -1;
-	bool ok = r == 0 && psk_len <= sizeof(psk) && proto_ike_keys_derive(c, psk, psk_len);
-	explicit_bzero(psk, sizeof(psk));
-	if (!ok)
-		proto_ike_fail(c, r ? PROTO_IKE_E_POLICY : PROTO_IKE_E_INTERNAL,
-			 r ? "no pre-shared key for this peer" : "key derivation failed");
-	return ok;
-}
-
 /* Our ID payload body into idi_b/idr_b. */
 void proto_ike_set_own_id(struct ike_sa *sa, uint8_t *out, size_t *ret_len)
 {
 	struct proto_ike_id id;
 	proto_ike_local_id(sa, &id);
 	*ret_len = proto_ike_id_body(&id, out, 4 + PROTO_IKE_ID_MAX);
+}
+
+/* Whether conn accepts the negotiated method. */
+static bool conn_has_method(const struct proto_ike_conn *conn, uint16_t method)
+{
+	for (unsigned i = 0; i < conn->n_ike && i < PROTO_IKE_P1_PROPS_MAX; i++)
+		if (proto_ike_auth_norm(conn->ike[i].auth) == method)
+			return true;
+	return false;
 }
 
 /* Reads the peer's ID payload and checks it against the conn. */
@@ -110,7 +102,8 @@ bool proto_ike_take_peer_id(struct ike_ctx *c, uint8_t *id_b, size_t *ret_len)
 	char got[128], want[128];
 	if (!proto_ike_id_from_payload(pl, &sa->peer_id) || pl->body.len > 4 + PROTO_IKE_ID_MAX) {
 		c->notify = ISAKMP_N_INVALID_ID_INFORMATION;
-		proto_ike_fail(c, PROTO_IKE_E_ID, "the peer's ID payload is not a usable phase-1 ID");
+		proto_ike_fail(c, PROTO_IKE_E_ID,
+			       "the peer's ID payload is not a usable phase-1 ID");
 		return false;
 	}
 	/* a responder chose its conn by address: another conn may fit the ID (same PSK, which the
@@ -119,14 +112,15 @@ bool proto_ike_take_peer_id(struct ike_ctx *c, uint8_t *id_b, size_t *ret_len)
 	if (!sa->initiator && !proto_ike_id_match(&sa->conn->remote_id, &sa->peer_id) &&
 	    c->e->pol.find_p1 &&
 	    c->e->pol.find_p1(c->e->pol.ctx, &sa->local, &sa->peer, &sa->peer_id, &other) == 0 &&
-	    proto_ike_id_match(&other.remote_id, &sa->peer_id))
+	    proto_ike_id_match(&other.remote_id, &sa->peer_id) &&
+	    conn_has_method(&other, sa->prop.auth))
 		*sa->conn = other;
 	if (!proto_ike_id_match(&sa->conn->remote_id, &sa->peer_id)) {
 		proto_ike_id_str(&sa->peer_id, got, sizeof(got));
 		proto_ike_id_str(&sa->conn->remote_id, want, sizeof(want));
 		c->notify = ISAKMP_N_INVALID_ID_INFORMATION;
-		proto_ike_fail(c, PROTO_IKE_E_ID, "the peer's ID %s does not match the expected %s", got,
-			 want);
+		proto_ike_fail(c, PROTO_IKE_E_ID, "the peer's ID %s does not match the expected %s",
+			       got, want);
 		return false;
 	}
 	memcpy(id_b, pl->body.p, pl->body.len);
@@ -164,7 +158,8 @@ static enum ike_ret mm_i_start_send_i1(struct ike_ctx *c)
 	if (!proto_ike_msg_end(c, &b))
 		return IKE_DROP;
 	size_t sa_len = (size_t)c->x->out[sa_off + 2] << 8 | c->x->out[sa_off + 3];
-	proto_ike_save_sai(c->sa, c->x->out + sa_off + PROTO_GENERIC_LEN, sa_len - PROTO_GENERIC_LEN);
+	proto_ike_save_sai(c->sa, c->x->out + sa_off + PROTO_GENERIC_LEN,
+			   sa_len - PROTO_GENERIC_LEN);
 	return IKE_NEXT;
 }
 
@@ -196,6 +191,7 @@ static enum ike_ret mm_i_dh_send_i3(struct ike_ctx *c)
 	proto_ike_msg_begin(c, &b, false);
 	proto_put_ke(&b, sa->n->gxi, sa->n->gx_len);
 	proto_put_nonce(&b, sa->n->ni, sa->n->ni_len);
+	proto_ike_auth_put_cr(c, &b);
 	proto_ike_natd_put(sa, &b);
 	return proto_ike_msg_end(c, &b) ? IKE_NEXT : IKE_DROP;
 }
@@ -209,7 +205,7 @@ static enum ike_ret mm_i_recv_r3_start_dh(struct ike_ctx *c)
 		return IKE_DROP;
 	if (!proto_ike_take_peer_ke(c, sa->n->gxr))
 		return IKE_FAIL;
-	if (sa->n->gx_len != own)
+	if (sa->n->gx_len != own || !proto_ike_auth_take_cr(c))
 		return IKE_DROP;
 	proto_ike_natd_check(c);
 	struct crypto_dh *dh = sa->n->dh;
@@ -219,40 +215,37 @@ static enum ike_ret mm_i_recv_r3_start_dh(struct ike_ctx *c)
 	return IKE_WAIT;
 }
 
-/* --> HDR*, IDii, HASH_I [, N(INITIAL-CONTACT)] */
+/* --> HDR*, IDii, HASH_I / [CERT,] SIG_I [, N(INITIAL-CONTACT)] */
 static enum ike_ret mm_i_dh_send_i5(struct ike_ctx *c)
 {
 	struct ike_sa *sa = c->sa;
 	struct proto_builder b;
-	uint8_t hash[CRYPTO_HASH_MAX_LEN], spi[16];
+	uint8_t spi[16];
 	if (!proto_ike_take_shared(c))
 		return IKE_FAIL;
-	if (!proto_ike_psk_keys(c, sa->conn->remote_id.type ? &sa->conn->remote_id : NULL))
+	if (!proto_ike_auth_keys(c, sa->conn->remote_id.type ? &sa->conn->remote_id : NULL))
 		return IKE_FAIL;
 	proto_ike_set_own_id(sa, sa->n->idi_b, &sa->n->idi_b_len);
-	if (!proto_ike_auth_hash(sa, true, hash))
-		return IKE_DROP;
 	proto_ike_natt_float(sa); /* RFC 3947 §4: MM5 on, from and to the NAT-T port */
 	proto_ike_msg_begin(c, &b, true);
 	proto_put_id(&b, sa->n->idi_b[0], 0, 0, sa->n->idi_b + 4, sa->n->idi_b_len - 4);
-	proto_put_hash(&b, hash, sa->keys.prf_len);
+	if (!proto_ike_auth_put(c, &b, true))
+		return IKE_FAIL;
 	if (sa->conn->initial_contact) {
 		memcpy(spi, sa->icookie, 8);
 		memcpy(spi + 8, sa->rcookie, 8);
 		proto_put_notify(&b, ISAKMP_DOI_IPSEC, PROTO_ISAKMP, ISAKMP_N_INITIAL_CONTACT, spi,
 				 16, NULL, 0);
 	}
-	explicit_bzero(hash, sizeof(hash));
 	return proto_ike_msg_end(c, &b) ? IKE_NEXT : IKE_DROP;
 }
 
-/* HDR*, IDir, HASH_R <-- : established */
+/* HDR*, IDir, HASH_R / [CERT,] SIG_R <-- : established */
 static enum ike_ret mm_i_recv_r5_done(struct ike_ctx *c)
 {
 	struct ike_sa *sa = c->sa;
-	const struct proto_payload *h = proto_msg_find(c->msg, ISAKMP_PL_HASH, 0);
 	if (!proto_ike_take_peer_id(c, sa->n->idr_b, &sa->n->idr_b_len) ||
-	    !proto_ike_check_auth(c, h->u.data.p, h->u.data.len, false))
+	    !proto_ike_auth_take(c) || !proto_ike_auth_check(c, false))
 		return IKE_FAIL;
 	crypto_iv_state_commit(&c->x->iv);
 	return IKE_DONE;
@@ -291,6 +284,8 @@ static enum ike_ret mm_r_recv_i3_start_dh(struct ike_ctx *c)
 		return IKE_DROP;
 	if (!proto_ike_take_peer_ke(c, sa->n->gxi))
 		return IKE_FAIL;
+	if (!proto_ike_auth_take_cr(c))
+		return IKE_DROP;
 	proto_ike_natd_check(c);
 	if (proto_ike_dh_start(c, sa->prop.group, NULL, sa->n->gxi, sa->n->gx_len) < 0)
 		return IKE_DROP;
@@ -306,42 +301,40 @@ static enum ike_ret mm_r_dh_send_r4(struct ike_ctx *c)
 		return IKE_FAIL;
 	sa->n->nr_len = IKE_NONCE_LEN;
 	proto_ike_random(c->e, sa->n->nr, sa->n->nr_len);
-	if (!proto_ike_psk_keys(c, NULL))
+	if (!proto_ike_auth_keys(c, NULL))
 		return IKE_FAIL;
 	proto_ike_msg_begin(c, &b, false);
 	proto_put_ke(&b, sa->n->gxr, sa->n->gx_len);
 	proto_put_nonce(&b, sa->n->nr, sa->n->nr_len);
+	proto_ike_auth_put_cr(c, &b);
 	proto_ike_natd_put(sa, &b);
 	return proto_ike_msg_end(c, &b) ? IKE_NEXT : IKE_DROP;
 }
 
-/* HDR*, IDii, HASH_I <-- --> HDR*, IDir, HASH_R */
+/* HDR*, IDii, HASH_I / [CERT,] SIG_I <-- --> HDR*, IDir, HASH_R / [CERT,] SIG_R */
 static enum ike_ret mm_r_recv_i5_send_r6(struct ike_ctx *c)
 {
 	struct ike_sa *sa = c->sa;
-	const struct proto_payload *h = proto_msg_find(c->msg, ISAKMP_PL_HASH, 0);
 	const struct proto_payload *n;
 	struct proto_builder b;
-	uint8_t hash[CRYPTO_HASH_MAX_LEN];
 	if (!proto_ike_take_peer_id(c, sa->n->idi_b, &sa->n->idi_b_len) ||
-	    !proto_ike_check_auth(c, h->u.data.p, h->u.data.len, true))
+	    !proto_ike_auth_take(c) || !proto_ike_auth_check(c, true))
 		return IKE_FAIL;
 	crypto_iv_state_commit(&c->x->iv);
 	for (unsigned i = 0; (n = proto_msg_find(c->msg, ISAKMP_PL_N, i)); i++)
 		if (n->u.n.type == ISAKMP_N_INITIAL_CONTACT)
 			sa->peer_initial_contact = true;
 	proto_ike_set_own_id(sa, sa->n->idr_b, &sa->n->idr_b_len);
-	if (!proto_ike_auth_hash(sa, false, hash))
-		return IKE_DROP;
 	proto_ike_msg_begin(c, &b, true);
 	proto_put_id(&b, sa->n->idr_b[0], 0, 0, sa->n->idr_b + 4, sa->n->idr_b_len - 4);
-	proto_put_hash(&b, hash, sa->keys.prf_len);
-	explicit_bzero(hash, sizeof(hash));
+	if (!proto_ike_auth_put(c, &b, false))
+		return IKE_FAIL;
 	return proto_ike_msg_end(c, &b) ? IKE_DONE : IKE_DROP;
 }
 
 #define VIDS (PL(ISAKMP_PL_VID))
 #define NATD (PL(ISAKMP_PL_NAT_D))
+#define CR   (PL(ISAKMP_PL_CR))
 
 static const struct ike_row mm_i_rows[] = {
 	/* --> HDR, SA */
@@ -352,13 +345,13 @@ static const struct ike_row mm_i_rows[] = {
 	/* --> HDR, KE, Ni */
 	{S_MM_I2_DH, S_MM_I3_SENT, EV_DH, 0, 0, NULL, mm_i_dh_send_i3, true},
 	/* HDR, KE, Nr <-- */
-	{S_MM_I3_SENT, S_MM_I4_DH, EV_RECV, PL(ISAKMP_PL_KE) | PL(ISAKMP_PL_NONCE), VIDS | NATD,
-	 NULL, mm_i_recv_r3_start_dh, false},
+	{S_MM_I3_SENT, S_MM_I4_DH, EV_RECV, PL(ISAKMP_PL_KE) | PL(ISAKMP_PL_NONCE),
+	 VIDS | NATD | CR, NULL, mm_i_recv_r3_start_dh, false},
 	/* --> HDR*, IDii, HASH_I */
 	{S_MM_I4_DH, S_MM_I5_SENT, EV_DH, 0, 0, NULL, mm_i_dh_send_i5, true},
-	/* HDR*, IDir, HASH_R <-- */
-	{S_MM_I5_SENT, S_P1_UP, EV_RECV, PL(ISAKMP_PL_ID) | PL(ISAKMP_PL_HASH),
-	 VIDS | PL(ISAKMP_PL_N), NULL, mm_i_recv_r5_done, false},
+	/* HDR*, IDir, HASH_R / [CERT,] SIG_R <-- (auth: the method's payloads) */
+	{S_MM_I5_SENT, S_P1_UP, EV_RECV, PL(ISAKMP_PL_ID), VIDS | PL(ISAKMP_PL_N) | PL_AUTH, NULL,
+	 mm_i_recv_r5_done, false},
 };
 
 static const struct ike_row mm_r_rows[] = {
@@ -366,13 +359,13 @@ static const struct ike_row mm_r_rows[] = {
 	{S_MM_R_START, S_MM_R2_SENT, EV_RECV, PL(ISAKMP_PL_SA), VIDS, NULL, mm_r_recv_i1_send_r1,
 	 true},
 	/* HDR, KE, Ni <-- */
-	{S_MM_R2_SENT, S_MM_R3_DH, EV_RECV, PL(ISAKMP_PL_KE) | PL(ISAKMP_PL_NONCE), VIDS | NATD,
-	 NULL, mm_r_recv_i3_start_dh, false},
+	{S_MM_R2_SENT, S_MM_R3_DH, EV_RECV, PL(ISAKMP_PL_KE) | PL(ISAKMP_PL_NONCE),
+	 VIDS | NATD | CR, NULL, mm_r_recv_i3_start_dh, false},
 	/* --> HDR, KE, Nr */
 	{S_MM_R3_DH, S_MM_R4_SENT, EV_DH, 0, 0, NULL, mm_r_dh_send_r4, true},
-	/* HDR*, IDii, HASH_I <-- --> HDR*, IDir, HASH_R */
-	{S_MM_R4_SENT, S_P1_UP, EV_RECV, PL(ISAKMP_PL_ID) | PL(ISAKMP_PL_HASH),
-	 VIDS | PL(ISAKMP_PL_N), NULL, mm_r_recv_i5_send_r6, false},
+	/* HDR*, IDii, HASH_I / [CERT,] SIG_I <-- --> HDR*, IDir, HASH_R / [CERT,] SIG_R */
+	{S_MM_R4_SENT, S_P1_UP, EV_RECV, PL(ISAKMP_PL_ID), VIDS | PL(ISAKMP_PL_N) | PL_AUTH, NULL,
+	 mm_r_recv_i5_send_r6, false},
 };
 
 const struct ike_table proto_ike_mm_i_table = {"MM-I", mm_i_rows,

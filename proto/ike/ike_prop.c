@@ -24,40 +24,46 @@
 /* ---- phase 1 ---- */
 
 struct p1_xf {
-	struct proto_ike_p1_prop p;
-	uint16_t auth;
+	struct proto_ike_p1_prop p; /* p.auth: the method as on the wire */
 	uint32_t life_s;
 	uint8_t number;
 	bool ok; /* only known attributes */
 };
 
+/* "AES-CBC-128/SHA2-256/MODP-2048", with "/RSA signatures" etc. for a method other than PSK. */
 void proto_ike_p1_str(const struct proto_ike_p1_prop *p, char *buf, size_t len)
 {
-	char a[24], b[24], d[24], k[8] = "";
+	char a[24], b[24], d[24], k[8] = "", m[40] = "";
+	const struct ike_auth_method *au = proto_ike_auth_get(p->auth);
 	if (p->key_bits) /* 3DES and the like have none */
 		snprintf(k, sizeof(k), "-%u", p->key_bits);
-	snprintf(buf, len, "%s%s/%s/%s",
+	if (au && au->method != IKE_AUTH_PSK)
+		snprintf(m, sizeof(m), "/%s", au->name);
+	else if (!au)
+		snprintf(m, sizeof(m), "/auth %u", p->auth);
+	snprintf(buf, len, "%s%s/%s/%s%s",
 		 proto_name_buf(PROTO_NAMES_IKE_ENCR, p->encr, a, sizeof(a)), k,
 		 proto_name_buf(PROTO_NAMES_IKE_HASH, p->hash, b, sizeof(b)),
-		 proto_name_buf(PROTO_NAMES_IKE_GROUP, p->group, d, sizeof(d)));
+		 proto_name_buf(PROTO_NAMES_IKE_GROUP, p->group, d, sizeof(d)), m);
 }
 
 /* Our phase-1 offer; only_group != 0 keeps the transforms of that group (Aggressive Mode sends
  * its KE before a group is chosen). */
-void proto_ike_put_p1_sa(struct proto_builder *b, const struct proto_ike_conn *conn, uint16_t only_group)
+void proto_ike_put_p1_sa(struct proto_builder *b, const struct proto_ike_conn *conn,
+			 uint16_t only_group)
 {
 	proto_put_sa(b, ISAKMP_DOI_IPSEC, IPSEC_SIT_IDENTITY_ONLY);
 	proto_put_proposal(b, 1, PROTO_ISAKMP, NULL, 0);
 	for (unsigned i = 0; i < conn->n_ike && i < PROTO_IKE_P1_PROPS_MAX; i++) {
 		const struct proto_ike_p1_prop *p = &conn->ike[i];
-		if (only_group && p->group != only_group)
+		if ((only_group && p->group != only_group) || !proto_ike_auth_usable(p->auth))
 			continue;
 		proto_put_transform(b, (uint8_t)(i + 1), KEY_IKE);
 		proto_put_attr_tv(b, IKE_ATTR_ENCRYPTION_ALGORITHM, p->encr);
 		if (p->key_bits)
 			proto_put_attr_tv(b, IKE_ATTR_KEY_LENGTH, p->key_bits);
 		proto_put_attr_tv(b, IKE_ATTR_HASH_ALGORITHM, p->hash);
-		proto_put_attr_tv(b, IKE_ATTR_AUTHENTICATION_METHOD, IKE_AUTH_PSK);
+		proto_put_attr_tv(b, IKE_ATTR_AUTHENTICATION_METHOD, proto_ike_auth_norm(p->auth));
 		proto_put_attr_tv(b, IKE_ATTR_GROUP_DESCRIPTION, p->group);
 		proto_put_attr_tv(b, IKE_ATTR_LIFE_TYPE, LIFE_SECONDS);
 		proto_put_attr(b, IKE_ATTR_LIFE_DURATION,
@@ -89,7 +95,7 @@ static void parse_p1_xf(const struct proto_transform *t, struct p1_xf *ret)
 			ret->p.hash = (uint16_t)v;
 			break;
 		case IKE_ATTR_AUTHENTICATION_METHOD:
-			ret->auth = (uint16_t)v;
+			ret->p.auth = (uint16_t)v;
 			break;
 		case IKE_ATTR_GROUP_DESCRIPTION:
 			ret->p.group = (uint16_t)v;
@@ -112,10 +118,18 @@ static void parse_p1_xf(const struct proto_transform *t, struct p1_xf *ret)
 		ret->ok = false;
 }
 
-static bool p1_eq(const struct proto_ike_p1_prop *a, const struct proto_ike_p1_prop *b)
+/* The same suite, the authentication method aside. */
+static bool p1_suite_eq(const struct proto_ike_p1_prop *a, const struct proto_ike_p1_prop *b)
 {
 	return a->encr == b->encr && a->hash == b->hash && a->group == b->group &&
 	       a->key_bits == b->key_bits;
+}
+
+/* The same transform: suite and method (0 in a conn is PSK), and a method we speak. */
+static bool p1_eq(const struct proto_ike_p1_prop *a, const struct proto_ike_p1_prop *b)
+{
+	return p1_suite_eq(a, b) && proto_ike_auth_norm(a->auth) == proto_ike_auth_norm(b->auth) &&
+	       proto_ike_auth_usable(a->auth);
 }
 
 /* Collects up to PROTO_IKE_CONSIDER_MAX ISAKMP transforms of the peer's SA. */
@@ -148,8 +162,6 @@ static void p1_offer_str(const struct p1_xf *xf, unsigned n, char *buf, size_t l
 		char one[96];
 		if (!xf[i].ok)
 			snprintf(one, sizeof(one), "(unsupported attributes)");
-		else if (xf[i].auth != IKE_AUTH_PSK)
-			snprintf(one, sizeof(one), "(auth %u)", xf[i].auth);
 		else
 			proto_ike_p1_str(&xf[i].p, one, sizeof(one));
 		int w = snprintf(buf + at, len - at, "%s%s", i ? ", " : "", one);
@@ -157,6 +169,32 @@ static void p1_offer_str(const struct p1_xf *xf, unsigned n, char *buf, size_t l
 			break;
 		at += (size_t)w;
 	}
+}
+
+/* After no transform matched: when the suites would match but the methods do not, or the peer
+ * offers only a method we refuse, fails with PROTO_IKE_E_AUTH_METHOD and says so. */
+static bool p1_method_refused(struct ike_ctx *c, const struct p1_xf *xf, unsigned n,
+			      const char *offered, const char *ours)
+{
+	const struct ike_auth_method *a;
+	for (unsigned i = 0; i < n; i++) {
+		if (!xf[i].ok)
+			continue;
+		if ((a = proto_ike_auth_get(xf[i].p.auth)) && a->refused) {
+			proto_ike_fail(c, PROTO_IKE_E_AUTH_METHOD, "%s", a->refused);
+			return true;
+		}
+	}
+	for (unsigned i = 0; i < n; i++)
+		for (unsigned j = 0; xf[i].ok && j < c->sa->conn->n_ike; j++)
+			if (p1_suite_eq(&xf[i].p, &c->sa->conn->ike[j])) {
+				proto_ike_fail(c, PROTO_IKE_E_AUTH_METHOD,
+					       "authentication method mismatch: peer offered %s, "
+					       "we accept %s",
+					       offered, ours);
+				return true;
+			}
+	return false;
 }
 
 /* The responder's choice; puts the reply SA into b if respond. Fails the SA with the offer. */
@@ -169,8 +207,7 @@ bool proto_ike_select_p1(struct ike_ctx *c, const struct proto_sa *sa)
 	const struct p1_xf *too_long = NULL;
 	for (unsigned j = 0; j < s->conn->n_ike; j++) {
 		for (unsigned i = 0; i < n; i++) {
-			if (!xf[i].ok || xf[i].auth != IKE_AUTH_PSK ||
-			    !p1_eq(&xf[i].p, &s->conn->ike[j]))
+			if (!xf[i].ok || !p1_eq(&xf[i].p, &s->conn->ike[j]))
 				continue;
 			if (s->conn->strict_lifetime && s->conn->ike_lifetime_s &&
 			    (xf[i].life_s ? xf[i].life_s : IKE_LIFETIME_DEFAULT) >
@@ -179,6 +216,7 @@ bool proto_ike_select_p1(struct ike_ctx *c, const struct proto_sa *sa)
 				continue;
 			}
 			s->prop = xf[i].p;
+			s->prop.auth = proto_ike_auth_norm(s->prop.auth);
 			s->lifetime_s = xf[i].life_s ? xf[i].life_s : IKE_LIFETIME_DEFAULT;
 			if (s->conn->ike_lifetime_s && s->lifetime_s > s->conn->ike_lifetime_s)
 				s->lifetime_s = s->conn->ike_lifetime_s;
@@ -191,21 +229,24 @@ bool proto_ike_select_p1(struct ike_ctx *c, const struct proto_sa *sa)
 	char offered[512], ours[512];
 	struct p1_xf own[PROTO_IKE_P1_PROPS_MAX];
 	for (unsigned j = 0; j < s->conn->n_ike && j < PROTO_IKE_P1_PROPS_MAX; j++)
-		own[j] = (struct p1_xf){.p = s->conn->ike[j], .auth = IKE_AUTH_PSK, .ok = true};
+		own[j] = (struct p1_xf){.p = s->conn->ike[j], .ok = true};
 	p1_offer_str(xf, n, offered, sizeof(offered));
 	p1_offer_str(own, s->conn->n_ike, ours, sizeof(ours));
 	c->notify = ISAKMP_N_NO_PROPOSAL_CHOSEN;
 	if (too_long) {
 		p1_offer_str(too_long, 1, offered, sizeof(offered));
-		proto_ike_fail(c, PROTO_IKE_E_LIFETIME,
-			 "lifetime refused: peer offered %s with a lifetime of %u s, we accept at "
-			 "most %u s (lifetimecheck=strict)",
-			 offered, too_long->life_s ? too_long->life_s : IKE_LIFETIME_DEFAULT,
-			 s->conn->ike_lifetime_s);
+		proto_ike_fail(
+			c, PROTO_IKE_E_LIFETIME,
+			"lifetime refused: peer offered %s with a lifetime of %u s, we accept at "
+			"most %u s (lifetimecheck=strict)",
+			offered, too_long->life_s ? too_long->life_s : IKE_LIFETIME_DEFAULT,
+			s->conn->ike_lifetime_s);
 		return false;
 	}
-	proto_ike_fail(c, PROTO_IKE_E_NO_PROPOSAL, "no proposal chosen: peer offered %s, we accept %s",
-		 offered, ours);
+	if (p1_method_refused(c, xf, n, offered, ours))
+		return false;
+	proto_ike_fail(c, PROTO_IKE_E_NO_PROPOSAL,
+		       "no proposal chosen: peer offered %s, we accept %s", offered, ours);
 	return false;
 }
 
@@ -220,7 +261,7 @@ void proto_ike_put_p1_reply(const struct ike_sa *sa, struct proto_builder *b)
 	if (p->key_bits)
 		proto_put_attr_tv(b, IKE_ATTR_KEY_LENGTH, p->key_bits);
 	proto_put_attr_tv(b, IKE_ATTR_HASH_ALGORITHM, p->hash);
-	proto_put_attr_tv(b, IKE_ATTR_AUTHENTICATION_METHOD, IKE_AUTH_PSK);
+	proto_put_attr_tv(b, IKE_ATTR_AUTHENTICATION_METHOD, p->auth);
 	proto_put_attr_tv(b, IKE_ATTR_GROUP_DESCRIPTION, p->group);
 	if (sa->peer_life_s) {
 		proto_put_attr_tv(b, IKE_ATTR_LIFE_TYPE, LIFE_SECONDS);
@@ -235,10 +276,11 @@ bool proto_ike_p1_reply_ok(struct ike_ctx *c, const struct proto_sa *sa)
 	struct p1_xf xf[PROTO_IKE_CONSIDER_MAX];
 	uint8_t pnum = 0;
 	unsigned n = collect_p1(sa, xf, &pnum);
-	if (n == 1 && xf[0].ok && xf[0].auth == IKE_AUTH_PSK)
+	if (n == 1 && xf[0].ok)
 		for (unsigned j = 0; j < s->conn->n_ike; j++)
 			if (p1_eq(&xf[0].p, &s->conn->ike[j])) {
 				s->prop = xf[0].p;
+				s->prop.auth = proto_ike_auth_norm(s->prop.auth);
 				s->lifetime_s = xf[0].life_s ? xf[0].life_s : IKE_LIFETIME_DEFAULT;
 				/* a reply may shorten what we offered, never lengthen it */
 				if (s->conn->ike_lifetime_s &&
@@ -246,9 +288,9 @@ bool proto_ike_p1_reply_ok(struct ike_ctx *c, const struct proto_sa *sa)
 					s->lifetime_s = s->conn->ike_lifetime_s;
 				return true;
 			}
-	proto_ike_fail(c, PROTO_IKE_E_NO_PROPOSAL,
-		 "the responder chose a transform we did not offer (%u transforms in its reply)",
-		 n);
+	proto_ike_fail(
+		c, PROTO_IKE_E_NO_PROPOSAL,
+		"the responder chose a transform we did not offer (%u transforms in its reply)", n);
 	return false;
 }
 
@@ -597,8 +639,8 @@ static bool p2_fits(const struct proto_ike_conn *conn, const struct proto_ike_p2
  * or left together), so an initiator that wants compression but can do without offers the same
  * proposals again without IPComp, as ours does.
  */
-bool proto_ike_p2_pick(const struct proto_ike_conn *conn, const struct ike_p2_choice *peer, unsigned n,
-		 bool has_ke, struct ike_p2_choice *ret)
+bool proto_ike_p2_pick(const struct proto_ike_conn *conn, const struct ike_p2_choice *peer,
+		       unsigned n, bool has_ke, struct ike_p2_choice *ret)
 {
 	for (int pass = conn->compress ? 0 : 1; pass < 2; pass++)
 		for (unsigned j = 0; j < conn->n_esp && j < PROTO_IKE_P2_PROPS_MAX; j++)
@@ -664,26 +706,29 @@ bool proto_ike_select_p2(struct ike_ctx *c, const struct proto_sa *sa, bool has_
 	struct proto_ike_conn lenient = x->qm->conn;
 	lenient.strict_lifetime = false;
 	struct ike_p2_choice too_long;
-	if (x->qm->conn.strict_lifetime && proto_ike_p2_pick(&lenient, peer, n, has_ke, &too_long)) {
+	if (x->qm->conn.strict_lifetime &&
+	    proto_ike_p2_pick(&lenient, peer, n, has_ke, &too_long)) {
 		/* only the lifetime stood in the way */
 		char one[80];
 		proto_ike_p2_str(&too_long.prop, one, sizeof(one));
-		proto_ike_fail(c, PROTO_IKE_E_LIFETIME,
-			 "lifetime refused: peer offered %s with a lifetime of %u s and %u KB, we "
-			 "accept at most %u s and %u KB (0: no limit) (lifetimecheck=strict)",
-			 one,
-			 too_long.offered_life_s ? too_long.offered_life_s : IPSEC_LIFETIME_DEFAULT,
-			 too_long.offered_life_kb,
-			 x->qm->conn.ipsec_lifetime_s ? x->qm->conn.ipsec_lifetime_s
-						      : IPSEC_LIFETIME_DEFAULT,
-			 x->qm->conn.ipsec_lifetime_kb);
+		proto_ike_fail(
+			c, PROTO_IKE_E_LIFETIME,
+			"lifetime refused: peer offered %s with a lifetime of %u s and %u KB, we "
+			"accept at most %u s and %u KB (0: no limit) (lifetimecheck=strict)",
+			one,
+			too_long.offered_life_s ? too_long.offered_life_s : IPSEC_LIFETIME_DEFAULT,
+			too_long.offered_life_kb,
+			x->qm->conn.ipsec_lifetime_s ? x->qm->conn.ipsec_lifetime_s
+						     : IPSEC_LIFETIME_DEFAULT,
+			x->qm->conn.ipsec_lifetime_kb);
 		return false;
 	}
 	proto_ike_fail(c, PROTO_IKE_E_NO_PROPOSAL,
-		 "no proposal chosen: peer offered %s%s, we accept %s (%s, pfs group %u, %s)",
-		 n ? offered : "nothing usable", has_ke ? " with PFS" : "", ours,
-		 x->qm->conn.mode == ENCAP_TRANSPORT ? "transport" : "tunnel",
-		 x->qm->conn.pfs_group, x->qm->conn.compress ? "IPComp or none" : "no IPComp");
+		       "no proposal chosen: peer offered %s%s, we accept %s (%s, pfs group %u, %s)",
+		       n ? offered : "nothing usable", has_ke ? " with PFS" : "", ours,
+		       x->qm->conn.mode == ENCAP_TRANSPORT ? "transport" : "tunnel",
+		       x->qm->conn.pfs_group,
+		       x->qm->conn.compress ? "IPComp or none" : "no IPComp");
 	return false;
 }
 
@@ -723,10 +768,11 @@ bool proto_ike_p2_reply_ok(struct ike_ctx *c, const struct proto_sa *sa)
 			continue;
 		if (g->comp_seen &&
 		    (!o->comp || !g->comp || g->comp_transform != o->comp_transform)) {
-			proto_ike_fail(c, PROTO_IKE_E_NO_PROPOSAL,
-				 "the responder's IPComp part is not one we offered or can use "
-				 "(transform %u, CPI %u)",
-				 g->comp_transform, g->cpi_out);
+			proto_ike_fail(
+				c, PROTO_IKE_E_NO_PROPOSAL,
+				"the responder's IPComp part is not one we offered or can use "
+				"(transform %u, CPI %u)",
+				g->comp_transform, g->cpi_out);
 			return false;
 		}
 		x->qm->chosen = *o;
@@ -737,14 +783,16 @@ bool proto_ike_p2_reply_ok(struct ike_ctx *c, const struct proto_sa *sa)
 		x->qm->chosen.lifetime_s = o->offered_life_s;
 		x->qm->chosen.lifetime_kb = o->offered_life_kb;
 		if (n > 1)
-			proto_ike_log(c->e, PROTO_LOG_DEBUG,
+			proto_ike_log(
+				c->e, PROTO_LOG_DEBUG,
 				"\"%s\" #%llu: quick mode %08x: the responder repeated its choice "
 				"in "
 				"%u proposals; taking #%u",
 				x->qm->conn.name, (unsigned long long)c->sa->id, x->msgid, n,
 				g->number);
 		if (o->comp && !g->comp)
-			proto_ike_log(c->e, PROTO_LOG_INFO,
+			proto_ike_log(
+				c->e, PROTO_LOG_INFO,
 				"\"%s\" #%llu: quick mode %08x: the responder declined IPComp",
 				x->qm->conn.name, (unsigned long long)c->sa->id, x->msgid);
 		return true;
