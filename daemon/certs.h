@@ -119,7 +119,7 @@ struct dmn_peer_auth {
 	enum crypto_sig_alg alg;	/* the negotiated method's */
 	const uint8_t *data;		/* HASH_I or HASH_R */
 	size_t data_len;
-	const uint8_t *sig; /* SIG payload data */
+	const uint8_t *sig; /* SIG payload data; NULL: chain and ID only, no signature check */
 	size_t sig_len;
 	time_t now; /* 0 = time(NULL) */
 };
@@ -193,8 +193,9 @@ int dmn_certs_load_key_mem(struct dmn_certs *s, const uint8_t *data, size_t len,
 			   const char *passphrase, const char *origin, struct dmn_cert_status *st);
 /* Loads a CRL file (PEM or DER) from name resolved in crls/. Returns 0 or -errno with st. */
 int dmn_certs_load_crl_file(struct dmn_certs *s, const char *name, struct dmn_cert_status *st);
-/* A CRL as bytes: from VICI or a peer's CERT payload of type 7 (DER). Its issuer's signature is
- * checked against the store before it is used. origin names it ("peer 192.0.2.1"). */
+/* A CRL as bytes: from VICI or a peer's CERT payload of type 7 (DER). A CRL (from anywhere) is
+ * used only when its signature verifies with the issuer of the certificate it would revoke.
+ * origin names it; one starting with "peer" counts against the peers' CRL limit (oldest go). */
 int dmn_certs_load_crl_mem(struct dmn_certs *s, const uint8_t *data, size_t len, const char *origin,
 			   struct dmn_cert_status *st);
 
@@ -251,8 +252,11 @@ int dmn_certs_sign(const struct dmn_certs *s, const struct dmn_cert *c, enum cry
 
 /*
  * Verifies a peer: CRLs among a->certs are loaded first; the chain is built from the other CERT
- * payloads (PKCS#7 unwrapped) or a->expect_cert, verified to a trust anchor (rightca= when set),
- * the ID matched, then the signature checked with the end entity's key. Returns 0 (st->verdict
+ * payloads (PKCS#7 unwrapped; the end entity is the one that issued none of the others) or, when
+ * none came, a->expect_cert or a certificate of certs/ carrying the peer's ID; it is verified to a
+ * trust anchor (rightca= when set) at a->now, the ID matched, then the signature checked with the
+ * end entity's key. Order of the checks (the first failure is the verdict): chain, dates,
+ * revocation, key usage, rightca=, ID, rightid=, method/key type, signature. Returns 0 (st->verdict
  * DMN_CERT_OK, text naming the subject and the CA) or -EACCES with st saying why; -ENOMEM.
  * ret_cert (may be NULL) gets the peer's end-entity certificate when it is known; it stays valid
  * until the next verification or reload.
