@@ -253,6 +253,7 @@ static void cert_info(const struct dmn_certs *s, const struct dmn_cert *c,
 	info->dir = c->dir;
 	info->ca = c->ca;
 	info->has_key = dmn_cert_has_key(s, c);
+	info->cert = c;
 }
 
 int dmn_certs_foreach(const struct dmn_certs *s,

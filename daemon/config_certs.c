@@ -20,7 +20,7 @@
 
 /* Until the engine's signature callbacks are wired into oakleyd, every conn that asks for a
  * certificate is refused (see the header comment). */
-static const bool certs_wired = false;
+static const bool certs_wired = true;
 
 const struct cfg_choice dmn_cfg_sendcert_choices[] = {
 	{"always", DMN_SENDCERT_ALWAYS},
@@ -156,6 +156,11 @@ void dmn_cfg_conn_certs(struct cfg_build *b, struct dmn_conn *c)
 		 * authenticates with it */
 		if (b->auth_kv || (!b->psk && b->n_cert_kv))
 			c->auth = b->auth_kv ? b->auth : DMN_AUTH_PUBKEY;
+		for (unsigned i = 0; i < b->n_cert_kv && c->auth == DMN_AUTH_PSK; i++)
+			dmn_diag_add(b->d, DMN_DIAG_NOTICE, b->cert_kv[i]->file,
+				     b->cert_kv[i]->line,
+				     "'%s=%.64s' unused: authby= uses pre-shared keys",
+				     b->cert_kv[i]->key, b->cert_kv[i]->val);
 		return;
 	}
 	(void)c;

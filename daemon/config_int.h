@@ -221,14 +221,14 @@ struct cfg_derived {
 	"Mode Config is not implemented yet: give each peer a conn with its own address "          \
 	"(rightsubnet=ADDR/32) and its own PSK, or use another daemon for remote access"
 #define R_CERT                                                                                     \
-	"certificates and raw public keys are not implemented yet: use authby=secret with a "      \
-	"pre-shared key per peer in ipsec.secrets"
+	"raw public keys, second authentication rounds and certificate policies are not "         \
+	"implemented yet: use a certificate (leftcert=, authby=pubkey) or authby=secret"
 #define R_GROUPS                                                                                   \
 	"group checks need certificates or XAUTH, not implemented yet: give each peer its own "    \
 	"conn (rightid=) and its own PSK"
 #define R_CRL                                                                                      \
-	"revocation checks need certificates, not implemented yet: remove it or set it to no "     \
-	"(peers authenticate with pre-shared keys)"
+	"a strict revocation policy (a CRL or OCSP answer required for every certificate) is not " \
+	"implemented yet: remove it or set it to no (CRLs in ipsec.d/crls/ are always checked)"
 
 /* CFG_KW_REFUSED rows (daemon/config_refuse.c): true when val asks for nothing (empty, or the
  * keyword's off value such as no or never). */

@@ -64,7 +64,9 @@
 	}
 
 #define W_V2	 "it only applies to IKEv2"
-#define W_CERT	 "oakley authenticates with pre-shared keys only, no certificates or raw keys"
+#define W_CERT                                                                                     \
+	"oakley reads certificates and CRLs from ipsec.d/ (no NSS database, no CRL fetching, no "  \
+	"OCSP)"
 #define W_OTHER	 "it configures another daemon's internals"
 #define W_KERNEL "oakley leaves this kernel/interface tuning to the system"
 

@@ -42,6 +42,7 @@ struct dmn_ike;
 struct dmn_vici;
 struct dmn_config;
 struct dmn_secrets;
+struct dmn_certs;
 struct dmn_updown;
 struct xfrm_handle;
 
@@ -55,6 +56,7 @@ struct dmn {
 	struct xfrm_handle *xfrm;
 	struct dmn_config *config;   /* the config in force (swapped whole on reload) */
 	struct dmn_secrets *secrets; /* may be NULL: no secrets file */
+	struct dmn_certs *certs;     /* the certificate store (daemon/ike_certs.c); may be NULL */
 	struct dmn_ike *ike;
 	struct dmn_vici *vici;	   /* the control socket (daemon/vici_srv.c) */
 	struct dmn_updown *updown; /* updown scripts (daemon/updown.c) */

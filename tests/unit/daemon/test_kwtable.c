@@ -39,14 +39,6 @@ static const char *const pending[] = {
 	/* rightsubnet=vhost:/vnet: flags (the derived field virt) are parsed but no code checks
 	 * a proposal against them yet: listed under BUGS in oakley-ipsec.conf(5) */
 	"derived virt",
-	/* certificate authentication (issue 16): parsed by daemon/config_certs.c and refused at
-	 * load until the engine's signature callbacks are wired (daemon/ike_certs.c) */
-	"leftcert",
-	"leftca",
-	"leftsendcert",
-	"leftrsasigkey",
-	"derived ca_same",
-	"derived auth",
 };
 
 static bool is_pending(const char *key)
