@@ -290,6 +290,9 @@ int dmn_ike_certs_to_proto(const struct dmn *d, const struct dmn_conn *c,
 	for (unsigned k = 0; k < ret->n_ike; k++)
 		ret->ike[k].auth = alg_method[alg];
 	ret->sendcert = c->left.sendcert;
+	/* the peer's ID is matched by dmn_ike_policy_verify against rightid= and its certificate
+	 * (wildcard RDNs, subjectAltNames), which names both IDs when they differ */
+	memset(&ret->remote_id, 0, sizeof(ret->remote_id));
 	return own_id(c, o, &ret->local_id);
 }
 

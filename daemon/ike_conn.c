@@ -405,10 +405,9 @@ static bool peer_id_ok(const struct dmn_conn *c, const struct proto_ike_id *peer
 	id_from_proto(peer_id, &got);
 	if (c->right.id.type == DMN_ID_ANY)
 		return true;
-	if (c->right.id.type == DMN_ID_DN) /* with wildcard RDNs: the verify callback matches */
-		return c->auth != DMN_AUTH_PSK;
-	if (c->right.id.type == DMN_ID_DEFAULT && c->auth != DMN_AUTH_PSK)
-		return true; /* no rightid=: whatever the peer's certificate names */
+	if (c->auth != DMN_AUTH_PSK)
+		return true; /* signatures: the verify callback matches rightid= (DN wildcards too)
+				against the peer's ID and certificate, and names both when they differ */
 	if (c->right.id.type == DMN_ID_DEFAULT) {
 		/* No rightid: the peer must identify itself with the address it comes from. */
 		return (got.type == DMN_ID_IPV4 && peer->family == AF_INET &&
