@@ -197,6 +197,7 @@ int dmn_certs_sign(const struct dmn_certs *s, const struct dmn_cert *c, enum cry
 	} else {
 		r = gnutls_x509_privkey_export_ecc_raw(k, &curve, &d[0], &d[1], &d[2]);
 		key.x = num(&d[0]), key.y = num(&d[1]), key.priv = num(&d[2]);
+		key.prehashed = true; /* HASH_I/HASH_R signed as is (crypto/sig.h) */
 	}
 	if (r < 0) {
 		r = -EIO;
