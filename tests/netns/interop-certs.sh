@@ -192,6 +192,12 @@ start_peer() {
             { echo "     swanctl --load-all: $(cat "$1/load.log")"; return 1; }
     else
         oak_conf "$1" b "$2" "$3" "$4" "$5" "$([ "$6" = r ] && echo start || echo add)"
+        # an oakleyd checks its own certificate as the peer does: give it what makes its own
+        # broken certificate load (the other CA, no CRL)
+        case $2 in
+        b-wrongca) cp "$P/other.crt" "$1/ipsec.d/cacerts/other.pem" ;;
+        b-revoked) rm -f "$1/ipsec.d/crls/root.crl" ;;
+        esac
         # (not oakleyd_start: a peer refusing its own broken certificate fails the case only)
         netns_bg gwb "$1/log" "$OAKLEYD" --foreground --log-level debug --config "$1/ipsec.conf" \
             --secrets "$1/ipsec.secrets" --socket "$1/oakley.vici"
@@ -262,6 +268,11 @@ negative() {
     IKE=aes128-sha256-modp2048
     local expect=()
     rid=$(id b dn)
+    if [ "$1" = expired ] && [ "$PEER" = oakley ]; then
+        # oakleyd refuses to start with its own expired certificate (check-config.sh shows it)
+        echo "SKIP $name: an oakleyd peer does not start with an expired certificate of its own"
+        return
+    fi
     case $1 in
     expired) cert=b-expired expect=("certificate" "expired" "2020-01-01") ;;
     revoked) cert=b-revoked expect=("certificate" "revoked" "CRL" "Oakley Root CA") ;;
