@@ -465,6 +465,7 @@ bool proto_ike_auth_take(struct ike_ctx *c);
 bool proto_ike_auth_put(struct ike_ctx *c, struct proto_builder *b, bool hash_i);
 bool proto_ike_auth_check(struct ike_ctx *c, bool hash_i);
 void proto_ike_auth_free(struct ike_p1_data *n);
+bool proto_ike_auth_offer_ok(struct ike_ctx *c);
 
 /* the tables (ike_mm.c, ike_am.c, ike_qm.c) */
 extern const struct ike_table proto_ike_mm_i_table, proto_ike_mm_r_table, proto_ike_am_i_table,

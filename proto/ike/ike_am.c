@@ -27,6 +27,8 @@
 /* our key pair first (the KE goes in the first message) */
 static enum ike_ret am_i_start_dh(struct ike_ctx *c)
 {
+	if (!proto_ike_auth_offer_ok(c))
+		return IKE_FAIL;
 	c->sa->prop.group = c->sa->conn->ike[0].group;
 	return proto_ike_dh_start(c, c->sa->prop.group, NULL, NULL, 0) < 0 ? IKE_DROP : IKE_WAIT;
 }

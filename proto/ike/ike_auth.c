@@ -12,8 +12,8 @@
  *   DSS (2), RSA encryption (4, 5): refused.
  *
  * The private key stays behind the policy's sign callback and certificates are only passed
- * through: this file never parses one. CR payloads go in the messages before the last (MM3 and
- * MM4, AM1 and AM2), where charon and Libreswan send and expect them.
+ * through: this file never parses one. CR payloads go where charon and Libreswan send them: MM4
+ * (responder) and MM5 (initiator), AM1 and AM2; MM3 and MM5 CRs are accepted.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -153,23 +153,39 @@ void proto_ike_auth_put_cr(struct ike_ctx *c, struct proto_builder *b)
 		proto_put_cr(b, CERT_X509_SIG, dn[i].p, dn[i].len);
 }
 
-/* Appends copies of the data of the n-th.. CERT or CR payloads of c->msg to a fresh buffer. */
+/* Whether the data of a CERT (or CR) payload of this encoding goes to the policy: X.509
+ * signature certificates, PKCS#7 wrapped chains and CRLs (RFC 2408 §3.9); a CR names a CA by
+ * the DN of an X.509 certificate. */
+static bool passed(uint8_t type, uint8_t encoding)
+{
+	if (type == ISAKMP_PL_CR)
+		return encoding == CERT_X509_SIG;
+	return encoding == CERT_X509_SIG || encoding == CERT_PKCS7 || encoding == CERT_CRL;
+}
+
+/* Copies the data of the CERT or CR payloads of m that are passed on (at most cap) into one
+ * fresh buffer; out[] are views into it. NULL on allocation failure. */
 static uint8_t *copy_certs(const struct proto_msg *m, uint8_t type, struct proto_ike_cert *out,
 			   unsigned cap, unsigned *ret_n)
 {
 	const struct proto_payload *p;
-	size_t total = 0;
+	size_t total = 0, at = 0;
 	unsigned n = 0;
-	for (unsigned i = 0; (p = proto_msg_find(m, type, i)) && n < cap; i++, n++)
-		total += p->u.cert.data.len;
+	for (unsigned i = 0; (p = proto_msg_find(m, type, i)) && n < cap; i++)
+		if (passed(type, p->u.cert.encoding)) {
+			total += p->u.cert.data.len;
+			n++;
+		}
 	uint8_t *buf = malloc(total ? total : 1);
 	if (!buf)
 		return NULL;
-	size_t at = 0;
-	for (unsigned i = 0; i < n; i++) {
-		p = proto_msg_find(m, type, i);
-		memcpy(buf + at, p->u.cert.data.p, p->u.cert.data.len);
-		out[i] =
+	n = 0;
+	for (unsigned i = 0; (p = proto_msg_find(m, type, i)) && n < cap; i++) {
+		if (!passed(type, p->u.cert.encoding))
+			continue;
+		if (p->u.cert.data.len)
+			memcpy(buf + at, p->u.cert.data.p, p->u.cert.data.len);
+		out[n++] =
 			(struct proto_ike_cert){p->u.cert.encoding, {buf + at, p->u.cert.data.len}};
 		at += p->u.cert.data.len;
 	}
@@ -339,4 +355,25 @@ void proto_ike_auth_free(struct ike_p1_data *n)
 	free(n->cert_buf);
 	free(n->cr_buf);
 	n->cert_buf = n->cr_buf = NULL;
+}
+
+/* The initiator's check before its first message: at least one transform of the conn has a
+ * method we speak; else fails with the reason the first refused one gives. */
+bool proto_ike_auth_offer_ok(struct ike_ctx *c)
+{
+	const struct proto_ike_conn *conn = c->sa->conn;
+	const struct ike_auth_method *a, *refused = NULL;
+	for (unsigned i = 0; i < conn->n_ike && i < PROTO_IKE_P1_PROPS_MAX; i++) {
+		a = proto_ike_auth_get(conn->ike[i].auth);
+		if (a && !a->refused)
+			return true;
+		refused = refused ? refused : a;
+	}
+	if (refused)
+		proto_ike_fail(c, PROTO_IKE_E_AUTH_METHOD, "%s", refused->refused);
+	else
+		proto_ike_fail(c, PROTO_IKE_E_AUTH_METHOD,
+			       "no transform of \"%s\" has an authentication method oakley speaks",
+			       conn->name);
+	return false;
 }

@@ -6,12 +6,14 @@
  *   Initiator                          Responder
  *   HDR, SA                       -->
  *                                 <--  HDR, SA
- *   HDR, KE, Ni [, CR]            -->
+ *   HDR, KE, Ni                   -->
  *                                 <--  HDR, KE, Nr [, CR]
  *   HDR*, IDii, HASH_I            -->                          (PSK)
- *   HDR*, IDii, [CERT,] SIG_I     -->                          (signatures)
+ *   HDR*, IDii, [CR,] [CERT,] SIG_I -->                        (signatures)
  *                                 <--  HDR*, IDir, HASH_R / HDR*, IDir, [CERT,] SIG_R
  *
+ * CRs go where charon 5.9 and Libreswan put them: the responder's in MM4, the initiator's in
+ * MM5 (so a responder with sendcert=ifasked learns it in time for MM6); a CR in MM3 is accepted.
  * Each side computes its DH values on a worker (the *_DH states). The responder must pick the PSK
  * before it knows the peer's ID (message 5 is encrypted with it), so it asks the policy for the
  * PSK of the conn found by address (RFC 2409 §5.4's known limitation of Main Mode with PSK).
@@ -151,6 +153,8 @@ bool proto_ike_check_auth(struct ike_ctx *c, const uint8_t *got, size_t len, boo
 static enum ike_ret mm_i_start_send_i1(struct ike_ctx *c)
 {
 	struct proto_builder b;
+	if (!proto_ike_auth_offer_ok(c))
+		return IKE_FAIL;
 	proto_ike_msg_begin(c, &b, false);
 	size_t sa_off = b.len;
 	proto_ike_put_p1_sa(&b, c->sa->conn, 0);
@@ -191,7 +195,6 @@ static enum ike_ret mm_i_dh_send_i3(struct ike_ctx *c)
 	proto_ike_msg_begin(c, &b, false);
 	proto_put_ke(&b, sa->n->gxi, sa->n->gx_len);
 	proto_put_nonce(&b, sa->n->ni, sa->n->ni_len);
-	proto_ike_auth_put_cr(c, &b);
 	proto_ike_natd_put(sa, &b);
 	return proto_ike_msg_end(c, &b) ? IKE_NEXT : IKE_DROP;
 }
@@ -229,6 +232,7 @@ static enum ike_ret mm_i_dh_send_i5(struct ike_ctx *c)
 	proto_ike_natt_float(sa); /* RFC 3947 §4: MM5 on, from and to the NAT-T port */
 	proto_ike_msg_begin(c, &b, true);
 	proto_put_id(&b, sa->n->idi_b[0], 0, 0, sa->n->idi_b + 4, sa->n->idi_b_len - 4);
+	proto_ike_auth_put_cr(c, &b); /* charon and Libreswan ask here as initiators */
 	if (!proto_ike_auth_put(c, &b, true))
 		return IKE_FAIL;
 	if (sa->conn->initial_contact) {

@@ -3,11 +3,11 @@
  * libFuzzer target: decrypt-then-decode. A real initiator (peer a of tests/exch/harness.c) brings
  * the responder engine (peer b) to a phase-1 state with keys; then each record of the input (see
  * fuzz_decrypt.h) becomes a datagram built the way a peer holding the same keys would build it:
- * the engine's own builders (proto_ike_msg_begin, proto_ike_msg_end_hash) over a throwaway exchange, the
- * phase-1 cipher of b's SA and the IV b will decrypt with (proto_ike_iv_phase2, or the current IV of
- * the Quick Mode or of phase 1). So the fuzzer's plaintext reaches the payload decoder, the
- * Quick Mode and phase-1 handlers, and the Delete / Notify / DPD handlers; with FZD_HASH it gets
- * past their authentication checks.
+ * the engine's own builders (proto_ike_msg_begin, proto_ike_msg_end_hash) over a throwaway
+ * exchange, the phase-1 cipher of b's SA and the IV b will decrypt with (proto_ike_iv_phase2, or
+ * the current IV of the Quick Mode or of phase 1). So the fuzzer's plaintext reaches the payload
+ * decoder, the Quick Mode and phase-1 handlers, and the Delete / Notify / DPD handlers; with
+ * FZD_HASH it gets past their authentication checks.
  *
  * The harness reads the engine's internals (proto/ike/engine_int.h) and never writes them. b's
  * replies are dropped. Invariants (abort() on violation):
@@ -42,6 +42,80 @@ static struct ike_sa *only_sa(struct proto_ike_engine *e)
 	return NULL;
 }
 
+/* FZD_SIG's stub policy: the "signature" of a hash is the hash. */
+static int stub_sign(void *ctx, const struct proto_ike_conn *conn, uint16_t method,
+		     const uint8_t *hash, size_t hash_len, uint8_t *sig, size_t cap,
+		     size_t *ret_len)
+{
+	(void)ctx, (void)conn, (void)method;
+	if (hash_len > cap)
+		return -1;
+	memcpy(sig, hash, hash_len);
+	*ret_len = hash_len;
+	return 0;
+}
+
+static int stub_own_certs(void *ctx, const struct proto_ike_conn *conn,
+			  const struct proto_ike_blob *cr, unsigned n_cr,
+			  struct proto_ike_blob *ret, unsigned cap, unsigned *ret_n)
+{
+	static const uint8_t leaf[] = {0x30, 0x03, 'l', 'e', 'a', 'f'},
+			     ca[] = {0x30, 0x02, 'c', 'a'};
+	unsigned sum = 0;
+	(void)ctx, (void)conn;
+	for (unsigned i = 0; i < n_cr; i++) /* the views must be readable */
+		for (size_t k = 0; k < cr[i].len; k++)
+			sum += cr[i].p[k];
+	if (cap < 2 || sum == 0xdeadbeef)
+		return -1;
+	ret[0] = (struct proto_ike_blob){leaf, sizeof(leaf)};
+	ret[1] = (struct proto_ike_blob){ca, sizeof(ca)};
+	*ret_n = 2;
+	return 0;
+}
+
+static int stub_ca_dns(void *ctx, const struct proto_ike_conn *conn, struct proto_ike_blob *ret,
+		       unsigned cap, unsigned *ret_n)
+{
+	static const uint8_t dn[] = {0x30, 0x04, 0x31, 0x02, 'C', 'A'};
+	(void)ctx, (void)conn;
+	*ret_n = 0;
+	if (cap)
+		ret[(*ret_n)++] = (struct proto_ike_blob){dn, sizeof(dn)};
+	return 0;
+}
+
+static enum proto_ike_reason stub_verify(void *ctx, const struct proto_ike_conn *conn,
+					 const struct proto_ike_peer_auth *in, char *text,
+					 size_t text_cap)
+{
+	unsigned sum = 0;
+	(void)ctx, (void)conn, (void)text, (void)text_cap;
+	for (unsigned i = 0; i < in->n_certs; i++) /* the views must be readable */
+		for (size_t k = 0; k < in->certs[i].data.len; k++)
+			sum += in->certs[i].data.p[k];
+	if (sum == 0xdeadbeef || in->sig_len != in->hash_len ||
+	    memcmp(in->sig, in->hash, in->hash_len) != 0)
+		return PROTO_IKE_E_BAD_SIG;
+	return PROTO_IKE_OK;
+}
+
+/* Both peers authenticate with RSA signatures through the stubs (new engines: the policy is
+ * copied when an engine is made). */
+static void use_sig(struct h_world *w)
+{
+	for (int i = 0; i < 2; i++) {
+		struct h_peer *p = &w->p[i];
+		p->conn.ike[0].auth = IKE_AUTH_RSA_SIG;
+		p->pol.sign = stub_sign;
+		p->pol.own_certs = stub_own_certs;
+		p->pol.ca_dns = stub_ca_dns;
+		p->pol.verify = stub_verify;
+		proto_ike_engine_free(p->e);
+		p->e = proto_ike_engine_new(&p->env, &p->pol);
+	}
+}
+
 struct ike_sa *fzd_setup(struct h_world *w, uint8_t setup)
 {
 	/* datagrams delivered (to either peer) to reach each stage: MM1..MM6, MM1..MM3, AM1,
@@ -56,6 +130,8 @@ struct ike_sa *fzd_setup(struct h_world *w, uint8_t setup)
 		c->aggressive = stage == FZD_AM_KEYS || stage == FZD_AM_UP;
 		c->pfs_group = setup & FZD_PFS ? IKE_GROUP_ECP256 : 0;
 	}
+	if (setup & FZD_SIG)
+		use_sig(w);
 	if (!h_initiate(w, 0))
 		return NULL;
 	w->deliver_limit = deliveries[stage];
@@ -85,7 +161,8 @@ static bool set_iv(struct ike_sa *sa, struct ike_xchg *x, const struct ike_xchg 
 	return true;
 }
 
-/* A phase-1 message (MM5, AM3): writes HASH_I (RFC 2409 §5) into the chain's first HASH payload,
+/* A phase-1 message (MM5, AM3): writes HASH_I (RFC 2409 §5) into the chain's first HASH (FZD_SIG:
+ * SIG) payload,
  * over the chain's first ID payload or, without one, the ID b already took (AM1's). */
 static void put_hash_i(const struct ike_sa *sa, uint8_t np, uint8_t *chain, size_t n)
 {
@@ -94,7 +171,9 @@ static void put_hash_i(const struct ike_sa *sa, uint8_t np, uint8_t *chain, size
 	if (!sa->n)
 		return; /* established: phase 1's data is gone, and no phase-1 message is taken */
 	proto_decode_payloads(np, chain, n, PROTO_DECODE_PADDING, &m);
-	const struct proto_payload *h = proto_msg_find(&m, ISAKMP_PL_HASH, 0);
+	/* with signatures (the stubs'), the SIG payload carries HASH_I */
+	bool sig = proto_ike_auth_get(sa->prop.auth) && proto_ike_auth_get(sa->prop.auth)->sig;
+	const struct proto_payload *h = proto_msg_find(&m, sig ? ISAKMP_PL_SIG : ISAKMP_PL_HASH, 0);
 	const struct proto_payload *id = proto_msg_find(&m, ISAKMP_PL_ID, 0);
 	struct crypto_ike_auth_in in = {
 		.gxi = {sa->n->gxi, sa->n->gx_len},
@@ -155,7 +234,8 @@ static uint8_t *build(struct ike_sa *sa, const uint8_t *rh, uint8_t *chain, size
 	struct ike_xchg x = {.used = true, .type = xchg_type(sa, rh), .msgid = rh[2] * 0x01010101u};
 	struct ike_ctx c = {.e = sa->e, .sa = sa, .x = &x};
 	bool p1 = x.type == sa->p1.type && x.msgid == 0, enc = !(flags & FZD_PLAIN);
-	const struct ike_xchg *qm = x.type == ISAKMP_XCHG_QUICK ? proto_ike_qm_find(sa, x.msgid) : NULL;
+	const struct ike_xchg *qm =
+		x.type == ISAKMP_XCHG_QUICK ? proto_ike_qm_find(sa, x.msgid) : NULL;
 	int kind = x.type == ISAKMP_XCHG_INFO ? IKE_HASH_INFO : IKE_HASH1;
 	struct proto_builder b;
 	size_t hoff = SIZE_MAX, prf = sa->keys.prf_len;
@@ -179,7 +259,8 @@ static uint8_t *build(struct ike_sa *sa, const uint8_t *rh, uint8_t *chain, size
 		hoff = proto_put_hash(&b, zero, prf);
 	}
 	ok = put_chain(&b, np, chain, n) &&
-	     (hoff != SIZE_MAX ? proto_ike_msg_end_hash(&c, &b, hoff, kind) : proto_ike_msg_end(&c, &b));
+	     (hoff != SIZE_MAX ? proto_ike_msg_end_hash(&c, &b, hoff, kind)
+			       : proto_ike_msg_end(&c, &b));
 	if (ok && (out = malloc(x.out_len))) {
 		memcpy(out, x.out, x.out_len);
 		*ret_len = x.out_len;

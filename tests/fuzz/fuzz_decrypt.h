@@ -10,7 +10,10 @@
  *
  *   setup byte   bits 0-1: the state peer b (the responder of tests/exch/harness.c, ECP-256) is
  *                brought to by a real initiator before the records arrive (enum fzd_stage);
- *                bit 2 (FZD_PFS): both conns ask for PFS (ECP-256) in Quick Mode.
+ *                bit 2 (FZD_PFS): both conns ask for PFS (ECP-256) in Quick Mode;
+ *                bit 3 (FZD_SIG): both conns authenticate with RSA signatures (method 3)
+ *                through stub policy callbacks: a "signature" is the hash itself, verify
+ *                accepts exactly that, own_certs sends two CERTs, ca_dns asks with one CR.
  *   record       0  exchange: bits 0-1 enum fzd_xchg; for FZD_X_OTHER, bits 2-7 are the
  *                   exchange type written to the header
  *                1  flags (FZD_HASH ...)
@@ -23,7 +26,8 @@
  * FZD_HASH puts in the correct authentication: for Quick Mode, a HASH(1) payload first, or
  * HASH(3) when the responder's Quick Mode of that M-ID waits for its third message (the chain is
  * then normally empty); for Informational, HASH(1) first; for a phase-1 message (MM5, AM3), the
- * chain's first HASH payload, if it has the PRF's length, is overwritten with HASH_I over the
+ * chain's first HASH payload (FZD_SIG: SIG payload), if it has the PRF's length, is overwritten
+ * with HASH_I (the stub signature of it) over the
  * chain's first ID payload (or the ID the SA already holds). The HASH covers the chain up to the
  * end of its last payload when the chain decodes (trailing bytes are dropped: the receiver would
  * take them for padding and not hash them).
@@ -48,6 +52,7 @@ enum fzd_stage {
 
 #define FZD_STAGE_MASK 3u
 #define FZD_PFS	       4u
+#define FZD_SIG	       8u
 
 /* The exchange of a record (byte 0, bits 0-1). */
 enum fzd_xchg {

@@ -77,7 +77,8 @@ static int qm1_chain(uint8_t setup, struct chain *ret)
 				 (uint32_t)d[22] << 8 | d[23];
 		size_t n = len - PROTO_HDR_LEN;
 		memcpy(ret->p, d + PROTO_HDR_LEN, n);
-		if (!proto_ike_iv_phase2(sa, msgid, &iv) || proto_ike_decrypt(sa, &iv, ret->p, n) < 0 ||
+		if (!proto_ike_iv_phase2(sa, msgid, &iv) ||
+		    proto_ike_decrypt(sa, &iv, ret->p, n) < 0 ||
 		    proto_decode_payloads(d[16], ret->p, n, PROTO_DECODE_PADDING, &m) != PROTO_OK ||
 		    m.n < 2 || m.pl[0].type != ISAKMP_PL_HASH)
 			break;
@@ -135,7 +136,11 @@ static void zero_hash(const struct chain *in, struct chain *ret)
 
 int main(int argc, char **argv)
 {
-	static struct chain qm, qm_pfs, del_esp, del_isakmp, dpd, ic, mm5, am3, bad, qm_h0, h0;
+	static struct chain qm, qm_pfs, del_esp, del_isakmp, dpd, ic, mm5, am3, bad, qm_h0, h0,
+		mm5_sig, am3_sig;
+	static const uint8_t leaf[] = {0x30, 0x03, 'a', 'b', 'c'}, ca_dn[] = {0x30, 0x02, 'C', 'A'};
+	static const uint8_t dn[] = {0x30, 0x0b, 0x31, 0x09, 0x30, 0x07, 0x06,
+				     0x03, 0x55, 0x04, 0x03, 0x0c, 0x00};
 	static const uint8_t esp_spi[4] = {0xa0, 0x00, 0x01, 0x00}, seq[4] = {0, 0, 0, 1};
 	static const uint8_t a_addr[4] = {192, 0, 2, 1}, hash0[32];
 	uint8_t ck[16], am_ck[16];
@@ -174,10 +179,40 @@ int main(int argc, char **argv)
 	body_begin(&b, &am3);
 	proto_put_hash(&b, hash0, sizeof(hash0));
 	body_end(&b, &am3);
+	/* with signatures (FZD_SIG): MM5 (HDR*, IDii (a DN), CR, CERT, CERT (PKCS#7), CERT (CRL),
+	 * SIG_I) and AM3 (HDR*, CERT, SIG_I): the target writes the stub signature over the zeros
+	 */
+	body_begin(&b, &mm5_sig);
+	proto_put_id(&b, ID_DER_ASN1_DN, 0, 0, dn, sizeof(dn));
+	proto_put_cr(&b, CERT_X509_SIG, ca_dn, sizeof(ca_dn));
+	proto_put_cert(&b, CERT_X509_SIG, leaf, sizeof(leaf));
+	proto_put_cert(&b, CERT_PKCS7, leaf, sizeof(leaf));
+	proto_put_cert(&b, CERT_CRL, ca_dn, sizeof(ca_dn));
+	proto_put_sig(&b, hash0, sizeof(hash0));
+	body_end(&b, &mm5_sig);
+	body_begin(&b, &am3_sig);
+	proto_put_cert(&b, CERT_X509_SIG, leaf, sizeof(leaf));
+	proto_put_sig(&b, hash0, sizeof(hash0));
+	body_end(&b, &am3_sig);
 	/* the real QM1 chain with its SA payload's length running past the end */
 	bad = qm;
 	bad.p[2] = 0xff;
 
+	/* signature authentication: MM5 and AM3 with the right and with a wrong signature */
+	seed_begin(FZD_MM_KEYS | FZD_SIG);
+	seed_rec(FZD_X_PHASE1, FZD_HASH, 0, mm5_sig.np, mm5_sig.p, mm5_sig.n);
+	r |= seed_write(dir, "mm5-sig");
+	seed_begin(FZD_MM_KEYS | FZD_SIG);
+	seed_rec(FZD_X_PHASE1, 0, 0, mm5_sig.np, mm5_sig.p, mm5_sig.n);
+	r |= seed_write(dir, "mm5-sig-bad");
+	seed_begin(FZD_AM_KEYS | FZD_SIG);
+	seed_rec(FZD_X_PHASE1, FZD_HASH, 0, am3_sig.np, am3_sig.p, am3_sig.n);
+	r |= seed_write(dir, "am3-sig");
+	/* an established SA with signatures: QM1, QM3 */
+	seed_begin(FZD_MM_UP | FZD_SIG);
+	seed_rec(FZD_X_QUICK, FZD_HASH, 1, qm.np, qm.p, qm.n);
+	seed_rec(FZD_X_QUICK, FZD_HASH, 1, 0, NULL, 0);
+	r |= seed_write(dir, "qm-sig");
 	/* QM1 with HASH(1), then QM3 with HASH(3): an IPsec SA pair */
 	seed_begin(FZD_MM_UP);
 	seed_rec(FZD_X_QUICK, FZD_HASH, 1, qm.np, qm.p, qm.n);
