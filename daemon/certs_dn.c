@@ -364,6 +364,9 @@ static bool san_eq(unsigned type, const uint8_t *v, size_t len, const void *ctx)
 		return false;
 	if (type == GNUTLS_SAN_IPADDRESS)
 		return !memcmp(v, w->v, len);
+	/* names compare ignoring case; a NUL inside either never matches ("a\0b" is not "a") */
+	if (memchr(v, '\0', len) || memchr(w->v, '\0', len))
+		return false;
 	return !strncasecmp((const char *)v, (const char *)w->v, len);
 }
 

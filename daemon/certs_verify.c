@@ -279,6 +279,8 @@ static bool cfg_id_is_payload(const struct dmn_id *want, uint8_t type, const uin
 			      size_t len)
 {
 	size_t l = strlen(want->str);
+	if ((type == DMN_CERT_ID_FQDN || type == DMN_CERT_ID_USER_FQDN) && memchr(id, '\0', len))
+		return false;
 	switch (want->type) {
 	case DMN_ID_DEFAULT:
 	case DMN_ID_ANY:

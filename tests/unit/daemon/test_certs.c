@@ -4,7 +4,8 @@
  * pki (see its header for the certificates): loading the ipsec.d layout, keys from
  * ipsec.secrets (PKCS#1, SEC1, encrypted PKCS#8 made here with GnuTLS), signing and verifying
  * with RSA 2048/3072 and ECDSA P-256/P-384, a chain through an intermediate (as CERT payloads and
- * PKCS#7), expired, not yet valid, revoked (CRL file and CRL CERT payload), wrong CA, every ID
+ * PKCS#7), expired, not yet valid, revoked (CRL file and CRL CERT payload), wrong CA, keyUsage
+ * without digitalSignature (a certificate made here with GnuTLS), every ID
  * type, ID mismatch, wildcard RDNs, the --check-config checker (key/cert mismatch, no key,
  * unreadable), list-certs, CR DNs and reload. Usage: test_certs certs_gen.sh
  */
@@ -147,6 +148,10 @@ static void test_sign_verify(void)
 		     DMN_CERT_ID_MISMATCH);
 	CHECK(strstr(st.text, "@other.example.org") && strstr(st.text, "CN=gw-rsa2048") &&
 	      strstr(st.text, "gw2048.example.org"));
+	/* a NUL inside the peer's ID never matches the name before it */
+	CHECK_EQ_INT(sign_verify(s, "rsa2048.der", CRYPTO_SIG_RSA, DMN_CERT_ID_FQDN,
+				 "gw2048.example.org\0.evil", 23, &st),
+		     DMN_CERT_ID_MISMATCH);
 	const uint8_t v4b[4] = {192, 0, 2, 2};
 	CHECK_EQ_INT(
 		sign_verify(s, "rsa2048.der", CRYPTO_SIG_RSA, DMN_CERT_ID_IPV4_ADDR, v4b, 4, &st),
@@ -315,6 +320,73 @@ static void test_negative(void)
 	CHECK(strstr(st.text, "peer's CERT payload"));
 	dmn_certs_free(s);
 	CHECK_EQ_INT(rename(moved, crl), 0);
+}
+
+/* A certificate made here with GnuTLS, signed by the root CA, with the given keyUsage. */
+static size_t make_ku_cert(unsigned usage, uint8_t *out, size_t cap)
+{
+	uint8_t raw[4096], craw[4096];
+	gnutls_datum_t kd = {raw, (unsigned)der_of("private/root.der", raw, sizeof(raw))};
+	gnutls_datum_t cd = {craw, (unsigned)der_of("cacerts/root.der", craw, sizeof(craw))};
+	gnutls_x509_privkey_t ca_key, key;
+	gnutls_x509_crt_t ca, crt;
+	gnutls_datum_t der = {NULL, 0};
+	const uint8_t serial[] = {0x42};
+	time_t now = time(NULL);
+	size_t n = 0;
+	gnutls_x509_privkey_init(&ca_key);
+	gnutls_x509_privkey_init(&key);
+	gnutls_x509_crt_init(&ca);
+	gnutls_x509_crt_init(&crt);
+	if (CHECK(gnutls_x509_privkey_import(ca_key, &kd, GNUTLS_X509_FMT_DER) == 0 &&
+		  gnutls_x509_crt_import(ca, &cd, GNUTLS_X509_FMT_DER) == 0 &&
+		  gnutls_x509_privkey_generate(key, GNUTLS_PK_ECDSA,
+					       GNUTLS_CURVE_TO_BITS(GNUTLS_ECC_CURVE_SECP256R1),
+					       0) == 0 &&
+		  gnutls_x509_crt_set_version(crt, 3) == 0 &&
+		  gnutls_x509_crt_set_serial(crt, serial, sizeof(serial)) == 0 &&
+		  gnutls_x509_crt_set_dn(crt, "CN=ku,O=Example,C=CH", NULL) == 0 &&
+		  gnutls_x509_crt_set_activation_time(crt, now - 3600) == 0 &&
+		  gnutls_x509_crt_set_expiration_time(crt, now + 86400) == 0 &&
+		  gnutls_x509_crt_set_key(crt, key) == 0 &&
+		  gnutls_x509_crt_set_key_usage(crt, usage) == 0 &&
+		  gnutls_x509_crt_set_subject_alt_name(crt, GNUTLS_SAN_DNSNAME, "ku.example.org",
+						       14, GNUTLS_FSAN_SET) == 0 &&
+		  gnutls_x509_crt_sign2(crt, ca, ca_key, GNUTLS_DIG_SHA256, 0) == 0 &&
+		  gnutls_x509_crt_export2(crt, GNUTLS_X509_FMT_DER, &der) == 0 &&
+		  der.size <= cap)) {
+		memcpy(out, der.data, der.size);
+		n = der.size;
+	}
+	gnutls_free(der.data);
+	gnutls_x509_crt_deinit(crt);
+	gnutls_x509_crt_deinit(ca);
+	gnutls_x509_privkey_deinit(key);
+	gnutls_x509_privkey_deinit(ca_key);
+	return n;
+}
+
+/* keyUsage: an end entity that may only encipher cannot authenticate; digitalSignature can. */
+static void test_key_usage(void)
+{
+	struct dmn_certs *s = store(false);
+	struct dmn_cert_status st;
+	uint8_t der[4096];
+	for (int i = 0; i < 2; i++) {
+		unsigned usage = i ? GNUTLS_KEY_DIGITAL_SIGNATURE : GNUTLS_KEY_KEY_ENCIPHERMENT;
+		struct dmn_cert_blob b = {DMN_CERT_ENC_X509_SIG, der,
+					  make_ku_cert(usage, der, sizeof(der))};
+		struct dmn_peer_auth a = {.certs = &b,
+					  .n_certs = 1,
+					  .id_type = DMN_CERT_ID_FQDN,
+					  .id = (const uint8_t *)"ku.example.org",
+					  .id_len = 14};
+		dmn_certs_verify_peer(s, &a, &st, NULL);
+		CHECK_EQ_INT(st.verdict, i ? DMN_CERT_OK : DMN_CERT_KEY_USAGE);
+		if (!i)
+			CHECK(strstr(st.text, "'C=CH, O=Example, CN=ku' may not sign"));
+	}
+	dmn_certs_free(s);
 }
 
 static void test_dn(void)
@@ -557,6 +629,7 @@ int main(int argc, char **argv)
 	test_chain();
 	test_pkcs7();
 	test_negative();
+	test_key_usage();
 	test_dn();
 	test_encrypted_key();
 	test_check();
