@@ -566,6 +566,16 @@ void proto_ike_dh_done(struct proto_ike_engine *e, struct proto_ike_dh_job *job,
 /* Frees a job without delivering it (e.g. the engine is already gone); wipes its secrets. */
 void proto_ike_dh_free(struct proto_ike_dh_job *job);
 
+/*
+ * Starts a Transaction exchange (type 6) as initiator on the established ISAKMP SA sa_id: m is a
+ * REQUEST or a SET; the answer (REPLY or ACK, the identifier echoed) or the failure reaches the
+ * policy's cfg callback with *ret_msgid (may be NULL). Every call takes a fresh message ID.
+ * Returns 0, -ENOENT (no such established SA), -EINVAL (no cfg callback, another type, or
+ * malformed attributes) or -EAGAIN (PROTO_IKE_QM_MAX exchanges in flight).
+ */
+int proto_ike_cfg_start(struct proto_ike_engine *e, uint64_t sa_id,
+			const struct proto_ike_cfg_msg *m, uint32_t *ret_msgid);
+
 /* Sends an Informational DELETE for an IPsec SA we own (spi_in: our inbound SPI). 0 or -ENOENT. */
 int proto_ike_delete_child(struct proto_ike_engine *e, uint64_t sa_id, uint8_t protocol,
 			   uint32_t spi_in);

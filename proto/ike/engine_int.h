@@ -230,6 +230,12 @@ struct ike_qm_data {
 	struct proto_ike_addr oa_peer;
 };
 
+/* What a Transaction exchange keeps (ike_cfg.c): the message it sends, REQUEST or SET
+ * (initiator) or REPLY or ACK (responder). */
+struct ike_cfg_data {
+	struct proto_ike_cfg_msg out;
+};
+
 /* One exchange: phase 1 (msgid 0) or a post-phase-1 one (Quick Mode, Transaction). */
 struct ike_xchg {
 	bool used;

@@ -65,6 +65,25 @@ static const struct ike_kind kinds[] = {
 		.on_timeout = proto_ike_qm_on_timeout,
 		.on_fail = proto_ike_qm_on_fail,
 	},
+	/* draft-ietf-ipsec-isakmp-mode-cfg: HDR*, HASH, ATTR(REQUEST | SET) -->
+	 * <-- HDR*, HASH, ATTR(REPLY | ACK) (ike_cfg.c) */
+	{
+		.type = ISAKMP_XCHG_TRANSACTION,
+		.name = "Transaction",
+		.i = &proto_ike_cfg_i_table,
+		.r = &proto_ike_cfg_r_table,
+		.enc = IKE_ENC_ALWAYS,
+		.phase2 = true,
+		.early = true,
+		.start_i = S_CFG_I_START,
+		.start_r = S_CFG_R_START,
+		.done_i = S_CFG_I_DONE,
+		.done_r = S_CFG_R_DONE,
+		.linger_r = true,
+		.data_size = sizeof(struct ike_cfg_data),
+		.on_timeout = proto_ike_cfg_on_timeout,
+		.on_fail = proto_ike_cfg_on_fail,
+	},
 };
 
 const struct ike_kind *proto_ike_kind(uint8_t type)
