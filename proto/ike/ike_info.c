@@ -10,6 +10,13 @@
  * (answered with R-U-THERE-ACK, RFC 3706 §5), other notifies reported. Unprotected ones are only
  * believed while phase 1 is in progress (they end it: a peer that says NO-PROPOSAL-CHOSEN or
  * AUTHENTICATION-FAILED will not go on); after it, they are ignored.
+ *
+ * Its row in the kind table (ike_kind.c) has no state tables: proto_ike_info_input takes the
+ * message whole. Run as a dispatcher exchange it would change what peers see: each message would
+ * take one of the IKE_SLOTS slots (with 16 Quick Modes in flight a DELETE or an R-U-THERE would be
+ * dropped, today it never is), fall under the duplicate digest and the finished-message-ID list
+ * (a notify resent unchanged would no longer be acted on), and a plaintext notify during phase 1
+ * has neither keys nor an exchange to belong to.
  */
 #include <errno.h>
 #include <stdio.h>
