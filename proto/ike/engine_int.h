@@ -350,14 +350,18 @@ struct ike_sa {
 	/* Post-phase-1 exchanges, allocated on first use: a half-open SA (the state a flood of
 	 * first messages leaves behind) carries only its phase-1 exchange. */
 	struct ike_xchg *xs[IKE_SLOTS];
-	/* a message of an early kind that came before phase 1 was done (ike_input.c) */
-	uint8_t *early;
-	size_t early_len;
-	struct proto_ike_addr early_local, early_peer;
-	bool early_natt;
-	unsigned qm_next_pair; /* initiator: next (local, remote) ts pair to negotiate */
+	struct ike_early *early; /* ike_input.c; NULL but for a moment around phase 1's end */
+	unsigned qm_next_pair;	 /* initiator: next (local, remote) ts pair to negotiate */
 	uint32_t done_msgids[IKE_DONE_MSGIDS]; /* finished exchanges: a replay is not a new one */
 	unsigned done_next;
+};
+
+/* A message of an early kind that came before phase 1 was done, as it came. */
+struct ike_early {
+	struct proto_ike_addr local, peer;
+	bool natt;
+	size_t len;
+	uint8_t buf[];
 };
 
 struct ike_action_q {

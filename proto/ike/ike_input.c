@@ -169,16 +169,16 @@ static bool early_keep(struct ike_sa *sa, const struct proto_header *h, const ui
 	if (sa->established || !sa->keys_ready || !h->msgid || !(h->flags & ISAKMP_FLAG_E) ||
 	    (h->exchange == ISAKMP_XCHG_TRANSACTION && !sa->e->pol.cfg))
 		return false;
-	uint8_t *copy = malloc(h->length);
-	if (!copy)
+	struct ike_early *q = malloc(sizeof(*q) + h->length);
+	if (!q)
 		return false;
-	memcpy(copy, buf, h->length);
+	memcpy(q->buf, buf, h->length);
+	q->len = h->length;
+	q->local = *local;
+	q->peer = *peer;
+	q->natt = natt;
 	proto_ike_early_free(sa);
-	sa->early = copy;
-	sa->early_len = h->length;
-	sa->early_local = *local;
-	sa->early_peer = *peer;
-	sa->early_natt = natt;
+	sa->early = q;
 	proto_ike_log(sa->e, PROTO_LOG_DEBUG,
 		      "#%llu: %s message %08x before phase 1 is done: kept until it is",
 		      (unsigned long long)sa->id, proto_name(PROTO_NAMES_EXCHANGE, h->exchange),
@@ -190,24 +190,20 @@ void proto_ike_early_free(struct ike_sa *sa)
 {
 	if (!sa->early)
 		return;
-	explicit_bzero(sa->early, sa->early_len);
+	explicit_bzero(sa->early, sizeof(*sa->early) + sa->early->len);
 	free(sa->early);
 	sa->early = NULL;
-	sa->early_len = 0;
 }
 
 void proto_ike_early_replay(struct ike_sa *sa)
 {
-	if (!sa->early || !sa->established)
+	struct ike_early *q = sa->early;
+	if (!q || !sa->established)
 		return;
-	uint8_t *buf = sa->early;
-	size_t len = sa->early_len;
-	struct proto_ike_addr local = sa->early_local, peer = sa->early_peer;
 	sa->early = NULL;
-	sa->early_len = 0;
-	proto_ike_input(sa->e, buf, len, &local, &peer, sa->early_natt);
-	explicit_bzero(buf, len);
-	free(buf);
+	proto_ike_input(sa->e, q->buf, q->len, &q->local, &q->peer, q->natt);
+	explicit_bzero(q, sizeof(*q) + q->len);
+	free(q);
 }
 
 /* Runs one message of an existing SA (body is a private copy, decrypted in place). */
