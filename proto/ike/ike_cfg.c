@@ -143,11 +143,14 @@ static enum ike_ret cfg_r_recv_send(struct ike_ctx *c)
 #define PL_CFG (PL(ISAKMP_PL_HASH) | PL(ISAKMP_PL_ATTR))
 
 static const struct ike_row cfg_i_rows[] = {
+	/* HDR*, HASH, ATTR(REQUEST | SET) --> */
 	{S_CFG_I_START, S_CFG_I1_SENT, EV_START, 0, 0, NULL, cfg_i_send, true},
+	/* <-- HDR*, HASH, ATTR(REPLY | ACK) */
 	{S_CFG_I1_SENT, S_CFG_I_DONE, EV_RECV, PL_CFG, PL_CFG, NULL, cfg_i_recv, false},
 };
 
 static const struct ike_row cfg_r_rows[] = {
+	/* HDR*, HASH, ATTR(REQUEST | SET) --> <-- HDR*, HASH, ATTR(REPLY | ACK) */
 	{S_CFG_R_START, S_CFG_R_DONE, EV_RECV, PL_CFG, PL_CFG, NULL, cfg_r_recv_send, false},
 };
 
