@@ -307,6 +307,23 @@ const char *proto_ike_reason_str(enum proto_ike_reason r);
  *           else the reason (PROTO_IKE_E_CERT_*, PROTO_IKE_E_BAD_SIG) and, in text, a sentence
  *           for the operator (the engine logs it and puts it in the P1_FAILED event).
  */
+/* One Transaction exchange message (exchange type 6, draft-ietf-ipsec-isakmp-mode-cfg): the
+ * attribute payload's type (PROTO_IKE_CFG_*), identifier and data attributes as on the wire
+ * (ISAKMP data attributes: TV with the high bit of the type set, else TLV). */
+#define PROTO_IKE_CFG_ATTRS_MAX 1024
+enum {
+	PROTO_IKE_CFG_REQUEST = 1,
+	PROTO_IKE_CFG_REPLY = 2,
+	PROTO_IKE_CFG_SET = 3,
+	PROTO_IKE_CFG_ACK = 4,
+};
+struct proto_ike_cfg_msg {
+	uint8_t type;
+	uint16_t identifier;
+	size_t len;
+	uint8_t attrs[PROTO_IKE_CFG_ATTRS_MAX];
+};
+
 struct proto_ike_policy {
 	void *ctx;
 	unsigned sas_max;
@@ -333,6 +350,13 @@ struct proto_ike_policy {
 	enum proto_ike_reason (*verify)(void *ctx, const struct proto_ike_conn *conn,
 					const struct proto_ike_peer_auth *in, char *text,
 					size_t text_cap);
+	/* Transaction exchanges (NULL: they are dropped, and none can be started). in is what
+	 * the peer sent: a REQUEST or a SET (we answer: fill ret->attrs and ret->len, type and
+	 * identifier are set; < 0 answers nothing and ends the exchange), or the REPLY or ACK to
+	 * one we started (ret is NULL), or NULL when one we started failed (text says why). */
+	int (*cfg)(void *ctx, const struct proto_ike_conn *conn, uint64_t sa_id, uint32_t msgid,
+		   const struct proto_ike_cfg_msg *in, struct proto_ike_cfg_msg *ret,
+		   const char *text);
 };
 
 enum proto_ike_event_type {
@@ -541,6 +565,16 @@ void proto_ike_dh_run(struct proto_ike_dh_job *job);
 void proto_ike_dh_done(struct proto_ike_engine *e, struct proto_ike_dh_job *job, bool ran);
 /* Frees a job without delivering it (e.g. the engine is already gone); wipes its secrets. */
 void proto_ike_dh_free(struct proto_ike_dh_job *job);
+
+/*
+ * Starts a Transaction exchange (type 6) as initiator on the established ISAKMP SA sa_id: m is a
+ * REQUEST or a SET; the answer (REPLY or ACK, the identifier echoed) or the failure reaches the
+ * policy's cfg callback with *ret_msgid (may be NULL). Every call takes a fresh message ID.
+ * Returns 0, -ENOENT (no such established SA), -EINVAL (no cfg callback, another type, or
+ * malformed attributes) or -EAGAIN (PROTO_IKE_QM_MAX exchanges in flight).
+ */
+int proto_ike_cfg_start(struct proto_ike_engine *e, uint64_t sa_id,
+			const struct proto_ike_cfg_msg *m, uint32_t *ret_msgid);
 
 /* Sends an Informational DELETE for an IPsec SA we own (spi_in: our inbound SPI). 0 or -ENOENT. */
 int proto_ike_delete_child(struct proto_ike_engine *e, uint64_t sa_id, uint8_t protocol,

@@ -5,6 +5,7 @@
  */
 #pragma once
 
+#include <stdalign.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -22,6 +23,7 @@
 #define IKE_SA_BUCKETS	 256  /* initial size of the cookie and id tables (they grow) */
 #define IKE_HO_BUCKETS	 1024 /* per-address half-open chains */
 #define IKE_QM_LINGER_MS 30000u
+#define IKE_SLOTS	 PROTO_IKE_QM_MAX /* post-phase-1 exchanges in progress per SA */
 #define IKE_DONE_MSGIDS	 32	 /* an initiator keeps a finished QM to answer a resent QM2 */
 #define IKE_CPI_MIN	 256u	 /* RFC 3173 §3.3: 0..63 well-known, 64..255 reserved */
 #define IKE_CPI_MAX	 0xefffu /* ... 61440..65535 for private use */
@@ -57,7 +59,12 @@
 	X(S_QM_R_START) \
 	X(S_QM_R1_DH) \
 	X(S_QM_R2_SENT) \
-	X(S_QM_R_DONE)
+	X(S_QM_R_DONE) \
+	X(S_CFG_I_START) \
+	X(S_CFG_I1_SENT) \
+	X(S_CFG_I_DONE) \
+	X(S_CFG_R_START) \
+	X(S_CFG_R_DONE)
 /* clang-format on */
 
 #define IKE_X_STATE(s) s,
@@ -81,8 +88,9 @@ enum ike_ev {
  *   IKE_DROP   | unchanged       | none                         | unchanged      | discarded
  *   IKE_FAIL   | exchange freed  | an error notify if set       | cancelled      | discarded
  *   IKE_GONE   | SA freed by the handler (delete received)      | -              | -
- * IKE_FAIL of a phase-1 exchange frees the SA and emits P1_FAILED; of a QM, frees the QM and
- * emits P2_FAILED (reason and text from the handler via proto_ike_fail()).
+ * IKE_FAIL runs the kind's on_fail hook (struct ike_kind: phase 1 frees the SA and emits
+ * P1_FAILED; a QM emits P2_FAILED) with reason and text from the handler via proto_ike_fail(),
+ * then frees a post-phase-1 exchange.
  */
 enum ike_ret {
 	IKE_NEXT,
@@ -125,6 +133,43 @@ struct ike_row {
 	enum ike_ret (*handler)(struct ike_ctx *c);
 	bool arm; /* arm the retransmission timer after sending */
 };
+
+/* When the messages of an exchange kind must be encrypted (a plaintext one is dropped). */
+enum ike_enc {
+	IKE_ENC_NEVER,	    /* Aggressive Mode, Informational (checked by its input) */
+	IKE_ENC_AFTER_KEYS, /* Main Mode: MM5 on */
+	IKE_ENC_ALWAYS,	    /* Quick Mode, Transaction */
+};
+
+/*
+ * One kind of exchange (the table is in ike_kind.c). Phase-1 kinds run in sa->p1 with message
+ * ID 0; phase2 kinds in one of the SA's IKE_SLOTS slots, each with its own message ID, IV and
+ * data_size bytes of data (x->data) that init fills and clear releases. A kind without tables
+ * (Informational: one message, nothing to keep) has input, which takes the whole message.
+ */
+struct ike_kind {
+	uint8_t type; /* ISAKMP_XCHG_* */
+	const char *name;
+	const struct ike_table *i, *r; /* state tables of the initiator and the responder */
+	enum ike_enc enc;
+	bool phase2;
+	bool early; /* queued (one per SA) when it arrives before our phase 1 is done */
+	enum ike_state start_i, start_r, done_i, done_r;
+	bool linger_i, linger_r; /* a finished exchange is kept IKE_QM_LINGER_MS (it answers a
+				    resent last message) instead of being retired at once */
+	size_t data_size;
+	void (*init)(struct ike_sa *sa, struct ike_xchg *x);
+	void (*clear)(struct ike_xchg *x);
+	/* no reply within the retransmit timeout; false: the SA is gone */
+	bool (*on_timeout)(struct ike_sa *sa, struct ike_xchg *x, const char *text);
+	/* a handler failed (IKE_FAIL); false: the SA is gone */
+	bool (*on_fail)(struct ike_ctx *c, enum proto_ike_reason r, const char *text);
+	/* true when the message was authenticated */
+	bool (*input)(struct ike_sa *sa, const struct proto_header *h, uint8_t *body, size_t len);
+};
+
+/* NULL for an exchange type the engine does not run. */
+const struct ike_kind *proto_ike_kind(uint8_t type);
 
 /* One phase-1 authentication method (ike_auth.c). */
 struct ike_auth_method {
@@ -185,7 +230,13 @@ struct ike_qm_data {
 	struct proto_ike_addr oa_peer;
 };
 
-/* One exchange: phase 1 (msgid 0) or a Quick Mode. */
+/* What a Transaction exchange keeps (ike_cfg.c): the message it sends, REQUEST or SET
+ * (initiator) or REPLY or ACK (responder). */
+struct ike_cfg_data {
+	struct proto_ike_cfg_msg out;
+};
+
+/* One exchange: phase 1 (msgid 0) or a post-phase-1 one (Quick Mode, Transaction). */
 struct ike_xchg {
 	bool used;
 	bool initiator;
@@ -210,14 +261,16 @@ struct ike_xchg {
 	size_t out_len;
 	bool out_ready;
 	bool commit; /* RFC 2408 §3.1 commit bit: a 4th message, CONNECTED (Quick Mode) */
-	/* Quick Mode: its own data, in the same allocation (struct ike_qm_slot); NULL in phase 1 */
-	struct ike_qm_data *qm;
+	/* its kind's data, in the same allocation (struct ike_slot); NULL in phase 1 */
+	void *data;
+	size_t data_cap;
+	struct ike_qm_data *qm; /* data, for a Quick Mode; else NULL */
 };
 
-/* A Quick Mode's allocation: the exchange and its data (x first: freeing &slot->x frees it). */
-struct ike_qm_slot {
+/* A slot's allocation: the exchange and its data (x first: freeing &slot->x frees it). */
+struct ike_slot {
 	struct ike_xchg x;
-	struct ike_qm_data d;
+	_Alignas(max_align_t) unsigned char d[];
 };
 
 /* What phase 1 needs until it is established: nonces, DH values, the bodies HASH_I/R cover.
@@ -294,12 +347,21 @@ struct ike_sa {
 	uint64_t created; /* env clock when the negotiation began */
 	uint64_t timer_armed;
 	struct ike_xchg p1;
-	/* Quick Modes, allocated on first use: a half-open SA (the state a flood of first messages
-	 * leaves behind) carries only its phase-1 exchange. */
-	struct ike_xchg *qm[PROTO_IKE_QM_MAX];
-	unsigned qm_next_pair; /* initiator: next (local, remote) ts pair to negotiate */
+	/* Post-phase-1 exchanges, allocated on first use: a half-open SA (the state a flood of
+	 * first messages leaves behind) carries only its phase-1 exchange. */
+	struct ike_xchg *xs[IKE_SLOTS];
+	struct ike_early *early; /* ike_input.c; NULL but for a moment around phase 1's end */
+	unsigned qm_next_pair;	 /* initiator: next (local, remote) ts pair to negotiate */
 	uint32_t done_msgids[IKE_DONE_MSGIDS]; /* finished exchanges: a replay is not a new one */
 	unsigned done_next;
+};
+
+/* A message of an early kind that came before phase 1 was done, as it came. */
+struct ike_early {
+	struct proto_ike_addr local, peer;
+	bool natt;
+	size_t len;
+	uint8_t buf[];
 };
 
 struct ike_action_q {
@@ -350,7 +412,7 @@ uint64_t proto_ike_now(struct proto_ike_engine *e);
 void proto_ike_sa_offer_str(const struct proto_sa *sa, char *buf, size_t len);
 /* Debug trace of a message (ike_trace.c): its payload list, received vendor IDs, proposals. */
 void proto_ike_trace_msg(struct ike_sa *sa, const struct ike_xchg *x, bool sent,
-		   const struct proto_msg *m);
+			 const struct proto_msg *m);
 /* The same for a message we built: n plaintext bytes from the ISAKMP header. */
 void proto_ike_trace_sent(struct ike_sa *sa, const struct ike_xchg *x, const uint8_t *buf,
 			  size_t n);
@@ -359,14 +421,14 @@ void proto_ike_log(struct proto_ike_engine *e, enum proto_log_level l, const cha
 /* ike_dispatch.c: the line for a message the codec refused (plain: not encrypted when it must be)
  */
 void proto_ike_log_malformed(struct ike_sa *sa, const struct ike_xchg *x, bool enc, bool plain,
-		       const struct proto_msg *m);
+			     const struct proto_msg *m);
 struct ike_sa *proto_ike_sa_new(struct proto_ike_engine *e, bool initiator,
 				const struct proto_ike_addr *local,
 				const struct proto_ike_addr *peer);
 void proto_ike_sa_free(struct ike_sa *sa);
 void proto_ike_sa_half_open_end(struct ike_sa *sa);
 void proto_ike_p1_data_free(struct ike_sa *sa);
-void proto_ike_qm_reclaim(struct ike_sa *sa);
+void proto_ike_slots_reclaim(struct ike_sa *sa);
 struct ike_sa *proto_ike_sa_by_id(struct proto_ike_engine *e, uint64_t id);
 bool proto_ike_addr_eq(const struct proto_ike_addr *a, const struct proto_ike_addr *b);
 struct ike_sa *proto_ike_sa_find(struct proto_ike_engine *e, const struct proto_header *h,
@@ -374,8 +436,13 @@ struct ike_sa *proto_ike_sa_find(struct proto_ike_engine *e, const struct proto_
 struct ike_sa *proto_ike_sa_respond(struct proto_ike_engine *e, const struct proto_header *h,
 				    const struct proto_ike_addr *local,
 				    const struct proto_ike_addr *peer, bool natt);
-struct ike_xchg *proto_ike_qm_new(struct ike_sa *sa, uint32_t msgid, bool initiator);
-struct ike_xchg *proto_ike_qm_find(struct ike_sa *sa, uint32_t msgid);
+struct ike_xchg *proto_ike_xchg_new(struct ike_sa *sa, uint8_t type, uint32_t msgid,
+				    bool initiator);
+struct ike_xchg *proto_ike_xchg_find(struct ike_sa *sa, uint32_t msgid);
+uint32_t proto_ike_msgid_new(struct ike_sa *sa);
+/* ike_input.c: runs the queued early message once phase 1 is done, frees it with the SA */
+void proto_ike_early_replay(struct ike_sa *sa);
+void proto_ike_early_free(struct ike_sa *sa);
 bool proto_ike_msgid_done(const struct ike_sa *sa, uint32_t msgid);
 struct proto_ike_action *proto_ike_q_push(struct proto_ike_engine *e);
 void proto_ike_xchg_clear(struct ike_xchg *x);
@@ -387,7 +454,7 @@ struct proto_ike_event *proto_ike_event_new(struct ike_sa *sa, enum proto_ike_ev
 void proto_ike_push_event(struct proto_ike_engine *e, struct proto_ike_event *ev);
 void proto_ike_push_send(struct ike_sa *sa, const uint8_t *buf, size_t len);
 int proto_ike_dh_start(struct ike_ctx *c, unsigned group, struct crypto_dh *dh, const uint8_t *peer,
-		 size_t peer_len);
+		       size_t peer_len);
 void proto_ike_dispatch(struct ike_ctx *c, enum ike_ev ev);
 void proto_ike_start_qms(struct ike_sa *sa);
 void proto_ike_established(struct ike_ctx *c);
@@ -414,8 +481,8 @@ bool proto_ike_qm_verify_hash(struct ike_ctx *c, int kind);
 bool proto_ike_keys_derive(struct ike_ctx *c, const uint8_t *skeyid);
 void proto_ike_send_notify_plain(struct ike_sa *sa, uint16_t type);
 int proto_ike_send_info(struct ike_sa *sa, uint8_t pl_type, uint8_t protocol, uint16_t type,
-		  const uint8_t *spis, uint8_t spi_size, uint16_t count, const uint8_t *data,
-		  size_t data_len);
+			const uint8_t *spis, uint8_t spi_size, uint16_t count, const uint8_t *data,
+			size_t data_len);
 bool proto_ike_auth_hash(struct ike_sa *sa, bool hash_i, uint8_t *out);
 void proto_ike_save_sai(struct ike_sa *sa, const uint8_t *p, size_t len);
 void proto_ike_keymat_digest(const uint8_t *km, size_t len, char out[9]);
@@ -436,9 +503,9 @@ bool proto_ike_p2_reply_ok(struct ike_ctx *c, const struct proto_sa *sa);
  * peer's suites of an SA payload (at most PROTO_IKE_CONSIDER_MAX transforms); the responder's
  * pick among them for conn. */
 void proto_ike_put_p2_offers(const struct ike_sa *sa, struct proto_builder *b,
-		       const struct ike_p2_choice *v, unsigned n);
+			     const struct ike_p2_choice *v, unsigned n);
 void proto_ike_put_p2_choice(const struct ike_sa *sa, struct proto_builder *b,
-		       const struct ike_p2_choice *ch);
+			     const struct ike_p2_choice *ch);
 unsigned proto_ike_p2_collect(const struct proto_sa *sa, struct ike_p2_choice *out);
 bool proto_ike_p2_pick(const struct proto_ike_conn *conn, const struct ike_p2_choice *peer,
 		       unsigned n, bool has_ke, struct ike_p2_choice *ret);
@@ -489,9 +556,19 @@ bool proto_ike_auth_check(struct ike_ctx *c, bool hash_i);
 void proto_ike_auth_free(struct ike_p1_data *n);
 bool proto_ike_auth_offer_ok(struct ike_ctx *c);
 
-/* the tables (ike_mm.c, ike_am.c, ike_qm.c) */
+/* the tables (ike_mm.c, ike_am.c, ike_qm.c, ike_cfg.c) */
 extern const struct ike_table proto_ike_mm_i_table, proto_ike_mm_r_table, proto_ike_am_i_table,
-	proto_ike_am_r_table, proto_ike_qm_i_table, proto_ike_qm_r_table;
+	proto_ike_am_r_table, proto_ike_qm_i_table, proto_ike_qm_r_table, proto_ike_cfg_i_table,
+	proto_ike_cfg_r_table;
+/* the kinds' hooks (ike_dispatch.c for phase 1, ike_qm.c, ike_cfg.c) */
+bool proto_ike_p1_on_timeout(struct ike_sa *sa, struct ike_xchg *x, const char *text);
+bool proto_ike_p1_on_fail(struct ike_ctx *c, enum proto_ike_reason r, const char *text);
+void proto_ike_qm_init(struct ike_sa *sa, struct ike_xchg *x);
+void proto_ike_qm_clear(struct ike_xchg *x);
+bool proto_ike_qm_on_timeout(struct ike_sa *sa, struct ike_xchg *x, const char *text);
+bool proto_ike_qm_on_fail(struct ike_ctx *c, enum proto_ike_reason r, const char *text);
+bool proto_ike_cfg_on_timeout(struct ike_sa *sa, struct ike_xchg *x, const char *text);
+bool proto_ike_cfg_on_fail(struct ike_ctx *c, enum proto_ike_reason r, const char *text);
 
 /* ike_info.c */
 bool proto_ike_info_input(struct ike_sa *sa, const struct proto_header *h, uint8_t *body,

@@ -22,10 +22,10 @@ void proto_ike_sa_update_timer(struct ike_sa *sa)
 		t = sa->dpd_resend;
 	if (sa->dpd_pending && sa->dpd_expire < t)
 		t = sa->dpd_expire;
-	for (unsigned i = 0; i < PROTO_IKE_QM_MAX; i++)
-		if (sa->qm[i] && sa->qm[i]->used && sa->qm[i]->deadline &&
-		    (!t || sa->qm[i]->deadline < t))
-			t = sa->qm[i]->deadline;
+	for (unsigned i = 0; i < IKE_SLOTS; i++)
+		if (sa->xs[i] && sa->xs[i]->used && sa->xs[i]->deadline &&
+		    (!t || sa->xs[i]->deadline < t))
+			t = sa->xs[i]->deadline;
 	if (t == sa->timer_armed)
 		return;
 	struct proto_ike_action *a = proto_ike_q_push(sa->e);
@@ -42,13 +42,29 @@ static void fail_p1(struct ike_sa *sa, enum proto_ike_reason r, const char *text
 	struct proto_ike_event *ev = proto_ike_event_new(sa, PROTO_IKE_EV_P1_FAILED);
 	/* The failure event carries the text; the daemon logs it at warning level. */
 	proto_ike_log(sa->e, PROTO_LOG_DEBUG, "\"%s\" #%llu: phase 1 failed: %s", sa->conn->name,
-		(unsigned long long)sa->id, text);
+		      (unsigned long long)sa->id, text);
 	if (ev) {
 		ev->reason = r;
 		snprintf(ev->text, sizeof(ev->text), "%s", text);
 	}
 	proto_ike_push_event(sa->e, ev);
 	proto_ike_sa_free(sa);
+}
+
+/* Phase 1's hooks (struct ike_kind): the SA goes with its phase 1. */
+bool proto_ike_p1_on_timeout(struct ike_sa *sa, struct ike_xchg *x, const char *text)
+{
+	(void)x;
+	fail_p1(sa, PROTO_IKE_E_TIMEOUT, text);
+	return false;
+}
+
+bool proto_ike_p1_on_fail(struct ike_ctx *c, enum proto_ike_reason r, const char *text)
+{
+	if (c->notify)
+		proto_ike_send_notify_plain(c->sa, c->notify);
+	fail_p1(c->sa, r, text);
+	return false;
 }
 
 /* The conn whose retransmit settings x follows: a Quick Mode's own, else the ISAKMP SA's. */
@@ -83,7 +99,8 @@ static uint64_t retransmit_deadline(const struct ike_sa *sa, const struct ike_xc
  * since its first send. Returns false if the SA was freed. */
 static bool xchg_timeout(struct ike_sa *sa, struct ike_xchg *x, uint64_t now)
 {
-	if (x->state == S_QM_I_DONE || x->state == S_QM_R_DONE || !x->last_sent) {
+	const struct ike_kind *k = proto_ike_kind(x->type);
+	if (x->state == k->done_i || x->state == k->done_r || !x->last_sent) {
 		if (x == &sa->p1)
 			x->deadline = 0;
 		else
@@ -108,19 +125,10 @@ static bool xchg_timeout(struct ike_sa *sa, struct ike_xchg *x, uint64_t now)
 					: ", after a NAT was detected: the peer was to move to the "
 					  "NAT-T port %u",
 				sa->e->natt_port);
-		if (x == &sa->p1) {
-			fail_p1(sa, PROTO_IKE_E_TIMEOUT, text);
+		if (!k->on_timeout(sa, x, text))
 			return false;
-		}
-		struct proto_ike_event *ev = proto_ike_event_new(sa, PROTO_IKE_EV_P2_FAILED);
-		if (ev) {
-			ev->reason = PROTO_IKE_E_TIMEOUT;
-			ev->conn_handle = x->qm->conn.handle;
-			ev->u.child.msgid = x->msgid;
-			snprintf(ev->text, sizeof(ev->text), "%s", text);
-		}
-		proto_ike_push_event(sa->e, ev);
-		proto_ike_xchg_clear(x);
+		if (x != &sa->p1)
+			proto_ike_xchg_clear(x);
 		return true;
 	}
 	proto_ike_push_send(sa, x->last_sent, x->last_len);
@@ -131,11 +139,12 @@ static bool xchg_timeout(struct ike_sa *sa, struct ike_xchg *x, uint64_t now)
 	 * a responder's resends are what a flood of spoofed first messages leaves behind. */
 	uint64_t end = x->first_sent + retransmit_timeout_ms(xchg_conn(sa, x));
 	proto_ike_log(sa->e, x->initiator ? PROTO_LOG_INFO : PROTO_LOG_DEBUG,
-		"\"%s\" #%llu: no reply to %s yet: sent it again (send %u), waiting %llu ms "
-		"(giving up in %llu s)",
-		x->qm ? x->qm->conn.name : sa->conn->name, (unsigned long long)sa->id,
-		proto_ike_state_name(x->state), x->tries, (unsigned long long)(x->deadline - now),
-		(unsigned long long)(end > now ? (end - now + 999) / 1000 : 0));
+		      "\"%s\" #%llu: no reply to %s yet: sent it again (send %u), waiting %llu ms "
+		      "(giving up in %llu s)",
+		      x->qm ? x->qm->conn.name : sa->conn->name, (unsigned long long)sa->id,
+		      proto_ike_state_name(x->state), x->tries,
+		      (unsigned long long)(x->deadline - now),
+		      (unsigned long long)(end > now ? (end - now + 999) / 1000 : 0));
 	return true;
 }
 
@@ -153,57 +162,30 @@ void proto_ike_timer(struct proto_ike_engine *e, uint64_t sa_id)
 	}
 	if (sa->p1.deadline && sa->p1.deadline <= now && !xchg_timeout(sa, &sa->p1, now))
 		return;
-	for (unsigned i = 0; i < PROTO_IKE_QM_MAX; i++)
-		if (sa->qm[i] && sa->qm[i]->used && sa->qm[i]->deadline &&
-		    sa->qm[i]->deadline <= now)
-			xchg_timeout(sa, sa->qm[i], now);
+	for (unsigned i = 0; i < IKE_SLOTS; i++)
+		if (sa->xs[i] && sa->xs[i]->used && sa->xs[i]->deadline &&
+		    sa->xs[i]->deadline <= now)
+			xchg_timeout(sa, sa->xs[i], now);
 	proto_ike_dpd_timer(sa, now);
 	proto_ike_sa_update_timer(sa);
-	proto_ike_qm_reclaim(sa);
+	proto_ike_slots_reclaim(sa);
 }
 
 /* ---- failures, DH jobs ---- */
 
 void proto_ike_fail(struct ike_ctx *c, enum proto_ike_reason r, const char *fmt, ...)
 {
-	struct ike_sa *sa = c->sa;
-	bool p1 = c->x == &sa->p1;
 	char text[256];
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
-	if (p1) {
-		if (c->notify)
-			proto_ike_send_notify_plain(sa, c->notify);
-		fail_p1(sa, r, text);
+	if (!proto_ike_kind(c->x->type)->on_fail(c, r, text))
 		c->sa = NULL;
-		return;
-	}
-	proto_ike_log(sa->e, PROTO_LOG_DEBUG, "\"%s\" #%llu: quick mode %08x failed: %s",
-		c->x->qm->conn.name, (unsigned long long)sa->id, c->x->msgid, text);
-	if (c->notify && !c->x->initiator) {
-		uint8_t spi[4];
-		uint32_t v = c->x->qm->chosen.spi_out;
-		for (int k = 0; k < 4; k++)
-			spi[k] = (uint8_t)(v >> (24 - 8 * k));
-		proto_ike_send_info(sa, ISAKMP_PL_N,
-			      c->x->qm->chosen.prop.protocol ? c->x->qm->chosen.prop.protocol
-							     : PROTO_IPSEC_ESP,
-			      c->notify, spi, 4, 0, NULL, 0);
-	}
-	struct proto_ike_event *ev = proto_ike_event_new(sa, PROTO_IKE_EV_P2_FAILED);
-	if (ev) {
-		ev->reason = r;
-		ev->conn_handle = c->x->qm->conn.handle;
-		ev->u.child.msgid = c->x->msgid;
-		snprintf(ev->text, sizeof(ev->text), "%s", text);
-	}
-	proto_ike_push_event(sa->e, ev);
 }
 
 int proto_ike_dh_start(struct ike_ctx *c, unsigned group, struct crypto_dh *dh, const uint8_t *peer,
-		 size_t peer_len)
+		       size_t peer_len)
 {
 	struct proto_ike_dh_job *job = calloc(1, sizeof(*job));
 	struct proto_ike_action *a;
@@ -259,7 +241,7 @@ void proto_ike_dh_done(struct proto_ike_engine *e, struct proto_ike_dh_job *job,
 	struct ike_sa *sa = proto_ike_sa_by_id(e, job->sa_id);
 	struct ike_xchg *x = NULL;
 	if (sa)
-		x = job->msgid ? proto_ike_qm_find(sa, job->msgid) : &sa->p1;
+		x = job->msgid ? proto_ike_xchg_find(sa, job->msgid) : &sa->p1;
 	if (!x) {
 		proto_ike_dh_free(job);
 		return;
@@ -271,22 +253,18 @@ void proto_ike_dh_done(struct proto_ike_engine *e, struct proto_ike_dh_job *job,
 	proto_ike_dispatch(&c, EV_DH);
 	proto_ike_dh_free(job);
 	if ((sa = proto_ike_sa_by_id(e, id)))
-		proto_ike_qm_reclaim(sa);
+		proto_ike_slots_reclaim(sa);
+	if ((sa = proto_ike_sa_by_id(e, id)))
+		proto_ike_early_replay(
+			sa); /* phase 1 may be done now (Aggressive Mode initiator) */
 }
 
 /* ---- dispatcher ---- */
 
-static const struct ike_table *table_of(const struct ike_sa *sa, const struct ike_xchg *x)
+static const struct ike_table *table_of(const struct ike_xchg *x)
 {
-	switch (x->type) {
-	case ISAKMP_XCHG_IDPROT:
-		return sa->initiator ? &proto_ike_mm_i_table : &proto_ike_mm_r_table;
-	case ISAKMP_XCHG_AGGRESSIVE:
-		return sa->initiator ? &proto_ike_am_i_table : &proto_ike_am_r_table;
-	case ISAKMP_XCHG_QUICK:
-		return x->initiator ? &proto_ike_qm_i_table : &proto_ike_qm_r_table;
-	}
-	return NULL;
+	const struct ike_kind *k = proto_ike_kind(x->type);
+	return !k ? NULL : x->initiator ? k->i : k->r;
 }
 
 /* Checks the payload set of a message against a row: every required type present, nothing
@@ -308,16 +286,16 @@ static bool payloads_ok(struct ike_sa *sa, const struct ike_row *row, const stru
 		uint64_t bit = type < 64 ? PL(type) : 0;
 		if (!(bit & allowed)) {
 			proto_ike_log(sa->e, PROTO_LOG_INFO, "#%llu: unexpected %s payload in %s",
-				(unsigned long long)sa->id,
-				proto_name(PROTO_NAMES_PAYLOAD, p->type),
-				proto_ike_state_name(row->from));
+				      (unsigned long long)sa->id,
+				      proto_name(PROTO_NAMES_PAYLOAD, p->type),
+				      proto_ike_state_name(row->from));
 			return false;
 		}
 		seen |= bit;
 	}
 	if ((seen & required) != required) {
 		proto_ike_log(sa->e, PROTO_LOG_INFO, "#%llu: a required payload is missing in %s",
-			(unsigned long long)sa->id, proto_ike_state_name(row->from));
+			      (unsigned long long)sa->id, proto_ike_state_name(row->from));
 		return false;
 	}
 	return true;
@@ -331,7 +309,7 @@ static bool payloads_ok(struct ike_sa *sa, const struct ike_row *row, const stru
  * each time and which anyone can send, at most once a second (the daemon counts every drop).
  */
 void proto_ike_log_malformed(struct ike_sa *sa, const struct ike_xchg *x, bool enc, bool plain,
-		       const struct proto_msg *m)
+			     const struct proto_msg *m)
 {
 	enum proto_log_level l = PROTO_LOG_INFO;
 	uint64_t now = proto_ike_now(sa->e);
@@ -346,12 +324,12 @@ void proto_ike_log_malformed(struct ike_sa *sa, const struct ike_xchg *x, bool e
 	sa->malformed_logged = true;
 	if (plain)
 		proto_ike_log(sa->e, l, "#%llu: message in %s dropped: not encrypted",
-			(unsigned long long)sa->id, proto_ike_state_name(x->state));
+			      (unsigned long long)sa->id, proto_ike_state_name(x->state));
 	else
 		proto_ike_log(sa->e, l, "#%llu: %s message in %s dropped: %s at byte %zu",
-			(unsigned long long)sa->id, enc ? "decrypted" : "malformed",
-			proto_ike_state_name(x->state), proto_err_str(m->err),
-			m->err_offset + PROTO_HDR_LEN);
+			      (unsigned long long)sa->id, enc ? "decrypted" : "malformed",
+			      proto_ike_state_name(x->state), proto_err_str(m->err),
+			      m->err_offset + PROTO_HDR_LEN);
 }
 
 /* Sends the message the handler built and caches it for retransmission and duplicates. */
@@ -375,11 +353,30 @@ static void send_out(struct ike_ctx *c, const struct ike_row *row, enum ike_ev e
 	x->deadline = row->arm ? retransmit_deadline(c->sa, x, x->first_sent, 1) : 0;
 }
 
+/* An exchange ended well: phase 1 is up, or a post-phase-1 exchange lingers or is retired. */
+static void done(struct ike_ctx *c)
+{
+	struct ike_sa *sa = c->sa;
+	struct ike_xchg *x = c->x;
+	const struct ike_kind *k = proto_ike_kind(x->type);
+	x->deadline = 0;
+	if (x == &sa->p1) {
+		proto_ike_established(c);
+		return;
+	}
+	if (x->initiator ? k->linger_i : k->linger_r)
+		x->deadline = proto_ike_now(c->e) + IKE_QM_LINGER_MS;
+	else
+		proto_ike_xchg_retire(sa, x);
+	if (x->initiator)
+		proto_ike_start_qms(sa); /* pairs that waited for a free slot */
+}
+
 void proto_ike_dispatch(struct ike_ctx *c, enum ike_ev ev)
 {
 	struct ike_sa *sa = c->sa;
 	struct ike_xchg *x = c->x;
-	const struct ike_table *t = table_of(sa, x);
+	const struct ike_table *t = table_of(x);
 	const struct ike_row *row = NULL;
 	for (size_t i = 0; t && i < t->n; i++)
 		if (!row && t->rows[i].from == x->state && t->rows[i].ev == ev &&
@@ -391,7 +388,7 @@ void proto_ike_dispatch(struct ike_ctx *c, enum ike_ev ev)
 		c->e->st.drop_state++;
 		if (!row)
 			proto_ike_log(c->e, PROTO_LOG_DEBUG, "#%llu: nothing to do in %s",
-				(unsigned long long)sa->id, proto_ike_state_name(x->state));
+				      (unsigned long long)sa->id, proto_ike_state_name(x->state));
 		return;
 	}
 	enum ike_state from = x->state;
@@ -413,20 +410,16 @@ void proto_ike_dispatch(struct ike_ctx *c, enum ike_ev ev)
 	}
 	x->state = row->to;
 	proto_ike_log(c->e, PROTO_LOG_DEBUG, "#%llu: %s %08x: %s -> %s", (unsigned long long)sa->id,
-		t->name, x->msgid, proto_ike_state_name(from), proto_ike_state_name(row->to));
-	if (r == IKE_WAIT)
+		      t->name, x->msgid, proto_ike_state_name(from), proto_ike_state_name(row->to));
+	if (r == IKE_WAIT) {
 		x->deadline = 0;
-	else
+		/* a DH job runs: the reply we hold answers an earlier message, not this one */
+		if (ev == EV_RECV)
+			x->reply_to_rx = false;
+	} else
 		send_out(c, row, ev);
 	if (r == IKE_DONE)
-		x->deadline = 0;
-	if (r == IKE_DONE && x == &sa->p1)
-		proto_ike_established(c);
-	else if (r == IKE_DONE && x->initiator) {
-		x->deadline = proto_ike_now(c->e) + IKE_QM_LINGER_MS;
-		proto_ike_start_qms(sa); /* pairs that waited for a free slot */
-	} else if (r == IKE_DONE)
-		proto_ike_xchg_retire(sa, x);
+		done(c);
 	proto_ike_sa_update_timer(sa);
 }
 
@@ -440,10 +433,10 @@ void proto_ike_established(struct ike_ctx *c)
 	proto_ike_id_str(&sa->peer_id, id, sizeof(id));
 	proto_ike_addr_str(&sa->peer, peer, sizeof(peer));
 	proto_ike_log(c->e, PROTO_LOG_INFO,
-		"\"%s\" #%llu: ISAKMP SA established (%s mode) with %s, ID %s, as %s, %s",
-		sa->conn->name, (unsigned long long)sa->id,
-		sa->p1.type == ISAKMP_XCHG_AGGRESSIVE ? "aggressive" : "main", peer, id,
-		sa->initiator ? "initiator" : "responder", buf);
+		      "\"%s\" #%llu: ISAKMP SA established (%s mode) with %s, ID %s, as %s, %s",
+		      sa->conn->name, (unsigned long long)sa->id,
+		      sa->p1.type == ISAKMP_XCHG_AGGRESSIVE ? "aggressive" : "main", peer, id,
+		      sa->initiator ? "initiator" : "responder", buf);
 	struct proto_ike_event *ev = proto_ike_event_new(sa, PROTO_IKE_EV_P1_UP);
 	if (ev) {
 		ev->u.p1.prop = sa->prop;
@@ -475,10 +468,8 @@ void proto_ike_start_qms(struct ike_sa *sa)
 	unsigned nl = sa->conn->n_local_ts ? sa->conn->n_local_ts : 1;
 	unsigned nr = sa->conn->n_remote_ts ? sa->conn->n_remote_ts : 1;
 	for (; sa->qm_next_pair < nl * nr; sa->qm_next_pair++) {
-		uint32_t msgid = 0;
-		while (msgid == 0 || proto_ike_qm_find(sa, msgid) || proto_ike_msgid_done(sa, msgid))
-			proto_ike_random(sa->e, (uint8_t *)&msgid, sizeof(msgid));
-		struct ike_xchg *x = proto_ike_qm_new(sa, msgid, true);
+		uint32_t msgid = proto_ike_msgid_new(sa);
+		struct ike_xchg *x = proto_ike_xchg_new(sa, ISAKMP_XCHG_QUICK, msgid, true);
 		if (!x)
 			break; /* PROTO_IKE_QM_MAX in flight: the rest start as these finish */
 		unsigned li = sa->qm_next_pair / nr, ri = sa->qm_next_pair % nr;

@@ -378,7 +378,8 @@ void proto_ike_sa_half_open_end(struct ike_sa *sa)
 }
 
 struct ike_sa *proto_ike_sa_new(struct proto_ike_engine *e, bool initiator,
-			  const struct proto_ike_addr *local, const struct proto_ike_addr *peer)
+				const struct proto_ike_addr *local,
+				const struct proto_ike_addr *peer)
 {
 	if (e->st.sas >= e->pol.sas_max)
 		return NULL;
@@ -415,16 +416,22 @@ static void sa_link(struct ike_sa *sa)
 	sa->linked = true;
 }
 
+/* Ends an exchange: its messages freed, its state and data wiped (the data stays allocated
+ * with its slot, for the next exchange of the slot). */
 void proto_ike_xchg_clear(struct ike_xchg *x)
 {
-	struct ike_qm_data *qm = x->qm;
+	const struct ike_kind *k = x->used ? proto_ike_kind(x->type) : NULL;
+	void *data = x->data;
+	size_t cap = x->data_cap;
+	if (data && k && k->clear)
+		k->clear(x);
 	free(x->last_sent);
 	free(x->out);
 	explicit_bzero(x, sizeof(*x));
-	if (qm) {
-		crypto_dh_free(qm->dh);
-		explicit_bzero(qm, sizeof(*qm));
-		x->qm = qm;
+	if (data) {
+		explicit_bzero(data, cap);
+		x->data = data;
+		x->data_cap = cap;
 	}
 }
 
@@ -446,23 +453,23 @@ void proto_ike_p1_data_free(struct ike_sa *sa)
 	sa->n = NULL;
 }
 
-/* Frees a finished Quick Mode and remembers its message ID so that a replay of its first message
- * is not taken for a new exchange. */
-/* Frees the Quick Mode slots no exchange uses, and phase 1's negotiation data once phase 1 is up
+/* Frees the slots no exchange uses, and phase 1's negotiation data once phase 1 is up
  * (no row of the phase-1 tables starts from S_P1_UP), once nothing refers to them any more (at the
  * end of an input, timer or DH completion): an established tunnel keeps no exchange memory. */
-void proto_ike_qm_reclaim(struct ike_sa *sa)
+void proto_ike_slots_reclaim(struct ike_sa *sa)
 {
 	if (sa->established && proto_ike_conn_share(sa))
 		proto_ike_p1_data_free(sa);
-	for (unsigned i = 0; i < PROTO_IKE_QM_MAX; i++)
-		if (sa->qm[i] && !sa->qm[i]->used) {
-			proto_ike_xchg_clear(sa->qm[i]);
-			free(sa->qm[i]);
-			sa->qm[i] = NULL;
+	for (unsigned i = 0; i < IKE_SLOTS; i++)
+		if (sa->xs[i] && !sa->xs[i]->used) {
+			proto_ike_xchg_clear(sa->xs[i]);
+			free(sa->xs[i]);
+			sa->xs[i] = NULL;
 		}
 }
 
+/* Frees a finished exchange and remembers its message ID so that a replay of its first message
+ * is not taken for a new exchange. */
 void proto_ike_xchg_retire(struct ike_sa *sa, struct ike_xchg *x)
 {
 	sa->done_msgids[sa->done_next++ % IKE_DONE_MSGIDS] = x->msgid;
@@ -504,11 +511,12 @@ void proto_ike_sa_free(struct ike_sa *sa)
 	proto_ike_sa_half_open_end(sa);
 	e->st.sas--;
 	proto_ike_xchg_clear(&sa->p1);
-	for (unsigned i = 0; i < PROTO_IKE_QM_MAX; i++)
-		if (sa->qm[i]) {
-			proto_ike_xchg_clear(sa->qm[i]);
-			free(sa->qm[i]);
+	for (unsigned i = 0; i < IKE_SLOTS; i++)
+		if (sa->xs[i]) {
+			proto_ike_xchg_clear(sa->xs[i]);
+			free(sa->xs[i]);
 		}
+	proto_ike_early_free(sa);
 	proto_ike_conn_release(sa);
 	proto_ike_p1_data_free(sa);
 	crypto_ike_keys_wipe(&sa->keys);
@@ -525,45 +533,76 @@ struct ike_sa *proto_ike_sa_by_id(struct proto_ike_engine *e, uint64_t id)
 	return NULL;
 }
 
-struct ike_xchg *proto_ike_qm_new(struct ike_sa *sa, uint32_t msgid, bool initiator)
+/* A slot for a new exchange of a phase2 kind, with data of at least size bytes: the free
+ * one's allocation when it is large enough. NULL if all IKE_SLOTS are busy. */
+static struct ike_xchg *slot_get(struct ike_sa *sa, size_t size)
 {
-	for (unsigned i = 0; i < PROTO_IKE_QM_MAX; i++) {
-		if (sa->qm[i] && sa->qm[i]->used)
+	for (unsigned i = 0; i < IKE_SLOTS; i++) {
+		if (sa->xs[i] && sa->xs[i]->used)
 			continue;
-		if (!sa->qm[i]) {
-			struct ike_qm_slot *slot = malloc(sizeof(*slot));
+		if (sa->xs[i] && sa->xs[i]->data_cap < size) {
+			proto_ike_xchg_clear(sa->xs[i]);
+			free(sa->xs[i]);
+			sa->xs[i] = NULL;
+		}
+		if (!sa->xs[i]) {
+			struct ike_slot *slot = malloc(sizeof(*slot) + size);
 			if (!slot)
 				return NULL;
-			sa->qm[i] = &slot->x;
-			slot->x.qm = &slot->d;
+			memset(&slot->x, 0, sizeof(slot->x));
+			slot->x.data = size ? slot->d : NULL;
+			slot->x.data_cap = size;
+			sa->xs[i] = &slot->x;
 		}
-		struct ike_xchg *x = sa->qm[i];
-		struct ike_qm_data *qm = x->qm;
-		memset(x, 0, sizeof(*x));
-		memset(qm, 0, sizeof(*qm));
-		x->qm = qm;
-		x->used = true;
-		x->initiator = initiator;
-		x->type = ISAKMP_XCHG_QUICK;
-		x->msgid = msgid;
-		x->state = initiator ? S_QM_I_START : S_QM_R_START;
-		x->qm->conn = *sa->conn;
-		if (!proto_ike_iv_phase2(sa, msgid, &x->iv)) {
-			x->used = false;
-			return NULL;
-		}
-		x->has_iv = true;
-		return x;
+		return sa->xs[i];
 	}
 	return NULL;
 }
 
-struct ike_xchg *proto_ike_qm_find(struct ike_sa *sa, uint32_t msgid)
+struct ike_xchg *proto_ike_xchg_new(struct ike_sa *sa, uint8_t type, uint32_t msgid, bool initiator)
 {
-	for (unsigned i = 0; i < PROTO_IKE_QM_MAX; i++)
-		if (sa->qm[i] && sa->qm[i]->used && sa->qm[i]->msgid == msgid)
-			return sa->qm[i];
+	const struct ike_kind *k = proto_ike_kind(type);
+	struct ike_xchg *x = k && k->phase2 ? slot_get(sa, k->data_size) : NULL;
+	if (!x)
+		return NULL;
+	void *data = x->data;
+	size_t cap = x->data_cap;
+	memset(x, 0, sizeof(*x));
+	if (data)
+		memset(data, 0, cap);
+	x->data = data;
+	x->data_cap = cap;
+	x->qm = type == ISAKMP_XCHG_QUICK ? data : NULL;
+	x->used = true;
+	x->initiator = initiator;
+	x->type = type;
+	x->msgid = msgid;
+	x->state = initiator ? k->start_i : k->start_r;
+	if (k->init)
+		k->init(sa, x);
+	if (!proto_ike_iv_phase2(sa, msgid, &x->iv)) {
+		x->used = false;
+		return NULL;
+	}
+	x->has_iv = true;
+	return x;
+}
+
+struct ike_xchg *proto_ike_xchg_find(struct ike_sa *sa, uint32_t msgid)
+{
+	for (unsigned i = 0; i < IKE_SLOTS; i++)
+		if (sa->xs[i] && sa->xs[i]->used && sa->xs[i]->msgid == msgid)
+			return sa->xs[i];
 	return NULL;
+}
+
+/* A random message ID no exchange of sa uses or used lately. */
+uint32_t proto_ike_msgid_new(struct ike_sa *sa)
+{
+	uint32_t msgid = 0;
+	while (msgid == 0 || proto_ike_xchg_find(sa, msgid) || proto_ike_msgid_done(sa, msgid))
+		proto_ike_random(sa->e, (uint8_t *)&msgid, sizeof(msgid));
+	return msgid;
 }
 
 /* ---- SA lookup for the input path (ike_input.c) ---- */
@@ -720,10 +759,8 @@ int proto_ike_quick_mode(struct proto_ike_engine *e, uint64_t sa_id,
 		return -ENOENT;
 	if (!(conn ? conn : sa->conn)->n_esp)
 		return -EINVAL;
-	uint32_t msgid = 0;
-	while (msgid == 0 || proto_ike_qm_find(sa, msgid) || proto_ike_msgid_done(sa, msgid))
-		proto_ike_random(e, (uint8_t *)&msgid, sizeof(msgid));
-	struct ike_xchg *x = proto_ike_qm_new(sa, msgid, true);
+	uint32_t msgid = proto_ike_msgid_new(sa);
+	struct ike_xchg *x = proto_ike_xchg_new(sa, ISAKMP_XCHG_QUICK, msgid, true);
 	if (!x)
 		return -EAGAIN;
 	if (conn)

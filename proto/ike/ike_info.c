@@ -10,6 +10,13 @@
  * (answered with R-U-THERE-ACK, RFC 3706 §5), other notifies reported. Unprotected ones are only
  * believed while phase 1 is in progress (they end it: a peer that says NO-PROPOSAL-CHOSEN or
  * AUTHENTICATION-FAILED will not go on); after it, they are ignored.
+ *
+ * Its row in the kind table (ike_kind.c) has no state tables: proto_ike_info_input takes the
+ * message whole. Run as a dispatcher exchange it would change what peers see: each message would
+ * take one of the IKE_SLOTS slots (with 16 Quick Modes in flight a DELETE or an R-U-THERE would be
+ * dropped, today it never is), fall under the duplicate digest and the finished-message-ID list
+ * (a notify resent unchanged would no longer be acted on), and a plaintext notify during phase 1
+ * has neither keys nor an exchange to belong to.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -66,13 +73,13 @@ static void plain_notify(struct ike_sa *sa, const struct proto_msg *m)
 		   (t == ISAKMP_N_PAYLOAD_MALFORMED && sa->keys_ready);
 	struct ike_ctx c = {.e = sa->e, .sa = sa, .x = &sa->p1};
 	proto_ike_fail(&c,
-		 t == ISAKMP_N_NO_PROPOSAL_CHOSEN	? PROTO_IKE_E_NO_PROPOSAL
-		 : psk					? PROTO_IKE_E_AUTH
-		 : t == ISAKMP_N_INVALID_ID_INFORMATION ? PROTO_IKE_E_ID
-							: PROTO_IKE_E_PEER_NOTIFY,
-		 "the peer sent %s (unauthenticated)%s",
-		 proto_name_buf(PROTO_NAMES_NOTIFY, t, name, sizeof(name)),
-		 psk ? ": the pre-shared keys probably differ" : "");
+		       t == ISAKMP_N_NO_PROPOSAL_CHOSEN	      ? PROTO_IKE_E_NO_PROPOSAL
+		       : psk				      ? PROTO_IKE_E_AUTH
+		       : t == ISAKMP_N_INVALID_ID_INFORMATION ? PROTO_IKE_E_ID
+							      : PROTO_IKE_E_PEER_NOTIFY,
+		       "the peer sent %s (unauthenticated)%s",
+		       proto_name_buf(PROTO_NAMES_NOTIFY, t, name, sizeof(name)),
+		       psk ? ": the pre-shared keys probably differ" : "");
 }
 
 /* A DELETE: the ISAKMP SA itself (returns false: sa is gone) or IPsec SAs (an event). */
@@ -85,8 +92,8 @@ static bool handle_delete(struct ike_sa *sa, const struct proto_payload *pl)
 			if (spi && memcmp(spi, sa->icookie, 8) == 0 &&
 			    memcmp(spi + 8, sa->rcookie, 8) == 0) {
 				proto_ike_log(sa->e, PROTO_LOG_INFO,
-					"\"%s\" #%llu: peer deleted the ISAKMP SA", sa->conn->name,
-					(unsigned long long)sa->id);
+					      "\"%s\" #%llu: peer deleted the ISAKMP SA",
+					      sa->conn->name, (unsigned long long)sa->id);
 				proto_ike_sa_free(sa);
 				return false;
 			}
@@ -118,8 +125,8 @@ static void handle_notify(struct ike_sa *sa, const struct proto_payload *pl)
 		/* RFC 3706 §5: the SPI is CKY-I | CKY-R (some peers send none) */
 		if (n->spi.len && (n->spi.len != 16 || memcmp(n->spi.p, spi, 16) != 0))
 			return;
-		proto_ike_send_info(sa, ISAKMP_PL_N, PROTO_ISAKMP, ISAKMP_N_R_U_THERE_ACK, spi, 16, 0,
-			      n->data.p, 4);
+		proto_ike_send_info(sa, ISAKMP_PL_N, PROTO_ISAKMP, ISAKMP_N_R_U_THERE_ACK, spi, 16,
+				    0, n->data.p, 4);
 		return;
 	}
 	if (n->type == ISAKMP_N_R_U_THERE_ACK) {
@@ -130,26 +137,27 @@ static void handle_notify(struct ike_sa *sa, const struct proto_payload *pl)
 	if (n->type < 8192 && n->spi.len == 4) {
 		/* an error about one of our Quick Modes: it names the SPI we offered */
 		uint32_t spi = be32(n->spi.p);
-		for (unsigned i = 0; i < PROTO_IKE_QM_MAX; i++) {
-			struct ike_xchg *x = sa->qm[i];
+		for (unsigned i = 0; i < IKE_SLOTS; i++) {
+			struct ike_xchg *x = sa->xs[i];
 			if (!x || !x->used || !x->initiator || x->state != S_QM_I1_SENT ||
 			    !x->qm->n_offer || x->qm->offer[0].spi_in != spi)
 				continue;
 			char name[48];
 			struct ike_ctx c = {.e = sa->e, .sa = sa, .x = x};
-			proto_ike_fail(&c,
-				 n->type == ISAKMP_N_NO_PROPOSAL_CHOSEN ? PROTO_IKE_E_NO_PROPOSAL
-									: PROTO_IKE_E_PEER_NOTIFY,
-				 "the peer sent %s",
-				 proto_name_buf(PROTO_NAMES_NOTIFY, n->type, name, sizeof(name)));
+			proto_ike_fail(
+				&c,
+				n->type == ISAKMP_N_NO_PROPOSAL_CHOSEN ? PROTO_IKE_E_NO_PROPOSAL
+								       : PROTO_IKE_E_PEER_NOTIFY,
+				"the peer sent %s",
+				proto_name_buf(PROTO_NAMES_NOTIFY, n->type, name, sizeof(name)));
 			proto_ike_xchg_clear(x);
 			proto_ike_sa_update_timer(sa);
 			return;
 		}
 	}
-	struct proto_ike_event *ev =
-		proto_ike_event_new(sa, n->type == ISAKMP_N_INITIAL_CONTACT ? PROTO_IKE_EV_INITIAL_CONTACT
-								      : PROTO_IKE_EV_NOTIFY);
+	struct proto_ike_event *ev = proto_ike_event_new(sa, n->type == ISAKMP_N_INITIAL_CONTACT
+								     ? PROTO_IKE_EV_INITIAL_CONTACT
+								     : PROTO_IKE_EV_NOTIFY);
 	if (!ev)
 		return;
 	ev->u.notify.type = n->type;
@@ -174,7 +182,8 @@ static void undecryptable_in_phase1(struct ike_sa *sa)
 }
 
 /* Returns true for an authenticated (HASH(1) verified) informational. */
-bool proto_ike_info_input(struct ike_sa *sa, const struct proto_header *h, uint8_t *body, size_t len)
+bool proto_ike_info_input(struct ike_sa *sa, const struct proto_header *h, uint8_t *body,
+			  size_t len)
 {
 	struct ike_xchg x = {.used = true, .type = ISAKMP_XCHG_INFO, .msgid = h->msgid};
 	struct proto_msg *m = malloc(sizeof(*m));
@@ -204,8 +213,9 @@ bool proto_ike_info_input(struct ike_sa *sa, const struct proto_header *h, uint8
 			    .body = body,
 			    .body_len = len - m->padding};
 	if (!proto_ike_qm_verify_hash(&c, IKE_HASH_INFO)) {
-		proto_ike_log(sa->e, PROTO_LOG_INFO, "#%llu: informational with a bad HASH(1) dropped",
-			(unsigned long long)sa->id);
+		proto_ike_log(sa->e, PROTO_LOG_INFO,
+			      "#%llu: informational with a bad HASH(1) dropped",
+			      (unsigned long long)sa->id);
 		sa->e->st.drop_malformed++;
 		undecryptable_in_phase1(sa);
 		goto out;
@@ -218,9 +228,9 @@ bool proto_ike_info_input(struct ike_sa *sa, const struct proto_header *h, uint8
 		 * no Delete, INITIAL-CONTACT or DPD until phase 1 is established. */
 		if (!sa->established && (pl->type != ISAKMP_PL_N || pl->u.n.type >= 8192)) {
 			proto_ike_log(sa->e, PROTO_LOG_DEBUG,
-				"#%llu: %s before phase 1 is established ignored",
-				(unsigned long long)sa->id,
-				pl->type == ISAKMP_PL_D ? "delete" : "status notify");
+				      "#%llu: %s before phase 1 is established ignored",
+				      (unsigned long long)sa->id,
+				      pl->type == ISAKMP_PL_D ? "delete" : "status notify");
 			continue;
 		}
 		if (pl->type == ISAKMP_PL_D && !handle_delete(sa, pl))
@@ -276,8 +286,9 @@ int proto_ike_dpd_probe(struct proto_ike_engine *e, uint64_t sa_id, uint32_t tim
 void proto_ike_dpd_ack(struct ike_sa *sa, uint32_t seq)
 {
 	if (!sa->dpd_pending || seq < sa->dpd_first || seq > sa->dpd_seq) {
-		proto_ike_log(sa->e, PROTO_LOG_DEBUG, "#%llu: R-U-THERE-ACK %u ignored (not expected)",
-			(unsigned long long)sa->id, seq);
+		proto_ike_log(sa->e, PROTO_LOG_DEBUG,
+			      "#%llu: R-U-THERE-ACK %u ignored (not expected)",
+			      (unsigned long long)sa->id, seq);
 		return;
 	}
 	sa->dpd_pending = false;
@@ -296,7 +307,7 @@ void proto_ike_dpd_timer(struct ike_sa *sa, uint64_t now)
 	if (now >= sa->dpd_expire) {
 		sa->dpd_pending = false;
 		proto_ike_log(sa->e, PROTO_LOG_INFO, "\"%s\" #%llu: DPD: no answer from the peer",
-			sa->conn->name, (unsigned long long)sa->id);
+			      sa->conn->name, (unsigned long long)sa->id);
 		struct proto_ike_event *ev = proto_ike_event_new(sa, PROTO_IKE_EV_DPD_DEAD);
 		if (ev) {
 			ev->u.dpd.seq = sa->dpd_seq;

@@ -27,8 +27,9 @@ static enum proto_ike_input_result xchg_input(struct ike_sa *sa, struct ike_xchg
 		free(m);
 		return PROTO_IKE_IN_DROPPED;
 	}
+	const struct ike_kind *k = proto_ike_kind(x->type);
 	bool encrypted_phase =
-		x->type == ISAKMP_XCHG_QUICK || (x->type == ISAKMP_XCHG_IDPROT && sa->keys_ready);
+		k->enc == IKE_ENC_ALWAYS || (k->enc == IKE_ENC_AFTER_KEYS && sa->keys_ready);
 	if (proto_decode_payloads(h->next_payload, body, len, enc ? PROTO_DECODE_PADDING : 0, m) !=
 		    PROTO_OK ||
 	    (encrypted_phase && !enc)) {
@@ -65,27 +66,28 @@ static enum proto_ike_input_result xchg_input(struct ike_sa *sa, struct ike_xchg
 		memcpy(x->rx_digest, digest, 32);
 		x->has_rx = true;
 		x->dup_resends = 0;
-		if (x->state == S_MM_I2_DH || x->state == S_MM_I4_DH || x->state == S_MM_R3_DH ||
-		    x->state == S_AM_R1_DH || x->state == S_AM_I2_DH || x->state == S_QM_R1_DH ||
-		    x->state == S_QM_I2_DH)
-			x->reply_to_rx = false;
 	}
 	free(m);
 	return moved ? PROTO_IKE_IN_OK : PROTO_IKE_IN_DROPPED;
 }
 
-/* The exchange a message belongs to: phase 1 (message ID 0), a Quick Mode in progress, or a new
- * one (the peer starts it) unless its message ID was used before. NULL: drop. */
+/* The exchange a message belongs to: phase 1 (message ID 0), a post-phase-1 exchange in
+ * progress of the same kind, or a new one (the peer starts it) unless its message ID was used
+ * before. NULL: drop. */
 static struct ike_xchg *xchg_of(struct ike_sa *sa, const struct proto_header *h)
 {
 	struct ike_xchg *x = NULL;
 	if (h->exchange == sa->p1.type && h->msgid == 0)
 		return &sa->p1;
-	if (h->exchange != ISAKMP_XCHG_QUICK || !sa->established || !h->msgid)
+	const struct ike_kind *k = proto_ike_kind(h->exchange);
+	if (!k || !k->phase2 || !sa->established || !h->msgid ||
+	    (h->exchange == ISAKMP_XCHG_TRANSACTION && !sa->e->pol.cfg))
 		return NULL;
-	x = proto_ike_qm_find(sa, h->msgid);
+	x = proto_ike_xchg_find(sa, h->msgid);
+	if (x && x->type != h->exchange)
+		return NULL;
 	if (!x && !proto_ike_msgid_done(sa, h->msgid))
-		x = proto_ike_qm_new(sa, h->msgid, false);
+		x = proto_ike_xchg_new(sa, h->exchange, h->msgid, false);
 	return x;
 }
 
@@ -154,6 +156,56 @@ static void ports_settle(struct ike_sa *sa, const struct sa_ports *old, bool gen
 	proto_ike_push_event(sa->e, ev);
 }
 
+/*
+ * A message of an early kind (Transaction) that comes while our phase 1 is not done yet, with
+ * keys: the peer finished phase 1 and went on, and its last phase-1 message is lost or late.
+ * One such message is kept (the latest; its sender retransmits anything else) and run once
+ * phase 1 is up.
+ */
+static bool early_keep(struct ike_sa *sa, const struct proto_header *h, const uint8_t *buf,
+		       const struct proto_ike_addr *local, const struct proto_ike_addr *peer,
+		       bool natt)
+{
+	if (sa->established || !sa->keys_ready || !h->msgid || !(h->flags & ISAKMP_FLAG_E) ||
+	    (h->exchange == ISAKMP_XCHG_TRANSACTION && !sa->e->pol.cfg))
+		return false;
+	struct ike_early *q = malloc(sizeof(*q) + h->length);
+	if (!q)
+		return false;
+	memcpy(q->buf, buf, h->length);
+	q->len = h->length;
+	q->local = *local;
+	q->peer = *peer;
+	q->natt = natt;
+	proto_ike_early_free(sa);
+	sa->early = q;
+	proto_ike_log(sa->e, PROTO_LOG_DEBUG,
+		      "#%llu: %s message %08x before phase 1 is done: kept until it is",
+		      (unsigned long long)sa->id, proto_name(PROTO_NAMES_EXCHANGE, h->exchange),
+		      h->msgid);
+	return true;
+}
+
+void proto_ike_early_free(struct ike_sa *sa)
+{
+	if (!sa->early)
+		return;
+	explicit_bzero(sa->early, sizeof(*sa->early) + sa->early->len);
+	free(sa->early);
+	sa->early = NULL;
+}
+
+void proto_ike_early_replay(struct ike_sa *sa)
+{
+	struct ike_early *q = sa->early;
+	if (!q || !sa->established)
+		return;
+	sa->early = NULL;
+	proto_ike_input(sa->e, q->buf, q->len, &q->local, &q->peer, q->natt);
+	explicit_bzero(q, sizeof(*q) + q->len);
+	free(q);
+}
+
 /* Runs one message of an existing SA (body is a private copy, decrypted in place). */
 static enum proto_ike_input_result sa_input(struct ike_sa *sa, const struct proto_header *h,
 					    const uint8_t *buf, uint8_t *body, size_t blen,
@@ -164,9 +216,10 @@ static enum proto_ike_input_result sa_input(struct ike_sa *sa, const struct prot
 	uint64_t id = sa->id;
 	uint8_t digest[32];
 	struct sa_ports old;
-	if (h->exchange == ISAKMP_XCHG_INFO) {
+	const struct ike_kind *k = proto_ike_kind(h->exchange);
+	if (k && k->input) {
 		ports_try(sa, local, peer, natt && sa->established, &old);
-		bool genuine = proto_ike_info_input(sa, h, body, blen);
+		bool genuine = k->input(sa, h, body, blen);
 		if ((sa = proto_ike_sa_by_id(e, id)))
 			ports_settle(sa, &old, genuine);
 		if (adopted && sa)
@@ -174,6 +227,8 @@ static enum proto_ike_input_result sa_input(struct ike_sa *sa, const struct prot
 		return PROTO_IKE_IN_OK;
 	}
 	struct ike_xchg *x = xchg_of(sa, h);
+	if (!x && k && k->early && early_keep(sa, h, buf, local, peer, natt))
+		return PROTO_IKE_IN_OK;
 	if (!x) {
 		e->st.drop_msgid++;
 		return PROTO_IKE_IN_DROPPED;
@@ -190,11 +245,14 @@ static enum proto_ike_input_result sa_input(struct ike_sa *sa, const struct prot
 	ports_settle(sa, &old, r == PROTO_IKE_IN_OK);
 	if (adopted && r == PROTO_IKE_IN_DROPPED && !sa->established)
 		memset(sa->rcookie, 0, 8);
-	if (x != &sa->p1 && x->used && x->state == S_QM_R_START)
-		proto_ike_xchg_clear(x); /* a QM1 that did not start an exchange */
-	proto_ike_qm_reclaim(sa);
-	if (sa->p1.state == S_MM_R_START || sa->p1.state == S_AM_R_START)
+	if (x != &sa->p1 && x->used && x->state == k->start_r)
+		proto_ike_xchg_clear(x); /* a first message that did not start an exchange */
+	proto_ike_slots_reclaim(sa);
+	if (sa->p1.state == S_MM_R_START || sa->p1.state == S_AM_R_START) {
 		proto_ike_sa_free(sa); /* a first message that did not start a negotiation */
+		return r;
+	}
+	proto_ike_early_replay(sa);
 	return r;
 }
 

@@ -68,8 +68,8 @@ static bool qm_i_prepare(struct ike_ctx *c)
 							  : PROTO_IKE_IPCOMP_OFFER_MAX;
 	if (ncomp && !(cpi = alloc_spi(c, PROTO_IPCOMP))) {
 		proto_ike_log(c->e, PROTO_LOG_WARNING,
-			"\"%s\" #%llu: could not allocate a CPI: offering no IPComp",
-			x->qm->conn.name, (unsigned long long)c->sa->id);
+			      "\"%s\" #%llu: could not allocate a CPI: offering no IPComp",
+			      x->qm->conn.name, (unsigned long long)c->sa->id);
 		ncomp = 0;
 	}
 	x->qm->n_offer = 0;
@@ -77,7 +77,8 @@ static bool qm_i_prepare(struct ike_ctx *c)
 		const struct proto_ike_p2_prop *p = &x->qm->conn.esp[k < ncomp ? k : k - ncomp];
 		uint32_t *spi = p->protocol == PROTO_IPSEC_AH ? &spi_ah : &spi_esp;
 		if (!*spi && !(*spi = alloc_spi(c, p->protocol))) {
-			proto_ike_fail(c, PROTO_IKE_E_INTERNAL, "could not allocate an inbound SPI");
+			proto_ike_fail(c, PROTO_IKE_E_INTERNAL,
+				       "could not allocate an inbound SPI");
 			return false;
 		}
 		struct ike_p2_choice *o = &x->qm->offer[x->qm->n_offer++];
@@ -141,8 +142,8 @@ static enum ike_ret qm_i_send_i1(struct ike_ctx *c)
 		size_t n = crypto_dh_public_len(x->qm->conn.pfs_group);
 		if (crypto_dh_public(x->qm->dh, ke, n) < 0) {
 			proto_ike_fail(c, PROTO_IKE_E_DH,
-				 "PFS Diffie-Hellman: no public value for group %u",
-				 x->qm->conn.pfs_group);
+				       "PFS Diffie-Hellman: no public value for group %u",
+				       x->qm->conn.pfs_group);
 			return IKE_FAIL;
 		}
 		proto_put_ke(&b, ke, n);
@@ -219,7 +220,8 @@ static enum ike_ret qm_established(struct ike_ctx *c)
 	if (k->ipcomp)
 		snprintf(comp, sizeof(comp), ", IPComp CPIs in %04x out %04x", k->cpi_in,
 			 k->cpi_out);
-	proto_ike_log(c->e, PROTO_LOG_DEBUG,
+	proto_ike_log(
+		c->e, PROTO_LOG_DEBUG,
 		"\"%s\" #%llu: IPsec SA negotiated with %s: %s %s, %s === %s, SPIs in %08x out "
 		"%08x%s%s%s, lifetime %us",
 		x->qm->conn.name, (unsigned long long)sa->id, peer, alg,
@@ -228,7 +230,7 @@ static enum ike_ret qm_established(struct ike_ctx *c)
 		k->pfs_group ? proto_name(PROTO_NAMES_IKE_GROUP, k->pfs_group) ?: "?" : "",
 		k->lifetime_s);
 	proto_ike_log(c->e, PROTO_LOG_DEBUG, "#%llu: keymat digest in %s out %s",
-		(unsigned long long)sa->id, din, dout);
+		      (unsigned long long)sa->id, din, dout);
 	proto_ike_push_event(c->e, ev);
 	return IKE_DONE;
 }
@@ -240,7 +242,8 @@ static enum ike_ret qm_i_start_dh(struct ike_ctx *c)
 {
 	if (!qm_i_prepare(c))
 		return IKE_FAIL;
-	return proto_ike_dh_start(c, c->x->qm->conn.pfs_group, NULL, NULL, 0) < 0 ? IKE_DROP : IKE_WAIT;
+	return proto_ike_dh_start(c, c->x->qm->conn.pfs_group, NULL, NULL, 0) < 0 ? IKE_DROP
+										  : IKE_WAIT;
 }
 
 /* --> HDR*, HASH(1), SA, Ni, IDci, IDcr */
@@ -357,13 +360,14 @@ static enum ike_ret qm_i_recv_r1_start_dh(struct ike_ctx *c)
 		return IKE_FAIL;
 	if (!qm_take_ke(c)) {
 		proto_ike_fail(c, PROTO_IKE_E_NO_PROPOSAL,
-			 "PFS requested but the responder's KE is "
-			 "missing or of the wrong size");
+			       "PFS requested but the responder's KE is "
+			       "missing or of the wrong size");
 		return IKE_FAIL;
 	}
 	struct crypto_dh *dh = x->qm->dh;
 	x->qm->dh = NULL;
-	return proto_ike_dh_start(c, x->qm->conn.pfs_group, dh, x->qm->peer_ke, x->qm->peer_ke_len) < 0
+	return proto_ike_dh_start(c, x->qm->conn.pfs_group, dh, x->qm->peer_ke,
+				  x->qm->peer_ke_len) < 0
 		       ? IKE_DROP
 		       : IKE_WAIT;
 }
@@ -413,8 +417,10 @@ static bool qm_r_take_i1(struct ike_ctx *c)
 	x->qm->send_ids = nid == 2;
 	x->commit = c->flags & ISAKMP_FLAG_C;
 	if (nid == 2) {
-		if (!proto_ike_ts_from_payload(proto_msg_find(c->msg, ISAKMP_PL_ID, 0), &x->qm->ts_i) ||
-		    !proto_ike_ts_from_payload(proto_msg_find(c->msg, ISAKMP_PL_ID, 1), &x->qm->ts_r)) {
+		if (!proto_ike_ts_from_payload(proto_msg_find(c->msg, ISAKMP_PL_ID, 0),
+					       &x->qm->ts_i) ||
+		    !proto_ike_ts_from_payload(proto_msg_find(c->msg, ISAKMP_PL_ID, 1),
+					       &x->qm->ts_r)) {
 			c->notify = ISAKMP_N_INVALID_ID_INFORMATION;
 			proto_ike_fail(c, PROTO_IKE_E_ID, "unusable client IDs in quick mode");
 			return false;
@@ -436,8 +442,8 @@ static bool qm_r_take_i1(struct ike_ctx *c)
 		return false;
 	if (x->qm->chosen.comp && !(x->qm->chosen.cpi_in = (uint16_t)alloc_spi(c, PROTO_IPCOMP))) {
 		proto_ike_log(c->e, PROTO_LOG_WARNING,
-			"\"%s\" #%llu: could not allocate a CPI: choosing without IPComp",
-			x->qm->conn.name, (unsigned long long)sa->id);
+			      "\"%s\" #%llu: could not allocate a CPI: choosing without IPComp",
+			      x->qm->conn.name, (unsigned long long)sa->id);
 		x->qm->conn.compress = false;
 		if (!proto_ike_select_p2(c, &pl->u.sa, msg_has_ke(c)))
 			return false;
@@ -449,7 +455,7 @@ static bool qm_r_take_i1(struct ike_ctx *c)
 	if (msg_has_ke(c) && !qm_take_ke(c)) {
 		c->notify = ISAKMP_N_INVALID_KEY_INFORMATION;
 		proto_ike_fail(c, PROTO_IKE_E_DH, "KE payload of the wrong size for group %u",
-			 x->qm->conn.pfs_group);
+			       x->qm->conn.pfs_group);
 		return false;
 	}
 	proto_ike_nat_oa_take(c);
@@ -495,8 +501,8 @@ static enum ike_ret qm_r_send_r2(struct ike_ctx *c)
 		size_t n = crypto_dh_public_len(x->qm->chosen.group);
 		if (!c->job->dh || crypto_dh_public(c->job->dh, ke, n) < 0) {
 			proto_ike_fail(c, PROTO_IKE_E_DH,
-				 "PFS Diffie-Hellman: no public value for group %u",
-				 x->qm->chosen.group);
+				       "PFS Diffie-Hellman: no public value for group %u",
+				       x->qm->chosen.group);
 			return IKE_FAIL;
 		}
 		proto_put_ke(&b, ke, n);
@@ -536,7 +542,8 @@ static enum ike_ret qm_r_recv_i1_start_dh(struct ike_ctx *c)
 	crypto_iv_state_commit(&x->iv);
 	if (!qm_r_take_i1(c))
 		return IKE_FAIL;
-	return proto_ike_dh_start(c, x->qm->conn.pfs_group, NULL, x->qm->peer_ke, x->qm->peer_ke_len) < 0
+	return proto_ike_dh_start(c, x->qm->conn.pfs_group, NULL, x->qm->peer_ke,
+				  x->qm->peer_ke_len) < 0
 		       ? IKE_DROP
 		       : IKE_WAIT;
 }
@@ -574,7 +581,8 @@ static enum ike_ret qm_r_recv_i3_done(struct ike_ctx *c)
 			 4, NULL, 0);
 	if (!proto_ike_msg_end_hash(c, &b, hoff, IKE_HASH1))
 		/* the SA is up all the same: the initiator only misses its confirmation */
-		proto_ike_log(c->e, PROTO_LOG_WARNING,
+		proto_ike_log(
+			c->e, PROTO_LOG_WARNING,
 			"\"%s\" #%llu: quick mode %08x: could not build the CONNECTED notify, "
 			"not sent",
 			x->qm->conn.name, (unsigned long long)c->sa->id, x->msgid);
@@ -585,16 +593,69 @@ static enum ike_ret qm_r_recv_i3_done(struct ike_ctx *c)
 static enum ike_ret qm_i_recv_connected(struct ike_ctx *c)
 {
 	const struct proto_payload *n = proto_msg_find(c->msg, ISAKMP_PL_N, 0);
-	if (!c->x->commit || !proto_ike_qm_verify_hash(c, IKE_HASH1) || n->u.n.type != ISAKMP_N_CONNECTED)
+	if (!c->x->commit || !proto_ike_qm_verify_hash(c, IKE_HASH1) ||
+	    n->u.n.type != ISAKMP_N_CONNECTED)
 		return IKE_DROP;
 	crypto_iv_state_commit(&c->x->iv);
 	proto_ike_log(c->e, PROTO_LOG_INFO, "\"%s\" #%llu: quick mode %08x: CONNECTED received",
-		c->x->qm->conn.name, (unsigned long long)c->sa->id, c->x->msgid);
+		      c->x->qm->conn.name, (unsigned long long)c->sa->id, c->x->msgid);
 	return IKE_NEXT;
 }
 
 #define QM1_REQ (PL(ISAKMP_PL_HASH) | PL(ISAKMP_PL_SA) | PL(ISAKMP_PL_NONCE))
 #define QM_OPT	(PL(ISAKMP_PL_ID) | PL(ISAKMP_PL_N) | PL(ISAKMP_PL_NAT_OA))
+
+/* The Quick Mode kind's hooks (ike_kind.c). */
+void proto_ike_qm_init(struct ike_sa *sa, struct ike_xchg *x)
+{
+	x->qm->conn = *sa->conn;
+}
+
+void proto_ike_qm_clear(struct ike_xchg *x)
+{
+	crypto_dh_free(x->qm->dh);
+	x->qm->dh = NULL;
+}
+
+static void qm_failed_event(struct ike_sa *sa, struct ike_xchg *x, enum proto_ike_reason r,
+			    const char *text)
+{
+	struct proto_ike_event *ev = proto_ike_event_new(sa, PROTO_IKE_EV_P2_FAILED);
+	if (ev) {
+		ev->reason = r;
+		ev->conn_handle = x->qm->conn.handle;
+		ev->u.child.msgid = x->msgid;
+		snprintf(ev->text, sizeof(ev->text), "%s", text);
+	}
+	proto_ike_push_event(sa->e, ev);
+}
+
+bool proto_ike_qm_on_timeout(struct ike_sa *sa, struct ike_xchg *x, const char *text)
+{
+	qm_failed_event(sa, x, PROTO_IKE_E_TIMEOUT, text);
+	return true;
+}
+
+/* A responder's failure names the SPI it chose in the notify it sends (if any). */
+bool proto_ike_qm_on_fail(struct ike_ctx *c, enum proto_ike_reason r, const char *text)
+{
+	struct ike_sa *sa = c->sa;
+	struct ike_qm_data *qm = c->x->qm;
+	proto_ike_log(sa->e, PROTO_LOG_DEBUG, "\"%s\" #%llu: quick mode %08x failed: %s",
+		      qm->conn.name, (unsigned long long)sa->id, c->x->msgid, text);
+	if (c->notify && !c->x->initiator) {
+		uint8_t spi[4];
+		uint32_t v = qm->chosen.spi_out;
+		for (int k = 0; k < 4; k++)
+			spi[k] = (uint8_t)(v >> (24 - 8 * k));
+		proto_ike_send_info(sa, ISAKMP_PL_N,
+				    qm->chosen.prop.protocol ? qm->chosen.prop.protocol
+							     : PROTO_IPSEC_ESP,
+				    c->notify, spi, 4, 0, NULL, 0);
+	}
+	qm_failed_event(sa, c->x, r, text);
+	return true;
+}
 
 static const struct ike_row qm_i_rows[] = {
 	/* (PFS) our QM key pair */
@@ -629,6 +690,6 @@ static const struct ike_row qm_r_rows[] = {
 };
 
 const struct ike_table proto_ike_qm_i_table = {"QM-I", qm_i_rows,
-					 sizeof(qm_i_rows) / sizeof(qm_i_rows[0])};
+					       sizeof(qm_i_rows) / sizeof(qm_i_rows[0])};
 const struct ike_table proto_ike_qm_r_table = {"QM-R", qm_r_rows,
-					 sizeof(qm_r_rows) / sizeof(qm_r_rows[0])};
+					       sizeof(qm_r_rows) / sizeof(qm_r_rows[0])};

@@ -116,6 +116,15 @@ static int pol_get_psk(void *ctx, const struct proto_ike_conn *conn,
 	return 0;
 }
 
+static int pol_cfg(void *ctx, const struct proto_ike_conn *conn, uint64_t sa_id, uint32_t msgid,
+		   const struct proto_ike_cfg_msg *in, struct proto_ike_cfg_msg *ret,
+		   const char *text)
+{
+	struct h_peer *p = ctx;
+	(void)conn;
+	return p->cfg ? p->cfg(p, sa_id, msgid, in, ret, text) : -1;
+}
+
 static int pol_alloc_spi(void *ctx, const struct proto_ike_conn *conn, uint8_t protocol,
 			 const struct proto_ike_addr *local, const struct proto_ike_addr *peer,
 			 uint32_t *ret_spi)
@@ -166,7 +175,8 @@ void h_init(struct h_world *w, bool v6, uint64_t seed)
 						   .find_p1 = pol_find_p1,
 						   .find_p2 = pol_find_p2,
 						   .get_psk = pol_get_psk,
-						   .alloc_spi = pol_alloc_spi};
+						   .alloc_spi = pol_alloc_spi,
+						   .cfg = pol_cfg};
 		p->e = proto_ike_engine_new(&p->env, &p->pol);
 		h_default_conn(w, i, &p->conn);
 		p->has_conn = true;

@@ -39,6 +39,10 @@ struct h_peer {
 	char *log;
 	size_t log_len;
 	struct h_world *w;
+	/* the policy's Transaction callback (struct proto_ike_policy's cfg); NULL: refuse (-1) */
+	int (*cfg)(struct h_peer *p, uint64_t sa_id, uint32_t msgid,
+		   const struct proto_ike_cfg_msg *in, struct proto_ike_cfg_msg *ret,
+		   const char *text);
 };
 
 struct h_pkt {

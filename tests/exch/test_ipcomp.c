@@ -29,9 +29,9 @@ static struct ike_xchg *find_qm(struct proto_ike_engine *e, enum ike_state st)
 {
 	for (unsigned b = 0; b < e->n_buckets; b++)
 		for (struct ike_sa *sa = e->ck[b]; sa; sa = sa->next)
-			for (unsigned k = 0; k < PROTO_IKE_QM_MAX; k++)
-				if (sa->qm[k] && sa->qm[k]->used && sa->qm[k]->state == st)
-					return sa->qm[k];
+			for (unsigned k = 0; k < IKE_SLOTS; k++)
+				if (sa->xs[k] && sa->xs[k]->used && sa->xs[k]->state == st)
+					return sa->xs[k];
 	return NULL;
 }
 

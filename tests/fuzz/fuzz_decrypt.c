@@ -233,7 +233,7 @@ static uint8_t *build(struct ike_sa *sa, const uint8_t *rh, uint8_t *chain, size
 	struct ike_ctx c = {.e = sa->e, .sa = sa, .x = &x};
 	bool p1 = x.type == sa->p1.type && x.msgid == 0, enc = !(flags & FZD_PLAIN);
 	const struct ike_xchg *qm =
-		x.type == ISAKMP_XCHG_QUICK ? proto_ike_qm_find(sa, x.msgid) : NULL;
+		x.type == ISAKMP_XCHG_QUICK ? proto_ike_xchg_find(sa, x.msgid) : NULL;
 	int kind = x.type == ISAKMP_XCHG_INFO ? IKE_HASH_INFO : IKE_HASH1;
 	struct proto_builder b;
 	size_t hoff = SIZE_MAX, prf = sa->keys.prf_len;
