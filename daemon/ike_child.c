@@ -169,6 +169,45 @@ static void child_supersede(struct dmn *d, struct dmn_child *c)
 		ik->rekeys_done++;
 }
 
+/*
+ * The newest child c superseded, if still within its retire window, is no longer superseded: its
+ * policies, which c's removal would take away, are its again (re-installed with its templates,
+ * in place), its updown state comes back, and it rekeys again in DMN_REKEY_AGAIN_MS. The peer
+ * that deletes the new child of a rekey at once (its initiator could not keep it) thus keeps the
+ * tunnel on the old SAs.
+ */
+struct dmn_child *dmn_ike_child_unsupersede(struct dmn *d, struct dmn_child *c)
+{
+	struct dmn_child *o, *back = NULL;
+	uint64_t now = dmn_now_ms(d);
+	for (o = c->superseded ? NULL
+			       : dmn_ike_child_first(d->ike, true,
+						     dmn_ike_flow_bucket(c->conn, &c->peer));
+	     o; o = dmn_ike_child_after(o, true))
+		if (o->superseded && !o->stale && now < o->retire_ms && child_same_flow(c, o) &&
+		    dmn_child_installed(o) && (!back || o->established_ms > back->established_ms))
+			back = o;
+	if (!back)
+		return NULL;
+	back->superseded = false;
+	back->retire_ms = 0;
+	back->rekey_next_ms = now + DMN_REKEY_AGAIN_MS;
+	if (!back->no_policies) {
+		back->policies = dmn_child_policies(d, back, true) == 0;
+		if (back->policies)
+			c->policies = false; /* they stay for back at c's removal */
+		else
+			log_err("%s: cannot re-install the policies of IPsec SA 0x%08x/0x%08x: %s",
+				back->conn, back->spi_in, back->spi_out,
+				dmn_kernel_errmsg(&d->kernel));
+	}
+	dmn_updown_handover(c, back);
+	log_info("%s: IPsec SA 0x%08x/0x%08x deleted right after it replaced 0x%08x/0x%08x: that "
+		 "one carries the traffic again",
+		 c->conn, c->spi_in, c->spi_out, back->spi_in, back->spi_out);
+	return back;
+}
+
 /* The kernel refused child c (error r): its larval SAs go, and the failure is told (log,
  * oakley explain, the control socket's pending initiate). */
 static void child_refused(struct dmn *d, const struct dmn_child *c, const char *peer, int r,

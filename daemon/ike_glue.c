@@ -96,8 +96,11 @@ static void on_delete(struct dmn *d, const struct proto_ike_event *ev)
 			    memcmp(&c->peer.addr, &ev->peer.addr, 16) != 0)
 				continue;
 			const struct dmn_conn *conn = dmn_config_find(d->config, c->conn);
-			enum dmn_dpd_action act =
-				conn && !c->superseded ? conn->closeaction : DMN_DPD_NONE;
+			/* the child it replaced carries on: no closeaction */
+			bool undone = dmn_ike_child_unsupersede(d, c) != NULL;
+			enum dmn_dpd_action act = conn && !c->superseded && !undone
+							  ? conn->closeaction
+							  : DMN_DPD_NONE;
 			log_info("%s: peer deleted IPsec SA 0x%08x%s", c->conn, c->spi_out,
 				 act == DMN_DPD_HOLD ? ": holding its traffic (closeaction=hold)"
 				 : act == DMN_DPD_RESTART ? ": restarting (closeaction=restart)"
@@ -373,17 +376,7 @@ static void on_p2_failed(struct dmn *d, const struct proto_ike_event *ev,
 	dmn_failure_record(d, conn ? conn->name : "", peer, 2, ev->initiator, ev->reason, ev->text);
 	log_warn("%s: Quick Mode with %s failed: %s", name, peer,
 		 ev->text[0] ? ev->text : proto_ike_reason_str(ev->reason));
-	/* a child's rekey runs with its conn over an ISAKMP SA with its peer: that chain
-	 * (all children if the conn is gone) */
-	for (struct dmn_child *c =
-		     dmn_ike_child_first(d->ike, conn, dmn_ike_flow_bucket(name, &ev->peer));
-	     c; c = dmn_ike_child_after(c, conn))
-		if (c->rekey_msgid && c->rekey_msgid == ev->u.child.msgid) {
-			c->rekey_msgid = 0;
-			c->rekey_next_ms = dmn_now_ms(d) + 10000;
-			log_warn("%s: rekey of IPsec SA 0x%08x failed; trying again in 10 s",
-				 c->conn, c->spi_out);
-		}
+	dmn_ike_child_rekey_failed(d, conn, &ev->peer, ev->u.child.msgid);
 	if (conn)
 		dmn_vici_initiate_failed(d, name,
 					 ev->text[0] ? ev->text : proto_ike_reason_str(ev->reason));

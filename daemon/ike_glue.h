@@ -90,6 +90,7 @@ struct dmn_conn_handle *dmn_ike_handle(const struct dmn *d, const char *name);
 #define DMN_REKEY_OUT_DELAY_MS 1000u
 #define DMN_REKEY_RETIRE_MS    5000u  /* a replaced child's SAs live on this long */
 #define DMN_REKEY_RETRY_MS     40000u /* a rekey with no result is tried again after this */
+#define DMN_REKEY_AGAIN_MS     10000u /* a failed rekey (or one undone) is tried again after */
 #define DMN_RETRY_MAX_MS       60000u /* keyingtries backoff: 1 s doubling up to this */
 #define DMN_RESOLVE_TTL_MS     60000u /* a right= hostname is looked up again after this */
 #define DMN_ACQUIRE_HOLDOFF_MS 10000u /* auto=route: ACQUIREs within this start nothing */

@@ -66,6 +66,9 @@ void dmn_ike_on_child_up(struct dmn *d, const struct proto_ike_event *ev);
 void dmn_ike_child_send_delete(struct dmn *d, const struct dmn_child *c);
 void dmn_ike_child_remove_kernel(struct dmn *d, struct dmn_child *c);
 void dmn_ike_child_free(struct dmn *d, struct dmn_child *c);
+/* Child c goes before its time (a DELETE from the peer, an operator's): the child it superseded,
+ * still within its retire window, carries the traffic again. Returns that child, or NULL. */
+struct dmn_child *dmn_ike_child_unsupersede(struct dmn *d, struct dmn_child *c);
 /* ike_records.c: makes sa_id (0: none) child c's ISAKMP SA, keeping the records' n_children. */
 void dmn_ike_child_set_sa(struct dmn *d, struct dmn_child *c, uint64_t sa_id);
 uint64_t dmn_ike_child_key(uint8_t protocol, uint32_t spi_in);
@@ -123,6 +126,10 @@ static inline struct dmn_ike_sa *dmn_ike_sa_after(struct dmn_ike_sa *sa, bool by
 uint32_t dmn_ike_rekey_margin(const struct dmn_conn *conn, uint32_t life, bool initiator);
 void dmn_ike_child_limits(struct dmn *d, struct dmn_child *c, const struct dmn_conn *conn,
 			  bool initiator);
+/* The rekey Quick Mode msgid of conn (NULL: gone) with peer gave no child (it failed, or the
+ * child could not be kept): the child it was for may rekey again, in DMN_REKEY_AGAIN_MS. */
+void dmn_ike_child_rekey_failed(struct dmn *d, const struct dmn_conn *conn,
+				const struct proto_ike_addr *peer, uint32_t msgid);
 int dmn_ike_on_xfrm_readable(sd_event_source *s, int fd, uint32_t revents, void *userdata);
 /* One kernel event (arg: the struct dmn): expiry, ACQUIRE, NAT mapping; what events_recv
  * hands over, and what a test table injects. Returns 0. */

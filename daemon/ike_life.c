@@ -160,6 +160,23 @@ static void child_rekey(struct dmn *d, struct dmn_child *c, uint64_t now)
 	}
 }
 
+/* A child's rekey runs with its conn over an ISAKMP SA with its peer: that chain (all children
+ * if the conn is gone). */
+void dmn_ike_child_rekey_failed(struct dmn *d, const struct dmn_conn *conn,
+				const struct proto_ike_addr *peer, uint32_t msgid)
+{
+	const char *name = conn ? conn->name : "(no conn)";
+	for (struct dmn_child *c =
+		     dmn_ike_child_first(d->ike, conn, dmn_ike_flow_bucket(name, peer));
+	     c; c = dmn_ike_child_after(c, conn))
+		if (c->rekey_msgid && c->rekey_msgid == msgid) {
+			c->rekey_msgid = 0;
+			c->rekey_next_ms = dmn_now_ms(d) + DMN_REKEY_AGAIN_MS;
+			log_warn("%s: rekey of IPsec SA 0x%08x failed; trying again in %u s",
+				 c->conn, c->spi_out, DMN_REKEY_AGAIN_MS / 1000);
+		}
+}
+
 /* The outbound SA of a replacement, DMN_REKEY_OUT_DELAY_MS after its inbound SA. */
 static void child_install_out(struct dmn *d, struct dmn_child *c)
 {

@@ -122,6 +122,8 @@ static void child_record_lost(struct dmn *d, const struct proto_ike_event *ev)
 		conn ? conn->name : "?", ev->u.child.spi_out);
 	d->ike->records_failed++;
 	proto_ike_delete_child(d->ike->engine, ev->sa_id, ev->u.child.protocol, ev->u.child.spi_in);
+	if (ev->initiator) /* a rekey of ours, maybe: the old child tries again */
+		dmn_ike_child_rekey_failed(d, conn, &ev->peer, ev->u.child.msgid);
 }
 
 struct dmn_child *dmn_ike_child_record_new(struct dmn *d, const struct proto_ike_event *ev)
@@ -431,6 +433,7 @@ int dmn_ike_terminate_child(struct dmn *d, uint64_t key)
 	if (!c)
 		return -ENOENT;
 	log_info("%s: terminating IPsec SA 0x%08x (uniqueid %u)", c->conn, c->spi_out, c->spi_in);
+	dmn_ike_child_unsupersede(d, c);
 	dmn_ike_child_send_delete(d, c);
 	dmn_ike_child_remove_kernel(d, c);
 	dmn_ike_child_free(d, c);

@@ -13,6 +13,7 @@
 
 #include "daemon/config.h"
 #include "daemon/ike_glue.h"
+#include "daemon/ike_glue_int.h" /* dmn_ike_child_key */
 #include "glue_harness.h"
 #include "tests/testutil.h"
 
@@ -469,8 +470,10 @@ static void case_acquire(void)
 
 /* Allocation failure of a record (dmn_ike.record_alloc_fail). Left's ISAKMP SA record at
  * P1_UP: the engine's SA is deleted with it (DELETE to right), so neither side keeps an ISAKMP
- * SA or installs anything. Then, with a tunnel up, left's record of a rekeyed child: that child
- * is deleted (DELETE to right) before anything of it is installed at left. */
+ * SA or installs anything. Then, with a tunnel up, left's record of the child of its rekey (a
+ * soft expire): that child is deleted (DELETE to right) before anything of it is installed at
+ * left; right, which had installed it and superseded its old child, takes the old one back, so
+ * the tunnel carries on past the retire window, and left's rekey is tried again and succeeds. */
 static bool p1_gone(void *arg)
 {
 	(void)arg;
@@ -483,6 +486,52 @@ static bool rekey_failed(void *arg)
 	(void)arg;
 	return gw_left.d->ike->records_failed == 1 && gw_children(&gw_right, "net", true) == 1;
 }
+
+/* Both sides hold exactly the child old (left's inbound, outbound SPIs): one non-superseded
+ * child each, its SA pair and its three policies in each kernel, nothing else. */
+static void check_only_old(const uint32_t *old)
+{
+	const struct dmn_child *l = gw_child(&gw_left, "net"), *r = gw_child(&gw_right, "net");
+	CHECK_EQ_INT(gw_children(&gw_left, "net", true), 1);
+	CHECK_EQ_INT(gw_children(&gw_right, "net", true), 1);
+	CHECK(l && l->spi_in == old[0] && l->spi_out == old[1] && dmn_child_installed(l));
+	CHECK(r && r->spi_in == old[1] && r->spi_out == old[0] && dmn_child_installed(r));
+	CHECK(l && !l->rekey_msgid && l->policies && r && r->policies && !r->retire_ms);
+	for (int k = 0; k < 2; k++) {
+		CHECK(fk_find_sa(&gw_left.k, IPPROTO_ESP, old[k]) != NULL);
+		CHECK(fk_find_sa(&gw_right.k, IPPROTO_ESP, old[k]) != NULL);
+	}
+	CHECK_EQ_INT(fk_n_sas(&gw_left.k, IPPROTO_ESP), 2);
+	CHECK_EQ_INT(fk_n_sas(&gw_right.k, IPPROTO_ESP), 2);
+	CHECK_EQ_INT(fk_n_pols(&gw_left.k), 3);
+	CHECK_EQ_INT(fk_n_pols(&gw_right.k), 3);
+}
+
+static bool children_gone_but_one(void *arg)
+{
+	(void)arg;
+	return gw_children(&gw_left, "net", true) == 1 && gw_children(&gw_right, "net", true) == 1;
+}
+
+/* After an undone rekey (check_only_old): still so past the retire window, then left's rekey
+ * is tried again (DMN_REKEY_AGAIN_MS later) and replaces old on both sides. */
+static void check_rekey_again(uint32_t *old)
+{
+	gw_run_for(DMN_REKEY_RETIRE_MS + 1000);
+	check_only_old(old);
+	unsigned started = gw_left.d->ike->rekeys_started;
+	CHECK(gw_run_until(rekeyed, old, DMN_REKEY_AGAIN_MS + 5000));
+	CHECK_EQ_INT(gw_left.d->ike->rekeys_started, started + 1);
+	CHECK(gw_run_until(old_retired, old, DMN_REKEY_RETIRE_MS + 5000));
+	const struct dmn_child *l = gw_child(&gw_left, "net");
+	CHECK(l && fk_find_sa(&gw_left.k, IPPROTO_ESP, l->spi_out) != NULL);
+	CHECK_EQ_INT(fk_n_sas(&gw_left.k, IPPROTO_ESP), 2);
+	CHECK_EQ_INT(fk_n_sas(&gw_right.k, IPPROTO_ESP), 2);
+	CHECK_EQ_INT(fk_n_pols(&gw_left.k), 3);
+	CHECK_EQ_INT(fk_n_pols(&gw_right.k), 3);
+}
+
+#define LIFE "    lifetime=60s\n    rekeymargin=20s\n"
 
 static void case_record_alloc(void)
 {
@@ -498,28 +547,43 @@ static void case_record_alloc(void)
 	CHECK_EQ_INT(gw_sas(&gw_right, "net"), 0);
 	gw_teardown();
 
-	start_both(NULL, NULL);
+	start_both(NULL, LIFE);
 	if (bring_up()) {
 		const struct dmn_child *l = gw_child(&gw_left, "net");
-		uint32_t old_in = l->spi_in, old_out = l->spi_out;
+		uint32_t old[2] = {l->spi_in, l->spi_out};
 		gw_left.d->ike->record_alloc_fail = 1;
-		CHECK_EQ_INT(dmn_ike_rekey(gw_left.d, "net", false), 1);
+		fk_expire(&gw_left.k, old[0], false);
 		CHECK(gw_run_until(rekey_failed, NULL, 20000));
-		/* Left installed nothing of the new child and keeps the old one. (Right had
-		 * already installed the new child when the DELETE came, and the old one it
-		 * replaced is retired DMN_REKEY_RETIRE_MS later all the same, taking the tunnel
-		 * down at both sides: not checked here, see the report of issue 21.) */
-		CHECK_EQ_INT(gw_children(&gw_left, "net", true), 1);
-		l = gw_child(&gw_left, "net");
-		CHECK(l && l->spi_in == old_in && l->spi_out == old_out && dmn_child_installed(l));
-		CHECK_EQ_INT(fk_n_sas(&gw_left.k, IPPROTO_ESP), 2);
-		CHECK(fk_find_sa(&gw_left.k, IPPROTO_ESP, old_in) != NULL);
-		CHECK(fk_find_sa(&gw_left.k, IPPROTO_ESP, old_out) != NULL);
-		CHECK_EQ_INT(fk_n_pols(&gw_left.k), 3);
-		/* right: the new child went with the DELETE, the old one is still installed */
-		const struct dmn_child *r = dmn_ike_children(gw_right.d);
-		CHECK(r && r->spi_in == old_out && dmn_child_installed(r));
-		CHECK_EQ_INT(fk_n_sas(&gw_right.k, IPPROTO_ESP), 2);
+		gw_run_for(200); /* the DELETE reaches right */
+		CHECK_EQ_INT(gw_left.d->ike->rekeys_started, 1);
+		/* left installed nothing of the new child; right's went with the DELETE, its old
+		 * one is its again (not superseded, no retire time, its policies) */
+		check_only_old(old);
+		check_rekey_again(old);
+	}
+	gw_teardown();
+}
+
+/* Right deletes the child of left's rekey at once (an operator's terminate by its unique id,
+ * DELETE to left): on both sides the old child takes the traffic back, stays past its retire
+ * window, and left rekeys it again. */
+static void case_rekey_delete(void)
+{
+	start_both(NULL, LIFE);
+	if (bring_up()) {
+		const struct dmn_child *l = gw_child(&gw_left, "net");
+		uint32_t old[2] = {l->spi_in, l->spi_out};
+		fk_expire(&gw_left.k, old[0], false);
+		if (CHECK(gw_run_until(rekeyed, old, 10000))) {
+			const struct dmn_child *r = gw_child(&gw_right, "net");
+			CHECK_EQ_INT(gw_children(&gw_right, "net", true), 2);
+			CHECK_EQ_INT(dmn_ike_terminate_child(
+					     gw_right.d, dmn_ike_child_key(r->protocol, r->spi_in)),
+				     0);
+			CHECK(gw_run_until(children_gone_but_one, NULL, 2000));
+			check_only_old(old);
+			check_rekey_again(old);
+		}
 	}
 	gw_teardown();
 }
@@ -542,6 +606,7 @@ int main(void)
 		{"refuse-delete", case_refuse_delete},
 		{"acquire", case_acquire},
 		{"record-alloc", case_record_alloc},
+		{"rekey-delete", case_rekey_delete},
 	};
 	const char *only = getenv("GLUE_CASE");
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
