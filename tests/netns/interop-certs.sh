@@ -399,6 +399,7 @@ frag_case() {
         [ "$(probes)" -ge "$1" ]
     }
     wait_for 10 cap_live 1 || { result 0 "$name" "dumpcap does not capture"; kill "$dumpcap_pid"; return; }
+    # shellcheck disable=SC2034 # CHARON_EXTRA is read by charon_start (lib.sh)
     OAK_EXTRA="    fragmentation=force
     fragment_size=576" SS_EXTRA="fragmentation = force" CHARON_EXTRA="fragment_size = 576"
     FRAG_WHY=""
