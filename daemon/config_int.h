@@ -281,17 +281,19 @@ struct cfg_build {
 
 /* The CUSTOM rows' parsers (daemon/config_apply.c) and printers (daemon/config_show.c), and the
  * choice lists the rows name (daemon/config_apply.c). */
-cfg_apply_fn dmn_cfg_apply_auto, dmn_cfg_apply_kex, dmn_cfg_apply_authby, dmn_cfg_apply_proposal, dmn_cfg_apply_phase2,
-	dmn_cfg_apply_pfsgroup, dmn_cfg_apply_rekeyfuzz, dmn_cfg_apply_keyingtries, dmn_cfg_apply_mark,
-	dmn_cfg_apply_ipsec_interface, dmn_cfg_apply_if_id, dmn_cfg_apply_encaps, dmn_cfg_apply_frag,
-	dmn_cfg_apply_addr, dmn_cfg_apply_subnets, dmn_cfg_apply_id, dmn_cfg_apply_protoport, dmn_cfg_apply_side_auth,
+cfg_apply_fn dmn_cfg_apply_auto, dmn_cfg_apply_kex, dmn_cfg_apply_authby, dmn_cfg_apply_proposal,
+	dmn_cfg_apply_phase2, dmn_cfg_apply_pfsgroup, dmn_cfg_apply_rekeyfuzz,
+	dmn_cfg_apply_keyingtries, dmn_cfg_apply_mark, dmn_cfg_apply_ipsec_interface,
+	dmn_cfg_apply_if_id, dmn_cfg_apply_encaps, dmn_cfg_apply_frag, dmn_cfg_apply_addr,
+	dmn_cfg_apply_subnets, dmn_cfg_apply_id, dmn_cfg_apply_protoport, dmn_cfg_apply_side_auth,
 	dmn_cfg_apply_cert, dmn_cfg_apply_ca, dmn_cfg_apply_sendcert, dmn_cfg_apply_sigkey;
-cfg_show_fn dmn_cfg_show_ike, dmn_cfg_show_esp, dmn_cfg_show_ah, dmn_cfg_show_rekeyfuzz, dmn_cfg_show_keyingtries,
-	dmn_cfg_show_mark, dmn_cfg_show_if_id, dmn_cfg_show_choice, dmn_cfg_show_addr, dmn_cfg_show_subnets,
-	dmn_cfg_show_id, dmn_cfg_show_protoport;
-extern const struct cfg_choice dmn_cfg_auto_choices[], dmn_cfg_type_choices[], dmn_cfg_dpd_choices[],
-	dmn_cfg_encaps_choices[], dmn_cfg_lifecheck_choices[], dmn_cfg_frag_choices[], dmn_cfg_uniq_choices[],
-	dmn_cfg_pfs_choices[], dmn_cfg_sendcert_choices[];
+cfg_show_fn dmn_cfg_show_ike, dmn_cfg_show_esp, dmn_cfg_show_ah, dmn_cfg_show_rekeyfuzz,
+	dmn_cfg_show_keyingtries, dmn_cfg_show_mark, dmn_cfg_show_if_id, dmn_cfg_show_choice,
+	dmn_cfg_show_addr, dmn_cfg_show_subnets, dmn_cfg_show_id, dmn_cfg_show_protoport;
+extern const struct cfg_choice dmn_cfg_auto_choices[], dmn_cfg_type_choices[],
+	dmn_cfg_dpd_choices[], dmn_cfg_encaps_choices[], dmn_cfg_lifecheck_choices[],
+	dmn_cfg_frag_choices[], dmn_cfg_uniq_choices[], dmn_cfg_pfs_choices[],
+	dmn_cfg_sendcert_choices[];
 
 /* Fills c with oakley's defaults. */
 void dmn_cfg_conn_defaults(struct dmn_conn *c);

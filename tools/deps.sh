@@ -10,7 +10,7 @@ OAKLEY_TEST_DEPS="iproute2 nftables tshark python3 python3-scapy python3-cryptog
  strongswan-pki qemu-system-x86 linux-image-cloud-amd64 busybox-static kmod procps psmisc util-linux iputils-ping
  debhelper dpkg-dev build-essential fakeroot lintian scdoc strace systemd cpio
  libstrongswan-standard-plugins libstrongswan-extra-plugins libcharon-extauth-plugins libcharon-extra-plugins
- strongswan-starter strongswan-charon debootstrap"
+ strongswan-starter strongswan-charon debootstrap libnss3-tools"
 
 oakley_install_deps() {
     local want="$*" missing="" p

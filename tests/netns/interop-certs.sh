@@ -6,7 +6,7 @@
 #   gwa (oakleyd, 192.0.2.1) ============ gwb (charon or oakleyd, 192.0.2.2)
 #   ID  C=CH, O=Oakley Test, CN=a.example.org | a.example.org | 192.0.2.1     (and b. for gwb)
 #
-# usage: interop-certs.sh OAKLEYD OAKLEY strongswan|oakley [rsa|ecdsa|neg|CASE...]
+# usage: interop-certs.sh OAKLEYD OAKLEY strongswan|oakley [rsa|ecdsa|neg|frag|CASE...]
 # A case is KEY-IDTYPE-MODE-ROLE (ROLE: oakley on gwa initiates "i" or responds "r"):
 #   KEY     rsa2048, rsa3072, ecdsa256, ecdsa384, chain (RSA 2048 through an intermediate CA)
 #   IDTYPE  dn, fqdn, addr          MODE  mm (Main), am (Aggressive)
@@ -20,6 +20,12 @@
 #   reload-crl  established, then the peer's certificate revoked by a CRL put into ipsec.d/crls/
 #               and `oakley reload`: the ISAKMP SA stays, the next reauthentication is refused
 #   creds     oakley list-certs (--json), swanctl --list-certs and --load-creds against oakleyd
+#   frag-ROLE IKE fragmentation forced on both sides (oakley fragmentation=force, fragment_size=576;
+#             charon fragmentation = force, fragment_size = 576) with RSA 4096 leaves issued by the
+#             intermediate CA (oakley sends leaf and intermediate, charon 5.9.8 its leaf only):
+#             tshark -O isakmp on gwb's capture must show MM5 and MM6 (the only messages above 576
+#             bytes) in 3+ payload-132 fragments each way, and `oakley metrics` messages
+#             reassembled, nothing dropped or held
 # Without CASE arguments the whole matrix runs. A positive case passes when both sides show phase
 # 1 established with the peer's certificate ID and Quick Mode done (the host kernel has no ESP:
 # the install refused is accepted as in interop-strongswan.sh; OAKLEY_EXPECT_ESP=1 insists on it).
@@ -81,6 +87,12 @@ make_pki() {
     leaf b-revoked b root
     key b-wrongca rsa 2048
     leaf b-wrongca b other
+    if [ "$FRAG_PKI" = 1 ]; then
+        for h in a b; do
+            key "$h-frag" rsa 4096
+            leaf "$h-frag" "$h" inter
+        done
+    fi
     pk --signcrl --cacert "$P/root.crt" --cakey "$P/root.key" --reason key-compromise \
         --cert "$P/b-revoked.crt" --outform pem > "$P/root.crl" || fail "pki --signcrl"
     for f in "$P"/*.crt; do [ -s "$f" ] || fail "pki made an empty $f: $(cat "$P/pki.err")"; done
@@ -99,14 +111,14 @@ ike_for() { case $1 in ecdsa384) echo aes256-sha384-ecp384 ;; ecdsa*) echo aes12
 # oak_conf DIR SELF(a|b) CERT LOCALID REMOTEID MODE AUTO [EXTRA]: ipsec.conf + ipsec.d/ + secrets.
 # Relative names resolve under the ipsec.d/ next to ipsec.conf, as /etc/oakley/ipsec.d/ does.
 oak_conf() {
-    local d=$1 self=$2 cert=$3 lid=$4 rid=$5 mode=$6 auto=$7 extra=${8:-} me peer
+    local d=$1 self=$2 cert=$3 lid=$4 rid=$5 mode=$6 auto=$7 extra=${8:-${OAK_EXTRA:-}} me peer
     [ "$self" = a ] && me=192.0.2.1 peer=192.0.2.2 || me=192.0.2.2 peer=192.0.2.1
     mkdir -p "$d/ipsec.d/cacerts" "$d/ipsec.d/certs" "$d/ipsec.d/private" "$d/ipsec.d/crls"
     cp "$P/root.crt" "$d/ipsec.d/cacerts/root.pem"
     cp "$P/root.crl" "$d/ipsec.d/crls/root.crl"
     cp "$P/$cert.crt" "$d/ipsec.d/certs/$cert.pem"
     # the intermediate travels in the CERT payloads: only its owner has it
-    case $cert in *chain) cp "$P/inter.crt" "$d/ipsec.d/cacerts/inter.pem" ;; esac
+    case $cert in *chain | *frag) cp "$P/inter.crt" "$d/ipsec.d/cacerts/inter.pem" ;; esac
     cp "$P/$cert.key" "$d/ipsec.d/private/$cert.key"
     chmod 600 "$d/ipsec.d/private/$cert.key"
     cat > "$d/ipsec.conf" <<CONF
@@ -138,7 +150,7 @@ ss_conf() {
     mkdir -p "$d/swanctl/x509ca" "$d/swanctl/x509" "$d/swanctl/private" "$d/swanctl/x509crl"
     cp "$P/root.crt" "$d/swanctl/x509ca/root.pem"
     cp "$P/root.crl" "$d/swanctl/x509crl/root.crl"
-    case $cert in *chain) cp "$P/inter.crt" "$d/swanctl/x509ca/inter.pem" ;; esac
+    case $cert in *chain | *frag) cp "$P/inter.crt" "$d/swanctl/x509ca/inter.pem" ;; esac
     cp "$P/$cert.crt" "$d/swanctl/x509/$cert.pem"
     cp "$P/$cert.key" "$d/swanctl/private/$cert.pem"
     cat > "$d/swanctl/swanctl.conf" <<CONF
@@ -148,6 +160,7 @@ connections { t { version = 1
   proposals = $IKE
   aggressive = $([ "$mode" = am ] && echo yes || echo no)
   rekey_time = 0
+  ${SS_EXTRA:-}
   send_cert = ${SENDCERT:-always}
   local { auth = pubkey
     certs = $cert.pem
@@ -236,12 +249,15 @@ result() { # OK NAME WHY
 # positive KEY IDTYPE MODE ROLE
 positive() {
     local name="$1-$2-$3-$4" k=$1 ok=1 why=""
-    A=$NETNS_TMP/$name/a B=$NETNS_TMP/$name/b
+    [ "${5:-}" = keep ] || A=$NETNS_TMP/$name/a B=$NETNS_TMP/$name/b
     IKE=$(ike_for "$k")
     oak_conf "$A" a "a-$k" "$(id a "$2")" "$(id b "$2")" "$3" add
     oakleyd_start gwa "$A"
     PIDS+=("$OAKLEYD_PID")
-    start_peer "$B" "b-$k" "$(id b "$2")" "$(id a "$2")" "$3" "$4" || { result 0 "$name" "peer did not load"; stop_all; return; }
+    if ! start_peer "$B" "b-$k" "$(id b "$2")" "$(id a "$2")" "$3" "$4"; then
+        [ "${5:-}" = keep ] && FRAG_WHY="peer did not load" && return
+        result 0 "$name" "peer did not load"; stop_all; return
+    fi
     initiate "$4"
     wait_for 30 qm_done "$A" "$4" || ok=0 why="no Quick Mode on gwa"
     local want="Main"
@@ -257,6 +273,11 @@ positive() {
             ok=0 why="$why; charon did not authenticate gwa"
     else
         wait_for 10 qm_done "$B" "$4" || ok=0 why="$why; no Quick Mode on gwb"
+    fi
+    if [ "${5:-}" = keep ]; then
+        FRAG_WHY=$why
+        [ $ok = 1 ] || FRAG_WHY=${why:-failed}
+        return
     fi
     result $ok "$name" "${why#; }"
     stop_all
@@ -359,7 +380,67 @@ reload_crl_case() {
     stop_all
 }
 
+# frag-ROLE: fragmentation forced on both sides, RSA 4096 leaves through the intermediate,
+# fragments of at most 576 bytes. A positive case, plus the capture and oakley's metrics.
+frag_case() {
+    local name="frag-$1" ok=1 why="" pcap sizes fa fb m
+    A=$NETNS_TMP/$name/a B=$NETNS_TMP/$name/b
+    mkdir -p "$A" "$B"
+    pcap=$NETNS_TMP/$name/ike.pcap
+    netns_bg gwb "$NETNS_TMP/$name/dumpcap.log" dumpcap -q -i any -f "udp port 500 or udp port 4500" -w "$pcap"
+    local dumpcap_pid=$NETNS_LAST_PID
+    # dumpcap writes its file header before it captures, and hands packets to its file in blocks:
+    # a probe datagram (UDP length 14) seen in the file marks the capture live, and, at the end,
+    # everything before it written
+    probes() { tshark -r "$pcap" -Y "udp.length == 14" 2>/dev/null | wc -l; }
+    cap_live() { # N: send a probe, wait until the file holds N
+        ip netns exec "$(ns gwa)" bash -c 'echo probe > /dev/udp/192.0.2.2/500'
+        sleep 0.2
+        [ "$(probes)" -ge "$1" ]
+    }
+    wait_for 10 cap_live 1 || { result 0 "$name" "dumpcap does not capture"; kill "$dumpcap_pid"; return; }
+    # shellcheck disable=SC2034 # CHARON_EXTRA is read by charon_start (lib.sh)
+    OAK_EXTRA="    fragmentation=force
+    fragment_size=576" SS_EXTRA="fragmentation = force" CHARON_EXTRA="fragment_size = 576"
+    FRAG_WHY=""
+    positive frag dn mm "$1" keep
+    local n0
+    n0=$(probes)
+    wait_for 10 cap_live $((n0 + 1)) || why="; the capture did not take the last probe"
+    kill -INT "$dumpcap_pid" 2>/dev/null
+    wait_for 5 sh -c "! kill -0 $dumpcap_pid"
+    # per fragmented message (source, fragment ID): its fragment count, in capture order
+    sizes=$(tshark -r "$pcap" -Y "isakmp.nextpayload == 132" -T fields -e ip.src -e isakmp.frag.packetid \
+        2>/dev/null | awk '{ if (!(($1" "$2) in n)) o[++k] = $1" "$2; n[$1" "$2]++ }
+            END { for (i = 1; i <= k; i++) print o[i], n[o[i]] }')
+    echo "     fragmented messages (source, fragment ID, fragments): $(echo "$sizes" | tr '\n' ';')"
+    [ -n "$sizes" ] || echo "     capture: $(capinfos -c "$pcap" 2>&1 | tail -1)"
+    # MM5 and MM6 are the only messages above 576 bytes: the chain, the SIG and the ID
+    fa=$(echo "$sizes" | awk '$1 == "192.0.2.1" && $3 > m { m = $3 } END { print m + 0 }')
+    fb=$(echo "$sizes" | awk '$1 == "192.0.2.2" && $3 > m { m = $3 } END { print m + 0 }')
+    [ "$fa" -ge 3 ] || ok=0 why="$why; oakley (192.0.2.1) sent its certificate message in $fa fragments, not 3+"
+    [ "$fb" -ge 3 ] || ok=0 why="$why; the peer (192.0.2.2) sent its certificate message in $fb fragments, not 3+"
+    tshark -r "$pcap" -O isakmp -Y "isakmp.nextpayload == 132" 2>/dev/null |
+        grep -m 6 -E "Payload: Fragment|Frag (ID|seq|last)" | sed 's/^/     tshark| /'
+    m=$(ip netns exec "$(ns gwa)" "$OAKLEY" --socket "$A/oakley.vici" metrics 2>&1)
+    echo "$m" | grep "^oakley_ike_fragment" | sed 's/^/     metrics| /'
+    metric() { echo "$m" | sed -n "s/^$1 //p"; }
+    [ "$(metric 'oakley_ike_fragments_total{event="sent"}')" -ge 3 ] 2>/dev/null ||
+        ok=0 why="$why; metrics: fewer than 3 fragments sent"
+    [ "$(metric 'oakley_ike_fragments_total{event="reassembled"}')" -ge 1 ] 2>/dev/null ||
+        ok=0 why="$why; metrics: no message reassembled"
+    [ "$(metric 'oakley_ike_fragments_total{event="dropped"}')" = 0 ] || ok=0 why="$why; metrics: fragments dropped"
+    [ "$(metric oakley_ike_fragment_bytes)" = 0 ] || ok=0 why="$why; metrics: reassembly still holds bytes"
+    FIGURES="$FIGURES $name:oakley=$fa,peer=$fb"
+    [ -z "$FRAG_WHY" ] || ok=0 why="$FRAG_WHY$why"
+    result $ok "$name" "${why#; }"
+    stop_all
+    unset OAK_EXTRA SS_EXTRA CHARON_EXTRA
+}
+
 # Does this oakleyd take the certificate keywords? (Before issue 16 it refuses authby=pubkey.)
+FRAG_PKI=0 FIGURES=""
+case " $* " in *" frag"*) FRAG_PKI=1 ;; esac
 make_pki
 IKE=aes128-sha256-modp2048
 oak_conf "$NETNS_TMP/probe" a a-rsa2048 "$(id a dn)" "$(id b dn)" mm add
@@ -368,7 +449,7 @@ probe=$("$OAKLEYD" --check-config --config "$NETNS_TMP/probe/ipsec.conf" \
     skip "this oakleyd does not take certificate authentication: $(echo "$probe" | grep -m1 -i 'refused\|error')"
 
 # groups of cases: rsa (RSA 2048/3072 and the chain), ecdsa (P-256, P-384), neg (the refused
-# certificates, reload-crl, creds); no argument: all three
+# certificates, reload-crl, creds), frag (fragmentation, both roles); no argument: the first three
 groups=("$@")
 [ ${#groups[@]} = 0 ] && groups=(rsa ecdsa neg)
 CASES=()
@@ -382,6 +463,7 @@ for g in "${groups[@]}"; do
             "ecdsa384-dn-am-$r" "ecdsa256-fqdn-mm-$r") ;;
         neg) CASES+=("expired-$r" "revoked-$r" "wrongca-$r" "idmismatch-$r" "nocert-$r" \
             "reload-crl-$r") ;;
+        frag) CASES+=("frag-$r") ;;
         *) [ "$r" = i ] && CASES+=("$g") ;; # a single case
         esac
     done
@@ -392,10 +474,12 @@ for c in "${CASES[@]}"; do
     case $a in
     creds) creds_case ;;
     reload) reload_crl_case "$c2" ;;
+    frag) frag_case "$b" ;;
     expired | revoked | wrongca | idmismatch | nocert) negative "$a" "$b" ;;
     *) positive "$a" "$b" "$c2" "$d" ;;
     esac
 done
 echo "figures: certificates against $PEER: $passed of $n cases passed:$RESULTS"
+[ -z "$FIGURES" ] || echo "figures: largest fragment count of a message per side:$FIGURES"
 [ "$passed" = "$n" ] || fail "$((n - passed)) of $n cases failed"
 echo PASS

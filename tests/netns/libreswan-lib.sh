@@ -71,7 +71,8 @@ pluto_start() {
     local n=$1 dir=$2
     mkdir -p "$dir/nss" "$dir/run"
     chmod 600 "$dir/ipsec.secrets"
-    "$LSW_TREE/usr/bin/certutil" -N -d "sql:$dir/nss" --empty-password > "$dir/certutil.log" 2>&1 ||
+    # a caller may have made and filled the database (certificates)
+    [ -e "$dir/nss/cert9.db" ] || "$LSW_TREE/usr/bin/certutil" -N -d "sql:$dir/nss" --empty-password > "$dir/certutil.log" 2>&1 ||
         fail "certutil -N: $(cat "$dir/certutil.log")"
     # --config first: it resets the other paths (shared/notes/libreswan.md)
     # PATH: pluto runs its updown as "ipsec _updown", which must be Libreswan's ipsec (the
