@@ -249,7 +249,10 @@ static int ec_sign(const struct crypto_sig_key *key, const struct sig_alg_row *r
 	}
 	ec_hash(key->alg, data, len, digest);
 	dsa_signature_init(&rs);
-	ecdsa_sign(&k, random_ctx, random, row->hash_len, digest, &rs);
+	if (key->prehashed)
+		ecdsa_sign(&k, random_ctx, random, len, data, &rs);
+	else
+		ecdsa_sign(&k, random_ctx, random, row->hash_len, digest, &rs);
 	if (num_export(rs.r, sig, row->field_len) < 0 ||
 	    num_export(rs.s, sig + row->field_len, row->field_len) < 0)
 		r = -EINVAL;
@@ -283,7 +286,10 @@ static int ec_verify(const struct crypto_sig_key *key, const struct sig_alg_row 
 	dsa_signature_init(&rs);
 	mpz_import(rs.r, row->field_len, 1, 1, 0, 0, sig);
 	mpz_import(rs.s, row->field_len, 1, 1, 0, 0, sig + row->field_len);
-	r = ecdsa_verify(&pt, row->hash_len, digest, &rs) ? 0 : -EBADMSG;
+	r = (key->prehashed ? ecdsa_verify(&pt, len, data, &rs)
+			    : ecdsa_verify(&pt, row->hash_len, digest, &rs))
+		    ? 0
+		    : -EBADMSG;
 	dsa_signature_clear(&rs);
 	ecc_point_clear(&pt);
 	return r;

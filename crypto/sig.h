@@ -7,8 +7,9 @@
  *   IKEv1 signs HASH_I itself, as every other implementation does. Signing uses RSA blinding with
  *   the caller's randomness and checks its result (nettle's _tr variant).
  * - ECDSA: the data is hashed with the hash the method names (P-256: SHA-256, P-384: SHA-384,
- *   P-521: SHA-512; not the negotiated PRF) and the signature is r|s, each zero-padded to the
- *   field size (RFC 4754 §7): 64, 96 or 132 bytes.
+ *   P-521: SHA-512; not the negotiated PRF), or taken as the digest itself (key.prehashed: how
+ *   IKEv1 peers sign HASH_I, checked against strongSwan 5.9.8), and the signature is r|s, each
+ *   zero-padded to the field size (RFC 4754 §7): 64, 96 or 132 bytes.
  *
  * Keys are given as raw big-endian numbers (views the caller owns), so crypto/ parses no X.509:
  * the daemon's certificate store exports them from GnuTLS. Every number copied into GMP is wiped
@@ -50,6 +51,8 @@ struct crypto_sig_key {
 	struct crypto_sig_num p, q, dp, dq, qinv; /* RSA private (signing only) */
 	struct crypto_sig_num x, y;		  /* ECDSA public point */
 	struct crypto_sig_num priv;		  /* ECDSA private scalar (signing only) */
+	bool prehashed; /* ECDSA: data is the digest, signed as is (IKEv1: HASH_I/HASH_R, which
+			   strongSwan signs and verifies without hashing it again) */
 };
 
 /* Random bytes for blinding and ECDSA nonces (same shape as nettle_random_func). */

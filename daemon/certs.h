@@ -136,6 +136,7 @@ struct dmn_cert_info {
 	enum dmn_cert_dir dir; /* cacerts, certs or ocspcerts */
 	bool ca;	       /* basicConstraints CA:TRUE */
 	bool has_key;	       /* a private key for it is loaded */
+	const struct dmn_cert *cert; /* the certificate itself (dmn_cert_der: VICI list-cert) */
 };
 
 /* "OK", "untrusted CA", "expired", ...: the verdict in two or three words. */

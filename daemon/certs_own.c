@@ -197,6 +197,7 @@ int dmn_certs_sign(const struct dmn_certs *s, const struct dmn_cert *c, enum cry
 	} else {
 		r = gnutls_x509_privkey_export_ecc_raw(k, &curve, &d[0], &d[1], &d[2]);
 		key.x = num(&d[0]), key.y = num(&d[1]), key.priv = num(&d[2]);
+		key.prehashed = true; /* HASH_I/HASH_R signed as is (crypto/sig.h) */
 	}
 	if (r < 0) {
 		r = -EIO;
@@ -253,6 +254,7 @@ static void cert_info(const struct dmn_certs *s, const struct dmn_cert *c,
 	info->dir = c->dir;
 	info->ca = c->ca;
 	info->has_key = dmn_cert_has_key(s, c);
+	info->cert = c;
 }
 
 int dmn_certs_foreach(const struct dmn_certs *s,

@@ -366,6 +366,7 @@ static int check_signature(const struct dmn_cert *ee, const struct dmn_peer_auth
 		r = gnutls_x509_crt_get_pk_ecc_raw(ee->crt, &curve, &d[0], &d[1]);
 		key.x = (struct crypto_sig_num){d[0].data, d[0].size};
 		key.y = (struct crypto_sig_num){d[1].data, d[1].size};
+		key.prehashed = true; /* HASH_I/HASH_R signed as is (crypto/sig.h) */
 	}
 	if (r == 0)
 		r = crypto_sig_verify(&key, a->data, a->data_len, a->sig, a->sig_len);

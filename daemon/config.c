@@ -192,6 +192,8 @@ static void free_side(struct dmn_side *s)
 	free(s->nexthop.host);
 	free(s->sourceip.host);
 	free(s->updown);
+	free(s->cert);
+	free(s->ca);
 }
 
 static void free_conn(struct dmn_conn *c)
@@ -306,6 +308,7 @@ static int build_conn(struct cfg_raw *raw, const struct cfg_sect *s, bool also_t
 		return 0;
 	}
 	dmn_cfg_conn_proposals(&b, c);
+	dmn_cfg_conn_certs(&b, c);
 	if (b.auto_set) {
 		validate_conn(raw->d, c);
 	} else {

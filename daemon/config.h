@@ -126,7 +126,21 @@ struct dmn_side {
 	bool firewall;
 	bool hostaccess;
 	uint16_t ikeport; /* 0 = 500 */
+	/* certificate authentication (daemon/config_certs.c): parsed, refused at load until oakleyd
+	 * signs and verifies (issue 16) */
+	char *cert;   /* leftcert=: file, relative names in ipsec.d/certs/; owned, NULL = none */
+	char *ca;     /* leftca=: the CA's DN (wildcard RDNs); owned, NULL = any trust anchor */
+	bool ca_same; /* rightca=%same: the CA of the other side's certificate */
+	uint8_t sendcert; /* enum dmn_sendcert */
+	bool sigkey_cert; /* leftrsasigkey=%cert / leftsigkey=%cert */
 };
+
+/* authby=: pre-shared keys, or signatures with the key of leftcert= (pubkey: RSA or ECDSA as the
+ * key is; rsasig and ecdsasig insist on one). */
+enum dmn_auth { DMN_AUTH_PSK, DMN_AUTH_PUBKEY, DMN_AUTH_RSA, DMN_AUTH_ECDSA };
+
+/* leftsendcert=: when this side sends its certificate (strongSwan's default: ifasked). */
+enum dmn_sendcert { DMN_SENDCERT_IFASKED, DMN_SENDCERT_ALWAYS, DMN_SENDCERT_NEVER };
 
 enum dmn_auto { DMN_AUTO_ADD, DMN_AUTO_START, DMN_AUTO_ROUTE, DMN_AUTO_ONDEMAND, DMN_AUTO_KEEP };
 enum dmn_type {
@@ -183,6 +197,7 @@ struct dmn_conn {
 	enum dmn_auto autostart;
 	enum dmn_type type;
 	bool aggressive; /* aggressive= / aggrmode=: initiate with AM and accept AM as responder */
+	uint8_t auth;	 /* enum dmn_auth: authby= (daemon/config_certs.c) */
 	bool allow_weak; /* allow-weak-crypto=yes (oakley) */
 	bool compress;	 /* IPComp */
 	bool strict_lifetime; /* lifetimecheck=strict: refuse offers longer than our lifetimes */

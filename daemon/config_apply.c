@@ -249,32 +249,56 @@ int dmn_cfg_apply_kex(struct cfg_build *b, void *base, const struct cfg_kw *kw, 
 	return 0;
 }
 
-/* authby=: oakley implements pre-shared keys. Libreswan allows "secret|rsasig" (a peer may use
- * either: PSK alone is narrower); an XAUTH method adds a login round oakley lacks: refused. */
+/* The method one word of authby= or leftauth= names: DMN_AUTH_*, or -1 (PSK), -2 (XAUTH),
+ * -3 (no authentication), -4 (unknown). */
+static int auth_word(const char *t)
+{
+	if (!strcmp(t, "secret") || !strcmp(t, "psk"))
+		return -1;
+	if (!strcmp(t, "rsasig") || !strcmp(t, "rsa") || !strcmp(t, "rsa-sha1") ||
+	    !strcmp(t, "rsasig-sha1"))
+		return DMN_AUTH_RSA;
+	if (!strcmp(t, "ecdsa") || !strcmp(t, "ecdsasig"))
+		return DMN_AUTH_ECDSA;
+	if (!strcmp(t, "pubkey"))
+		return DMN_AUTH_PUBKEY;
+	if (!strncmp(t, "xauth", 5))
+		return -2;
+	if (!strcmp(t, "never") || !strcmp(t, "null"))
+		return -3;
+	return -4;
+}
+
+/* authby=: pre-shared keys or signatures (decided with the certificate keywords, see
+ * daemon/config_certs.c). Libreswan allows "secret|rsasig" (a peer may use either: PSK alone
+ * is narrower); an XAUTH method adds a login round oakley lacks: refused. */
 int dmn_cfg_apply_authby(struct cfg_build *b, void *base, const struct cfg_kw *kw,
-		     const struct cfg_kv *kv)
+			 const struct cfg_kv *kv)
 {
 	char buf[128];
-	const char *other = NULL; /* what to write instead of a method other than PSK */
-	bool psk = false, xauth = false;
+	int sig = -1, bad = 0;
 	(void)base, (void)kw;
 	if (strlen(kv->val) >= sizeof(buf))
 		return BAD(b, kv, "authby: value too long"), 0;
 	strcpy(buf, kv->val);
 	char *save = NULL;
-	for (char *t = strtok_r(buf, "|", &save); t; t = strtok_r(NULL, "|", &save)) {
-		if (!strcmp(t, "secret") || !strcmp(t, "psk"))
-			psk = true;
-		else if (strcmp(t, "rsasig") && strcmp(t, "rsa") && strcmp(t, "pubkey") &&
-			 strcmp(t, "ecdsa") && strcmp(t, "never") && strcmp(t, "null") &&
-			 strcmp(t, "xauthpsk") && strcmp(t, "xauthrsasig") &&
-			 strcmp(t, "rsa-sha1") && strcmp(t, "rsasig-sha1"))
+	for (char *t = strtok_r(buf, "|,", &save); t; t = strtok_r(NULL, "|,", &save)) {
+		int m = auth_word(t);
+		if (m == -4)
 			return BAD(b, kv, "authby: unknown method '%s'", t), 0;
-		else if (!xauth)
-			other = dmn_cfg_auth_refusal(t), xauth = !strncmp(t, "xauth", 5);
+		if (m == -1)
+			b->psk = true;
+		else if (m >= 0 && sig < 0)
+			sig = m;
+		else if (m < -1 && bad != -2)
+			bad = m;
 	}
-	if (!psk || xauth)
-		BAD(b, kv, "'authby=%.64s' refused: %s", kv->val, other);
+	if (bad == -2 || (bad && !b->psk && sig < 0))
+		return BAD(b, kv, "'authby=%.64s' refused: %s", kv->val,
+			   dmn_cfg_auth_refusal(bad == -2 ? "xauth" : "never")),
+		       0;
+	if (!b->psk && sig >= 0)
+		b->auth = (uint8_t)sig, b->auth_kv = kv;
 	return 0;
 }
 
@@ -475,14 +499,20 @@ int dmn_cfg_apply_id(struct cfg_build *b, void *base, const struct cfg_kw *kw, c
 {
 	const struct dmn_id *id = &((struct dmn_side *)base)->id;
 	(void)kw;
+	if (!strcmp(kv->val, "%fromcert")) { /* the subject of leftcert= (daemon/config_certs.c) */
+		b->fromcert_kv = kv;
+		return 0;
+	}
 	if (dmn_cfg_parse_id(kv->val, &((struct dmn_side *)base)->id) < 0)
 		BAD(b, kv, "%s: '%.200s' is not an ID (address, @fqdn, user@fqdn, DN, @#hex)",
 		    kv->key, kv->val);
-	else if (id->type == DMN_ID_DN || id->type == DMN_ID_KEY_ID)
+	else if (id->type == DMN_ID_DN && b->n_dn_kv < 2)
+		b->dn_kv[b->n_dn_kv++] = kv; /* with certificates only: daemon/config_certs.c */
+	else if (id->type == DMN_ID_KEY_ID)
 		BAD(b, kv,
-		    "'%s=%.64s' refused: %s IDs are not implemented yet (they come with "
-		    "certificates): use an address, @fqdn or user@fqdn",
-		    kv->key, kv->val, id->type == DMN_ID_DN ? "distinguished-name" : "KEY_ID");
+		    "'%s=%.64s' refused: KEY_ID IDs are not implemented yet: use an address, "
+		    "@fqdn or user@fqdn (or a distinguished name with a certificate)",
+		    kv->key, kv->val);
 	return 0;
 }
 
@@ -501,7 +531,10 @@ int dmn_cfg_apply_side_auth(struct cfg_build *b, void *base, const struct cfg_kw
 			const struct cfg_kv *kv)
 {
 	(void)base, (void)kw;
-	if (strcmp(kv->val, "psk") != 0 && strcmp(kv->val, "secret") != 0)
+	int m = auth_word(kv->val);
+	if (m >= 0) /* pubkey, rsa..., ecdsa...: a signature method (daemon/config_certs.c) */
+		b->auth = (uint8_t)m, b->auth_kv = kv;
+	else if (m != -1)
 		BAD(b, kv, "'%s=%.64s' refused: %s", kv->key, kv->val, dmn_cfg_auth_refusal(kv->val));
 	return 0;
 }

@@ -223,14 +223,14 @@ struct cfg_derived {
 	"Mode Config is not implemented yet: give each peer a conn with its own address "          \
 	"(rightsubnet=ADDR/32) and its own PSK, or use another daemon for remote access"
 #define R_CERT                                                                                     \
-	"certificates and raw public keys are not implemented yet: use authby=secret with a "      \
-	"pre-shared key per peer in ipsec.secrets"
+	"raw public keys, second authentication rounds and certificate policies are not "         \
+	"implemented yet: use a certificate (leftcert=, authby=pubkey) or authby=secret"
 #define R_GROUPS                                                                                   \
 	"group checks need certificates or XAUTH, not implemented yet: give each peer its own "    \
 	"conn (rightid=) and its own PSK"
 #define R_CRL                                                                                      \
-	"revocation checks need certificates, not implemented yet: remove it or set it to no "     \
-	"(peers authenticate with pre-shared keys)"
+	"a strict revocation policy (a CRL or OCSP answer required for every certificate) is not " \
+	"implemented yet: remove it or set it to no (CRLs in ipsec.d/crls/ are always checked)"
 
 /* CFG_KW_REFUSED rows (daemon/config_refuse.c): true when val asks for nothing (empty, or the
  * keyword's off value such as no or never). */
@@ -269,6 +269,14 @@ struct cfg_build {
 	bool libreswan; /* the conn is read in Libreswan's dialect (daemon/config_dialect.c) */
 	bool ignore;	/* auto=ignore */
 	bool auto_set;	/* some level set auto= (else: a template when incomplete, see config.c) */
+	const struct cfg_kv *cert_kv[4]; /* the certificate keywords seen (daemon/config_certs.c) */
+	unsigned n_cert_kv;
+	const struct cfg_kv *fromcert_kv; /* leftid=%fromcert */
+	const struct cfg_kv *dn_kv[2];	  /* leftid=/rightid= distinguished names */
+	unsigned n_dn_kv;
+	const struct cfg_kv *auth_kv;	  /* authby=/leftauth= naming a signature method */
+	uint8_t auth;			  /* enum dmn_auth it names */
+	bool psk;			  /* authby= includes secret/psk */
 };
 
 /* The CUSTOM rows' parsers (daemon/config_apply.c) and printers (daemon/config_show.c), and the
@@ -277,13 +285,15 @@ cfg_apply_fn dmn_cfg_apply_auto, dmn_cfg_apply_kex, dmn_cfg_apply_authby, dmn_cf
 	dmn_cfg_apply_phase2, dmn_cfg_apply_pfsgroup, dmn_cfg_apply_rekeyfuzz,
 	dmn_cfg_apply_keyingtries, dmn_cfg_apply_mark, dmn_cfg_apply_ipsec_interface,
 	dmn_cfg_apply_if_id, dmn_cfg_apply_encaps, dmn_cfg_apply_frag, dmn_cfg_apply_addr,
-	dmn_cfg_apply_subnets, dmn_cfg_apply_id, dmn_cfg_apply_protoport, dmn_cfg_apply_side_auth;
+	dmn_cfg_apply_subnets, dmn_cfg_apply_id, dmn_cfg_apply_protoport, dmn_cfg_apply_side_auth,
+	dmn_cfg_apply_cert, dmn_cfg_apply_ca, dmn_cfg_apply_sendcert, dmn_cfg_apply_sigkey;
 cfg_show_fn dmn_cfg_show_ike, dmn_cfg_show_esp, dmn_cfg_show_ah, dmn_cfg_show_rekeyfuzz,
 	dmn_cfg_show_keyingtries, dmn_cfg_show_mark, dmn_cfg_show_if_id, dmn_cfg_show_choice,
 	dmn_cfg_show_addr, dmn_cfg_show_subnets, dmn_cfg_show_id, dmn_cfg_show_protoport;
 extern const struct cfg_choice dmn_cfg_auto_choices[], dmn_cfg_type_choices[],
 	dmn_cfg_dpd_choices[], dmn_cfg_encaps_choices[], dmn_cfg_lifecheck_choices[],
-	dmn_cfg_frag_choices[], dmn_cfg_uniq_choices[], dmn_cfg_pfs_choices[];
+	dmn_cfg_frag_choices[], dmn_cfg_uniq_choices[], dmn_cfg_pfs_choices[],
+	dmn_cfg_sendcert_choices[];
 
 /* Fills c with oakley's defaults. */
 void dmn_cfg_conn_defaults(struct dmn_conn *c);
@@ -293,6 +303,10 @@ int dmn_cfg_conn_apply(struct cfg_build *b, struct dmn_conn *c, const struct cfg
 		       const struct cfg_kv *kv);
 /* Parses the proposal strings recorded in b into c (after every other keyword). */
 void dmn_cfg_conn_proposals(struct cfg_build *b, struct dmn_conn *c);
+/* The certificate keywords of a conn once all are applied (daemon/config_certs.c): Libreswan's
+ * NSS nicknames named, and every keyword that asks for certificate authentication refused while
+ * oakleyd cannot sign and verify. */
+void dmn_cfg_conn_certs(struct cfg_build *b, struct dmn_conn *c);
 void dmn_cfg_setup_defaults(struct dmn_setup *s);
 void dmn_cfg_setup_apply(struct dmn_diags *d, struct dmn_setup *s, const struct cfg_kw *kw,
 			 const struct cfg_kv *kv);

@@ -12,6 +12,7 @@
 #include "daemon/caps.h"
 #include "daemon/loader.h"
 #include "daemon/log.h"
+#include "daemon/certs.h"
 #include "daemon/updown.h"
 #include "daemon/vici_srv.h"
 #include "daemon/worker.h"
@@ -143,6 +144,7 @@ int dmn_new(const struct dmn_opts *opts, struct dmn **ret)
 	}
 	d->config = conf.config;
 	d->secrets = conf.secrets;
+	d->certs = conf.certs;
 	r = dmn_conf_ports(d->config, &d->opts);
 	if (r < 0) {
 		log_err("%s: cannot start with this configuration", d->opts.config_path);
@@ -201,6 +203,7 @@ void dmn_free(struct dmn *d)
 	dmn_updown_free(d); /* runs the down scripts the shutdown queued */
 	dmn_config_free(d->config);
 	dmn_secrets_free(d->secrets);
+	dmn_certs_free(d->certs);
 	for (unsigned i = 0; i < d->nsocks; i++) {
 		sd_event_source_unref(d->sock_src[i]);
 		dmn_sock_close(&d->socks[i]);

@@ -44,6 +44,7 @@ struct dmn_ike;
 struct dmn_vici;
 struct dmn_config;
 struct dmn_secrets;
+struct dmn_certs;
 struct dmn_updown;
 
 struct dmn {
@@ -56,6 +57,7 @@ struct dmn {
 	struct dmn_kernel kernel;    /* the kernel's IPsec tables (daemon/kernel.h) */
 	struct dmn_config *config;   /* the config in force (swapped whole on reload) */
 	struct dmn_secrets *secrets; /* may be NULL: no secrets file */
+	struct dmn_certs *certs;     /* the certificate store (daemon/ike_certs.c); may be NULL */
 	struct dmn_ike *ike;
 	struct dmn_vici *vici;	   /* the control socket (daemon/vici_srv.c) */
 	struct dmn_updown *updown; /* updown scripts (daemon/updown.c) */

@@ -110,6 +110,73 @@ static bool timeout_after_keys(const struct dmn_failure *f, const char **w, cons
 	return false;
 }
 
+/*
+ * Certificate authentication (issue 16). The engine's account (f->text, the certificate store's
+ * sentence) names the particulars: which CA the peer's chain ends at, the validity dates, which
+ * CRL, both IDs, the CA of the peer's CR; this adds the meaning and the usual fix. False for the
+ * other reasons.
+ */
+static bool cert_words(const struct dmn_failure *f, const char **w, const char **x)
+{
+	switch (f->reason) {
+	case PROTO_IKE_E_CERT_UNTRUSTED:
+		*w = "the peer's certificate does not chain to a CA this side trusts (the CA its "
+		     "chain ends at is named above), or not to the CA rightca= names";
+		*x = "put that CA's certificate into ipsec.d/cacerts/ (or load it with swanctl "
+		     "--load-creds) and reload, or fix rightca=; an intermediate CA the peer does "
+		     "not send must be in ipsec.d/cacerts/ too";
+		return true;
+	case PROTO_IKE_E_CERT_EXPIRED:
+		*w = "a certificate of the peer's chain is outside its validity period: expired or "
+		     "not yet valid (the dates are above)";
+		*x = "renew the peer's certificate; if the dates look right, check the clocks of "
+		     "both hosts (NTP)";
+		return true;
+	case PROTO_IKE_E_CERT_REVOKED:
+		*w = "the peer's certificate is revoked: a CRL of this side (named above) lists it";
+		*x = "issue the peer a new certificate; if the revocation is a mistake, replace "
+		     "the "
+		     "CRL in ipsec.d/crls/ and reload";
+		return true;
+	case PROTO_IKE_E_CERT_ID:
+		*w = "the ID the peer sent is not its certificate's subject or one of its "
+		     "subjectAltNames, or not the ID rightid= expects (both are above)";
+		*x = "set rightid= to the certificate's subject DN or a subjectAltName ('oakley "
+		     "list-certs' shows them), or make the peer send an ID its certificate names "
+		     "(leftid=%fromcert there)";
+		return true;
+	case PROTO_IKE_E_CERT_NONE:
+		*w = "the peer sent no certificate and none is configured for its ID";
+		*x = "make the peer send its certificate (leftsendcert=always there), or put it "
+		     "into ipsec.d/certs/ and name it with rightcert=";
+		return true;
+	case PROTO_IKE_E_BAD_SIG:
+		*w = "the peer's signature does not verify with the public key of its "
+		     "certificate: its private key is not the certificate's";
+		*x = "check the peer's key and certificate pair (its 'oakleyd --check-config' or "
+		     "its log)";
+		return true;
+	case PROTO_IKE_E_NO_KEY:
+		*w = strstr(f->text, "CR")
+			     ? "the peer's certificate request (CR) names a CA we have no "
+			       "certificate from (named above)"
+			     : "this side has no certificate or no private key to sign with";
+		*x = "give this side a certificate from the CA the peer trusts (leftcert=) and its "
+		     "key (': RSA file' or ': ECDSA file' in ipsec.secrets); 'oakley list-certs' "
+		     "shows what is loaded";
+		return true;
+	case PROTO_IKE_E_AUTH_METHOD:
+		*w = "the two sides use different authentication methods (pre-shared key, RSA or "
+		     "ECDSA signatures), or this method is not spoken here";
+		*x = "use the same authby= on both sides; with certificates the key type decides: "
+		     "rsasig for RSA keys, ecdsasig for ECDSA keys";
+		return true;
+	default:
+		return false;
+	}
+}
+
+
 /* No proposal in common (phase 1 or 2): who refused says where the fix is. */
 static void explain_no_proposal(const struct dmn_failure *f, bool p2, const char **ret_w,
 				const char **ret_x)
@@ -261,6 +328,11 @@ void dmn_failure_explain(const struct dmn_failure *f, char *why, size_t why_len,
 {
 	const char *w = "", *x = "";
 	bool p2 = f->phase == 2;
+	if (cert_words(f, &w, &x)) {
+		snprintf(why, why_len, "%s", w);
+		snprintf(fix, fix_len, "%s", x);
+		return;
+	}
 	for (size_t i = 0; i < sizeof(fixed_words) / sizeof(fixed_words[0]); i++)
 		if (fixed_words[i].reason == f->reason) {
 			snprintf(why, why_len, "%s", fixed_words[i].why);

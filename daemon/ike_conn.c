@@ -5,6 +5,7 @@
  * callbacks (which conn a peer's phase 1 or Quick Mode falls under, its PSK, SPIs from the
  * kernel) and the addresses a conn is initiated from and to.
  */
+#include "daemon/ike_certs.h"
 #include "daemon/ike_glue.h"
 #include "daemon/ike_glue_int.h"
 
@@ -69,8 +70,11 @@ static int id_to_proto(const struct dmn_id *id, const struct dmn_addr *host,
 		ret->len = (uint8_t)n;
 		memcpy(ret->data, id->str, n);
 		return 0;
+	case DMN_ID_DN: /* our own: the certificate's subject (daemon/ike_certs.c); the peer's:
+			   any, matched with wildcards by the verify callback */
+		return 0;
 	default:
-		/* TODO(rfc2407 §4.6.2.1): DER_ASN1_DN and KEY_ID IDs, with certificates. */
+		/* TODO(rfc2407 §4.6.2.1): KEY_ID IDs. */
 		return -EOPNOTSUPP;
 	}
 }
@@ -335,7 +339,7 @@ int dmn_ike_conn_to_proto(const struct dmn *d, size_t i, struct proto_ike_conn *
 	ret->local_port = c->left.port_lo == c->left.port_hi ? c->left.port_lo : 0;
 	ret->remote_proto = c->right.proto;
 	ret->remote_port = c->right.port_lo == c->right.port_hi ? c->right.port_lo : 0;
-	return 0;
+	return dmn_ike_certs_to_proto(d, c, ret); /* signature methods, our DN */
 }
 
 /* ---- policy callbacks ---- */
@@ -368,6 +372,9 @@ static bool peer_id_ok(const struct dmn_conn *c, const struct proto_ike_id *peer
 	id_from_proto(peer_id, &got);
 	if (c->right.id.type == DMN_ID_ANY)
 		return true;
+	if (c->auth != DMN_AUTH_PSK)
+		return true; /* signatures: the verify callback matches rightid= (DN wildcards too)
+				against the peer's ID and certificate, and names both when they differ */
 	if (c->right.id.type == DMN_ID_DEFAULT) {
 		/* No rightid: the peer must identify itself with the address it comes from. */
 		return (got.type == DMN_ID_IPV4 && peer->family == AF_INET &&

@@ -7,6 +7,7 @@
  * records in ike_records.c, a child's life in ike_child.c and its kernel side in child.c,
  * rekeys and expiry in ike_life.c, right= names in resolve.c, reload and auto=keep in ike_reload.c.
  */
+#include "daemon/ike_certs.h"
 #include "daemon/ike_glue.h"
 #include "daemon/ike_glue_int.h"
 
@@ -772,6 +773,10 @@ int dmn_ike_setup(struct dmn *d)
 		.find_p2 = dmn_ike_policy_find_p2,
 		.get_psk = dmn_ike_policy_get_psk,
 		.alloc_spi = dmn_ike_policy_alloc_spi,
+		.sign = dmn_ike_policy_sign, /* signatures: daemon/ike_certs.c */
+		.own_certs = dmn_ike_policy_own_certs,
+		.ca_dns = dmn_ike_policy_ca_dns,
+		.verify = dmn_ike_policy_verify,
 	};
 	ik->engine = proto_ike_engine_new(&env, &pol);
 	if (!ik->engine)

@@ -10,7 +10,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "daemon/certs.h"
 #include "daemon/hostaddr.h"
+#include "daemon/ike_certs.h"
 #include "daemon/log.h"
 
 /* Logs every diagnostic at the matching level: config problems go to the log, never silently. */
@@ -54,6 +56,36 @@ static int orient(struct dmn_config *cfg, const char *config_path)
 	return 0;
 }
 
+/*
+ * The certificate store (daemon/ike_certs.c): the ipsec.d/ next to the config file (missing
+ * directories are fine), its files and the key entries of ipsec.secrets; every certificate a
+ * conn names is checked (file:line and the reason, as for --check-config). VICI load-cert and
+ * load-key add to it. Sets *ret; returns 0, or -EINVAL/-errno with the problems logged.
+ */
+static int load_certs(const char *config_path, const struct dmn_config *cfg,
+		      const struct dmn_secrets *sec, struct dmn_certs **ret)
+{
+	*ret = NULL;
+	struct dmn_diags dg = {0};
+	struct dmn_certs *s = NULL;
+	int r = dmn_ike_certs_build(config_path, sec, &dg, &s);
+	if (r < 0)
+		dmn_diag_add(&dg, DMN_DIAG_ERROR, config_path, 0, "certificate store: %s",
+			     strerror(-r));
+	else
+		dmn_ike_certs_check(s, cfg, &dg);
+	log_diags(&dg);
+	if (r == 0 && dg.n_errors)
+		r = -EINVAL;
+	dmn_diags_free(&dg);
+	if (r < 0) {
+		dmn_certs_free(s);
+		return r;
+	}
+	*ret = s;
+	return 0;
+}
+
 int dmn_conf_load(const struct dmn_opts *opts, struct dmn_conf *ret)
 {
 	const char *config_path = opts->config_path;
@@ -91,6 +123,9 @@ int dmn_conf_load(const struct dmn_opts *opts, struct dmn_conf *ret)
 	}
 	dmn_diags_free(&dg);
 	r = orient(cfg, config_path);
+	struct dmn_certs *certs = NULL;
+	if (r == 0)
+		r = load_certs(config_path, cfg, sec, &certs);
 	if (r < 0) {
 		dmn_config_free(cfg);
 		dmn_secrets_free(sec);
@@ -98,6 +133,7 @@ int dmn_conf_load(const struct dmn_opts *opts, struct dmn_conf *ret)
 	}
 	ret->config = cfg;
 	ret->secrets = sec;
+	ret->certs = certs;
 	return 0;
 }
 
@@ -129,8 +165,10 @@ void dmn_conf_clear(struct dmn_conf *c)
 		return;
 	dmn_config_free(c->config);
 	dmn_secrets_free(c->secrets);
+	dmn_certs_free(c->certs);
 	c->config = NULL;
 	c->secrets = NULL;
+	c->certs = NULL;
 }
 
 int dmn_check_config(const struct dmn_opts *opts)
@@ -187,6 +225,10 @@ int dmn_on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void *u
 			"config setup: ikeport=%u and nat-ikeport=%u take effect at the next start "
 			"(bound: UDP %u and %u)",
 			su->ikeport, su->nat_ikeport, d->opts.ike_port, d->opts.natt_port);
+	/* new certificates, keys and CRLs for the negotiations to come; established SAs keep
+	 * what they proved */
+	dmn_certs_free(d->certs);
+	d->certs = c.certs;
 	dmn_ike_reload(d, c.config, c.secrets);
 	return 0;
 }

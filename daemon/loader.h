@@ -9,6 +9,7 @@
 struct dmn_conf {
 	struct dmn_config *config;
 	struct dmn_secrets *secrets; /* may be NULL: no secrets file */
+	struct dmn_certs *certs;     /* the certificate store (ipsec.d/) */
 };
 
 /*

@@ -185,7 +185,8 @@ unsigned dmn_secrets_check_conns(const struct dmn_secrets *s, const struct dmn_c
 	for (size_t i = 0; cfg && i < cfg->n_conns; i++) {
 		const struct dmn_conn *c = cfg->conns[i];
 		if (c->type == DMN_TYPE_PASS || c->type == DMN_TYPE_DROP ||
-		    c->type == DMN_TYPE_REJECT || !strcmp(c->file, DMN_VICI_CONN_FILE))
+		    c->type == DMN_TYPE_REJECT || !strcmp(c->file, DMN_VICI_CONN_FILE) ||
+		    c->auth != DMN_AUTH_PSK) /* signatures: the certificate store checks */
 			continue;
 		struct dmn_id l, r;
 		side_id(&c->left, &l);

@@ -3,7 +3,8 @@
  * The VICI commands: the const table that maps a CMD_REQUEST's name to its handler, the
  * dispatcher, and the replies several handlers share. The handlers live by concept in
  * vici_list.c (version, stats, list-sas, list-conns, get-conns), vici_ctl.c (initiate, terminate,
- * rekey, reload-settings), vici_load.c (load-conn, unload-conn, load-shared) and vici_obs.c
+ * rekey, reload-settings), vici_load.c (load-conn, unload-conn, load-shared), vici_certs.c
+ * (load-cert, load-key, list-certs, get-keys, get-shared) and vici_obs.c
  * (oakley-metrics, oakley-explain).
  */
 #include "daemon/vici_int.h"
@@ -86,6 +87,11 @@ static const struct vici_cmd vici_cmds[] = {
 	{"load-conn", dmn_vici_cmd_load_conn},
 	{"unload-conn", dmn_vici_cmd_unload_conn},
 	{"load-shared", dmn_vici_cmd_load_shared},
+	{"load-cert", dmn_vici_cmd_load_cert},
+	{"load-key", dmn_vici_cmd_load_key},
+	{"get-keys", dmn_vici_cmd_get_keys},
+	{"get-shared", dmn_vici_cmd_get_keys},
+	{"list-certs", dmn_vici_cmd_list_certs},
 	{"oakley-metrics", dmn_vici_cmd_metrics},
 	{"oakley-explain", dmn_vici_cmd_explain},
 };

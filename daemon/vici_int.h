@@ -36,7 +36,8 @@
 	X(LOG, "log")                                                                              \
 	X(CONTROL_LOG, "control-log")                                                              \
 	X(LIST_SA, "list-sa")                                                                      \
-	X(LIST_CONN, "list-conn")
+	X(LIST_CONN, "list-conn")                                                                  \
+	X(LIST_CERT, "list-cert")
 
 #define DMN_VICI_X_EVENT(sym, name) DMN_VICI_EV_##sym,
 enum dmn_vici_event { DMN_VICI_EVENTS(DMN_VICI_X_EVENT) DMN_VICI_EV__MAX };
@@ -219,6 +220,11 @@ void dmn_vici_cmd_uninstall(const struct dmn_vici_req *rq);
 void dmn_vici_cmd_load_conn(const struct dmn_vici_req *rq);
 void dmn_vici_cmd_unload_conn(const struct dmn_vici_req *rq);
 void dmn_vici_cmd_load_shared(const struct dmn_vici_req *rq);
+/* daemon/vici_certs.c */
+void dmn_vici_cmd_load_cert(const struct dmn_vici_req *rq);
+void dmn_vici_cmd_load_key(const struct dmn_vici_req *rq);
+void dmn_vici_cmd_get_keys(const struct dmn_vici_req *rq);
+void dmn_vici_cmd_list_certs(const struct dmn_vici_req *rq);
 /* vici_obs.c */
 void dmn_vici_cmd_metrics(const struct dmn_vici_req *rq);
 void dmn_vici_cmd_explain(const struct dmn_vici_req *rq);

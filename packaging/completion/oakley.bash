@@ -13,7 +13,7 @@ _oakley()
     _init_completion || return
     # Every command of oakley's table (tools/oakley/main.c), and those that take a connection
     # name; tests/unit/tools/completion.sh checks both against `oakley --help`.
-    local commands="up down status list-conns list-sas reload rekey explain metrics reauth log version"
+    local commands="up down status list-conns list-sas list-certs reload rekey explain metrics reauth log version"
     local named="up down status list-sas rekey explain reauth"
     local socket="" i cmd="" nargs=0 optend=""
     # Options may come anywhere on the line (until --): skip them to find the command.

@@ -16,6 +16,8 @@ static const struct oak_command commands[] = {
 	{"status", "[NAME]", "one line per IKE and CHILD SA", 0, 1, oak_cmd_status},
 	{"list-conns", "", "the loaded connections", 0, 0, oak_cmd_list_conns},
 	{"list-sas", "[NAME]", "the IKE and CHILD SAs, every field", 0, 1, oak_cmd_list_sas},
+	{"list-certs", "", "the certificates loaded: subject, issuer, validity, key", 0, 0,
+	 oak_cmd_list_certs},
 	{"reload", "", "re-read the daemon's settings", 0, 0, oak_cmd_reload},
 	{"rekey", "NAME", "new IPsec SAs for connection NAME (the old ones go once replaced)", 1, 1,
 	 oak_cmd_rekey},

@@ -91,6 +91,7 @@ int oak_cmd_down(struct oak_ctx *ctx, int argc, char **argv);
 int oak_cmd_status(struct oak_ctx *ctx, int argc, char **argv);
 int oak_cmd_list_conns(struct oak_ctx *ctx, int argc, char **argv);
 int oak_cmd_list_sas(struct oak_ctx *ctx, int argc, char **argv);
+int oak_cmd_list_certs(struct oak_ctx *ctx, int argc, char **argv);
 int oak_cmd_reload(struct oak_ctx *ctx, int argc, char **argv);
 int oak_cmd_rekey(struct oak_ctx *ctx, int argc, char **argv);
 int oak_cmd_log(struct oak_ctx *ctx, int argc, char **argv);

@@ -15,6 +15,7 @@
 #include <sys/random.h>
 
 #include <nettle/rsa.h>
+#include <nettle/sha2.h>
 
 #include "tests/testutil.h"
 
@@ -225,6 +226,27 @@ static void test_rsa_round_trip(void)
 	rsa_private_key_clear(&priv);
 }
 
+/* The hash an ECDSA method names, as crypto/sig.c computes it when not prehashed. */
+static void hash_of(enum crypto_sig_alg alg, const uint8_t *d, size_t n, uint8_t *out)
+{
+	if (alg == CRYPTO_SIG_ECDSA_P256) {
+		struct sha256_ctx c;
+		sha256_init(&c);
+		sha256_update(&c, n, d);
+		sha256_digest(&c, SHA256_DIGEST_SIZE, out);
+	} else if (alg == CRYPTO_SIG_ECDSA_P384) {
+		struct sha384_ctx c;
+		sha384_init(&c);
+		sha384_update(&c, n, d);
+		sha384_digest(&c, SHA384_DIGEST_SIZE, out);
+	} else {
+		struct sha512_ctx c;
+		sha512_init(&c);
+		sha512_update(&c, n, d);
+		sha512_digest(&c, SHA512_DIGEST_SIZE, out);
+	}
+}
+
 static void test_ec_vector(const struct ec_vec *v)
 {
 	struct crypto_sig_key key = {
@@ -259,6 +281,20 @@ static void test_ec_vector(const struct ec_vec *v)
 	/* r = s = 0 is out of range */
 	memset(sig, 0, 2 * fl);
 	CHECK_EQ_INT(crypto_sig_verify(&key, abc, 3, sig, 2 * fl), -EBADMSG);
+
+	/* prehashed (IKEv1's HASH_I signed as is): the method's hash of "abc" given as the data
+	 * gives the published signature with the published nonce, and verifies as such */
+	uint8_t digest[64];
+	size_t hl = crypto_sig_hash_len(v->alg);
+	hash_of(v->alg, abc, 3, digest);
+	key.prehashed = true;
+	memcpy(want + fl, s.p, fl);
+	struct fixed f2 = {.k = num(v->k)};
+	CHECK_EQ_INT(crypto_sig_sign(&key, digest, hl, fixed_random, &f2, sig, sizeof(sig), &len),
+		     0);
+	CHECK_MEM(sig, want, 2 * fl);
+	CHECK_EQ_INT(crypto_sig_verify(&key, digest, hl, want, 2 * fl), 0);
+	CHECK_EQ_INT(crypto_sig_verify(&key, abc, 3, want, 2 * fl), -EBADMSG);
 
 	/* round trip with fresh nonces: two signatures differ, both verify */
 	uint8_t sig2[CRYPTO_SIG_MAX_LEN], h[48];

@@ -43,8 +43,8 @@ static void test_error_classes(void)
 	EXPECT_ERROR("conn a\n\tleft=192.0.2.1 \\\n", 2, "no line continuation");
 	EXPECT_ERROR("conn a\n\t=x\n", 2, "expected a keyword");
 	EXPECT_ERROR("conn a\n" HOSTS "\tlabeled-ipsec=yes\n", 4, "not supported");
-	EXPECT_ERROR("conn a\n" HOSTS "\tauthby=rsasig\n", 4,
-		     "'authby=rsasig' refused: certificates");
+	EXPECT_ERROR("conn a\n" HOSTS "\tauthby=xauthrsasig\n", 4,
+		     "'authby=xauthrsasig' refused: XAUTH");
 	EXPECT_ERROR("conn a\n\tleft=%any\n\tright=%any\n\tauto=add\n", 1, "cannot both be %any");
 	EXPECT_ERROR("conn a\n\tauto=add\n", 1, "neither left= nor right=");
 	EXPECT_ERROR("conn a\n\tleft=192.0.2.1\n\tright=2001:db8::1\n\tauto=add\n", 1,

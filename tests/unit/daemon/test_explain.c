@@ -99,12 +99,42 @@ static void unmatched_ring(struct dmn *d)
 	CHECK_EQ_INT(d->ike->n_unmatched, DMN_UNMATCHED_MAX);
 }
 
+/* Certificate failures: each reason gets its own words; the particulars stay in f->text. */
+static void cert_failures(void)
+{
+	static const struct {
+		enum proto_ike_reason r;
+		const char *text, *why, *fix;
+	} cases[] = {
+		{PROTO_IKE_E_CERT_UNTRUSTED, "", "does not chain to a CA this side trusts",
+		 "ipsec.d/cacerts/"},
+		{PROTO_IKE_E_CERT_EXPIRED, "", "expired or not yet valid", "renew"},
+		{PROTO_IKE_E_CERT_REVOKED, "", "a CRL of this side", "ipsec.d/crls/"},
+		{PROTO_IKE_E_CERT_ID, "", "subjectAltNames", "set rightid="},
+		{PROTO_IKE_E_CERT_NONE, "", "sent no certificate", "leftsendcert=always"},
+		{PROTO_IKE_E_BAD_SIG, "", "signature does not verify", "key and certificate"},
+		{PROTO_IKE_E_NO_KEY, "", "no certificate or no private key", "leftcert="},
+		{PROTO_IKE_E_NO_KEY, "the peer's CR names C=CH, CN=Other CA",
+		 "names a CA we have no", "leftcert="},
+		{PROTO_IKE_E_AUTH_METHOD, "", "different authentication methods", "authby="},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char why[512], fix[512];
+		struct dmn_failure f = {.phase = 1, .reason = cases[i].r};
+		snprintf(f.text, sizeof(f.text), "%s", cases[i].text);
+		explain(&f, why, fix);
+		if (!CHECK(strstr(why, cases[i].why) && strstr(fix, cases[i].fix)))
+			fprintf(stderr, "  reason %d: why '%s' fix '%s'\n", cases[i].r, why, fix);
+	}
+}
+
 int main(void)
 {
 	struct dmn *d = calloc(1, sizeof(*d));
 	if (!d || !(d->ike = calloc(1, sizeof(*d->ike))))
 		return 1;
 	silent_after_keys();
+	cert_failures();
 	send_errors(d);
 	unmatched_ring(d);
 	free(d->ike);
