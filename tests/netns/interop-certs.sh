@@ -7,6 +7,7 @@
 #   ID  C=CH, O=Oakley Test, CN=a.example.org | a.example.org | 192.0.2.1     (and b. for gwb)
 #
 # usage: interop-certs.sh OAKLEYD OAKLEY strongswan|oakley [rsa|ecdsa|neg|CASE...]
+#        OAKLEY_CERTS_PKI=DIR interop-certs.sh OAKLEYD OAKLEY PEER pki   (only make the PKI in DIR)
 # A case is KEY-IDTYPE-MODE-ROLE (ROLE: oakley on gwa initiates "i" or responds "r"):
 #   KEY     rsa2048, rsa3072, ecdsa256, ecdsa384, chain (RSA 2048 through an intermediate CA)
 #   IDTYPE  dn, fqdn, addr          MODE  mm (Main), am (Aggressive)
@@ -379,12 +380,17 @@ reload_crl_case() {
 
 # Does this oakleyd take the certificate keywords? (Before issue 16 it refuses authby=pubkey.)
 # OAKLEY_CERTS_PKI=DIR keeps the PKI for the next run (key generation dominates a few cases
-# under TCG: the VM test runs this script twice in one boot).
+# under TCG: vm-certs.sh makes it on the host, with the single argument pki, before the boot).
 if [ -n "${OAKLEY_CERTS_PKI:-}" ] && [ -s "$OAKLEY_CERTS_PKI/root.crl" ]; then
     cp -a "$OAKLEY_CERTS_PKI/." "$P/"
 else
     make_pki
     if [ -n "${OAKLEY_CERTS_PKI:-}" ]; then mkdir -p "$OAKLEY_CERTS_PKI" && cp -a "$P/." "$OAKLEY_CERTS_PKI/"; fi
+fi
+if [ "$*" = pki ]; then
+    [ -n "${OAKLEY_CERTS_PKI:-}" ] || fail "pki: set OAKLEY_CERTS_PKI to the directory to fill"
+    echo "PKI made in $OAKLEY_CERTS_PKI"
+    exit 0
 fi
 IKE=aes128-sha256-modp2048
 oak_conf "$NETNS_TMP/probe" a a-rsa2048 "$(id a dn)" "$(id b dn)" mm add
