@@ -131,18 +131,32 @@ static bool nss_nickname(const char *v)
 	return true;
 }
 
+/* Libreswan's leftcert=NICKNAME becomes the file NICKNAME.pem of ipsec.d/certs/, with a notice. */
+static void map_nickname(struct cfg_build *b, struct dmn_conn *c, const struct cfg_kv *kv)
+{
+	struct dmn_side *sd = kv->side > 0 ? &c->right : &c->left;
+	size_t n = strlen(kv->val);
+	char *f = n + 5 <= DMN_PATH_MAX ? malloc(n + 5) : NULL;
+	if (!f)
+		return; /* the name stays as written: the store then says it cannot read it */
+	memcpy(f, kv->val, n);
+	memcpy(f + n, ".pem", 5);
+	free(sd->cert);
+	sd->cert = f;
+	dmn_diag_add(b->d, DMN_DIAG_NOTICE, kv->file, kv->line,
+		     "'%s=%.64s' is an NSS nickname in Libreswan; oakley reads files: it uses "
+		     "ipsec.d/certs/%.64s.pem (export it with pk12util -n and openssl pkcs12 "
+		     "-nokeys)",
+		     kv->key, kv->val, kv->val);
+}
+
 void dmn_cfg_conn_certs(struct cfg_build *b, struct dmn_conn *c)
 {
 	for (unsigned i = 0; i < b->n_cert_kv; i++) {
 		const struct cfg_kv *kv = b->cert_kv[i];
 		if (b->libreswan && kv->kw && kv->kw->apply == dmn_cfg_apply_cert &&
 		    nss_nickname(kv->val))
-			dmn_diag_add(
-				b->d, DMN_DIAG_NOTICE, kv->file, kv->line,
-				"'%s=%.64s' is an NSS nickname in Libreswan; oakley reads files: "
-				"it looks for ipsec.d/certs/%.64s.pem (export it with pk12util -n "
-				"and openssl pkcs12 -nokeys)",
-				kv->key, kv->val, kv->val);
+			map_nickname(b, c, kv);
 	}
 	/* a DN names a certificate's subject: it needs certificate authentication */
 	for (unsigned i = 0; i < b->n_dn_kv; i++)

@@ -373,8 +373,8 @@ static bool peer_id_ok(const struct dmn_conn *c, const struct proto_ike_id *peer
 	if (c->right.id.type == DMN_ID_ANY)
 		return true;
 	if (c->auth != DMN_AUTH_PSK)
-		return true; /* signatures: the verify callback matches rightid= (DN wildcards too)
-				against the peer's ID and certificate, and names both when they differ */
+		return true; /* signatures: the verify callback matches rightid= (DN wildcards
+				too) against the peer's ID and certificate, naming both */
 	if (c->right.id.type == DMN_ID_DEFAULT) {
 		/* No rightid: the peer must identify itself with the address it comes from. */
 		return (got.type == DMN_ID_IPV4 && peer->family == AF_INET &&

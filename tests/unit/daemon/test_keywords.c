@@ -499,6 +499,8 @@ static void cert_keywords(void)
 	cfg = cfg_parse("version 2.0\nconn a\n" HOSTS "\tleftcert=\"East Cert\"\n", &d);
 	CHECK(cfg_has(&d, DMN_DIAG_NOTICE, 5, "is an NSS nickname in Libreswan"));
 	CHECK(cfg_has(&d, DMN_DIAG_NOTICE, 5, "ipsec.d/certs/East Cert.pem"));
+	CHECK(cfg && cfg->n_conns == 1 && cfg->conns[0]->left.cert &&
+	      !strcmp(cfg->conns[0]->left.cert, "East Cert.pem"));
 	dmn_config_free(cfg);
 	dmn_diags_free(&d);
 	/* a DN ID needs certificates */
