@@ -2,11 +2,11 @@
 /*
  * ikeload: an IKEv1 load client for benchmarks. It drives proto_ike_engine as initiator: K
  * concurrent slots, each with its own UDP socket (its own source port, on one of A source
- * addresses), each running Main Mode (or Aggressive Mode) + Quick Mode with a PSK against one
- * responder, then starting the next handshake, until N handshakes were started and finished or T
- * seconds passed. A handshake counts as complete when the initiator's engine reports P2_UP (QM2
- * received and its HASH(2) verified, QM3 sent). Nothing is installed in any kernel; SPIs are
- * random.
+ * addresses), each running Main Mode (or Aggressive Mode) + Quick Mode with a PSK (or, with -C -K
+ * -R, RSA or ECDSA signatures and a certificate: tests/bench/ikeload_sig.c) against one responder,
+ * then starting the next handshake, until N handshakes were started and finished or T seconds
+ * passed. A handshake counts as complete when the initiator's engine reports P2_UP (QM2 received
+ * and its HASH(2) verified, QM3 sent). Nothing is installed in any kernel; SPIs are random.
  *
  * Initiator SAs are never deleted (the responder keeps its tunnels, which is what the memory and
  * scale figures measure): an engine holds at most GEN_SAS of them, then new handshakes go to a
@@ -42,6 +42,7 @@
 #include "proto/consts.h"
 #include "proto/ike/engine.h"
 #include "tests/bench/ikeload_pool.h"
+#include "tests/bench/ikeload_sig.h"
 
 #define SLOTS_MAX      1024	/* -c */
 #define HANDSHAKES_MAX 1000000u /* -n */
@@ -74,9 +75,11 @@ struct opts {
 	bool fresh;	      /* -F: each handshake from a new socket, on the next source address */
 	bool initial_contact; /* -I: INITIAL-CONTACT in phase 1 */
 	const char *psk;
+	const char *cert, *key, *ca; /* -C -K -R: signature authentication */
 };
 
 struct load {
+	struct ikeload_sig *sig; /* first: the signature callbacks find it through ctx */
 	struct opts o;
 	struct proto_env env;
 	struct proto_ike_policy pol;
@@ -601,6 +604,7 @@ static void usage(FILE *f)
 		"usage: ikeload [-d DST] [-p PORT] [-s SRC] [-a ADDRS] [-c K] [-n N] [-T SECONDS]\n"
 		"               [-g GROUP] [-e gcm|cbc] [-P PFS_GROUP] [-w WORKERS] [-A] [-F] "
 		"[-I] [-v]\n"
+		"               [-C CERT -K KEY -R CA]\n"
 		"  -d DST     responder address (127.0.0.1); loopback or documentation ranges "
 		"only\n"
 		"  -p PORT    responder port (500)\n"
@@ -618,6 +622,10 @@ static void usage(FILE *f)
 		"  -F         each handshake from a new socket on the next source address (a new\n"
 		"             peer each time; handshake i uses SRC + i %% ADDRS)\n"
 		"  -I         send INITIAL-CONTACT in phase 1, as iOS and most gateways do\n"
+		"  -C CERT    sign with this certificate (its key decides: RSA or ECDSA), whose\n"
+		"             subjectAltNames must carry the source addresses (the IDs sent)\n"
+		"  -K KEY     its private key;  -R CA  the CA the responder's certificate chains "
+		"to\n"
 		"  PSK: $IKELOAD_PSK (default \"%s\")\n",
 		SLOTS_MAX, HANDSHAKES_MAX, SECONDS_MAX, PSK_DEFAULT);
 }
@@ -640,7 +648,8 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	parse_addr("127.0.0.1", &o->dst);
 	parse_addr("127.0.1.1", &o->src);
 	o->dst.port = 500;
-	while ((c = getopt_long(argc, argv, "d:p:s:a:c:n:T:g:e:P:w:AFIvh", NULL, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "d:p:s:a:c:n:T:g:e:P:w:C:K:R:AFIvh", NULL, NULL)) !=
+	       -1) {
 		int r = 0;
 		switch (c) {
 		case 'd':
@@ -686,6 +695,15 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			o->gcm = strcmp(optarg, "gcm") == 0;
 			r = o->gcm || strcmp(optarg, "cbc") == 0 ? 0 : -EINVAL;
 			break;
+		case 'C':
+			o->cert = optarg;
+			break;
+		case 'K':
+			o->key = optarg;
+			break;
+		case 'R':
+			o->ca = optarg;
+			break;
 		case 'A':
 			o->aggressive = true;
 			break;
@@ -710,7 +728,8 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		}
 	}
 	if (optind < argc || o->slots == 0 || o->handshakes == 0 || o->seconds == 0 ||
-	    o->src.family != o->dst.family || o->dst.port == 0)
+	    o->src.family != o->dst.family || o->dst.port == 0 ||
+	    (o->cert || o->key || o->ca) != (o->cert && o->key && o->ca))
 		return -EINVAL;
 	if (o->addrs == 0)
 		o->addrs = o->slots;
@@ -785,6 +804,13 @@ int main(int argc, char **argv)
 					  .get_psk = pol_get_psk,
 					  .alloc_spi = pol_alloc_spi};
 	make_conn(&l.o, &l.conn);
+	if (l.o.cert) {
+		if (ikeload_sig_new(l.o.cert, l.o.key, l.o.ca, &l.sig) < 0)
+			return 2;
+		ikeload_sig_policy(&l.pol);
+		l.conn.ike[0].auth = ikeload_sig_method(l.sig);
+		l.conn.sendcert = PROTO_IKE_SENDCERT_ALWAYS;
+	}
 	l.lat_us = calloc(l.o.handshakes, sizeof(*l.lat_us));
 	int epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (!l.lat_us || epfd < 0) {
@@ -830,5 +856,6 @@ int main(int argc, char **argv)
 		close(l.slots[k].fd);
 	close(epfd);
 	free(l.lat_us);
+	ikeload_sig_free(l.sig);
 	return l.completed ? 0 : 1;
 }

@@ -7,6 +7,7 @@
 #   ID  C=CH, O=Oakley Test, CN=a.example.org | a.example.org | 192.0.2.1     (and b. for gwb)
 #
 # usage: interop-certs.sh OAKLEYD OAKLEY strongswan|oakley [rsa|ecdsa|neg|frag|CASE...]
+#        OAKLEY_CERTS_PKI=DIR interop-certs.sh OAKLEYD OAKLEY PEER pki   (only make the PKI in DIR)
 # A case is KEY-IDTYPE-MODE-ROLE (ROLE: oakley on gwa initiates "i" or responds "r"):
 #   KEY     rsa2048, rsa3072, ecdsa256, ecdsa384, chain (RSA 2048 through an intermediate CA)
 #   IDTYPE  dn, fqdn, addr          MODE  mm (Main), am (Aggressive)
@@ -28,7 +29,8 @@
 #             reassembled, nothing dropped or held
 # Without CASE arguments the whole matrix runs. A positive case passes when both sides show phase
 # 1 established with the peer's certificate ID and Quick Mode done (the host kernel has no ESP:
-# the install refused is accepted as in interop-strongswan.sh; OAKLEY_EXPECT_ESP=1 insists on it).
+# the install refused is accepted as in interop-strongswan.sh; OAKLEY_EXPECT_ESP=1 insists on it,
+# and on a ping from gwa to gwb counted by oakley's outbound ESP SA: tests/netns/meson.build vm-certs).
 # Every case prints "ok" or "FAIL" with the logs; the figures line counts them; exit 1 if any
 # failed. oakleyd refusing the certificate keywords (authentication not wired) is a SKIP.
 set -u
@@ -279,8 +281,29 @@ positive() {
         [ $ok = 1 ] || FRAG_WHY=${why:-failed}
         return
     fi
+    esp_expected && [ $ok = 1 ] && esp_ping
     result $ok "$name" "${why#; }"
     stop_all
+}
+
+# esp_ping (OAKLEY_EXPECT_ESP=1, the VM bed): the SAs are installed on both sides and a ping
+# crosses the transport-mode tunnel as ESP (oakley's outbound state counts the packets); sets ok
+# and why of positive()
+esp_ping() {
+    local pk
+    grep -q "IPsec SA established with" "$A/log" || { ok=0 why="oakley on gwa did not install its SAs"; return; }
+    if [ "$PEER" = strongswan ]; then
+        swan "$B" --list-sas --raw 2>&1 | grep -q "state=INSTALLED" || { ok=0 why="CHILD_SA not INSTALLED at charon"; return; }
+    else
+        wait_for 10 grep -q "IPsec SA established with" "$B/log" || { ok=0 why="oakley on gwb did not install its SAs"; return; }
+    fi
+    ip netns exec "$(ns gwa)" ping -c 3 -i 0.2 -W 2 192.0.2.2 > "$A/ping.log" 2>&1 ||
+        { ok=0 why="ping gwa -> gwb failed: $(tail -2 "$A/ping.log")"; return; }
+    # the outbound ESP state (src 192.0.2.1) carried the 3 echo requests
+    pk=$(ip -n "$(ns gwa)" -s xfrm state list src 192.0.2.1 proto esp | awk '/lifetime current:/ {
+        getline; if (match($0, /[0-9]+\(packets\)/)) { print substr($0, RSTART, RLENGTH - 9); exit } }')
+    [ "${pk:-0}" -ge 3 ] || { ok=0 why="oakley's outbound ESP state counted ${pk:-no} packets, not 3"; return; }
+    echo "     ping gwa -> gwb: 3/3 replies, $pk packets on oakley's outbound ESP SA"
 }
 
 # negative NEG ROLE: the peer's credential is broken; gwa must refuse and explain it
@@ -441,7 +464,19 @@ frag_case() {
 # Does this oakleyd take the certificate keywords? (Before issue 16 it refuses authby=pubkey.)
 FRAG_PKI=0 FIGURES=""
 case " $* " in *" frag"*) FRAG_PKI=1 ;; esac
-make_pki
+# OAKLEY_CERTS_PKI=DIR keeps the PKI for the next run (key generation dominates a few cases
+# under TCG: vm-certs.sh makes it on the host, with the single argument pki, before the boot).
+if [ -n "${OAKLEY_CERTS_PKI:-}" ] && [ -s "$OAKLEY_CERTS_PKI/root.crl" ]; then
+    cp -a "$OAKLEY_CERTS_PKI/." "$P/"
+else
+    make_pki
+    if [ -n "${OAKLEY_CERTS_PKI:-}" ]; then mkdir -p "$OAKLEY_CERTS_PKI" && cp -a "$P/." "$OAKLEY_CERTS_PKI/"; fi
+fi
+if [ "$*" = pki ]; then
+    [ -n "${OAKLEY_CERTS_PKI:-}" ] || fail "pki: set OAKLEY_CERTS_PKI to the directory to fill"
+    echo "PKI made in $OAKLEY_CERTS_PKI"
+    exit 0
+fi
 IKE=aes128-sha256-modp2048
 oak_conf "$NETNS_TMP/probe" a a-rsa2048 "$(id a dn)" "$(id b dn)" mm add
 probe=$("$OAKLEYD" --check-config --config "$NETNS_TMP/probe/ipsec.conf" \
