@@ -39,6 +39,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "daemon/convert.h"
 #include "proto/consts.h"
 #include "proto/ike/engine.h"
 #include "tests/bench/ikeload_pool.h"
@@ -219,23 +220,6 @@ static void addr_add(const struct proto_ike_addr *base, unsigned k, struct proto
 	ret->addr[last] = (uint8_t)v;
 }
 
-static socklen_t to_sockaddr(const struct proto_ike_addr *a, struct sockaddr_storage *ss)
-{
-	memset(ss, 0, sizeof(*ss));
-	if (a->family == AF_INET) {
-		struct sockaddr_in *sin = (struct sockaddr_in *)ss;
-		sin->sin_family = AF_INET;
-		sin->sin_port = htons(a->port);
-		memcpy(&sin->sin_addr, a->addr, 4);
-		return sizeof(*sin);
-	}
-	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
-	sin6->sin6_family = AF_INET6;
-	sin6->sin6_port = htons(a->port);
-	memcpy(&sin6->sin6_addr, a->addr, 16);
-	return sizeof(*sin6);
-}
-
 static void from_sockaddr(const struct sockaddr_storage *ss, struct proto_ike_addr *ret)
 {
 	memset(ret, 0, sizeof(*ret));
@@ -261,7 +245,7 @@ static int slot_open(struct load *l, unsigned k, unsigned long a, int epfd)
 	if (s->fd < 0)
 		return -errno;
 	struct sockaddr_storage ss;
-	socklen_t sl = to_sockaddr(&s->local, &ss);
+	socklen_t sl = dmn_addr_to_sockaddr(&s->local, &ss);
 	if (bind(s->fd, (struct sockaddr *)&ss, sl) < 0)
 		return -errno;
 	sl = sizeof(ss);
@@ -401,7 +385,7 @@ static void send_dgram(struct load *l, const struct proto_ike_action *a)
 		    memcmp(s->local.addr, a->src.addr, 16) != 0)
 			continue;
 		struct sockaddr_storage ss;
-		socklen_t sl = to_sockaddr(&a->dst, &ss);
+		socklen_t sl = dmn_addr_to_sockaddr(&a->dst, &ss);
 		if (sendto(s->fd, a->data, a->len, 0, (struct sockaddr *)&ss, sl) < 0)
 			l->lost_send++; /* the engine retransmits */
 		return;
