@@ -173,7 +173,7 @@ static bool early_keep(struct ike_sa *sa, const struct proto_header *h, const ui
 		       bool natt)
 {
 	if (sa->established || !sa->keys_ready || !h->msgid || !(h->flags & ISAKMP_FLAG_E) ||
-	    (h->exchange == ISAKMP_XCHG_TRANSACTION && !sa->e->pol.cfg))
+	    (h->exchange == ISAKMP_XCHG_TRANSACTION && !sa->e->pol.cfg && !sa->e->pol.ra))
 		return false;
 	struct ike_early *q = malloc(sizeof(*q) + h->length);
 	if (!q)

@@ -12,6 +12,8 @@
  *   pull, push  Mode-Config after XAUTH: a receives INTERNAL_IP4_ADDRESS 10.9.0.7
  *   qm-wait     b defers its REQUEST and checks asynchronously: no P1_UP, no Quick Mode (and
  *               proto_ike_quick_mode says -EAGAIN) until the daemon's calls come
+ *   early       MM6 lost: the REQUEST that overtakes it is kept until a's phase 1 is done
+ *   resp-psk    XAUTHRespPreShared: the roles the other way round
  *   timeout     a never answers (its copies of the REQUEST are spoiled): b gives up
  *               (XAUTH_TIMEOUT), a's SA ends too
  */
@@ -187,6 +189,39 @@ static void case_psk(void)
 	h_free(&w);
 }
 
+/* MM6 lost: b's REQUEST reaches a before its phase 1 is done; kept and run after it. */
+static void case_early(void)
+{
+	struct h_world w;
+	world(&w, IKE_AUTH_XAUTH_INIT_PSK, 0, 0, 9);
+	w.drop_nth[w.n_drop++] = 6;
+	CHECK(h_initiate(&w, 0) != 0);
+	h_run(&w, RUN_MS);
+	check_up(&w);
+	CHECK(h_log_has(&w.p[0], "before phase 1 is done: kept"));
+	CHECK_EQ_INT(rs[0].ops[PROTO_IKE_RA_XAUTH_REPLY], 1);
+	h_free(&w);
+}
+
+/* XAUTHRespPreShared: the responder b is the client, the initiator a the server. */
+static void case_resp_psk(void)
+{
+	struct h_world w;
+	world(&w, IKE_AUTH_XAUTH_RESP_PSK, 0, 0, 10);
+	rs[1].pass = "good-pass";
+	CHECK(h_initiate(&w, 0) != 0);
+	h_run(&w, RUN_MS);
+	for (int i = 0; i < 2; i++) {
+		CHECK_EQ_INT(h_count(&w.p[i], PROTO_IKE_EV_P1_UP), 1);
+		CHECK_EQ_INT(h_count(&w.p[i], PROTO_IKE_EV_P2_UP), 1);
+	}
+	CHECK_EQ_INT(rs[0].ops[PROTO_IKE_RA_XAUTH_CHECK], 1);
+	CHECK_EQ_INT(rs[1].ops[PROTO_IKE_RA_XAUTH_REPLY], 1);
+	CHECK_EQ_INT(rs[0].ops[PROTO_IKE_RA_XAUTH_REPLY] + rs[1].ops[PROTO_IKE_RA_XAUTH_CHECK], 0);
+	CHECK(h_log_has(&w.p[0], "XAUTH user \"alice\" accepted"));
+	h_free(&w);
+}
+
 static void check_refused(struct h_world *w, const char *pass)
 {
 	for (int i = 0; i < 2; i++) {
@@ -350,9 +385,10 @@ static void case_timeout(void)
 int main(int argc, char **argv)
 {
 	static const struct h_case cases[] = {
-		{"psk", case_psk},	   {"bad-pass", case_bad_pass}, {"retry", case_retry},
-		{"hybrid", case_hybrid},   {"pull", case_pull},		{"push", case_push},
-		{"qm-wait", case_qm_wait}, {"timeout", case_timeout},
+		{"psk", case_psk},	     {"bad-pass", case_bad_pass}, {"retry", case_retry},
+		{"hybrid", case_hybrid},     {"pull", case_pull},	  {"push", case_push},
+		{"qm-wait", case_qm_wait},   {"timeout", case_timeout},	  {"early", case_early},
+		{"resp-psk", case_resp_psk},
 	};
 	if (!h_run_cases(cases, sizeof(cases) / sizeof(cases[0]), argc, argv))
 		return 2;
