@@ -141,7 +141,10 @@ static void print_cfg_attrs(struct sink *s, struct proto_view attrs)
 	char line[256];
 	enum proto_err err = proto_cfg_decode(attrs.p, attrs.len, &l, &off);
 	if (err != PROTO_OK) {
+		bool redact = s->redact;
+		s->redact = true; /* an XAUTH password stays hidden even in a full trace */
 		print_attrs(s, attrs, PROTO_NAMES_MODECFG_ATTR, "    ");
+		s->redact = redact;
 		out(s, "    (attribute codec: %s at %zu)\n", proto_err_str(err), off);
 		return;
 	}

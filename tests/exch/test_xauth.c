@@ -14,6 +14,8 @@
  *               proto_ike_quick_mode says -EAGAIN) until the daemon's calls come
  *   early       MM6 lost: the REQUEST that overtakes it is kept until a's phase 1 is done
  *   resp-psk    XAUTHRespPreShared: the roles the other way round
+ *   hybrid-resp HybridRespRSA: likewise, a signs and b sends HASH_R only
+ *   cfg-only    Mode-Config pull without XAUTH (a plain PSK)
  *   timeout     a never answers (its copies of the REQUEST are spoiled): b gives up
  *               (XAUTH_TIMEOUT), a's SA ends too
  */
@@ -186,6 +188,41 @@ static void case_psk(void)
 	CHECK_EQ_INT(h_event(&w.p[0], PROTO_IKE_EV_P1_UP, 0)->u.p1.prop.auth,
 		     IKE_AUTH_XAUTH_INIT_PSK);
 	CHECK(!h_log_has(&w.p[1], "Quick Mode") || !h_log_has(&w.p[1], "dropped: XAUTH"));
+	h_free(&w);
+}
+
+/* Mode-Config alone (a PSK, no XAUTH): pull right after phase 1. */
+static void case_cfg_only(void)
+{
+	struct h_world w;
+	world(&w, IKE_AUTH_PSK, PROTO_IKE_MODECFG_CLIENT_PULL, PROTO_IKE_MODECFG_SERVER_PULL, 11);
+	CHECK(h_initiate(&w, 0) != 0);
+	h_run(&w, RUN_MS);
+	for (int i = 0; i < 2; i++) {
+		CHECK_EQ_INT(h_count(&w.p[i], PROTO_IKE_EV_P1_UP), 1);
+		CHECK_EQ_INT(h_count(&w.p[i], PROTO_IKE_EV_P2_UP), 1);
+	}
+	static const uint8_t want[4] = {10, 9, 0, 7};
+	CHECK_MEM(rs[0].got_addr, want, 4);
+	CHECK_EQ_INT(rs[0].ops[PROTO_IKE_RA_XAUTH_REPLY] + rs[1].ops[PROTO_IKE_RA_XAUTH_CHECK], 0);
+	CHECK(h_log_has(&w.p[1], "\"net-b\" #1: Mode-Config done"));
+	h_free(&w);
+}
+
+/* HybridRespRSA: the responder b is the client and sends HASH_R only; a signs. */
+static void case_hybrid_resp(void)
+{
+	struct h_world w;
+	world(&w, IKE_AUTH_HYBRID_RESP_RSA, 0, 0, 12);
+	rs[1].pass = "good-pass";
+	CHECK(h_initiate(&w, 0) != 0);
+	h_run(&w, RUN_MS);
+	for (int i = 0; i < 2; i++)
+		CHECK_EQ_INT(h_count(&w.p[i], PROTO_IKE_EV_P2_UP), 1);
+	CHECK_EQ_INT(rs[0].signs, 1);
+	CHECK_EQ_INT(rs[1].verifies, 1);
+	CHECK_EQ_INT(rs[1].signs + rs[0].verifies, 0);
+	CHECK_EQ_INT(rs[0].ops[PROTO_IKE_RA_XAUTH_CHECK], 1);
 	h_free(&w);
 }
 
@@ -385,10 +422,12 @@ static void case_timeout(void)
 int main(int argc, char **argv)
 {
 	static const struct h_case cases[] = {
-		{"psk", case_psk},	     {"bad-pass", case_bad_pass}, {"retry", case_retry},
-		{"hybrid", case_hybrid},     {"pull", case_pull},	  {"push", case_push},
-		{"qm-wait", case_qm_wait},   {"timeout", case_timeout},	  {"early", case_early},
-		{"resp-psk", case_resp_psk},
+		{"psk", case_psk},	     {"bad-pass", case_bad_pass},
+		{"retry", case_retry},	     {"hybrid", case_hybrid},
+		{"pull", case_pull},	     {"push", case_push},
+		{"qm-wait", case_qm_wait},   {"timeout", case_timeout},
+		{"early", case_early},	     {"resp-psk", case_resp_psk},
+		{"cfg-only", case_cfg_only}, {"hybrid-resp", case_hybrid_resp},
 	};
 	if (!h_run_cases(cases, sizeof(cases) / sizeof(cases[0]), argc, argv))
 		return 2;
