@@ -15,8 +15,7 @@ struct proto_name_table {
 };
 
 #define PROTO_X_NAME(sym, val, str) {val, str},
-#define TABLE(id, list)                                                                            \
-	static const struct proto_name_entry id##_entries[] = {list(PROTO_X_NAME)};
+#define TABLE(id, list)		    static const struct proto_name_entry id##_entries[] = {list(PROTO_X_NAME)};
 
 TABLE(payload, ISAKMP_PAYLOADS)
 TABLE(exchange, ISAKMP_EXCHANGES)
@@ -40,9 +39,13 @@ TABLE(ipsec_auth, IPSEC_AUTHS)
 TABLE(id_type, IPSEC_ID_TYPES)
 TABLE(cert_encoding, ISAKMP_CERT_ENCODINGS)
 TABLE(modecfg_type, MODECFG_TYPES)
-TABLE(modecfg_attr, MODECFG_ATTRS)
+#define PROTO_X_NAME5(sym, val, str, kind, max) {val, str},
+static const struct proto_name_entry modecfg_attr_entries[] = {MODECFG_ATTRS(PROTO_X_NAME5)};
 
-#define ROW(id) {id##_entries, sizeof(id##_entries) / sizeof(id##_entries[0])}
+#define ROW(id)                                                                                    \
+	{                                                                                          \
+		id##_entries, sizeof(id##_entries) / sizeof(id##_entries[0])                       \
+	}
 
 static const struct proto_name_table tables[PROTO_NAMES__MAX] = {
 	[PROTO_NAMES_PAYLOAD] = ROW(payload),

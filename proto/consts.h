@@ -310,33 +310,49 @@
 	X(CFG_SET, 3, "ISAKMP_CFG_SET")                                                            \
 	X(CFG_ACK, 4, "ISAKMP_CFG_ACK")
 
-/* draft-ietf-ipsec-isakmp-mode-cfg-05 §3.3 attributes; 16520+ draft-ietf-ipsec-isakmp-xauth-06 §3.2 */
+/* draft-ietf-ipsec-isakmp-mode-cfg-05 §3.3 attributes (23456/23457: Microsoft), 16520+
+ * draft-ietf-ipsec-isakmp-xauth-06 §3.2, 28672+ Cisco Unity (notes/remote-access.md §1.7).
+ * X(sym, number, name, value kind (PROTO_CFG_K_*, proto/cfg_attr.h), longest value in bytes):
+ * the enum, the name table and the attribute codec's bounds all come from this one list. */
 #define MODECFG_ATTRS(X)                                                                           \
-	X(CFG_INTERNAL_IP4_ADDRESS, 1, "INTERNAL_IP4_ADDRESS")                                     \
-	X(CFG_INTERNAL_IP4_NETMASK, 2, "INTERNAL_IP4_NETMASK")                                     \
-	X(CFG_INTERNAL_IP4_DNS, 3, "INTERNAL_IP4_DNS")                                             \
-	X(CFG_INTERNAL_IP4_NBNS, 4, "INTERNAL_IP4_NBNS")                                           \
-	X(CFG_INTERNAL_ADDRESS_EXPIRY, 5, "INTERNAL_ADDRESS_EXPIRY")                               \
-	X(CFG_INTERNAL_IP4_DHCP, 6, "INTERNAL_IP4_DHCP")                                           \
-	X(CFG_APPLICATION_VERSION, 7, "APPLICATION_VERSION")                                       \
-	X(CFG_INTERNAL_IP6_ADDRESS, 8, "INTERNAL_IP6_ADDRESS")                                     \
-	X(CFG_INTERNAL_IP6_NETMASK, 9, "INTERNAL_IP6_NETMASK")                                     \
-	X(CFG_INTERNAL_IP6_DNS, 10, "INTERNAL_IP6_DNS")                                            \
-	X(CFG_INTERNAL_IP6_NBNS, 11, "INTERNAL_IP6_NBNS")                                          \
-	X(CFG_INTERNAL_IP6_DHCP, 12, "INTERNAL_IP6_DHCP")                                          \
-	X(CFG_INTERNAL_IP4_SUBNET, 13, "INTERNAL_IP4_SUBNET")                                      \
-	X(CFG_SUPPORTED_ATTRIBUTES, 14, "SUPPORTED_ATTRIBUTES")                                    \
-	X(CFG_INTERNAL_IP6_SUBNET, 15, "INTERNAL_IP6_SUBNET")                                      \
-	X(XAUTH_TYPE, 16520, "XAUTH_TYPE")                                                         \
-	X(XAUTH_USER_NAME, 16521, "XAUTH_USER_NAME")                                               \
-	X(XAUTH_USER_PASSWORD, 16522, "XAUTH_USER_PASSWORD")                                       \
-	X(XAUTH_PASSCODE, 16523, "XAUTH_PASSCODE")                                                 \
-	X(XAUTH_MESSAGE, 16524, "XAUTH_MESSAGE")                                                   \
-	X(XAUTH_CHALLENGE, 16525, "XAUTH_CHALLENGE")                                               \
-	X(XAUTH_DOMAIN, 16526, "XAUTH_DOMAIN")                                                     \
-	X(XAUTH_STATUS, 16527, "XAUTH_STATUS")                                                     \
-	X(XAUTH_NEXT_PIN, 16528, "XAUTH_NEXT_PIN")                                                 \
-	X(XAUTH_ANSWER, 16529, "XAUTH_ANSWER")
+	X(CFG_INTERNAL_IP4_ADDRESS, 1, "INTERNAL_IP4_ADDRESS", ADDR4, 4)                           \
+	X(CFG_INTERNAL_IP4_NETMASK, 2, "INTERNAL_IP4_NETMASK", ADDR4, 4)                           \
+	X(CFG_INTERNAL_IP4_DNS, 3, "INTERNAL_IP4_DNS", ADDR4, 4)                                   \
+	X(CFG_INTERNAL_IP4_NBNS, 4, "INTERNAL_IP4_NBNS", ADDR4, 4)                                 \
+	X(CFG_INTERNAL_ADDRESS_EXPIRY, 5, "INTERNAL_ADDRESS_EXPIRY", U32, 4)                       \
+	X(CFG_INTERNAL_IP4_DHCP, 6, "INTERNAL_IP4_DHCP", ADDR4, 4)                                 \
+	X(CFG_APPLICATION_VERSION, 7, "APPLICATION_VERSION", STRING, 255)                          \
+	X(CFG_INTERNAL_IP6_ADDRESS, 8, "INTERNAL_IP6_ADDRESS", ADDR6P, 17)                         \
+	X(CFG_INTERNAL_IP6_NETMASK, 9, "INTERNAL_IP6_NETMASK", ADDR6, 16)                          \
+	X(CFG_INTERNAL_IP6_DNS, 10, "INTERNAL_IP6_DNS", ADDR6, 16)                                 \
+	X(CFG_INTERNAL_IP6_NBNS, 11, "INTERNAL_IP6_NBNS", ADDR6, 16)                               \
+	X(CFG_INTERNAL_IP6_DHCP, 12, "INTERNAL_IP6_DHCP", ADDR6, 16)                               \
+	X(CFG_INTERNAL_IP4_SUBNET, 13, "INTERNAL_IP4_SUBNET", SUBNET4, 8)                          \
+	X(CFG_SUPPORTED_ATTRIBUTES, 14, "SUPPORTED_ATTRIBUTES", BYTES, 512)                        \
+	X(CFG_INTERNAL_IP6_SUBNET, 15, "INTERNAL_IP6_SUBNET", ADDR6P, 17)                          \
+	X(CFG_INTERNAL_IP4_SERVER, 23456, "INTERNAL_IP4_SERVER", ADDR4, 4)                         \
+	X(CFG_INTERNAL_IP6_SERVER, 23457, "INTERNAL_IP6_SERVER", ADDR6, 16)                        \
+	X(XAUTH_TYPE, 16520, "XAUTH_TYPE", U16, 2)                                                 \
+	X(XAUTH_USER_NAME, 16521, "XAUTH_USER_NAME", STRING, 128)                                  \
+	X(XAUTH_USER_PASSWORD, 16522, "XAUTH_USER_PASSWORD", SECRET, 128)                          \
+	X(XAUTH_PASSCODE, 16523, "XAUTH_PASSCODE", SECRET, 128)                                    \
+	X(XAUTH_MESSAGE, 16524, "XAUTH_MESSAGE", STRING, 255)                                      \
+	X(XAUTH_CHALLENGE, 16525, "XAUTH_CHALLENGE", BYTES, 255)                                   \
+	X(XAUTH_DOMAIN, 16526, "XAUTH_DOMAIN", STRING, 255)                                        \
+	X(XAUTH_STATUS, 16527, "XAUTH_STATUS", U16, 2)                                             \
+	X(XAUTH_NEXT_PIN, 16528, "XAUTH_NEXT_PIN", SECRET, 128)                                    \
+	X(XAUTH_ANSWER, 16529, "XAUTH_ANSWER", SECRET, 128)                                        \
+	X(UNITY_BANNER, 28672, "UNITY_BANNER", STRING, 1024)                                       \
+	X(UNITY_SAVE_PASSWD, 28673, "UNITY_SAVE_PASSWD", U16, 2)                                   \
+	X(UNITY_DEF_DOMAIN, 28674, "UNITY_DEF_DOMAIN", STRING, 255)                                \
+	X(UNITY_SPLITDNS_NAME, 28675, "UNITY_SPLITDNS_NAME", STRING, 512)                          \
+	X(UNITY_SPLIT_INCLUDE, 28676, "UNITY_SPLIT_INCLUDE", SPLIT, 448)                           \
+	X(UNITY_NATT_PORT, 28677, "UNITY_NATT_PORT", U16, 2)                                       \
+	X(UNITY_LOCAL_LAN, 28678, "UNITY_LOCAL_LAN", SPLIT, 448)                                   \
+	X(UNITY_PFS, 28679, "UNITY_PFS", U16, 2)                                                   \
+	X(UNITY_FW_TYPE, 28680, "UNITY_FW_TYPE", BYTES, 255)                                       \
+	X(UNITY_BACKUP_SERVERS, 28681, "UNITY_BACKUP_SERVERS", STRING, 512)                        \
+	X(UNITY_DDNS_HOSTNAME, 28682, "UNITY_DDNS_HOSTNAME", STRING, 255)
 
 #define PROTO_X_ENUM(sym, val, str) sym = val,
 
@@ -362,7 +378,8 @@ enum ipsec_auth { IPSEC_AUTHS(PROTO_X_ENUM) };
 enum ipsec_id_type { IPSEC_ID_TYPES(PROTO_X_ENUM) };
 enum isakmp_cert_encoding { ISAKMP_CERT_ENCODINGS(PROTO_X_ENUM) };
 enum modecfg_type { MODECFG_TYPES(PROTO_X_ENUM) };
-enum modecfg_attr { MODECFG_ATTRS(PROTO_X_ENUM) };
+#define PROTO_X_ENUM5(sym, val, str, kind, max) sym = val,
+enum modecfg_attr { MODECFG_ATTRS(PROTO_X_ENUM5) };
 
 /* Which name table proto_name() looks in. */
 enum proto_names {

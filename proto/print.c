@@ -4,6 +4,7 @@
  * FILE *). It only reads a decoded struct proto_msg, so anything it prints was bounds-checked.
  */
 #include "proto/print.h"
+#include "proto/cfg_attr.h"
 
 #include <stdarg.h>
 #include <string.h>
@@ -131,6 +132,28 @@ static void print_attrs(struct sink *s, struct proto_view attrs, int cls, const 
 		out(s, "%s(attributes: %s)\n", indent, proto_err_str(it.err));
 }
 
+/* A Transaction exchange's attributes through their codec (proto/cfg_attr.h): values as their
+ * kind reads, secrets never; a list the codec refuses is printed raw, secrets redacted. */
+static void print_cfg_attrs(struct sink *s, struct proto_view attrs)
+{
+	struct proto_cfg_list l; /* views: PROTO_CFG_ATTRS_MAX x 40 bytes */
+	size_t off = 0;
+	char line[256];
+	enum proto_err err = proto_cfg_decode(attrs.p, attrs.len, &l, &off);
+	if (err != PROTO_OK) {
+		bool redact = s->redact;
+		s->redact = true; /* an XAUTH password stays hidden even in a full trace */
+		print_attrs(s, attrs, PROTO_NAMES_MODECFG_ATTR, "    ");
+		s->redact = redact;
+		out(s, "    (attribute codec: %s at %zu)\n", proto_err_str(err), off);
+		return;
+	}
+	for (unsigned i = 0; i < l.n; i++) {
+		proto_cfg_attr_str(&l.a[i], line, sizeof(line));
+		out(s, "    %s [%s]\n", line, l.a[i].tv ? "TV" : "TLV");
+	}
+}
+
 static void print_sa(struct sink *s, const struct proto_sa *sa)
 {
 	struct proto_iter pi, ti;
@@ -238,7 +261,7 @@ static void print_payload(struct sink *s, const struct proto_payload *pl)
 		out(s, " type=%s identifier=%u\n",
 		    name(PROTO_NAMES_MODECFG_TYPE, pl->u.cfg.type, b1, sizeof(b1)),
 		    pl->u.cfg.identifier);
-		print_attrs(s, pl->u.cfg.attrs, PROTO_NAMES_MODECFG_ATTR, "    ");
+		print_cfg_attrs(s, pl->u.cfg.attrs);
 		return;
 	case ISAKMP_PL_NAT_OA:
 	case ISAKMP_PL_NAT_OA_DRAFT:

@@ -223,6 +223,7 @@ struct proto_ike_conn {
 	bool compress;	      /* IPComp (RFC 3173, DEFLATE): offer it with each ESP/AH
 				 proposal, accept it when offered (compress=yes) */
 	uint8_t sendcert;     /* enum proto_ike_sendcert; signature methods only */
+	uint8_t modecfg;      /* enum proto_ike_modecfg: our Mode-Config role after phase 1 */
 	/* retransmission of our unanswered messages (PROTO_IKE_RETRANSMIT_*): the first wait
 	 * and the time after the first send at which the exchange fails; 0 = the default.
 	 * Phase 1 follows the ISAKMP SA's conn, a Quick Mode its own. */
@@ -265,7 +266,10 @@ struct proto_ike_conn {
 	X(PROTO_IKE_E_CERT_ID, "ID does not match the certificate")                                \
 	X(PROTO_IKE_E_CERT_NONE, "no certificate")                                                 \
 	X(PROTO_IKE_E_BAD_SIG, "bad signature")                                                    \
-	X(PROTO_IKE_E_NO_KEY, "no private key or certificate of our own")
+	X(PROTO_IKE_E_NO_KEY, "no private key or certificate of our own")                          \
+	X(PROTO_IKE_E_XAUTH_FAILED, "XAUTH authentication failed")                                 \
+	X(PROTO_IKE_E_XAUTH_TIMEOUT, "XAUTH or Mode-Config not completed in time")                 \
+	X(PROTO_IKE_E_MODECFG, "Mode-Config refused")
 
 #define PROTO_IKE_X_REASON(sym, text) sym,
 enum proto_ike_reason { PROTO_IKE_REASONS(PROTO_IKE_X_REASON) PROTO_IKE_REASON__MAX };
@@ -324,6 +328,61 @@ struct proto_ike_cfg_msg {
 	uint8_t attrs[PROTO_IKE_CFG_ATTRS_MAX];
 };
 
+/*
+ * Remote access (ike_xauth.c): XAUTH (draft-beaulieu-ike-xauth) and Mode-Config
+ * (draft-dukes-ike-mode-cfg) on top of the Transaction exchange. XAUTH runs when the negotiated
+ * authentication method is an XAUTH or hybrid one (65001/65002/65005/65006, 64221/64222): the
+ * side it authenticates is the client, the other the server. Mode-Config runs when
+ * conn->modecfg says so (PULL: the client sends REQUEST, the server REPLY; PUSH: the server
+ * SET, the client ACK). Until both are done the ISAKMP SA does not count as up: no
+ * PROTO_IKE_EV_P1_UP, no Quick Mode (ours waits, the peer's is dropped until then). A failure
+ * ends the SA with PROTO_IKE_EV_P1_FAILED (PROTO_IKE_E_XAUTH_FAILED, _XAUTH_TIMEOUT,
+ * _MODECFG) and a Delete to the peer.
+ */
+enum proto_ike_modecfg {
+	PROTO_IKE_MODECFG_NONE,
+	PROTO_IKE_MODECFG_CLIENT_PULL, /* we ask (REQUEST) after XAUTH */
+	PROTO_IKE_MODECFG_CLIENT_PUSH, /* we wait for the server's SET */
+	PROTO_IKE_MODECFG_SERVER_PULL, /* we answer the client's REQUEST */
+	PROTO_IKE_MODECFG_SERVER_PUSH, /* we send SET after XAUTH */
+};
+#define PROTO_IKE_XAUTH_ROUNDS_MAX 3 /* REQUESTs a server sends (the policy may retry) */
+#define PROTO_IKE_RA_TIMEOUT_MS                                                                    \
+	120000u /* XAUTH and Mode-Config done within, after phase 1 (twice                         \
+		  the retransmit give-up time: the server gives up first) */
+
+/*
+ * What the ra policy callback is asked. in: the peer's message decoded (proto/cfg_attr.h), or
+ * NULL; out: the attributes we send (proto_cfg_put_*); the engine sends it and wipes it.
+ *   op                     side    in          out           return
+ *   XAUTH_REQUEST          server  NULL        extra attrs   0 send now (USER_NAME and
+ *                                                            USER_PASSWORD are added), 1 later:
+ *                                                            proto_ike_ra_xauth_start()
+ *   XAUTH_REPLY            client  REQUEST     REPLY         0 send, < 0 end the SA
+ *   XAUTH_CHECK            server  REPLY       -             0 OK, -EACCES FAIL, -EAGAIN ask
+ *                                                            again (bounded by ROUNDS_MAX),
+ *                                                            -EINPROGRESS: proto_ike_ra_xauth_
+ *                                                            result() later
+ *   XAUTH_STATUS           client  SET(STATUS) -             ignored (the engine ACKs)
+ *   CFG_REQUEST            client  NULL        REQUEST       0 send, < 0 end the SA
+ *   CFG_REPLY              server  REQUEST     REPLY         0 send, < 0 end the SA
+ *   CFG_PUSH               server  NULL        SET           0 send, < 0 end the SA
+ *   CFG_RECEIVED           client  REPLY/SET   -             0 accept, < 0 end the SA
+ * The user name is in the XAUTH_REPLY/CHECK lists; the engine logs it, never a password.
+ */
+enum proto_ike_ra_op {
+	PROTO_IKE_RA_XAUTH_REQUEST,
+	PROTO_IKE_RA_XAUTH_REPLY,
+	PROTO_IKE_RA_XAUTH_CHECK,
+	PROTO_IKE_RA_XAUTH_STATUS,
+	PROTO_IKE_RA_CFG_REQUEST,
+	PROTO_IKE_RA_CFG_REPLY,
+	PROTO_IKE_RA_CFG_PUSH,
+	PROTO_IKE_RA_CFG_RECEIVED,
+};
+struct proto_cfg_list;
+struct proto_cfg_out;
+
 struct proto_ike_policy {
 	void *ctx;
 	unsigned sas_max;
@@ -357,6 +416,10 @@ struct proto_ike_policy {
 	int (*cfg)(void *ctx, const struct proto_ike_conn *conn, uint64_t sa_id, uint32_t msgid,
 		   const struct proto_ike_cfg_msg *in, struct proto_ike_cfg_msg *ret,
 		   const char *text);
+	/* XAUTH and Mode-Config (see enum proto_ike_ra_op). NULL: an SA that needs them fails. */
+	int (*ra)(void *ctx, const struct proto_ike_conn *conn, uint64_t sa_id,
+		  enum proto_ike_ra_op op, const struct proto_cfg_list *in,
+		  struct proto_cfg_out *out);
 };
 
 enum proto_ike_event_type {
@@ -575,6 +638,14 @@ void proto_ike_dh_free(struct proto_ike_dh_job *job);
  */
 int proto_ike_cfg_start(struct proto_ike_engine *e, uint64_t sa_id,
 			const struct proto_ike_cfg_msg *m, uint32_t *ret_msgid);
+
+/*
+ * The XAUTH server's deferred steps: send the REQUEST the policy put off (XAUTH_REQUEST returned
+ * 1), and the result of a check it put off (XAUTH_CHECK returned -EINPROGRESS): 0 OK, -EACCES
+ * FAIL, -EAGAIN ask again. Return 0, -ENOENT (no such SA waiting for it).
+ */
+int proto_ike_ra_xauth_start(struct proto_ike_engine *e, uint64_t sa_id);
+int proto_ike_ra_xauth_result(struct proto_ike_engine *e, uint64_t sa_id, int result);
 
 /* Sends an Informational DELETE for an IPsec SA we own (spi_in: our inbound SPI). 0 or -ENOENT. */
 int proto_ike_delete_child(struct proto_ike_engine *e, uint64_t sa_id, uint8_t protocol,

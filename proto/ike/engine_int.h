@@ -162,6 +162,8 @@ struct ike_kind {
 	void (*clear)(struct ike_xchg *x);
 	/* no reply within the retransmit timeout; false: the SA is gone */
 	bool (*on_timeout)(struct ike_sa *sa, struct ike_xchg *x, const char *text);
+	/* the exchange ended well and its last message went out */
+	void (*on_done)(struct ike_ctx *c);
 	/* a handler failed (IKE_FAIL); false: the SA is gone */
 	bool (*on_fail)(struct ike_ctx *c, enum proto_ike_reason r, const char *text);
 	/* true when the message was authenticated */
@@ -181,7 +183,14 @@ struct ike_auth_method {
 		      struct crypto_buf nr_b, struct crypto_buf gxy, uint8_t *ret_skeyid);
 	uint64_t required, allowed; /* payloads of the peer's authenticating message */
 	const char *refused;	    /* not NULL: never negotiated, and why */
+	/* XAUTH (draft-beaulieu-ike-xauth): which phase-1 role the XAUTH round authenticates
+	 * (IKE_XAUTH_*); hybrid (draft-ietf-ipsec-isakmp-hybrid-auth): that role sends HASH over
+	 * the signature SKEYID and only the other signs. */
+	uint8_t xauth;
+	bool hybrid;
 };
+
+enum { IKE_XAUTH_NONE, IKE_XAUTH_INIT, IKE_XAUTH_RESP };
 
 struct ike_table {
 	const char *name;
@@ -303,6 +312,27 @@ struct ike_p1_data {
 	bool peer_cr; /* the peer sent a CR (sendcert=ifasked) */
 };
 
+/* XAUTH and Mode-Config after phase 1 (ike_xauth.c). */
+enum { RA_SENT_NONE, RA_SENT_XAUTH_REQ, RA_SENT_STATUS, RA_SENT_CFG_REQ, RA_SENT_CFG_SET };
+enum { RA_ST_NONE, RA_ST_OK, RA_ST_FAIL };
+struct ike_ra {
+	bool on;	   /* this SA runs XAUTH and/or Mode-Config: transactions are ours */
+	bool pending;	   /* not done yet: no P1_UP, no Quick Mode */
+	bool xauth;	   /* XAUTH runs (the method says so) */
+	bool xauth_server; /* ... and we are its server */
+	bool xauth_done, cfg_done;
+	bool busy;	 /* an exchange of ours is in flight (sent says what it carries) */
+	bool wait_check; /* server: the policy's check of the REPLY is outstanding */
+	bool deferred;	 /* server: the policy put the REQUEST off */
+	uint8_t sent;	 /* RA_SENT_* */
+	uint8_t status;	 /* server: the XAUTH_STATUS to send (RA_ST_*) */
+	uint8_t rounds;	 /* server: REQUESTs sent */
+	uint8_t fail;	 /* enum proto_ike_reason; != OK: the SA ends at its timer (now) */
+	uint64_t deadline;
+	char user[64]; /* the XAUTH user, printable, for logs */
+	char why[160];
+};
+
 struct ike_sa {
 	uint64_t id;
 	struct ike_sa *next;	/* hash chain by icookie (engine's ck table) */
@@ -354,6 +384,7 @@ struct ike_sa {
 	unsigned qm_next_pair;	 /* initiator: next (local, remote) ts pair to negotiate */
 	uint32_t done_msgids[IKE_DONE_MSGIDS]; /* finished exchanges: a replay is not a new one */
 	unsigned done_next;
+	struct ike_ra ra;
 };
 
 /* A message of an early kind that came before phase 1 was done, as it came. */
@@ -458,6 +489,18 @@ int proto_ike_dh_start(struct ike_ctx *c, unsigned group, struct crypto_dh *dh, 
 void proto_ike_dispatch(struct ike_ctx *c, enum ike_ev ev);
 void proto_ike_start_qms(struct ike_sa *sa);
 void proto_ike_established(struct ike_ctx *c);
+void proto_ike_p1_up(struct ike_sa *sa);
+
+/* ike_xauth.c: XAUTH and Mode-Config on the Transaction exchange */
+void proto_ike_ra_begin(struct ike_sa *sa);
+int proto_ike_ra_answer(struct ike_ctx *c, const struct proto_ike_cfg_msg *in,
+			struct proto_ike_cfg_msg *out);
+void proto_ike_ra_answered(struct ike_ctx *c, const struct proto_ike_cfg_msg *in);
+void proto_ike_ra_on_done(struct ike_ctx *c);
+void proto_ike_ra_xchg_failed(struct ike_sa *sa, const char *text);
+bool proto_ike_ra_timer(struct ike_sa *sa, uint64_t now);
+/* ike_cfg.c: a Transaction exchange the engine starts itself */
+int proto_ike_cfg_begin(struct ike_sa *sa, const struct proto_ike_cfg_msg *m, uint32_t *ret_msgid);
 void proto_ike_random(struct proto_ike_engine *e, uint8_t *buf, size_t n);
 
 /* ike_share.c: one read-only copy of each distinct conn for the established SAs */
@@ -555,6 +598,8 @@ bool proto_ike_auth_put(struct ike_ctx *c, struct proto_builder *b, bool hash_i)
 bool proto_ike_auth_check(struct ike_ctx *c, bool hash_i);
 void proto_ike_auth_free(struct ike_p1_data *n);
 bool proto_ike_auth_offer_ok(struct ike_ctx *c);
+bool proto_ike_auth_xauth_client(const struct ike_sa *sa);
+bool proto_ike_auth_xauth_server(const struct ike_sa *sa);
 
 /* the tables (ike_mm.c, ike_am.c, ike_qm.c, ike_cfg.c) */
 extern const struct ike_table proto_ike_mm_i_table, proto_ike_mm_r_table, proto_ike_am_i_table,

@@ -10,6 +10,10 @@
  *   RSA (3)         prf(Ni_b | Nr_b, g^xy)        [CERT] SIG         policy verify callback
  *   ECDSA (9-11)    prf(Ni_b | Nr_b, g^xy)        [CERT] SIG         policy verify callback
  *   DSS (2), RSA encryption (4, 5): refused.
+ *   XAUTH PSK (65001/65002), XAUTH RSA (65005/65006): as PSK / RSA, then an XAUTH round of the
+ *                   initiator (Init) or responder (Resp) before the SA counts as up (ike_xauth.c).
+ *   Hybrid RSA (64221/64222): the XAUTH'd side (Init: initiator) sends HASH with the signature
+ *                   SKEYID, no certificate; the other side signs; then the XAUTH round.
  *
  * The private key stays behind the policy's sign callback and certificates are only passed
  * through: this file never parses one. CR payloads go where charon and Libreswan send them: MM4
@@ -39,20 +43,59 @@ static int skeyid_sig(enum crypto_hash h, struct crypto_buf psk, struct crypto_b
 	return crypto_ike_skeyid_sig(h, ni, nr, gxy, out);
 }
 
+#define XI IKE_XAUTH_INIT
+#define XR IKE_XAUTH_RESP
+
 static const struct ike_auth_method auth_table[] = {
-	{IKE_AUTH_PSK, "pre-shared key", false, skeyid_psk, PL(ISAKMP_PL_HASH), 0, NULL},
+	{IKE_AUTH_PSK, "pre-shared key", false, skeyid_psk, PL(ISAKMP_PL_HASH), 0, NULL, 0, false},
+	{IKE_AUTH_XAUTH_INIT_PSK, "XAUTHInitPreShared", false, skeyid_psk, PL(ISAKMP_PL_HASH), 0,
+	 NULL, XI, false},
+	{IKE_AUTH_XAUTH_RESP_PSK, "XAUTHRespPreShared", false, skeyid_psk, PL(ISAKMP_PL_HASH), 0,
+	 NULL, XR, false},
+	{IKE_AUTH_XAUTH_INIT_RSA, "XAUTHInitRSA", true, skeyid_sig, SIG_REQ, SIG_ALLOW, NULL, XI,
+	 false},
+	{IKE_AUTH_XAUTH_RESP_RSA, "XAUTHRespRSA", true, skeyid_sig, SIG_REQ, SIG_ALLOW, NULL, XR,
+	 false},
+	{IKE_AUTH_HYBRID_INIT_RSA, "HybridInitRSA", true, skeyid_sig, SIG_REQ, SIG_ALLOW, NULL, XI,
+	 true},
+	{IKE_AUTH_HYBRID_RESP_RSA, "HybridRespRSA", true, skeyid_sig, SIG_REQ, SIG_ALLOW, NULL, XR,
+	 true},
 	{IKE_AUTH_DSS_SIG, "DSS signatures", true, NULL, 0, 0,
-	 "DSS signatures (method 2) are not supported: use RSA or ECDSA certificates"},
-	{IKE_AUTH_RSA_SIG, "RSA signatures", true, skeyid_sig, SIG_REQ, SIG_ALLOW, NULL},
+	 "DSS signatures (method 2) are not supported: use RSA or ECDSA certificates", 0, false},
+	{IKE_AUTH_RSA_SIG, "RSA signatures", true, skeyid_sig, SIG_REQ, SIG_ALLOW, NULL, 0, false},
 	{IKE_AUTH_RSA_ENC, "RSA encryption", false, NULL, 0, 0,
-	 "authentication by RSA encryption (method 4) is not supported: use RSA signatures"},
+	 "authentication by RSA encryption (method 4) is not supported: use RSA signatures", 0,
+	 false},
 	{IKE_AUTH_RSA_REV_ENC, "revised RSA encryption", false, NULL, 0, 0,
 	 "authentication by revised RSA encryption (method 5) is not supported: use RSA "
-	 "signatures"},
-	{IKE_AUTH_ECDSA_SHA256, "ECDSA P-256", true, skeyid_sig, SIG_REQ, SIG_ALLOW, NULL},
-	{IKE_AUTH_ECDSA_SHA384, "ECDSA P-384", true, skeyid_sig, SIG_REQ, SIG_ALLOW, NULL},
-	{IKE_AUTH_ECDSA_SHA512, "ECDSA P-521", true, skeyid_sig, SIG_REQ, SIG_ALLOW, NULL},
+	 "signatures",
+	 0, false},
+	{IKE_AUTH_ECDSA_SHA256, "ECDSA P-256", true, skeyid_sig, SIG_REQ, SIG_ALLOW, NULL, 0,
+	 false},
+	{IKE_AUTH_ECDSA_SHA384, "ECDSA P-384", true, skeyid_sig, SIG_REQ, SIG_ALLOW, NULL, 0,
+	 false},
+	{IKE_AUTH_ECDSA_SHA512, "ECDSA P-521", true, skeyid_sig, SIG_REQ, SIG_ALLOW, NULL, 0,
+	 false},
 };
+
+/* Whether the side (initiator or not) authenticates phase 1 by a signature (else by HASH). */
+static bool side_signs(const struct ike_auth_method *a, bool initiator)
+{
+	return a->sig && !(a->hybrid && (a->xauth == IKE_XAUTH_INIT) == initiator);
+}
+
+/* The XAUTH roles of an SA's negotiated method: the client is the side XAUTH authenticates. */
+bool proto_ike_auth_xauth_client(const struct ike_sa *sa)
+{
+	const struct ike_auth_method *a = proto_ike_auth_get(sa->prop.auth);
+	return a && a->xauth && (a->xauth == IKE_XAUTH_INIT) == sa->initiator;
+}
+
+bool proto_ike_auth_xauth_server(const struct ike_sa *sa)
+{
+	const struct ike_auth_method *a = proto_ike_auth_get(sa->prop.auth);
+	return a && a->xauth && (a->xauth == IKE_XAUTH_INIT) != sa->initiator;
+}
 
 const struct ike_auth_method *proto_ike_auth_get(uint16_t method)
 {
@@ -86,6 +129,11 @@ int proto_ike_auth_skeyid(uint16_t method, enum crypto_hash hash, struct crypto_
 void proto_ike_auth_payloads(const struct ike_sa *sa, uint64_t *ret_required, uint64_t *ret_allowed)
 {
 	const struct ike_auth_method *a = sa->prop.auth ? proto_ike_auth_get(sa->prop.auth) : NULL;
+	if (a && !side_signs(a, !sa->initiator) && a->sig) { /* hybrid: the client's HASH */
+		*ret_required = PL(ISAKMP_PL_HASH);
+		*ret_allowed = PL(ISAKMP_PL_HASH) | PL(ISAKMP_PL_CR);
+		return;
+	}
 	if (a) {
 		*ret_required = a->required;
 		*ret_allowed = a->required | a->allowed;
@@ -213,20 +261,21 @@ bool proto_ike_auth_take(struct ike_ctx *c)
 	const struct proto_payload *h = proto_msg_find(c->msg, ISAKMP_PL_HASH, 0);
 	const struct proto_payload *s = proto_msg_find(c->msg, ISAKMP_PL_SIG, 0);
 	const struct ike_auth_method *a = proto_ike_auth_get(c->sa->prop.auth);
-	if (!a || !(a->sig ? s : h)) {
+	bool sig = a && side_signs(a, !c->sa->initiator);
+	if (!a || !(sig ? s : h)) {
 		c->notify = ISAKMP_N_PAYLOAD_MALFORMED;
 		proto_ike_fail(c, PROTO_IKE_E_AUTH, "the peer's %s payload is missing (method %s)",
-			       a && a->sig ? "SIG" : "HASH", a ? a->name : "?");
+			       sig ? "SIG" : "HASH", a ? a->name : "?");
 		return false;
 	}
 	if (!proto_ike_auth_take_cr(c))
 		return false;
-	const struct proto_view *v = a->sig ? &s->u.data : &h->u.data;
-	if (v->len > (a->sig ? sizeof(n->sig_peer) : sizeof(n->hash_peer)))
+	const struct proto_view *v = sig ? &s->u.data : &h->u.data;
+	if (v->len > (sig ? sizeof(n->sig_peer) : sizeof(n->hash_peer)))
 		return false;
-	memcpy(a->sig ? n->sig_peer : n->hash_peer, v->p, v->len);
-	*(a->sig ? &n->sig_peer_len : &n->hash_peer_len) = v->len;
-	if (!a->sig)
+	memcpy(sig ? n->sig_peer : n->hash_peer, v->p, v->len);
+	*(sig ? &n->sig_peer_len : &n->hash_peer_len) = v->len;
+	if (!sig)
 		return true;
 	free(n->cert_buf);
 	n->cert_buf =
@@ -269,7 +318,7 @@ bool proto_ike_auth_put(struct ike_ctx *c, struct proto_builder *b, bool hash_i)
 			       hash_i ? "HASH_I" : "HASH_R");
 		return false;
 	}
-	if (!a->sig) {
+	if (!side_signs(a, hash_i)) {
 		proto_put_hash(b, hash, sa->keys.prf_len);
 		explicit_bzero(hash, sizeof(hash));
 		return true;
@@ -318,7 +367,7 @@ bool proto_ike_auth_check(struct ike_ctx *c, bool hash_i)
 	const struct ike_auth_method *a = proto_ike_auth_get(sa->prop.auth);
 	uint8_t hash[CRYPTO_HASH_MAX_LEN];
 	char text[200] = "";
-	if (!a->sig)
+	if (!side_signs(a, hash_i))
 		return proto_ike_check_auth(c, n->hash_peer, n->hash_peer_len, hash_i);
 	if (!proto_ike_auth_hash(sa, hash_i, hash)) {
 		proto_ike_fail(c, PROTO_IKE_E_INTERNAL, "cannot compute %s",

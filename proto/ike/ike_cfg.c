@@ -15,6 +15,8 @@
  * attributes are the policy's (struct proto_ike_policy's cfg): the engine only checks that they
  * are well-formed ISAKMP data attributes. A message that comes before our phase 1 is done (our
  * last phase-1 message in is lost, the peer went on) is kept and run after it (ike_input.c).
+ * On an SA that runs XAUTH or Mode-Config (sa->ra.on) the engine's own ike_xauth.c takes the
+ * attributes instead of the policy's cfg.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -89,7 +91,10 @@ static bool cfg_take(struct ike_ctx *c, struct proto_ike_cfg_msg *in)
 /* HDR*, HASH, ATTR(REQUEST | SET) --> */
 static enum ike_ret cfg_i_send(struct ike_ctx *c)
 {
-	if (cfg_put(c, &cfg_of(c->x)->out))
+	struct proto_ike_cfg_msg *out = &cfg_of(c->x)->out;
+	bool ok = cfg_put(c, out);
+	explicit_bzero(out->attrs, sizeof(out->attrs)); /* an XAUTH password: sent, not kept */
+	if (ok)
 		return IKE_NEXT;
 	proto_ike_fail(c, PROTO_IKE_E_INTERNAL, "could not build the message");
 	return IKE_FAIL;
@@ -111,7 +116,11 @@ static enum ike_ret cfg_i_recv(struct ike_ctx *c)
 			      in.type, in.identifier, want, out->identifier);
 		return IKE_DROP;
 	}
-	c->e->pol.cfg(c->e->pol.ctx, c->sa->conn, c->sa->id, c->x->msgid, &in, NULL, NULL);
+	if (c->sa->ra.on)
+		proto_ike_ra_answered(c, &in);
+	else
+		c->e->pol.cfg(c->e->pol.ctx, c->sa->conn, c->sa->id, c->x->msgid, &in, NULL, NULL);
+	explicit_bzero(&in, sizeof(in));
 	return IKE_DONE;
 }
 
@@ -129,15 +138,23 @@ static enum ike_ret cfg_r_recv_send(struct ike_ctx *c)
 		return IKE_DROP;
 	}
 	memset(out, 0, sizeof(*out));
-	if (c->e->pol.cfg(c->e->pol.ctx, c->sa->conn, c->sa->id, c->x->msgid, &in, out, NULL) < 0 ||
-	    out->len > sizeof(out->attrs) || !attrs_walk(out->attrs, out->len, NULL)) {
+	int r = c->sa->ra.on ? proto_ike_ra_answer(c, &in, out)
+			     : c->e->pol.cfg(c->e->pol.ctx, c->sa->conn, c->sa->id, c->x->msgid,
+					     &in, out, NULL);
+	uint8_t type = in.type;
+	uint16_t id = in.identifier;
+	explicit_bzero(&in, sizeof(in));
+	if (r < 0 || out->len > sizeof(out->attrs) || !attrs_walk(out->attrs, out->len, NULL)) {
+		explicit_bzero(out, sizeof(*out));
 		proto_ike_fail(c, PROTO_IKE_E_POLICY, "the policy refused a transaction of type %u",
-			       in.type);
+			       type);
 		return IKE_FAIL;
 	}
-	out->type = in.type == PROTO_IKE_CFG_REQUEST ? PROTO_IKE_CFG_REPLY : PROTO_IKE_CFG_ACK;
-	out->identifier = in.identifier;
-	return cfg_put(c, out) ? IKE_DONE : IKE_FAIL;
+	out->type = type == PROTO_IKE_CFG_REQUEST ? PROTO_IKE_CFG_REPLY : PROTO_IKE_CFG_ACK;
+	out->identifier = id;
+	bool ok = cfg_put(c, out);
+	explicit_bzero(out->attrs, sizeof(out->attrs)); /* an XAUTH password: sent, not kept */
+	return ok ? IKE_DONE : IKE_FAIL;
 }
 
 #define PL_CFG (PL(ISAKMP_PL_HASH) | PL(ISAKMP_PL_ATTR))
@@ -164,7 +181,9 @@ bool proto_ike_cfg_on_timeout(struct ike_sa *sa, struct ike_xchg *x, const char 
 {
 	proto_ike_log(sa->e, PROTO_LOG_INFO, "\"%s\" #%llu: transaction %08x failed: %s",
 		      sa->conn->name, (unsigned long long)sa->id, x->msgid, text);
-	if (x->initiator)
+	if (x->initiator && sa->ra.on)
+		proto_ike_ra_xchg_failed(sa, text);
+	else if (x->initiator)
 		sa->e->pol.cfg(sa->e->pol.ctx, sa->conn, sa->id, x->msgid, NULL, NULL, text);
 	return true;
 }
@@ -181,9 +200,18 @@ int proto_ike_cfg_start(struct proto_ike_engine *e, uint64_t sa_id,
 	struct ike_sa *sa = proto_ike_sa_by_id(e, sa_id);
 	if (!sa || !sa->established)
 		return -ENOENT;
-	if (!e->pol.cfg || (m->type != PROTO_IKE_CFG_REQUEST && m->type != PROTO_IKE_CFG_SET) ||
+	if (!e->pol.cfg || sa->ra.on ||
+	    (m->type != PROTO_IKE_CFG_REQUEST && m->type != PROTO_IKE_CFG_SET) ||
 	    m->len > sizeof(m->attrs) || !attrs_walk(m->attrs, m->len, NULL))
 		return -EINVAL;
+	int r = proto_ike_cfg_begin(sa, m, ret_msgid);
+	if (r == 0)
+		proto_ike_slots_reclaim(sa);
+	return r;
+}
+
+int proto_ike_cfg_begin(struct ike_sa *sa, const struct proto_ike_cfg_msg *m, uint32_t *ret_msgid)
+{
 	uint32_t msgid = proto_ike_msgid_new(sa);
 	struct ike_xchg *x = proto_ike_xchg_new(sa, ISAKMP_XCHG_TRANSACTION, msgid, true);
 	if (!x)
@@ -191,8 +219,7 @@ int proto_ike_cfg_start(struct proto_ike_engine *e, uint64_t sa_id,
 	cfg_of(x)->out = *m;
 	if (ret_msgid)
 		*ret_msgid = msgid;
-	struct ike_ctx c = {.e = e, .sa = sa, .x = x};
+	struct ike_ctx c = {.e = sa->e, .sa = sa, .x = x};
 	proto_ike_dispatch(&c, EV_START);
-	proto_ike_slots_reclaim(sa);
 	return 0;
 }

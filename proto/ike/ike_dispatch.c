@@ -18,6 +18,8 @@ void proto_ike_sa_update_timer(struct ike_sa *sa)
 	uint64_t t = sa->p1.deadline;
 	if (sa->half_open && sa->expire && (!t || sa->expire < t))
 		t = sa->expire;
+	if (sa->ra.pending && sa->ra.deadline && (!t || sa->ra.deadline < t))
+		t = sa->ra.deadline;
 	if (sa->dpd_pending && (!t || sa->dpd_resend < t))
 		t = sa->dpd_resend;
 	if (sa->dpd_pending && sa->dpd_expire < t)
@@ -161,6 +163,8 @@ void proto_ike_timer(struct proto_ike_engine *e, uint64_t sa_id)
 		return;
 	}
 	if (sa->p1.deadline && sa->p1.deadline <= now && !xchg_timeout(sa, &sa->p1, now))
+		return;
+	if (!proto_ike_ra_timer(sa, now))
 		return;
 	for (unsigned i = 0; i < IKE_SLOTS; i++)
 		if (sa->xs[i] && sa->xs[i]->used && sa->xs[i]->deadline &&
@@ -370,6 +374,8 @@ static void done(struct ike_ctx *c)
 		proto_ike_xchg_retire(sa, x);
 	if (x->initiator)
 		proto_ike_start_qms(sa); /* pairs that waited for a free slot */
+	if (k->on_done)
+		k->on_done(c);
 }
 
 void proto_ike_dispatch(struct ike_ctx *c, enum ike_ev ev)
@@ -437,6 +443,12 @@ void proto_ike_established(struct ike_ctx *c)
 		      sa->conn->name, (unsigned long long)sa->id,
 		      sa->p1.type == ISAKMP_XCHG_AGGRESSIVE ? "aggressive" : "main", peer, id,
 		      sa->initiator ? "initiator" : "responder", buf);
+	proto_ike_ra_begin(sa); /* XAUTH, Mode-Config: P1_UP once they are done */
+}
+
+/* The ISAKMP SA counts as up: the daemon hears of it, our Quick Modes start. */
+void proto_ike_p1_up(struct ike_sa *sa)
+{
 	struct proto_ike_event *ev = proto_ike_event_new(sa, PROTO_IKE_EV_P1_UP);
 	if (ev) {
 		ev->u.p1.prop = sa->prop;
@@ -454,17 +466,17 @@ void proto_ike_established(struct ike_ctx *c)
 		memcpy(ev->u.p1.icookie, sa->icookie, 8);
 		memcpy(ev->u.p1.rcookie, sa->rcookie, 8);
 	}
-	proto_ike_push_event(c->e, ev);
+	proto_ike_push_event(sa->e, ev);
 	if (sa->peer_initial_contact)
-		proto_ike_push_event(c->e, proto_ike_event_new(sa, PROTO_IKE_EV_INITIAL_CONTACT));
+		proto_ike_push_event(sa->e, proto_ike_event_new(sa, PROTO_IKE_EV_INITIAL_CONTACT));
 	if (sa->initiator)
 		proto_ike_start_qms(sa);
 }
 
 void proto_ike_start_qms(struct ike_sa *sa)
 {
-	if (!sa->initiator)
-		return; /* a responder's conn pairs are the peer's to start */
+	if (!sa->initiator || sa->ra.pending)
+		return; /* a responder's conn pairs are the peer's to start; XAUTH goes first */
 	unsigned nl = sa->conn->n_local_ts ? sa->conn->n_local_ts : 1;
 	unsigned nr = sa->conn->n_remote_ts ? sa->conn->n_remote_ts : 1;
 	for (; sa->qm_next_pair < nl * nr; sa->qm_next_pair++) {

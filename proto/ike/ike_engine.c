@@ -506,8 +506,20 @@ void proto_ike_sa_free(struct ike_sa *sa)
 			a->sa_id = sa->id;
 		}
 	}
-	if (sa->established)
+	if (sa->established && sa->ra.pending) { /* never counted as up (ike_xauth.c) */
+		struct proto_ike_event *ev = proto_ike_event_new(sa, PROTO_IKE_EV_P1_FAILED);
+		if (ev && sa->ra.fail) { /* ours failed already: its reason, not the Delete */
+			ev->reason = sa->ra.fail;
+			snprintf(ev->text, sizeof(ev->text), "%s", sa->ra.why);
+		} else if (ev) {
+			ev->reason = PROTO_IKE_E_DELETED;
+			snprintf(ev->text, sizeof(ev->text),
+				 "deleted before XAUTH/Mode-Config completed");
+		}
+		proto_ike_push_event(e, ev);
+	} else if (sa->established) {
 		proto_ike_push_event(e, proto_ike_event_new(sa, PROTO_IKE_EV_SA_GONE));
+	}
 	proto_ike_sa_half_open_end(sa);
 	e->st.sas--;
 	proto_ike_xchg_clear(&sa->p1);
@@ -757,6 +769,8 @@ int proto_ike_quick_mode(struct proto_ike_engine *e, uint64_t sa_id,
 	struct ike_sa *sa = proto_ike_sa_by_id(e, sa_id);
 	if (!sa || !sa->established)
 		return -ENOENT;
+	if (sa->ra.pending)
+		return -EAGAIN; /* XAUTH / Mode-Config first: its P1_UP says when */
 	if (!(conn ? conn : sa->conn)->n_esp)
 		return -EINVAL;
 	uint32_t msgid = proto_ike_msgid_new(sa);

@@ -81,8 +81,14 @@ static struct ike_xchg *xchg_of(struct ike_sa *sa, const struct proto_header *h)
 		return &sa->p1;
 	const struct ike_kind *k = proto_ike_kind(h->exchange);
 	if (!k || !k->phase2 || !sa->established || !h->msgid ||
-	    (h->exchange == ISAKMP_XCHG_TRANSACTION && !sa->e->pol.cfg))
+	    (h->exchange == ISAKMP_XCHG_TRANSACTION && !sa->e->pol.cfg && !sa->ra.on))
 		return NULL;
+	if (h->exchange == ISAKMP_XCHG_QUICK && sa->ra.pending) {
+		proto_ike_log(sa->e, PROTO_LOG_DEBUG,
+			      "#%llu: Quick Mode %08x dropped: XAUTH/Mode-Config not done yet",
+			      (unsigned long long)sa->id, h->msgid);
+		return NULL;
+	}
 	x = proto_ike_xchg_find(sa, h->msgid);
 	if (x && x->type != h->exchange)
 		return NULL;
@@ -167,7 +173,7 @@ static bool early_keep(struct ike_sa *sa, const struct proto_header *h, const ui
 		       bool natt)
 {
 	if (sa->established || !sa->keys_ready || !h->msgid || !(h->flags & ISAKMP_FLAG_E) ||
-	    (h->exchange == ISAKMP_XCHG_TRANSACTION && !sa->e->pol.cfg))
+	    (h->exchange == ISAKMP_XCHG_TRANSACTION && !sa->e->pol.cfg && !sa->e->pol.ra))
 		return false;
 	struct ike_early *q = malloc(sizeof(*q) + h->length);
 	if (!q)

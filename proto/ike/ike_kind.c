@@ -83,6 +83,7 @@ static const struct ike_kind kinds[] = {
 		.data_size = sizeof(struct ike_cfg_data),
 		.on_timeout = proto_ike_cfg_on_timeout,
 		.on_fail = proto_ike_cfg_on_fail,
+		.on_done = proto_ike_ra_on_done,
 	},
 };
 

@@ -2,18 +2,32 @@
 /*
  * libFuzzer target for the ISAKMP decoder: header, payload chain (as plaintext and as a decrypted
  * body with padding), every sub-decoder and iterator, the ID/attribute helpers and the printer.
+ * The Transaction exchange's attribute codec too (seeds cfg-request, cfg-reply).
  * Also accepts a UDP 4500 datagram with the 4-byte non-ESP marker in front.
  */
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "proto/cfg_attr.h"
 #include "proto/codec.h"
 #include "proto/print.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static unsigned sink;
+
+/* The Transaction exchange's attribute codec (proto/cfg_attr.c): decode and print each. */
+static void cfg_attrs(struct proto_view v)
+{
+	struct proto_cfg_list l;
+	size_t off = 0;
+	char line[128];
+	if (proto_cfg_decode(v.p, v.len, &l, &off) != PROTO_OK)
+		return;
+	for (unsigned i = 0; i < l.n; i++)
+		sink += (unsigned)proto_cfg_attr_str(&l.a[i], line, sizeof(line));
+}
 
 static void walk_attrs(struct proto_view v)
 {
@@ -85,6 +99,7 @@ static void walk(const struct proto_msg *msg)
 			break;
 		case ISAKMP_PL_ATTR:
 			walk_attrs(pl->u.cfg.attrs);
+			cfg_attrs(pl->u.cfg.attrs);
 			break;
 		case ISAKMP_PL_N:
 			if (pl->u.n.spi.len)

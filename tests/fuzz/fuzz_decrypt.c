@@ -27,6 +27,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <errno.h>
+
+#include "proto/cfg_attr.h"
 #include "proto/ike/engine_int.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -114,6 +117,46 @@ static void use_sig(struct h_world *w)
 	}
 }
 
+/* FZD_XAUTH's stub: b, the XAUTH server, accepts the user "alice" and answers a Mode-Config
+ * request with an address; a (never run after the setup) gives those credentials. */
+static int stub_ra(void *ctx, const struct proto_ike_conn *conn, uint64_t sa_id,
+		   enum proto_ike_ra_op op, const struct proto_cfg_list *in,
+		   struct proto_cfg_out *out)
+{
+	static const uint8_t addr[4] = {10, 9, 0, 7};
+	const struct proto_cfg_attr *u;
+	(void)ctx;
+	(void)conn;
+	(void)sa_id;
+	switch (op) {
+	case PROTO_IKE_RA_XAUTH_CHECK:
+		u = proto_cfg_find(in, XAUTH_USER_NAME, NULL);
+		return u && u->value.len == 5 && memcmp(u->value.p, "alice", 5) == 0 ? 0 : -EACCES;
+	case PROTO_IKE_RA_XAUTH_REPLY:
+		proto_cfg_put_tlv(out, XAUTH_USER_NAME, "alice", 5);
+		proto_cfg_put_tlv(out, XAUTH_USER_PASSWORD, "pw", 2);
+		return 0;
+	case PROTO_IKE_RA_CFG_REPLY:
+		proto_cfg_put_tlv(out, CFG_INTERNAL_IP4_ADDRESS, addr, 4);
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+/* XAUTHInitPreShared, Mode-Config pull: b is the server of both. */
+static void use_xauth(struct h_world *w)
+{
+	for (int i = 0; i < 2; i++) {
+		struct h_peer *p = &w->p[i];
+		p->conn.ike[0].auth = IKE_AUTH_XAUTH_INIT_PSK;
+		p->conn.modecfg = i ? PROTO_IKE_MODECFG_SERVER_PULL : PROTO_IKE_MODECFG_CLIENT_PULL;
+		p->pol.ra = stub_ra;
+		proto_ike_engine_free(p->e);
+		p->e = proto_ike_engine_new(&p->env, &p->pol);
+	}
+}
+
 struct ike_sa *fzd_setup(struct h_world *w, uint8_t setup)
 {
 	/* datagrams delivered (to either peer) to reach each stage: MM1..MM6, MM1..MM3, AM1,
@@ -130,6 +173,8 @@ struct ike_sa *fzd_setup(struct h_world *w, uint8_t setup)
 	}
 	if (setup & FZD_SIG)
 		use_sig(w);
+	else if (setup & FZD_XAUTH)
+		use_xauth(w);
 	if (!h_initiate(w, 0))
 		return NULL;
 	w->deliver_limit = deliveries[stage];
@@ -206,6 +251,26 @@ static bool put_chain(struct proto_builder *b, uint8_t np, const uint8_t *chain,
 	return proto_builder_set_length(b, b->len + n);
 }
 
+/* b's Transaction exchange waiting for its answer (FZD_XAUTH), or NULL. */
+static const struct ike_xchg *own_transaction(const struct ike_sa *sa)
+{
+	for (unsigned i = 0; i < IKE_SLOTS; i++)
+		if (sa->xs[i] && sa->xs[i]->used && sa->xs[i]->initiator &&
+		    sa->xs[i]->type == ISAKMP_XCHG_TRANSACTION && sa->xs[i]->state == S_CFG_I1_SENT)
+			return sa->xs[i];
+	return NULL;
+}
+
+/* Writes the identifier of b's message into the chain's first payload if it is an ATTR one. */
+static void echo_identifier(const struct ike_xchg *x, uint8_t np, uint8_t *chain, size_t n)
+{
+	const struct ike_cfg_data *d = x->data;
+	if (np != ISAKMP_PL_ATTR || n < 8)
+		return;
+	chain[6] = (uint8_t)(d->out.identifier >> 8);
+	chain[7] = (uint8_t)d->out.identifier;
+}
+
 /* The exchange type of record rh for sa. */
 static uint8_t xchg_type(const struct ike_sa *sa, const uint8_t *rh)
 {
@@ -234,7 +299,12 @@ static uint8_t *build(struct ike_sa *sa, const uint8_t *rh, uint8_t *chain, size
 	bool p1 = x.type == sa->p1.type && x.msgid == 0, enc = !(flags & FZD_PLAIN);
 	const struct ike_xchg *qm =
 		x.type == ISAKMP_XCHG_QUICK ? proto_ike_xchg_find(sa, x.msgid) : NULL;
-	int kind = x.type == ISAKMP_XCHG_INFO ? IKE_HASH_INFO : IKE_HASH1;
+	if (x.type == ISAKMP_XCHG_TRANSACTION && rh[2] == 0xff && (qm = own_transaction(sa))) {
+		x.msgid = qm->msgid; /* the answer to b's REQUEST or SET, its identifier echoed */
+		echo_identifier(qm, np, chain, n);
+	}
+	int kind = x.type == ISAKMP_XCHG_INFO || x.type == ISAKMP_XCHG_TRANSACTION ? IKE_HASH_INFO
+										   : IKE_HASH1;
 	struct proto_builder b;
 	size_t hoff = SIZE_MAX, prf = sa->keys.prf_len;
 	uint8_t *out = NULL;

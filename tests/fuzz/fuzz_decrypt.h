@@ -13,7 +13,12 @@
  *                bit 2 (FZD_PFS): both conns ask for PFS (ECP-256) in Quick Mode;
  *                bit 3 (FZD_SIG): both conns authenticate with RSA signatures (method 3)
  *                through stub policy callbacks: a "signature" is the hash itself, verify
- *                accepts exactly that, own_certs sends two CERTs, ca_dns asks with one CR.
+ *                accepts exactly that, own_certs sends two CERTs, ca_dns asks with one CR;
+ *                bit 4 (FZD_XAUTH, without FZD_SIG): XAUTHInitPreShared and Mode-Config pull
+ *                through a stub ra policy: b is the XAUTH server, its REQUEST is in flight
+ *                once phase 1 is up. A Transaction record (FZD_X_OTHER, type 6) with message
+ *                ID selector 0xff answers it: b's M-ID, its IV chain, its identifier written
+ *                into a first ATTR payload; FZD_HASH gives the Transaction's HASH.
  *   record       0  exchange: bits 0-1 enum fzd_xchg; for FZD_X_OTHER, bits 2-7 are the
  *                   exchange type written to the header
  *                1  flags (FZD_HASH ...)
@@ -53,6 +58,7 @@ enum fzd_stage {
 #define FZD_STAGE_MASK 3u
 #define FZD_PFS	       4u
 #define FZD_SIG	       8u
+#define FZD_XAUTH      16u
 
 /* The exchange of a record (byte 0, bits 0-1). */
 enum fzd_xchg {

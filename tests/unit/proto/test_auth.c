@@ -108,9 +108,14 @@ static void check_skeyid(void)
 		}
 	}
 	/* refused and unknown methods: nothing derived, got untouched */
-	static const uint16_t refused[] = {
-		IKE_AUTH_DSS_SIG,	 IKE_AUTH_RSA_ENC,	  IKE_AUTH_RSA_REV_ENC, 6, 8,
-		IKE_AUTH_XAUTH_INIT_PSK, IKE_AUTH_HYBRID_INIT_RSA};
+	static const uint16_t refused[] = {IKE_AUTH_DSS_SIG,
+					   IKE_AUTH_RSA_ENC,
+					   IKE_AUTH_RSA_REV_ENC,
+					   6,
+					   8,
+					   64223,
+					   65003,
+					   65007};
 	for (size_t k = 0; k < sizeof(refused) / sizeof(refused[0]); k++) {
 		memset(got, 0xaa, sizeof(got));
 		CHECK_EQ_INT(proto_ike_auth_skeyid(refused[k], CRYPTO_HASH_SHA2_256, vpsk, vni, vnr,
@@ -147,7 +152,31 @@ static void check_rows(void)
 	const struct ike_auth_method *enc = proto_ike_auth_get(IKE_AUTH_RSA_ENC);
 	if (CHECK(enc != NULL && enc->refused != NULL))
 		CHECK(strstr(enc->refused, "method 4") != NULL);
-	CHECK(proto_ike_auth_get(IKE_AUTH_XAUTH_INIT_PSK) == NULL);
+	/* XAUTH and hybrid: their base method's SKEYID and payloads, and which role XAUTH
+	 * authenticates; the DSS and encryption variants stay unknown */
+	static const struct {
+		uint16_t m, base;
+		uint8_t xauth;
+		bool hybrid;
+	} xa[] = {
+		{IKE_AUTH_XAUTH_INIT_PSK, IKE_AUTH_PSK, IKE_XAUTH_INIT, false},
+		{IKE_AUTH_XAUTH_RESP_PSK, IKE_AUTH_PSK, IKE_XAUTH_RESP, false},
+		{IKE_AUTH_XAUTH_INIT_RSA, IKE_AUTH_RSA_SIG, IKE_XAUTH_INIT, false},
+		{IKE_AUTH_XAUTH_RESP_RSA, IKE_AUTH_RSA_SIG, IKE_XAUTH_RESP, false},
+		{IKE_AUTH_HYBRID_INIT_RSA, IKE_AUTH_RSA_SIG, IKE_XAUTH_INIT, true},
+		{IKE_AUTH_HYBRID_RESP_RSA, IKE_AUTH_RSA_SIG, IKE_XAUTH_RESP, true},
+	};
+	for (size_t k = 0; k < sizeof(xa) / sizeof(xa[0]); k++) {
+		const struct ike_auth_method *a = proto_ike_auth_get(xa[k].m);
+		const struct ike_auth_method *b = proto_ike_auth_get(xa[k].base);
+		if (!CHECK(a != NULL && b != NULL))
+			continue;
+		CHECK(proto_ike_auth_usable(xa[k].m));
+		CHECK(a->xauth == xa[k].xauth && a->hybrid == xa[k].hybrid && !b->xauth);
+		CHECK(a->sig == b->sig && a->skeyid == b->skeyid && a->required == b->required &&
+		      a->allowed == b->allowed);
+	}
+	CHECK(proto_ike_auth_get(65003) == NULL && proto_ike_auth_get(64223) == NULL);
 }
 
 int main(void)

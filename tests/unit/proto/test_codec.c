@@ -897,9 +897,11 @@ static void test_print(void)
 
 	decode_sample("cfg-reply", &h);
 	proto_print(&h, &msg, true, out, sizeof(out));
-	CHECK(strstr(out, "XAUTH_USER_PASSWORD value(6 bytes) [TLV]") != NULL);
+	CHECK(strstr(out, "XAUTH_USER_PASSWORD = <hidden, 6 bytes> [TLV]") != NULL);
 	CHECK(strstr(out, "736563726574") == NULL); /* "secret" */
-	CHECK(strstr(out, "INTERNAL_IP4_ADDRESS value(4 bytes)=c633640a") != NULL);
+	CHECK(strstr(out, "INTERNAL_IP4_ADDRESS = 198.51.100.10 [TLV]") != NULL);
+	proto_print(&h, &msg, false, out, sizeof(out)); /* unredacted: still no password */
+	CHECK(strstr(out, "736563726574") == NULL && strstr(out, "secret") == NULL);
 
 	decode_sample("qm1-v6", &h);
 	proto_print(&h, &msg, true, out, sizeof(out));
