@@ -265,6 +265,12 @@ positive() {
     local want="Main"
     [ "$3" = am ] && want="Aggressive"
     grep -q "ISAKMP SA established with .*($want" "$A/log" || ok=0 why="$why; no $want Mode ISAKMP SA on gwa"
+    if [ "$2" = dn ]; then # the peer's DN as text, as the local one, in list-sas and the log
+        local ls
+        ls=$(ip netns exec "$(ns gwa)" "$OAKLEY" --socket "$A/oakley.vici" list-sas 2>&1)
+        echo "$ls" | grep -qxF "  remote-id: $(id b dn)" || ok=0 why="$why; list-sas lacks remote-id: $(id b dn)"
+        grep -qF "the peer's ID is \"$(id b dn)\"" "$A/log" || ok=0 why="$why; log lacks the peer's DN"
+    fi
     if [ "$PEER" = strongswan ]; then
         local sas
         sas=$(swan "$B" --list-sas --raw 2>&1)
