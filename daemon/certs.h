@@ -270,6 +270,10 @@ int dmn_certs_verify_peer(struct dmn_certs *s, const struct dmn_peer_auth *a,
 bool dmn_cert_matches_id(const struct dmn_cert *c, uint8_t id_type, const uint8_t *id, size_t len);
 /* True when the configured ID (rightid=) names c the same way (DN wildcards allowed). */
 bool dmn_cert_matches_cfg_id(const struct dmn_cert *c, const struct dmn_id *id);
+/* Whether the ID payload the peer sent (type, value) is the configured rightid= (a DN with
+ * wildcard RDNs; none or %any: any ID). */
+bool dmn_certs_cfg_id_is_payload(const struct dmn_id *want, uint8_t type, const uint8_t *id,
+				 size_t len);
 /*
  * DN matching as operators know it: pattern is text ("C=CH, O=Example, CN=*", also '/' separated),
  * dn is DER. RDNs are compared in order, attribute types by name or OID, values case-insensitively;

@@ -274,9 +274,8 @@ static struct dmn_cert *leaf(const struct dmn_certs *s)
 	return s->n_peer ? s->peer[0] : NULL;
 }
 
-/* The configured rightid= against the ID payload the peer sent (type and value). */
-static bool cfg_id_is_payload(const struct dmn_id *want, uint8_t type, const uint8_t *id,
-			      size_t len)
+bool dmn_certs_cfg_id_is_payload(const struct dmn_id *want, uint8_t type, const uint8_t *id,
+				 size_t len)
 {
 	size_t l = strlen(want->str);
 	if ((type == DMN_CERT_ID_FQDN || type == DMN_CERT_ID_USER_FQDN) && memchr(id, '\0', len))
@@ -335,8 +334,9 @@ static int check_ids(const struct dmn_cert *ee, const struct dmn_peer_auth *a,
 					"neither the subject '%s' nor a subjectAltName (%s)",
 					idt, ee->subject, alt[0] ? alt : "none");
 	}
-	if (a->expect_id && (!cfg_id_is_payload(a->expect_id, a->id_type, a->id, a->id_len) ||
-			     !dmn_cert_matches_cfg_id(ee, a->expect_id)))
+	if (a->expect_id &&
+	    (!dmn_certs_cfg_id_is_payload(a->expect_id, a->id_type, a->id, a->id_len) ||
+	     !dmn_cert_matches_cfg_id(ee, a->expect_id)))
 		return dmn_certs_status(
 			st, DMN_CERT_ID_MISMATCH,
 			"ID does not match: the peer's ID '%s' (certificate '%s') is "

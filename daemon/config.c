@@ -193,6 +193,7 @@ static void free_side(struct dmn_side *s)
 	free(s->sourceip.host);
 	free(s->updown);
 	free(s->cert);
+	free(s->cert_file);
 	free(s->ca);
 }
 

@@ -128,9 +128,11 @@ struct dmn_side {
 	uint16_t ikeport; /* 0 = 500 */
 	/* certificate authentication (daemon/config_certs.c): parsed, refused at load until oakleyd
 	 * signs and verifies (issue 16) */
-	char *cert;   /* leftcert=: file, relative names in ipsec.d/certs/; owned, NULL = none */
-	char *ca;     /* leftca=: the CA's DN (wildcard RDNs); owned, NULL = any trust anchor */
-	bool ca_same; /* rightca=%same: the CA of the other side's certificate */
+	char *cert;	 /* leftcert=: file, relative names in ipsec.d/certs/; owned, NULL = none */
+	char *cert_file; /* where leftcert= is (owned), for the messages of --check-config */
+	unsigned cert_line;
+	char *ca;	  /* leftca=: the CA's DN (wildcard RDNs); owned, NULL = any trust anchor */
+	bool ca_same;	  /* rightca=%same: the CA of the other side's certificate */
 	uint8_t sendcert; /* enum dmn_sendcert */
 	bool sigkey_cert; /* leftrsasigkey=%cert / leftsigkey=%cert */
 };

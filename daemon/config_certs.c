@@ -56,7 +56,11 @@ int dmn_cfg_apply_cert(struct cfg_build *b, void *base, const struct cfg_kw *kw,
 	if (strlen(kv->val) >= DMN_PATH_MAX)
 		return BAD(b, kv, "%s: path too long", kv->key), 0;
 	remember(b, kv);
-	return set_str(&((struct dmn_side *)base)->cert, kv->val);
+	struct dmn_side *sd = base;
+	sd->cert_line = kv->line;
+	if (set_str(&sd->cert_file, kv->file) < 0)
+		return -ENOMEM;
+	return set_str(&sd->cert, kv->val);
 }
 
 /* leftca="C=CH, O=Example, CN=Root CA" or %same */

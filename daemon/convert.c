@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "daemon/certs.h"
 #include "daemon/config.h"
 #include "proto/consts.h"
 
@@ -191,6 +192,8 @@ void dmn_peer_id_str(const struct proto_ike_id *id, const struct proto_ike_addr 
 		id_name_str(id, form, buf, cap);
 	} else if (env || !id) {
 		dmn_addr_str(peer->family, peer->addr, buf, cap);
+	} else if (id->type == ID_DER_ASN1_DN && dmn_dn_to_text(id->data, id->len, buf, cap) == 0) {
+		/* the DN as operators write it, as the local side's is shown */
 	} else {
 		int n = snprintf(buf, cap, "%u:", id->type);
 		for (size_t i = 0; i < id->len && n > 0 && (size_t)n + 3 < cap; i++)

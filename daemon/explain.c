@@ -41,8 +41,9 @@ static const struct dmn_send_error *send_error_of(const struct dmn_ike *ik, cons
 	return best;
 }
 
-void dmn_failure_record(struct dmn *d, const char *conn, const char *peer, uint8_t phase,
-			bool initiator, enum proto_ike_reason reason, const char *text)
+struct dmn_failure *dmn_failure_record(struct dmn *d, const char *conn, const char *peer,
+				       uint8_t phase, bool initiator, enum proto_ike_reason reason,
+				       const char *text)
 {
 	struct dmn_ike *ik = d->ike;
 	bool unmatched = !conn[0];
@@ -78,6 +79,7 @@ void dmn_failure_record(struct dmn *d, const char *conn, const char *peer, uint8
 			 text[0] ? text : proto_ike_reason_str(reason));
 	f->at_ms = now;
 	f->count = count + 1;
+	return f;
 }
 
 /*
@@ -89,6 +91,26 @@ void dmn_failure_record(struct dmn *d, const char *conn, const char *peer, uint8
  */
 static bool timeout_after_keys(const struct dmn_failure *f, const char **w, const char **x)
 {
+	if (f->sig && f->initiator && strstr(f->text, "in MM_I5_SENT")) {
+		*w = "the peer answered MM2 and MM4, then went silent at our MM5 (the first "
+		     "encrypted message, carrying our ID, certificate and signature): it could not "
+		     "verify our certificate or signature, or our ID (leftid=) selects no conn "
+		     "there; a path that loses only this larger message is rarer (fragmentation=)";
+		*x = "check that the peer's trust anchors include the CA of our certificate, that "
+		     "its rightid= matches our ID, that its CRL does not revoke our certificate, "
+		     "and that both clocks are right (validity dates); the peer's log names the "
+		     "failure";
+		return true;
+	}
+	if (f->sig && !f->initiator && strstr(f->text, "in AM_R2_SENT")) {
+		*w = "the peer started Aggressive Mode, got our answer (AM2 with our ID, "
+		     "certificate and signature) and went silent: it could not verify our "
+		     "certificate or signature, or our ID (leftid=) is not the one it expects";
+		*x = "check that the peer's trust anchors include the CA of our certificate, that "
+		     "its rightid= matches our ID, that its CRL does not revoke our certificate, "
+		     "and that both clocks are right (validity dates)";
+		return true;
+	}
 	if (f->initiator && strstr(f->text, "in MM_I5_SENT")) {
 		*w = "the peer answered MM2 and MM4, then went silent at our MM5 (the first "
 		     "encrypted message, carrying our ID and HASH): it could not decrypt or verify "

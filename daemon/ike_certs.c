@@ -296,6 +296,17 @@ int dmn_ike_certs_to_proto(const struct dmn *d, const struct dmn_conn *c,
 	return own_id(c, o, &ret->local_id);
 }
 
+/* Where a side's leftcert= is, else the conn's line. */
+static const char *where_file(const struct dmn_conn *c, const struct dmn_side *sd)
+{
+	return sd->cert_file && sd->cert_line ? sd->cert_file : c->file;
+}
+
+static unsigned where_line(const struct dmn_conn *c, const struct dmn_side *sd)
+{
+	return sd->cert_file && sd->cert_line ? sd->cert_line : c->line;
+}
+
 unsigned dmn_ike_certs_check(struct dmn_certs *s, const struct dmn_config *cfg,
 			     struct dmn_diags *diags)
 {
@@ -305,14 +316,16 @@ unsigned dmn_ike_certs_check(struct dmn_certs *s, const struct dmn_config *cfg,
 		if (c->auth == DMN_AUTH_PSK)
 			continue; /* a certificate named there is unused (a notice at parse time) */
 		if (c->left.cert)
-			n += dmn_certs_check(s, c->left.cert, true, c->file, c->line, diags);
+			n += dmn_certs_check(s, c->left.cert, true, where_file(c, &c->left),
+					     where_line(c, &c->left), diags);
 		else if (c->left.sigkey_cert && c->auth != DMN_AUTH_PSK) {
 			dmn_diag_add(diags, DMN_DIAG_ERROR, c->file, c->line,
 				     "conn '%s': leftrsasigkey=%%cert without leftcert=", c->name);
 			n++;
 		}
 		if (c->right.cert)
-			n += dmn_certs_check(s, c->right.cert, false, c->file, c->line, diags);
+			n += dmn_certs_check(s, c->right.cert, false, where_file(c, &c->right),
+					     where_line(c, &c->right), diags);
 	}
 	return n;
 }

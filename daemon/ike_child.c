@@ -227,6 +227,33 @@ static void child_refused(struct dmn *d, const struct dmn_child *c, const char *
 	dmn_vici_initiate_failed(d, c->conn, why + strlen(c->conn) + 2);
 }
 
+/*
+ * The kernel refused child c of a rekey (by either side): the peer is told (DELETE: it takes
+ * back the child c would have replaced, dmn_ike_child_unsupersede), what got into the kernel of
+ * c goes, the children of its flow that c did not supersede keep their policies (re-installed in
+ * place: c's may have been written over them), and a rekey of ours is tried again as after a
+ * failed Quick Mode. c's record goes: it never carried traffic.
+ */
+static void child_rekey_refused(struct dmn *d, struct dmn_child *c,
+				const struct proto_ike_event *ev, const struct dmn_conn *conn)
+{
+	dmn_ike_child_send_delete(d, c);
+	c->policies = false; /* the flow's, which the old child keeps */
+	dmn_child_kernel_remove(d, c, false);
+	for (struct dmn_child *o =
+		     dmn_ike_child_first(d->ike, true, dmn_ike_flow_bucket(c->conn, &c->peer));
+	     o; o = dmn_ike_child_after(o, true))
+		if (!o->superseded && o->policies && child_same_flow(c, o) &&
+		    dmn_child_policies(d, o, true) < 0)
+			log_err("%s: cannot re-install the policies of IPsec SA 0x%08x/0x%08x: %s",
+				o->conn, o->spi_in, o->spi_out, dmn_kernel_errmsg(&d->kernel));
+	log_info("%s: IPsec SA 0x%08x/0x%08x of a rekey deleted: the SA it replaces carries on",
+		 c->conn, c->spi_in, c->spi_out);
+	if (ev->initiator)
+		dmn_ike_child_rekey_failed(d, conn, &ev->peer, ev->u.child.msgid);
+	dmn_ike_child_record_free(d, c);
+}
+
 static void child_log_up(const struct dmn_child *c, const struct proto_ike_child *ch,
 			 const char *peer)
 {
@@ -272,9 +299,12 @@ void dmn_ike_on_child_up(struct dmn *d, const struct proto_ike_event *ev)
 	struct sockaddr_storage ss;
 	dmn_addr_to_sockaddr(&ev->peer, &ss);
 	dmn_sockaddr_str((struct sockaddr *)&ss, peer, sizeof(peer));
-	int r = child_install(d, c, ev, child_replaces(d, c, ev->sa_id));
+	bool replaces = child_replaces(d, c, ev->sa_id);
+	int r = child_install(d, c, ev, replaces);
 	if (r < 0) {
 		child_refused(d, c, peer, r, ev->initiator);
+		if (replaces)
+			child_rekey_refused(d, c, ev, conn);
 		return;
 	}
 	child_supersede(d, c);

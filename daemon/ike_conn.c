@@ -17,6 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "daemon/certs.h"
 #include "daemon/config.h"
 #include "daemon/log.h"
 #include "daemon/secrets.h"
@@ -372,9 +373,9 @@ static bool peer_id_ok(const struct dmn_conn *c, const struct proto_ike_id *peer
 	id_from_proto(peer_id, &got);
 	if (c->right.id.type == DMN_ID_ANY)
 		return true;
-	if (c->auth != DMN_AUTH_PSK)
-		return true; /* signatures: the verify callback matches rightid= (DN wildcards
-				too) against the peer's ID and certificate, naming both */
+	if (c->auth != DMN_AUTH_PSK) /* the verify callback matches the certificate too */
+		return dmn_certs_cfg_id_is_payload(&c->right.id, peer_id->type, peer_id->data,
+						   peer_id->len);
 	if (c->right.id.type == DMN_ID_DEFAULT) {
 		/* No rightid: the peer must identify itself with the address it comes from. */
 		return (got.type == DMN_ID_IPV4 && peer->family == AF_INET &&

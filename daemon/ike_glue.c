@@ -349,9 +349,11 @@ static void on_p1_failed(struct dmn *d, const struct proto_ike_event *ev,
 	if (ev->reason < PROTO_IKE_REASON__MAX)
 		d->ike->p1_failed[ev->reason]++;
 	/* a responder negotiation the peer abandoned is what floods leave: not recorded */
-	if (ev->initiator || ev->reason != PROTO_IKE_E_TIMEOUT || conn)
-		dmn_failure_record(d, conn ? conn->name : "", peer, 1, ev->initiator, ev->reason,
-				   ev->text);
+	if (ev->initiator || ev->reason != PROTO_IKE_E_TIMEOUT || conn) {
+		struct dmn_failure *f = dmn_failure_record(d, conn ? conn->name : "", peer, 1,
+							   ev->initiator, ev->reason, ev->text);
+		f->sig = conn && conn->auth != DMN_AUTH_PSK;
+	}
 	/* A responder-side negotiation that the peer never finished is what a spoofed MM1
 	 * flood leaves behind: those lines are rate-limited (the drop summary counts). */
 	if (!ev->initiator && ev->reason == PROTO_IKE_E_TIMEOUT &&

@@ -135,6 +135,7 @@ struct dmn_failure {
 	char peer[64];	/* address[port] */
 	uint8_t phase;	/* 1 or 2 */
 	bool initiator; /* our role in the ISAKMP SA */
+	bool sig;	/* the conn authenticates with signatures (certificates), not a PSK */
 	enum proto_ike_reason reason;
 	char text[256]; /* the engine's own account */
 	uint64_t at_ms;
@@ -160,9 +161,10 @@ void dmn_failure_explain(const struct dmn_failure *f, char *why, size_t why_len,
 			 size_t fix_len);
 /* Keeps the last failure of each (conn, peer) for oakley explain, within DMN_FAILURES_MAX (a
  * peer no conn matched: within DMN_UNMATCHED_MAX); a timeout after local send errors to that
- * peer says so in its text. */
-void dmn_failure_record(struct dmn *d, const char *conn, const char *peer, uint8_t phase,
-			bool initiator, enum proto_ike_reason reason, const char *text);
+ * peer says so in its text. Returns the record (the caller may add what it knows). */
+struct dmn_failure *dmn_failure_record(struct dmn *d, const char *conn, const char *peer,
+				       uint8_t phase, bool initiator, enum proto_ike_reason reason,
+				       const char *text);
 /* Notes that sending to dst (its address as dmn_sockaddr_str prints it) failed with -err. */
 void dmn_send_error_note(struct dmn *d, const char *dst, int err);
 

@@ -14,8 +14,10 @@
 #include <string.h>
 
 #include "daemon/config.h"
+#include "daemon/convert.h"
 #include "daemon/log.h"
 #include "daemon/vici_srv.h"
+#include "proto/consts.h"
 #include "xfrm/xfrm.h"
 
 /* A keyed hash of a peer's proved ID, never 0: what tells two peers behind one address apart. */
@@ -238,6 +240,13 @@ struct dmn_ike_sa *dmn_ike_sa_record_add(struct dmn *d, const struct proto_ike_e
 	sa->p1 = ev->u.p1;
 	sa->peer_id_hash = dmn_ike_peer_id_hash(ik, &ev->u.p1.peer_id);
 	sa->established_ms = dmn_now_ms(d);
+	if (ev->u.p1.peer_id.type == ID_DER_ASN1_DN) {
+		/* the engine's own line names only the type: it cannot read a DN */
+		char dn[512];
+		dmn_peer_id_str(&ev->u.p1.peer_id, &ev->peer, DMN_ID_FORM_LIST, dn, sizeof(dn));
+		log_info("%s: ISAKMP SA #%llu: the peer's ID is \"%s\"", name,
+			 (unsigned long long)ev->sa_id, dn);
+	}
 	const struct dmn_conn *conn = dmn_ike_conn_by_handle(d, ev->conn_handle, NULL);
 	uint32_t life = ev->u.p1.lifetime_s;
 	if (life) {

@@ -109,9 +109,12 @@ bool proto_ike_take_peer_id(struct ike_ctx *c, uint8_t *id_b, size_t *ret_len)
 		return false;
 	}
 	/* a responder chose its conn by address: another conn may fit the ID (same PSK, which the
-	 * HASH check then proves) */
+	 * HASH check then proves). With signatures the conn does not name the peer's ID (the
+	 * verify callback matches it, wildcard RDNs too): the policy is asked again whatever it
+	 * is, and its conn for this ID taken (SKEYID does not depend on the conn). */
 	struct proto_ike_conn other;
-	if (!sa->initiator && !proto_ike_id_match(&sa->conn->remote_id, &sa->peer_id) &&
+	bool sig = proto_ike_auth_norm(sa->prop.auth) != IKE_AUTH_PSK;
+	if (!sa->initiator && (sig || !proto_ike_id_match(&sa->conn->remote_id, &sa->peer_id)) &&
 	    c->e->pol.find_p1 &&
 	    c->e->pol.find_p1(c->e->pol.ctx, &sa->local, &sa->peer, &sa->peer_id, &other) == 0 &&
 	    proto_ike_id_match(&other.remote_id, &sa->peer_id) &&

@@ -18,6 +18,8 @@
 #   wrongca   the peer's certificate is issued by a CA gwa does not trust ("Other CA")
 #   idmismatch  gwa expects rightid=@c.example.org, the certificate says b.example.org
 #   nocert    the peer sends no certificate (sendcert never) and gwa has none configured for it
+#   decoy-dn-MODE-r  gwa has conn "decoy" (rightid="C=CH, O=Other, CN=*") before conn t
+#             (rightid="C=CH, O=Oakley Test, CN=*"), both for the peer's address: t must be chosen
 #   reload-crl  established, then the peer's certificate revoked by a CRL put into ipsec.d/crls/
 #               and `oakley reload`: the ISAKMP SA stays, the next reauthentication is refused
 #   creds     oakley list-certs (--json), swanctl --list-certs and --load-creds against oakleyd
@@ -144,6 +146,15 @@ $extra
 CONF
     case $cert in *ecdsa*) echo ": ECDSA $cert.key" ;; *) echo ": RSA $cert.key" ;; esac > "$d/ipsec.secrets"
     chmod 600 "$d/ipsec.secrets"
+    # DECOY=1 (gwa): conn t takes the peer by wildcard RDNs, and before it in the file a conn
+    # "decoy", the same but for another organisation's DNs: a responder must pick t by the
+    # peer's ID (once known: MM5, AM1), not the first conn for the peer's address
+    if [ -n "${DECOY:-}" ] && [ "$self" = a ]; then
+        sed -i "s/^    rightid=.*/    rightid=\"$ORG, CN=*\"/" "$d/ipsec.conf"
+        { sed -e 's/^conn t$/conn decoy/' -e 's/^    rightid=.*/    rightid="C=CH, O=Other, CN=*"/' \
+            "$d/ipsec.conf"; echo; cat "$d/ipsec.conf"; } > "$d/ipsec.conf.new"
+        mv "$d/ipsec.conf.new" "$d/ipsec.conf"
+    fi
 }
 
 # ss_conf DIR CERT LOCALID REMOTEID MODE: charon's swanctl dir (SWANCTL_DIR) on gwb
@@ -250,7 +261,7 @@ result() { # OK NAME WHY
 
 # positive KEY IDTYPE MODE ROLE
 positive() {
-    local name="$1-$2-$3-$4" k=$1 ok=1 why=""
+    local name="${DECOY:+decoy-}$1-$2-$3-$4" k=$1 ok=1 why=""
     [ "${5:-}" = keep ] || A=$NETNS_TMP/$name/a B=$NETNS_TMP/$name/b
     IKE=$(ike_for "$k")
     oak_conf "$A" a "a-$k" "$(id a "$2")" "$(id b "$2")" "$3" add
@@ -265,6 +276,16 @@ positive() {
     local want="Main"
     [ "$3" = am ] && want="Aggressive"
     grep -q "ISAKMP SA established with .*($want" "$A/log" || ok=0 why="$why; no $want Mode ISAKMP SA on gwa"
+    if [ -n "${DECOY:-}" ]; then
+        grep -q '"t" #[0-9]*: ISAKMP SA established' "$A/log" || ok=0 why="$why; conn t not chosen"
+        grep -q '"decoy" #[0-9]*: ISAKMP SA established' "$A/log" && ok=0 why="$why; conn decoy chosen"
+    fi
+    if [ "$2" = dn ]; then # the peer's DN as text, as the local one, in list-sas and the log
+        local ls
+        ls=$(ip netns exec "$(ns gwa)" "$OAKLEY" --socket "$A/oakley.vici" list-sas 2>&1)
+        echo "$ls" | grep -qxF "  remote-id: $(id b dn)" || ok=0 why="$why; list-sas lacks remote-id: $(id b dn)"
+        grep -qF "the peer's ID is \"$(id b dn)\"" "$A/log" || ok=0 why="$why; log lacks the peer's DN"
+    fi
     if [ "$PEER" = strongswan ]; then
         local sas
         sas=$(swan "$B" --list-sas --raw 2>&1)
@@ -493,7 +514,8 @@ for g in "${groups[@]}"; do
         case $g in
         rsa) CASES+=("rsa2048-dn-mm-$r" "rsa3072-fqdn-mm-$r" "chain-dn-mm-$r" "rsa2048-dn-am-$r" \
             "rsa3072-fqdn-am-$r" "chain-dn-am-$r" "rsa2048-fqdn-mm-$r" "rsa2048-addr-mm-$r" \
-            "rsa2048-addr-am-$r") ;;
+            "rsa2048-addr-am-$r")
+            [ "$r" = r ] && CASES+=("decoy-dn-mm-r" "decoy-dn-am-r") ;;
         ecdsa) CASES+=("ecdsa256-addr-mm-$r" "ecdsa384-dn-mm-$r" "ecdsa256-addr-am-$r" \
             "ecdsa384-dn-am-$r" "ecdsa256-fqdn-mm-$r") ;;
         neg) CASES+=("expired-$r" "revoked-$r" "wrongca-$r" "idmismatch-$r" "nocert-$r" \
@@ -511,6 +533,7 @@ for c in "${CASES[@]}"; do
     reload) reload_crl_case "$c2" ;;
     frag) frag_case "$b" ;;
     expired | revoked | wrongca | idmismatch | nocert) negative "$a" "$b" ;;
+    decoy) DECOY=1 positive rsa2048 "$b" "$c2" "$d" ;;
     *) positive "$a" "$b" "$c2" "$d" ;;
     esac
 done

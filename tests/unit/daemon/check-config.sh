@@ -48,7 +48,10 @@ case_ leftcert-psk 0 "ipsec.conf:7: 'leftcert=gw.pem' unused: authby= uses pre-s
 # Certificate conns: every certificate and key a conn names is loaded and checked (ipsec.d/ next
 # to ipsec.conf), with file:line and the reason.
 CERT='conn c\n    keyexchange=ikev1\n    authby=pubkey\n    left=192.0.2.1\n    right=203.0.113.2\n    leftcert=gw.pem\n    auto=add\n'
-case_ cert-missing 1 "ipsec.conf:1: certificate 'gw.pem': unreadable" "$CERT" ': RSA gw.key\n'
+case_ cert-missing 1 "ipsec.conf:6: certificate 'gw.pem': unreadable" "$CERT" ': RSA gw.key\n'
+# the line of rightcert= given in conn %default, not the conn's
+case_ rightcert-default 1 "ipsec.conf:2: certificate 'peer.pem': unreadable" \
+    "conn %default\n    rightcert=peer.pem\n\n$CERT" ': RSA gw.key\n'
 if command -v pki >/dev/null; then
     P=$TMP/pki
     mkdir -p "$P"
@@ -71,10 +74,10 @@ if command -v pki >/dev/null; then
     ipsecd cert-good gw.pem gw.key
     case_ cert-good 0 "1 connection, 1 secret: OK" "$CERT" ': RSA gw.key\n'
     ipsecd cert-expired old.pem gw.key
-    case_ cert-expired 1 "ipsec.conf:1: certificate 'gw.pem'" "$CERT" ': RSA gw.key\n'
+    case_ cert-expired 1 "ipsec.conf:6: certificate 'gw.pem'" "$CERT" ': RSA gw.key\n'
     grep -q "expired\|2020-01-01" "$TMP/cert-expired/out" || fail "cert-expired: no date or 'expired'"
     ipsecd cert-wrong-key gw.pem other.key
-    case_ cert-wrong-key 1 "ipsec.conf:1: certificate 'gw.pem'" "$CERT" ': RSA gw.key\n'
+    case_ cert-wrong-key 1 "ipsec.conf:6: certificate 'gw.pem'" "$CERT" ': RSA gw.key\n'
 else
     echo "skip cert-good, cert-expired, cert-wrong-key: strongSwan's pki is not installed"
 fi

@@ -99,6 +99,18 @@ static void test_ids(void)
 	CHECK_STR(s, "203.0.113.5");
 	dmn_peer_id_str(NULL, &peer, DMN_ID_FORM_ENV, s, sizeof(s));
 	CHECK_STR(s, "203.0.113.5");
+	/* SEQUENCE { SET { SEQUENCE { OID 2.5.4.6, PrintableString "CH" } },
+	 *            SET { SEQUENCE { OID 2.5.4.3, UTF8String "gw" } } } */
+	static const uint8_t dn[] = {0x30, 0x1a, 0x31, 0x0b, 0x30, 0x09, 0x06, 0x03, 0x55, 0x04,
+				     0x06, 0x13, 0x02, 'C',  'H',  0x31, 0x0b, 0x30, 0x09, 0x06,
+				     0x03, 0x55, 0x04, 0x03, 0x0c, 0x02, 'g',  'w'};
+	struct proto_ike_id did = {.type = ID_DER_ASN1_DN, .len = sizeof(dn)};
+	memcpy(did.data, dn, sizeof(dn));
+	dmn_peer_id_str(&did, &peer, DMN_ID_FORM_LIST, s, sizeof(s));
+	CHECK_STR(s, "C=CH, CN=gw");
+	did.len = 5; /* truncated DER: the type and bytes in hex as before */
+	dmn_peer_id_str(&did, &peer, DMN_ID_FORM_LIST, s, sizeof(s));
+	CHECK_STR(s, "9:301a310b30");
 	struct dmn_id id = {.type = DMN_ID_FQDN, .str = "vpn.example"};
 	dmn_conf_id_str(&id, &peer, DMN_ID_FORM_LIST, s, sizeof(s));
 	CHECK_STR(s, "vpn.example");

@@ -53,6 +53,20 @@ static void silent_after_keys(void)
 		 "AM_R2_SENT");
 	explain(&f, why, fix);
 	CHECK(strstr(why, "Aggressive Mode") && strstr(why, "pre-shared key mismatch"));
+	/* a signature conn: the peer could not verify our certificate, no word of a PSK */
+	f.sig = true;
+	explain(&f, why, fix);
+	CHECK(strstr(why, "Aggressive Mode") && strstr(why, "certificate or signature"));
+	CHECK(!strstr(why, "pre-shared") && !strstr(fix, "PSK") && strstr(fix, "trust anchors"));
+	f.initiator = true;
+	snprintf(f.text, sizeof(f.text),
+		 "no reply from the peer after 5 transmissions in "
+		 "MM_I5_SENT");
+	explain(&f, why, fix);
+	CHECK(strstr(why, "went silent at our MM5") && strstr(why, "certificate or signature"));
+	CHECK(!strstr(why, "pre-shared") && !strstr(fix, "PSK"));
+	CHECK(strstr(fix, "trust anchors") && strstr(fix, "rightid=") && strstr(fix, "CRL") &&
+	      strstr(fix, "clocks"));
 }
 
 static void send_errors(struct dmn *d)

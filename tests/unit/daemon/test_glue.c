@@ -588,6 +588,34 @@ static void case_rekey_delete(void)
 	gw_teardown();
 }
 
+/* The kernel refuses the inbound SA of the rekey's new child, on left (the rekey's initiator)
+ * or on right: that side deletes it (DELETE to the other, which takes its old child back), both
+ * keep the old child with its SAs and policies past the retire window, and left's rekey is tried
+ * again and replaces it on both sides. */
+static void rekey_refused(struct gw *g)
+{
+	start_both(NULL, LIFE);
+	if (bring_up()) {
+		const struct dmn_child *l = gw_child(&gw_left, "net");
+		uint32_t old[2] = {l->spi_in, l->spi_out};
+		unsigned failures = g->d->ike->n_failures;
+		g->k.fail[FK_SA_UPDATE] = -ENOENT;
+		fk_expire(&gw_left.k, old[0], false);
+		gw_run_for(500); /* the QM, the refusal, the DELETE */
+		CHECK_EQ_INT(g->d->ike->n_failures, failures + 1);
+		CHECK_EQ_INT(gw_left.d->ike->rekeys_started, 1);
+		check_only_old(old);
+		check_rekey_again(old);
+	}
+	gw_teardown();
+}
+
+static void case_rekey_refused(void)
+{
+	rekey_refused(&gw_left);
+	rekey_refused(&gw_right);
+}
+
 int main(void)
 {
 	static const struct {
@@ -607,6 +635,7 @@ int main(void)
 		{"acquire", case_acquire},
 		{"record-alloc", case_record_alloc},
 		{"rekey-delete", case_rekey_delete},
+		{"rekey-refused", case_rekey_refused},
 	};
 	const char *only = getenv("GLUE_CASE");
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
