@@ -420,6 +420,8 @@ static void sa_link(struct ike_sa *sa)
  * with its slot, for the next exchange of the slot). */
 void proto_ike_xchg_clear(struct ike_xchg *x)
 {
+	if (!x) /* destructors accept NULL */
+		return;
 	const struct ike_kind *k = x->used ? proto_ike_kind(x->type) : NULL;
 	void *data = x->data;
 	size_t cap = x->data_cap;
