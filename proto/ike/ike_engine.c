@@ -547,27 +547,26 @@ struct ike_sa *proto_ike_sa_by_id(struct proto_ike_engine *e, uint64_t id)
 	return NULL;
 }
 
-/* A slot for a new exchange of a phase2 kind, with data of at least size bytes: the free
- * one's allocation when it is large enough. NULL if all IKE_SLOTS are busy. */
+/* A slot for a new exchange of a phase2 kind, with data of at least size bytes: a free slot whose
+ * allocation is large enough, else an empty one newly allocated. A free slot that is too small is
+ * left alone: the exchange that just finished in it may still be referred to by the caller up the
+ * stack (its input path reads it after the dispatcher returns); proto_ike_slots_reclaim frees it
+ * at the end of the input. NULL if no slot can be had. */
 static struct ike_xchg *slot_get(struct ike_sa *sa, size_t size)
 {
+	for (unsigned i = 0; i < IKE_SLOTS; i++)
+		if (sa->xs[i] && !sa->xs[i]->used && sa->xs[i]->data_cap >= size)
+			return sa->xs[i];
 	for (unsigned i = 0; i < IKE_SLOTS; i++) {
-		if (sa->xs[i] && sa->xs[i]->used)
+		if (sa->xs[i])
 			continue;
-		if (sa->xs[i] && sa->xs[i]->data_cap < size) {
-			proto_ike_xchg_clear(sa->xs[i]);
-			free(sa->xs[i]);
-			sa->xs[i] = NULL;
-		}
-		if (!sa->xs[i]) {
-			struct ike_slot *slot = malloc(sizeof(*slot) + size);
-			if (!slot)
-				return NULL;
-			memset(&slot->x, 0, sizeof(slot->x));
-			slot->x.data = size ? slot->d : NULL;
-			slot->x.data_cap = size;
-			sa->xs[i] = &slot->x;
-		}
+		struct ike_slot *slot = malloc(sizeof(*slot) + size);
+		if (!slot)
+			return NULL;
+		memset(&slot->x, 0, sizeof(slot->x));
+		slot->x.data = size ? slot->d : NULL;
+		slot->x.data_cap = size;
+		sa->xs[i] = &slot->x;
 		return sa->xs[i];
 	}
 	return NULL;

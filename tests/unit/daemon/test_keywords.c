@@ -470,6 +470,7 @@ static void cert_keywords(void)
 	CHECK_EQ_INT(apply_side("leftsendcert", "sometimes", &s, &b), 1);
 	CHECK_EQ_INT(apply_side("leftca", "Example CA", &s, &b), 2);
 	free(s.cert);
+	free(s.cert_file);
 	free(s.ca);
 	dmn_diags_free(&d);
 	/* the conn: a certificate without authby= authenticates with it (both other daemons'
