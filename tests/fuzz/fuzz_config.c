@@ -63,12 +63,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (dmn_secrets_parse_buffer("fuzz.secrets", (const char *)data, size, NULL, &d, &sec) ==
 	    0) {
 		for (size_t i = 0; i < sec->n; i++) {
+			if (sec->v[i].kind != DMN_SECRET_PSK)
+				continue; /* ': RSA' / ': ECDSA' key entries are never a PSK */
 			const uint8_t *psk;
 			size_t len;
 			const struct dmn_id *l = sec->v[i].n_ids ? &sec->v[i].ids[0] : NULL;
 			const struct dmn_id *r = sec->v[i].n_ids > 1 ? &sec->v[i].ids[1] : NULL;
 			if (dmn_secrets_find_psk(sec, l, r, &psk, &len) != 0 || len == 0)
-				abort(); /* every entry matches at least its own IDs */
+				abort(); /* every PSK entry matches at least its own IDs */
 		}
 		if (null_out)
 			dmn_secrets_dump(sec, null_out);
