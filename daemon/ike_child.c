@@ -109,7 +109,8 @@ static void child_fill(struct dmn *d, struct dmn_child *c, const struct proto_ik
  * breaking (both sides started at once, each made an ISAKMP SA). A rekey of a child of this same
  * ISAKMP SA still waits.
  */
-static bool child_replaces(struct dmn *d, const struct dmn_child *c, uint64_t sa_id)
+static bool child_replaces(struct dmn *d, const struct dmn_child *c, uint64_t sa_id,
+			   bool working)
 {
 	struct dmn_ike *ik = d->ike;
 	const struct dmn_ike_sa *isa = dmn_map_get(&ik->sas, sa_id);
@@ -117,7 +118,8 @@ static bool child_replaces(struct dmn *d, const struct dmn_child *c, uint64_t sa
 	for (struct dmn_child *o =
 		     dmn_ike_child_first(ik, true, dmn_ike_flow_bucket(c->conn, &c->peer));
 	     o; o = dmn_ike_child_after(o, true))
-		if (!o->superseded && child_same_flow(c, o) && o->established_ms >= dropped_before)
+		if (!o->superseded && child_same_flow(c, o) && o->established_ms >= dropped_before &&
+		    (!working || (dmn_child_installed(o) && !o->stale)))
 			return true;
 	return false;
 }
@@ -299,11 +301,14 @@ void dmn_ike_on_child_up(struct dmn *d, const struct proto_ike_event *ev)
 	struct sockaddr_storage ss;
 	dmn_addr_to_sockaddr(&ev->peer, &ss);
 	dmn_sockaddr_str((struct sockaddr *)&ss, peer, sizeof(peer));
-	bool replaces = child_replaces(d, c, ev->sa_id);
+	bool replaces = child_replaces(d, c, ev->sa_id, false);
 	int r = child_install(d, c, ev, replaces);
 	if (r < 0) {
 		child_refused(d, c, peer, r, ev->initiator);
-		if (replaces)
+		/* a rekey of a child that carries traffic: that one carries on. A child that never
+		 * got into the kernel, or one a reload changed (the operator asked for the new
+		 * settings), is not taken back: the refusal stands as at a first install. */
+		if (replaces && child_replaces(d, c, ev->sa_id, true))
 			child_rekey_refused(d, c, ev, conn);
 		return;
 	}
