@@ -133,9 +133,9 @@ struct dmn_cert_info {
 	char key[24];			/* "RSA 3072", "ECDSA P-256" */
 	char altnames[DMN_DN_TEXT_MAX]; /* "gw.example.org, 192.0.2.1", "" when none */
 	time_t not_before, not_after;
-	enum dmn_cert_dir dir; /* cacerts, certs or ocspcerts */
-	bool ca;	       /* basicConstraints CA:TRUE */
-	bool has_key;	       /* a private key for it is loaded */
+	enum dmn_cert_dir dir;	     /* cacerts, certs or ocspcerts */
+	bool ca;		     /* basicConstraints CA:TRUE */
+	bool has_key;		     /* a private key for it is loaded */
 	const struct dmn_cert *cert; /* the certificate itself (dmn_cert_der: VICI list-cert) */
 };
 

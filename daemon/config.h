@@ -209,7 +209,7 @@ struct dmn_conn {
 	bool initial_contact; /* default yes */
 	enum dmn_tristate encaps; /* forceencaps=yes -> DMN_FORCE; encapsulation=no -> DMN_NO */
 	enum dmn_tristate fragmentation; /* yes (default), no, accept(=DMN_AUTO_DEFAULT), force */
-	uint32_t fragment_size; /* largest IKE datagram sent whole, bytes; 0 = 1280 */
+	uint32_t fragment_size;		 /* largest IKE datagram sent whole, bytes; 0 = 1280 */
 	struct dmn_ike_proposals ike;
 	struct dmn_esp_proposals esp; /* ESP or AH, per phase2=/ah= */
 	enum dmn_pfs pfs;

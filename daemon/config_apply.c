@@ -200,7 +200,7 @@ static int apply_row(struct cfg_build *b, void *base, const struct cfg_kw *kw,
 }
 
 int dmn_cfg_conn_apply(struct cfg_build *b, struct dmn_conn *c, const struct cfg_kw *kw, int side,
-		   const struct cfg_kv *kv)
+		       const struct cfg_kv *kv)
 {
 	void *base = kw->at == CFG_AT_SIDE   ? (void *)(side ? &c->right : &c->left)
 		     : kw->at == CFG_AT_CONN ? (void *)c
@@ -209,7 +209,7 @@ int dmn_cfg_conn_apply(struct cfg_build *b, struct dmn_conn *c, const struct cfg
 }
 
 void dmn_cfg_setup_apply(struct dmn_diags *d, struct dmn_setup *s, const struct cfg_kw *kw,
-		     const struct cfg_kv *kv)
+			 const struct cfg_kv *kv)
 {
 	struct cfg_build b = {.d = d};
 	(void)apply_row(&b, s, kw, kv); /* no setup keyword allocates */
@@ -218,7 +218,7 @@ void dmn_cfg_setup_apply(struct dmn_diags *d, struct dmn_setup *s, const struct 
 /* ---- CUSTOM rows: conn ---- */
 
 int dmn_cfg_apply_auto(struct cfg_build *b, void *base, const struct cfg_kw *kw,
-		   const struct cfg_kv *kv)
+		       const struct cfg_kv *kv)
 {
 	int choice;
 	(void)kw;
@@ -234,12 +234,13 @@ int dmn_cfg_apply_auto(struct cfg_build *b, void *base, const struct cfg_kw *kw,
 }
 
 /* keyexchange= and ikev2=: which IKE versions; an IKEv2-only conn is skipped (config.c). */
-int dmn_cfg_apply_kex(struct cfg_build *b, void *base, const struct cfg_kw *kw, const struct cfg_kv *kv)
+int dmn_cfg_apply_kex(struct cfg_build *b, void *base, const struct cfg_kw *kw,
+		      const struct cfg_kv *kv)
 {
 	int choice;
 	(void)base;
 	if (dmn_cfg_parse_choice(kv->val, strcmp(kw->name, "ikev2") ? kex_choices : ikev2_choices,
-			     &choice) < 0)
+				 &choice) < 0)
 		return BAD(b, kv, "%s: bad value '%s'", kv->key, kv->val), 0;
 	b->ikev2_only = choice == 2;
 	b->ikev2_kv = kv;
@@ -304,7 +305,7 @@ int dmn_cfg_apply_authby(struct cfg_build *b, void *base, const struct cfg_kw *k
 
 /* ike=, esp=, ah=: recorded, parsed by dmn_cfg_conn_proposals after allow-weak-crypto= and pfs=. */
 int dmn_cfg_apply_proposal(struct cfg_build *b, void *base, const struct cfg_kw *kw,
-		       const struct cfg_kv *kv)
+			   const struct cfg_kv *kv)
 {
 	(void)base;
 	if (!strcmp(kw->name, "ike"))
@@ -317,7 +318,7 @@ int dmn_cfg_apply_proposal(struct cfg_build *b, void *base, const struct cfg_kw 
 }
 
 int dmn_cfg_apply_phase2(struct cfg_build *b, void *base, const struct cfg_kw *kw,
-		     const struct cfg_kv *kv)
+			 const struct cfg_kv *kv)
 {
 	(void)base, (void)kw;
 	if (strcmp(kv->val, "esp") && strcmp(kv->val, "ah"))
@@ -328,7 +329,7 @@ int dmn_cfg_apply_phase2(struct cfg_build *b, void *base, const struct cfg_kw *k
 }
 
 int dmn_cfg_apply_pfsgroup(struct cfg_build *b, void *base, const struct cfg_kw *kw,
-		       const struct cfg_kv *kv)
+			   const struct cfg_kv *kv)
 {
 	(void)base, (void)kw;
 	b->pfsgroup_kv = kv;
@@ -336,7 +337,7 @@ int dmn_cfg_apply_pfsgroup(struct cfg_build *b, void *base, const struct cfg_kw 
 }
 
 int dmn_cfg_apply_rekeyfuzz(struct cfg_build *b, void *base, const struct cfg_kw *kw,
-			const struct cfg_kv *kv)
+			    const struct cfg_kv *kv)
 {
 	char buf[16];
 	const char *v = kv->val;
@@ -352,7 +353,7 @@ int dmn_cfg_apply_rekeyfuzz(struct cfg_build *b, void *base, const struct cfg_kw
 }
 
 int dmn_cfg_apply_keyingtries(struct cfg_build *b, void *base, const struct cfg_kw *kw,
-			  const struct cfg_kv *kv)
+			      const struct cfg_kv *kv)
 {
 	struct dmn_conn *c = base;
 	(void)kw;
@@ -365,7 +366,7 @@ int dmn_cfg_apply_keyingtries(struct cfg_build *b, void *base, const struct cfg_
 
 /* mark=, mark_in=, mark_out= (and the - spellings): value[/mask] or %unique. */
 int dmn_cfg_apply_mark(struct cfg_build *b, void *base, const struct cfg_kw *kw,
-		   const struct cfg_kv *kv)
+		       const struct cfg_kv *kv)
 {
 	struct dmn_conn *c = base;
 	uint32_t val, mask;
@@ -384,7 +385,7 @@ int dmn_cfg_apply_mark(struct cfg_build *b, void *base, const struct cfg_kw *kw,
 
 /* Libreswan: ipsec-interface=N is device ipsecN with XFRM if_id N; yes = 1 */
 int dmn_cfg_apply_ipsec_interface(struct cfg_build *b, void *base, const struct cfg_kw *kw,
-			      const struct cfg_kv *kv)
+				  const struct cfg_kv *kv)
 {
 	struct dmn_conn *c = base;
 	uint32_t n = 0;
@@ -404,7 +405,7 @@ int dmn_cfg_apply_ipsec_interface(struct cfg_build *b, void *base, const struct 
 }
 
 int dmn_cfg_apply_if_id(struct cfg_build *b, void *base, const struct cfg_kw *kw,
-		    const struct cfg_kv *kv)
+			const struct cfg_kv *kv)
 {
 	struct dmn_conn *c = base;
 	bool in = !strcmp(kw->name, "if_id_in");
@@ -419,7 +420,7 @@ int dmn_cfg_apply_if_id(struct cfg_build *b, void *base, const struct cfg_kw *kw
 
 /* forceencaps=yes|no (no: NAT-T decides), encapsulation=yes|no|auto */
 int dmn_cfg_apply_encaps(struct cfg_build *b, void *base, const struct cfg_kw *kw,
-		     const struct cfg_kv *kv)
+			 const struct cfg_kv *kv)
 {
 	int choice;
 	bool force = !strcmp(kv->key, "forceencaps");
@@ -437,7 +438,7 @@ int dmn_cfg_apply_encaps(struct cfg_build *b, void *base, const struct cfg_kw *k
 /* fragmentation=yes|no|accept|force (ike_frag=): IKE fragmentation of phase-1 messages (the
  * meaning is enum proto_ike_frag_mode's). */
 int dmn_cfg_apply_frag(struct cfg_build *b, void *base, const struct cfg_kw *kw,
-		   const struct cfg_kv *kv)
+		       const struct cfg_kv *kv)
 {
 	int choice;
 	(void)kw;
@@ -455,7 +456,7 @@ int dmn_cfg_apply_frag(struct cfg_build *b, void *base, const struct cfg_kw *kw,
 /* left=, leftnexthop=, leftsourceip=: an address, replacing (and freeing) the old one only on
  * success, with the kinds each accepts. */
 int dmn_cfg_apply_addr(struct cfg_build *b, void *base, const struct cfg_kw *kw,
-		   const struct cfg_kv *kv)
+		       const struct cfg_kv *kv)
 {
 	struct dmn_addr t = {0}, *a = (struct dmn_addr *)((char *)base + kw->off);
 	bool sourceip = !strcmp(kw->name, "sourceip"), nexthop = !strcmp(kw->name, "nexthop");
@@ -483,7 +484,7 @@ int dmn_cfg_apply_addr(struct cfg_build *b, void *base, const struct cfg_kw *kw,
 }
 
 int dmn_cfg_apply_subnets(struct cfg_build *b, void *base, const struct cfg_kw *kw,
-		      const struct cfg_kv *kv)
+			  const struct cfg_kv *kv)
 {
 	const char *why = "bad value";
 	(void)kw;
@@ -495,7 +496,8 @@ int dmn_cfg_apply_subnets(struct cfg_build *b, void *base, const struct cfg_kw *
 	return r;
 }
 
-int dmn_cfg_apply_id(struct cfg_build *b, void *base, const struct cfg_kw *kw, const struct cfg_kv *kv)
+int dmn_cfg_apply_id(struct cfg_build *b, void *base, const struct cfg_kw *kw,
+		     const struct cfg_kv *kv)
 {
 	const struct dmn_id *id = &((struct dmn_side *)base)->id;
 	(void)kw;
@@ -517,7 +519,7 @@ int dmn_cfg_apply_id(struct cfg_build *b, void *base, const struct cfg_kw *kw, c
 }
 
 int dmn_cfg_apply_protoport(struct cfg_build *b, void *base, const struct cfg_kw *kw,
-			const struct cfg_kv *kv)
+			    const struct cfg_kv *kv)
 {
 	struct dmn_side *s = base;
 	(void)kw;
@@ -528,14 +530,15 @@ int dmn_cfg_apply_protoport(struct cfg_build *b, void *base, const struct cfg_kw
 }
 
 int dmn_cfg_apply_side_auth(struct cfg_build *b, void *base, const struct cfg_kw *kw,
-			const struct cfg_kv *kv)
+			    const struct cfg_kv *kv)
 {
 	(void)base, (void)kw;
 	int m = auth_word(kv->val);
 	if (m >= 0) /* pubkey, rsa..., ecdsa...: a signature method (daemon/config_certs.c) */
 		b->auth = (uint8_t)m, b->auth_kv = kv;
 	else if (m != -1)
-		BAD(b, kv, "'%s=%.64s' refused: %s", kv->key, kv->val, dmn_cfg_auth_refusal(kv->val));
+		BAD(b, kv, "'%s=%.64s' refused: %s", kv->key, kv->val,
+		    dmn_cfg_auth_refusal(kv->val));
 	return 0;
 }
 

@@ -151,7 +151,8 @@ static bool in(struct only_index *ix, const char *const *list, size_t n, const c
 {
 	if (!ix->names.cap && !ix->failed) {
 		for (size_t i = 0; i < n && !ix->failed; i++)
-			ix->failed = dmn_cfg_names_put(&ix->names, list[i], list[i], NULL) == -ENOMEM;
+			ix->failed =
+				dmn_cfg_names_put(&ix->names, list[i], list[i], NULL) == -ENOMEM;
 		if (ix->failed)
 			dmn_cfg_names_free(&ix->names);
 	}

@@ -74,8 +74,8 @@ static const struct dmn_config_ix *ix_of(const struct dmn_config *ccfg)
 	}
 	for (size_t i = 0; i < cfg->n_conns; i++) {
 		const struct dmn_conn *c = cfg->conns[i];
-		if (dmn_cfg_names_put(&ix->names, c->name, (const void *)(uintptr_t)(i + 1), NULL) ==
-		    -ENOMEM) {
+		if (dmn_cfg_names_put(&ix->names, c->name, (const void *)(uintptr_t)(i + 1),
+				      NULL) == -ENOMEM) {
 			ix_free(ix);
 			return NULL;
 		}

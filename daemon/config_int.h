@@ -223,7 +223,7 @@ struct cfg_derived {
 	"Mode Config is not implemented yet: give each peer a conn with its own address "          \
 	"(rightsubnet=ADDR/32) and its own PSK, or use another daemon for remote access"
 #define R_CERT                                                                                     \
-	"raw public keys, second authentication rounds and certificate policies are not "         \
+	"raw public keys, second authentication rounds and certificate policies are not "          \
 	"implemented yet: use a certificate (leftcert=, authby=pubkey) or authby=secret"
 #define R_GROUPS                                                                                   \
 	"group checks need certificates or XAUTH, not implemented yet: give each peer its own "    \
@@ -274,9 +274,9 @@ struct cfg_build {
 	const struct cfg_kv *fromcert_kv; /* leftid=%fromcert */
 	const struct cfg_kv *dn_kv[2];	  /* leftid=/rightid= distinguished names */
 	unsigned n_dn_kv;
-	const struct cfg_kv *auth_kv;	  /* authby=/leftauth= naming a signature method */
-	uint8_t auth;			  /* enum dmn_auth it names */
-	bool psk;			  /* authby= includes secret/psk */
+	const struct cfg_kv *auth_kv; /* authby=/leftauth= naming a signature method */
+	uint8_t auth;		      /* enum dmn_auth it names */
+	bool psk;		      /* authby= includes secret/psk */
 };
 
 /* The CUSTOM rows' parsers (daemon/config_apply.c) and printers (daemon/config_show.c), and the

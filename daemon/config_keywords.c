@@ -63,7 +63,7 @@
 		.name = nm, .cls = CFG_KW_REFUSED, .why = reason                                   \
 	}
 
-#define W_V2	 "it only applies to IKEv2"
+#define W_V2 "it only applies to IKEv2"
 #define W_CERT                                                                                     \
 	"oakley reads certificates and CRLs from ipsec.d/ (no NSS database, no CRL fetching, no "  \
 	"OCSP)"
@@ -91,13 +91,14 @@ static const struct cfg_kw conn_kws[] = {
 	ST("allow-weak-crypto", BOOL, CONN(allow_weak), NONE, U_BUILD), /* oakley's own opt-in */
 	ST("ike", CUSTOM, CONN(ike), SA, U_CONN, AKA("ikealg"), CUSTOM(proposal, dmn_cfg_show_ike),
 	   .cmp = CFG_CMP_IKE),
-	ST("esp", CUSTOM, CONN(esp), SA, U_CONN, AKA("phase2alg"), CUSTOM(proposal, dmn_cfg_show_esp),
+	ST("esp", CUSTOM, CONN(esp), SA, U_CONN, AKA("phase2alg"),
+	   CUSTOM(proposal, dmn_cfg_show_esp), .cmp = CFG_CMP_ESP),
+	ST("ah", CUSTOM, CONN(esp), SA, U_CONN, CUSTOM(proposal, dmn_cfg_show_ah),
 	   .cmp = CFG_CMP_ESP),
-	ST("ah", CUSTOM, CONN(esp), SA, U_CONN, CUSTOM(proposal, dmn_cfg_show_ah), .cmp = CFG_CMP_ESP),
 	/* Libreswan's esp|ah, and auth= its FreeS/WAN-era spelling */
 	ST("phase2", CUSTOM, LOAD, NONE, U_BUILD, AKA("auth"), CUSTOM(phase2, NULL)),
-	ST("pfs", CHOICE, CONN(pfs), SA, "daemon/ike_conn.c:pfs_group", .choices = dmn_cfg_pfs_choices,
-	   .what = "yes or no"),
+	ST("pfs", CHOICE, CONN(pfs), SA, "daemon/ike_conn.c:pfs_group",
+	   .choices = dmn_cfg_pfs_choices, .what = "yes or no"),
 	ST("pfsgroup", CUSTOM, LOAD, NONE, U_BUILD, CUSTOM(pfsgroup, NULL)), /* Libreswan */
 	ST("ikelifetime", TIME, CONN(ikelifetime), SA, U_CONN),
 	ST("lifetime", TIME, CONN(lifetime), SA, U_CONN, AKA("keylife", "salifetime")),
@@ -137,8 +138,9 @@ static const struct cfg_kw conn_kws[] = {
 	/* oakley: racoon's proposal_check, in part */
 	ST("lifetimecheck", CHOICE, CONN(strict_lifetime), SA, U_CONN,
 	   .choices = dmn_cfg_lifecheck_choices, .what = "claim or strict"),
-	ST("fragmentation", CUSTOM, CONN(fragmentation), SA, "daemon/ike_conn.c:dmn_ike_conn_to_proto",
-	   AKA("ike_frag"), CUSTOM(frag, dmn_cfg_show_choice), .choices = dmn_cfg_frag_choices),
+	ST("fragmentation", CUSTOM, CONN(fragmentation), SA,
+	   "daemon/ike_conn.c:dmn_ike_conn_to_proto", AKA("ike_frag"),
+	   CUSTOM(frag, dmn_cfg_show_choice), .choices = dmn_cfg_frag_choices),
 	/* oakley: strongSwan's charon.fragment_size, per conn */
 	ST("fragment_size", U32, CONN(fragment_size), SA, "daemon/ike_conn.c:dmn_ike_conn_to_proto",
 	   .lo = PROTO_IKE_FRAG_SIZE_MIN, .hi = PROTO_IKE_FRAG_SIZE_MAX,
@@ -271,10 +273,12 @@ static const struct cfg_kw side_kws[] = {
 
 /* config setup */
 static const struct cfg_kw setup_kws[] = {
-	ST("uniqueids", CHOICE, SETUP(uniqueids), LIVE, "daemon/ike_records.c:dmn_ike_sa_enforce_unique",
-	   .choices = dmn_cfg_uniq_choices, .what = "yes, no, never, replace or keep"),
+	ST("uniqueids", CHOICE, SETUP(uniqueids), LIVE,
+	   "daemon/ike_records.c:dmn_ike_sa_enforce_unique", .choices = dmn_cfg_uniq_choices,
+	   .what = "yes, no, never, replace or keep"),
 	/* keep_alive is strongSwan 4's, keep-alive Libreswan's */
-	ST("keep_alive", TIME, SETUP(keep_alive), LIVE, "daemon/ike_glue.c:on_tick", AKA("keep-alive")),
+	ST("keep_alive", TIME, SETUP(keep_alive), LIVE, "daemon/ike_glue.c:on_tick",
+	   AKA("keep-alive")),
 	ST("secretsfile", PATH, SETUP(secretsfile), LIVE, "daemon/loader.c:dmn_conf_load"),
 	ST("ikeport", U32, SETUP(ikeport), LIVE, "daemon/loader.c:dmn_conf_ports", .lo = 1,
 	   .hi = 65535, .what = "a port number"),
@@ -355,18 +359,19 @@ static const struct cfg_derived derived[] = {
 #f, CFG_AT_SIDE, CFG_RL_SA, CFG_CMP_BYTES, offsetof(struct dmn_side, f),           \
 			sizeof(((struct dmn_side *)0)->f), use                                     \
 	}
-	DC(mark_in_mask, U_MARKS),			       /* mark=, mark_in= */
-	DC(mark_out_mask, U_MARKS),			       /* mark=, mark_out= */
-	DC(mark_in_unique, U_MARKS),			       /* %unique */
-	DC(mark_out_unique, U_MARKS),			       /* %unique */
-	DC(if_id_in_unique, U_MARKS),			       /* if_id_in=%unique */
-	DC(if_id_out_unique, U_MARKS), DC(if_id_out, U_MARKS), /* ipsec-interface= sets both */
-	DC(mark_out, U_MARKS),				       /* mark= sets both */
-	DC(auth, U_CERTS),				       /* authby=, leftauth=, leftcert= */
-	DS(n_subnets, U_CONN),				       /* leftsubnets= */
-	DS(virt, "daemon/ike_conn.c"),			       /* rightsubnet=vhost:/vnet: */
-	DS(ca_same, U_CERTS),				       /* rightca=%same */
-	DS(port_lo, U_CONN),				       /* leftprotoport= */
+	DC(mark_in_mask, U_MARKS),    /* mark=, mark_in= */
+	DC(mark_out_mask, U_MARKS),   /* mark=, mark_out= */
+	DC(mark_in_unique, U_MARKS),  /* %unique */
+	DC(mark_out_unique, U_MARKS), /* %unique */
+	DC(if_id_in_unique, U_MARKS), /* if_id_in=%unique */
+	DC(if_id_out_unique, U_MARKS),
+	DC(if_id_out, U_MARKS),	       /* ipsec-interface= sets both */
+	DC(mark_out, U_MARKS),	       /* mark= sets both */
+	DC(auth, U_CERTS),	       /* authby=, leftauth=, leftcert= */
+	DS(n_subnets, U_CONN),	       /* leftsubnets= */
+	DS(virt, "daemon/ike_conn.c"), /* rightsubnet=vhost:/vnet: */
+	DS(ca_same, U_CERTS),	       /* rightca=%same */
+	DS(port_lo, U_CONN),	       /* leftprotoport= */
 	DS(port_hi, U_CONN),
 #undef DC
 #undef DS
@@ -387,10 +392,11 @@ static const struct cfg_kw *find(struct kw_index *ix, const struct cfg_kw *t, si
 	if (!ix->names.cap && !ix->failed) {
 		for (size_t i = 0; i < n && !ix->failed; i++) {
 			/* -EEXIST keeps the first row of a name, as the table walk would */
-			ix->failed = dmn_cfg_names_put(&ix->names, t[i].name, &t[i], NULL) == -ENOMEM;
+			ix->failed =
+				dmn_cfg_names_put(&ix->names, t[i].name, &t[i], NULL) == -ENOMEM;
 			for (size_t k = 0; t[i].aka && t[i].aka[k] && !ix->failed; k++)
-				ix->failed = dmn_cfg_names_put(&ix->names, t[i].aka[k], &t[i], NULL) ==
-					     -ENOMEM;
+				ix->failed = dmn_cfg_names_put(&ix->names, t[i].aka[k], &t[i],
+							       NULL) == -ENOMEM;
 		}
 		if (ix->failed)
 			dmn_cfg_names_free(&ix->names);

@@ -426,7 +426,8 @@ int dmn_cfg_parse_mark(const char *v, uint32_t *val, uint32_t *mask, bool *uniqu
 	if (m)
 		*m++ = '\0';
 	uint32_t a = 0, b = 0xffffffff;
-	if (dmn_cfg_parse_u32(buf, UINT32_MAX, &a) < 0 || (m && dmn_cfg_parse_u32(m, UINT32_MAX, &b) < 0))
+	if (dmn_cfg_parse_u32(buf, UINT32_MAX, &a) < 0 ||
+	    (m && dmn_cfg_parse_u32(m, UINT32_MAX, &b) < 0))
 		return -EINVAL;
 	*val = a, *mask = b, *unique = false;
 	return 0;

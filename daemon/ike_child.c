@@ -109,8 +109,7 @@ static void child_fill(struct dmn *d, struct dmn_child *c, const struct proto_ik
  * breaking (both sides started at once, each made an ISAKMP SA). A rekey of a child of this same
  * ISAKMP SA still waits.
  */
-static bool child_replaces(struct dmn *d, const struct dmn_child *c, uint64_t sa_id,
-			   bool working)
+static bool child_replaces(struct dmn *d, const struct dmn_child *c, uint64_t sa_id, bool working)
 {
 	struct dmn_ike *ik = d->ike;
 	const struct dmn_ike_sa *isa = dmn_map_get(&ik->sas, sa_id);
@@ -118,7 +117,8 @@ static bool child_replaces(struct dmn *d, const struct dmn_child *c, uint64_t sa
 	for (struct dmn_child *o =
 		     dmn_ike_child_first(ik, true, dmn_ike_flow_bucket(c->conn, &c->peer));
 	     o; o = dmn_ike_child_after(o, true))
-		if (!o->superseded && child_same_flow(c, o) && o->established_ms >= dropped_before &&
+		if (!o->superseded && child_same_flow(c, o) &&
+		    o->established_ms >= dropped_before &&
 		    (!working || (dmn_child_installed(o) && !o->stale)))
 			return true;
 	return false;

@@ -107,7 +107,7 @@ int dmn_ike_resolve_peer(struct dmn *d, const struct dmn_conn *c, bool reauth)
 }
 
 bool dmn_ike_resolved_peer_is(const struct dmn *d, const struct dmn_conn *c,
-			  const struct proto_ike_addr *a)
+			      const struct proto_ike_addr *a)
 {
 	const struct dmn_conn_handle *h = dmn_ike_handle_by_name(d->ike, c->name);
 	return h && h->resolved_ms && dmn_ike_addr_eq_noport(&h->resolved, a);

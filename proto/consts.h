@@ -12,7 +12,8 @@
 #include <stdint.h>
 
 /* RFC 2408 §3.1 Next Payload; 14 mode-cfg (draft-ietf-ipsec-isakmp-mode-cfg-05 §3.2);
- * 20/21 RFC 3947 §3.2/§5.2; 130/131 draft-ietf-ipsec-nat-t-ike-02/03; 132 Cisco IKE fragmentation. */
+ * 20/21 RFC 3947 §3.2/§5.2; 130/131 draft-ietf-ipsec-nat-t-ike-02/03; 132 Cisco IKE fragmentation.
+ */
 #define ISAKMP_PAYLOADS(X)                                                                         \
 	X(ISAKMP_PL_NONE, 0, "NONE")                                                               \
 	X(ISAKMP_PL_SA, 1, "SA")                                                                   \
@@ -99,8 +100,8 @@
 
 /* RFC 2407 §4.2 Situation bits */
 #define IPSEC_SIT_IDENTITY_ONLY 0x01u
-#define IPSEC_SIT_SECRECY 0x02u
-#define IPSEC_SIT_INTEGRITY 0x04u
+#define IPSEC_SIT_SECRECY	0x02u
+#define IPSEC_SIT_INTEGRITY	0x04u
 
 /* RFC 2407 §4.4.1 Protocol IDs */
 #define IPSEC_PROTOCOLS(X)                                                                         \
@@ -191,8 +192,8 @@
 	X(IKE_HASH_SHA2_384, 5, "SHA2-384")                                                        \
 	X(IKE_HASH_SHA2_512, 6, "SHA2-512")
 
-/* RFC 2409 Appendix A Authentication Method; 9-11 RFC 4754; 64221+ draft-ietf-ipsec-isakmp-hybrid-auth;
- * 65001+ draft-ietf-ipsec-isakmp-xauth-06 §6 */
+/* RFC 2409 Appendix A Authentication Method; 9-11 RFC 4754; 64221+
+ * draft-ietf-ipsec-isakmp-hybrid-auth; 65001+ draft-ietf-ipsec-isakmp-xauth-06 §6 */
 #define IKE_AUTHS(X)                                                                               \
 	X(IKE_AUTH_PSK, 1, "Pre-Shared Key")                                                       \
 	X(IKE_AUTH_DSS_SIG, 2, "DSS signatures")                                                   \
@@ -251,7 +252,8 @@
 	X(IPSEC_ATTR_ECN_TUNNEL, 10, "ECN-Tunnel")                                                 \
 	X(IPSEC_ATTR_EXT_SEQ_NUMBER, 11, "Extended-Sequence-Number")
 
-/* RFC 2407 §4.5 Encapsulation Mode; 3-4 RFC 3947 §5.1; 61443-61444 draft-ietf-ipsec-nat-t-ike-02/03 */
+/* RFC 2407 §4.5 Encapsulation Mode; 3-4 RFC 3947 §5.1; 61443-61444 draft-ietf-ipsec-nat-t-ike-02/03
+ */
 #define IPSEC_ENCAP_MODES(X)                                                                       \
 	X(ENCAP_TUNNEL, 1, "Tunnel")                                                               \
 	X(ENCAP_TRANSPORT, 2, "Transport")                                                         \

@@ -227,6 +227,6 @@ static const struct ike_row am_r_rows[] = {
 };
 
 const struct ike_table proto_ike_am_i_table = {"AM-I", am_i_rows,
-					 sizeof(am_i_rows) / sizeof(am_i_rows[0])};
+					       sizeof(am_i_rows) / sizeof(am_i_rows[0])};
 const struct ike_table proto_ike_am_r_table = {"AM-R", am_r_rows,
-					 sizeof(am_r_rows) / sizeof(am_r_rows[0])};
+					       sizeof(am_r_rows) / sizeof(am_r_rows[0])};

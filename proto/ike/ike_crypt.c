@@ -190,8 +190,8 @@ void proto_ike_send_notify_plain(struct ike_sa *sa, uint16_t type)
 
 /* Protected Informational (RFC 2409 §5.7): HDR*, HASH(1), N or D. 0 or -ENOMEM/-EINVAL. */
 int proto_ike_send_info(struct ike_sa *sa, uint8_t pl_type, uint8_t protocol, uint16_t type,
-		  const uint8_t *spis, uint8_t spi_size, uint16_t count, const uint8_t *data,
-		  size_t data_len)
+			const uint8_t *spis, uint8_t spi_size, uint16_t count, const uint8_t *data,
+			size_t data_len)
 {
 	struct ike_xchg x = {.type = ISAKMP_XCHG_INFO, .used = true};
 	uint8_t zero[CRYPTO_HASH_MAX_LEN] = {0};

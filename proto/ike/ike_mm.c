@@ -31,7 +31,7 @@ bool proto_ike_take_public(struct ike_ctx *c, uint8_t *gx)
 	size_t n = crypto_dh_public_len(sa->prop.group);
 	if (c->job->result < 0 || !c->job->dh || crypto_dh_public(c->job->dh, gx, n) < 0) {
 		proto_ike_fail(c, PROTO_IKE_E_DH, "Diffie-Hellman computation failed (%d)",
-			 c->job->result);
+			       c->job->result);
 		return false;
 	}
 	sa->n->gx_len = n;
@@ -46,7 +46,7 @@ bool proto_ike_take_peer_ke(struct ike_ctx *c, uint8_t *gx)
 	if (ke->u.data.len != n) {
 		c->notify = ISAKMP_N_INVALID_KEY_INFORMATION;
 		proto_ike_fail(c, PROTO_IKE_E_DH, "KE payload of %zu bytes, group %u needs %zu",
-			 ke->u.data.len, c->sa->prop.group, n);
+			       ke->u.data.len, c->sa->prop.group, n);
 		return false;
 	}
 	memcpy(gx, ke->u.data.p, n);
@@ -71,7 +71,7 @@ bool proto_ike_take_shared(struct ike_ctx *c)
 	struct ike_sa *sa = c->sa;
 	if (c->job->result < 0 || c->job->shared_len > sizeof(sa->n->gxy)) {
 		proto_ike_fail(c, PROTO_IKE_E_DH,
-			 "Diffie-Hellman failed: the peer's public value is invalid");
+			       "Diffie-Hellman failed: the peer's public value is invalid");
 		return false;
 	}
 	memcpy(sa->n->gxy, c->job->shared, c->job->shared_len);
@@ -146,7 +146,7 @@ bool proto_ike_check_auth(struct ike_ctx *c, const uint8_t *got, size_t len, boo
 		return true;
 	c->notify = ISAKMP_N_INVALID_HASH_INFORMATION;
 	proto_ike_fail(c, PROTO_IKE_E_AUTH, "%s mismatch: the pre-shared keys probably differ",
-		 hash_i ? "HASH_I" : "HASH_R");
+		       hash_i ? "HASH_I" : "HASH_R");
 	return false;
 }
 
@@ -376,6 +376,6 @@ static const struct ike_row mm_r_rows[] = {
 };
 
 const struct ike_table proto_ike_mm_i_table = {"MM-I", mm_i_rows,
-					 sizeof(mm_i_rows) / sizeof(mm_i_rows[0])};
+					       sizeof(mm_i_rows) / sizeof(mm_i_rows[0])};
 const struct ike_table proto_ike_mm_r_table = {"MM-R", mm_r_rows,
-					 sizeof(mm_r_rows) / sizeof(mm_r_rows[0])};
+					       sizeof(mm_r_rows) / sizeof(mm_r_rows[0])};

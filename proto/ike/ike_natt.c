@@ -134,12 +134,13 @@ void proto_ike_natd_check(struct ike_ctx *c)
 	sa->nat_local = !local_ok || sa->conn->force_encaps;
 	sa->nat_peer = !peer_ok;
 	if (sa->nat_local || sa->nat_peer)
-		proto_ike_log(c->e, PROTO_LOG_INFO, "\"%s\" #%llu: NAT detected:%s%s%s", sa->conn->name,
-			(unsigned long long)sa->id, !local_ok ? " we are behind a NAT" : "",
-			sa->nat_peer ? (!local_ok ? ", the peer is behind a NAT"
-						  : " the peer is behind a NAT")
-				     : "",
-			local_ok && sa->conn->force_encaps ? " (forced: forceencaps)" : "");
+		proto_ike_log(c->e, PROTO_LOG_INFO, "\"%s\" #%llu: NAT detected:%s%s%s",
+			      sa->conn->name, (unsigned long long)sa->id,
+			      !local_ok ? " we are behind a NAT" : "",
+			      sa->nat_peer ? (!local_ok ? ", the peer is behind a NAT"
+							: " the peer is behind a NAT")
+					   : "",
+			      local_ok && sa->conn->force_encaps ? " (forced: forceencaps)" : "");
 }
 
 /*
@@ -153,15 +154,17 @@ bool proto_ike_natt_agree(struct ike_ctx *c)
 	if (!sa->conn->force_encaps || sa->peer_natt)
 		return true;
 	if (!sa->initiator) {
-		proto_ike_log(c->e, PROTO_LOG_INFO,
+		proto_ike_log(
+			c->e, PROTO_LOG_INFO,
 			"\"%s\" #%llu: forceencaps=yes, but the peer does not announce NAT-T: ESP "
 			"will not be UDP-encapsulated",
 			sa->conn->name, (unsigned long long)sa->id);
 		return true;
 	}
-	proto_ike_fail(c, PROTO_IKE_E_NATT,
-		 "forceencaps=yes, but the peer does not announce NAT traversal (no RFC 3947 or "
-		 "draft NAT-T vendor ID): ESP could not be UDP-encapsulated");
+	proto_ike_fail(
+		c, PROTO_IKE_E_NATT,
+		"forceencaps=yes, but the peer does not announce NAT traversal (no RFC 3947 or "
+		"draft NAT-T vendor ID): ESP could not be UDP-encapsulated");
 	return false;
 }
 
@@ -173,8 +176,8 @@ void proto_ike_natt_float(struct ike_sa *sa)
 	sa->natt = true;
 	sa->local.port = sa->e->natt_port;
 	sa->peer.port = sa->e->natt_port;
-	proto_ike_log(sa->e, PROTO_LOG_DEBUG, "#%llu: floating to port %u", (unsigned long long)sa->id,
-		sa->e->natt_port);
+	proto_ike_log(sa->e, PROTO_LOG_DEBUG, "#%llu: floating to port %u",
+		      (unsigned long long)sa->id, sa->e->natt_port);
 }
 
 /* The Encapsulation-Mode attribute to send: the UDP-encapsulated one over a NAT (§5.1). */

@@ -403,7 +403,7 @@ static void put_suite(const struct ike_sa *sa, struct proto_builder *b,
 }
 
 void proto_ike_put_p2_offers(const struct ike_sa *sa, struct proto_builder *b,
-		       const struct ike_p2_choice *v, unsigned n)
+			     const struct ike_p2_choice *v, unsigned n)
 {
 	proto_put_sa(b, ISAKMP_DOI_IPSEC, IPSEC_SIT_IDENTITY_ONLY);
 	for (unsigned i = 0; i < n; i++)
@@ -411,7 +411,7 @@ void proto_ike_put_p2_offers(const struct ike_sa *sa, struct proto_builder *b,
 }
 
 void proto_ike_put_p2_choice(const struct ike_sa *sa, struct proto_builder *b,
-		       const struct ike_p2_choice *ch)
+			     const struct ike_p2_choice *ch)
 {
 	proto_put_sa(b, ISAKMP_DOI_IPSEC, IPSEC_SIT_IDENTITY_ONLY);
 	put_suite(sa, b, ch);
@@ -804,8 +804,8 @@ bool proto_ike_p2_reply_ok(struct ike_ctx *c, const struct proto_sa *sa)
 			 got[k].comp_seen ? "+IPComp" : "");
 	}
 	proto_ike_fail(c, PROTO_IKE_E_NO_PROPOSAL,
-		 "the responder chose a proposal we did not offer (%s%s)", one,
-		 n > 1 ? (same ? ", repeated" : ", and others") : "");
+		       "the responder chose a proposal we did not offer (%s%s)", one,
+		       n > 1 ? (same ? ", repeated" : ", and others") : "");
 	return false;
 }
 

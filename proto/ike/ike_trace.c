@@ -144,7 +144,7 @@ static bool tracing(const struct proto_ike_engine *e)
 }
 
 void proto_ike_trace_msg(struct ike_sa *sa, const struct ike_xchg *x, bool sent,
-		   const struct proto_msg *m)
+			 const struct proto_msg *m)
 {
 	char list[512], one[96];
 	size_t at = 0;
@@ -173,18 +173,19 @@ void proto_ike_trace_msg(struct ike_sa *sa, const struct ike_xchg *x, bool sent,
 	if (x->msgid)
 		snprintf(id, sizeof(id), " %08x", x->msgid);
 	proto_ike_log(sa->e, PROTO_LOG_DEBUG, "#%llu: %s %s%s: %s%s%s", (unsigned long long)sa->id,
-		sent ? "send" : "recv", mn, id, list, vn, m->n ? "" : "(no payload)");
+		      sent ? "send" : "recv", mn, id, list, vn, m->n ? "" : "(no payload)");
 	for (unsigned i = 0; i < m->n; i++) {
 		const struct proto_payload *p = &m->pl[i];
 		if (p->type == ISAKMP_PL_VID && !sent) {
 			vid_str(&p->u.data, one, sizeof(one));
 			proto_ike_log(sa->e, PROTO_LOG_DEBUG, "#%llu: recv VID %s",
-				(unsigned long long)sa->id, one);
+				      (unsigned long long)sa->id, one);
 		} else if (p->type == ISAKMP_PL_SA) {
 			char props[640];
 			proto_ike_sa_offer_str(&p->u.sa, props, sizeof(props));
 			proto_ike_log(sa->e, PROTO_LOG_DEBUG, "#%llu: %s %s%s proposals: %s",
-				(unsigned long long)sa->id, sent ? "send" : "recv", mn, id, props);
+				      (unsigned long long)sa->id, sent ? "send" : "recv", mn, id,
+				      props);
 		}
 	}
 }
